@@ -1,0 +1,40 @@
+package io.chainmesh.chain;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * A member's network address: a literal IPv4 or IPv6 host and a port. Immutable.
+ *
+ * @param host literal IP address (IPv6 without brackets).
+ * @param port TCP port in {@code [1, 65535]}.
+ */
+public record Endpoint(String host, int port)
+{
+    /**
+     * @param host literal IP address.
+     * @param port TCP port.
+     */
+    public Endpoint
+    {
+        Objects.requireNonNull(host, "host");
+        if (port < 1 || port > 65535)
+        {
+            throw new IllegalArgumentException("port=" + port + " must be in [1, 65535]");
+        }
+    }
+
+    /**
+     * @return an unresolved-free socket address (the host is a literal, so no DNS lookup happens).
+     */
+    public InetSocketAddress toSocketAddress()
+    {
+        return new InetSocketAddress(host, port);
+    }
+
+    @Override
+    public String toString()
+    {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+}
