@@ -1,0 +1,180 @@
+package io.chainmesh.engine.broadcast;
+
+/**
+ * Anti-replay state of one origin: the highest batch sequence committed and a sliding bitmap of the
+ * {@code windowBits} sequences below it, plus the highest contiguous sequence for repair digests.
+ * <p>
+ * Checking and committing are separate so a batch is marked seen only <em>after</em> its signature
+ * verifies: a forged copy that fails verification leaves no trace and cannot block the real one.
+ * Memory is fixed at construction ({@code windowBits / 8} bytes), so the total grows with members,
+ * never with messages.
+ * <p>
+ * Not thread-safe: owned by the pipeline's commit stage (single writer); the replay-check stage
+ * may read it only if it runs on the same thread.
+ */
+public final class ReplayWindow
+{
+    /** {@link #check} result: never seen, inside or ahead of the window. */
+    public static final int NEW = 0;
+    /** {@link #check} result: already committed. */
+    public static final int DUPLICATE = 1;
+    /** {@link #check} result: older than the window; cannot be told apart from a replay. */
+    public static final int STALE = 2;
+
+    private final long[] bits;
+    private final int windowBits;
+    private final int mask;
+    private long highest;
+    private long contiguous;
+    private long windowOverruns;
+    private boolean started;
+
+    /**
+     * @param windowBits number of sequences remembered below the highest, a power of two in [64, 2^20].
+     */
+    public ReplayWindow(final int windowBits)
+    {
+        if (windowBits < 64 || windowBits > (1 << 20) || Integer.bitCount(windowBits) != 1)
+        {
+            throw new IllegalArgumentException("windowBits=" + windowBits + " must be a power of two in [64, 1048576]");
+        }
+        this.windowBits = windowBits;
+        this.mask = windowBits - 1;
+        this.bits = new long[windowBits >>> 6];
+    }
+
+    /**
+     * Classifies a sequence without changing state.
+     *
+     * @param seq batch sequence.
+     * @return {@link #NEW}, {@link #DUPLICATE} or {@link #STALE}.
+     */
+    public int check(final long seq)
+    {
+        if (!started || seq > highest)
+        {
+            return NEW;
+        }
+        if (highest - seq >= windowBits)
+        {
+            return STALE;
+        }
+        return isSet(seq) ? DUPLICATE : NEW;
+    }
+
+    /**
+     * Marks a verified sequence as committed.
+     *
+     * @param seq batch sequence whose signature has verified.
+     * @return true if newly committed; false if it was a duplicate or stale (deliver nothing).
+     */
+    public boolean commit(final long seq)
+    {
+        if (!started)
+        {
+            started = true;
+            highest = seq;
+            contiguous = seq;
+            set(seq);
+            return true;
+        }
+        if (seq > highest)
+        {
+            final long advance = seq - highest;
+            if (advance >= windowBits)
+            {
+                java.util.Arrays.fill(bits, 0L);
+            }
+            else
+            {
+                for (long s = highest + 1; s < seq; s++)
+                {
+                    clear(s);
+                }
+            }
+            highest = seq;
+            set(seq);
+            if (seq - contiguous > windowBits)
+            {
+                // A gap fell out of the window before repair filled it: give it up, visibly.
+                contiguous = seq - windowBits;
+                windowOverruns++;
+            }
+            advanceContiguous();
+            return true;
+        }
+        if (highest - seq >= windowBits || isSet(seq))
+        {
+            return false;
+        }
+        set(seq);
+        advanceContiguous();
+        return true;
+    }
+
+    /**
+     * Declares everything up to {@code seq} as no longer obtainable (e.g. beyond the origin's
+     * retention), so the contiguous mark can move past the gap.
+     *
+     * @param seq last sequence given up on.
+     */
+    public void skipTo(final long seq)
+    {
+        if (started && seq > contiguous)
+        {
+            contiguous = Math.min(seq, highest);
+            advanceContiguous();
+        }
+    }
+
+    /**
+     * @return the highest committed sequence, or -1 before the first.
+     */
+    public long highest()
+    {
+        return started ? highest : -1;
+    }
+
+    /**
+     * @return the highest sequence such that every sequence from the first committed up to it has
+     *         been committed (or skipped), or -1 before the first.
+     */
+    public long contiguous()
+    {
+        return started ? contiguous : -1;
+    }
+
+    /**
+     * @return how many times a gap fell out of the window before it was filled.
+     */
+    public long windowOverruns()
+    {
+        return windowOverruns;
+    }
+
+    private void advanceContiguous()
+    {
+        while (contiguous < highest && isSet(contiguous + 1))
+        {
+            contiguous++;
+        }
+    }
+
+    private boolean isSet(final long seq)
+    {
+        final int bit = (int)(seq & mask);
+        return (bits[bit >>> 6] & (1L << (bit & 63))) != 0;
+    }
+
+    private void set(final long seq)
+    {
+        final int bit = (int)(seq & mask);
+        bits[bit >>> 6] |= 1L << (bit & 63);
+    }
+
+    private void clear(final long seq)
+    {
+        final int bit = (int)(seq & mask);
+        bits[bit >>> 6] &= ~(1L << (bit & 63));
+    }
+}

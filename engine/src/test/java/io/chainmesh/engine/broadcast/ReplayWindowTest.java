@@ -1,0 +1,93 @@
+package io.chainmesh.engine.broadcast;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ReplayWindowTest
+{
+    private static final long BASE = 1_700_000_000_000_000L;
+
+    @Test
+    void shouldNotMarkSeenUntilCommitted()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+
+        assertThat(window.check(BASE)).isEqualTo(ReplayWindow.NEW);
+        // A forged copy is checked, fails verification and is never committed: the real one still passes.
+        assertThat(window.check(BASE)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.commit(BASE)).isTrue();
+        assertThat(window.check(BASE)).isEqualTo(ReplayWindow.DUPLICATE);
+        assertThat(window.commit(BASE)).isFalse();
+    }
+
+    @Test
+    void shouldAcceptOutOfOrderInsideWindowAndTrackContiguous()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        window.commit(BASE + 3);
+
+        assertThat(window.highest()).isEqualTo(BASE + 3);
+        assertThat(window.contiguous()).isEqualTo(BASE);
+        assertThat(window.check(BASE + 1)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.commit(BASE + 2)).isTrue();
+        assertThat(window.contiguous()).isEqualTo(BASE);
+        assertThat(window.commit(BASE + 1)).isTrue();
+        assertThat(window.contiguous()).isEqualTo(BASE + 3);
+        assertThat(window.check(BASE + 2)).isEqualTo(ReplayWindow.DUPLICATE);
+    }
+
+    @Test
+    void shouldRejectSequencesOlderThanWindowAsStale()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        window.commit(BASE + 100);
+
+        assertThat(window.check(BASE + 36)).isEqualTo(ReplayWindow.STALE);
+        assertThat(window.commit(BASE + 36)).isFalse();
+        assertThat(window.check(BASE + 37)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.contiguous()).as("gap that left the window is given up").isEqualTo(BASE + 36);
+        assertThat(window.windowOverruns()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldForgetBitsWhenSlidingSoOldSlotsDoNotLookSeen()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        for (long s = BASE; s < BASE + 64; s++)
+        {
+            window.commit(s);
+        }
+        window.commit(BASE + 70);
+
+        // BASE + 65 maps to the same slot as BASE + 1, which was seen: it must still be NEW.
+        assertThat(window.check(BASE + 65)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.check(BASE + 63)).isEqualTo(ReplayWindow.DUPLICATE);
+        window.commit(BASE + 1000);
+        assertThat(window.check(BASE + 999)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.check(BASE + 70)).isEqualTo(ReplayWindow.STALE);
+    }
+
+    @Test
+    void shouldSkipGivenUpGap()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        window.commit(BASE + 5);
+        window.commit(BASE + 6);
+
+        window.skipTo(BASE + 4);
+
+        assertThat(window.contiguous()).isEqualTo(BASE + 6);
+    }
+
+    @Test
+    void shouldValidateWindowSize()
+    {
+        assertThatThrownBy(() -> new ReplayWindow(100)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("windowBits=100");
+    }
+}
