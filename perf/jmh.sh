@@ -9,5 +9,6 @@ name=${1:?usage: perf/jmh.sh <result-name> [jmh args...]}; shift
 ./mvnw -B -ntp -q -pl perf -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="perf/target/classes:$(cat perf/target/classpath.txt)"
 out="perf/results/$(date +%Y-%m-%d)-$name"
-java -cp "$cp" org.openjdk.jmh.Main -rf json -rff "$out.json" "$@" | tee "$out.txt"
+# Forks inherit the host JVM options, including the export Agrona 2.x needs.
+java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main -rf json -rff "$out.json" "$@" | tee "$out.txt"
 echo "results: $out.json, $out.txt"
