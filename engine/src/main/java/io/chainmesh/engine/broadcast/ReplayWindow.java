@@ -117,14 +117,26 @@ public final class ReplayWindow
      * retention), so the contiguous mark can move past the gap.
      *
      * @param seq last sequence given up on.
+     * @return how many sequences were given up (never committed).
      */
-    public void skipTo(final long seq)
+    public long skipTo(final long seq)
     {
-        if (started && seq > contiguous)
+        if (!started || seq <= contiguous)
         {
-            contiguous = Math.min(seq, highest);
-            advanceContiguous();
+            return 0;
         }
+        final long target = Math.min(seq, highest);
+        long givenUp = 0;
+        for (long s = contiguous + 1; s <= target; s++)
+        {
+            if (highest - s >= windowBits || !isSet(s))
+            {
+                givenUp++;
+            }
+        }
+        contiguous = target;
+        advanceContiguous();
+        return givenUp;
     }
 
     /**

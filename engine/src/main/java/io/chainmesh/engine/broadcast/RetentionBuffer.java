@@ -207,7 +207,7 @@ public final class RetentionBuffer
 
     /**
      * Visits the retained batches of one origin with sequence in {@code (afterSeq, upToSeq]}, in the
-     * order they were retained, at most {@code maxFrames} of them.
+     * newest first, at most {@code maxFrames} of them.
      *
      * @param originId  origin.
      * @param afterSeq  exclusive lower bound.
@@ -225,7 +225,8 @@ public final class RetentionBuffer
             return 0;
         }
         int visited = 0;
-        for (int i = 0; i < entries.size && visited < maxFrames; i++)
+        // Newest first: a peer that fell behind needs the recent batches most, and the cap may cut the rest.
+        for (int i = entries.size - 1; i >= 0 && visited < maxFrames; i--)
         {
             final long seq = entries.seqAt(i);
             if (seq > afterSeq && seq <= upToSeq)

@@ -79,7 +79,7 @@ class ReplayWindowTest
         window.commit(BASE + 5);
         window.commit(BASE + 6);
 
-        window.skipTo(BASE + 4);
+        assertThat(window.skipTo(BASE + 4)).isEqualTo(4);
 
         assertThat(window.contiguous()).isEqualTo(BASE + 6);
     }

@@ -1,0 +1,179 @@
+package io.chainmesh.engine.broadcast;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+/**
+ * The broadcast pipeline's counters, allocated in a {@link CountersManager} so they can be read from
+ * outside the process. Each counter has one writer thread, named beside it.
+ */
+public final class BroadcastCounters implements AutoCloseable
+{
+    // application threads (offer)
+    final AtomicCounter offerBackPressured;
+    final AtomicCounter offerNotConnected;
+    final AtomicCounter offerTooLarge;
+    // batcher thread
+    final AtomicCounter messagesPublished;
+    final AtomicCounter batchesPublished;
+    // IO threads (onFrame)
+    final AtomicCounter ingressFull;
+    // commit thread
+    final AtomicCounter batchesCommitted;
+    final AtomicCounter messagesDelivered;
+    final AtomicCounter duplicates;
+    final AtomicCounter malformed;
+    final AtomicCounter notAMember;
+    final AtomicCounter forged;
+    final AtomicCounter tooOld;
+    final AtomicCounter fromTheFuture;
+    final AtomicCounter batchesForwarded;
+    final AtomicCounter forwardNotConnected;
+    final AtomicCounter forwardBackPressured;
+    final AtomicCounter wantsSent;
+    final AtomicCounter repairFramesSent;
+    final AtomicCounter wantMissSent;
+    final AtomicCounter lostBeyondRetention;
+    final AtomicCounter handlerErrors;
+    final AtomicCounter peersClosedForInvalid;
+
+    private final AtomicCounter[] all;
+
+    BroadcastCounters(final CountersManager manager, final String node)
+    {
+        all = new AtomicCounter[] {
+            offerBackPressured = manager.newCounter("broadcast offer back-pressured: " + node),
+            offerNotConnected = manager.newCounter("broadcast offer not connected: " + node),
+            offerTooLarge = manager.newCounter("broadcast offer too large: " + node),
+            messagesPublished = manager.newCounter("broadcast messages published: " + node),
+            batchesPublished = manager.newCounter("broadcast batches published: " + node),
+            ingressFull = manager.newCounter("broadcast ingress full: " + node),
+            batchesCommitted = manager.newCounter("broadcast batches committed: " + node),
+            messagesDelivered = manager.newCounter("broadcast messages delivered: " + node),
+            duplicates = manager.newCounter("broadcast duplicate or stale batches: " + node),
+            malformed = manager.newCounter("broadcast malformed batches: " + node),
+            notAMember = manager.newCounter("broadcast batches from non-members: " + node),
+            forged = manager.newCounter("broadcast forged batches: " + node),
+            tooOld = manager.newCounter("broadcast batches too old: " + node),
+            fromTheFuture = manager.newCounter("broadcast batches from the future: " + node),
+            batchesForwarded = manager.newCounter("broadcast batches forwarded: " + node),
+            forwardNotConnected = manager.newCounter("broadcast forwards skipped, not connected: " + node),
+            forwardBackPressured = manager.newCounter("broadcast forwards skipped, back-pressured: " + node),
+            wantsSent = manager.newCounter("broadcast repair wants sent: " + node),
+            repairFramesSent = manager.newCounter("broadcast repair batches sent: " + node),
+            wantMissSent = manager.newCounter("broadcast repair beyond retention: " + node),
+            lostBeyondRetention = manager.newCounter("broadcast batches lost beyond retention: " + node),
+            handlerErrors = manager.newCounter("broadcast handler errors: " + node),
+            peersClosedForInvalid = manager.newCounter("broadcast peers closed for invalid batches: " + node),
+        };
+    }
+
+    /** @return messages offered and accepted into batches. */
+    public long messagesPublished()
+    {
+        return messagesPublished.get();
+    }
+
+    /** @return signed batches this node originated. */
+    public long batchesPublished()
+    {
+        return batchesPublished.get();
+    }
+
+    /** @return batches (own and others') committed: verified, new, retained, delivered and forwarded. */
+    public long batchesCommitted()
+    {
+        return batchesCommitted.get();
+    }
+
+    /** @return messages delivered to subscribers (others' messages only). */
+    public long messagesDelivered()
+    {
+        return messagesDelivered.get();
+    }
+
+    /** @return batches received again after commit, or older than the replay window. */
+    public long duplicates()
+    {
+        return duplicates.get();
+    }
+
+    /** @return batches rejected because their signature did not verify. */
+    public long forged()
+    {
+        return forged.get();
+    }
+
+    /** @return batches rejected as malformed. */
+    public long malformed()
+    {
+        return malformed.get();
+    }
+
+    /** @return batches rejected because their origin is not in the directory. */
+    public long notAMember()
+    {
+        return notAMember.get();
+    }
+
+    /** @return batches rejected because their timestamp was outside the accepted window. */
+    public long outsideTimeWindow()
+    {
+        return tooOld.get() + fromTheFuture.get();
+    }
+
+    /** @return batch transmissions to peers, first-hand and forwarded (repair not included). */
+    public long batchesForwarded()
+    {
+        return batchesForwarded.get();
+    }
+
+    /** @return tree or flood sends skipped because the peer was not connected or over budget. */
+    public long forwardsSkipped()
+    {
+        return forwardNotConnected.get() + forwardBackPressured.get();
+    }
+
+    /** @return WANT requests sent. */
+    public long wantsSent()
+    {
+        return wantsSent.get();
+    }
+
+    /** @return batches sent in answer to WANTs. */
+    public long repairFramesSent()
+    {
+        return repairFramesSent.get();
+    }
+
+    /** @return batches this node gave up on because no peer retained them any more. */
+    public long lostBeyondRetention()
+    {
+        return lostBeyondRetention.get();
+    }
+
+    /** @return offers refused with back pressure. */
+    public long offerBackPressured()
+    {
+        return offerBackPressured.get();
+    }
+
+    /** @return frames an IO thread could not hand to the pipeline because the ingress ring was full. */
+    public long ingressFull()
+    {
+        return ingressFull.get();
+    }
+
+    /** @return exceptions thrown by subscribers (counted, the pipeline goes on). */
+    public long handlerErrors()
+    {
+        return handlerErrors.get();
+    }
+
+    @Override
+    public void close()
+    {
+        CloseHelper.closeAll(all);
+    }
+}

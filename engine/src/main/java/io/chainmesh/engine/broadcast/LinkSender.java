@@ -1,0 +1,53 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeId;
+import org.agrona.DirectBuffer;
+
+/**
+ * The port through which the broadcast pipeline reaches authenticated peers: implemented by the
+ * engine's link layer over Netty, and by in-process links in tests.
+ * <p>
+ * Called only from the pipeline's commit thread. {@link #send} copies the frame, so the caller may
+ * reuse its buffer at once; it never blocks.
+ */
+public interface LinkSender
+{
+    /** {@link #send} result: queued for the peer. */
+    int SENT = 0;
+    /** {@link #send} result: no authenticated link to that peer. */
+    int NOT_CONNECTED = -1;
+    /** {@link #send} result: the peer's outbound budget is full; the peer will catch up by repair. */
+    int BACK_PRESSURED = -2;
+
+    /**
+     * Queues a whole frame for a peer.
+     *
+     * @param peer   destination.
+     * @param frame  buffer holding the frame.
+     * @param offset where it starts.
+     * @param length its length.
+     * @return {@link #SENT}, {@link #NOT_CONNECTED} or {@link #BACK_PRESSURED}.
+     */
+    int send(NodeId peer, DirectBuffer frame, int offset, int length);
+
+    /**
+     * Flushes what was queued since the last flush; called once per batch of pipeline events.
+     */
+    void flush();
+
+    /**
+     * @return the peers with an authenticated link now; an array the caller must not modify, replaced
+     *         (not mutated) when links change so it can be read without copying.
+     */
+    NodeId[] connectedPeers();
+
+    /**
+     * Closes the link to a peer with a reason it will receive.
+     *
+     * @param peer   the peer.
+     * @param reason why.
+     * @param text   detail for the peer and the logs.
+     */
+    void closePeer(NodeId peer, CloseReason reason, String text);
+}

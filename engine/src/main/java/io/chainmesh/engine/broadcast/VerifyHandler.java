@@ -1,0 +1,94 @@
+package io.chainmesh.engine.broadcast;
+
+import com.lmax.disruptor.EventHandler;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.Member;
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.batch.BatchDecoder;
+import io.chainmesh.codec.batch.BatchVerifier;
+import org.agrona.concurrent.EpochClock;
+
+import java.util.function.Supplier;
+
+/**
+ * Verify stage, one of {@code workers}: handles the remote batches whose ring sequence modulo
+ * {@code workers} is its ordinal. Checks structure, membership of the origin, the timestamp window
+ * and the signature, and records a verdict in the event; it changes no shared state, so a forged copy
+ * leaves no trace. Owns its decoder and verifier (not shared).
+ */
+final class VerifyHandler implements EventHandler<IngressEvent>
+{
+    private final int ordinal;
+    private final int workers;
+    private final Supplier<DirectorySnapshot> directory;
+    private final EpochClock clock;
+    private final long maxAgeMillis;
+    private final long maxFutureMillis;
+    private final BatchDecoder decoder = new BatchDecoder();
+    private final BatchVerifier verifier = new BatchVerifier();
+    private final int maxFrameLength;
+
+    VerifyHandler(
+        final int ordinal,
+        final int workers,
+        final Supplier<DirectorySnapshot> directory,
+        final EpochClock clock,
+        final long maxAgeMillis,
+        final long maxFutureMillis,
+        final int maxFrameLength)
+    {
+        this.ordinal = ordinal;
+        this.workers = workers;
+        this.directory = directory;
+        this.clock = clock;
+        this.maxAgeMillis = maxAgeMillis;
+        this.maxFutureMillis = maxFutureMillis;
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    public void onEvent(final IngressEvent event, final long sequence, final boolean endOfBatch)
+    {
+        if (event.kind != IngressEvent.REMOTE_BATCH || (sequence % workers) != ordinal)
+        {
+            return;
+        }
+        event.verdict = check(event);
+    }
+
+    private int check(final IngressEvent event)
+    {
+        try
+        {
+            decoder.wrap(event.buffer, 0, event.length);
+        }
+        catch (final CodecException ex)
+        {
+            return IngressEvent.MALFORMED;
+        }
+        if (event.length > maxFrameLength)
+        {
+            return IngressEvent.MALFORMED;
+        }
+        final Member origin = directory.get().findByOriginId(decoder.originId());
+        if (null == origin)
+        {
+            return IngressEvent.NOT_A_MEMBER;
+        }
+        final long age = clock.time() - decoder.timestampMillis();
+        if (age > maxAgeMillis)
+        {
+            return IngressEvent.TOO_OLD;
+        }
+        if (-age > maxFutureMillis)
+        {
+            return IngressEvent.FROM_THE_FUTURE;
+        }
+        if (!verifier.verify(origin.nodeId(), event.buffer, 0, event.length))
+        {
+            return IngressEvent.FORGED;
+        }
+        event.origin = origin;
+        return IngressEvent.VALID;
+    }
+}

@@ -1,0 +1,323 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.Endpoint;
+import io.chainmesh.chain.Member;
+import io.chainmesh.chain.Tier;
+import io.chainmesh.codec.batch.BatchDescriptor;
+import io.chainmesh.codec.batch.BatchEncoder;
+import io.chainmesh.codec.batch.BatchSigner;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.frame.FrameType;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BroadcastPipelineSystemTest
+{
+    private static final int N = 16;
+    private static final int TOPIC = 7;
+
+    private final LoopbackLinks links = new LoopbackLinks();
+    private final NodeKey[] keys = new NodeKey[N];
+    private final BroadcastPipeline[] nodes = new BroadcastPipeline[N];
+    /** received.get(node).get("origin:message") = how many times it was delivered there. */
+    private final List<Map<String, AtomicInteger>> received = new ArrayList<>();
+    private DirectorySnapshot directory;
+
+    @BeforeEach
+    void setUp()
+    {
+        final List<Member> members = new ArrayList<>();
+        for (int i = 0; i < N; i++)
+        {
+            keys[i] = NodeKey.fromHex(String.format("%064x", 1000 + i));
+            members.add(new Member(keys[i].nodeId(), new Endpoint("127.0.0.1", 20000 + i), String.format("%064x", i + 1), 0,
+                Tier.CUMULUS, 10 + i / 4, 10, 10, 0, "", i));
+            received.add(new ConcurrentHashMap<>());
+        }
+        directory = DirectorySnapshot.of(100, members);
+        for (int i = 0; i < N; i++)
+        {
+            start(i, null);
+        }
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        for (final BroadcastPipeline node : nodes)
+        {
+            if (null != node)
+            {
+                node.close();
+            }
+        }
+    }
+
+    private void start(final int i, final MessageHandler extra)
+    {
+        final Map<String, AtomicInteger> mine = received.get(i);
+        nodes[i] = BroadcastPipeline.launch(new BroadcastPipeline.Context()
+            .nodeKey(keys[i])
+            .directory(() -> directory)
+            .links(links.linkFor(keys[i].nodeId()))
+            .name("n" + i)
+            .repairIntervalMillis(25)
+            .repairDelayMillis(150)
+            .retentionBytes(1 << 20));
+        nodes[i].subscribe(TOPIC, (originId, topic, buffer, offset, length) ->
+        {
+            if (null != extra)
+            {
+                extra.onMessage(originId, topic, buffer, offset, length);
+            }
+            mine.computeIfAbsent(Long.toHexString(originId) + ":" + buffer.getInt(offset), k -> new AtomicInteger())
+                .incrementAndGet();
+        });
+        links.up.put(keys[i].nodeId(), nodes[i]);
+    }
+
+    private long publish(final int node, final int message)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        payload.putInt(0, message);
+        return nodes[node].publish(TOPIC, payload, 0, 64, 5, TimeUnit.SECONDS);
+    }
+
+    private String key(final int origin, final int message)
+    {
+        return Long.toHexString(keys[origin].nodeId().originId()) + ":" + message;
+    }
+
+    private static void await(final BooleanSupplier condition, final Supplier<String> what)
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out waiting for " + what.get());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+    }
+
+    private long sum(final java.util.function.ToLongFunction<BroadcastCounters> counter)
+    {
+        long total = 0;
+        for (final BroadcastPipeline node : nodes)
+        {
+            total += counter.applyAsLong(node.counters());
+        }
+        return total;
+    }
+
+    @Test
+    void shouldDeliverEveryMessageExactlyOnceWithNMinusOneTransmissionsPerBatch()
+    {
+        final int perNode = 40;
+        for (int m = 0; m < perNode; m++)
+        {
+            for (int origin = 0; origin < N; origin++)
+            {
+                assertThat(publish(origin, m)).isGreaterThanOrEqualTo(0);
+            }
+        }
+
+        await(() -> received.stream().allMatch(r -> r.size() == (N - 1) * perNode),
+            () -> "every node to receive " + (N - 1) * perNode + " messages");
+        await(() -> sum(BroadcastCounters::batchesCommitted) == N * sum(BroadcastCounters::batchesPublished),
+            () -> "every batch committed everywhere");
+
+        for (int node = 0; node < N; node++)
+        {
+            for (int origin = 0; origin < N; origin++)
+            {
+                for (int m = 0; m < perNode && origin != node; m++)
+                {
+                    assertThat(received.get(node).get(key(origin, m))).as("node %d origin %d message %d", node, origin, m)
+                        .hasValue(1);
+                }
+            }
+        }
+        assertThat(sum(BroadcastCounters::batchesForwarded))
+            .as("tree sends n - 1 copies per batch; skipped=%d notConnected=%d ingressFull=%d wants=%d repairs=%d dup=%d",
+                sum(BroadcastCounters::forwardsSkipped), sum(c -> c.forwardNotConnected.get()),
+                sum(BroadcastCounters::ingressFull), sum(BroadcastCounters::wantsSent),
+                sum(BroadcastCounters::repairFramesSent), sum(BroadcastCounters::duplicates))
+            .isEqualTo((N - 1) * sum(BroadcastCounters::batchesPublished));
+        assertThat(sum(BroadcastCounters::forged) + sum(BroadcastCounters::malformed)).isZero();
+    }
+
+    @Test
+    void shouldRejectForgedBatchWithoutBlockingTheRealOne()
+    {
+        final AtomicReference<byte[]> real = new AtomicReference<>();
+        // Hold back node 0's first batch to node 1 so a forgery can arrive first.
+        links.interceptors.add(frame ->
+        {
+            if (frame[4] == FrameType.BATCH && real.get() == null &&
+                new UnsafeBuffer(frame).getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN) ==
+                keys[0].nodeId().originId())
+            {
+                real.set(frame);
+            }
+            return true;
+        });
+        assertThat(publish(0, 42)).isGreaterThanOrEqualTo(0);
+        await(() -> null != real.get(), () -> "node 0's batch on the wire");
+        links.interceptors.clear();
+        await(() -> received.get(1).containsKey(key(0, 42)), () -> "node 1 to receive the real batch");
+
+        // A forged copy of a new sequence (signed by node 5, claiming node 0) reaches node 2 first.
+        final UnsafeBuffer forged = new UnsafeBuffer(new byte[1024]);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        payload.putInt(0, 43);
+        final long nextSeq = new UnsafeBuffer(real.get()).getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN) + 1;
+        final BatchEncoder encoder = new BatchEncoder().wrap(forged, 0, 1024)
+            .begin(keys[0].nodeId().originId(), nextSeq, System.currentTimeMillis());
+        encoder.tryAppend(TOPIC, payload, 0, 64);
+        final int forgedLength = encoder.sign(new BatchSigner(keys[5]));
+        assertThat(nodes[2].onFrame(keys[3].nodeId(), forged, 0, forgedLength)).isTrue();
+        await(() -> nodes[2].counters().forged() == 1, () -> "the forgery to be counted");
+
+        assertThat(publish(0, 43)).isGreaterThanOrEqualTo(0);
+        await(() -> received.stream().filter(r -> r != received.get(0)).allMatch(r -> r.containsKey(key(0, 43))),
+            () -> "the real batch everywhere");
+        assertThat(received.get(2).get(key(0, 43))).hasValue(1);
+    }
+
+    @Test
+    void shouldRejectReplayedBatchAndCloseRepeatOffender()
+    {
+        final AtomicReference<byte[]> captured = new AtomicReference<>();
+        links.interceptors.add(frame ->
+        {
+            if (frame[4] == FrameType.BATCH)
+            {
+                captured.compareAndSet(null, frame);
+            }
+            return true;
+        });
+        assertThat(publish(4, 1)).isGreaterThanOrEqualTo(0);
+        await(() -> received.stream().filter(r -> r != received.get(4)).allMatch(r -> r.containsKey(key(4, 1))),
+            () -> "first delivery everywhere");
+        final long duplicatesBefore = nodes[9].counters().duplicates();
+
+        final byte[] replay = captured.get();
+        assertThat(nodes[9].onFrame(keys[8].nodeId(), new UnsafeBuffer(replay), 0, replay.length)).isTrue();
+        await(() -> nodes[9].counters().duplicates() == duplicatesBefore + 1, () -> "the replay to be counted");
+        assertThat(received.get(9).get(key(4, 1))).hasValue(1);
+
+        // Garbage from a peer counts as invalid; five of them close the link with a reason.
+        final byte[] garbage = replay.clone();
+        garbage[garbage.length - 1] ^= 0x55;
+        for (int i = 0; i < 5; i++)
+        {
+            nodes[9].onFrame(keys[8].nodeId(), new UnsafeBuffer(garbage), 0, garbage.length);
+        }
+        await(() -> links.closed.get(keys[8].nodeId()) == CloseReason.TOO_MANY_INVALID, () -> "the offender closed");
+    }
+
+    @Test
+    void shouldCatchUpRestartedNodeFromRetention()
+    {
+        final int down = 6;
+        links.up.remove(keys[down].nodeId());
+        nodes[down].close();
+        received.get(down).clear();
+
+        for (int m = 0; m < 30; m++)
+        {
+            assertThat(publish(m % 3, 1000 + m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(0).size() >= 20 && received.get(1).size() >= 20, () -> "delivery while node 6 is down");
+
+        start(down, null);
+        await(() ->
+        {
+            for (int m = 0; m < 30; m++)
+            {
+                if (!received.get(down).containsKey(key(m % 3, 1000 + m)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "node 6 to receive what it missed, has " + received.get(down).size());
+        assertThat(received.get(down).values()).allMatch(count -> count.get() == 1);
+        assertThat(nodes[down].counters().lostBeyondRetention()).isZero();
+    }
+
+    @Test
+    void shouldReportBackPressureBehindSlowSubscriberAndLoseNothing() throws Exception
+    {
+        tearDownNode(3);
+        final CountDownLatch release = new CountDownLatch(1);
+        start(3, (originId, topic, buffer, offset, length) ->
+        {
+            try
+            {
+                release.await(30, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        final List<Integer> accepted = new ArrayList<>();
+        assertThat(publish(0, 0)).isGreaterThanOrEqualTo(0);
+        long status = 0;
+        for (int m = 1; m < 200_000 && status != BroadcastPipeline.BACK_PRESSURED; m++)
+        {
+            payload.putInt(0, m);
+            status = nodes[3].offer(TOPIC, payload, 0, 64);
+            if (status >= 0)
+            {
+                accepted.add(m);
+            }
+        }
+        assertThat(status).as("node 3's offers are refused while its subscriber blocks").isEqualTo(BroadcastPipeline.BACK_PRESSURED);
+        assertThat(nodes[3].counters().offerBackPressured()).isPositive();
+
+        release.countDown();
+        await(() -> accepted.stream().allMatch(m -> received.get(5).containsKey(key(3, m))) &&
+            received.get(3).containsKey(key(0, 0)),
+            () -> "every accepted message of node 3 at node 5 (" + accepted.size() + " accepted)");
+        for (int node = 0; node < N; node++)
+        {
+            if (node != 3)
+            {
+                final Map<String, AtomicInteger> r = received.get(node);
+                await(() -> accepted.stream().allMatch(m -> r.containsKey(key(3, m))), () -> "node 3's messages everywhere");
+                assertThat(accepted).allMatch(m -> r.get(key(3, m)).get() == 1);
+            }
+        }
+    }
+
+    private void tearDownNode(final int i)
+    {
+        links.up.remove(keys[i].nodeId());
+        nodes[i].close();
+    }
+}

@@ -1,0 +1,73 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeId;
+import org.agrona.DirectBuffer;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/**
+ * In-process links between pipelines of one JVM: a frame sent is copied straight into the target's
+ * ingress ring, as the Netty link layer does after decoding. Every node is linked to every other
+ * node that is up; an interceptor can capture or drop frames in flight.
+ */
+final class LoopbackLinks
+{
+    final Map<NodeId, BroadcastPipeline> up = new ConcurrentHashMap<>();
+    final List<Predicate<byte[]>> interceptors = new CopyOnWriteArrayList<>();
+    final Map<NodeId, CloseReason> closed = new ConcurrentHashMap<>();
+
+    LinkSender linkFor(final NodeId self)
+    {
+        return new LinkSender()
+        {
+            @Override
+            public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
+            {
+                final BroadcastPipeline target = up.get(peer);
+                if (null == target || !up.containsKey(self))
+                {
+                    return NOT_CONNECTED;
+                }
+                if (!interceptors.isEmpty())
+                {
+                    final byte[] copy = new byte[length];
+                    frame.getBytes(offset, copy);
+                    for (final Predicate<byte[]> interceptor : interceptors)
+                    {
+                        if (!interceptor.test(copy))
+                        {
+                            return SENT;
+                        }
+                    }
+                }
+                return target.onFrame(self, frame, offset, length) ? SENT : BACK_PRESSURED;
+            }
+
+            @Override
+            public void flush()
+            {
+            }
+
+            @Override
+            public NodeId[] connectedPeers()
+            {
+                if (!up.containsKey(self))
+                {
+                    return new NodeId[0];
+                }
+                return up.keySet().stream().filter(id -> !id.equals(self)).toArray(NodeId[]::new);
+            }
+
+            @Override
+            public void closePeer(final NodeId peer, final CloseReason reason, final String text)
+            {
+                closed.put(peer, reason);
+            }
+        };
+    }
+}
