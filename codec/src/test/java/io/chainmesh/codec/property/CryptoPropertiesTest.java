@@ -6,6 +6,7 @@ import io.chainmesh.codec.crypto.BitcoinMessage;
 import io.chainmesh.codec.crypto.NodeKey;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 
@@ -36,6 +37,26 @@ class CryptoPropertiesTest
         catch (final CodecException expected)
         {
             assertThat(expected.getMessage()).startsWith("signature");
+        }
+    }
+
+    @Property(tries = 60)
+    void shouldVerifyRandomWellFormedSignaturesWithoutThrowing(
+        @ForAll @Size(value = 64) final byte[] rs, @ForAll @IntRange(min = 27, max = 34) final int header)
+    {
+        final byte[] compact = new byte[65];
+        compact[0] = (byte)header;
+        System.arraycopy(rs, 0, compact, 1, 64);
+        final String signature = Base64.getEncoder().encodeToString(compact);
+        assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[]{2}, signature)).isFalse();
+        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.nodeId()), new byte[]{2}, signature)).isFalse();
+        try
+        {
+            assertThat(BitcoinMessage.recover(new byte[]{2}, signature)).isNotEqualTo(KEY.nodeId());
+        }
+        catch (final CodecException expected)
+        {
+            assertThat(expected.getMessage()).startsWith("no public key recovers");
         }
     }
 
