@@ -2,8 +2,10 @@ package io.chainmesh.codec.crypto;
 
 import io.chainmesh.codec.CodecException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -63,21 +65,41 @@ public final class BitcoinMessage
     public static String sign(final NodeKey key, final byte[] message)
     {
         final byte[] hash = magicHash(message);
-        final byte[] compact = new byte[COMPACT_SIGNATURE_LENGTH];
-        Ecdsa.sign(key.privateKeyParameters(), hash, compact, 1);
-        final BigInteger r = Ecdsa.readUnsigned32(compact, 1);
-        final BigInteger s = Ecdsa.readUnsigned32(compact, 33);
-        final ECPoint expected = key.nodeId().publicKeyParameters().getQ();
-        for (int recoveryId = 0; recoveryId < 4; recoveryId++)
+        final BigInteger n = Secp256k1.N;
+        final BigInteger d = key.privateKeyParameters().getD();
+        // Same RFC 6979 nonce and arithmetic as Bouncy Castle's ECDSASigner (so r, s equal Ecdsa.sign),
+        // done here because the recovery id needs R, which the signer does not expose.
+        final HMacDSAKCalculator nonces = new HMacDSAKCalculator(new SHA256Digest());
+        nonces.init(n, d, hash);
+        final BigInteger e = new BigInteger(1, hash);
+        final FixedPointCombMultiplier multiplier = new FixedPointCombMultiplier();
+        while (true)
         {
-            final ECPoint candidate = recoverPoint(hash, r, s, recoveryId);
-            if (null != candidate && candidate.equals(expected))
+            final BigInteger k = nonces.nextK();
+            final ECPoint bigR = multiplier.multiply(Secp256k1.PARAMS.getG(), k).normalize();
+            final BigInteger x = bigR.getAffineXCoord().toBigInteger();
+            final BigInteger r = x.mod(n);
+            if (r.signum() == 0)
             {
-                compact[0] = (byte)(HEADER_MIN + COMPRESSED_FLAG + recoveryId);
-                return Base64.getEncoder().encodeToString(compact);
+                continue;
             }
+            BigInteger s = k.modInverse(n).multiply(e.add(d.multiply(r))).mod(n);
+            if (s.signum() == 0)
+            {
+                continue;
+            }
+            int recoveryId = (bigR.getAffineYCoord().testBitZero() ? 1 : 0) | (x.compareTo(n) >= 0 ? 2 : 0);
+            if (s.compareTo(Secp256k1.HALF_N) > 0)
+            {
+                s = n.subtract(s);
+                recoveryId ^= 1; // -s pairs with -R, whose y has the other parity
+            }
+            final byte[] compact = new byte[COMPACT_SIGNATURE_LENGTH];
+            compact[0] = (byte)(HEADER_MIN + COMPRESSED_FLAG + recoveryId);
+            Ecdsa.writeUnsigned32(r, compact, 1);
+            Ecdsa.writeUnsigned32(s, compact, 33);
+            return Base64.getEncoder().encodeToString(compact);
         }
-        throw new IllegalStateException("no recovery id reproduces the signer's key");
     }
 
     /**

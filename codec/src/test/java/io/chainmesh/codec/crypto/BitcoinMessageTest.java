@@ -125,6 +125,24 @@ class BitcoinMessageTest
     }
 
     @Test
+    void shouldUseSameRAndSAsPlainEcdsaAndTheRightRecoveryId()
+    {
+        final SecureRandom random = new SecureRandom();
+        for (int i = 0; i < 40; i++)
+        {
+            final NodeKey key = NodeKey.generate(random);
+            final byte[] message = new byte[i];
+            random.nextBytes(message);
+            final byte[] compact = Base64.getDecoder().decode(BitcoinMessage.sign(key, message));
+            final byte[] plain = key.sign(BitcoinMessage.magicHash(message));
+
+            assertThat(java.util.Arrays.copyOfRange(compact, 1, 65)).isEqualTo(plain);
+            assertThat(BitcoinMessage.recover(message, Base64.getEncoder().encodeToString(compact)))
+                .isEqualTo(key.nodeId());
+        }
+    }
+
+    @Test
     void shouldSignAndVerifyEdgeCaseMessages()
     {
         final NodeKey key = NodeKey.fromHex("33".repeat(32));
