@@ -3,7 +3,10 @@ package io.chainmesh.codec.batch;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.frame.Frames;
+import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 
@@ -21,6 +24,7 @@ import java.nio.ByteOrder;
  */
 public final class BatchDecoder
 {
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private DirectBuffer buffer;
     private int frameOffset;
     private int frameLength;
@@ -96,6 +100,23 @@ public final class BatchDecoder
         this.count = count;
         reset();
         return this;
+    }
+
+    /**
+     * Validates and wraps a frame held in a Netty buffer (its readable bytes), through a reusable view
+     * of its memory: allocation-free for direct and heap buffers (see
+     * {@link Frames#wrap(UnsafeBuffer, ByteBuf)}). {@link #buffer()} is then that view and offsets count
+     * from the frame's first byte (0). Valid only while {@code frame} is neither released nor modified;
+     * the frame is not retained.
+     *
+     * @param frame the frame (not released).
+     * @return this.
+     * @throws CodecException if the frame is malformed.
+     */
+    public BatchDecoder wrap(final ByteBuf frame)
+    {
+        Frames.wrap(view, frame);
+        return wrap(view, 0, view.capacity());
     }
 
     /**

@@ -4,6 +4,8 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -69,6 +71,33 @@ class BatchCodecTest
             decoder.reset();
         }
         assertThat(verifier.verify(KEY.nodeId(), buffer, 7, length)).isTrue();
+    }
+
+    @Test
+    void shouldDecodeAndVerifyBatchInPooledDirectByteBuf()
+    {
+        final int length = encodeThree(0);
+        final ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(length + 3);
+        try
+        {
+            frame.writeZero(3).readerIndex(3);
+            frame.writeBytes(buffer.byteArray(), 0, length);
+
+            decoder.wrap(frame);
+            assertThat(decoder.count()).isEqualTo(3);
+            assertThat(decoder.frameLength()).isEqualTo(length);
+            assertThat(decoder.nextEntry()).isTrue();
+            assertThat(decoder.buffer().getStringWithoutLengthAscii(decoder.entryOffset(), decoder.entryLength()))
+                .isEqualTo("alpha");
+            assertThat(BatchDescriptor.originId(frame)).isEqualTo(KEY.nodeId().originId());
+            assertThat(BatchDescriptor.batchSeq(frame)).isEqualTo(17);
+            assertThat(BatchDescriptor.count(frame)).isEqualTo(3);
+            assertThat(verifier.verify(KEY.nodeId(), decoder.buffer(), 0, decoder.frameLength())).isTrue();
+        }
+        finally
+        {
+            frame.release();
+        }
     }
 
     @Test
