@@ -1,19 +1,36 @@
 package io.chainmesh.node;
 
+import io.chainmesh.codec.CodecException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+
 /**
  * {@code chainmesh}: the command-line entry point of the fat jar.
+ * <p>
+ * Exit codes: 0 success, 1 a negative answer (e.g. {@code verify} found the signature invalid),
+ * 2 bad arguments or input (picocli's usage code), 3 a runtime failure.
  */
 @Command(
     name = "chainmesh",
     mixinStandardHelpOptions = true,
     versionProvider = ChainmeshCli.Version.class,
     description = "Low-latency peer-to-peer networking over a blockchain's deterministic node list.",
-    subcommands = {KeygenCommand.class})
+    subcommands = {KeygenCommand.class, SignCommand.class, VerifyCommand.class})
 public final class ChainmeshCli
 {
+    /** Exit code for a negative answer. */
+    public static final int EXIT_NEGATIVE = 1;
+    /** Exit code for bad arguments or malformed input. */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    /** Exit code for a failure while running. */
+    public static final int EXIT_FAILURE = 3;
+
+    private ChainmeshCli()
+    {
+    }
+
     /**
      * @param args command line.
      */
@@ -23,14 +40,64 @@ public final class ChainmeshCli
     }
 
     /**
-     * Runs a command without exiting the JVM, for tests and embedding.
+     * Runs a command without exiting the JVM, printing to the process's standard streams.
      *
      * @param args command line.
      * @return the exit code.
      */
     public static int execute(final String... args)
     {
-        return new CommandLine(new ChainmeshCli()).execute(args);
+        return commandLine(
+            new PrintWriter(System.out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new PrintWriter(System.err, true, java.nio.charset.StandardCharsets.UTF_8)).execute(args);
+    }
+
+    /**
+     * Builds the command line with the given output streams, for tests and embedding.
+     *
+     * @param out standard output.
+     * @param err standard error.
+     * @return a configured picocli command line.
+     */
+    public static CommandLine commandLine(final PrintWriter out, final PrintWriter err)
+    {
+        final CommandLine commandLine = new CommandLine(new ChainmeshCli());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        {
+            if (ex instanceof CodecException || ex instanceof IllegalArgumentException)
+            {
+                cmd.getErr().println("error: " + ex.getMessage());
+                cmd.getErr().flush();
+                return EXIT_USAGE;
+            }
+            cmd.getErr().println("error: " + ex);
+            cmd.getErr().flush();
+            return EXIT_FAILURE;
+        });
+        return commandLine;
+    }
+
+    /**
+     * Runs a parse step, naming the option in the error if the input is malformed.
+     *
+     * @param option the option the input came from.
+     * @param parse  the step.
+     * @param <T>    its result.
+     * @return the result.
+     * @throws IllegalArgumentException {@code "<option>: <what was wrong>"}.
+     */
+    static <T> T parse(final String option, final java.util.function.Supplier<T> parse)
+    {
+        try
+        {
+            return parse.get();
+        }
+        catch (final CodecException ex)
+        {
+            throw new IllegalArgumentException(option + ": " + ex.getMessage(), ex);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider
