@@ -11,6 +11,7 @@ import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.chainmesh.engine.transport.Backoff;
 import io.chainmesh.engine.transport.ChannelSetup;
+import io.chainmesh.engine.transport.Closer;
 import io.chainmesh.engine.transport.Link;
 import io.chainmesh.engine.transport.LinkConfig;
 import io.chainmesh.engine.transport.LinkEvents;
@@ -324,8 +325,8 @@ final class ConnectionManager implements LinkEvents
 
     private void refuse(final Link link, final CloseReason reason, final String text)
     {
-        counters.handshakeFailures(reason).increment();
-        link.close(reason, text);
+        link.state(Link.State.CLOSED);
+        link.channel().eventLoop().execute(() -> Closer.refuse(link.channel(), reason, text, counters));
     }
 
     private void closeLink(final Link link, final CloseReason reason, final String text)

@@ -8,6 +8,7 @@ import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.EngineCounters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.AttributeKey;
 
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +19,38 @@ import java.util.concurrent.TimeUnit;
 public final class Closer
 {
     private static final long FORCE_CLOSE_MS = 1000;
+    private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("chainmesh.closing");
 
     private Closer()
     {
+    }
+
+    /**
+     * Refuses a connection before or at registration: counts a handshake failure for the reason (once
+     * per channel, however many problems follow) and closes with it.
+     *
+     * @param channel  the channel.
+     * @param reason   why.
+     * @param text     detail for the peer.
+     * @param counters where to count it.
+     */
+    public static void refuse(
+        final Channel channel, final CloseReason reason, final String text, final EngineCounters counters)
+    {
+        if (channel.isOpen() && !isClosing(channel))
+        {
+            counters.handshakeFailures(reason).increment();
+            close(channel, reason, text, counters);
+        }
+    }
+
+    /**
+     * @param channel a channel.
+     * @return true once a close with reason has started on it.
+     */
+    public static boolean isClosing(final Channel channel)
+    {
+        return channel.hasAttr(CLOSING) && null != channel.attr(CLOSING).get();
     }
 
     /**
@@ -34,7 +64,7 @@ public final class Closer
     public static void close(
         final Channel channel, final CloseReason reason, final String text, final EngineCounters counters)
     {
-        if (!channel.isOpen())
+        if (!channel.isOpen() || null != channel.attr(CLOSING).setIfAbsent(Boolean.TRUE))
         {
             return;
         }

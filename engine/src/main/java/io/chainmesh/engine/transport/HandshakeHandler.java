@@ -297,8 +297,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
             return;
         }
         finished = true;
-        config.counters().handshakeFailures(reason).increment();
-        Closer.close(ctx.channel(), reason, text, config.counters());
+        Closer.refuse(ctx.channel(), reason, text, config.counters());
     }
 
     /**

@@ -39,8 +39,7 @@ public final class PreAuthGuard extends ChannelInboundHandlerAdapter
         if (received > maxPreAuthBytes)
         {
             buf.release();
-            counters.handshakeFailures(CloseReason.PROTOCOL_VIOLATION).increment();
-            Closer.close(ctx.channel(), CloseReason.PROTOCOL_VIOLATION,
+            Closer.refuse(ctx.channel(), CloseReason.PROTOCOL_VIOLATION,
                 "pre-auth bytes " + received + " exceed maxPreAuthBytes " + maxPreAuthBytes, counters);
             return;
         }
