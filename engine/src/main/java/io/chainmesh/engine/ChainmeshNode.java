@@ -100,8 +100,9 @@ public final class ChainmeshNode implements AutoCloseable
             node.start();
             return node;
         }
-        catch (final RuntimeException | Error ex)
+        catch (final Throwable ex)
         {
+            // Netty rethrows checked exceptions (e.g. BindException) sneakily: catch everything.
             node.close();
             throw ex;
         }
