@@ -1,0 +1,812 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.chain.DirectorySource;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.direct.DirectDescriptor;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.engine.transport.ChannelSetup;
+import io.chainmesh.engine.transport.Link;
+import io.chainmesh.engine.transport.LinkConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A chainmesh member: accepts and dials authenticated links to the members the overlay names, keeps
+ * them alive with heartbeats, and delivers direct messages over them (greedy routing over the overlay
+ * when there is no direct link).
+ * <pre>{@code
+ * try (ChainmeshNode node = ChainmeshNode.launch(new ChainmeshNode.Context()
+ *         .nodeKey(key)
+ *         .directorySource(source)
+ *         .directHandler((source, buffer, offset, length) -> { ... })))
+ * {
+ *     long status = node.send(destination, buffer, 0, length); // Status.OK or a negative Status
+ * }
+ * }</pre>
+ * Threads: {@link Context#ioThreads()} Netty IO threads own the channels (handshakes, sessions,
+ * heartbeats, the outbound drains, and the {@link DirectHandler} callbacks); one of them is also the
+ * conductor that owns the connection state (see {@code ConnectionManager}). {@link #send} may be called
+ * from any thread.
+ */
+public final class ChainmeshNode implements AutoCloseable
+{
+    private final Context ctx;
+    private final EngineCounters counters;
+    private final NodeId self;
+    private final long selfOrigin;
+    private final int hopLimit;
+    private EventLoopGroup group;
+    private boolean ownsGroup;
+    private EventLoop conductor;
+    private ConnectionManager manager;
+    private Channel serverChannel;
+    private AutoCloseable directorySubscription;
+    private int maxDirectPayloadLength;
+    private volatile boolean closed;
+
+    private ChainmeshNode(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.counters = null != ctx.countersValuesBuffer() ?
+            new EngineCounters(ctx.countersMetaDataBuffer(), ctx.countersValuesBuffer()) : EngineCounters.allocate();
+        this.self = ctx.nodeKey().nodeId();
+        this.selfOrigin = self.originId();
+        this.hopLimit = ctx.hopLimit();
+    }
+
+    /**
+     * Validates the context, binds the listening socket and starts connecting to the overlay. If anything
+     * fails, what was already started is closed and the exception is rethrown.
+     *
+     * @param ctx settings; concluded here.
+     * @return the running node.
+     */
+    public static ChainmeshNode launch(final Context ctx)
+    {
+        ctx.conclude();
+        final ChainmeshNode node = new ChainmeshNode(ctx);
+        try
+        {
+            node.start();
+            return node;
+        }
+        catch (final Throwable ex)
+        {
+            // Netty rethrows checked exceptions (e.g. BindException) sneakily: catch everything.
+            node.close();
+            throw ex;
+        }
+    }
+
+    private void start()
+    {
+        final Transport transport = ctx.resolvedTransport();
+        if (null != ctx.eventLoopGroup())
+        {
+            group = ctx.eventLoopGroup();
+            ownsGroup = false;
+        }
+        else
+        {
+            group = new MultiThreadIoEventLoopGroup(ctx.ioThreads(), new DefaultThreadFactory("chainmesh-io", true),
+                transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            ownsGroup = true;
+        }
+        conductor = group.next();
+        manager = new ConnectionManager(ctx, counters, conductor);
+        final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
+            new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
+            ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
+            () -> manager.view().snapshot().height());
+        maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
+            ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
+        final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
+            Math.max(32 * 1024, ctx.peerOutboundBudget() / 8), Math.max(64 * 1024, ctx.peerOutboundBudget() / 4));
+
+        final Bootstrap bootstrap = new Bootstrap()
+            .group(group)
+            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(ctx.handshakeTimeoutNs())));
+        final ServerBootstrap server = new ServerBootstrap()
+            .group(group)
+            .channel(transport == Transport.EPOLL ?
+                EpollServerSocketChannel.class : NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.SO_BACKLOG, 256)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+            .childHandler(new ChannelSetup(linkConfig, false, null));
+        if (ctx.socketSendBufferSize() > 0)
+        {
+            bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
+            server.childOption(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
+        }
+        if (ctx.socketReceiveBufferSize() > 0)
+        {
+            bootstrap.option(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
+            server.childOption(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
+        }
+        manager.init(bootstrap, linkConfig);
+        serverChannel = server.bind(ctx.bindAddress()).syncUninterruptibly().channel();
+
+        final DirectorySource source = ctx.directorySource();
+        final CompletableFuture<Void> started = new CompletableFuture<>();
+        conductor.execute(() ->
+        {
+            try
+            {
+                manager.start(source.current());
+                started.complete(null);
+            }
+            catch (final RuntimeException ex)
+            {
+                started.completeExceptionally(ex);
+            }
+        });
+        started.join();
+        directorySubscription = source.subscribe((snapshot, diff) -> conductor.execute(() -> manager.onSnapshot(snapshot)));
+    }
+
+    /**
+     * Sends a direct message to one member: over the link to it if there is one, otherwise to the linked
+     * member closest to it on the ring, which relays it (at most {@link Context#hopLimit()} hops).
+     * Any thread; never blocks, never throws for a refused message, and counts every refusal.
+     *
+     * @param destination the member.
+     * @param buffer      holds the payload (copied before return).
+     * @param offset      payload start.
+     * @param length      payload length, at most {@link #maxDirectPayloadLength()}.
+     * @return {@link Status#OK}, or {@link Status#BACK_PRESSURED}, {@link Status#NO_ROUTE},
+     *         {@link Status#CLOSED}, {@link Status#MESSAGE_TOO_LARGE}.
+     */
+    public long send(final NodeId destination, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (closed)
+        {
+            counters.directRefused(EngineCounters.DirectRefusal.CLOSED).increment();
+            return Status.CLOSED;
+        }
+        if (length < 0 || length > maxDirectPayloadLength)
+        {
+            counters.directRefused(EngineCounters.DirectRefusal.MESSAGE_TOO_LARGE).increment();
+            return Status.MESSAGE_TOO_LARGE;
+        }
+        final long destinationOrigin = destination.originId();
+        final Link link = manager.routes().nextHop.get(destinationOrigin);
+        if (null == link)
+        {
+            counters.directRefused(EngineCounters.DirectRefusal.NO_ROUTE).increment();
+            return Status.NO_ROUTE;
+        }
+        final long status = link.offerDirect(destinationOrigin, selfOrigin, hopLimit, buffer, offset, length);
+        if (status == Status.OK)
+        {
+            counters.directSent().increment();
+        }
+        else
+        {
+            counters.directRefused(status == Status.BACK_PRESSURED ?
+                EngineCounters.DirectRefusal.BACK_PRESSURED : EngineCounters.DirectRefusal.NO_ROUTE).increment();
+        }
+        return status;
+    }
+
+    /**
+     * @return the largest payload {@link #send} accepts: bounded by the frame limit and by 1/8 of the
+     *         per-peer outbound budget (the queue's largest record).
+     */
+    public int maxDirectPayloadLength()
+    {
+        return maxDirectPayloadLength;
+    }
+
+    /**
+     * @return the address the node listens on, with the real port when bound to port 0.
+     */
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)serverChannel.localAddress();
+    }
+
+    /**
+     * @return this node's id.
+     */
+    public NodeId nodeId()
+    {
+        return self;
+    }
+
+    /**
+     * @return the node's counters.
+     */
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return an immutable view of the registered links, one per peer.
+     */
+    public List<PeerView> peers()
+    {
+        final Link[] links = null == manager ? new Link[0] : manager.routes().links;
+        final List<PeerView> views = new ArrayList<>(links.length);
+        for (final Link link : links)
+        {
+            views.add(new PeerView(
+                link.remoteId(),
+                link.remoteAddress(),
+                link.localAddress(),
+                link.outbound() ? PeerView.Direction.OUTBOUND : PeerView.Direction.INBOUND,
+                PeerView.State.valueOf(link.state().name()),
+                link.heartbeat().rttLastNs(),
+                link.heartbeat().rttEwmaNs(),
+                link.bytesIn(),
+                link.bytesOut(),
+                link.queuedBytes()));
+        }
+        return List.copyOf(views);
+    }
+
+    /**
+     * @return the context this node was launched with.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Test support: the node stops reading, heartbeating and dialling without closing its sockets, as a
+     * hung process would. Peers must detect it by missed heartbeats.
+     */
+    void suspendForTest()
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        conductor.execute(() ->
+        {
+            manager.pause();
+            serverChannel.config().setAutoRead(false);
+            done.complete(null);
+        });
+        done.join();
+    }
+
+    /**
+     * Sends CLOSE(NORMAL_SHUTDOWN) to every peer, closes the sockets and stops the IO threads it owns.
+     * Idempotent. Must not be called from a {@link DirectHandler} (an IO thread).
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (null != directorySubscription)
+        {
+            try
+            {
+                directorySubscription.close();
+            }
+            catch (final Exception ex)
+            {
+                counters.errors().increment();
+            }
+        }
+        if (null != manager && null != conductor && !conductor.isShuttingDown())
+        {
+            final CompletableFuture<List<Channel>> closing = new CompletableFuture<>();
+            conductor.execute(() -> closing.complete(manager.shutdown()));
+            final List<Channel> channels = closing.orTimeout(2, TimeUnit.SECONDS).exceptionally(ex -> List.of()).join();
+            for (final Channel channel : channels)
+            {
+                channel.closeFuture().awaitUninterruptibly(2000);
+            }
+        }
+        if (null != serverChannel)
+        {
+            serverChannel.close().awaitUninterruptibly(2000);
+        }
+        if (ownsGroup && null != group)
+        {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
+    }
+
+    /**
+     * Settings of a {@link ChainmeshNode}: fluent setters, defaults, and {@link #conclude()} which
+     * validates every setting (the message names it) before anything starts.
+     */
+    public static final class Context
+    {
+        /** Default per-peer outbound budget: 1 MiB. */
+        public static final int DEFAULT_PEER_OUTBOUND_BUDGET = 1024 * 1024;
+
+        private NodeKey nodeKey;
+        private DirectorySource directorySource;
+        private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
+        private Transport transport = Transport.AUTO;
+        private Transport resolvedTransport;
+        private EventLoopGroup eventLoopGroup;
+        private int ioThreads = 1;
+        private int ringSuccessors = 2;
+        private int extraInboundBudget = 2;
+        private long heartbeatIntervalNs = TimeUnit.SECONDS.toNanos(1);
+        private int missedHeartbeatsBeforeDead = 3;
+        private long handshakeTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+        private int maxPreAuthBytes = 4096;
+        private int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
+        private long backoffMinNs = TimeUnit.MILLISECONDS.toNanos(100);
+        private long backoffMaxNs = TimeUnit.SECONDS.toNanos(10);
+        private long reconcileIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+        private int peerOutboundBudget = DEFAULT_PEER_OUTBOUND_BUDGET;
+        private int socketSendBufferSize;
+        private int socketReceiveBufferSize;
+        private int hopLimit = 8;
+        private EpochClock epochClock = SystemEpochClock.INSTANCE;
+        private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+        private DirectHandler directHandler = (source, buffer, offset, length) ->
+        {
+        };
+        private AtomicBuffer countersMetaDataBuffer;
+        private AtomicBuffer countersValuesBuffer;
+        private boolean concluded;
+
+        /**
+         * Validates the settings and resolves derived values. Called by {@link ChainmeshNode#launch}.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the setting if one is invalid.
+         * @throws IllegalStateException    if {@code transport=EPOLL} and epoll is unavailable.
+         */
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                return this;
+            }
+            Objects.requireNonNull(nodeKey, "nodeKey must be set");
+            Objects.requireNonNull(directorySource, "directorySource must be set");
+            Objects.requireNonNull(bindAddress, "bindAddress must be set");
+            Objects.requireNonNull(transport, "transport must be set");
+            Objects.requireNonNull(epochClock, "epochClock must be set");
+            Objects.requireNonNull(nanoClock, "nanoClock must be set");
+            Objects.requireNonNull(directHandler, "directHandler must be set");
+            if (bindAddress.isUnresolved())
+            {
+                throw new IllegalArgumentException("bindAddress=" + bindAddress + " must be a literal, resolved address");
+            }
+            check(ioThreads >= 1 && ioThreads <= 256, "ioThreads", ioThreads, "[1, 256]");
+            check(ringSuccessors >= 1 && ringSuccessors <= 64, "ringSuccessors", ringSuccessors, "[1, 64]");
+            check(extraInboundBudget >= 0 && extraInboundBudget <= 1024, "extraInboundBudget", extraInboundBudget,
+                "[0, 1024]");
+            check(heartbeatIntervalNs >= TimeUnit.MILLISECONDS.toNanos(1), "heartbeatIntervalNs", heartbeatIntervalNs,
+                ">= 1 ms");
+            check(missedHeartbeatsBeforeDead >= 1 && missedHeartbeatsBeforeDead <= 100, "missedHeartbeatsBeforeDead",
+                missedHeartbeatsBeforeDead, "[1, 100]");
+            check(handshakeTimeoutNs >= TimeUnit.MILLISECONDS.toNanos(1), "handshakeTimeoutNs", handshakeTimeoutNs,
+                ">= 1 ms");
+            check(maxPreAuthBytes >= 512 && maxPreAuthBytes <= 64 * 1024, "maxPreAuthBytes", maxPreAuthBytes,
+                "[512, 65536]");
+            try
+            {
+                FrameDescriptor.checkMaxFrameLength(maxFrameLength);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("maxFrameLength=" + maxFrameLength + " must be in [64, 67108864]", ex);
+            }
+            check(backoffMinNs >= TimeUnit.MILLISECONDS.toNanos(1), "backoffMinNs", backoffMinNs, ">= 1 ms");
+            check(backoffMaxNs >= backoffMinNs, "backoffMaxNs", backoffMaxNs, ">= backoffMinNs=" + backoffMinNs);
+            check(reconcileIntervalNs >= TimeUnit.MILLISECONDS.toNanos(1), "reconcileIntervalNs", reconcileIntervalNs,
+                ">= 1 ms");
+            check(peerOutboundBudget >= 64 * 1024 && peerOutboundBudget <= 1 << 30 &&
+                Integer.bitCount(peerOutboundBudget) == 1, "peerOutboundBudget", peerOutboundBudget,
+                "a power of two in [65536, 1073741824]");
+            check(socketSendBufferSize >= 0, "socketSendBufferSize", socketSendBufferSize, ">= 0 (0 = OS default)");
+            check(socketReceiveBufferSize >= 0, "socketReceiveBufferSize", socketReceiveBufferSize,
+                ">= 0 (0 = OS default)");
+            check(hopLimit >= 1 && hopLimit <= DirectDescriptor.MAX_HOP_LIMIT, "hopLimit", hopLimit, "[1, 255]");
+            if ((null == countersValuesBuffer) != (null == countersMetaDataBuffer))
+            {
+                throw new IllegalArgumentException("countersMetaDataBuffer and countersValuesBuffer must be set together");
+            }
+            if (transport == Transport.EPOLL && !Epoll.isAvailable())
+            {
+                throw new IllegalStateException("transport=EPOLL is unavailable: " + Epoll.unavailabilityCause());
+            }
+            resolvedTransport = transport == Transport.AUTO ?
+                (Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO) : transport;
+            concluded = true;
+            return this;
+        }
+
+        private static void check(final boolean ok, final String name, final long value, final String rule)
+        {
+            if (!ok)
+            {
+                throw new IllegalArgumentException(name + "=" + value + " must be " + rule);
+            }
+        }
+
+        /** @param nodeKey this node's chain key. @return this. */
+        public Context nodeKey(final NodeKey nodeKey)
+        {
+            this.nodeKey = nodeKey;
+            return this;
+        }
+
+        /** @return this node's chain key. */
+        public NodeKey nodeKey()
+        {
+            return nodeKey;
+        }
+
+        /** @param directorySource where the member list comes from. @return this. */
+        public Context directorySource(final DirectorySource directorySource)
+        {
+            this.directorySource = directorySource;
+            return this;
+        }
+
+        /** @return where the member list comes from. */
+        public DirectorySource directorySource()
+        {
+            return directorySource;
+        }
+
+        /** @param bindAddress listening address (default 127.0.0.1:0). @return this. */
+        public Context bindAddress(final InetSocketAddress bindAddress)
+        {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** @return listening address. */
+        public InetSocketAddress bindAddress()
+        {
+            return bindAddress;
+        }
+
+        /** @param transport AUTO (default), EPOLL or NIO. @return this. */
+        public Context transport(final Transport transport)
+        {
+            this.transport = transport;
+            return this;
+        }
+
+        /** @return the requested transport. */
+        public Transport transport()
+        {
+            return transport;
+        }
+
+        /** @return the transport in use after {@link #conclude()} (never AUTO). */
+        public Transport resolvedTransport()
+        {
+            return resolvedTransport;
+        }
+
+        /**
+         * @param eventLoopGroup a group to share between nodes (not closed by the node); it must match the
+         *                       transport. Null (default) makes the node create its own.
+         * @return this.
+         */
+        public Context eventLoopGroup(final EventLoopGroup eventLoopGroup)
+        {
+            this.eventLoopGroup = eventLoopGroup;
+            return this;
+        }
+
+        /** @return the shared group, or null. */
+        public EventLoopGroup eventLoopGroup()
+        {
+            return eventLoopGroup;
+        }
+
+        /** @param ioThreads Netty IO threads when the node creates its group (default 1). @return this. */
+        public Context ioThreads(final int ioThreads)
+        {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** @return IO threads. */
+        public int ioThreads()
+        {
+            return ioThreads;
+        }
+
+        /** @param ringSuccessors k, ring successors each member links to (default 2). @return this. */
+        public Context ringSuccessors(final int ringSuccessors)
+        {
+            this.ringSuccessors = ringSuccessors;
+            return this;
+        }
+
+        /** @return k. */
+        public int ringSuccessors()
+        {
+            return ringSuccessors;
+        }
+
+        /**
+         * @param extraInboundBudget inbound links accepted beyond those the overlay expects, e.g. from a
+         *                           peer with a newer directory (default 2).
+         * @return this.
+         */
+        public Context extraInboundBudget(final int extraInboundBudget)
+        {
+            this.extraInboundBudget = extraInboundBudget;
+            return this;
+        }
+
+        /** @return extra inbound budget. */
+        public int extraInboundBudget()
+        {
+            return extraInboundBudget;
+        }
+
+        /** @param heartbeatIntervalNs PING period (default 1 s). @return this. */
+        public Context heartbeatIntervalNs(final long heartbeatIntervalNs)
+        {
+            this.heartbeatIntervalNs = heartbeatIntervalNs;
+            return this;
+        }
+
+        /** @return PING period in ns. */
+        public long heartbeatIntervalNs()
+        {
+            return heartbeatIntervalNs;
+        }
+
+        /** @param missedHeartbeatsBeforeDead unanswered PINGs before closing (default 3). @return this. */
+        public Context missedHeartbeatsBeforeDead(final int missedHeartbeatsBeforeDead)
+        {
+            this.missedHeartbeatsBeforeDead = missedHeartbeatsBeforeDead;
+            return this;
+        }
+
+        /** @return unanswered PINGs before closing. */
+        public int missedHeartbeatsBeforeDead()
+        {
+            return missedHeartbeatsBeforeDead;
+        }
+
+        /** @param handshakeTimeoutNs time from connect to authentication (default 5 s). @return this. */
+        public Context handshakeTimeoutNs(final long handshakeTimeoutNs)
+        {
+            this.handshakeTimeoutNs = handshakeTimeoutNs;
+            return this;
+        }
+
+        /** @return handshake timeout in ns. */
+        public long handshakeTimeoutNs()
+        {
+            return handshakeTimeoutNs;
+        }
+
+        /** @param maxPreAuthBytes bytes a peer may send before authenticating (default 4096). @return this. */
+        public Context maxPreAuthBytes(final int maxPreAuthBytes)
+        {
+            this.maxPreAuthBytes = maxPreAuthBytes;
+            return this;
+        }
+
+        /** @return pre-auth byte budget. */
+        public int maxPreAuthBytes()
+        {
+            return maxPreAuthBytes;
+        }
+
+        /** @param maxFrameLength largest frame length field accepted (default 1 MiB). @return this. */
+        public Context maxFrameLength(final int maxFrameLength)
+        {
+            this.maxFrameLength = maxFrameLength;
+            return this;
+        }
+
+        /** @return largest frame length field. */
+        public int maxFrameLength()
+        {
+            return maxFrameLength;
+        }
+
+        /** @param backoffMinNs first re-dial delay (default 100 ms). @return this. */
+        public Context backoffMinNs(final long backoffMinNs)
+        {
+            this.backoffMinNs = backoffMinNs;
+            return this;
+        }
+
+        /** @return first re-dial delay. */
+        public long backoffMinNs()
+        {
+            return backoffMinNs;
+        }
+
+        /** @param backoffMaxNs re-dial delay cap (default 10 s). @return this. */
+        public Context backoffMaxNs(final long backoffMaxNs)
+        {
+            this.backoffMaxNs = backoffMaxNs;
+            return this;
+        }
+
+        /** @return re-dial delay cap. */
+        public long backoffMaxNs()
+        {
+            return backoffMaxNs;
+        }
+
+        /** @param reconcileIntervalNs period of the connection manager's reconcile (default 100 ms). @return this. */
+        public Context reconcileIntervalNs(final long reconcileIntervalNs)
+        {
+            this.reconcileIntervalNs = reconcileIntervalNs;
+            return this;
+        }
+
+        /** @return reconcile period. */
+        public long reconcileIntervalNs()
+        {
+            return reconcileIntervalNs;
+        }
+
+        /**
+         * @param peerOutboundBudget bytes that may wait in one link's outbound queue (a power of two,
+         *                           default 1 MiB); beyond it {@code send} returns BACK_PRESSURED.
+         * @return this.
+         */
+        public Context peerOutboundBudget(final int peerOutboundBudget)
+        {
+            this.peerOutboundBudget = peerOutboundBudget;
+            return this;
+        }
+
+        /** @return per-peer outbound budget. */
+        public int peerOutboundBudget()
+        {
+            return peerOutboundBudget;
+        }
+
+        /** @param socketSendBufferSize SO_SNDBUF, 0 for the OS default. @return this. */
+        public Context socketSendBufferSize(final int socketSendBufferSize)
+        {
+            this.socketSendBufferSize = socketSendBufferSize;
+            return this;
+        }
+
+        /** @return SO_SNDBUF. */
+        public int socketSendBufferSize()
+        {
+            return socketSendBufferSize;
+        }
+
+        /** @param socketReceiveBufferSize SO_RCVBUF, 0 for the OS default. @return this. */
+        public Context socketReceiveBufferSize(final int socketReceiveBufferSize)
+        {
+            this.socketReceiveBufferSize = socketReceiveBufferSize;
+            return this;
+        }
+
+        /** @return SO_RCVBUF. */
+        public int socketReceiveBufferSize()
+        {
+            return socketReceiveBufferSize;
+        }
+
+        /** @param hopLimit hops a direct message may take (default 8). @return this. */
+        public Context hopLimit(final int hopLimit)
+        {
+            this.hopLimit = hopLimit;
+            return this;
+        }
+
+        /** @return hop limit. */
+        public int hopLimit()
+        {
+            return hopLimit;
+        }
+
+        /** @param epochClock wall clock. @return this. */
+        public Context epochClock(final EpochClock epochClock)
+        {
+            this.epochClock = epochClock;
+            return this;
+        }
+
+        /** @return wall clock. */
+        public EpochClock epochClock()
+        {
+            return epochClock;
+        }
+
+        /** @param nanoClock monotonic clock for RTT, backoff and heartbeats. @return this. */
+        public Context nanoClock(final NanoClock nanoClock)
+        {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /** @return monotonic clock. */
+        public NanoClock nanoClock()
+        {
+            return nanoClock;
+        }
+
+        /** @param directHandler receives direct messages (default: counted and ignored). @return this. */
+        public Context directHandler(final DirectHandler directHandler)
+        {
+            this.directHandler = directHandler;
+            return this;
+        }
+
+        /** @return the direct message handler. */
+        public DirectHandler directHandler()
+        {
+            return directHandler;
+        }
+
+        /**
+         * Places the counters in caller-provided buffers, e.g. a memory-mapped file a stat tool reads.
+         *
+         * @param metaDataBuffer metadata, 4x the values length.
+         * @param valuesBuffer   values.
+         * @return this.
+         */
+        public Context countersBuffers(final AtomicBuffer metaDataBuffer, final AtomicBuffer valuesBuffer)
+        {
+            this.countersMetaDataBuffer = metaDataBuffer;
+            this.countersValuesBuffer = valuesBuffer;
+            return this;
+        }
+
+        /** @return counters metadata buffer or null. */
+        public AtomicBuffer countersMetaDataBuffer()
+        {
+            return countersMetaDataBuffer;
+        }
+
+        /** @return counters values buffer or null. */
+        public AtomicBuffer countersValuesBuffer()
+        {
+            return countersValuesBuffer;
+        }
+    }
+}

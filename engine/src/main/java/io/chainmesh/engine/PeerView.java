@@ -1,0 +1,52 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.codec.crypto.NodeId;
+
+import java.net.InetSocketAddress;
+
+/**
+ * An immutable snapshot of one link, as reported by {@link ChainmeshNode#peers()}.
+ *
+ * @param nodeId        the peer.
+ * @param remoteAddress the peer's socket address.
+ * @param localAddress  this end's socket address.
+ * @param direction     who dialled.
+ * @param state         link state.
+ * @param rttLastNs     latest heartbeat RTT in ns, -1 if none yet.
+ * @param rttEwmaNs     smoothed heartbeat RTT in ns, -1 if none yet.
+ * @param bytesIn       bytes received since authentication.
+ * @param bytesOut      bytes sent since authentication.
+ * @param queuedBytes   bytes waiting in the link's outbound queue.
+ */
+public record PeerView(
+    NodeId nodeId,
+    InetSocketAddress remoteAddress,
+    InetSocketAddress localAddress,
+    Direction direction,
+    State state,
+    long rttLastNs,
+    long rttEwmaNs,
+    long bytesIn,
+    long bytesOut,
+    int queuedBytes)
+{
+    /** Who opened the connection. */
+    public enum Direction
+    {
+        /** This node dialled. */
+        OUTBOUND,
+        /** The peer dialled. */
+        INBOUND
+    }
+
+    /** Link state. */
+    public enum State
+    {
+        /** Authenticated, not yet registered. */
+        AUTHENTICATED,
+        /** Registered, carrying traffic. */
+        ACTIVE,
+        /** Closed or closing. */
+        CLOSED
+    }
+}

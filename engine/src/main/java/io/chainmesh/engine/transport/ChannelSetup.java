@@ -1,0 +1,42 @@
+package io.chainmesh.engine.transport;
+
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.frame.FrameDecoder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+
+/**
+ * Builds the pipeline of a new connection, which reads as the protocol's story:
+ * {@link PreAuthGuard} (byte budget) → {@link FrameDecoder} → {@link HandshakeHandler}, which is
+ * replaced by {@link SessionHandler} once the peer is authenticated (and the guard removed).
+ */
+public final class ChannelSetup extends ChannelInitializer<Channel>
+{
+    /** Name of the frame decoder in the pipeline. */
+    public static final String DECODER = "frameDecoder";
+
+    private final LinkConfig config;
+    private final boolean dialler;
+    private final NodeId expectedPeer;
+
+    /**
+     * @param config       node-wide settings.
+     * @param dialler      true for outbound connections.
+     * @param expectedPeer the member dialled, null for inbound.
+     */
+    public ChannelSetup(final LinkConfig config, final boolean dialler, final NodeId expectedPeer)
+    {
+        this.config = config;
+        this.dialler = dialler;
+        this.expectedPeer = expectedPeer;
+    }
+
+    @Override
+    protected void initChannel(final Channel channel)
+    {
+        channel.pipeline()
+            .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
+            .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))
+            .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expectedPeer));
+    }
+}

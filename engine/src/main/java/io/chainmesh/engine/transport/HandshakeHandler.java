@@ -1,0 +1,310 @@
+package io.chainmesh.engine.transport;
+
+import com.google.protobuf.ByteString;
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.control.Auth;
+import io.chainmesh.codec.control.Close;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.control.Hello;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.engine.EngineCounters;
+import io.chainmesh.engine.overlay.OverlayView;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Authenticates a connection (DESIGN.md, Handshake): both sides send HELLO, then AUTH, a signature
+ * with the chain key over {@link #transcriptHash(byte[], byte[])} of both hellos (dialler's first).
+ * Only a member of the current directory that is not this node is accepted; a dialled peer must be the
+ * member we meant to reach. Any failure sends CLOSE with its reason, counts it and closes. On success
+ * the handler replaces itself with a {@link SessionHandler} and reports the new {@link Link}.
+ * <p>
+ * One instance per channel; runs on that channel's IO thread only.
+ */
+public final class HandshakeHandler extends ChannelInboundHandlerAdapter
+{
+    /** Name in the pipeline. */
+    public static final String NAME = "handshake";
+    /** Protocol version this engine speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    /** Capability bits advertised (none yet; issue 10 adds encryption). */
+    public static final long CAPABILITIES = 0;
+
+    private static final byte[] DOMAIN = "chainmesh/handshake/v1".getBytes(StandardCharsets.US_ASCII);
+
+    private final LinkConfig config;
+    private final boolean dialler;
+    private final NodeId expectedPeer;
+    private byte[] localHello;
+    private byte[] remoteHello;
+    private NodeId remoteId;
+    private boolean helloReceived;
+    private boolean finished;
+    private boolean counted;
+    private ScheduledFuture<?> timeout;
+
+    /**
+     * @param config       node-wide settings.
+     * @param dialler      true on the side that connected.
+     * @param expectedPeer the member dialled (null when accepting).
+     */
+    public HandshakeHandler(final LinkConfig config, final boolean dialler, final NodeId expectedPeer)
+    {
+        this.config = config;
+        this.dialler = dialler;
+        this.expectedPeer = expectedPeer;
+    }
+
+    /**
+     * The hash both sides sign: SHA-256 of a domain string, then the dialler's and the acceptor's HELLO
+     * bodies, each prefixed by its length (u32 big-endian), exactly as they travelled.
+     *
+     * @param diallerHello  HELLO body sent by the dialler.
+     * @param acceptorHello HELLO body sent by the acceptor.
+     * @return 32-byte hash.
+     */
+    public static byte[] transcriptHash(final byte[] diallerHello, final byte[] acceptorHello)
+    {
+        try
+        {
+            final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(DOMAIN);
+            digest.update(lengthPrefix(diallerHello.length));
+            digest.update(diallerHello);
+            digest.update(lengthPrefix(acceptorHello.length));
+            digest.update(acceptorHello);
+            return digest.digest();
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("SHA-256 unavailable", ex);
+        }
+    }
+
+    private static byte[] lengthPrefix(final int length)
+    {
+        return new byte[]{(byte)(length >>> 24), (byte)(length >>> 16), (byte)(length >>> 8), (byte)length};
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        config.counters().connections(EngineCounters.ConnectionState.HANDSHAKING).increment();
+        counted = true;
+        if (ctx.channel().isActive())
+        {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(final ChannelHandlerContext ctx)
+    {
+        if (null != localHello)
+        {
+            return;
+        }
+        final byte[] nonce = new byte[ControlCodec.NONCE_LENGTH];
+        config.random().nextBytes(nonce);
+        final Hello hello = Hello.newBuilder()
+            .setProtocolVersion(PROTOCOL_VERSION)
+            .setNodeId(ByteString.copyFrom(config.nodeKey().nodeId().toBytes()))
+            .setNonce(ByteString.copyFrom(nonce))
+            .setDirectoryHeight(config.directoryHeightSource().getAsLong())
+            .setCapabilities(CAPABILITIES)
+            .build();
+        localHello = hello.toByteArray();
+        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.HELLO, hello));
+        timeout = ctx.executor().schedule(
+            () -> fail(ctx, CloseReason.HANDSHAKE_TIMEOUT,
+                "not authenticated within " + TimeUnit.NANOSECONDS.toMillis(config.handshakeTimeoutNs()) + " ms"),
+            config.handshakeTimeoutNs(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        release();
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        release();
+        ctx.fireChannelInactive();
+    }
+
+    private void release()
+    {
+        if (null != timeout)
+        {
+            timeout.cancel(false);
+        }
+        if (counted)
+        {
+            counted = false;
+            config.counters().connections(EngineCounters.ConnectionState.HANDSHAKING).decrement();
+        }
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frame = (ByteBuf)msg;
+        try
+        {
+            if (finished)
+            {
+                return;
+            }
+            config.counters().framesIn().increment();
+            onFrame(ctx, frame);
+        }
+        catch (final CodecException ex)
+        {
+            fail(ctx, CloseReason.PROTOCOL_VIOLATION, ex.getMessage());
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private void onFrame(final ChannelHandlerContext ctx, final ByteBuf frame)
+    {
+        final int type = Frames.type(frame);
+        if (type == FrameType.CLOSE)
+        {
+            final Close close = ControlCodec.parseClose(frame);
+            finished = true;
+            config.counters().closesReceived(close.getReason()).increment();
+            config.events().onRefusedByPeer(expectedPeer, close.getReason());
+            ctx.close();
+            return;
+        }
+        if (!helloReceived)
+        {
+            if (type != FrameType.HELLO)
+            {
+                fail(ctx, CloseReason.PROTOCOL_VIOLATION, "expected HELLO before " + FrameType.name(type));
+                return;
+            }
+            onHello(ctx, frame);
+        }
+        else
+        {
+            if (type != FrameType.AUTH)
+            {
+                fail(ctx, CloseReason.PROTOCOL_VIOLATION, "expected AUTH before " + FrameType.name(type));
+                return;
+            }
+            onAuth(ctx, frame);
+        }
+    }
+
+    private void onHello(final ChannelHandlerContext ctx, final ByteBuf frame)
+    {
+        final Hello hello = ControlCodec.parseHello(frame);
+        helloReceived = true;
+        if (hello.getProtocolVersion() != PROTOCOL_VERSION)
+        {
+            fail(ctx, CloseReason.VERSION_MISMATCH,
+                "protocol_version " + hello.getProtocolVersion() + " is not supported, expected " + PROTOCOL_VERSION);
+            return;
+        }
+        remoteId = NodeId.fromBytes(hello.getNodeId().toByteArray());
+        final OverlayView view = config.events().view();
+        if (remoteId.equals(config.nodeKey().nodeId()))
+        {
+            fail(ctx, CloseReason.SELF_CONNECTION, "connected to itself");
+            return;
+        }
+        if (!view.snapshot().contains(remoteId))
+        {
+            fail(ctx, CloseReason.NOT_A_MEMBER, "node " + remoteId + " is not a member of the directory at height " +
+                view.snapshot().height());
+            return;
+        }
+        if (dialler && !remoteId.equals(expectedPeer))
+        {
+            fail(ctx, CloseReason.NOT_AN_EXPECTED_LINK, "dialled " + expectedPeer + " but " + remoteId + " answered");
+            return;
+        }
+        remoteHello = ByteBufUtil.getBytes(frame, frame.readerIndex() + io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET,
+            frame.readableBytes() - io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET);
+        final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
+        final Auth auth = Auth.newBuilder().setSignature(ByteString.copyFrom(config.nodeKey().sign(hash))).build();
+        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.AUTH, auth));
+    }
+
+    private void onAuth(final ChannelHandlerContext ctx, final ByteBuf frame)
+    {
+        final Auth auth = ControlCodec.parseAuth(frame);
+        final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
+        if (!remoteId.verify(hash, auth.getSignature().toByteArray()))
+        {
+            fail(ctx, CloseReason.BAD_SIGNATURE, "AUTH signature does not verify for " + remoteId);
+            return;
+        }
+        finished = true;
+        release();
+        final Link link = new Link(ctx.channel(), remoteId, dialler, config.counters(), config.missedHeartbeats(),
+            config.outboundBudgetBytes(), config.maxFrameLength());
+        ctx.pipeline().remove(PreAuthGuard.NAME);
+        ctx.pipeline().replace(this, SessionHandler.NAME, new SessionHandler(config, link));
+        config.events().onAuthenticated(link);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        final Throwable root = cause instanceof DecoderException && null != cause.getCause() ? cause.getCause() : cause;
+        final String message = String.valueOf(root.getMessage());
+        if (root instanceof CodecException)
+        {
+            fail(ctx, message.contains("exceeds limit") ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_VIOLATION,
+                message);
+        }
+        else
+        {
+            config.counters().errors().increment();
+            fail(ctx, CloseReason.PROTOCOL_VIOLATION, root.getClass().getSimpleName() + ": " + message);
+        }
+    }
+
+    private void fail(final ChannelHandlerContext ctx, final CloseReason reason, final String text)
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        Closer.refuse(ctx.channel(), reason, text, config.counters());
+    }
+
+    /**
+     * @return the authenticated peer, or null before HELLO.
+     */
+    public NodeId remoteId()
+    {
+        return remoteId;
+    }
+}

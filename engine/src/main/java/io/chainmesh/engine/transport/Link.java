@@ -1,0 +1,466 @@
+package io.chainmesh.engine.transport;
+
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.direct.DirectDescriptor;
+import io.chainmesh.codec.direct.DirectEncoder;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.engine.EngineCounters;
+import io.chainmesh.engine.Status;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One authenticated connection to a member.
+ * <p>
+ * Outbound frames go through a many-to-one ring ({@link ManyToOneRingBuffer}) whose capacity is the
+ * link's byte budget: any thread ({@code send} callers, relaying IO threads) claims space and writes a
+ * whole frame in place, lock-free and allocation-free; a full ring is {@link Status#BACK_PRESSURED}.
+ * The link's IO thread is the only reader: a drain task copies queued frames into pooled buffers,
+ * writes them and flushes once per drain, which batches small messages into few syscalls under load.
+ * The drain stops while the channel is not writable and resumes on writability.
+ * <p>
+ * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); traffic statistics
+ * are written only by the IO thread and read by anyone; {@link #state} is written by the IO thread
+ * and the connection manager (both publish with a volatile write).
+ */
+public final class Link implements MessageHandler
+{
+    /** Link state, for the per-peer view. */
+    public enum State
+    {
+        /** Authenticated, waiting for the connection manager to register it. */
+        AUTHENTICATED,
+        /** Registered: carries traffic and appears in routes. */
+        ACTIVE,
+        /** Closed or closing. */
+        CLOSED
+    }
+
+    private static final int RECORD_TYPE_FRAME = 1;
+    private static final int MAX_DRAIN_BYTES = 256 * 1024;
+    private static final int OUT_BUFFER_BYTES = 64 * 1024;
+
+    private final Channel channel;
+    private final EventLoop eventLoop;
+    private final NodeId remoteId;
+    private final long remoteOriginId;
+    private final boolean outbound;
+    private final EngineCounters counters;
+    private final HeartbeatMonitor heartbeat;
+    private final ManyToOneRingBuffer ring;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private final DirectEncoder encoder = new DirectEncoder();
+    private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer deliveryView = new UnsafeBuffer(0, 0);
+    private volatile boolean suspended;
+    private final int maxFrameLength;
+    private ByteBuf out;
+    private int drainedBytes;
+    private int drainedFrames;
+    private volatile State state = State.AUTHENTICATED;
+    private volatile long bytesIn;
+    private volatile long bytesOut;
+    private volatile long framesIn;
+    private volatile long framesOut;
+
+    /**
+     * @param channel             the authenticated channel.
+     * @param remoteId            the peer.
+     * @param outbound            true if this node dialled.
+     * @param counters            the node's counters.
+     * @param missedHeartbeats    unanswered PINGs before the link is dead.
+     * @param outboundBudgetBytes ring capacity (power of two).
+     * @param maxFrameLength      largest frame length field the peer accepts.
+     */
+    public Link(
+        final Channel channel,
+        final NodeId remoteId,
+        final boolean outbound,
+        final EngineCounters counters,
+        final int missedHeartbeats,
+        final int outboundBudgetBytes,
+        final int maxFrameLength)
+    {
+        this.channel = channel;
+        this.eventLoop = channel.eventLoop();
+        this.remoteId = remoteId;
+        this.remoteOriginId = remoteId.originId();
+        this.outbound = outbound;
+        this.counters = counters;
+        this.heartbeat = new HeartbeatMonitor(missedHeartbeats);
+        this.maxFrameLength = maxFrameLength;
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(outboundBudgetBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    /**
+     * @return largest DIRECT payload this link can queue (bounded by the ring and the frame limit).
+     */
+    public int maxDirectPayload()
+    {
+        return Math.min(ring.maxMsgLength(), maxFrameLength + FrameDescriptor.LENGTH_FIELD_LENGTH) -
+            DirectDescriptor.PAYLOAD_OFFSET;
+    }
+
+    /**
+     * Queues a DIRECT frame. Any thread; lock-free; no allocation.
+     *
+     * @param destination   destination origin id.
+     * @param source        source origin id.
+     * @param hopLimit      hop limit.
+     * @param payload       payload buffer.
+     * @param payloadOffset payload offset.
+     * @param payloadLength payload length (at most {@link #maxDirectPayload()}).
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
+     */
+    public long offerDirect(
+        final long destination,
+        final long source,
+        final int hopLimit,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        if (state == State.CLOSED)
+        {
+            return Status.NO_ROUTE;
+        }
+        if (!channel.isWritable())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final int frameLength = DirectDescriptor.frameLength(payloadLength);
+        final int index = ring.tryClaim(RECORD_TYPE_FRAME, frameLength);
+        if (index < 0)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final AtomicBuffer buffer = ring.buffer();
+        try
+        {
+            encoder.encode(buffer, index, destination, source, hopLimit, payload, payloadOffset, payloadLength);
+        }
+        catch (final RuntimeException ex)
+        {
+            ring.abort(index);
+            throw ex;
+        }
+        ring.commit(index);
+        scheduleDrain();
+        return Status.OK;
+    }
+
+    /**
+     * Queues a frame received from another link for forwarding (the relay path). IO threads only.
+     *
+     * @param frame a whole frame (not released).
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
+     */
+    public long offerFrame(final ByteBuf frame)
+    {
+        if (state == State.CLOSED)
+        {
+            return Status.NO_ROUTE;
+        }
+        if (!channel.isWritable())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final int length = frame.readableBytes();
+        if (length > ring.maxMsgLength())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final int index = ring.tryClaim(RECORD_TYPE_FRAME, length);
+        if (index < 0)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        Frames.wrap(inView, frame);
+        ring.buffer().putBytes(index, inView, 0, length);
+        ring.commit(index);
+        scheduleDrain();
+        return Status.OK;
+    }
+
+    /**
+     * Asks the IO thread to drain the ring (at most one pending drain task at a time).
+     */
+    public void scheduleDrain()
+    {
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        {
+            eventLoop.execute(drainTask);
+        }
+    }
+
+    private void drain()
+    {
+        // Cleared before reading: a producer that commits after this point schedules a new drain.
+        drainScheduled.set(false);
+        if (!channel.isActive())
+        {
+            return;
+        }
+        drainedBytes = 0;
+        drainedFrames = 0;
+        while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+        {
+            if (ring.read(this, 1024) == 0)
+            {
+                break;
+            }
+        }
+        if (null != out)
+        {
+            channel.write(out, channel.voidPromise());
+            out = null;
+        }
+        if (drainedFrames > 0)
+        {
+            bytesOut += drainedBytes;
+            framesOut += drainedFrames;
+            counters.bytesOut().getAndAdd(drainedBytes);
+            counters.framesOut().getAndAdd(drainedFrames);
+            channel.flush();
+        }
+        if (drainedBytes >= MAX_DRAIN_BYTES && ring.size() > 0)
+        {
+            scheduleDrain();
+        }
+    }
+
+    @Override
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (null == out || out.writableBytes() < length)
+        {
+            if (null != out)
+            {
+                channel.write(out, channel.voidPromise());
+            }
+            out = channel.alloc().directBuffer(Math.max(length, OUT_BUFFER_BYTES));
+        }
+        final int writerIndex = out.writerIndex();
+        Frames.wrap(outView, out, writerIndex, length);
+        outView.putBytes(0, buffer, index, length);
+        out.writerIndex(writerIndex + length);
+        drainedBytes += length;
+        drainedFrames++;
+    }
+
+    /**
+     * Counts frames still queued when the link closed as refused (never lost silently). IO thread.
+     *
+     * @return frames discarded.
+     */
+    public int discardQueued()
+    {
+        final int[] count = {0};
+        ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+        if (count[0] > 0)
+        {
+            counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(count[0]);
+        }
+        return count[0];
+    }
+
+    /**
+     * Closes with a reason (from any thread).
+     *
+     * @param reason why.
+     * @param text   detail.
+     */
+    public void close(final CloseReason reason, final String text)
+    {
+        state = State.CLOSED;
+        if (eventLoop.inEventLoop())
+        {
+            Closer.close(channel, reason, text, counters);
+        }
+        else
+        {
+            eventLoop.execute(() -> Closer.close(channel, reason, text, counters));
+        }
+    }
+
+    void onRead(final int frameBytes)
+    {
+        bytesIn += frameBytes;
+        framesIn++;
+    }
+
+    void onWrite(final int frameBytes)
+    {
+        bytesOut += frameBytes;
+        framesOut++;
+    }
+
+    /**
+     * @return a reusable view for handing received payloads to the application; IO thread only.
+     */
+    public UnsafeBuffer deliveryView()
+    {
+        return deliveryView;
+    }
+
+    /**
+     * Test support: stops reading and heartbeating without closing, as a hung process would.
+     */
+    public void suspend()
+    {
+        suspended = true;
+        eventLoop.execute(() -> channel.config().setAutoRead(false));
+    }
+
+    /**
+     * @return true once {@link #suspend()} was called.
+     */
+    public boolean suspended()
+    {
+        return suspended;
+    }
+
+    /**
+     * @param state the new state.
+     */
+    public void state(final State state)
+    {
+        this.state = state;
+    }
+
+    /**
+     * @return current state.
+     */
+    public State state()
+    {
+        return state;
+    }
+
+    /**
+     * @return the channel.
+     */
+    public Channel channel()
+    {
+        return channel;
+    }
+
+    /**
+     * @return the peer's id.
+     */
+    public NodeId remoteId()
+    {
+        return remoteId;
+    }
+
+    /**
+     * @return the peer's origin id.
+     */
+    public long remoteOriginId()
+    {
+        return remoteOriginId;
+    }
+
+    /**
+     * @return true if this node dialled the link.
+     */
+    public boolean outbound()
+    {
+        return outbound;
+    }
+
+    /**
+     * @return the peer's socket address.
+     */
+    public InetSocketAddress remoteAddress()
+    {
+        final SocketAddress address = channel.remoteAddress();
+        return address instanceof InetSocketAddress ? (InetSocketAddress)address : null;
+    }
+
+    /**
+     * @return the local socket address.
+     */
+    public InetSocketAddress localAddress()
+    {
+        final SocketAddress address = channel.localAddress();
+        return address instanceof InetSocketAddress ? (InetSocketAddress)address : null;
+    }
+
+    /**
+     * @return the heartbeat state (RTT).
+     */
+    public HeartbeatMonitor heartbeat()
+    {
+        return heartbeat;
+    }
+
+    /**
+     * @return bytes received on this link since authentication.
+     */
+    public long bytesIn()
+    {
+        return bytesIn;
+    }
+
+    /**
+     * @return bytes sent on this link since authentication.
+     */
+    public long bytesOut()
+    {
+        return bytesOut;
+    }
+
+    /**
+     * @return frames received since authentication.
+     */
+    public long framesIn()
+    {
+        return framesIn;
+    }
+
+    /**
+     * @return frames sent since authentication.
+     */
+    public long framesOut()
+    {
+        return framesOut;
+    }
+
+    /**
+     * @return bytes queued in the outbound ring.
+     */
+    public int queuedBytes()
+    {
+        return ring.size();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Link{" + remoteId + (outbound ? " out " : " in ") + channel.remoteAddress() + " " + state + "}";
+    }
+
+    RingBuffer ring()
+    {
+        return ring;
+    }
+}

@@ -1,0 +1,39 @@
+package io.chainmesh.engine.transport;
+
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.engine.EngineCounters;
+import org.agrona.concurrent.NanoClock;
+
+import java.security.SecureRandom;
+
+/**
+ * Settings and collaborators shared by the handlers of every link of one node. Immutable.
+ *
+ * @param nodeKey               this node's chain key (signs the handshake transcript).
+ * @param events                callbacks into the node.
+ * @param counters              the node's counters.
+ * @param nanoClock             clock for RTT and heartbeats.
+ * @param random                nonce source.
+ * @param handshakeTimeoutNs    time allowed from connect to authentication.
+ * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
+ * @param maxFrameLength        largest frame length field accepted after authentication.
+ * @param heartbeatIntervalNs   PING period.
+ * @param missedHeartbeats      unanswered PINGs before the link is closed.
+ * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
+ * @param directoryHeightSource supplies the directory height advertised in HELLO.
+ */
+public record LinkConfig(
+    NodeKey nodeKey,
+    LinkEvents events,
+    EngineCounters counters,
+    NanoClock nanoClock,
+    SecureRandom random,
+    long handshakeTimeoutNs,
+    int maxPreAuthBytes,
+    int maxFrameLength,
+    long heartbeatIntervalNs,
+    int missedHeartbeats,
+    int outboundBudgetBytes,
+    java.util.function.LongSupplier directoryHeightSource)
+{
+}

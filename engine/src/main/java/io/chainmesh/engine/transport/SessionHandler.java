@@ -1,0 +1,204 @@
+package io.chainmesh.engine.transport;
+
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.control.Close;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.codec.ping.PingDescriptor;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Handles an authenticated link: dispatches DIRECT frames to the node, answers PING, measures RTT from
+ * PONG, closes on CLOSE, sends heartbeats and closes the link with HEARTBEAT_TIMEOUT when the peer stops
+ * answering. Resumes the outbound drain when the channel becomes writable again.
+ * <p>
+ * One instance per channel; runs on that channel's IO thread only.
+ */
+public final class SessionHandler extends ChannelInboundHandlerAdapter
+{
+    /** Name in the pipeline. */
+    public static final String NAME = "session";
+
+    private final LinkConfig config;
+    private final Link link;
+    private ScheduledFuture<?> heartbeatTask;
+    private boolean closedReported;
+
+    /**
+     * @param config node-wide settings.
+     * @param link   the authenticated link.
+     */
+    public SessionHandler(final LinkConfig config, final Link link)
+    {
+        this.config = config;
+        this.link = link;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        final long interval = config.heartbeatIntervalNs();
+        heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
+            TimeUnit.NANOSECONDS);
+        if (!ctx.channel().isActive())
+        {
+            reportClosed();
+        }
+    }
+
+    private void onHeartbeat(final ChannelHandlerContext ctx)
+    {
+        if (link.suspended())
+        {
+            return;
+        }
+        final HeartbeatMonitor monitor = link.heartbeat();
+        if (monitor.onTick() == HeartbeatMonitor.Action.DEAD)
+        {
+            heartbeatTask.cancel(false);
+            link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
+            return;
+        }
+        final ByteBuf ping = ctx.alloc().directBuffer(PingDescriptor.FRAME_LENGTH);
+        PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
+        link.onWrite(PingDescriptor.FRAME_LENGTH);
+        ctx.writeAndFlush(ping, ctx.voidPromise());
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        final ByteBuf frame = (ByteBuf)msg;
+        boolean release = true;
+        try
+        {
+            final int length = frame.readableBytes();
+            link.onRead(length);
+            config.counters().bytesIn().getAndAdd(length);
+            config.counters().framesIn().increment();
+            final int type = Frames.type(frame);
+            switch (type)
+            {
+                case FrameType.DIRECT:
+                    config.events().onDirect(link, frame);
+                    break;
+
+                case FrameType.PING:
+                    PingDescriptor.checkFrame(frame);
+                    PingDescriptor.toPong(frame);
+                    link.onWrite(length);
+                    release = false;
+                    ctx.writeAndFlush(frame, ctx.voidPromise());
+                    break;
+
+                case FrameType.PONG:
+                {
+                    PingDescriptor.checkFrame(frame);
+                    final long now = config.nanoClock().nanoTime();
+                    final long sent = PingDescriptor.sendTimeNanos(frame);
+                    if (link.heartbeat().onPong(PingDescriptor.pingId(frame), sent, now))
+                    {
+                        config.counters().onRtt(now - sent);
+                    }
+                    break;
+                }
+
+                case FrameType.CLOSE:
+                {
+                    final Close close = ControlCodec.parseClose(frame);
+                    config.counters().closesReceived(close.getReason()).increment();
+                    link.state(Link.State.CLOSED);
+                    ctx.close();
+                    break;
+                }
+
+                default:
+                    if (FrameType.isKnown(type))
+                    {
+                        // Known but not handled by this engine version (broadcast, repair): counted, not silent.
+                        config.counters().framesUnhandled().increment();
+                    }
+                    else
+                    {
+                        link.close(CloseReason.PROTOCOL_VIOLATION, "unknown frame type " + FrameType.name(type));
+                    }
+                    break;
+            }
+        }
+        catch (final CodecException ex)
+        {
+            link.close(CloseReason.PROTOCOL_VIOLATION, ex.getMessage());
+        }
+        finally
+        {
+            if (release)
+            {
+                frame.release();
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        if (ctx.channel().isWritable())
+        {
+            link.scheduleDrain();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        reportClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        reportClosed();
+    }
+
+    private void reportClosed()
+    {
+        if (closedReported)
+        {
+            return;
+        }
+        closedReported = true;
+        if (null != heartbeatTask)
+        {
+            heartbeatTask.cancel(false);
+        }
+        link.state(Link.State.CLOSED);
+        link.discardQueued();
+        config.events().onLinkClosed(link);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        final Throwable root = cause instanceof DecoderException && null != cause.getCause() ? cause.getCause() : cause;
+        final String message = String.valueOf(root.getMessage());
+        if (root instanceof CodecException)
+        {
+            link.close(message.contains("exceeds limit") ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_VIOLATION,
+                message);
+        }
+        else
+        {
+            config.counters().errors().increment();
+            link.close(CloseReason.PROTOCOL_VIOLATION, root.getClass().getSimpleName() + ": " + message);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.InMemoryDirectorySource;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class ContextTest
+{
+    private static final NodeKey KEY = TestDirectory.keys(1).get(0);
+
+    private static ChainmeshNode.Context valid()
+    {
+        return new ChainmeshNode.Context()
+            .nodeKey(KEY)
+            .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty()));
+    }
+
+    @Test
+    void shouldApplyDefaults()
+    {
+        final ChainmeshNode.Context ctx = valid().conclude();
+        assertThat(ctx.ioThreads()).isEqualTo(1);
+        assertThat(ctx.ringSuccessors()).isEqualTo(2);
+        assertThat(ctx.missedHeartbeatsBeforeDead()).isEqualTo(3);
+        assertThat(ctx.maxFrameLength()).isEqualTo(1024 * 1024);
+        assertThat(ctx.bindAddress()).isEqualTo(new InetSocketAddress("127.0.0.1", 0));
+        assertThat(ctx.resolvedTransport()).isIn(Transport.EPOLL, Transport.NIO);
+    }
+
+    @Test
+    void shouldNameTheInvalidSetting()
+    {
+        assertThatThrownBy(() -> valid().ioThreads(0).conclude()).hasMessageContaining("ioThreads=0");
+        assertThatThrownBy(() -> valid().ringSuccessors(0).conclude()).hasMessageContaining("ringSuccessors=0");
+        assertThatThrownBy(() -> valid().maxPreAuthBytes(10).conclude()).hasMessageContaining("maxPreAuthBytes=10");
+        assertThatThrownBy(() -> valid().maxFrameLength(Integer.MAX_VALUE).conclude())
+            .hasMessageContaining("maxFrameLength=2147483647");
+        assertThatThrownBy(() -> valid().peerOutboundBudget(100_000).conclude())
+            .hasMessageContaining("peerOutboundBudget=100000");
+        assertThatThrownBy(() -> valid().backoffMinNs(TimeUnit.SECONDS.toNanos(2)).backoffMaxNs(TimeUnit.SECONDS.toNanos(1))
+            .conclude()).hasMessageContaining("backoffMaxNs=");
+        assertThatThrownBy(() -> valid().hopLimit(0).conclude()).hasMessageContaining("hopLimit=0");
+        assertThatThrownBy(() -> valid().heartbeatIntervalNs(0).conclude()).hasMessageContaining("heartbeatIntervalNs=0");
+        assertThatThrownBy(() -> new ChainmeshNode.Context().conclude()).hasMessageContaining("nodeKey");
+        assertThatThrownBy(() -> new ChainmeshNode.Context().nodeKey(KEY).conclude())
+            .hasMessageContaining("directorySource");
+    }
+
+    @Test
+    void shouldFailClearlyWhenEpollRequestedButUnavailable()
+    {
+        assumeFalse(Epoll.isAvailable(), "epoll is available here");
+        assertThatThrownBy(() -> valid().transport(Transport.EPOLL).conclude())
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("transport=EPOLL is unavailable");
+        assertThat(valid().transport(Transport.AUTO).conclude().resolvedTransport()).isEqualTo(Transport.NIO);
+    }
+
+    @Test
+    void shouldRunOverEpollWhenAvailable()
+    {
+        assumeTrue(Epoll.isAvailable(), "epoll native library not on the classpath");
+        try (ChainmeshNode node = ChainmeshNode.launch(valid().transport(Transport.EPOLL)))
+        {
+            assertThat(node.localAddress().getPort()).isPositive();
+        }
+    }
+
+    @Test
+    void shouldBindToRealPortAndCloseIdempotently()
+    {
+        final ChainmeshNode node = ChainmeshNode.launch(valid().transport(Transport.NIO));
+        assertThat(node.localAddress().getPort()).isPositive();
+        assertThat(node.peers()).isEmpty();
+        node.close();
+        node.close();
+    }
+
+    @Test
+    void shouldCloseWhatItBuiltWhenLaunchFails()
+    {
+        try (ChainmeshNode first = ChainmeshNode.launch(valid().transport(Transport.NIO)))
+        {
+            final InetSocketAddress taken = first.localAddress();
+            final java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+            final long ioBefore = before.stream().filter(t -> t.getName().startsWith("chainmesh-io")).count();
+            assertThatThrownBy(() -> ChainmeshNode.launch(
+                new ChainmeshNode.Context().nodeKey(KEY).transport(Transport.NIO)
+                    .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty()))
+                    .bindAddress(taken)))
+                .hasMessageContaining("Address already in use");
+            Await.until(() -> "failed node IO thread stopped " + Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("chainmesh-io")).map(t -> t.getName() + ":" + t.getState()).toList() + " before=" + ioBefore, 5_000, () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("chainmesh-io") && t.isAlive()).count() <= ioBefore);
+        }
+    }
+}

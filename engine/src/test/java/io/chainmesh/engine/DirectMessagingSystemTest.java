@@ -1,0 +1,96 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.engine.overlay.OverlayTopology;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DirectMessagingSystemTest
+{
+    record Received(NodeId source, String text)
+    {
+    }
+
+    @Test
+    void shouldDeliverOverDirectLinkBetweenTwoNodes()
+    {
+        final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+        try (Cluster cluster = new Cluster(2, 1, ctx -> ctx.directHandler((source, buffer, offset, length) ->
+            received.add(new Received(source, buffer.getStringWithoutLengthAscii(offset, length))))))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until(() -> "topology" + cluster.describe(snapshot, 2), 10_000, () -> cluster.formsTopology(snapshot, 2));
+            final ChainmeshNode a = cluster.nodes.get(0);
+            final ChainmeshNode b = cluster.nodes.get(1);
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+            final int length = buffer.putStringWithoutLengthAscii(0, "hello b");
+            assertThat(a.send(b.nodeId(), buffer, 0, length)).isEqualTo(Status.OK);
+            Await.until("delivery", 5_000, () -> !received.isEmpty());
+            assertThat(received.peek()).isEqualTo(new Received(a.nodeId(), "hello b"));
+            assertThat(a.send(a.nodeId(), buffer, 0, length)).isEqualTo(Status.NO_ROUTE);
+            assertThat(a.send(b.nodeId(), buffer, 0, a.maxDirectPayloadLength() + 1)).isEqualTo(Status.MESSAGE_TOO_LARGE);
+            assertThat(a.counters().directRefused(EngineCounters.DirectRefusal.NO_ROUTE).get()).isEqualTo(1);
+            assertThat(a.counters().directRefused(EngineCounters.DirectRefusal.MESSAGE_TOO_LARGE).get()).isEqualTo(1);
+            a.close();
+            assertThat(a.send(b.nodeId(), buffer, 0, length)).isEqualTo(Status.CLOSED);
+            assertThat(a.counters().closesSent(io.chainmesh.codec.control.CloseReason.NORMAL_SHUTDOWN).get())
+                .isEqualTo(1);
+            Await.until("b sees the close", 5_000,
+                () -> b.counters().closesReceived(io.chainmesh.codec.control.CloseReason.NORMAL_SHUTDOWN).get() == 1);
+        }
+    }
+
+    @Test
+    void shouldRouteAcrossMultipleHopsOverOverlayLinksOnly()
+    {
+        final int n = 16;
+        final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+        try (Cluster cluster = new Cluster(n, 2, ctx -> ctx.directHandler((source, buffer, offset, length) ->
+            received.add(new Received(source, buffer.getStringWithoutLengthAscii(offset, length))))))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until(() -> "topology" + cluster.describe(snapshot, 2), 20_000, () -> cluster.formsTopology(snapshot, 2));
+            final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
+            final ChainmeshNode source = cluster.nodes.get(snapshot.indexOf(cluster.keys.get(0).nodeId()));
+            final int sourceIndex = snapshot.indexOf(source.nodeId());
+            int sent = 0;
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+            for (int d = 0; d < n; d++)
+            {
+                if (d == sourceIndex)
+                {
+                    continue;
+                }
+                final NodeId destination = snapshot.member(d).nodeId();
+                final int length = buffer.putStringWithoutLengthAscii(0, "to " + d);
+                assertThat(source.send(destination, buffer, 0, length)).as("send to %d", d).isEqualTo(Status.OK);
+                sent++;
+            }
+            final int expected = sent;
+            Await.until(() -> "all delivered, got " + received.size(), 10_000, () -> received.size() == expected);
+            assertThat(received).allMatch(r -> r.source().equals(source.nodeId()));
+            final long forwarded = cluster.nodes.stream().mapToLong(x -> x.counters().directForwarded().get()).sum();
+            final int notNeighbours = n - 1 - topology.neighbours(sourceIndex).length;
+            assertThat(notNeighbours).isPositive();
+            assertThat(forwarded).isGreaterThanOrEqualTo(notNeighbours);
+            final long refused = cluster.nodes.stream().mapToLong(x ->
+                x.counters().directRefused(EngineCounters.DirectRefusal.RELAY_NO_ROUTE).get() +
+                x.counters().directRefused(EngineCounters.DirectRefusal.HOP_LIMIT).get()).sum();
+            assertThat(refused).isZero();
+            for (final String text : List.of("to 1", "to 15"))
+            {
+                assertThat(received).anyMatch(r -> r.text().equals(text));
+            }
+        }
+    }
+}

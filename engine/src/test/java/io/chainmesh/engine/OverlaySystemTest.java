@@ -1,0 +1,208 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.InMemoryDirectorySource;
+import io.chainmesh.chain.Member;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.engine.overlay.OverlayTopology;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class OverlaySystemTest
+{
+    @Test
+    void shouldFormExactlyTheComputedTopologyWithSixteenNodes()
+    {
+        try (Cluster cluster = new Cluster(16, 2, ctx -> { }))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until(() -> "topology" + cluster.describe(snapshot, 2), 20_000, () -> cluster.formsTopology(snapshot, 2));
+            final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
+            int outbound = 0;
+            for (final ChainmeshNode node : cluster.nodes)
+            {
+                final int index = snapshot.indexOf(node.nodeId());
+                for (final PeerView peer : node.peers())
+                {
+                    final int peerIndex = snapshot.indexOf(peer.nodeId());
+                    assertThat(peer.state()).isEqualTo(PeerView.State.ACTIVE);
+                    // the dialler is the one the overlay names, and the other end sees the same TCP connection
+                    assertThat(peer.direction() == PeerView.Direction.OUTBOUND).isEqualTo(topology.dials(index, peerIndex));
+                    final ChainmeshNode other = cluster.nodes.get(cluster.keys.indexOf(
+                        cluster.keys.stream().filter(k -> k.nodeId().equals(peer.nodeId())).findFirst().orElseThrow()));
+                    final PeerView back = other.peers().stream().filter(p -> p.nodeId().equals(node.nodeId()))
+                        .findFirst().orElseThrow();
+                    assertThat(back.remoteAddress()).isEqualTo(peer.localAddress());
+                    if (peer.direction() == PeerView.Direction.OUTBOUND)
+                    {
+                        outbound++;
+                    }
+                }
+                assertThat(node.counters().connections(EngineCounters.ConnectionState.ACTIVE).get())
+                    .isEqualTo(topology.neighbours(index).length);
+            }
+            assertThat(outbound).isEqualTo(topology.linkCount());
+            Await.until("RTT measured on every link", 10_000, () -> cluster.nodes.stream()
+                .allMatch(n -> n.peers().stream().allMatch(p -> p.rttLastNs() > 0)));
+        }
+    }
+
+    @Test
+    void shouldRefuseKeyNotInDirectoryWithNotAMember()
+    {
+        try (Cluster cluster = new Cluster(3, 1, ctx -> { }))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
+            final ChainmeshNode victim = cluster.nodes.get(0);
+
+            // The stranger believes it is a member (its own directory lists it next to the victim).
+            final NodeKey strangerKey = TestDirectory.keys(1).get(0);
+            final List<Member> strangerView = new ArrayList<>(snapshot.members());
+            final InMemoryDirectorySource strangerSource = new InMemoryDirectorySource(DirectorySnapshot.empty());
+            try (ChainmeshNode stranger = ChainmeshNode.launch(new ChainmeshNode.Context()
+                .nodeKey(strangerKey)
+                .directorySource(strangerSource)
+                .transport(Transport.NIO)
+                .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20))
+                .backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))))
+            {
+                strangerView.add(TestDirectory.member(strangerKey, stranger.localAddress().getPort(), 100));
+                strangerSource.publish(DirectorySnapshot.of(snapshot.height(), strangerView));
+                Await.until("stranger told NOT_A_MEMBER", 10_000,
+                    () -> stranger.counters().closesReceived(CloseReason.NOT_A_MEMBER).get() > 0);
+                assertThat(victim.counters().handshakeFailures(CloseReason.NOT_A_MEMBER).get()).isPositive();
+                assertThat(stranger.peers()).isEmpty();
+                assertThat(Cluster.peersOf(victim)).doesNotContain(strangerKey.nodeId());
+                Await.until("stranger backs off", 5_000, () -> stranger.counters().backoffs().get() >= 2);
+            }
+            assertThat(cluster.formsTopology(snapshot, 2)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldConvergeAfterJoinAndLeave()
+    {
+        try (Cluster cluster = new Cluster(9, 2, ctx -> { }))
+        {
+            final List<Integer> first = new ArrayList<>(List.of(0, 1, 2, 3, 4, 5, 6, 7));
+            final DirectorySnapshot before = cluster.publish(first);
+            Await.until(() -> "initial topology" + cluster.describe(before, 2), 15_000,
+                () -> cluster.formsTopology(before, 2));
+            final ChainmeshNode leaving = cluster.nodes.get(3);
+
+            final List<Integer> second = new ArrayList<>(List.of(0, 1, 2, 4, 5, 6, 7, 8));
+            final DirectorySnapshot after = cluster.publish(second);
+            Await.until(() -> "converged topology" + cluster.describe(after, 2), 15_000,
+                () -> cluster.formsTopology(after, 2));
+            Await.until("leaving node has no links", 5_000, () -> leaving.peers().isEmpty());
+            final long memberLeft = cluster.nodes.stream()
+                .mapToLong(n -> n.counters().closesSent(CloseReason.MEMBER_LEFT).get()).sum();
+            assertThat(memberLeft).isPositive();
+            assertThat(cluster.nodes.get(8).peers()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void shouldDetectHungNodeByHeartbeatAndReconnectWhenItComesBack()
+    {
+        final long heartbeatMs = 50;
+        final int missed = 3;
+        try (Cluster cluster = new Cluster(5, 1, ctx -> ctx
+            .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(heartbeatMs))
+            .missedHeartbeatsBeforeDead(missed)
+            .handshakeTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300))))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
+            final int victimIndex = 2;
+            final ChainmeshNode victim = cluster.nodes.get(victimIndex);
+            final NodeId victimId = victim.nodeId();
+            final int port = victim.localAddress().getPort();
+
+            final long suspendedAt = System.nanoTime();
+            victim.suspendForTest();
+            Await.until("peers drop the hung node", 5_000, () -> cluster.nodes.stream()
+                .filter(n -> n != victim).noneMatch(n -> Cluster.peersOf(n).contains(victimId)));
+            final long detectedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - suspendedAt);
+            final long timeouts = cluster.nodes.stream().filter(n -> n != victim)
+                .mapToLong(n -> n.counters().closesSent(CloseReason.HEARTBEAT_TIMEOUT).get()).sum();
+            assertThat(timeouts).isPositive();
+            // deadline: (missed + 1) intervals plus scheduling slack on a loaded 2-core box
+            assertThat(detectedMs).isLessThan((missed + 1) * heartbeatMs + 2_000);
+
+            victim.close();
+            // The process comes back (on a new port, announced by the next snapshot) with the same key.
+            final ChainmeshNode restarted = cluster.launch(cluster.keys.get(victimIndex), 0);
+            assertThat(restarted.localAddress().getPort()).isNotEqualTo(port);
+            cluster.nodes.set(victimIndex, restarted);
+            final DirectorySnapshot next = cluster.publishAll();
+            Await.until(() -> "reconnected" + cluster.describe(next, 2), 15_000,
+                () -> cluster.formsTopology(next, 2));
+        }
+    }
+
+    @Test
+    void shouldResolveSimultaneousDialToOneLink()
+    {
+        // Each node's directory lags differently so that both believe they must dial the other:
+        // ring [a, b, x, y] (k=1): a targets b; ring [b, a, x, y]: b targets a.
+        final List<NodeKey> keys = TestDirectory.keys(4);
+        final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
+        final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
+        try (ChainmeshNode a = launch(keys.get(0), sourceA); ChainmeshNode b = launch(keys.get(1), sourceB))
+        {
+            final int pa = a.localAddress().getPort();
+            final int pb = b.localAddress().getPort();
+            final Member x = TestDirectory.member(keys.get(2), 1, 2);
+            final Member y = TestDirectory.member(keys.get(3), 2, 3);
+            final DirectorySnapshot viewA = DirectorySnapshot.of(1, List.of(
+                TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1), x, y));
+            final DirectorySnapshot viewB = DirectorySnapshot.of(1, List.of(
+                TestDirectory.member(keys.get(1), pb, 0), TestDirectory.member(keys.get(0), pa, 1), x, y));
+            assertThat(OverlayTopology.of(viewA, 1).dials(0, 1)).isTrue();
+            assertThat(OverlayTopology.of(viewB, 1).dials(0, 1)).isTrue();
+            sourceA.publish(viewA);
+            sourceB.publish(viewB);
+            Await.until("one link each way", 10_000, () -> a.peers().size() == 1 && b.peers().size() == 1);
+            // let any second dial complete or be refused, then check both ends agree on the same connection
+            Await.until("dials settled", 10_000, () -> a.counters().linksOpened().get() +
+                a.counters().handshakeFailures(CloseReason.DUPLICATE_CONNECTION).get() >= 1 &&
+                a.counters().connections(EngineCounters.ConnectionState.HANDSHAKING).get() == 0 &&
+                b.counters().connections(EngineCounters.ConnectionState.HANDSHAKING).get() == 0);
+            Await.until("same connection on both ends", 10_000, () ->
+            {
+                final List<PeerView> pa1 = a.peers();
+                final List<PeerView> pb1 = b.peers();
+                return pa1.size() == 1 && pb1.size() == 1 &&
+                    pa1.get(0).localAddress().equals(pb1.get(0).remoteAddress()) &&
+                    pa1.get(0).direction() != pb1.get(0).direction();
+            });
+            assertThat(a.peers()).hasSize(1);
+            assertThat(b.peers()).hasSize(1);
+        }
+    }
+
+    private static ChainmeshNode launch(final NodeKey key, final InMemoryDirectorySource source)
+    {
+        return ChainmeshNode.launch(new ChainmeshNode.Context()
+            .nodeKey(key)
+            .directorySource(source)
+            .transport(Transport.NIO)
+            .ringSuccessors(1)
+            .bindAddress(new InetSocketAddress("127.0.0.1", 0))
+            .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20))
+            .backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))
+            .reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(10)));
+    }
+}

@@ -1,0 +1,200 @@
+package io.chainmesh.engine.transport;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.codec.control.Close;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.frame.FrameDecoder;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.engine.EngineCounters;
+import io.chainmesh.engine.TestDirectory;
+import io.chainmesh.engine.overlay.OverlayTopology;
+import io.chainmesh.engine.overlay.OverlayView;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HandlerTest
+{
+    private static final class Events implements LinkEvents
+    {
+        final List<Link> authenticated = new ArrayList<>();
+        volatile OverlayView view;
+
+        @Override
+        public OverlayView view()
+        {
+            return view;
+        }
+
+        @Override
+        public void onAuthenticated(final Link link)
+        {
+            authenticated.add(link);
+        }
+
+        @Override
+        public void onLinkClosed(final Link link)
+        {
+        }
+
+        @Override
+        public void onRefusedByPeer(final NodeId expectedPeer, final CloseReason reason)
+        {
+        }
+
+        @Override
+        public void onDirect(final Link link, final ByteBuf frame)
+        {
+        }
+    }
+
+    private static LinkConfig config(final NodeKey key, final Events events, final EngineCounters counters)
+    {
+        return new LinkConfig(key, events, counters, SystemNanoClock.INSTANCE, new SecureRandom(),
+            TimeUnit.SECONDS.toNanos(5), 4096, 1024 * 1024, TimeUnit.SECONDS.toNanos(1), 3, 64 * 1024, () -> 1L);
+    }
+
+    private static EmbeddedChannel channel(final LinkConfig config, final boolean dialler, final NodeId expected)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline()
+            .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
+            .addLast(ChannelSetup.DECODER, new FrameDecoder(config.maxFrameLength()))
+            .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expected));
+        return channel;
+    }
+
+    /** Moves every outbound frame of {@code from} into {@code to}; returns how many buffers moved. */
+    private static int pump(final EmbeddedChannel from, final EmbeddedChannel to)
+    {
+        int moved = 0;
+        ByteBuf buf;
+        while (null != (buf = from.readOutbound()))
+        {
+            to.writeInbound(buf);
+            moved++;
+        }
+        return moved;
+    }
+
+    @Test
+    void shouldAuthenticateBothSidesAndInstallSessionHandler()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final Events eventsA = new Events();
+        final Events eventsB = new Events();
+        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(0).nodeId());
+        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        final EngineCounters countersA = EngineCounters.allocate();
+        final EngineCounters countersB = EngineCounters.allocate();
+        final EmbeddedChannel a = channel(config(keys.get(0), eventsA, countersA), true, keys.get(1).nodeId());
+        final EmbeddedChannel b = channel(config(keys.get(1), eventsB, countersB), false, null);
+        while (pump(a, b) + pump(b, a) > 0)
+        {
+            a.runPendingTasks();
+            b.runPendingTasks();
+        }
+        assertThat(eventsA.authenticated).hasSize(1);
+        assertThat(eventsB.authenticated).hasSize(1);
+        assertThat(eventsA.authenticated.get(0).remoteId()).isEqualTo(keys.get(1).nodeId());
+        assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
+        assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
+        assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
+        assertThat(countersA.connections(EngineCounters.ConnectionState.HANDSHAKING).get()).isZero();
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldRefuseForgedAuthWithBadSignature()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(3);
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys.subList(0, 2), List.of(1, 2));
+        final Events events = new Events();
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters), false, null);
+        final ByteBuf acceptorHello = acceptor.readOutbound();
+        acceptorHello.release();
+        // A mallory claims member 0's id but signs with its own key.
+        final io.chainmesh.codec.control.Hello hello = io.chainmesh.codec.control.Hello.newBuilder()
+            .setProtocolVersion(HandshakeHandler.PROTOCOL_VERSION)
+            .setNodeId(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+            .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+            .build();
+        acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO, hello));
+        final ByteBuf auth = acceptor.readOutbound();
+        assertThat(Frames.type(auth)).isEqualTo(FrameType.AUTH);
+        auth.release();
+        final byte[] forged = keys.get(2).sign(HandshakeHandler.transcriptHash(hello.toByteArray(), new byte[0]));
+        acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.AUTH,
+            io.chainmesh.codec.control.Auth.newBuilder()
+                .setSignature(com.google.protobuf.ByteString.copyFrom(forged)).build()));
+        final ByteBuf close = acceptor.readOutbound();
+        assertThat(Frames.type(close)).isEqualTo(FrameType.CLOSE);
+        final Close parsed = ControlCodec.parseClose(close);
+        close.release();
+        assertThat(parsed.getReason()).isEqualTo(CloseReason.BAD_SIGNATURE);
+        assertThat(counters.handshakeFailures(CloseReason.BAD_SIGNATURE).get()).isEqualTo(1);
+        assertThat(events.authenticated).isEmpty();
+        acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldRefuseVersionMismatch()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final Events events = new Events();
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters), false, null);
+        ((ByteBuf)acceptor.readOutbound()).release();
+        acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO,
+            io.chainmesh.codec.control.Hello.newBuilder()
+                .setProtocolVersion(99)
+                .setNodeId(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+                .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                .build()));
+        final ByteBuf close = acceptor.readOutbound();
+        assertThat(ControlCodec.parseClose(close).getReason()).isEqualTo(CloseReason.VERSION_MISMATCH);
+        close.release();
+        assertThat(counters.handshakeFailures(CloseReason.VERSION_MISMATCH).get()).isEqualTo(1);
+        acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldAnswerPingWithPongEchoingIt()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final LinkConfig config = config(keys.get(0), events, counters);
+        final Link link = new Link(channel, keys.get(1).nodeId(), true, counters, 3, 64 * 1024, 1024 * 1024);
+        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final ByteBuf ping = Unpooled.buffer();
+        io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 42, 1234);
+        channel.writeInbound(ping);
+        final ByteBuf pong = channel.readOutbound();
+        assertThat(Frames.type(pong)).isEqualTo(FrameType.PONG);
+        assertThat(io.chainmesh.codec.ping.PingDescriptor.pingId(pong)).isEqualTo(42);
+        assertThat(io.chainmesh.codec.ping.PingDescriptor.sendTimeNanos(pong)).isEqualTo(1234);
+        pong.release();
+        channel.finishAndReleaseAll();
+    }
+}

@@ -1,0 +1,70 @@
+package io.chainmesh.engine.transport;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HeartbeatAndBackoffTest
+{
+    @Test
+    void shouldDeclareDeadAfterConfiguredMissedHeartbeats()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.DEAD);
+    }
+
+    @Test
+    void shouldMeasureRttAndResetMissesOnMatchingPong()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(2);
+        monitor.onTick();
+        final long id = monitor.pingId();
+        assertThat(monitor.onPong(id + 1, 1_000, 5_000)).isFalse();
+        assertThat(monitor.onPong(id, 1_000, 5_000)).isTrue();
+        assertThat(monitor.rttLastNs()).isEqualTo(4_000);
+        assertThat(monitor.rttEwmaNs()).isEqualTo(4_000);
+        assertThat(monitor.onPong(id, 1_000, 5_000)).as("duplicate pong").isFalse();
+        monitor.onTick();
+        assertThat(monitor.onPong(monitor.pingId(), 10_000, 22_000)).isTrue();
+        assertThat(monitor.rttLastNs()).isEqualTo(12_000);
+        assertThat(monitor.rttEwmaNs()).isEqualTo(4_000 + (12_000 - 4_000) / 8);
+        assertThat(monitor.missed()).isZero();
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+    }
+
+    @Test
+    void shouldRejectPongFromTheFuture()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(2);
+        monitor.onTick();
+        assertThat(monitor.onPong(monitor.pingId(), 10_000, 5_000)).isFalse();
+        assertThat(monitor.rttLastNs()).isEqualTo(-1);
+    }
+
+    @Test
+    void shouldBackOffExponentiallyWithJitterUpToCap()
+    {
+        final long min = TimeUnit.MILLISECONDS.toNanos(100);
+        final long max = TimeUnit.SECONDS.toNanos(2);
+        final Backoff backoff = new Backoff(min, max);
+        long ceiling = min;
+        for (int i = 0; i < 10; i++)
+        {
+            final long delay = backoff.onFailure();
+            assertThat(delay).isBetween(ceiling / 2, ceiling);
+            ceiling = Math.min(max, ceiling * 2);
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            assertThat(backoff.onFailure()).isBetween(max / 2, max);
+        }
+        backoff.reset();
+        assertThat(backoff.failures()).isZero();
+        assertThat(backoff.onFailure()).isBetween(min / 2, min);
+    }
+}
