@@ -1,10 +1,15 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySource;
+import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastPipeline;
+import io.chainmesh.engine.broadcast.LinkSender;
+import io.chainmesh.engine.broadcast.MessageHandler;
 import io.chainmesh.engine.transport.ChannelSetup;
 import io.chainmesh.engine.transport.Link;
 import io.chainmesh.engine.transport.LinkConfig;
@@ -70,6 +75,7 @@ public final class ChainmeshNode implements AutoCloseable
     private EventLoop conductor;
     private ConnectionManager manager;
     private Channel serverChannel;
+    private BroadcastPipeline broadcast;
     private AutoCloseable directorySubscription;
     private int maxDirectPayloadLength;
     private volatile boolean closed;
@@ -124,6 +130,13 @@ public final class ChainmeshNode implements AutoCloseable
         }
         conductor = group.next();
         manager = new ConnectionManager(ctx, counters, conductor);
+        broadcast = BroadcastPipeline.launch(ctx.broadcast()
+            .nodeKey(ctx.nodeKey())
+            .directory(() -> manager.view().snapshot())
+            .links(new OverlayLinks())
+            .clock(ctx.epochClock())
+            .countersManager(counters.manager()));
+        manager.broadcast(broadcast);
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
@@ -227,6 +240,78 @@ public final class ChainmeshNode implements AutoCloseable
     }
 
     /**
+     * Offers a message for signed broadcast to every other member: it is packed into a batch with
+     * other messages offered meanwhile, the batch is signed once, and it travels the deterministic
+     * tree (or floods, see {@link BroadcastPipeline.Context#strategy}). Any thread; never blocks.
+     *
+     * @param topic  topic, 0..65535.
+     * @param buffer message bytes (copied before return).
+     * @param offset where they start.
+     * @param length how many, at most {@link #maxMessageLength()}.
+     * @return a non-negative position when accepted, else {@link Status#BACK_PRESSURED},
+     *         {@link Status#NOT_CONNECTED}, {@link Status#CLOSED} or {@link Status#MESSAGE_TOO_LARGE}.
+     */
+    public long offer(final int topic, final DirectBuffer buffer, final int offset, final int length)
+    {
+        return closed ? Status.CLOSED : broadcast.offer(topic, buffer, offset, length);
+    }
+
+    /**
+     * As {@link #offer}, retrying while back-pressured until the timeout passes.
+     *
+     * @param topic   topic, 0..65535.
+     * @param buffer  message bytes.
+     * @param offset  where they start.
+     * @param length  how many.
+     * @param timeout how long to keep trying.
+     * @param unit    its unit.
+     * @return as {@link #offer}.
+     */
+    public long publish(
+        final int topic, final DirectBuffer buffer, final int offset, final int length, final long timeout, final TimeUnit unit)
+    {
+        return closed ? Status.CLOSED : broadcast.publish(topic, buffer, offset, length, timeout, unit);
+    }
+
+    /**
+     * Registers the handler of a topic (replacing any previous one). It runs on the broadcast commit
+     * thread ({@code chainmesh-commit-*}) for each message of that topic from other members, exactly once
+     * per message, and must not block; a slow handler makes {@link #offer} report back pressure.
+     *
+     * @param topic   topic, 0..65535.
+     * @param handler the handler.
+     * @return a handle whose {@code close()} removes it.
+     */
+    public AutoCloseable subscribe(final int topic, final MessageHandler handler)
+    {
+        return broadcast.subscribe(topic, handler);
+    }
+
+    /**
+     * @return the largest message {@link #offer} accepts.
+     */
+    public int maxMessageLength()
+    {
+        return ctx.broadcast().maxMessageLength();
+    }
+
+    /**
+     * @return the broadcast pipeline's counters.
+     */
+    public BroadcastCounters broadcastCounters()
+    {
+        return broadcast.counters();
+    }
+
+    /**
+     * @return batches this node originated, by size (index i counts batches of [2^i, 2^(i+1)) messages).
+     */
+    public long[] batchSizeHistogram()
+    {
+        return broadcast.batchSizeHistogram();
+    }
+
+    /**
      * @return the largest payload {@link #send} accepts: bounded by the frame limit and by 1/8 of the
      *         per-peer outbound budget (the queue's largest record).
      */
@@ -319,6 +404,10 @@ public final class ChainmeshNode implements AutoCloseable
             return;
         }
         closed = true;
+        if (null != broadcast)
+        {
+            broadcast.close();
+        }
         if (null != directorySubscription)
         {
             try
@@ -347,6 +436,47 @@ public final class ChainmeshNode implements AutoCloseable
         if (ownsGroup && null != group)
         {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
+    }
+
+    /**
+     * The broadcast pipeline's view of the links: direct links only (tree edges are overlay links),
+     * read from the conductor's immutable route table, so the commit thread takes no lock.
+     */
+    private final class OverlayLinks implements LinkSender
+    {
+        @Override
+        public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
+        {
+            final Link link = manager.routes().directLink(peer);
+            if (null == link)
+            {
+                return NOT_CONNECTED;
+            }
+            final long status = link.offerFrame(frame, offset, length);
+            return status == Status.OK ? SENT : status == Status.BACK_PRESSURED ? BACK_PRESSURED : NOT_CONNECTED;
+        }
+
+        @Override
+        public void flush()
+        {
+            // Each link drains on its IO thread once per scheduling, which already batches the writes.
+        }
+
+        @Override
+        public NodeId[] connectedPeers()
+        {
+            return manager.routes().peers;
+        }
+
+        @Override
+        public void closePeer(final NodeId peer, final CloseReason reason, final String text)
+        {
+            final Link link = manager.routes().directLink(peer);
+            if (null != link)
+            {
+                link.close(reason, text);
+            }
         }
     }
 
@@ -387,6 +517,7 @@ public final class ChainmeshNode implements AutoCloseable
         };
         private AtomicBuffer countersMetaDataBuffer;
         private AtomicBuffer countersValuesBuffer;
+        private final BroadcastPipeline.Context broadcast = new BroadcastPipeline.Context();
         private boolean concluded;
 
         /**
@@ -464,6 +595,18 @@ public final class ChainmeshNode implements AutoCloseable
             {
                 throw new IllegalArgumentException(name + "=" + value + " must be " + rule);
             }
+        }
+
+        /**
+         * Broadcast settings (strategy, verify workers, rings, retention, repair, wait strategy), tuned in
+         * place: {@code ctx.broadcast().strategy(BroadcastStrategy.FLOOD)}. The node fills in its key,
+         * directory, links, clock and counters at launch.
+         *
+         * @return the broadcast pipeline's context.
+         */
+        public BroadcastPipeline.Context broadcast()
+        {
+            return broadcast;
         }
 
         /** @param nodeKey this node's chain key. @return this. */

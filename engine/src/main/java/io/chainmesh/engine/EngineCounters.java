@@ -142,6 +142,15 @@ public final class EngineCounters
     }
 
     /**
+     * @return the manager, so other components of the node (the broadcast pipeline) allocate their
+     *         counters in the same buffers.
+     */
+    CountersManager manager()
+    {
+        return manager;
+    }
+
+    /**
      * @return a reader over all counters (for tools and tests).
      */
     public CountersReader reader()

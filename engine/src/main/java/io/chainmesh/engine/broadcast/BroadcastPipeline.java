@@ -14,6 +14,7 @@ import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.engine.Status;
 import io.netty.buffer.ByteBuf;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
@@ -55,13 +56,13 @@ import java.util.function.Supplier;
 public final class BroadcastPipeline implements AutoCloseable
 {
     /** {@link #offer} status: no peer is connected, so the message could reach nobody now. */
-    public static final long NOT_CONNECTED = -1;
+    public static final long NOT_CONNECTED = Status.NOT_CONNECTED;
     /** {@link #offer} status: the egress ring is full; retry later. */
-    public static final long BACK_PRESSURED = -2;
+    public static final long BACK_PRESSURED = Status.BACK_PRESSURED;
     /** {@link #offer} status: the pipeline is closed. */
-    public static final long CLOSED = -4;
+    public static final long CLOSED = Status.CLOSED;
     /** {@link #offer} status: the message is longer than {@link Context#maxMessageLength()}. */
-    public static final long MESSAGE_TOO_LARGE = -5;
+    public static final long MESSAGE_TOO_LARGE = Status.MESSAGE_TOO_LARGE;
 
     private static final Logger LOG = LoggerFactory.getLogger(BroadcastPipeline.class);
 

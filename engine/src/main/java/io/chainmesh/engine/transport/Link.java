@@ -202,6 +202,36 @@ public final class Link implements MessageHandler
     }
 
     /**
+     * Queues a whole frame held in an Agrona buffer (the broadcast pipeline's commit thread); copied
+     * before return. Any thread.
+     *
+     * @param frame  buffer holding the frame.
+     * @param offset where it starts.
+     * @param length its length.
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
+     */
+    public long offerFrame(final DirectBuffer frame, final int offset, final int length)
+    {
+        if (state == State.CLOSED)
+        {
+            return Status.NO_ROUTE;
+        }
+        if (!channel.isWritable() || length > ring.maxMsgLength())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final int index = ring.tryClaim(RECORD_TYPE_FRAME, length);
+        if (index < 0)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        ring.buffer().putBytes(index, frame, offset, length);
+        ring.commit(index);
+        scheduleDrain();
+        return Status.OK;
+    }
+
+    /**
      * Asks the IO thread to drain the ring (at most one pending drain task at a time).
      */
     public void scheduleDrain()

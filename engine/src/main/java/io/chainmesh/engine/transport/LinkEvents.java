@@ -46,4 +46,13 @@ public interface LinkEvents
      * @param frame the whole frame; not released by the callee (the caller releases it).
      */
     void onDirect(Link link, ByteBuf frame);
+
+    /**
+     * A broadcast or repair frame ({@code BATCH}, {@code DIGEST}, {@code WANT}, {@code WANT_MISS}) arrived on an
+     * authenticated link.
+     *
+     * @param link  where it came from.
+     * @param frame the whole frame; not released by the callee (the caller releases it).
+     */
+    void onBroadcast(Link link, ByteBuf frame);
 }

@@ -91,6 +91,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     config.events().onDirect(link, frame);
                     break;
 
+                case FrameType.BATCH:
+                case FrameType.DIGEST:
+                case FrameType.WANT:
+                case FrameType.WANT_MISS:
+                    config.events().onBroadcast(link, frame);
+                    break;
+
                 case FrameType.PING:
                     PingDescriptor.checkFrame(frame);
                     PingDescriptor.toPong(frame);

@@ -59,6 +59,11 @@ class HandlerTest
         public void onDirect(final Link link, final ByteBuf frame)
         {
         }
+
+        @Override
+        public void onBroadcast(final Link link, final ByteBuf frame)
+        {
+        }
     }
 
     private static LinkConfig config(final NodeKey key, final Events events, final EngineCounters counters)

@@ -1,0 +1,170 @@
+package io.chainmesh.engine;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.ToLongFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Signed broadcast between real nodes over TCP on 127.0.0.1.
+ */
+class BroadcastSystemTest
+{
+    private static final int TOPIC = 3;
+    private Cluster cluster;
+    private final List<Map<String, AtomicInteger>> received = new ArrayList<>();
+
+    @AfterEach
+    void tearDown()
+    {
+        if (null != cluster)
+        {
+            cluster.close();
+        }
+    }
+
+    private void startCluster(final int n, final BroadcastStrategy strategy)
+    {
+        cluster = new Cluster(n, 2, ctx -> ctx.broadcast().strategy(strategy).repairIntervalMillis(50)
+            .repairDelayMillis(300).retentionBytes(1 << 20));
+        for (int i = 0; i < n; i++)
+        {
+            received.add(new ConcurrentHashMap<>());
+            subscribe(i);
+        }
+        final DirectorySnapshot snapshot = cluster.publishAll();
+        await(() -> cluster.formsTopology(snapshot, 2), () -> "topology" + cluster.describe(snapshot, 2));
+    }
+
+    private void subscribe(final int i)
+    {
+        final Map<String, AtomicInteger> mine = received.get(i);
+        cluster.nodes.get(i).subscribe(TOPIC, (originId, topic, buffer, offset, length) ->
+            mine.computeIfAbsent(Long.toHexString(originId) + ":" + buffer.getInt(offset), k -> new AtomicInteger())
+                .incrementAndGet());
+    }
+
+    private String key(final int origin, final int message)
+    {
+        return Long.toHexString(cluster.keys.get(origin).nodeId().originId()) + ":" + message;
+    }
+
+    private long publish(final int node, final int message)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[100]);
+        payload.putInt(0, message);
+        return cluster.nodes.get(node).publish(TOPIC, payload, 0, 100, 5, TimeUnit.SECONDS);
+    }
+
+    private long sum(final ToLongFunction<BroadcastCounters> counter)
+    {
+        return cluster.nodes.stream().mapToLong(node -> counter.applyAsLong(node.broadcastCounters())).sum();
+    }
+
+    private static void await(final BooleanSupplier condition, final java.util.function.Supplier<String> what)
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out waiting for " + what.get());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryMessageExactlyOnceOverTheTreeWithNMinusOneTransmissions()
+    {
+        final int n = 16;
+        final int perNode = 25;
+        startCluster(n, BroadcastStrategy.TREE);
+
+        for (int m = 0; m < perNode; m++)
+        {
+            for (int origin = 0; origin < n; origin++)
+            {
+                assertThat(publish(origin, m)).isGreaterThanOrEqualTo(0);
+            }
+        }
+
+        await(() -> received.stream().allMatch(r -> r.size() == (n - 1) * perNode),
+            () -> "all deliveries, sizes " + received.stream().map(Map::size).toList());
+        await(() -> sum(BroadcastCounters::batchesCommitted) == n * sum(BroadcastCounters::batchesPublished),
+            () -> "every batch committed on every node");
+        for (int node = 0; node < n; node++)
+        {
+            final Map<String, AtomicInteger> r = received.get(node);
+            assertThat(r.values()).as("node %d delivers each message once", node).allMatch(c -> c.get() == 1);
+        }
+        assertThat(sum(BroadcastCounters::batchesForwarded))
+            .as("n - 1 transmissions per batch (skipped=%d wants=%d)", sum(BroadcastCounters::forwardsSkipped),
+                sum(BroadcastCounters::wantsSent))
+            .isEqualTo((n - 1) * sum(BroadcastCounters::batchesPublished));
+        assertThat(sum(BroadcastCounters::forged) + sum(BroadcastCounters::malformed)).isZero();
+    }
+
+    @Test
+    void shouldDeliverExactlyOnceWhenFlooding()
+    {
+        final int n = 8;
+        startCluster(n, BroadcastStrategy.FLOOD);
+
+        for (int m = 0; m < 10; m++)
+        {
+            assertThat(publish(m % n, m)).isGreaterThanOrEqualTo(0);
+        }
+
+        await(() -> received.stream().mapToInt(Map::size).sum() == 10 * (n - 1), () -> "flood deliveries");
+        assertThat(received).allMatch(r -> r.values().stream().allMatch(c -> c.get() == 1));
+        assertThat(sum(BroadcastCounters::batchesForwarded)).as("flooding costs more than the tree")
+            .isGreaterThan((n - 1) * sum(BroadcastCounters::batchesPublished));
+    }
+
+    @Test
+    void shouldCatchUpRestartedNodeFromNeighboursRetention()
+    {
+        final int n = 8;
+        startCluster(n, BroadcastStrategy.TREE);
+        final int down = 5;
+        final int port = cluster.nodes.get(down).localAddress().getPort();
+        cluster.nodes.get(down).close();
+
+        for (int m = 0; m < 20; m++)
+        {
+            assertThat(publish(m % 2, 500 + m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(2).size() >= 19, () -> "delivery while node 5 is down");
+
+        received.get(down).clear();
+        cluster.nodes.set(down, cluster.launch(cluster.keys.get(down), port));
+        subscribe(down);
+        await(() ->
+        {
+            for (int m = 0; m < 20; m++)
+            {
+                if (!received.get(down).containsKey(key(m % 2, 500 + m)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "node 5 to catch up, has " + received.get(down).size());
+        assertThat(received.get(down).values()).allMatch(c -> c.get() == 1);
+    }
+}
