@@ -399,4 +399,28 @@ class FluxdRpcSourceTest
         assertThatThrownBy(() -> new FluxdRpcSource(new FluxdRpcSource.Context().fluxConf(Path.of("/nonexistent/flux.conf"))))
             .isInstanceOf(ChainDataException.class).hasMessageContaining("/nonexistent/flux.conf");
     }
+    @Test
+    void shouldNotPublishListFromLowerHeightAfterReorg() throws IOException
+    {
+        final DevnetChain chain = chain(6);
+        final ScriptedFluxd fluxd = track(new ScriptedFluxd(chain));
+        final FluxdRpcSource source = source(sourceContext(fluxd.uri()));
+        chain.advance();
+        assertThat(source.pollOnce()).isTrue();
+        final DirectorySnapshot published = source.current();
+
+        fluxd.heightOverride.set(chain.height() - 1);
+        chain.leave(0);
+        chain.advance();
+        assertThat(source.pollOnce()).isTrue();
+
+        assertThat(source.current()).isSameAs(published);
+        assertThat(source.health().height()).isEqualTo(published.height() - 1);
+        assertThat(source.health().snapshotHeight()).isEqualTo(published.height());
+
+        fluxd.heightOverride.set(-1);
+        assertThat(source.pollOnce()).isTrue();
+        assertThat(source.current().height()).isEqualTo(chain.height());
+        assertThat(source.current().size()).isEqualTo(5);
+    }
 }
