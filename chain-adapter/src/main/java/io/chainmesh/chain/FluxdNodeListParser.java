@@ -12,6 +12,7 @@ import org.agrona.collections.LongHashSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -193,8 +194,8 @@ public final class FluxdNodeListParser
      */
     public Member parseEntry(final Map<String, ?> fields)
     {
-        java.util.Arrays.fill(tokens, null);
-        java.util.Arrays.fill(texts, null);
+        Arrays.fill(tokens, null);
+        Arrays.fill(texts, null);
         for (int i = 0; i < FIELD_COUNT; i++)
         {
             final Object value = fields.get(FIELD_NAMES[i]);
@@ -396,8 +397,8 @@ public final class FluxdNodeListParser
 
     private void readFields(final JsonParser parser) throws IOException
     {
-        java.util.Arrays.fill(tokens, null);
-        java.util.Arrays.fill(texts, null);
+        Arrays.fill(tokens, null);
+        Arrays.fill(texts, null);
         while (JsonToken.FIELD_NAME == parser.nextToken())
         {
             final int field = fieldId(parser.currentName());
