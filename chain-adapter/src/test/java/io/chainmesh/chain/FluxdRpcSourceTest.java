@@ -423,4 +423,23 @@ class FluxdRpcSourceTest
         assertThat(source.current().height()).isEqualTo(chain.height());
         assertThat(source.current().size()).isEqualTo(5);
     }
+    @Test
+    void shouldGiveSeparateNodesSharingOneDevnetServerTheSameOrderedDirectory() throws IOException
+    {
+        final DevnetChain chain = chain(9);
+        final DevnetRpcServer server = server(chain, new DevnetRpcServer.Context());
+        final FluxdRpcSource nodeA = source(sourceContext(server.uri()));
+        final FluxdRpcSource nodeB = source(sourceContext(server.uri()));
+
+        assertThat(nodeA.pollOnce()).isTrue();
+        assertThat(nodeB.pollOnce()).isTrue();
+
+        assertThat(nodeA.current().members()).isEqualTo(nodeB.current().members());
+        for (final int index : new int[]{ 0, 4, 8 })
+        {
+            final FluxNodeStatus self = nodeA.nodeStatus(chain.memberKey(index).nodeId());
+            assertThat(self.isConfirmed()).isTrue();
+            assertThat(nodeB.current().indexOf(self.member().nodeId())).isEqualTo(chain.current().indexOf(chain.nodeId(index)));
+        }
+    }
 }
