@@ -12,6 +12,8 @@ import org.agrona.collections.LongHashSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * Parses and validates fluxd's {@code viewdeterministicfluxnodelist} output: a bare JSON array, or the
@@ -47,8 +51,10 @@ import java.util.Set;
  * raises a {@link ChainDataException} so the caller keeps its previous snapshot; so does an envelope
  * whose {@code error} is not null.
  * <p>
- * Public key decompression dominates the cost, so the parser remembers the keys of the previous
- * parse and reuses them (bounded by the previous list's size). An instance is therefore <b>not
+ * Public key decompression (a square root mod p, ~10 µs) dominates the cost, so the parser validates all
+ * other fields while streaming, then decodes the keys it has not seen in the previous parse — in parallel
+ * on the common fork-join pool when there are many (see {@link Context#parallelKeyDecoding(boolean)}) —
+ * and remembers them for the next parse (bounded by the list's size). An instance is therefore <b>not
  * thread-safe</b>: it is owned by the one thread that polls (or by the caller).
  */
 public final class FluxdNodeListParser
@@ -73,6 +79,7 @@ public final class FluxdNodeListParser
         "pubkey", "ip", "tier", "txhash", "outidx", "collateral", "added_height", "confirmed_height",
         "last_confirmed_height", "last_paid_height", "payment_address", "rank" };
     private static final int MAX_EXAMPLE_COLLATERAL = 100;
+    private static final int PARALLEL_DECODE_THRESHOLD = 512;
 
     private final Context ctx;
     private final JsonFactory factory;
@@ -169,8 +176,12 @@ public final class FluxdNodeListParser
         {
             throw new ChainDataException(ChainDataException.Kind.MALFORMED, "node list could not be read: " + ex, ex);
         }
+        resolveKeys(acc);
         previousKeys = acc.keys;
-        return new ParseResult(acc.members, acc.entryCount, acc.counts, acc.examples, height);
+        acc.examples.sort(Comparator.comparingInt(Rejection::index));
+        final List<Rejection> examples = acc.examples.size() > ctx.maxRejectionExamples() ?
+            acc.examples.subList(0, ctx.maxRejectionExamples()) : acc.examples;
+        return new ParseResult(acc.members, acc.entryCount, acc.counts, examples, height);
     }
 
     /**
@@ -183,8 +194,8 @@ public final class FluxdNodeListParser
      */
     public Member parseEntry(final Map<String, ?> fields)
     {
-        java.util.Arrays.fill(tokens, null);
-        java.util.Arrays.fill(texts, null);
+        Arrays.fill(tokens, null);
+        Arrays.fill(texts, null);
         for (int i = 0; i < FIELD_COUNT; i++)
         {
             final Object value = fields.get(FIELD_NAMES[i]);
@@ -196,11 +207,16 @@ public final class FluxdNodeListParser
         }
         try
         {
-            return toMember(new HashMap<>());
+            final Pending entry = validate(0);
+            return entry.toMember(NodeId.fromHex(entry.pubkey()));
         }
         catch (final EntryException ex)
         {
             throw new ChainDataException(ChainDataException.Kind.MALFORMED, ex.reason() + ": " + ex.getMessage(), ex);
+        }
+        catch (final CodecException ex)
+        {
+            throw new ChainDataException(ChainDataException.Kind.MALFORMED, RejectReason.BAD_PUBKEY + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -314,8 +330,7 @@ public final class FluxdNodeListParser
             readFields(parser);
             try
             {
-                final Member member = toMember(acc.keys);
-                acc.accept(index, member);
+                acc.pending.add(validate(index));
             }
             catch (final EntryException ex)
             {
@@ -324,10 +339,66 @@ public final class FluxdNodeListParser
         }
     }
 
+    /**
+     * Second phase, after the whole array is read: decode the public keys not known from the previous
+     * parse (in parallel for large lists, since decompression is the dominant cost), then build members and
+     * drop duplicates in input order.
+     */
+    private void resolveKeys(final Accumulator acc)
+    {
+        final List<Pending> pending = acc.pending;
+        final Map<String, Integer> slots = new HashMap<>();
+        final List<String> missing = new ArrayList<>();
+        for (final Pending entry : pending)
+        {
+            if (!previousKeys.containsKey(entry.pubkey) && null == slots.putIfAbsent(entry.pubkey, missing.size()))
+            {
+                missing.add(entry.pubkey);
+            }
+        }
+        final Object[] decoded = new Object[missing.size()];
+        final IntConsumer decode = i ->
+        {
+            try
+            {
+                decoded[i] = NodeId.fromHex(missing.get(i));
+            }
+            catch (final CodecException ex)
+            {
+                decoded[i] = ex.getMessage();
+            }
+        };
+        IntStream range = IntStream.range(0, decoded.length);
+        if (ctx.parallelKeyDecoding() && decoded.length >= PARALLEL_DECODE_THRESHOLD)
+        {
+            // Joins before returning, which orders the array writes before the reads below.
+            range = range.parallel();
+        }
+        range.forEach(decode);
+
+        for (final Pending entry : pending)
+        {
+            NodeId nodeId = previousKeys.get(entry.pubkey);
+            if (null == nodeId)
+            {
+                final Object result = decoded[slots.get(entry.pubkey)];
+                if (!(result instanceof NodeId))
+                {
+                    acc.reject(entry.index, entry.collateral(), RejectReason.BAD_PUBKEY,
+                        "pubkey '" + bounded(entry.pubkey, 140) + "': " + result);
+                    continue;
+                }
+                nodeId = (NodeId)result;
+            }
+            acc.keys.put(entry.pubkey, nodeId);
+            acc.accept(entry.index, entry.toMember(nodeId));
+        }
+    }
+
     private void readFields(final JsonParser parser) throws IOException
     {
-        java.util.Arrays.fill(tokens, null);
-        java.util.Arrays.fill(texts, null);
+        Arrays.fill(tokens, null);
+        Arrays.fill(texts, null);
         while (JsonToken.FIELD_NAME == parser.nextToken())
         {
             final int field = fieldId(parser.currentName());
@@ -369,7 +440,7 @@ public final class FluxdNodeListParser
         }
     }
 
-    private Member toMember(final Map<String, NodeId> keys)
+    private Pending validate(final int index)
     {
         for (int i = 0; i < FIELD_COUNT; i++)
         {
@@ -454,24 +525,38 @@ public final class FluxdNodeListParser
 
         final Endpoint endpoint = EndpointParser.parse(texts[IP], ctx.defaultPort());
 
-        final String pubkey = texts[PUBKEY];
-        NodeId nodeId = previousKeys.get(pubkey);
-        if (null == nodeId)
-        {
-            try
-            {
-                nodeId = NodeId.fromHex(pubkey);
-            }
-            catch (final CodecException ex)
-            {
-                throw new EntryException(RejectReason.BAD_PUBKEY, "pubkey '" + bounded(pubkey, 140) + "': " + ex.getMessage());
-            }
-        }
-        keys.put(pubkey, nodeId);
-
         final String paymentAddress = null == texts[PAYMENT_ADDRESS] ? "" : texts[PAYMENT_ADDRESS];
-        return new Member(nodeId, endpoint, normalizedHash, (int)outputIndex, tier, addedHeight, confirmedHeight,
-            lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
+        return new Pending(index, texts[PUBKEY], endpoint, normalizedHash, (int)outputIndex, tier, addedHeight,
+            confirmedHeight, lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
+    }
+
+    /**
+     * An entry whose fields are valid, waiting for its public key to be decoded.
+     */
+    private record Pending(
+        int index,
+        String pubkey,
+        Endpoint endpoint,
+        String txHash,
+        int outputIndex,
+        Tier tier,
+        long addedHeight,
+        long confirmedHeight,
+        long lastConfirmedHeight,
+        long lastPaidHeight,
+        String paymentAddress,
+        int rank)
+    {
+        Member toMember(final NodeId nodeId)
+        {
+            return new Member(nodeId, endpoint, txHash, outputIndex, tier, addedHeight, confirmedHeight,
+                lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
+        }
+
+        String collateral()
+        {
+            return txHash + ":" + outputIndex;
+        }
     }
 
     private void require(final int field, final String value)
@@ -573,6 +658,7 @@ public final class FluxdNodeListParser
     private static final class Accumulator
     {
         final List<Member> members = new ArrayList<>();
+        final List<Pending> pending = new ArrayList<>();
         final Map<String, NodeId> keys = new HashMap<>();
         final Set<NodeId> nodeIds = new HashSet<>();
         final Set<String> collaterals = new HashSet<>();
@@ -616,7 +702,9 @@ public final class FluxdNodeListParser
         void reject(final int index, final String collateral, final RejectReason reason, final String message)
         {
             counts.merge(reason, 1, Integer::sum);
-            if (examples.size() < maxExamples)
+            // Field and key rejections are found in two phases: keep up to the bound from each, sort by
+            // index and cut at the end, which yields the first rejections in input order.
+            if (examples.size() < 2 * maxExamples)
             {
                 examples.add(new Rejection(index, collateral, reason, message));
             }
@@ -632,6 +720,26 @@ public final class FluxdNodeListParser
         private int maxStringLength = 256;
         private int maxRejectionExamples = 16;
         private int maxEntries = 200_000;
+        private boolean parallelKeyDecoding = true;
+
+        /**
+         * @param parallel decode new public keys on the common fork-join pool when a list brings more than
+         *                 512 of them (default true); false keeps all work on the calling thread.
+         * @return this.
+         */
+        public Context parallelKeyDecoding(final boolean parallel)
+        {
+            this.parallelKeyDecoding = parallel;
+            return this;
+        }
+
+        /**
+         * @return whether new keys are decoded in parallel.
+         */
+        public boolean parallelKeyDecoding()
+        {
+            return parallelKeyDecoding;
+        }
 
         /**
          * @param port port for entries whose {@code ip} has none (default {@value #DEFAULT_FLUXOS_PORT}).

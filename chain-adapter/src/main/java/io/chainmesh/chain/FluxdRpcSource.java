@@ -159,7 +159,7 @@ public final class FluxdRpcSource implements DirectorySource
     {
         while (!closed)
         {
-            final long waitMs;
+            long waitMs;
             try
             {
                 doWork();
@@ -170,8 +170,9 @@ public final class FluxdRpcSource implements DirectorySource
             }
             catch (final RuntimeException ex)
             {
+                // pollOnce() already turns failures into health; this guards against a bug spinning the thread.
                 LOG.error("fluxd poller failed unexpectedly; continuing", ex);
-                continue;
+                waitMs = ctx.backoffMaxMs();
             }
             if (waitMs > 0)
             {

@@ -328,4 +328,47 @@ class FluxdNodeListParserTest
         assertThatThrownBy(() -> parser.parseEntry(java.util.Map.of("pubkey", PUB_1)))
             .isInstanceOf(ChainDataException.class).hasMessageContaining("MISSING_FIELD");
     }
+    @Test
+    void shouldReuseDecodedKeysFromPreviousParse()
+    {
+        final String list = "[" + good(1) + "," + good(2) + "]";
+        final ParseResult first = parser.parse(list);
+        final ParseResult second = parser.parse(list);
+
+        assertThat(second.members().get(0).nodeId()).isSameAs(first.members().get(0).nodeId());
+        assertThat(new FluxdNodeListParser().parse(list).members().get(0).nodeId())
+            .isNotSameAs(first.members().get(0).nodeId())
+            .isEqualTo(first.members().get(0).nodeId());
+    }
+
+    @Test
+    void shouldDecodeLargeListInParallelWithSameResultAsSequential()
+    {
+        final StringBuilder list = new StringBuilder("[");
+        for (int i = 0; i < 700; i++)
+        {
+            list.append(i == 0 ? "" : ",").append(i == 350 ? entry("02" + "ff".repeat(32), "1.2.3.4", HASH_A, "0", 1) : good(i));
+        }
+        list.append(",").append(good(5)).append("]");
+
+        final ParseResult parallel = new FluxdNodeListParser().parse(list.toString());
+        final ParseResult sequential = new FluxdNodeListParser(new FluxdNodeListParser.Context().parallelKeyDecoding(false))
+            .parse(list.toString());
+
+        assertThat(parallel.members()).hasSize(699).isEqualTo(sequential.members());
+        assertThat(parallel.rejectionCounts()).isEqualTo(sequential.rejectionCounts())
+            .containsEntry(RejectReason.BAD_PUBKEY, 1).containsEntry(RejectReason.DUPLICATE_PUBKEY, 1);
+        assertThat(parallel.rejectionExamples()).extracting(Rejection::index).containsExactly(350, 700);
+    }
+
+    @Test
+    void shouldKeepFirstRejectionExamplesInInputOrderAcrossPhases()
+    {
+        final FluxdNodeListParser bounded = new FluxdNodeListParser(new FluxdNodeListParser.Context().maxRejectionExamples(2));
+        final ParseResult result = bounded.parse("[" + entry("02" + "ff".repeat(32), "1.2.3.4", HASH_A, "0", 1) + ",7," +
+            entry(PUB_1, "bad host!", HASH_B, "0", 1) + ",8]");
+
+        assertThat(result.rejectionExamples()).extracting(Rejection::index).containsExactly(0, 1);
+        assertThat(result.rejectedCount()).isEqualTo(4);
+    }
 }

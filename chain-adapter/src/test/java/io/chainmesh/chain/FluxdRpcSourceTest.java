@@ -399,4 +399,47 @@ class FluxdRpcSourceTest
         assertThatThrownBy(() -> new FluxdRpcSource(new FluxdRpcSource.Context().fluxConf(Path.of("/nonexistent/flux.conf"))))
             .isInstanceOf(ChainDataException.class).hasMessageContaining("/nonexistent/flux.conf");
     }
+    @Test
+    void shouldNotPublishListFromLowerHeightAfterReorg() throws IOException
+    {
+        final DevnetChain chain = chain(6);
+        final ScriptedFluxd fluxd = track(new ScriptedFluxd(chain));
+        final FluxdRpcSource source = source(sourceContext(fluxd.uri()));
+        chain.advance();
+        assertThat(source.pollOnce()).isTrue();
+        final DirectorySnapshot published = source.current();
+
+        fluxd.heightOverride.set(chain.height() - 1);
+        chain.leave(0);
+        chain.advance();
+        assertThat(source.pollOnce()).isTrue();
+
+        assertThat(source.current()).isSameAs(published);
+        assertThat(source.health().height()).isEqualTo(published.height() - 1);
+        assertThat(source.health().snapshotHeight()).isEqualTo(published.height());
+
+        fluxd.heightOverride.set(-1);
+        assertThat(source.pollOnce()).isTrue();
+        assertThat(source.current().height()).isEqualTo(chain.height());
+        assertThat(source.current().size()).isEqualTo(5);
+    }
+    @Test
+    void shouldGiveSeparateNodesSharingOneDevnetServerTheSameOrderedDirectory() throws IOException
+    {
+        final DevnetChain chain = chain(9);
+        final DevnetRpcServer server = server(chain, new DevnetRpcServer.Context());
+        final FluxdRpcSource nodeA = source(sourceContext(server.uri()));
+        final FluxdRpcSource nodeB = source(sourceContext(server.uri()));
+
+        assertThat(nodeA.pollOnce()).isTrue();
+        assertThat(nodeB.pollOnce()).isTrue();
+
+        assertThat(nodeA.current().members()).isEqualTo(nodeB.current().members());
+        for (final int index : new int[]{ 0, 4, 8 })
+        {
+            final FluxNodeStatus self = nodeA.nodeStatus(chain.memberKey(index).nodeId());
+            assertThat(self.isConfirmed()).isTrue();
+            assertThat(nodeB.current().indexOf(self.member().nodeId())).isEqualTo(chain.current().indexOf(chain.nodeId(index)));
+        }
+    }
 }

@@ -183,4 +183,31 @@ class JsonFileSourceTest
         assertThatThrownBy(() -> new JsonFileSource(new JsonFileSource.Context()))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("path");
     }
+    @Test
+    void shouldReportChangedEndpointInDiff() throws IOException
+    {
+        final List<Member> members = chain.current().members();
+        writeArray(members);
+        try (JsonFileSource source = new JsonFileSource(new JsonFileSource.Context().path(file)))
+        {
+            assertThat(source.checkNow()).isTrue();
+            final List<DirectoryDiff> diffs = new CopyOnWriteArrayList<>();
+            source.subscribe((snapshot, diff) -> diffs.add(diff));
+            final Member moved = members.get(2);
+            final List<Member> next = new java.util.ArrayList<>(members);
+            next.set(2, new Member(moved.nodeId(), new Endpoint("127.0.0.2", 9999), moved.txHash(), moved.outputIndex(),
+                moved.tier(), moved.addedHeight(), moved.confirmedHeight(), moved.lastConfirmedHeight(),
+                moved.lastPaidHeight(), moved.paymentAddress(), moved.rank()));
+            writeArray(next);
+
+            assertThat(source.checkNow()).isTrue();
+            assertThat(diffs).singleElement().satisfies(diff ->
+            {
+                assertThat(diff.joined()).isEmpty();
+                assertThat(diff.left()).isEmpty();
+                assertThat(diff.changed()).singleElement()
+                    .satisfies(m -> assertThat(m.endpoint()).isEqualTo(new Endpoint("127.0.0.2", 9999)));
+            });
+        }
+    }
 }

@@ -44,6 +44,8 @@ final class ScriptedFluxd implements AutoCloseable
         return thread;
     });
     final AtomicReference<Mode> mode = new AtomicReference<>(Mode.OK);
+    /** When >= 0, getblockcount answers this instead of the chain's height (to simulate a reorg). */
+    final java.util.concurrent.atomic.AtomicLong heightOverride = new java.util.concurrent.atomic.AtomicLong(-1);
 
     ScriptedFluxd(final DevnetChain chain) throws IOException
     {
@@ -67,7 +69,7 @@ final class ScriptedFluxd implements AutoCloseable
             final String method = request.path("method").asText();
             if ("getblockcount".equals(method))
             {
-                send(exchange, 200, ("{\"result\":" + chain.height() + ",\"error\":null,\"id\":1}").getBytes(StandardCharsets.UTF_8));
+                send(exchange, 200, ("{\"result\":" + (heightOverride.get() >= 0 ? heightOverride.get() : chain.height()) + ",\"error\":null,\"id\":1}").getBytes(StandardCharsets.UTF_8));
                 return;
             }
             final byte[] list = FluxdNodeListWriter.toJsonArray(chain.current().members());
