@@ -108,6 +108,8 @@ final class ConnectionManager implements LinkEvents
     private volatile OverlayView view;
     private volatile RouteTable routes = RouteTable.EMPTY;
     private volatile BroadcastPipeline broadcast;
+    private final java.util.function.BiPredicate<NodeId, ByteBuf> broadcastIngress = (from, frame) ->
+        broadcast.onFrame(from, frame);
 
     ConnectionManager(final ChainmeshNode.Context ctx, final EngineCounters counters, final EventLoop conductor)
     {
@@ -511,8 +513,8 @@ final class ConnectionManager implements LinkEvents
         final BroadcastPipeline pipeline = broadcast;
         if (null != pipeline)
         {
-            // A full ingress ring is counted by the pipeline; the gap is filled by repair.
-            pipeline.onFrame(link.remoteId(), frame);
+            // A full ingress ring pauses reading from this peer rather than dropping: TCP pushes back.
+            link.deliverOrHold(frame, broadcastIngress);
         }
         else
         {

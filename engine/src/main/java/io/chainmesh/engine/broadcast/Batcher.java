@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
  * The egress stage: packs offered messages into one {@code BATCH} and signs it once, when the
  * Disruptor signals the end of what is available ({@code endOfBatch}) or the batch is full. Under
  * light load a batch holds one message (lowest latency); under heavy load hundreds share one
- * signature. The signed batch is handed to the ingress ring as a local event, so the commit stage
+ * signature. An optional linger keeps a batch open up to that long after its first message so more
+ * messages share its signature, trading latency for the receivers' verification work. The signed batch is handed to the ingress ring as a local event, so the commit stage
  * remains the only owner of retention and forwarding.
  * <p>
  * Batch sequences are {@code start time in microseconds + n}: contiguous within a run (so repair can
@@ -35,7 +36,9 @@ final class Batcher implements EventHandler<EgressEvent>
     private final IdleStrategy idle;
     private final BooleanSupplier closed;
     private final AtomicLongArray batchSizes;
+    private final long lingerNanos;
     private long nextSeq;
+    private long openedAtNanos;
     private boolean open;
 
     Batcher(
@@ -46,8 +49,10 @@ final class Batcher implements EventHandler<EgressEvent>
         final BroadcastCounters counters,
         final IdleStrategy idle,
         final BooleanSupplier closed,
-        final AtomicLongArray batchSizes)
+        final AtomicLongArray batchSizes,
+        final long lingerNanos)
     {
+        this.lingerNanos = lingerNanos;
         this.signer = signer;
         this.batchBuffer = new UnsafeBuffer(new byte[maxBatchFrameLength]);
         this.originId = signer.key().nodeId().originId();
@@ -76,7 +81,17 @@ final class Batcher implements EventHandler<EgressEvent>
                 throw new IllegalStateException("message length " + event.length + " does not fit an empty batch");
             }
         }
-        if (endOfBatch)
+        if (endOfBatch && (lingerNanos == 0 || System.nanoTime() - openedAtNanos >= lingerNanos))
+        {
+            flush();
+        }
+    }
+
+    @Override
+    public void onTimeout(final long sequence)
+    {
+        // The ring went quiet while a lingering batch was open: sign it now that its time is up.
+        if (open && System.nanoTime() - openedAtNanos >= lingerNanos)
         {
             flush();
         }
@@ -85,6 +100,7 @@ final class Batcher implements EventHandler<EgressEvent>
     private void begin()
     {
         encoder.wrap(batchBuffer, 0, batchBuffer.capacity()).begin(originId, nextSeq, clock.time());
+        openedAtNanos = System.nanoTime();
         open = true;
     }
 

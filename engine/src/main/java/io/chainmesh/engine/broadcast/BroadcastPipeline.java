@@ -1,6 +1,5 @@
 package io.chainmesh.engine.broadcast;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
@@ -80,7 +79,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private int egressRingSize = 4096;
         private int maxBatchFrameLength = 64 * 1024;
         private int maxMessageLength = 16 * 1024;
-        private int retentionBytes = 8 << 20;
+        private int retentionBytes = 32 << 20;
         private long retentionMillis = 60_000;
         private int replayWindowBits = 16_384;
         private long maxAgeMillis = 120_000;
@@ -89,7 +88,8 @@ public final class BroadcastPipeline implements AutoCloseable
         private long repairDelayMillis = 250;
         private int maxFramesPerWant = 1024;
         private int maxInvalidPerPeer = 5;
-        private Supplier<WaitStrategy> waitStrategy = BlockingWaitStrategy::new;
+        private long batchLingerNanos;
+        private Supplier<WaitStrategy> waitStrategy = BlockingBackoffWaitStrategy::new;
         private CountersManager countersManager;
         private ErrorHandler errorHandler = ex -> LOG.warn("broadcast pipeline error", ex);
 
@@ -233,7 +233,19 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /** @param waitStrategy per-ring wait strategy (blocking by default, for shared machines). @return this. */
+        /**
+         * @param nanos how long a batch stays open for more messages after its first one (0, the default:
+         *              sign at the Disruptor's end of batch). Raising it trades latency for fewer signatures
+         *              to verify per message on every receiver.
+         * @return this.
+         */
+        public Context batchLingerNanos(final long nanos)
+        {
+            this.batchLingerNanos = nanos;
+            return this;
+        }
+
+        /** @param waitStrategy per-ring wait strategy ({@link BlockingBackoffWaitStrategy} by default, for shared machines). @return this. */
         public Context waitStrategy(final Supplier<WaitStrategy> waitStrategy)
         {
             this.waitStrategy = waitStrategy;
@@ -357,6 +369,8 @@ public final class BroadcastPipeline implements AutoCloseable
             check(repairDelayMillis >= 0, "repairDelayMillis=" + repairDelayMillis + " must be >= 0");
             check(maxFramesPerWant >= 1, "maxFramesPerWant=" + maxFramesPerWant + " must be >= 1");
             check(maxInvalidPerPeer >= 1, "maxInvalidPerPeer=" + maxInvalidPerPeer + " must be >= 1");
+            check(batchLingerNanos >= 0 && batchLingerNanos <= TimeUnit.SECONDS.toNanos(1),
+                "batchLingerNanos=" + batchLingerNanos + " must be in [0, 1 s]");
             return this;
         }
 
@@ -390,7 +404,8 @@ public final class BroadcastPipeline implements AutoCloseable
         this.ingress = new Disruptor<>(IngressEvent::new, ctx.ingressRingSize, threads("ingress"),
             ProducerType.MULTI, ctx.waitStrategy.get());
         this.egress = new Disruptor<>(() -> new EgressEvent(ctx.maxMessageLength), ctx.egressRingSize, threads("batcher"),
-            ProducerType.MULTI, ctx.waitStrategy.get());
+            ProducerType.MULTI, ctx.batchLingerNanos > 0 ?
+            new BlockingBackoffWaitStrategy(50_000, ctx.batchLingerNanos) : ctx.waitStrategy.get());
         final ExceptionHandler<Object> stageErrors = new StageErrorHandler(ctx.errorHandler);
         ingress.setDefaultExceptionHandler(stageErrors);
         egress.setDefaultExceptionHandler(stageErrors);
@@ -405,7 +420,7 @@ public final class BroadcastPipeline implements AutoCloseable
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(new BatchSigner(ctx.nodeKey), ctx.maxBatchFrameLength,
-            ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes);
+            ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos);
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(threads("tick"));

@@ -51,6 +51,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         final ReplayWindow window;
         long behindSinceMillis;
+        long behindTarget;
         long lastWantMillis;
         long backfillUpTo = -1;
         long backfillLimit = -1;
@@ -317,20 +318,27 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 state.behindSinceMillis = 0;
                 continue;
             }
-            // An origin never heard of may simply be in flight through the tree: give it longer.
-            final long delay = mine < 0 ? 4 * ctx.repairDelayMillis() : ctx.repairDelayMillis();
-            if (state.behindSinceMillis == 0)
+            if (state.behindSinceMillis == 0 || mine >= state.behindTarget)
             {
+                // Under steady traffic an upstream peer is always a little ahead: time how long one specific
+                // sequence stays missing, not how long we have been behind at all.
                 state.behindSinceMillis = now;
+                state.behindTarget = theirs;
+                continue;
             }
-            else if (now - state.behindSinceMillis >= delay && now - state.lastWantMillis >= delay)
+            // Per-origin delivery along the tree is FIFO, so a hole below our highest is a loss; a missing
+            // tail may still be in flight and gets longer (as does an origin never heard of).
+            final boolean hole = state.window.highest() > mine;
+            final long delay = hole ? ctx.repairDelayMillis() : 4 * ctx.repairDelayMillis();
+            if (now - state.behindSinceMillis >= delay && now - state.lastWantMillis >= delay)
             {
                 want = null == want ? Want.newBuilder() : want;
-                want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(Math.max(0, mine)).setUpToSeq(theirs));
+                want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(Math.max(0, mine))
+                    .setUpToSeq(state.behindTarget));
                 state.lastWantMillis = now;
                 if (mine < 0)
                 {
-                    state.backfillLimit = Math.max(state.backfillLimit, theirs);
+                    state.backfillLimit = Math.max(state.backfillLimit, state.behindTarget);
                 }
             }
         }

@@ -76,6 +76,8 @@ public final class Link implements MessageHandler
     private int drainedBytes;
     private int drainedFrames;
     private volatile State state = State.AUTHENTICATED;
+    private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
+    private boolean retryScheduled;
     private volatile long bytesIn;
     private volatile long bytesOut;
     private volatile long framesIn;
@@ -229,6 +231,62 @@ public final class Link implements MessageHandler
         ring.commit(index);
         scheduleDrain();
         return Status.OK;
+    }
+
+    /**
+     * Hands an inbound frame to a consumer that may be full (the broadcast pipeline's ingress ring). If it
+     * refuses, or earlier frames are still held, the frame is retained and held in arrival order, reading
+     * from the socket pauses (so TCP pushes back on the sender instead of anything being dropped), and a
+     * retry runs shortly on the IO thread. Memory is bounded by what one read had already decoded. IO
+     * thread only.
+     *
+     * @param frame    the whole frame; the caller keeps its reference and releases it as usual.
+     * @param consumer takes (this link's peer, frame); returns false when it cannot take the frame now.
+     */
+    public void deliverOrHold(final ByteBuf frame, final java.util.function.BiPredicate<NodeId, ByteBuf> consumer)
+    {
+        if (heldInbound.isEmpty() && consumer.test(remoteId, frame))
+        {
+            return;
+        }
+        heldInbound.addLast(frame.retain());
+        if (!retryScheduled)
+        {
+            channel.config().setAutoRead(false);
+            scheduleHeldRetry(consumer);
+        }
+    }
+
+    private void scheduleHeldRetry(final java.util.function.BiPredicate<NodeId, ByteBuf> consumer)
+    {
+        retryScheduled = true;
+        eventLoop.schedule(() ->
+        {
+            retryScheduled = false;
+            while (!heldInbound.isEmpty() && channel.isActive())
+            {
+                if (!consumer.test(remoteId, heldInbound.peekFirst()))
+                {
+                    scheduleHeldRetry(consumer);
+                    return;
+                }
+                heldInbound.pollFirst().release();
+            }
+            releaseHeld();
+            channel.config().setAutoRead(true);
+        }, 200, java.util.concurrent.TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * Releases frames still held for a consumer (the channel closed). IO thread only.
+     */
+    public void releaseHeld()
+    {
+        ByteBuf held;
+        while (null != (held = heldInbound.pollFirst()))
+        {
+            held.release();
+        }
     }
 
     /**

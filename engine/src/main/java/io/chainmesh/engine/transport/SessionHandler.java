@@ -166,6 +166,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(final ChannelHandlerContext ctx)
     {
+        link.releaseHeld();
         reportClosed();
         ctx.fireChannelInactive();
     }

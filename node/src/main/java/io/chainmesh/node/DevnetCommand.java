@@ -1,0 +1,152 @@
+package io.chainmesh.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code chainmesh devnet}: the main job. Starts a devnet in this JVM, runs a broadcast workload, shows
+ * progress, prints a summary and writes a JSON report. Exit 0 when every message reached every member
+ * that stayed in the directory exactly once, 1 otherwise.
+ */
+@Command(name = "devnet", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run an embedded devnet of chainmesh nodes on 127.0.0.1 with a broadcast workload.")
+final class DevnetCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "16", description = "Members (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--rate", defaultValue = "5000",
+        description = "Messages per second offered over all nodes; 0 = as fast as accepted (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(names = "--size", defaultValue = "128", description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--duration", defaultValue = "10", description = "Seconds of publishing (default: ${DEFAULT-VALUE}).")
+    double duration;
+
+    @Option(names = "--churn", description = "A member leaves a third of the way in and rejoins at two thirds.")
+    boolean churn;
+
+    @Option(names = "--strategy", defaultValue = "TREE", description = "TREE or FLOOD (default: ${DEFAULT-VALUE}).")
+    BroadcastStrategy strategy;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Devnet seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--linger-ms", defaultValue = "20",
+        description = "How long each node keeps a batch open for more messages before signing it. All nodes share " +
+            "this machine's cores and every batch is verified by each other node, so the devnet batches harder than a " +
+            "real deployment would (default: ${DEFAULT-VALUE}).")
+    double lingerMillis;
+
+    @Option(names = "--io-threads", defaultValue = "2", description = "Netty IO threads shared by the nodes (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(names = "--report", defaultValue = "chainmesh-devnet-report.json", paramLabel = "<path>",
+        description = "Where to write the JSON report (default: ${DEFAULT-VALUE}).")
+    Path report;
+
+    @Override
+    public Integer call() throws InterruptedException, IOException
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final boolean terminal = null != System.console();
+        final DevnetRunner runner = new DevnetRunner(new DevnetRunner.Context()
+            .nodes(nodes).rate(rate).messageSize(size).durationMillis(Math.round(duration * 1000))
+            .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(Math.round(lingerMillis * 1000))
+            .progress(line ->
+            {
+                if (terminal && line.startsWith("\r"))
+                {
+                    out.print(line);
+                }
+                else
+                {
+                    out.println(line.startsWith("\r") ? line.substring(1) : line);
+                }
+                out.flush();
+            }, terminal));
+        out.printf("chainmesh devnet: %d nodes, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes, strategy,
+            rate == 0 ? "max" : String.format("%,d", rate), size, duration, churn ? ", with churn" : "");
+        final DevnetReport result = runner.run();
+        if (terminal)
+        {
+            out.println();
+        }
+        printSummary(out, result);
+        final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        final Path parent = report.toAbsolutePath().getParent();
+        if (null != parent)
+        {
+            Files.createDirectories(parent);
+        }
+        json.writeValue(report.toFile(), result);
+        out.println("report: " + report.toAbsolutePath());
+        out.println(result.passed() ? "PASSED: every message reached every steady member exactly once" :
+            "FAILED: " + result.missing() + " deliveries missing, " + result.duplicates() + " duplicated");
+        out.flush();
+        return result.passed() ? 0 : ChainmeshCli.EXIT_NEGATIVE;
+    }
+
+    private static void printSummary(final PrintWriter out, final DevnetReport r)
+    {
+        out.println();
+        out.printf("%-5s %-6s %10s %12s %9s %6s %6s %10s %10s%n",
+            "node", "port", "published", "delivered", "missing", "dups", "links", "p50 us", "p99 us");
+        for (final DevnetReport.NodeRow row : r.perNode())
+        {
+            out.printf("%-5s %-6d %,10d %,12d %,9d %,6d %6d %,10.0f %,10.0f%n",
+                row.index() + (row.index() == r.churned() ? "*" : ""), row.port(), row.published(), row.delivered(),
+                row.missing(), row.duplicates(), row.links(), row.p50Micros(), row.p99Micros());
+        }
+        out.printf("%-5s %-6s %,10d %,12d %,9d %,6d%n", "total", "", r.published(), r.delivered(), r.missing(), r.duplicates());
+        if (r.churned() >= 0)
+        {
+            out.println("* left and rejoined the directory during the run; not counted in the totals");
+        }
+        out.println();
+        out.printf("delivered %,.0f msgs/s per node, %.1f MB/s in all; latency p50 %,.0f us, p90 %,.0f us, p99 %,.0f us, " +
+            "p99.9 %,.0f us, max %,.0f us%n", r.deliveredPerNodePerSecond(), r.megabytesPerSecond(), r.latencyMicros().p50(),
+            r.latencyMicros().p90(), r.latencyMicros().p99(), r.latencyMicros().p999(), r.latencyMicros().max());
+        out.printf("batches: %,d signed, %,d transmissions (%.2f per batch per other member), %,d repaired; " +
+            "back-pressured offers %,d%n", r.batchesPublished(), r.batchesForwarded(),
+            r.batchesPublished() == 0 ? 0.0 : r.batchesForwarded() / (double)r.batchesPublished() / (r.nodes() - 1),
+            r.repairFrames(), r.backPressured());
+        out.println("batch sizes (messages per signature): " + describe(r.batchSizes()));
+    }
+
+    private static String describe(final long[] buckets)
+    {
+        final StringBuilder sb = new StringBuilder();
+        int last = buckets.length - 1;
+        while (last > 0 && buckets[last] == 0)
+        {
+            last--;
+        }
+        for (int i = 0; i <= last; i++)
+        {
+            if (buckets[i] > 0)
+            {
+                sb.append(sb.length() > 0 ? ", " : "").append(i == 0 ? "1" : (1 << i) + "-" + ((1 << (i + 1)) - 1))
+                    .append(": ").append(buckets[i]);
+            }
+        }
+        return sb.length() == 0 ? Arrays.toString(buckets) : sb.toString();
+    }
+}

@@ -1,0 +1,531 @@
+package io.chainmesh.node;
+
+import io.chainmesh.chain.DevnetChain;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.engine.Status;
+import io.chainmesh.engine.Transport;
+import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import io.chainmesh.engine.broadcast.MessageHandler;
+import io.chainmesh.engine.overlay.OverlayTopology;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Runs a devnet in this JVM: an embedded {@link DevnetChain}, one {@link ChainmeshNode} per member on
+ * 127.0.0.1, a broadcast workload, optional churn, live progress and a final {@link DevnetReport}.
+ * <p>
+ * Every message carries its origin's sequence and send time; each node records what it receives in a
+ * bit set per origin (on its commit thread, the only writer) and the latency in an HdrHistogram
+ * {@link Recorder}. The run passes when every message reached every member that stayed in the
+ * directory, exactly once.
+ */
+public final class DevnetRunner
+{
+    /** Topic of the workload's messages. */
+    public static final int TOPIC = 1;
+    private static final int HEADER = 16;
+
+    /** Settings of a run; validated by {@link #conclude()}. */
+    public static final class Context
+    {
+        private int nodes = 16;
+        private long rate = 5_000;
+        private int messageSize = 128;
+        private long durationMillis = 10_000;
+        private long drainMillis = 20_000;
+        private boolean churn;
+        private long seed = 42;
+        private BroadcastStrategy strategy = BroadcastStrategy.TREE;
+        private int ioThreads = 2;
+        private int verifyWorkers = 1;
+        private long lingerMicros = 20_000;
+        private Consumer<String> progress = line -> {};
+        private boolean redrawProgress;
+
+        /** @param nodes members, 2..256. @return this. */
+        public Context nodes(final int nodes)
+        {
+            this.nodes = nodes;
+            return this;
+        }
+
+        /** @param rate messages per second offered over all nodes; 0 = as fast as accepted. @return this. */
+        public Context rate(final long rate)
+        {
+            this.rate = rate;
+            return this;
+        }
+
+        /** @param size payload bytes per message, 16..16384. @return this. */
+        public Context messageSize(final int size)
+        {
+            this.messageSize = size;
+            return this;
+        }
+
+        /** @param millis how long to publish. @return this. */
+        public Context durationMillis(final long millis)
+        {
+            this.durationMillis = millis;
+            return this;
+        }
+
+        /** @param millis how long to wait for stragglers after publishing stops. @return this. */
+        public Context drainMillis(final long millis)
+        {
+            this.drainMillis = millis;
+            return this;
+        }
+
+        /** @param churn one member leaves the directory a third of the way in and rejoins at two thirds. @return this. */
+        public Context churn(final boolean churn)
+        {
+            this.churn = churn;
+            return this;
+        }
+
+        /** @param seed devnet seed (keys, collateral). @return this. */
+        public Context seed(final long seed)
+        {
+            this.seed = seed;
+            return this;
+        }
+
+        /** @param strategy broadcast strategy. @return this. */
+        public Context strategy(final BroadcastStrategy strategy)
+        {
+            this.strategy = strategy;
+            return this;
+        }
+
+        /** @param threads Netty IO threads shared by all nodes. @return this. */
+        public Context ioThreads(final int threads)
+        {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** @param micros batch linger per node (see {@code BroadcastPipeline.Context#batchLingerNanos}). @return this. */
+        public Context lingerMicros(final long micros)
+        {
+            this.lingerMicros = micros;
+            return this;
+        }
+
+        /** @param workers signature verification threads per node. @return this. */
+        public Context verifyWorkers(final int workers)
+        {
+            this.verifyWorkers = workers;
+            return this;
+        }
+
+        /**
+         * @param progress receives a progress line about once a second.
+         * @param redraw   true to redraw one line in place (a terminal), false for plain lines.
+         * @return this.
+         */
+        public Context progress(final Consumer<String> progress, final boolean redraw)
+        {
+            this.progress = progress;
+            this.redrawProgress = redraw;
+            return this;
+        }
+
+        /**
+         * @return this, validated.
+         * @throws IllegalArgumentException naming the first invalid setting.
+         */
+        public Context conclude()
+        {
+            check(nodes >= 2 && nodes <= 256, "nodes=" + nodes + " must be in [2, 256]");
+            check(rate >= 0 && rate <= 10_000_000, "rate=" + rate + " must be in [0, 10000000]");
+            check(messageSize >= HEADER && messageSize <= 16 * 1024, "size=" + messageSize + " must be in [16, 16384]");
+            check(durationMillis >= 100 && durationMillis <= TimeUnit.HOURS.toMillis(24),
+                "duration=" + durationMillis + "ms must be in [100 ms, 24 h]");
+            check(drainMillis >= 0, "drain=" + drainMillis + "ms must be >= 0");
+            check(lingerMicros >= 0 && lingerMicros <= 1_000_000, "linger=" + lingerMicros + "us must be in [0, 1 s]");
+            check(ioThreads >= 1 && ioThreads <= 64, "ioThreads=" + ioThreads + " must be in [1, 64]");
+            check(verifyWorkers >= 1 && verifyWorkers <= 64, "verifyWorkers=" + verifyWorkers + " must be in [1, 64]");
+            check(!churn || nodes >= 4, "churn needs at least 4 nodes, nodes=" + nodes);
+            Objects.requireNonNull(strategy, "strategy");
+            Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        private static void check(final boolean condition, final String message)
+        {
+            if (!condition)
+            {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+
+    /** What one node received; written only by that node's commit thread. */
+    private static final class Receiver implements MessageHandler
+    {
+        final Recorder latency = new Recorder(3);
+        final Histogram total = new Histogram(3);
+        final Long2ObjectHashMap<BitSet> seenByOrigin = new Long2ObjectHashMap<>();
+        volatile long delivered;
+        volatile long duplicates;
+
+        @Override
+        public void onMessage(final long originId, final int topic, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final long now = System.nanoTime();
+            final int seq = (int)buffer.getLong(offset);
+            latency.recordValue(Math.max(0, now - buffer.getLong(offset + 8)));
+            BitSet seen = seenByOrigin.get(originId);
+            if (null == seen)
+            {
+                seen = new BitSet();
+                seenByOrigin.put(originId, seen);
+            }
+            if (seen.get(seq))
+            {
+                duplicates++;
+            }
+            else
+            {
+                seen.set(seq);
+            }
+            delivered++;
+        }
+    }
+
+    private final Context ctx;
+
+    /**
+     * @param ctx settings; concluded here.
+     */
+    public DevnetRunner(final Context ctx)
+    {
+        this.ctx = ctx.conclude();
+    }
+
+    /**
+     * Runs the devnet to the end and closes everything it started.
+     *
+     * @return the report.
+     * @throws InterruptedException if interrupted.
+     */
+    public DevnetReport run() throws InterruptedException
+    {
+        final int n = ctx.nodes;
+        final boolean epoll = Epoll.isAvailable();
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(ctx.ioThreads,
+            new DefaultThreadFactory("chainmesh-io", true), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        final List<ChainmeshNode> nodes = new ArrayList<>();
+        final Receiver[] receivers = new Receiver[n];
+        DevnetChain chain = null;
+        try
+        {
+            chain = DevnetChain.launch(new DevnetChain.Context().seed(ctx.seed).memberCount(n));
+            for (int i = 0; i < n; i++)
+            {
+                final ChainmeshNode.Context nodeCtx = new ChainmeshNode.Context()
+                    .nodeKey(chain.memberKey(i))
+                    .directorySource(chain)
+                    .bindAddress(new InetSocketAddress("127.0.0.1", chain.portFor(i)))
+                    .eventLoopGroup(group)
+                    .transport(epoll ? Transport.EPOLL : Transport.NIO)
+                    .reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(50))
+                    .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(50));
+                nodeCtx.broadcast().strategy(ctx.strategy).verifyWorkers(ctx.verifyWorkers)
+                    .batchLingerNanos(TimeUnit.MICROSECONDS.toNanos(ctx.lingerMicros))
+                    .maxMessageLength(Math.max(1024, ctx.messageSize));
+                final ChainmeshNode node = ChainmeshNode.launch(nodeCtx);
+                nodes.add(node);
+                receivers[i] = new Receiver();
+                node.subscribe(TOPIC, receivers[i]);
+            }
+            awaitOverlay(chain.current(), nodes);
+            return runWorkload(chain, nodes, receivers);
+        }
+        finally
+        {
+            CloseHelper.quietCloseAll(nodes);
+            CloseHelper.quietClose(chain);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
+    }
+
+    private void awaitOverlay(final DirectorySnapshot snapshot, final List<ChainmeshNode> nodes)
+    {
+        final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true)
+        {
+            int formed = 0;
+            for (int i = 0; i < nodes.size(); i++)
+            {
+                if (nodes.get(i).peers().size() >= topology.neighbours(snapshot.indexOf(nodes.get(i).nodeId())).length)
+                {
+                    formed++;
+                }
+            }
+            if (formed == nodes.size())
+            {
+                ctx.progress.accept("overlay formed: " + nodes.size() + " nodes, " + totalLinks(nodes) + " link ends");
+                return;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("overlay did not form within 30 s: " + formed + "/" + nodes.size() + " nodes linked");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private DevnetReport runWorkload(final DevnetChain chain, final List<ChainmeshNode> nodes, final Receiver[] receivers)
+    {
+        final int n = nodes.size();
+        final int churned = ctx.churn ? n / 2 : -1;
+        final long[] published = new long[n];
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[ctx.messageSize]);
+        final Histogram interval = new Histogram(3);
+        final long intervalNanos = ctx.rate > 0 ? 1_000_000_000L / ctx.rate : 0;
+        long backPressured = 0;
+        long lastDelivered = 0;
+        long lastPublished = 0;
+        final long start = System.nanoTime();
+        final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.durationMillis);
+        long nextProgress = start + TimeUnit.SECONDS.toNanos(1);
+        boolean left = false;
+        boolean rejoined = false;
+        long k = 0;
+        int origin = 0;
+        for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime())
+        {
+            if (churned >= 0 && !left && now - start > (end - start) / 3)
+            {
+                chain.leave(churned);
+                chain.advance();
+                left = true;
+                ctx.progress.accept("churn: member " + churned + " left at height " + chain.height());
+            }
+            if (churned >= 0 && !rejoined && now - start > 2 * (end - start) / 3)
+            {
+                chain.join(churned);
+                chain.advance();
+                rejoined = true;
+                ctx.progress.accept("churn: member " + churned + " rejoined at height " + chain.height());
+            }
+            if (now - nextProgress >= 0)
+            {
+                final long delivered = sumDelivered(receivers);
+                long sent = 0;
+                for (final long p : published)
+                {
+                    sent += p;
+                }
+                interval.reset();
+                for (final Receiver r : receivers)
+                {
+                    final Histogram h = r.latency.getIntervalHistogram();
+                    r.total.add(h);
+                    interval.add(h);
+                }
+                progressLine(now - start, sent - lastPublished, delivered - lastDelivered, interval, nodes);
+                lastDelivered = delivered;
+                lastPublished = sent;
+                nextProgress += TimeUnit.SECONDS.toNanos(1);
+            }
+            if (intervalNanos > 0)
+            {
+                final long due = start + k * intervalNanos;
+                if (now - due < 0)
+                {
+                    if (due - now > 50_000)
+                    {
+                        LockSupport.parkNanos(Math.min(due - now, 1_000_000));
+                    }
+                    continue;
+                }
+            }
+            if (origin == churned)
+            {
+                origin = (origin + 1) % n;
+            }
+            payload.putLong(0, published[origin]);
+            payload.putLong(8, System.nanoTime());
+            final long status = nodes.get(origin).offer(TOPIC, payload, 0, ctx.messageSize);
+            if (status >= 0)
+            {
+                published[origin]++;
+                k++;
+                origin = (origin + 1) % n;
+            }
+            else if (status == Status.BACK_PRESSURED || status == Status.NOT_CONNECTED)
+            {
+                backPressured++;
+                if (intervalNanos == 0)
+                {
+                    origin = (origin + 1) % n;
+                }
+                Thread.onSpinWait();
+            }
+            else
+            {
+                throw new IllegalStateException("offer failed on node " + origin + ": " + Status.name(status));
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        drain(receivers, published, churned);
+        return report(nodes, receivers, published, backPressured, churned, seconds);
+    }
+
+    private void drain(final Receiver[] receivers, final long[] published, final int churned)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.drainMillis);
+        while (System.nanoTime() - deadline < 0 && missing(receivers, published, churned) > 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private static long expectedAt(final int node, final long[] published)
+    {
+        long expected = 0;
+        for (int o = 0; o < published.length; o++)
+        {
+            expected += o == node ? 0 : published[o];
+        }
+        return expected;
+    }
+
+    private static long missing(final Receiver[] receivers, final long[] published, final int churned)
+    {
+        long missing = 0;
+        for (int i = 0; i < receivers.length; i++)
+        {
+            if (i != churned)
+            {
+                missing += Math.max(0, expectedAt(i, published) - (receivers[i].delivered - receivers[i].duplicates));
+            }
+        }
+        return missing;
+    }
+
+    private static long sumDelivered(final Receiver[] receivers)
+    {
+        long total = 0;
+        for (final Receiver r : receivers)
+        {
+            total += r.delivered;
+        }
+        return total;
+    }
+
+    private static int totalLinks(final List<ChainmeshNode> nodes)
+    {
+        int links = 0;
+        for (final ChainmeshNode node : nodes)
+        {
+            links += node.peers().size();
+        }
+        return links;
+    }
+
+    private void progressLine(
+        final long elapsedNanos, final long published, final long delivered, final Histogram latency, final List<ChainmeshNode> nodes)
+    {
+        long repairs = 0;
+        for (final ChainmeshNode node : nodes)
+        {
+            repairs += node.broadcastCounters().repairFramesSent();
+        }
+        final double elapsed = elapsedNanos / 1e9;
+        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %,7.0f us  p99 %,8.0f us  links %d  repairs %d",
+            elapsed, published, delivered, delivered * (double)ctx.messageSize / 1e6,
+            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0, totalLinks(nodes), repairs);
+        if (ctx.redrawProgress)
+        {
+            final int width = 20;
+            final int filled = (int)Math.min(width, Math.round(width * elapsed * 1000 / ctx.durationMillis));
+            ctx.progress.accept("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + line);
+        }
+        else
+        {
+            ctx.progress.accept(line);
+        }
+    }
+
+    private DevnetReport report(
+        final List<ChainmeshNode> nodes, final Receiver[] receivers, final long[] published, final long backPressured,
+        final int churned, final double seconds)
+    {
+        final int n = nodes.size();
+        final Histogram all = new Histogram(3);
+        final List<DevnetReport.NodeRow> rows = new ArrayList<>();
+        long totalPublished = 0;
+        long expected = 0;
+        long delivered = 0;
+        long missing = 0;
+        long duplicates = 0;
+        long batchesPublished = 0;
+        long batchesForwarded = 0;
+        long repairs = 0;
+        final long[] batchSizes = new long[17];
+        for (int i = 0; i < n; i++)
+        {
+            final Receiver r = receivers[i];
+            r.total.add(r.latency.getIntervalHistogram());
+            all.add(r.total);
+            final ChainmeshNode node = nodes.get(i);
+            final BroadcastCounters counters = node.broadcastCounters();
+            batchesPublished += counters.batchesPublished();
+            batchesForwarded += counters.batchesForwarded();
+            repairs += counters.repairFramesSent();
+            final long[] sizes = node.batchSizeHistogram();
+            for (int b = 0; b < sizes.length && b < batchSizes.length; b++)
+            {
+                batchSizes[b] += sizes[b];
+            }
+            totalPublished += published[i];
+            final long owed = expectedAt(i, published);
+            final long nodeMissing = Math.max(0, owed - (r.delivered - r.duplicates));
+            if (i != churned)
+            {
+                expected += owed;
+                delivered += r.delivered;
+                missing += nodeMissing;
+                duplicates += r.duplicates;
+            }
+            rows.add(new DevnetReport.NodeRow(i, node.localAddress().getPort(), published[i], r.delivered, nodeMissing,
+                r.duplicates, node.peers().size(), r.total.getValueAtPercentile(50) / 1000.0,
+                r.total.getValueAtPercentile(99) / 1000.0));
+        }
+        final DevnetReport.Latency latency = new DevnetReport.Latency(
+            all.getValueAtPercentile(50) / 1000.0, all.getValueAtPercentile(90) / 1000.0,
+            all.getValueAtPercentile(99) / 1000.0, all.getValueAtPercentile(99.9) / 1000.0,
+            all.getMaxValue() / 1000.0, all.getTotalCount());
+        final int steady = churned >= 0 ? n - 1 : n;
+        return new DevnetReport(n, ctx.strategy.name(), ctx.messageSize, ctx.rate, seconds, totalPublished, backPressured,
+            expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
+            delivered * (double)ctx.messageSize / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
+            repairs, churned, rows, missing == 0 && duplicates == 0);
+    }
+}
