@@ -60,6 +60,7 @@ public final class DevnetRunner
         private int ioThreads = 2;
         private int verifyWorkers = 1;
         private long lingerMicros = 20_000;
+        private int maxMessagesPerBatch = 65_535;
         private Consumer<String> progress = line -> {};
         private boolean redrawProgress;
 
@@ -130,6 +131,13 @@ public final class DevnetRunner
         public Context lingerMicros(final long micros)
         {
             this.lingerMicros = micros;
+            return this;
+        }
+
+        /** @param count most messages per signed batch; 1 = one signature per message. @return this. */
+        public Context maxMessagesPerBatch(final int count)
+        {
+            this.maxMessagesPerBatch = count;
             return this;
         }
 
@@ -255,6 +263,7 @@ public final class DevnetRunner
                     .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(50));
                 nodeCtx.broadcast().strategy(ctx.strategy).verifyWorkers(ctx.verifyWorkers)
                     .batchLingerNanos(TimeUnit.MICROSECONDS.toNanos(ctx.lingerMicros))
+                    .maxMessagesPerBatch(ctx.maxMessagesPerBatch)
                     .maxMessageLength(Math.max(1024, ctx.messageSize));
                 final ChainmeshNode node = ChainmeshNode.launch(nodeCtx);
                 nodes.add(node);

@@ -37,6 +37,7 @@ final class Batcher implements EventHandler<EgressEvent>
     private final BooleanSupplier closed;
     private final AtomicLongArray batchSizes;
     private final long lingerNanos;
+    private final int maxMessagesPerBatch;
     private long nextSeq;
     private long openedAtNanos;
     private boolean open;
@@ -50,9 +51,11 @@ final class Batcher implements EventHandler<EgressEvent>
         final IdleStrategy idle,
         final BooleanSupplier closed,
         final AtomicLongArray batchSizes,
-        final long lingerNanos)
+        final long lingerNanos,
+        final int maxMessagesPerBatch)
     {
         this.lingerNanos = lingerNanos;
+        this.maxMessagesPerBatch = maxMessagesPerBatch;
         this.signer = signer;
         this.batchBuffer = new UnsafeBuffer(new byte[maxBatchFrameLength]);
         this.originId = signer.key().nodeId().originId();
@@ -81,7 +84,8 @@ final class Batcher implements EventHandler<EgressEvent>
                 throw new IllegalStateException("message length " + event.length + " does not fit an empty batch");
             }
         }
-        if (endOfBatch && (lingerNanos == 0 || System.nanoTime() - openedAtNanos >= lingerNanos))
+        if (encoder.entryCount() >= maxMessagesPerBatch ||
+            (endOfBatch && (lingerNanos == 0 || System.nanoTime() - openedAtNanos >= lingerNanos)))
         {
             flush();
         }

@@ -89,6 +89,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private int maxFramesPerWant = 1024;
         private int maxInvalidPerPeer = 5;
         private long batchLingerNanos;
+        private int maxMessagesPerBatch = BatchDescriptor.MAX_ENTRIES;
         private Supplier<WaitStrategy> waitStrategy = BlockingBackoffWaitStrategy::new;
         private CountersManager countersManager;
         private ErrorHandler errorHandler = ex -> LOG.warn("broadcast pipeline error", ex);
@@ -245,6 +246,17 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param count most messages one batch (one signature) carries; 1 signs every message on its own,
+         *              the baseline chainmesh is measured against.
+         * @return this.
+         */
+        public Context maxMessagesPerBatch(final int count)
+        {
+            this.maxMessagesPerBatch = count;
+            return this;
+        }
+
         /** @param waitStrategy per-ring wait strategy ({@link BlockingBackoffWaitStrategy} by default, for shared machines). @return this. */
         public Context waitStrategy(final Supplier<WaitStrategy> waitStrategy)
         {
@@ -369,6 +381,8 @@ public final class BroadcastPipeline implements AutoCloseable
             check(repairDelayMillis >= 0, "repairDelayMillis=" + repairDelayMillis + " must be >= 0");
             check(maxFramesPerWant >= 1, "maxFramesPerWant=" + maxFramesPerWant + " must be >= 1");
             check(maxInvalidPerPeer >= 1, "maxInvalidPerPeer=" + maxInvalidPerPeer + " must be >= 1");
+            check(maxMessagesPerBatch >= 1 && maxMessagesPerBatch <= BatchDescriptor.MAX_ENTRIES,
+                "maxMessagesPerBatch=" + maxMessagesPerBatch + " must be in [1, " + BatchDescriptor.MAX_ENTRIES + "]");
             check(batchLingerNanos >= 0 && batchLingerNanos <= TimeUnit.SECONDS.toNanos(1),
                 "batchLingerNanos=" + batchLingerNanos + " must be in [0, 1 s]");
             return this;
@@ -420,7 +434,8 @@ public final class BroadcastPipeline implements AutoCloseable
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(new BatchSigner(ctx.nodeKey), ctx.maxBatchFrameLength,
-            ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos);
+            ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
+            ctx.maxMessagesPerBatch);
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(threads("tick"));
