@@ -206,7 +206,9 @@ public final class Link implements MessageHandler
      */
     public void scheduleDrain()
     {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        // getAndSet is a full fence: the ring commit (a release store) cannot be reordered after this
+        // read of the flag, which a plain get() would allow (a lost wake-up, seen under ping-pong).
+        if (!drainScheduled.getAndSet(true))
         {
             eventLoop.execute(drainTask);
         }
@@ -224,7 +226,10 @@ public final class Link implements MessageHandler
         drainedFrames = 0;
         while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
         {
-            if (ring.read(this, 1024) == 0)
+            // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
+            // messages): keep reading while the consumer position moves.
+            final long before = ring.consumerPosition();
+            if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
             {
                 break;
             }
@@ -275,7 +280,13 @@ public final class Link implements MessageHandler
     public int discardQueued()
     {
         final int[] count = {0};
-        ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+        long before;
+        do
+        {
+            before = ring.consumerPosition();
+            ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+        }
+        while (ring.consumerPosition() != before);
         if (count[0] > 0)
         {
             counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(count[0]);
