@@ -1,7 +1,10 @@
 package io.chainmesh.codec.direct;
 
 import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.frame.Frames;
+import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 
@@ -12,6 +15,7 @@ import java.nio.ByteOrder;
  */
 public final class DirectDecoder
 {
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private DirectBuffer buffer;
     private int frameOffset;
     private int frameLength;
@@ -33,6 +37,22 @@ public final class DirectDecoder
         this.frameOffset = frameOffset;
         this.frameLength = frameLength;
         return this;
+    }
+
+    /**
+     * Validates and wraps a frame held in a Netty buffer (its readable bytes), through a reusable view
+     * of its memory: allocation-free for direct and heap buffers (see
+     * {@link Frames#wrap(UnsafeBuffer, ByteBuf)}). Offsets then count from the frame's first byte (0).
+     * The decoder is valid only while {@code frame} is neither released nor modified; it is not retained.
+     *
+     * @param frame the frame (not released).
+     * @return this.
+     * @throws CodecException if the frame is malformed.
+     */
+    public DirectDecoder wrap(final ByteBuf frame)
+    {
+        Frames.wrap(view, frame);
+        return wrap(view, 0, view.capacity());
     }
 
     /**

@@ -105,7 +105,14 @@ public final class FrameDecoder extends ByteToMessageDecoder
     protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
         throws Exception
     {
-        decode(ctx, in, out);
+        // Normally callDecode has already taken every whole frame; loop anyway so none is lost.
+        int before;
+        do
+        {
+            before = in.readableBytes();
+            decode(ctx, in, out);
+        }
+        while (!failed && in.isReadable() && in.readableBytes() < before);
         if (!failed && in.isReadable())
         {
             final int remaining = in.readableBytes();

@@ -74,6 +74,11 @@ class DirectCodecTest
             assertThat(DirectDescriptor.hopLimit(out)).isEqualTo(255);
             assertThat(DirectDescriptor.payloadLength(out)).isEqualTo(PAYLOAD.length);
             assertThat(out.toString(DirectDescriptor.payloadIndex(out), PAYLOAD.length, UTF_8)).isEqualTo("hello direct");
+            final DirectDecoder viaView = new DirectDecoder().wrap(out);
+            assertThat(viaView.destination()).isEqualTo(5L);
+            assertThat(viaView.payloadOffset()).isEqualTo(DirectDescriptor.PAYLOAD_OFFSET);
+            assertThat(viaView.buffer().getStringWithoutLengthAscii(viaView.payloadOffset(), viaView.payloadLength()))
+                .isEqualTo("hello direct");
             DirectDescriptor.hopLimit(out, 254);
             assertThat(DirectDescriptor.hopLimit(out)).isEqualTo(254);
         }

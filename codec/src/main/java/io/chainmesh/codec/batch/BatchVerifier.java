@@ -1,0 +1,43 @@
+package io.chainmesh.codec.batch;
+
+import io.chainmesh.codec.crypto.Ecdsa;
+import io.chainmesh.codec.crypto.NodeId;
+import org.agrona.DirectBuffer;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+
+/**
+ * Verifies batch signatures (see {@link BatchDescriptor}). The caller looks the signer up by the
+ * batch's origin id and should have validated the structure with {@link BatchDecoder} first.
+ * <p>
+ * Not thread-safe: one instance per verifying thread. Hashing allocates nothing; ECDSA verification
+ * allocates inside Bouncy Castle.
+ */
+public final class BatchVerifier
+{
+    private final SHA256Digest digest = new SHA256Digest();
+    private final byte[] hash = new byte[32];
+    private final byte[] signature = new byte[BatchDescriptor.SIGNATURE_LENGTH];
+    private final byte[] scratch = new byte[Hashing.SCRATCH_LENGTH];
+
+    /**
+     * @param signer      the origin's identity.
+     * @param buffer      holding the frame.
+     * @param frameOffset first byte of the frame.
+     * @param frameLength whole frame length.
+     * @return true if the signature is a valid low-S signature by {@code signer} over the signed region;
+     *         false for any invalid signature or a region too short or outside the buffer (never throws
+     *         for bad input).
+     */
+    public boolean verify(final NodeId signer, final DirectBuffer buffer, final int frameOffset, final int frameLength)
+    {
+        if (null == signer || frameOffset < 0 || frameLength < BatchDescriptor.MIN_FRAME_LENGTH ||
+            frameOffset > buffer.capacity() - frameLength)
+        {
+            return false;
+        }
+        Hashing.sha256(digest, buffer, frameOffset + BatchDescriptor.SIGNED_OFFSET,
+            BatchDescriptor.signedLength(frameLength), scratch, hash);
+        buffer.getBytes(frameOffset + BatchDescriptor.signatureOffset(frameLength), signature);
+        return Ecdsa.verify(signer, hash, signature, 0);
+    }
+}
