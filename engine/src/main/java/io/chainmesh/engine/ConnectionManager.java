@@ -504,7 +504,7 @@ final class ConnectionManager implements LinkEvents
                 counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
                 return;
             }
-            counters.directReceived().increment();
+            link.onDelivered();
             final int length = DirectDescriptor.payloadLength(frame);
             final UnsafeBuffer payload = Frames.wrap(link.deliveryView(), frame, DirectDescriptor.payloadIndex(frame), length);
             try

@@ -71,6 +71,7 @@ public final class Link implements MessageHandler
     private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer deliveryView = new UnsafeBuffer(0, 0);
     private volatile boolean suspended;
+    private int delivered;
     private final int maxFrameLength;
     private ByteBuf out;
     private int drainedBytes;
@@ -313,10 +314,25 @@ public final class Link implements MessageHandler
         }
     }
 
-    void onRead(final int frameBytes)
+    void onRead(final long bytes, final long frames)
     {
-        bytesIn += frameBytes;
-        framesIn++;
+        bytesIn += bytes;
+        framesIn += frames;
+    }
+
+    /**
+     * Counts a direct message delivered to the application; IO thread only, published in batches.
+     */
+    public void onDelivered()
+    {
+        delivered++;
+    }
+
+    int takeDelivered()
+    {
+        final int count = delivered;
+        delivered = 0;
+        return count;
     }
 
     void onWrite(final int frameBytes)

@@ -303,8 +303,9 @@ public final class DirectMessagingHarness
                 {
                     if (pair.a.send(destination, payload, 0, PAYLOAD) != Status.OK)
                     {
+                        // Back-pressured: yield the core to the IO threads (2 cores, 3 busy threads).
                         backPressured[0]++;
-                        Thread.onSpinWait();
+                        Thread.yield();
                     }
                 }
             }, "engine-producer");
