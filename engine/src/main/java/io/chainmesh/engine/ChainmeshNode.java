@@ -214,11 +214,7 @@ public final class ChainmeshNode implements AutoCloseable
             return Status.NO_ROUTE;
         }
         final long status = link.offerDirect(destinationOrigin, selfOrigin, hopLimit, buffer, offset, length);
-        if (status == Status.OK)
-        {
-            counters.directSent().increment();
-        }
-        else
+        if (status != Status.OK)
         {
             counters.directRefused(status == Status.BACK_PRESSURED ?
                 EngineCounters.DirectRefusal.BACK_PRESSURED : EngineCounters.DirectRefusal.NO_ROUTE).increment();

@@ -52,7 +52,10 @@ public final class Link implements MessageHandler
         CLOSED
     }
 
-    private static final int RECORD_TYPE_FRAME = 1;
+    /** Ring record type of a DIRECT frame sent by this node (counted as "direct sent" when drained). */
+    private static final int RECORD_TYPE_LOCAL = 1;
+    /** Ring record type of a frame relayed for another member. */
+    private static final int RECORD_TYPE_RELAY = 2;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
 
@@ -76,6 +79,7 @@ public final class Link implements MessageHandler
     private ByteBuf out;
     private int drainedBytes;
     private int drainedFrames;
+    private int drainedLocal;
     private volatile State state = State.AUTHENTICATED;
     private volatile long bytesIn;
     private volatile long bytesOut;
@@ -149,7 +153,7 @@ public final class Link implements MessageHandler
             return Status.BACK_PRESSURED;
         }
         final int frameLength = DirectDescriptor.frameLength(payloadLength);
-        final int index = ring.tryClaim(RECORD_TYPE_FRAME, frameLength);
+        final int index = ring.tryClaim(RECORD_TYPE_LOCAL, frameLength);
         if (index < 0)
         {
             return Status.BACK_PRESSURED;
@@ -190,7 +194,7 @@ public final class Link implements MessageHandler
         {
             return Status.BACK_PRESSURED;
         }
-        final int index = ring.tryClaim(RECORD_TYPE_FRAME, length);
+        final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
         {
             return Status.BACK_PRESSURED;
@@ -225,6 +229,7 @@ public final class Link implements MessageHandler
         }
         drainedBytes = 0;
         drainedFrames = 0;
+        drainedLocal = 0;
         while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
         {
             // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
@@ -246,6 +251,10 @@ public final class Link implements MessageHandler
             framesOut += drainedFrames;
             counters.bytesOut().getAndAdd(drainedBytes);
             counters.framesOut().getAndAdd(drainedFrames);
+            if (drainedLocal > 0)
+            {
+                counters.directSent().getAndAdd(drainedLocal);
+            }
             channel.flush();
         }
         if (drainedBytes >= MAX_DRAIN_BYTES && ring.size() > 0)
@@ -271,6 +280,10 @@ public final class Link implements MessageHandler
         out.writerIndex(writerIndex + length);
         drainedBytes += length;
         drainedFrames++;
+        if (msgTypeId == RECORD_TYPE_LOCAL)
+        {
+            drainedLocal++;
+        }
     }
 
     /**
@@ -339,6 +352,8 @@ public final class Link implements MessageHandler
     {
         bytesOut += frameBytes;
         framesOut++;
+        counters.bytesOut().getAndAdd(frameBytes);
+        counters.framesOut().increment();
     }
 
     /**

@@ -68,15 +68,43 @@ public final class DirectMessagingHarness
         root.put("java", System.getProperty("java.version"));
 
         final String only = args.length > 3 ? args[3] : "all";
+        final int rounds = Integer.getInteger("rounds", 3);
         final Histogram engineRtt = only.contains("all") || only.contains("ertt") ?
             engineRtt(warmupSeconds, measureSeconds) : new Histogram(3);
         final Histogram rawRtt = only.contains("all") || only.contains("rrtt") ?
             rawRtt(warmupSeconds, measureSeconds) : new Histogram(3);
-        final double engine = only.contains("all") || only.contains("etp") ? engineThroughput(warmupSeconds, measureSeconds) : 0;
-        final double rawLoop = only.contains("all") || only.contains("rloop") ?
-            rawEventLoopThroughput(warmupSeconds, measureSeconds) : 0;
-        final double rawCaller = only.contains("all") || only.contains("rcaller") ?
-            rawCallerThroughput(warmupSeconds, measureSeconds) : 0;
+        // Throughput: the box is shared and noisy, so the three producers alternate over several rounds
+        // (each round: fresh connection, short warm-up, measurement) and the median round is reported.
+        final long roundWarmup = Math.max(1, warmupSeconds / 2);
+        final long roundMeasure = Math.max(1, measureSeconds / 2);
+        final double[] engineRounds = new double[rounds];
+        final double[] loopRounds = new double[rounds];
+        final double[] callerRounds = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            if (only.contains("all") || only.contains("rloop"))
+            {
+                loopRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure);
+            }
+            if (only.contains("all") || only.contains("etp"))
+            {
+                engineRounds[r] = engineThroughput(roundWarmup, roundMeasure);
+            }
+            if (only.contains("all") || only.contains("rcaller"))
+            {
+                callerRounds[r] = rawCallerThroughput(roundWarmup, roundMeasure);
+            }
+        }
+        final double engine = median(engineRounds);
+        final double rawLoop = median(loopRounds);
+        final double rawCaller = median(callerRounds);
+        root.put("throughputRounds", rounds);
+        root.put("throughputRoundWarmupSeconds", roundWarmup);
+        root.put("throughputRoundMeasureSeconds", roundMeasure);
+        final ObjectNode perRound = root.putObject("throughputPerRound");
+        perRound.set("chainmesh", mapper.valueToTree(engineRounds));
+        perRound.set("rawNettyEventLoopProducer", mapper.valueToTree(loopRounds));
+        perRound.set("rawNettyCallerThread", mapper.valueToTree(callerRounds));
 
         final ObjectNode throughput = root.putObject("throughputMsgsPerSec");
         throughput.put("chainmesh", Math.round(engine));
@@ -100,6 +128,13 @@ public final class DirectMessagingHarness
         Files.writeString(md, markdown(root, engineRtt, rawRtt), StandardCharsets.UTF_8);
         System.out.println(mapper.writeValueAsString(root));
         System.out.println("results: " + json + ", " + md);
+    }
+
+    private static double median(final double[] values)
+    {
+        final double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
     }
 
     private static double round(final double value)
@@ -126,6 +161,10 @@ public final class DirectMessagingHarness
             "Command: `perf/direct.sh` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
             root.get("warmupSeconds") + " " + root.get("measureSeconds") + "`); " + root.get("cpus") +
             " CPUs shared with other work, Java " + root.get("java").asText() + ", NIO transport.\n\n" +
+            "Throughput: median of " + root.get("throughputRounds") + " alternating rounds (" +
+            root.get("throughputRoundWarmupSeconds") + " s warm-up + " + root.get("throughputRoundMeasureSeconds") +
+            " s each; per-round values in the JSON). RTT: " + root.get("warmupSeconds") + " s warm-up + " +
+            root.get("measureSeconds") + " s, one message in flight.\n\n" +
             "| throughput | msgs/s | chainmesh ratio |\n|---|---:|---:|\n" +
             "| chainmesh `send` (caller thread -> link ring -> IO thread) | " + t.get("chainmesh") + " | 1.0 |\n" +
             "| raw Netty, producer on the event loop (ceiling) | " + t.get("rawNettyEventLoopProducer") + " | " +
