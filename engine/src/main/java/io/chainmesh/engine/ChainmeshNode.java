@@ -18,6 +18,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -70,6 +72,7 @@ public final class ChainmeshNode implements AutoCloseable
     private EventLoop conductor;
     private ConnectionManager manager;
     private Channel serverChannel;
+    private ChannelGroup channels;
     private AutoCloseable directorySubscription;
     private int maxDirectPayloadLength;
     private volatile boolean closed;
@@ -127,7 +130,7 @@ public final class ChainmeshNode implements AutoCloseable
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
-            () -> manager.view().snapshot().height());
+            () -> manager.view().snapshot().height(), channels = new DefaultChannelGroup("chainmesh", conductor));
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
         final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
@@ -339,6 +342,11 @@ public final class ChainmeshNode implements AutoCloseable
         if (null != serverChannel)
         {
             serverChannel.close().awaitUninterruptibly(2000);
+        }
+        if (null != channels)
+        {
+            // Connections still in the handshake (not links yet): close them too.
+            channels.close().awaitUninterruptibly(2000);
         }
         if (ownsGroup && null != group)
         {
