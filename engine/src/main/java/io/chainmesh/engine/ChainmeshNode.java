@@ -342,6 +342,15 @@ public final class ChainmeshNode implements AutoCloseable
         if (null != serverChannel)
         {
             serverChannel.close().awaitUninterruptibly(2000);
+            if (!ownsGroup)
+            {
+                // NIO closes a registered socket only when its selector next runs: let the (shared)
+                // event loop go round twice so the port is free when close() returns.
+                for (int i = 0; i < 2; i++)
+                {
+                    serverChannel.eventLoop().submit(() -> { }).awaitUninterruptibly(2000);
+                }
+            }
         }
         if (null != channels)
         {

@@ -498,18 +498,28 @@ final class ConnectionManager implements LinkEvents
         final long destination = DirectDescriptor.destination(frame);
         if (destination == selfOrigin)
         {
-            final Member source = view.snapshot().findByOriginId(DirectDescriptor.source(frame));
-            if (null == source)
+            final long sourceOrigin = DirectDescriptor.source(frame);
+            final NodeId source;
+            if (sourceOrigin == link.remoteOriginId())
             {
-                counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
-                return;
+                source = link.remoteId();
+            }
+            else
+            {
+                final Member member = view.snapshot().findByOriginId(sourceOrigin);
+                if (null == member)
+                {
+                    counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
+                    return;
+                }
+                source = member.nodeId();
             }
             link.onDelivered();
             final int length = DirectDescriptor.payloadLength(frame);
             final UnsafeBuffer payload = Frames.wrap(link.deliveryView(), frame, DirectDescriptor.payloadIndex(frame), length);
             try
             {
-                directHandler.onMessage(source.nodeId(), payload, 0, length);
+                directHandler.onMessage(source, payload, 0, length);
             }
             catch (final RuntimeException ex)
             {

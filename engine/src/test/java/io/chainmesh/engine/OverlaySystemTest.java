@@ -143,8 +143,27 @@ class OverlaySystemTest
 
             victim.close();
             // The process comes back on the same port with the same key; the directory does not change.
-            final ChainmeshNode restarted = cluster.launch(cluster.keys.get(victimIndex), port);
-            cluster.nodes.set(victimIndex, restarted);
+            // Peers keep re-dialling the dead port, and loopback may hand that very port to one of their
+            // connections as its ephemeral port (even a TCP self-connect); like a restarting process,
+            // retry the bind until it is free.
+            final ChainmeshNode[] restarted = new ChainmeshNode[1];
+            Await.until("port " + port + " free to bind again", 10_000, () ->
+            {
+                try
+                {
+                    restarted[0] = cluster.launch(cluster.keys.get(victimIndex), port);
+                    return true;
+                }
+                catch (final Exception ex)
+                {
+                    if (!(ex instanceof java.net.BindException))
+                    {
+                        throw ex;
+                    }
+                    return false;
+                }
+            });
+            cluster.nodes.set(victimIndex, restarted[0]);
             Await.until(() -> "reconnected" + cluster.describe(snapshot, 2), 15_000,
                 () -> cluster.formsTopology(snapshot, 2));
         }

@@ -352,6 +352,7 @@ public final class DirectMessagingHarness
             final double rate = measureRate(received, warmup, measure);
             producer.join();
             log("chainmesh send", rate);
+            log("  send refused (back-pressured) calls", backPressured[0]);
             return rate;
         }
     }
