@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -B -ntp -q -pl perf -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="perf/target/classes:$(cat perf/target/classpath.txt)"
-java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xms256m -Xmx512m -cp "$cp" \
+java -Dio.netty.leakDetection.level=disabled --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xms256m -Xmx512m -cp "$cp" \
   io.chainmesh.perf.direct.DirectMessagingHarness "${1:-5}" "${2:-10}" perf/results

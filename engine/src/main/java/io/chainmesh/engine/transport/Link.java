@@ -221,25 +221,47 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        // Cleared before reading: a producer that commits after this point schedules a new drain.
-        drainScheduled.set(false);
         if (!channel.isActive())
         {
+            drainScheduled.set(false);
             return;
         }
         drainedBytes = 0;
         drainedFrames = 0;
         drainedLocal = 0;
-        while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+        while (true)
         {
-            // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
-            // messages): keep reading while the consumer position moves.
-            final long before = ring.consumerPosition();
-            if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
+            while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+            {
+                // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
+                // messages): keep reading while the consumer position moves.
+                final long before = ring.consumerPosition();
+                if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
+                {
+                    break;
+                }
+            }
+            if (drainedBytes >= MAX_DRAIN_BYTES && channel.isWritable())
+            {
+                // Yield to other channels and IO; the flag stays set, so producers do not schedule more.
+                writeOut();
+                eventLoop.execute(drainTask);
+                return;
+            }
+            // Idle (ring empty, or waiting for writability which re-schedules us). Clear the flag, then look
+            // again: a producer that committed before seeing the cleared flag relies on this re-check, and
+            // one that commits after it schedules a new drain (both sides use full fences: no lost wake-up).
+            drainScheduled.set(false);
+            if (!channel.isWritable() || ring.size() == 0 || drainScheduled.getAndSet(true))
             {
                 break;
             }
         }
+        writeOut();
+    }
+
+    private void writeOut()
+    {
         if (null != out)
         {
             channel.write(out, channel.voidPromise());
@@ -257,10 +279,9 @@ public final class Link implements MessageHandler
             }
             channel.flush();
         }
-        if (drainedBytes >= MAX_DRAIN_BYTES && ring.size() > 0)
-        {
-            scheduleDrain();
-        }
+        drainedBytes = 0;
+        drainedFrames = 0;
+        drainedLocal = 0;
     }
 
     @Override
