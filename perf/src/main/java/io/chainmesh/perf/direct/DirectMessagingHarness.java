@@ -174,7 +174,14 @@ public final class DirectMessagingHarness
             "| one-hop RTT (us) | p50 | p99 | p99.9 | max | samples |\n|---|---:|---:|---:|---:|---:|\n" +
             row("chainmesh", r.get("chainmesh")) + row("raw Netty", r.get("rawNetty")) +
             "\nRTT p99 ratio chainmesh/raw: " + r.get("p99Ratio") + " (target <= 1.5); throughput target >= 0.8x: " +
-            root.get("targetThroughputMet") + "; RTT target: " + root.get("targetRttP99Met") + ".\n";
+            root.get("targetThroughputMet") + "; RTT target: " + root.get("targetRttP99Met") + ".\n\n" +
+            "Notes: the chainmesh throughput run keeps three threads busy (the caller thread that calls `send`, " +
+            "the sender's IO thread draining the link queue, the receiver's IO thread) on 2 cores, while the " +
+            "event-loop ceiling needs two (no hand-off at all); the caller-thread baseline is what an " +
+            "application gets writing to a Netty channel from its own thread. Both sides run with " +
+            "`-Dio.netty.leakDetection.level=disabled`, pooled direct buffers, TCP_NODELAY and the same " +
+            "write-buffer watermarks (128/256 KiB). The box is shared with other builds: see the per-round spread " +
+            "in the JSON.\n";
     }
 
     private static String row(final String name, final com.fasterxml.jackson.databind.JsonNode n)
