@@ -210,6 +210,59 @@ class OverlaySystemTest
         }
     }
 
+    @Test
+    void shouldRefuseUnexpectedInboundLinkBeyondExtraBudgetAndAcceptWithinIt()
+    {
+        // k=1, N=6: targets at distances 1, 2, 4. In a's view a targets b; in b's view neither targets the other.
+        final List<NodeKey> keys = TestDirectory.keys(6);
+        for (final int budget : new int[]{0, 1})
+        {
+            final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
+            final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
+            try (ChainmeshNode a = launch(keys.get(0), sourceA);
+                 ChainmeshNode b = ChainmeshNode.launch(new ChainmeshNode.Context()
+                     .nodeKey(keys.get(1)).directorySource(sourceB).transport(Transport.NIO).ringSuccessors(1)
+                     .extraInboundBudget(budget)
+                     .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20)).backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))))
+            {
+                final Member ma = TestDirectory.member(keys.get(0), a.localAddress().getPort(), 0);
+                final Member mb = TestDirectory.member(keys.get(1), b.localAddress().getPort(), 1);
+                final List<Member> others = new ArrayList<>();
+                for (int i = 2; i < 6; i++)
+                {
+                    others.add(TestDirectory.member(keys.get(i), i, i));
+                }
+                sourceA.publish(ordered(List.of(ma, mb, others.get(0), others.get(1), others.get(2), others.get(3))));
+                sourceB.publish(ordered(List.of(mb, others.get(0), others.get(1), ma, others.get(2), others.get(3))));
+                if (budget == 0)
+                {
+                    Await.until("a told NOT_AN_EXPECTED_LINK", 10_000,
+                        () -> a.counters().closesReceived(CloseReason.NOT_AN_EXPECTED_LINK).get() > 0);
+                    assertThat(b.counters().handshakeFailures(CloseReason.NOT_AN_EXPECTED_LINK).get()).isPositive();
+                    assertThat(b.peers()).isEmpty();
+                }
+                else
+                {
+                    Await.until("extra inbound link accepted", 10_000,
+                        () -> Cluster.peersOf(b).contains(a.nodeId()) && Cluster.peersOf(a).contains(b.nodeId()));
+                    assertThat(b.counters().handshakeFailures(CloseReason.NOT_AN_EXPECTED_LINK).get()).isZero();
+                }
+            }
+        }
+    }
+
+    /** A snapshot whose ring order is the list order (positions rewritten accordingly). */
+    private static DirectorySnapshot ordered(final List<Member> members)
+    {
+        final List<Member> list = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++)
+        {
+            final Member m = members.get(i);
+            list.add(new Member(m.nodeId(), m.endpoint(), m.txHash(), m.outputIndex(), m.tier(), i, i, i, 0, "", i));
+        }
+        return DirectorySnapshot.of(1, list);
+    }
+
     private static ChainmeshNode launch(final NodeKey key, final InMemoryDirectorySource source)
     {
         return ChainmeshNode.launch(new ChainmeshNode.Context()
