@@ -516,7 +516,7 @@ final class ConnectionManager implements LinkEvents
             }
             link.onDelivered();
             final int length = DirectDescriptor.payloadLength(frame);
-            final UnsafeBuffer payload = Frames.wrap(link.deliveryView(), frame, DirectDescriptor.payloadIndex(frame), length);
+            final UnsafeBuffer payload = Frames.wrap(link.inboundView(), frame, DirectDescriptor.payloadIndex(frame), length);
             try
             {
                 directHandler.onMessage(source, payload, 0, length);
@@ -541,7 +541,7 @@ final class ConnectionManager implements LinkEvents
             return;
         }
         DirectDescriptor.hopLimit(frame, hopLimit - 1);
-        final long status = next.offerFrame(frame);
+        final long status = next.offerFrame(frame, link.inboundView());
         if (status == Status.OK)
         {
             counters.directForwarded().increment();

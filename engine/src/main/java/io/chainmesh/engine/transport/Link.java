@@ -69,10 +69,12 @@ public final class Link implements MessageHandler
     private final ManyToOneRingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
+    // Stateless for the MutableDirectBuffer overload used here, so shared by all producer threads.
     private final DirectEncoder encoder = new DirectEncoder();
+    // IO-thread-only views: outView for this link's drain, inboundView for frames read on this link
+    // (delivery to the application and copying into another link's queue when relaying).
     private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer deliveryView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer inboundView = new UnsafeBuffer(0, 0);
     private volatile boolean suspended;
     private int delivered;
     private final int maxFrameLength;
@@ -174,12 +176,14 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Queues a frame received from another link for forwarding (the relay path). IO threads only.
+     * Queues a frame received from another link for forwarding (the relay path). Called on the IO thread
+     * of the link the frame arrived on.
      *
-     * @param frame a whole frame (not released).
+     * @param frame   a whole frame (not released).
+     * @param scratch a view owned by the calling IO thread (the arrival link's {@link #inboundView()}).
      * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
      */
-    public long offerFrame(final ByteBuf frame)
+    public long offerFrame(final ByteBuf frame, final UnsafeBuffer scratch)
     {
         if (state == State.CLOSED)
         {
@@ -199,8 +203,8 @@ public final class Link implements MessageHandler
         {
             return Status.BACK_PRESSURED;
         }
-        Frames.wrap(inView, frame);
-        ring.buffer().putBytes(index, inView, 0, length);
+        Frames.wrap(scratch, frame);
+        ring.buffer().putBytes(index, scratch, 0, length);
         ring.commit(index);
         scheduleDrain();
         return Status.OK;
@@ -378,11 +382,11 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * @return a reusable view for handing received payloads to the application; IO thread only.
+     * @return a reusable view over frames read on this link (delivery, relaying); this link's IO thread only.
      */
-    public UnsafeBuffer deliveryView()
+    public UnsafeBuffer inboundView()
     {
-        return deliveryView;
+        return inboundView;
     }
 
     /**
