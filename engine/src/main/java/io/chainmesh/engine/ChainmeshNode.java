@@ -182,7 +182,7 @@ public final class ChainmeshNode implements AutoCloseable
             }
         });
         started.join();
-        directorySubscription = source.subscribe((snapshot, diff) -> conductor.execute(() -> manager.onSnapshot(snapshot)));
+        directorySubscription = source.subscribe((snapshot, diff) -> manager.onConductor(() -> manager.onSnapshot(snapshot)));
     }
 
     /**

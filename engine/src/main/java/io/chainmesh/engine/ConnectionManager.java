@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -222,7 +223,7 @@ final class ConnectionManager implements LinkEvents
                 counters.dialFailures().increment();
             }
         });
-        channel.closeFuture().addListener(f -> conductor.execute(() -> onDialChannelClosed(dial, channel)));
+        channel.closeFuture().addListener(f -> onConductor(() -> onDialChannelClosed(dial, channel)));
     }
 
     private void onDialChannelClosed(final DialState dial, final Channel channel)
@@ -462,13 +463,35 @@ final class ConnectionManager implements LinkEvents
     @Override
     public void onAuthenticated(final Link link)
     {
-        conductor.execute(() -> register(link));
+        if (!onConductor(() -> register(link)))
+        {
+            link.close(CloseReason.NORMAL_SHUTDOWN, "node is shutting down");
+        }
     }
 
     @Override
     public void onLinkClosed(final Link link)
     {
-        conductor.execute(() -> unregister(link));
+        onConductor(() -> unregister(link));
+    }
+
+    /**
+     * Hands work to the conductor; during shutdown the event loop may refuse it, which is harmless then.
+     *
+     * @param task the work.
+     * @return false if the conductor no longer accepts work.
+     */
+    boolean onConductor(final Runnable task)
+    {
+        try
+        {
+            conductor.execute(task);
+            return true;
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            return false;
+        }
     }
 
     @Override
