@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * try (ChainmeshNode node = ChainmeshNode.launch(new ChainmeshNode.Context()
  *         .nodeKey(key)
  *         .directorySource(source)
- *         .directHandler((source, buffer, offset, length) -> { ... })))
+ *         .directHandler((from, buffer, offset, length) -> { ... })))
  * {
  *     long status = node.send(destination, buffer, 0, length); // Status.OK or a negative Status
  * }
@@ -196,6 +196,8 @@ public final class ChainmeshNode implements AutoCloseable
      * @param length      payload length, at most {@link #maxDirectPayloadLength()}.
      * @return {@link Status#OK}, or {@link Status#BACK_PRESSURED}, {@link Status#NO_ROUTE},
      *         {@link Status#CLOSED}, {@link Status#MESSAGE_TOO_LARGE}.
+     * @throws IndexOutOfBoundsException only for a caller bug: {@code offset}/{@code length} outside
+     *                                   {@code buffer} (nothing is queued then).
      */
     public long send(final NodeId destination, final DirectBuffer buffer, final int offset, final int length)
     {
