@@ -23,6 +23,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -53,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * try (ChainmeshNode node = ChainmeshNode.launch(new ChainmeshNode.Context()
  *         .nodeKey(key)
  *         .directorySource(source)
- *         .directHandler((source, buffer, offset, length) -> { ... })))
+ *         .directHandler((from, buffer, offset, length) -> { ... })))
  * {
  *     long status = node.send(destination, buffer, 0, length); // Status.OK or a negative Status
  * }
@@ -76,6 +78,7 @@ public final class ChainmeshNode implements AutoCloseable
     private ConnectionManager manager;
     private Channel serverChannel;
     private BroadcastPipeline broadcast;
+    private ChannelGroup channels;
     private AutoCloseable directorySubscription;
     private int maxDirectPayloadLength;
     private volatile boolean closed;
@@ -140,7 +143,7 @@ public final class ChainmeshNode implements AutoCloseable
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
-            () -> manager.view().snapshot().height());
+            () -> manager.view().snapshot().height(), channels = new DefaultChannelGroup("chainmesh", conductor));
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
         final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
@@ -192,7 +195,7 @@ public final class ChainmeshNode implements AutoCloseable
             }
         });
         started.join();
-        directorySubscription = source.subscribe((snapshot, diff) -> conductor.execute(() -> manager.onSnapshot(snapshot)));
+        directorySubscription = source.subscribe((snapshot, diff) -> manager.onConductor(() -> manager.onSnapshot(snapshot)));
     }
 
     /**
@@ -206,6 +209,8 @@ public final class ChainmeshNode implements AutoCloseable
      * @param length      payload length, at most {@link #maxDirectPayloadLength()}.
      * @return {@link Status#OK}, or {@link Status#BACK_PRESSURED}, {@link Status#NO_ROUTE},
      *         {@link Status#CLOSED}, {@link Status#MESSAGE_TOO_LARGE}.
+     * @throws IndexOutOfBoundsException only for a caller bug: {@code offset}/{@code length} outside
+     *                                   {@code buffer} (nothing is queued then).
      */
     public long send(final NodeId destination, final DirectBuffer buffer, final int offset, final int length)
     {
@@ -227,11 +232,7 @@ public final class ChainmeshNode implements AutoCloseable
             return Status.NO_ROUTE;
         }
         final long status = link.offerDirect(destinationOrigin, selfOrigin, hopLimit, buffer, offset, length);
-        if (status == Status.OK)
-        {
-            counters.directSent().increment();
-        }
-        else
+        if (status != Status.OK)
         {
             counters.directRefused(status == Status.BACK_PRESSURED ?
                 EngineCounters.DirectRefusal.BACK_PRESSURED : EngineCounters.DirectRefusal.NO_ROUTE).increment();
@@ -432,6 +433,20 @@ public final class ChainmeshNode implements AutoCloseable
         if (null != serverChannel)
         {
             serverChannel.close().awaitUninterruptibly(2000);
+            if (!ownsGroup)
+            {
+                // NIO closes a registered socket only when its selector next runs: let the (shared)
+                // event loop go round twice so the port is free when close() returns.
+                for (int i = 0; i < 2; i++)
+                {
+                    serverChannel.eventLoop().submit(() -> { }).awaitUninterruptibly(2000);
+                }
+            }
+        }
+        if (null != channels)
+        {
+            // Connections still in the handshake (not links yet): close them too.
+            channels.close().awaitUninterruptibly(2000);
         }
         if (ownsGroup && null != group)
         {

@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -242,7 +243,7 @@ final class ConnectionManager implements LinkEvents
                 counters.dialFailures().increment();
             }
         });
-        channel.closeFuture().addListener(f -> conductor.execute(() -> onDialChannelClosed(dial, channel)));
+        channel.closeFuture().addListener(f -> onConductor(() -> onDialChannelClosed(dial, channel)));
     }
 
     private void onDialChannelClosed(final DialState dial, final Channel channel)
@@ -482,13 +483,35 @@ final class ConnectionManager implements LinkEvents
     @Override
     public void onAuthenticated(final Link link)
     {
-        conductor.execute(() -> register(link));
+        if (!onConductor(() -> register(link)))
+        {
+            link.close(CloseReason.NORMAL_SHUTDOWN, "node is shutting down");
+        }
     }
 
     @Override
     public void onLinkClosed(final Link link)
     {
-        conductor.execute(() -> unregister(link));
+        onConductor(() -> unregister(link));
+    }
+
+    /**
+     * Hands work to the conductor; during shutdown the event loop may refuse it, which is harmless then.
+     *
+     * @param task the work.
+     * @return false if the conductor no longer accepts work.
+     */
+    boolean onConductor(final Runnable task)
+    {
+        try
+        {
+            conductor.execute(task);
+            return true;
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            return false;
+        }
     }
 
     @Override
@@ -538,18 +561,28 @@ final class ConnectionManager implements LinkEvents
         final long destination = DirectDescriptor.destination(frame);
         if (destination == selfOrigin)
         {
-            final Member source = view.snapshot().findByOriginId(DirectDescriptor.source(frame));
-            if (null == source)
+            final long sourceOrigin = DirectDescriptor.source(frame);
+            final NodeId source;
+            if (sourceOrigin == link.remoteOriginId())
             {
-                counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
-                return;
+                source = link.remoteId();
             }
-            counters.directReceived().increment();
+            else
+            {
+                final Member member = view.snapshot().findByOriginId(sourceOrigin);
+                if (null == member)
+                {
+                    counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
+                    return;
+                }
+                source = member.nodeId();
+            }
+            link.onDelivered();
             final int length = DirectDescriptor.payloadLength(frame);
-            final UnsafeBuffer payload = Frames.wrap(link.deliveryView(), frame, DirectDescriptor.payloadIndex(frame), length);
+            final UnsafeBuffer payload = Frames.wrap(link.inboundView(), frame, DirectDescriptor.payloadIndex(frame), length);
             try
             {
-                directHandler.onMessage(source.nodeId(), payload, 0, length);
+                directHandler.onMessage(source, payload, 0, length);
             }
             catch (final RuntimeException ex)
             {
@@ -571,7 +604,7 @@ final class ConnectionManager implements LinkEvents
             return;
         }
         DirectDescriptor.hopLimit(frame, hopLimit - 1);
-        final long status = next.offerFrame(frame);
+        final long status = next.offerFrame(frame, link.inboundView());
         if (status == Status.OK)
         {
             counters.directForwarded().increment();

@@ -251,7 +251,7 @@ public final class EngineCounters
         return framesOut;
     }
 
-    /** @return direct messages accepted by {@code send}. */
+    /** @return direct messages accepted by {@code send} and written to their link (counted per drain). */
     public AtomicCounter directSent()
     {
         return directSent;

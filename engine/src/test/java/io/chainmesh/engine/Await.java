@@ -41,7 +41,7 @@ public final class Await
             Thread.onSpinWait();
             try
             {
-                Thread.sleep(5);
+                Thread.sleep(1);
             }
             catch (final InterruptedException ex)
             {

@@ -93,4 +93,45 @@ class DirectMessagingSystemTest
             }
         }
     }
+
+    @Test
+    void shouldDeliverEveryMessageInOrderUnderBackPressure()
+    {
+        final int count = 50_000;
+        final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong outOfOrder = new java.util.concurrent.atomic.AtomicLong();
+        try (Cluster cluster = new Cluster(2, 2, ctx -> ctx.peerOutboundBudget(64 * 1024)
+            .directHandler((source, buffer, offset, length) ->
+            {
+                if (buffer.getLong(offset) != next.get())
+                {
+                    outOfOrder.incrementAndGet();
+                }
+                next.lazySet(next.get() + 1);
+            })))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
+            final ChainmeshNode a = cluster.nodes.get(0);
+            final NodeId b = cluster.nodes.get(1).nodeId();
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+            long backPressured = 0;
+            for (long i = 0; i < count; i++)
+            {
+                buffer.putLong(0, i);
+                long status;
+                while ((status = a.send(b, buffer, 0, 256)) == Status.BACK_PRESSURED)
+                {
+                    backPressured++;
+                    Thread.onSpinWait();
+                }
+                assertThat(status).isEqualTo(Status.OK);
+            }
+            Await.until(() -> "all delivered: " + next.get(), 20_000, () -> next.get() == count);
+            assertThat(outOfOrder.get()).isZero();
+            assertThat(a.counters().directRefused(EngineCounters.DirectRefusal.BACK_PRESSURED).get())
+                .isEqualTo(backPressured);
+            assertThat(a.counters().directSent().get()).isEqualTo(count);
+        }
+    }
 }

@@ -142,13 +142,30 @@ class OverlaySystemTest
             assertThat(detectedMs).isLessThan((missed + 1) * heartbeatMs + 2_000);
 
             victim.close();
-            // The process comes back (on a new port, announced by the next snapshot) with the same key.
-            final ChainmeshNode restarted = cluster.launch(cluster.keys.get(victimIndex), 0);
-            assertThat(restarted.localAddress().getPort()).isNotEqualTo(port);
-            cluster.nodes.set(victimIndex, restarted);
-            final DirectorySnapshot next = cluster.publishAll();
-            Await.until(() -> "reconnected" + cluster.describe(next, 2), 15_000,
-                () -> cluster.formsTopology(next, 2));
+            // The process comes back on the same port with the same key; the directory does not change.
+            // Peers keep re-dialling the dead port, and loopback may hand that very port to one of their
+            // connections as its ephemeral port (even a TCP self-connect); like a restarting process,
+            // retry the bind until it is free.
+            final ChainmeshNode[] restarted = new ChainmeshNode[1];
+            Await.until("port " + port + " free to bind again", 10_000, () ->
+            {
+                try
+                {
+                    restarted[0] = cluster.launch(cluster.keys.get(victimIndex), port);
+                    return true;
+                }
+                catch (final Exception ex)
+                {
+                    if (!(ex instanceof java.net.BindException))
+                    {
+                        throw ex;
+                    }
+                    return false;
+                }
+            });
+            cluster.nodes.set(victimIndex, restarted[0]);
+            Await.until(() -> "reconnected" + cluster.describe(snapshot, 2), 15_000,
+                () -> cluster.formsTopology(snapshot, 2));
         }
     }
 
@@ -191,6 +208,59 @@ class OverlaySystemTest
             assertThat(a.peers()).hasSize(1);
             assertThat(b.peers()).hasSize(1);
         }
+    }
+
+    @Test
+    void shouldRefuseUnexpectedInboundLinkBeyondExtraBudgetAndAcceptWithinIt()
+    {
+        // k=1, N=6: targets at distances 1, 2, 4. In a's view a targets b; in b's view neither targets the other.
+        final List<NodeKey> keys = TestDirectory.keys(6);
+        for (final int budget : new int[]{0, 1})
+        {
+            final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
+            final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
+            try (ChainmeshNode a = launch(keys.get(0), sourceA);
+                 ChainmeshNode b = ChainmeshNode.launch(new ChainmeshNode.Context()
+                     .nodeKey(keys.get(1)).directorySource(sourceB).transport(Transport.NIO).ringSuccessors(1)
+                     .extraInboundBudget(budget)
+                     .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20)).backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))))
+            {
+                final Member ma = TestDirectory.member(keys.get(0), a.localAddress().getPort(), 0);
+                final Member mb = TestDirectory.member(keys.get(1), b.localAddress().getPort(), 1);
+                final List<Member> others = new ArrayList<>();
+                for (int i = 2; i < 6; i++)
+                {
+                    others.add(TestDirectory.member(keys.get(i), i, i));
+                }
+                sourceA.publish(ordered(List.of(ma, mb, others.get(0), others.get(1), others.get(2), others.get(3))));
+                sourceB.publish(ordered(List.of(mb, others.get(0), others.get(1), ma, others.get(2), others.get(3))));
+                if (budget == 0)
+                {
+                    Await.until("a told NOT_AN_EXPECTED_LINK", 10_000,
+                        () -> a.counters().closesReceived(CloseReason.NOT_AN_EXPECTED_LINK).get() > 0);
+                    assertThat(b.counters().handshakeFailures(CloseReason.NOT_AN_EXPECTED_LINK).get()).isPositive();
+                    assertThat(b.peers()).isEmpty();
+                }
+                else
+                {
+                    Await.until("extra inbound link accepted", 10_000,
+                        () -> Cluster.peersOf(b).contains(a.nodeId()) && Cluster.peersOf(a).contains(b.nodeId()));
+                    assertThat(b.counters().handshakeFailures(CloseReason.NOT_AN_EXPECTED_LINK).get()).isZero();
+                }
+            }
+        }
+    }
+
+    /** A snapshot whose ring order is the list order (positions rewritten accordingly). */
+    private static DirectorySnapshot ordered(final List<Member> members)
+    {
+        final List<Member> list = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++)
+        {
+            final Member m = members.get(i);
+            list.add(new Member(m.nodeId(), m.endpoint(), m.txHash(), m.outputIndex(), m.tier(), i, i, i, 0, "", i));
+        }
+        return DirectorySnapshot.of(1, list);
     }
 
     private static ChainmeshNode launch(final NodeKey key, final InMemoryDirectorySource source)

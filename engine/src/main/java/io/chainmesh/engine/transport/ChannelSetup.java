@@ -34,6 +34,9 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
     @Override
     protected void initChannel(final Channel channel)
     {
+        // Every connection, authenticated or not, is tracked so close() can close it (a shared event
+        // loop group would otherwise keep half-open handshakes alive after the node is closed).
+        config.channels().add(channel);
         channel.pipeline()
             .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
             .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))

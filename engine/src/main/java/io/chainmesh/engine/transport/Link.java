@@ -52,7 +52,10 @@ public final class Link implements MessageHandler
         CLOSED
     }
 
-    private static final int RECORD_TYPE_FRAME = 1;
+    /** Ring record type of a DIRECT frame sent by this node (counted as "direct sent" when drained). */
+    private static final int RECORD_TYPE_LOCAL = 1;
+    /** Ring record type of a frame relayed for another member. */
+    private static final int RECORD_TYPE_RELAY = 2;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
 
@@ -66,15 +69,19 @@ public final class Link implements MessageHandler
     private final ManyToOneRingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
+    // Stateless for the MutableDirectBuffer overload used here, so shared by all producer threads.
     private final DirectEncoder encoder = new DirectEncoder();
+    // IO-thread-only views: outView for this link's drain, inboundView for frames read on this link
+    // (delivery to the application and copying into another link's queue when relaying).
     private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer deliveryView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer inboundView = new UnsafeBuffer(0, 0);
     private volatile boolean suspended;
+    private int delivered;
     private final int maxFrameLength;
     private ByteBuf out;
     private int drainedBytes;
     private int drainedFrames;
+    private int drainedLocal;
     private volatile State state = State.AUTHENTICATED;
     private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
     private boolean retryScheduled;
@@ -150,7 +157,7 @@ public final class Link implements MessageHandler
             return Status.BACK_PRESSURED;
         }
         final int frameLength = DirectDescriptor.frameLength(payloadLength);
-        final int index = ring.tryClaim(RECORD_TYPE_FRAME, frameLength);
+        final int index = ring.tryClaim(RECORD_TYPE_LOCAL, frameLength);
         if (index < 0)
         {
             return Status.BACK_PRESSURED;
@@ -171,12 +178,14 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Queues a frame received from another link for forwarding (the relay path). IO threads only.
+     * Queues a frame received from another link for forwarding (the relay path). Called on the IO thread
+     * of the link the frame arrived on.
      *
-     * @param frame a whole frame (not released).
+     * @param frame   a whole frame (not released).
+     * @param scratch a view owned by the calling IO thread (the arrival link's {@link #inboundView()}).
      * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
      */
-    public long offerFrame(final ByteBuf frame)
+    public long offerFrame(final ByteBuf frame, final UnsafeBuffer scratch)
     {
         if (state == State.CLOSED)
         {
@@ -191,13 +200,13 @@ public final class Link implements MessageHandler
         {
             return Status.BACK_PRESSURED;
         }
-        final int index = ring.tryClaim(RECORD_TYPE_FRAME, length);
+        final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
         {
             return Status.BACK_PRESSURED;
         }
-        Frames.wrap(inView, frame);
-        ring.buffer().putBytes(index, inView, 0, length);
+        Frames.wrap(scratch, frame);
+        ring.buffer().putBytes(index, scratch, 0, length);
         ring.commit(index);
         scheduleDrain();
         return Status.OK;
@@ -222,7 +231,7 @@ public final class Link implements MessageHandler
         {
             return Status.BACK_PRESSURED;
         }
-        final int index = ring.tryClaim(RECORD_TYPE_FRAME, length);
+        final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
         {
             return Status.BACK_PRESSURED;
@@ -294,7 +303,9 @@ public final class Link implements MessageHandler
      */
     public void scheduleDrain()
     {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
+        // getAndSet is a full fence: the ring commit (a release store) cannot be reordered after this
+        // read of the flag, which a plain get() would allow (a lost wake-up, seen under ping-pong).
+        if (!drainScheduled.getAndSet(true))
         {
             eventLoop.execute(drainTask);
         }
@@ -302,21 +313,47 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        // Cleared before reading: a producer that commits after this point schedules a new drain.
-        drainScheduled.set(false);
         if (!channel.isActive())
         {
+            drainScheduled.set(false);
             return;
         }
         drainedBytes = 0;
         drainedFrames = 0;
-        while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+        drainedLocal = 0;
+        while (true)
         {
-            if (ring.read(this, 1024) == 0)
+            while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+            {
+                // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
+                // messages): keep reading while the consumer position moves.
+                final long before = ring.consumerPosition();
+                if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
+                {
+                    break;
+                }
+            }
+            if (drainedBytes >= MAX_DRAIN_BYTES && channel.isWritable())
+            {
+                // Yield to other channels and IO; the flag stays set, so producers do not schedule more.
+                writeOut();
+                eventLoop.execute(drainTask);
+                return;
+            }
+            // Idle (ring empty, or waiting for writability which re-schedules us). Clear the flag, then look
+            // again: a producer that committed before seeing the cleared flag relies on this re-check, and
+            // one that commits after it schedules a new drain (both sides use full fences: no lost wake-up).
+            drainScheduled.set(false);
+            if (!channel.isWritable() || ring.size() == 0 || drainScheduled.getAndSet(true))
             {
                 break;
             }
         }
+        writeOut();
+    }
+
+    private void writeOut()
+    {
         if (null != out)
         {
             channel.write(out, channel.voidPromise());
@@ -328,12 +365,15 @@ public final class Link implements MessageHandler
             framesOut += drainedFrames;
             counters.bytesOut().getAndAdd(drainedBytes);
             counters.framesOut().getAndAdd(drainedFrames);
+            if (drainedLocal > 0)
+            {
+                counters.directSent().getAndAdd(drainedLocal);
+            }
             channel.flush();
         }
-        if (drainedBytes >= MAX_DRAIN_BYTES && ring.size() > 0)
-        {
-            scheduleDrain();
-        }
+        drainedBytes = 0;
+        drainedFrames = 0;
+        drainedLocal = 0;
     }
 
     @Override
@@ -353,6 +393,10 @@ public final class Link implements MessageHandler
         out.writerIndex(writerIndex + length);
         drainedBytes += length;
         drainedFrames++;
+        if (msgTypeId == RECORD_TYPE_LOCAL)
+        {
+            drainedLocal++;
+        }
     }
 
     /**
@@ -363,7 +407,13 @@ public final class Link implements MessageHandler
     public int discardQueued()
     {
         final int[] count = {0};
-        ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+        long before;
+        do
+        {
+            before = ring.consumerPosition();
+            ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+        }
+        while (ring.consumerPosition() != before);
         if (count[0] > 0)
         {
             counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(count[0]);
@@ -390,24 +440,41 @@ public final class Link implements MessageHandler
         }
     }
 
-    void onRead(final int frameBytes)
+    void onRead(final long bytes, final long frames)
     {
-        bytesIn += frameBytes;
-        framesIn++;
+        bytesIn += bytes;
+        framesIn += frames;
+    }
+
+    /**
+     * Counts a direct message delivered to the application; IO thread only, published in batches.
+     */
+    public void onDelivered()
+    {
+        delivered++;
+    }
+
+    int takeDelivered()
+    {
+        final int count = delivered;
+        delivered = 0;
+        return count;
     }
 
     void onWrite(final int frameBytes)
     {
         bytesOut += frameBytes;
         framesOut++;
+        counters.bytesOut().getAndAdd(frameBytes);
+        counters.framesOut().increment();
     }
 
     /**
-     * @return a reusable view for handing received payloads to the application; IO thread only.
+     * @return a reusable view over frames read on this link (delivery, relaying); this link's IO thread only.
      */
-    public UnsafeBuffer deliveryView()
+    public UnsafeBuffer inboundView()
     {
-        return deliveryView;
+        return inboundView;
     }
 
     /**

@@ -21,6 +21,7 @@ import java.security.SecureRandom;
  * @param missedHeartbeats      unanswered PINGs before the link is closed.
  * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
+ * @param channels              every open connection of the node (removed automatically on close).
  */
 public record LinkConfig(
     NodeKey nodeKey,
@@ -34,6 +35,7 @@ public record LinkConfig(
     long heartbeatIntervalNs,
     int missedHeartbeats,
     int outboundBudgetBytes,
-    java.util.function.LongSupplier directoryHeightSource)
+    java.util.function.LongSupplier directoryHeightSource,
+    io.netty.channel.group.ChannelGroup channels)
 {
 }

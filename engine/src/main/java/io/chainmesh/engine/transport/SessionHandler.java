@@ -31,6 +31,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final Link link;
     private ScheduledFuture<?> heartbeatTask;
     private boolean closedReported;
+    private long readBytes;
+    private long readFrames;
 
     /**
      * @param config node-wide settings.
@@ -81,9 +83,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         try
         {
             final int length = frame.readableBytes();
-            link.onRead(length);
-            config.counters().bytesIn().getAndAdd(length);
-            config.counters().framesIn().increment();
+            // Plain single-writer accumulation; published once per read batch in channelReadComplete.
+            readBytes += length;
+            readFrames++;
             final int type = Frames.type(frame);
             switch (type)
             {
@@ -154,6 +156,30 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        publishReadStats();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void publishReadStats()
+    {
+        if (readFrames > 0)
+        {
+            link.onRead(readBytes, readFrames);
+            config.counters().bytesIn().getAndAdd(readBytes);
+            config.counters().framesIn().getAndAdd(readFrames);
+            readBytes = 0;
+            readFrames = 0;
+        }
+        final int delivered = link.takeDelivered();
+        if (delivered > 0)
+        {
+            config.counters().directReceived().getAndAdd(delivered);
+        }
+    }
+
+    @Override
     public void channelWritabilityChanged(final ChannelHandlerContext ctx)
     {
         if (ctx.channel().isWritable())
@@ -184,6 +210,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         closedReported = true;
+        publishReadStats();
         if (null != heartbeatTask)
         {
             heartbeatTask.cancel(false);

@@ -69,7 +69,8 @@ class HandlerTest
     private static LinkConfig config(final NodeKey key, final Events events, final EngineCounters counters)
     {
         return new LinkConfig(key, events, counters, SystemNanoClock.INSTANCE, new SecureRandom(),
-            TimeUnit.SECONDS.toNanos(5), 4096, 1024 * 1024, TimeUnit.SECONDS.toNanos(1), 3, 64 * 1024, () -> 1L);
+            TimeUnit.SECONDS.toNanos(5), 4096, 1024 * 1024, TimeUnit.SECONDS.toNanos(1), 3, 64 * 1024, () -> 1L,
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE));
     }
 
     private static EmbeddedChannel channel(final LinkConfig config, final boolean dialler, final NodeId expected)
