@@ -9,14 +9,14 @@ import java.util.List;
  * @param strategy                broadcast strategy.
  * @param messageSize             payload bytes per message.
  * @param targetRate              offered messages per second over all nodes (0 = as fast as accepted).
- * @param durationSeconds         publishing time.
+ * @param durationSeconds         seconds from the first offer until everything owed was delivered (or the drain ended).
  * @param published               messages accepted by {@code offer}.
  * @param backPressured           offers refused with back pressure (retried).
  * @param expectedDeliveries      deliveries owed: every message to every other steady member.
  * @param delivered               deliveries counted at steady members.
  * @param missing                 deliveries owed but not seen when the run ended.
  * @param duplicates              messages delivered more than once to one node.
- * @param deliveredPerNodePerSecond delivered messages per node per second of publishing.
+ * @param deliveredPerNodePerSecond delivered messages per node per second of {@code durationSeconds}.
  * @param megabytesPerSecond      payload megabytes delivered per second, all nodes.
  * @param latencyMicros           publish-to-deliver latency percentiles (p50, p90, p99, p99.9, max).
  * @param batchSizes              batches by size bucket: index i counts [2^i, 2^(i+1)) messages.

@@ -430,7 +430,9 @@ public final class BroadcastPipeline implements AutoCloseable
             verifiers[i] = new VerifyHandler(i, verifiers.length, ctx.directory, ctx.clock, ctx.maxAgeMillis,
                 ctx.maxFutureMillis, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
         }
-        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters);
+        final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
+        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters,
+            () -> ring.remainingCapacity() < ring.getBufferSize() / 2);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(new BatchSigner(ctx.nodeKey), ctx.maxBatchFrameLength,

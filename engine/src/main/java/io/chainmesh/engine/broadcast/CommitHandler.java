@@ -65,6 +65,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final BroadcastPipeline.Context ctx;
     private final Supplier<DirectorySnapshot> directory;
     private final Supplier<Int2ObjectHashMap<MessageHandler>> handlers;
+    private final java.util.function.BooleanSupplier congested;
     private final LinkSender links;
     private final BroadcastCounters counters;
     private final EpochClock clock;
@@ -82,8 +83,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final BroadcastPipeline.Context ctx,
         final Supplier<DirectorySnapshot> directory,
         final Supplier<Int2ObjectHashMap<MessageHandler>> handlers,
-        final BroadcastCounters counters)
+        final BroadcastCounters counters,
+        final java.util.function.BooleanSupplier congested)
     {
+        this.congested = congested;
         this.ctx = ctx;
         this.directory = directory;
         this.handlers = handlers;
@@ -293,6 +296,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private void onDigest(final NodeId from, final Digest digest)
     {
+        if (congested.getAsBoolean())
+        {
+            // What we lack is most likely queued in front of us (our ring is backed up and TCP is pushing
+            // back upstream): asking for it again would only add load. Repair resumes once we drain.
+            return;
+        }
         final DirectorySnapshot dir = directory.get();
         final long now = clock.time();
         Want.Builder want = null;
