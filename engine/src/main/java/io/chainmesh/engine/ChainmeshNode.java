@@ -378,6 +378,21 @@ public final class ChainmeshNode implements AutoCloseable
     }
 
     /**
+     * Test support: sends raw frame bytes over the authenticated link to a peer, as a misbehaving member
+     * could (forged or replayed batches).
+     *
+     * @param peer   a linked peer.
+     * @param frame  the frame bytes.
+     * @param length their length.
+     * @return true if queued.
+     */
+    boolean sendRawFrameForTest(final NodeId peer, final DirectBuffer frame, final int length)
+    {
+        final Link link = manager.routes().directLink(peer);
+        return null != link && link.offerFrame(frame, 0, length) == Status.OK;
+    }
+
+    /**
      * Test support: the node stops reading, heartbeating and dialling without closing its sockets, as a
      * hung process would. Peers must detect it by missed heartbeats.
      */
