@@ -1,0 +1,55 @@
+package io.chainmesh.node;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code chainmesh node --config <file>}: runs one node until SIGTERM/SIGINT.
+ * <p>
+ * Exit codes: 2 for a bad config (the message names the field), 3 if the node cannot start, 0 after a
+ * clean shutdown.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = "Run one chainmesh node from a config file until SIGTERM/SIGINT.")
+final class NodeCommand implements Callable<Integer>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, description = "Properties file (see chainmesh-node.example.properties).")
+    Path config;
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final NodeConfig nodeConfig = NodeConfig.load(config);
+        final NodeRunner runner;
+        try
+        {
+            runner = NodeRunner.launch(nodeConfig);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("node failed to start: {}", ex.toString());
+            spec.commandLine().getErr().println("error: node failed to start: " + ex.getMessage());
+            spec.commandLine().getErr().flush();
+            return ChainmeshCli.EXIT_FAILURE;
+        }
+        final Thread hook = new Thread(runner::close, "chainmesh-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        spec.commandLine().getOut().println("node " + runner.node().nodeId().toHex() + " listening on " +
+            runner.node().localAddress() + ", http on " + runner.httpAddress());
+        spec.commandLine().getOut().flush();
+        runner.awaitClosed();
+        return 0;
+    }
+}
