@@ -133,8 +133,9 @@ public final class NodeConfig
         {
             throw new ConfigException(COUNTERS_FILE, countersFile.toString(), "has no existing parent directory");
         }
-        maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH, 1024 * 1024, 64, 64 * 1024 * 1024);
-        final long budget = longValue(p, PEER_OUTBOUND_BUDGET, 4L * 1024 * 1024, 64 * 1024, 1L << 30);
+        maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH, io.chainmesh.codec.frame.FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64, 64 * 1024 * 1024);
+        final long budget = longValue(p, PEER_OUTBOUND_BUDGET,
+            io.chainmesh.engine.ChainmeshNode.Context.DEFAULT_PEER_OUTBOUND_BUDGET, 64 * 1024, 1L << 30);
         if (Long.bitCount(budget) != 1)
         {
             throw new ConfigException(PEER_OUTBOUND_BUDGET, Long.toString(budget), "must be a power of two");
