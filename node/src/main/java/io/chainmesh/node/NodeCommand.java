@@ -28,9 +28,14 @@ final class NodeCommand implements Callable<Integer>
     @Option(names = "--config", required = true, description = "Properties file (see chainmesh-node.example.properties).")
     Path config;
 
+    @Option(names = "--log-level", defaultValue = "INFO",
+        description = "Level of the io.chainmesh loggers: ERROR, WARN, INFO, DEBUG (default ${DEFAULT-VALUE}).")
+    String logLevel;
+
     @Override
     public Integer call() throws InterruptedException
     {
+        applyLogLevel(logLevel);
         final NodeConfig nodeConfig = NodeConfig.load(config);
         final NodeRunner runner;
         try
@@ -51,5 +56,18 @@ final class NodeCommand implements Callable<Integer>
         spec.commandLine().getOut().flush();
         runner.awaitClosed();
         return 0;
+    }
+
+    private static void applyLogLevel(final String level)
+    {
+        if (!level.matches("ERROR|WARN|INFO|DEBUG|TRACE"))
+        {
+            throw new IllegalArgumentException("--log-level=" + level + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
+        }
+        // The jar's logback.xml defaults to WARN for the devnet's quiet output; a daemon wants its events.
+        if (LoggerFactory.getLogger("io.chainmesh") instanceof ch.qos.logback.classic.Logger logger)
+        {
+            logger.setLevel(ch.qos.logback.classic.Level.toLevel(level));
+        }
     }
 }

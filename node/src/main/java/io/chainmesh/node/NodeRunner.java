@@ -91,8 +91,10 @@ public final class NodeRunner implements AutoCloseable
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
         node = ChainmeshNode.launch(ctx);
         http = new StatusHttpServer(config.httpAddress(), this::route).launch();
-        LOG.info("node {} started: listen {} http {} counters {} source {}", node.nodeId().toHex(),
-            node.localAddress(), http.localAddress(), config.countersFile(), config.sourceKind());
+        final DirectorySnapshot snapshot = source.current();
+        LOG.info("node {} started: listen {} http {} counters {} source {} directory height {} members {}",
+            node.nodeId().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
+            config.sourceKind(), snapshot.height(), snapshot.size());
     }
 
     private static DirectorySource newSource(final NodeConfig config)
