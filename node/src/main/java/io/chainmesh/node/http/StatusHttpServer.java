@@ -100,6 +100,7 @@ public final class StatusHttpServer implements AutoCloseable
                         ch.pipeline()
                             .addLast(new ReadTimeoutHandler(10, TimeUnit.SECONDS))
                             .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, 1024))
+                            .addLast(new BodyGuard())
                             .addLast(new HttpObjectAggregator(0))
                             .addLast(new Handler(routes));
                     }
@@ -136,6 +137,29 @@ public final class StatusHttpServer implements AutoCloseable
         if (null != group)
         {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
+    }
+
+    /**
+     * Refuses a request that announces a body before any of it is read: 413 and close, so the connection
+     * never lingers half-read (the aggregator alone would keep it open for the next request).
+     */
+    private static final class BodyGuard extends io.netty.channel.ChannelInboundHandlerAdapter
+    {
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        {
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && request.decoderResult().isSuccess() &&
+                (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0 ||
+                io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)))
+            {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                ctx.channel().config().setAutoRead(false);
+                Handler.reply(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8",
+                    "request body not accepted: GET or HEAD without a body\n", false);
+                return;
+            }
+            ctx.fireChannelRead(msg);
         }
     }
 
