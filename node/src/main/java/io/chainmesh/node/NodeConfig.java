@@ -80,7 +80,8 @@ public final class NodeConfig
         {
             if (!KNOWN.contains(name))
             {
-                throw new ConfigException(name, p.getProperty(name), "is not a known setting");
+                // The value is not echoed: a misspelt password key must not end up in a log.
+                throw new ConfigException(name, "is not a known setting (known: " + new java.util.TreeSet<>(KNOWN) + ")");
             }
         }
         nodeKey = readKey(path(p, base, NODE_KEY_FILE, true));
@@ -133,7 +134,8 @@ public final class NodeConfig
         {
             throw new ConfigException(COUNTERS_FILE, countersFile.toString(), "has no existing parent directory");
         }
-        maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH, io.chainmesh.codec.frame.FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64, 64 * 1024 * 1024);
+        maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH,
+            io.chainmesh.codec.frame.FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64, 64 * 1024 * 1024);
         final long budget = longValue(p, PEER_OUTBOUND_BUDGET,
             io.chainmesh.engine.ChainmeshNode.Context.DEFAULT_PEER_OUTBOUND_BUDGET, 64 * 1024, 1L << 30);
         if (Long.bitCount(budget) != 1)
@@ -444,6 +446,16 @@ public final class NodeConfig
         public ConfigException(final String field, final String value, final String rule)
         {
             super(field + "=" + (null == value ? "<missing>" : value) + " " + rule);
+            this.field = field;
+        }
+
+        /**
+         * @param field the setting's name.
+         * @param rule  what is wrong, when the value must not be echoed.
+         */
+        public ConfigException(final String field, final String rule)
+        {
+            super(field + " " + rule);
             this.field = field;
         }
 

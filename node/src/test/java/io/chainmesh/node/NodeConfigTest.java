@@ -119,6 +119,15 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldRejectFluxdWithMissingFluxConfOrWithoutAnyEndpoint() throws Exception
+    {
+        final String fluxd = valid.replace("directory.source=devnet", "directory.source=fluxd");
+        assertRejected(fluxd + "directory.fluxd.conf=absent/flux.conf\n",
+            "directory.fluxd.conf=" + dir.resolve("absent/flux.conf") + " is not a readable file");
+        assertRejected(fluxd.replace("directory.rpc.user=devnet\n", ""), "directory.rpc.user=<missing> is required");
+    }
+
+    @Test
     void shouldRejectBadLimits() throws Exception
     {
         assertRejected(valid + "limits.peer.outbound.budget=100000\n",
@@ -131,7 +140,8 @@ class NodeConfigTest
     @Test
     void shouldRejectUnknownSettingAndMissingCountersFile() throws Exception
     {
-        assertRejected(valid + "listen.adress=127.0.0.1:1\n", "listen.adress=127.0.0.1:1 is not a known setting");
+        assertRejected(valid + "directory.rpc.pasword=hunter2\n", "directory.rpc.pasword is not a known setting");
+        assertThat(runNode(valid + "directory.rpc.pasword=hunter2\n").err()).doesNotContain("hunter2");
         assertRejected(valid.replace("counters.file=counters.dat\n", ""), "counters.file=<missing> is required");
     }
 
