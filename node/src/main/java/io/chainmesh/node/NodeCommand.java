@@ -42,10 +42,11 @@ final class NodeCommand implements Callable<Integer>
         {
             runner = NodeRunner.launch(nodeConfig);
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex)
         {
             LOG.error("node failed to start: {}", ex.toString());
-            spec.commandLine().getErr().println("error: node failed to start: " + ex.getMessage());
+            spec.commandLine().getErr().println("error: node failed to start (listen.address=" +
+                nodeConfig.listenAddress() + ", http.address=" + nodeConfig.httpAddress() + "): " + ex);
             spec.commandLine().getErr().flush();
             return ChainmeshCli.EXIT_FAILURE;
         }

@@ -69,8 +69,9 @@ public final class NodeRunner implements AutoCloseable
             runner.start();
             return runner;
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex)
         {
+            // Netty rethrows checked exceptions (BindException) undeclared: clean up whatever was started.
             runner.close();
             throw ex;
         }

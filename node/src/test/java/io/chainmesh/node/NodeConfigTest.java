@@ -146,6 +146,20 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldExitWithFailureCodeWhenListenPortIsTaken() throws Exception
+    {
+        Files.writeString(dir.resolve("nodes.json"), "[]");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1")))
+        {
+            final Result result = runNode(valid
+                .replace("listen.address=127.0.0.1:0", "listen.address=127.0.0.1:" + taken.getLocalPort())
+                .replace("directory.source=devnet", "directory.source=file") + "directory.file.path=nodes.json\n");
+            assertThat(result.exitCode()).as(result.err()).isEqualTo(ChainmeshCli.EXIT_FAILURE);
+            assertThat(result.err()).contains("node failed to start (listen.address=").contains("BindException");
+        }
+    }
+
+    @Test
     void shouldRejectMissingConfigFile() throws Exception
     {
         final StringWriter err = new StringWriter();
