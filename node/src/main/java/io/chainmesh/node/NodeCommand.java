@@ -1,0 +1,74 @@
+package io.chainmesh.node;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code chainmesh node --config <file>}: runs one node until SIGTERM/SIGINT.
+ * <p>
+ * Exit codes: 2 for a bad config (the message names the field), 3 if the node cannot start, 0 after a
+ * clean shutdown.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = "Run one chainmesh node from a config file until SIGTERM/SIGINT.")
+final class NodeCommand implements Callable<Integer>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, description = "Properties file (see chainmesh-node.example.properties).")
+    Path config;
+
+    @Option(names = "--log-level", defaultValue = "INFO",
+        description = "Level of the io.chainmesh loggers: ERROR, WARN, INFO, DEBUG (default ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        applyLogLevel(logLevel);
+        final NodeConfig nodeConfig = NodeConfig.load(config);
+        final NodeRunner runner;
+        try
+        {
+            runner = NodeRunner.launch(nodeConfig);
+        }
+        catch (final Exception ex)
+        {
+            LOG.error("node failed to start: {}", ex.toString());
+            spec.commandLine().getErr().println("error: node failed to start (listen.address=" +
+                nodeConfig.listenAddress() + ", http.address=" + nodeConfig.httpAddress() + "): " + ex);
+            spec.commandLine().getErr().flush();
+            return ChainmeshCli.EXIT_FAILURE;
+        }
+        final Thread hook = new Thread(runner::close, "chainmesh-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        spec.commandLine().getOut().println("node " + runner.node().nodeId().toHex() + " listening on " +
+            runner.node().localAddress() + ", http on " + runner.httpAddress());
+        spec.commandLine().getOut().flush();
+        runner.awaitClosed();
+        return 0;
+    }
+
+    private static void applyLogLevel(final String level)
+    {
+        if (!level.matches("ERROR|WARN|INFO|DEBUG|TRACE"))
+        {
+            throw new IllegalArgumentException("--log-level=" + level + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
+        }
+        // The jar's logback.xml defaults to WARN for the devnet's quiet output; a daemon wants its events.
+        if (LoggerFactory.getLogger("io.chainmesh") instanceof ch.qos.logback.classic.Logger logger)
+        {
+            logger.setLevel(ch.qos.logback.classic.Level.toLevel(level));
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package io.chainmesh.node;
+
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.crypto.NodeKey;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The validated configuration of {@code chainmesh node}, read from a Java properties file.
+ * <p>
+ * Every field is checked up front by {@link #load(Path)}; a bad or missing field raises
+ * {@link ConfigException} whose message names the field and the value. Relative paths are resolved
+ * against the config file's directory. See {@code node/src/main/dist/chainmesh-node.example.properties}.
+ */
+public final class NodeConfig
+{
+    /** Largest config file read, in bytes. */
+    public static final int MAX_CONFIG_BYTES = 64 * 1024;
+    /** Largest key file read, in bytes. */
+    public static final int MAX_KEY_FILE_BYTES = 4096;
+
+    static final String NODE_KEY_FILE = "node.key.file";
+    static final String LISTEN_ADDRESS = "listen.address";
+    static final String DIRECTORY_SOURCE = "directory.source";
+    static final String FLUX_CONF = "directory.fluxd.conf";
+    static final String RPC_URL = "directory.rpc.url";
+    static final String RPC_USER = "directory.rpc.user";
+    static final String RPC_PASSWORD = "directory.rpc.password";
+    static final String FILE_PATH = "directory.file.path";
+    static final String POLL_INTERVAL_MS = "directory.poll.interval.ms";
+    static final String HTTP_ADDRESS = "http.address";
+    static final String COUNTERS_FILE = "counters.file";
+    static final String MAX_FRAME_LENGTH = "limits.max.frame.length";
+    static final String PEER_OUTBOUND_BUDGET = "limits.peer.outbound.budget";
+
+    private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
+        RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, MAX_FRAME_LENGTH,
+        PEER_OUTBOUND_BUDGET);
+
+    /** The kind of directory source. */
+    public enum SourceKind
+    {
+        /** fluxd JSON-RPC, from a flux.conf or url + credentials. */
+        FLUXD,
+        /** A JSON file in {@code viewdeterministicfluxnodelist} shape. */
+        FILE,
+        /** A devnet endpoint speaking fluxd's JSON-RPC. */
+        DEVNET
+    }
+
+    private final NodeKey nodeKey;
+    private final InetSocketAddress listenAddress;
+    private final SourceKind sourceKind;
+    private final Path fluxConf;
+    private final URI rpcUrl;
+    private final String rpcUser;
+    private final String rpcPassword;
+    private final Path filePath;
+    private final long pollIntervalMs;
+    private final InetSocketAddress httpAddress;
+    private final Path countersFile;
+    private final int maxFrameLength;
+    private final int peerOutboundBudget;
+
+    private NodeConfig(final Properties p, final Path base)
+    {
+        for (final String name : p.stringPropertyNames())
+        {
+            if (!KNOWN.contains(name))
+            {
+                // The value is not echoed: a misspelt password key must not end up in a log.
+                throw new ConfigException(name, "is not a known setting (known: " + new java.util.TreeSet<>(KNOWN) + ")");
+            }
+        }
+        nodeKey = readKey(path(p, base, NODE_KEY_FILE, true));
+        listenAddress = address(p, LISTEN_ADDRESS, null);
+        final String kind = required(p, DIRECTORY_SOURCE);
+        switch (kind)
+        {
+            case "fluxd" -> sourceKind = SourceKind.FLUXD;
+            case "file" -> sourceKind = SourceKind.FILE;
+            case "devnet" -> sourceKind = SourceKind.DEVNET;
+            default -> throw new ConfigException(DIRECTORY_SOURCE, kind, "must be one of fluxd, file, devnet");
+        }
+        pollIntervalMs = longValue(p, POLL_INTERVAL_MS, 1000, 10, 600_000);
+        if (sourceKind == SourceKind.FILE)
+        {
+            filePath = path(p, base, FILE_PATH, true);
+            if (!Files.isRegularFile(filePath))
+            {
+                throw new ConfigException(FILE_PATH, filePath.toString(), "is not a readable file");
+            }
+            fluxConf = null;
+            rpcUrl = null;
+            rpcUser = null;
+            rpcPassword = null;
+        }
+        else
+        {
+            filePath = null;
+            fluxConf = sourceKind == SourceKind.FLUXD ? path(p, base, FLUX_CONF, false) : null;
+            if (null != fluxConf)
+            {
+                if (!Files.isRegularFile(fluxConf))
+                {
+                    throw new ConfigException(FLUX_CONF, fluxConf.toString(), "is not a readable file");
+                }
+                rpcUrl = null;
+                rpcUser = null;
+                rpcPassword = null;
+            }
+            else
+            {
+                rpcUrl = uri(required(p, RPC_URL));
+                rpcUser = required(p, RPC_USER);
+                rpcPassword = required(p, RPC_PASSWORD);
+            }
+        }
+        httpAddress = address(p, HTTP_ADDRESS, "127.0.0.1:0");
+        countersFile = path(p, base, COUNTERS_FILE, true);
+        if (null != countersFile.getParent() && !Files.isDirectory(countersFile.getParent()))
+        {
+            throw new ConfigException(COUNTERS_FILE, countersFile.toString(), "has no existing parent directory");
+        }
+        maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH,
+            io.chainmesh.codec.frame.FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64, 64 * 1024 * 1024);
+        final long budget = longValue(p, PEER_OUTBOUND_BUDGET,
+            io.chainmesh.engine.ChainmeshNode.Context.DEFAULT_PEER_OUTBOUND_BUDGET, 64 * 1024, 1L << 30);
+        if (Long.bitCount(budget) != 1)
+        {
+            throw new ConfigException(PEER_OUTBOUND_BUDGET, Long.toString(budget), "must be a power of two");
+        }
+        peerOutboundBudget = (int)budget;
+    }
+
+    /**
+     * Reads and validates a config file.
+     *
+     * @param file the properties file.
+     * @return the validated config.
+     * @throws ConfigException naming the bad field (or {@code config} for an unreadable file).
+     */
+    public static NodeConfig load(final Path file)
+    {
+        final Properties properties = new Properties();
+        try
+        {
+            final long size = Files.size(file);
+            if (size > MAX_CONFIG_BYTES)
+            {
+                throw new ConfigException("config", file.toString(),
+                    "is " + size + " bytes, exceeds limit " + MAX_CONFIG_BYTES);
+            }
+            try (InputStream in = Files.newInputStream(file);
+                Reader reader = new java.io.InputStreamReader(in, StandardCharsets.UTF_8))
+            {
+                properties.load(reader);
+            }
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            if (ex instanceof ConfigException)
+            {
+                throw (ConfigException)ex;
+            }
+            throw new ConfigException("config", file.toString(), "cannot be read: " + ex.getMessage());
+        }
+        final Path base = null == file.toAbsolutePath().getParent() ? Path.of(".") : file.toAbsolutePath().getParent();
+        return new NodeConfig(properties, base);
+    }
+
+    /**
+     * Validates properties already in memory (tests, embedding).
+     *
+     * @param properties the settings.
+     * @param base       directory relative paths resolve against.
+     * @return the validated config.
+     * @throws ConfigException naming the bad field.
+     */
+    public static NodeConfig of(final Properties properties, final Path base)
+    {
+        return new NodeConfig(properties, base);
+    }
+
+    private static String required(final Properties p, final String name)
+    {
+        final String value = p.getProperty(name);
+        if (null == value || value.isBlank())
+        {
+            throw new ConfigException(name, value, "is required");
+        }
+        return value.trim();
+    }
+
+    private static Path path(final Properties p, final Path base, final String name, final boolean required)
+    {
+        final String value = p.getProperty(name);
+        if (null == value || value.isBlank())
+        {
+            if (required)
+            {
+                throw new ConfigException(name, value, "is required");
+            }
+            return null;
+        }
+        try
+        {
+            return base.resolve(value.trim()).normalize();
+        }
+        catch (final java.nio.file.InvalidPathException ex)
+        {
+            throw new ConfigException(name, value, "is not a valid path");
+        }
+    }
+
+    private static NodeKey readKey(final Path file)
+    {
+        try
+        {
+            if (!Files.isRegularFile(file))
+            {
+                throw new ConfigException(NODE_KEY_FILE, file.toString(), "is not a readable file");
+            }
+            final long size = Files.size(file);
+            if (size > MAX_KEY_FILE_BYTES)
+            {
+                throw new ConfigException(NODE_KEY_FILE, file.toString(),
+                    "is " + size + " bytes, exceeds limit " + MAX_KEY_FILE_BYTES);
+            }
+            final String hex = Files.readString(file, StandardCharsets.UTF_8).trim();
+            return NodeKey.fromHex(hex);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(NODE_KEY_FILE, file.toString(), "cannot be read: " + ex.getMessage());
+        }
+        catch (final CodecException | IllegalArgumentException ex)
+        {
+            if (ex instanceof ConfigException)
+            {
+                throw (ConfigException)ex;
+            }
+            throw new ConfigException(NODE_KEY_FILE, file.toString(),
+                "does not hold a 64-hex-digit private key: " + ex.getMessage());
+        }
+    }
+
+    private static InetSocketAddress address(final Properties p, final String name, final String defaultValue)
+    {
+        final String value = null == p.getProperty(name) ? defaultValue : p.getProperty(name).trim();
+        if (null == value || value.isEmpty())
+        {
+            throw new ConfigException(name, value, "is required (host:port)");
+        }
+        final int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1)
+        {
+            throw new ConfigException(name, value, "must be host:port");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(value.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new ConfigException(name, value, "port is not a number");
+        }
+        if (port < 0 || port > 65535)
+        {
+            throw new ConfigException(name, value, "port must be in [0, 65535]");
+        }
+        if (!isLiteral(host))
+        {
+            throw new ConfigException(name, value, "host must be a literal IP address");
+        }
+        try
+        {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new ConfigException(name, value, "host is not a valid IP address");
+        }
+    }
+
+    private static boolean isLiteral(final String host)
+    {
+        if (host.indexOf(':') >= 0)
+        {
+            return host.matches("[0-9a-fA-F:.]+");
+        }
+        return host.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    private static long longValue(
+        final Properties p, final String name, final long defaultValue, final long min, final long max)
+    {
+        final String value = p.getProperty(name);
+        if (null == value)
+        {
+            return defaultValue;
+        }
+        final long parsed;
+        try
+        {
+            parsed = Long.parseLong(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new ConfigException(name, value, "is not an integer");
+        }
+        if (parsed < min || parsed > max)
+        {
+            throw new ConfigException(name, value, "must be in [" + min + ", " + max + "]");
+        }
+        return parsed;
+    }
+
+    private static URI uri(final String value)
+    {
+        try
+        {
+            final URI uri = new URI(value);
+            if (!"http".equals(uri.getScheme()) || null == uri.getHost() || uri.getPort() < 1)
+            {
+                throw new ConfigException(RPC_URL, value, "must be http://host:port");
+            }
+            return uri;
+        }
+        catch (final URISyntaxException ex)
+        {
+            throw new ConfigException(RPC_URL, value, "is not a valid URI");
+        }
+    }
+
+    /** @return the node's key. */
+    public NodeKey nodeKey()
+    {
+        return nodeKey;
+    }
+
+    /** @return address the node's transport binds. */
+    public InetSocketAddress listenAddress()
+    {
+        return listenAddress;
+    }
+
+    /** @return the directory source kind. */
+    public SourceKind sourceKind()
+    {
+        return sourceKind;
+    }
+
+    /** @return flux.conf path, or null when url + credentials are used. */
+    public Path fluxConf()
+    {
+        return fluxConf;
+    }
+
+    /** @return the RPC URL, or null. */
+    public URI rpcUrl()
+    {
+        return rpcUrl;
+    }
+
+    /** @return the RPC user, or null. */
+    public String rpcUser()
+    {
+        return rpcUser;
+    }
+
+    /** @return the RPC password, or null. */
+    public String rpcPassword()
+    {
+        return rpcPassword;
+    }
+
+    /** @return the JSON directory file, or null. */
+    public Path filePath()
+    {
+        return filePath;
+    }
+
+    /** @return directory poll interval in ms. */
+    public long pollIntervalMs()
+    {
+        return pollIntervalMs;
+    }
+
+    /** @return address the HTTP status server binds. */
+    public InetSocketAddress httpAddress()
+    {
+        return httpAddress;
+    }
+
+    /** @return the counters file path. */
+    public Path countersFile()
+    {
+        return countersFile;
+    }
+
+    /** @return the transport's max frame length. */
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /** @return the per-peer outbound budget in bytes. */
+    public int peerOutboundBudget()
+    {
+        return peerOutboundBudget;
+    }
+
+    /**
+     * A config field is missing or invalid; the message names it: {@code listen.address=foo must be host:port}.
+     */
+    public static final class ConfigException extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final String field;
+
+        /**
+         * @param field the setting's name.
+         * @param value its value (may be null).
+         * @param rule  what is wrong.
+         */
+        public ConfigException(final String field, final String value, final String rule)
+        {
+            super(field + "=" + (null == value ? "<missing>" : value) + " " + rule);
+            this.field = field;
+        }
+
+        /**
+         * @param field the setting's name.
+         * @param rule  what is wrong, when the value must not be echoed.
+         */
+        public ConfigException(final String field, final String rule)
+        {
+            super(field + " " + rule);
+            this.field = field;
+        }
+
+        /** @return the setting's name. */
+        public String field()
+        {
+            return field;
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package io.chainmesh.node;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.DirectorySource;
+import io.chainmesh.chain.FluxdRpcSource;
+import io.chainmesh.chain.JsonFileSource;
+import io.chainmesh.chain.Member;
+import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.engine.EngineCounters;
+import io.chainmesh.engine.PeerView;
+import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.node.http.PrometheusText;
+import io.chainmesh.node.http.StatusHttpServer;
+import org.agrona.CloseHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running {@code chainmesh node}: directory source, counters file, {@link ChainmeshNode} and the HTTP
+ * status server, started in that order by {@link #launch(NodeConfig)} and closed in reverse by
+ * {@link #close()}. The CLI owns the process (signals, exit code); this class never calls {@code System.exit},
+ * so tests run it in-process.
+ * <p>
+ * Threads: the source's poller calls the height listener (logging only); the HTTP thread renders
+ * {@code /status} etc. by reading the node's thread-safe views and counters.
+ */
+public final class NodeRunner implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeConfig config;
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final long startNs = System.nanoTime();
+    private DirectorySource source;
+    private AutoCloseable heightSubscription;
+    private CountersFile countersFile;
+    private ChainmeshNode node;
+    private StatusHttpServer http;
+    private final RateSampler rates = new RateSampler();
+    private boolean closed;
+
+    private NodeRunner(final NodeConfig config)
+    {
+        this.config = config;
+    }
+
+    /**
+     * Starts everything; on a failure closes what was started and rethrows.
+     *
+     * @param config a validated config.
+     * @return the running node.
+     */
+    public static NodeRunner launch(final NodeConfig config)
+    {
+        final NodeRunner runner = new NodeRunner(config);
+        try
+        {
+            runner.start();
+            return runner;
+        }
+        catch (final Exception ex)
+        {
+            // Netty rethrows checked exceptions (BindException) undeclared: clean up whatever was started.
+            runner.close();
+            throw ex;
+        }
+    }
+
+    private void start()
+    {
+        source = newSource(config);
+        heightSubscription = source.subscribe((snapshot, diff) -> LOG.info(
+            "directory height {} members {}", snapshot.height(), snapshot.size()));
+        countersFile = CountersFile.create(config.countersFile());
+        final ChainmeshNode.Context ctx = new ChainmeshNode.Context()
+            .nodeKey(config.nodeKey())
+            .directorySource(source)
+            .bindAddress(config.listenAddress())
+            .maxFrameLength(config.maxFrameLength())
+            .peerOutboundBudget(config.peerOutboundBudget())
+            .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
+        node = ChainmeshNode.launch(ctx);
+        http = new StatusHttpServer(config.httpAddress(), this::route).launch();
+        final DirectorySnapshot snapshot = source.current();
+        LOG.info("node {} started: listen {} http {} counters {} source {} directory height {} members {}",
+            node.nodeId().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
+            config.sourceKind(), snapshot.height(), snapshot.size());
+    }
+
+    private static DirectorySource newSource(final NodeConfig config)
+    {
+        switch (config.sourceKind())
+        {
+            case FILE:
+                return JsonFileSource.launch(new JsonFileSource.Context()
+                    .path(config.filePath())
+                    .pollIntervalMs(config.pollIntervalMs()));
+            case FLUXD:
+            case DEVNET:
+            default:
+                final FluxdRpcSource.Context ctx = new FluxdRpcSource.Context().pollIntervalMs(config.pollIntervalMs());
+                if (null != config.fluxConf())
+                {
+                    ctx.fluxConf(config.fluxConf());
+                }
+                else
+                {
+                    ctx.uri(config.rpcUrl()).rpcUser(config.rpcUser()).rpcPassword(config.rpcPassword());
+                }
+                return FluxdRpcSource.launch(ctx);
+        }
+    }
+
+    /** @return the node. */
+    public ChainmeshNode node()
+    {
+        return node;
+    }
+
+    /** @return the HTTP server's bound address. */
+    public InetSocketAddress httpAddress()
+    {
+        return http.localAddress();
+    }
+
+    /** @return the directory source. */
+    public DirectorySource source()
+    {
+        return source;
+    }
+
+    /**
+     * Blocks until {@link #close()} has run (e.g. from the shutdown hook).
+     *
+     * @throws InterruptedException if interrupted.
+     */
+    public void awaitClosed() throws InterruptedException
+    {
+        closedLatch.await();
+    }
+
+    /**
+     * @param timeout how long.
+     * @param unit    its unit.
+     * @return true if closed within the timeout.
+     * @throws InterruptedException if interrupted.
+     */
+    public boolean awaitClosed(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return closedLatch.await(timeout, unit);
+    }
+
+    /** Closes the HTTP server, node, counters file and source, in that order. Idempotent. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        LOG.info("node shutting down");
+        CloseHelper.quietClose(http);
+        CloseHelper.quietClose(node);
+        CloseHelper.quietClose(heightSubscription);
+        CloseHelper.quietClose(source);
+        // Unmapped only after the node (its only writer) is closed.
+        CloseHelper.quietClose(countersFile);
+        LOG.info("node stopped");
+        closedLatch.countDown();
+    }
+
+    StatusHttpServer.Response route(final String path)
+    {
+        switch (path)
+        {
+            case "/status":
+                return json(status());
+            case "/peers":
+                return json(peers());
+            case "/directory":
+                return json(directory());
+            case "/metrics":
+                return new StatusHttpServer.Response(PrometheusText.CONTENT_TYPE,
+                    PrometheusText.render(node.counters().reader()));
+            default:
+                return null;
+        }
+    }
+
+    private Map<String, Object> status()
+    {
+        final DirectorySnapshot snapshot = source.current();
+        final EngineCounters counters = node.counters();
+        final BroadcastCounters broadcast = node.broadcastCounters();
+        final List<PeerView> peers = node.peers();
+        int connected = 0;
+        for (final PeerView peer : peers)
+        {
+            if (peer.state() == PeerView.State.ACTIVE)
+            {
+                connected++;
+            }
+        }
+        final Map<String, Object> status = new LinkedHashMap<>();
+        status.put("nodeId", node.nodeId().toHex());
+        status.put("listenAddress", node.localAddress().getAddress().getHostAddress() + ":" +
+            node.localAddress().getPort());
+        status.put("uptimeMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        status.put("directoryHeight", snapshot.height());
+        status.put("directorySize", snapshot.size());
+        status.put("peers", peers.size());
+        status.put("peersActive", connected);
+        final long[] now = {
+            counters.bytesIn().get(), counters.bytesOut().get(), counters.framesIn().get(), counters.framesOut().get(),
+            null == broadcast ? 0 : broadcast.messagesPublished(), null == broadcast ? 0 : broadcast.messagesDelivered()};
+        final double[] perSecond = rates.sample(System.nanoTime(), now);
+        final Map<String, Object> rateMap = new LinkedHashMap<>();
+        final String[] names = {"bytesInPerSec", "bytesOutPerSec", "framesInPerSec", "framesOutPerSec",
+            "messagesPublishedPerSec", "messagesDeliveredPerSec"};
+        for (int i = 0; i < names.length; i++)
+        {
+            rateMap.put(names[i], Math.round(perSecond[i] * 10.0) / 10.0);
+        }
+        status.put("rates", rateMap);
+        final Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("bytesIn", now[0]);
+        totals.put("bytesOut", now[1]);
+        totals.put("framesIn", now[2]);
+        totals.put("framesOut", now[3]);
+        totals.put("messagesPublished", now[4]);
+        totals.put("messagesDelivered", now[5]);
+        status.put("totals", totals);
+        return status;
+    }
+
+    private List<Map<String, Object>> peers()
+    {
+        final List<Map<String, Object>> list = new ArrayList<>();
+        for (final PeerView peer : node.peers())
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("nodeId", null == peer.nodeId() ? null : peer.nodeId().toHex());
+            entry.put("remoteAddress", String.valueOf(peer.remoteAddress()));
+            entry.put("direction", peer.direction().name());
+            entry.put("state", peer.state().name());
+            entry.put("rttLastNs", peer.rttLastNs());
+            entry.put("rttEwmaNs", peer.rttEwmaNs());
+            entry.put("bytesIn", peer.bytesIn());
+            entry.put("bytesOut", peer.bytesOut());
+            entry.put("queuedBytes", peer.queuedBytes());
+            list.add(entry);
+        }
+        return list;
+    }
+
+    private Map<String, Object> directory()
+    {
+        final DirectorySnapshot snapshot = source.current();
+        final Map<String, Object> result = new LinkedHashMap<>();
+        result.put("height", snapshot.height());
+        result.put("size", snapshot.size());
+        final List<Map<String, Object>> members = new ArrayList<>();
+        for (final Member member : snapshot.members())
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("nodeId", member.nodeId().toHex());
+            entry.put("endpoint", member.endpoint().toString());
+            entry.put("tier", String.valueOf(member.tier()));
+            entry.put("txHash", member.txHash());
+            entry.put("outputIndex", member.outputIndex());
+            entry.put("confirmedHeight", member.confirmedHeight());
+            members.add(entry);
+        }
+        result.put("members", members);
+        return result;
+    }
+
+    private static StatusHttpServer.Response json(final Object value)
+    {
+        try
+        {
+            return new StatusHttpServer.Response("application/json", JSON.writeValueAsString(value) + "\n");
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException("cannot render JSON", ex);
+        }
+    }
+
+    /**
+     * Per-second rates between consecutive {@code /status} calls (the first call: since start). Owned by
+     * the HTTP thread.
+     */
+    private final class RateSampler
+    {
+        private long lastNs = startNs;
+        private long[] last = new long[6];
+
+        double[] sample(final long nowNs, final long[] values)
+        {
+            final double seconds = Math.max(1e-3, (nowNs - lastNs) / 1e9);
+            final double[] result = new double[values.length];
+            for (int i = 0; i < values.length; i++)
+            {
+                result[i] = (values[i] - last[i]) / seconds;
+            }
+            lastNs = nowNs;
+            last = values.clone();
+            return result;
+        }
+    }
+}

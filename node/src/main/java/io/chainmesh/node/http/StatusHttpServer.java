@@ -1,0 +1,247 @@
+package io.chainmesh.node.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small read-only HTTP/1.1 server (Netty HTTP codec) on its own single-thread event loop, for status and
+ * metrics. Bounded: request line 1024 bytes, headers 4096 bytes, body 0 bytes (GET/HEAD only), 10 s read
+ * timeout, one request per connection. Unknown paths get 404, other methods 405 with {@code Allow: GET, HEAD},
+ * malformed requests 400.
+ * <p>
+ * Threads: {@link #launch()} starts the {@code chainmesh-http} thread, which runs the {@link Routes}.
+ */
+public final class StatusHttpServer implements AutoCloseable
+{
+    /** Longest accepted request line. */
+    public static final int MAX_INITIAL_LINE_LENGTH = 1024;
+    /** Largest accepted header block. */
+    public static final int MAX_HEADER_SIZE = 4096;
+
+    /** A response body with its content type. */
+    public record Response(String contentType, String body)
+    {
+    }
+
+    /** Maps a path (query removed) to a response, or null for 404. Runs on the HTTP thread. */
+    @FunctionalInterface
+    public interface Routes
+    {
+        /**
+         * @param path the request path.
+         * @return the response, or null when the path is unknown.
+         */
+        Response route(String path);
+    }
+
+    private final InetSocketAddress bindAddress;
+    private final Routes routes;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private boolean closed;
+
+    /**
+     * @param bindAddress address to bind (loopback by default in the node config).
+     * @param routes      the handlers.
+     */
+    public StatusHttpServer(final InetSocketAddress bindAddress, final Routes routes)
+    {
+        this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+        this.routes = Objects.requireNonNull(routes, "routes");
+    }
+
+    /**
+     * Binds and starts the event loop thread.
+     *
+     * @return this.
+     * @throws IllegalStateException if the address cannot be bound.
+     */
+    public synchronized StatusHttpServer launch()
+    {
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("chainmesh-http", true),
+            NioIoHandler.newFactory());
+        try
+        {
+            serverChannel = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>()
+                {
+                    @Override
+                    protected void initChannel(final SocketChannel ch)
+                    {
+                        ch.pipeline()
+                            .addLast(new ReadTimeoutHandler(10, TimeUnit.SECONDS))
+                            .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, 1024))
+                            .addLast(new BodyGuard())
+                            .addLast(new HttpObjectAggregator(0))
+                            .addLast(new Handler(routes));
+                    }
+                })
+                .bind(bindAddress).syncUninterruptibly().channel();
+        }
+        catch (final RuntimeException ex)
+        {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+            throw new IllegalStateException("http.address=" + bindAddress + " cannot be bound: " + ex.getMessage(), ex);
+        }
+        return this;
+    }
+
+    /** @return the bound address (with the real port when bound to port 0). */
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)serverChannel.localAddress();
+    }
+
+    /** Closes the listening socket and stops the thread. Idempotent. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (null != serverChannel)
+        {
+            serverChannel.close().awaitUninterruptibly(5000);
+        }
+        if (null != group)
+        {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
+    }
+
+    /**
+     * Refuses a request that announces a body before any of it is read: 413 and close, so the connection
+     * never lingers half-read (the aggregator alone would keep it open for the next request).
+     */
+    private static final class BodyGuard extends io.netty.channel.ChannelInboundHandlerAdapter
+    {
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        {
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && request.decoderResult().isSuccess() &&
+                (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0 ||
+                io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)))
+            {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                ctx.channel().config().setAutoRead(false);
+                Handler.reply(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8",
+                    "request body not accepted: GET or HEAD without a body\n", false);
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
+    {
+        private final Routes routes;
+
+        Handler(final Routes routes)
+        {
+            this.routes = routes;
+        }
+
+        @Override
+        protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+        {
+            if (!request.decoderResult().isSuccess())
+            {
+                reply(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8",
+                    "bad request: " + request.decoderResult().cause().getMessage() + "\n", false);
+                return;
+            }
+            final HttpMethod method = request.method();
+            final boolean head = HttpMethod.HEAD.equals(method);
+            if (!HttpMethod.GET.equals(method) && !head)
+            {
+                final FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "text/plain; charset=utf-8", "method " + method + " not allowed: GET or HEAD\n", false);
+                response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            final String uri = request.uri();
+            final int query = uri.indexOf('?');
+            final String path = query >= 0 ? uri.substring(0, query) : uri;
+            Response routed;
+            try
+            {
+                routed = routes.route(path);
+            }
+            catch (final RuntimeException ex)
+            {
+                reply(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                    "error: " + ex + "\n", head);
+                return;
+            }
+            if (null == routed)
+            {
+                reply(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
+                    "not found: " + path + " (try /status, /peers, /directory, /metrics)\n", head);
+                return;
+            }
+            reply(ctx, HttpResponseStatus.OK, routed.contentType(), routed.body(), head);
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            // An oversized request or read timeout: the client gets no more than a closed socket.
+            ctx.close();
+        }
+
+        private static void reply(
+            final ChannelHandlerContext ctx,
+            final HttpResponseStatus status,
+            final String contentType,
+            final String body,
+            final boolean head)
+        {
+            ctx.writeAndFlush(response(status, contentType, body, head)).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private static FullHttpResponse response(
+            final HttpResponseStatus status, final String contentType, final String body, final boolean head)
+        {
+            final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+            response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return response;
+        }
+    }
+}

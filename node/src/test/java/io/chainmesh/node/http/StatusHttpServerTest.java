@@ -1,0 +1,141 @@
+package io.chainmesh.node.http;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The status server's bounds, over raw loopback sockets, and the Prometheus rendering of awkward labels.
+ */
+class StatusHttpServerTest
+{
+    private StatusHttpServer server;
+
+    @BeforeEach
+    void setUp()
+    {
+        server = new StatusHttpServer(new InetSocketAddress("127.0.0.1", 0),
+            path -> "/ok".equals(path) ? new StatusHttpServer.Response("text/plain", "fine\n") : null).launch();
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        server.close();
+        server.close();
+    }
+
+    private String exchange(final String request) throws Exception
+    {
+        try (Socket socket = new Socket("127.0.0.1", server.localAddress().getPort()))
+        {
+            socket.setSoTimeout(5000);
+            final OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            final InputStream in = socket.getInputStream();
+            final ByteArrayOutputStream response = new ByteArrayOutputStream();
+            final byte[] chunk = new byte[4096];
+            int read;
+            while ((read = in.read(chunk)) > 0 && response.size() < 64 * 1024)
+            {
+                response.write(chunk, 0, read);
+            }
+            return response.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void shouldServeKnownPathAndIgnoreQuery() throws Exception
+    {
+        final String response = exchange("GET /ok?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith("fine\n");
+    }
+
+    @Test
+    void shouldAnswerHeadWithoutBody() throws Exception
+    {
+        final String response = exchange("HEAD /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 200 OK").contains("content-length: 5").doesNotContain("fine");
+    }
+
+    @Test
+    void shouldAnswer404ForUnknownPath() throws Exception
+    {
+        assertThat(exchange("GET /secret HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 404 Not Found")
+            .contains("not found: /secret");
+    }
+
+    @Test
+    void shouldAnswer405ForPut() throws Exception
+    {
+        assertThat(exchange("PUT /ok HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n"))
+            .startsWith("HTTP/1.1 405 Method Not Allowed").contains("allow: GET, HEAD");
+    }
+
+    @Test
+    void shouldRejectRequestWithBody() throws Exception
+    {
+        assertThat(exchange("POST /ok HTTP/1.1\r\nHost: x\r\ncontent-length: 100000\r\n\r\n"))
+            .startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void shouldRejectOversizedRequestLine() throws Exception
+    {
+        final String response = exchange("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(response).satisfiesAnyOf(
+            r -> assertThat(r).startsWith("HTTP/1.1 400"),
+            r -> assertThat(r).startsWith("HTTP/1.1 414"),
+            r -> assertThat(r).isEmpty());
+        assertThat(response).doesNotContain("200 OK");
+    }
+
+    @Test
+    void shouldRejectGarbage() throws Exception
+    {
+        assertThat(exchange("\u0001\u0002 nonsense\r\n\r\n")).doesNotContain("200 OK");
+        // The server is still serving afterwards.
+        assertThat(exchange("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200 OK");
+    }
+
+    @Test
+    void shouldRenderEveryCounterWithEscapedLabelsAndDistinctSeries()
+    {
+        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * CountersReader.COUNTER_LENGTH));
+        final UnsafeBuffer meta = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * CountersReader.METADATA_LENGTH));
+        final CountersManager manager = new CountersManager(meta, values);
+        final AtomicCounter sent = manager.newCounter("closes sent NORMAL_SHUTDOWN");
+        sent.set(7);
+        manager.newCounter("broadcast forged batches: a\"b\\c");
+        manager.newCounter("bytes in");
+        manager.newCounter("bytes in");
+        manager.newCounter("rtt max micros").set(42);
+        manager.newCounter("!!!");
+
+        final String text = PrometheusText.render(manager);
+
+        assertThat(text).contains(
+            "# TYPE chainmesh_closes_sent_total counter\nchainmesh_closes_sent_total{reason=\"NORMAL_SHUTDOWN\"} 7\n",
+            "chainmesh_broadcast_forged_batches_total{node=\"a\\\"b\\\\c\"} 0\n",
+            "chainmesh_bytes_in_total 0\n",
+            "chainmesh_bytes_in_total{counter_id=\"3\"} 0\n",
+            "# TYPE chainmesh_rtt_max_micros gauge\nchainmesh_rtt_max_micros 42\n",
+            "chainmesh_unnamed_total 0\n");
+        assertThat(text.split("\n")).filteredOn(l -> l.startsWith("# TYPE chainmesh_bytes_in_total")).hasSize(1);
+    }
+}
