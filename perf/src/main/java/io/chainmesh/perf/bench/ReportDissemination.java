@@ -74,6 +74,8 @@ public final class ReportDissemination
         System.err.println("baseline: " + baseline);
 
         final double ratio = (double)chainmesh.get("reportsPerSecond") / Math.max(1e-9, (double)baseline.get("reportsPerSecond"));
+        final double ratio95 = (double)chainmesh.get("reportsPerSecond95") /
+            Math.max(1e-9, (double)baseline.get("reportsPerSecond95"));
         final Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("nodes", nodes);
         doc.put("reportsPerNode", reports);
@@ -82,24 +84,30 @@ public final class ReportDissemination
         doc.put("chainmesh", chainmesh);
         doc.put("baseline", baseline);
         doc.put("ratio", ratio);
+        doc.put("ratio95", ratio95);
         Files.createDirectories(out);
         final String stem = LocalDate.now(ZoneOffset.UTC) + "-bench-reports";
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(stem + ".json").toFile(), doc);
         final String md = "# Bench report dissemination, " + nodes + " nodes in one JVM\n\n" +
             "Each node publishes " + reports + " signed reports; a report counts when every other node has verified " +
             "and aggregated it. Reports are signed before the clock starts; both paths are warmed up first (one run of a fifth of the reports each, discarded).\n\n" +
-            "| case | reports/s disseminated | deliveries processed | expected | seconds |\n| --- | ---: | ---: | ---: | ---: |\n" +
+            "| case | reports/s disseminated | reports/s over first 95% | deliveries processed | expected | seconds |\n" +
+            "| --- | ---: | ---: | ---: | ---: | ---: |\n" +
             row("chainmesh: protobuf report, batch sig + report sig", chainmesh) +
             row("baseline: JSON + Bitcoin signed message, one message per batch", baseline) +
-            String.format("%nRatio chainmesh / baseline: **%.1fx**%n%nCommand: `$JAVA io.chainmesh.perf.bench.ReportDissemination %s`%n",
-                ratio, String.join(" ", args));
-        Files.writeString(out.resolve(stem + ".md"), md);
-        System.out.print(md);
+            String.format("%nRatio chainmesh / baseline: **%.1fx** (over the first 95%% of deliveries: %.1fx)%n%nCommand: `$JAVA io.chainmesh.perf.bench.ReportDissemination %s`%n",
+                ratio, ratio95, String.join(" ", args));
+        final String note = ((boolean)chainmesh.get("complete") && (boolean)baseline.get("complete")) ? "" :
+            "\nNote: a case that did not complete within " + seconds + " s is rated as processed deliveries over the cap: " +
+            "a lower bound for it, so the ratio is an upper bound (the shortfall may be a stall, not only slowness).\n";
+        Files.writeString(out.resolve(stem + ".md"), md + note);
+        System.out.print(md + note);
     }
 
     private static String row(final String name, final Map<String, Object> r)
     {
-        return String.format("| %s | %.0f | %d | %d | %.2f |%n", name, (double)r.get("reportsPerSecond"),
+        return String.format("| %s | %.0f | %.0f | %d | %d | %.2f |%n", name, (double)r.get("reportsPerSecond"),
+            (double)r.get("reportsPerSecond95"),
             (long)r.get("processed"), (long)r.get("expected"), (double)r.get("seconds"));
     }
 
@@ -131,9 +139,14 @@ public final class ReportDissemination
             final long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
             publishAll(n, reports, deadline, (i, k) -> devnet.node(i), BenchReports.TOPIC, signed);
             long processed = 0;
+            long at95 = 0;
             while (System.nanoTime() - deadline < 0)
             {
                 processed = chainmeshProcessed(devnet, n);
+                if (0 == at95 && processed * 100 >= expected * 95)
+                {
+                    at95 = System.nanoTime();
+                }
                 if (processed >= expected)
                 {
                     break;
@@ -141,13 +154,14 @@ public final class ReportDissemination
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             final double elapsed = (System.nanoTime() - start) / 1e9;
+            final double seconds95 = at95 == 0 ? Double.NaN : (at95 - start) / 1e9;
             processed = chainmeshProcessed(devnet, n);
             long malformed = 0;
             for (int i = 0; i < n; i++)
             {
                 malformed += devnet.reporter(i).malformedCount() + devnet.reporter(i).wrongOriginCount();
             }
-            return result(processed, expected, elapsed, n, Map.of("rejected", malformed,
+            return result(processed, expected, elapsed, seconds95, n, Map.of("rejected", malformed,
                 "allLatestHeld", devnet.minReports() == n - 1));
         }
     }
@@ -249,17 +263,23 @@ public final class ReportDissemination
             final long start = System.nanoTime();
             final long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
             publishAll(n, reports, deadline, (i, k) -> devnet.node(i), BASELINE_TOPIC, signed);
+            long at95 = 0;
             while (System.nanoTime() - deadline < 0 && baselineProcessed(receivers) < expected)
             {
+                if (0 == at95 && baselineProcessed(receivers) * 100 >= expected * 95)
+                {
+                    at95 = System.nanoTime();
+                }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             final double elapsed = (System.nanoTime() - start) / 1e9;
+            final double seconds95 = at95 == 0 ? Double.NaN : (at95 - start) / 1e9;
             long rejected = 0;
             for (final JsonReceiver r : receivers)
             {
                 rejected += r.rejected.get();
             }
-            return result(baselineProcessed(receivers), expected, elapsed, n, Map.of("rejected", rejected,
+            return result(baselineProcessed(receivers), expected, elapsed, seconds95, n, Map.of("rejected", rejected,
                 "messageBytes", signed.get(0).get(0).capacity()));
         }
     }
@@ -307,7 +327,8 @@ public final class ReportDissemination
     }
 
     private static Map<String, Object> result(
-        final long processed, final long expected, final double seconds, final int n, final Map<String, Object> extra)
+        final long processed, final long expected, final double seconds, final double seconds95, final int n,
+        final Map<String, Object> extra)
     {
         final Map<String, Object> r = new LinkedHashMap<>();
         r.put("processed", processed);
@@ -316,6 +337,9 @@ public final class ReportDissemination
         r.put("seconds", seconds);
         // a report is disseminated when all n-1 other nodes processed it
         r.put("reportsPerSecond", processed / (double)(n - 1) / seconds);
+        r.put("seconds95", seconds95);
+        // rate over the first 95% of deliveries: insensitive to a slow tail
+        r.put("reportsPerSecond95", 0.95 * expected / (n - 1) / seconds95);
         r.putAll(extra);
         return r;
     }
