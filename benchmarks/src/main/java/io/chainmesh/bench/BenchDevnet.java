@@ -146,6 +146,15 @@ public final class BenchDevnet implements AutoCloseable
 
     /**
      * @param i node index.
+     * @return its network benchmark (the node's direct handler).
+     */
+    public NetworkBenchmark network(final int i)
+    {
+        return network.get(i);
+    }
+
+    /**
+     * @param i node index.
      * @return its reporter.
      */
     public BenchReporter reporter(final int i)

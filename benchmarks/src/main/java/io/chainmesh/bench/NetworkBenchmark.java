@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * nodes' pings and streams. Message layout (little-endian): {@code type:1 | seq:8 | value:8 | padding},
  * where value is the send time for PING/PONG and the cumulative bytes sent for DATA/ACK. Acks are
  * cumulative, so a refused ack is covered by the next one and the receiver keeps no state.
- * Handlers run on IO threads; {@link #measure} runs on one caller thread at a time.
+ * Handlers run on IO threads; {@link #measure} must be called by one thread at a time (it owns the
+ * pong sequence and the stream session). Short or unknown messages are ignored and counted.
  */
 public final class NetworkBenchmark implements DirectHandler
 {
@@ -65,7 +66,7 @@ public final class NetworkBenchmark implements DirectHandler
     private final AtomicLong lastPong = new AtomicLong(-1);
     private final AtomicLong pongRttNanos = new AtomicLong();
     private final AtomicLong ackedBytes = new AtomicLong();
-    private final AtomicLong acksForSession = new AtomicLong();
+    private final AtomicLong ignored = new AtomicLong();
     private final AtomicLong refusedReplies = new AtomicLong();
     private final ThreadLocal<UnsafeBuffer> replyBuffer = ThreadLocal.withInitial(() -> new UnsafeBuffer(new byte[HEADER_LENGTH]));
     private volatile long session;
@@ -78,6 +79,7 @@ public final class NetworkBenchmark implements DirectHandler
     {
         if (length < HEADER_LENGTH)
         {
+            ignored.incrementAndGet();
             return;
         }
         final byte type = buffer.getByte(offset);
@@ -102,10 +104,10 @@ public final class NetworkBenchmark implements DirectHandler
                 if (seq == session)
                 {
                     ackedBytes.accumulateAndGet(value, Math::max);
-                    acksForSession.incrementAndGet();
                 }
                 break;
             default:
+                ignored.incrementAndGet();
                 break;
         }
     }
@@ -122,7 +124,7 @@ public final class NetworkBenchmark implements DirectHandler
         }
     }
 
-    private ChainmeshNode node;
+    private volatile ChainmeshNode node;
 
     /**
      * @param node the node this instance is the direct handler of; must be set before {@link #measure}
@@ -152,6 +154,14 @@ public final class NetworkBenchmark implements DirectHandler
             }
             LockSupport.parkNanos(20_000);
         }
+    }
+
+    /**
+     * @return messages too short for the header or of an unknown type (ignored, counted).
+     */
+    public long ignoredMessages()
+    {
+        return ignored.get();
     }
 
     /**
@@ -227,7 +237,6 @@ public final class NetworkBenchmark implements DirectHandler
         final long start = System.nanoTime();
         final long end = start + limits.streamNanos();
         long sent = 0;
-        long seq = 0;
         while (System.nanoTime() - end < 0 && sent + chunk <= limits.streamMaxBytes())
         {
             if (sent - ackedBytes.get() + chunk > limits.windowBytes())
@@ -242,7 +251,6 @@ public final class NetworkBenchmark implements DirectHandler
             if (status == Status.OK)
             {
                 sent += chunk;
-                seq++;
             }
             else if (status != Status.BACK_PRESSURED)
             {

@@ -45,6 +45,26 @@ class BenchNetworkTest
     }
 
     @Test
+    void shouldCountShortAndUnknownDirectMessagesAsIgnored()
+    {
+        final NetworkBenchmark target = devnet.network(0);
+        final long before = target.ignoredMessages();
+        final UnsafeBuffer shortMessage = new UnsafeBuffer(new byte[3]);
+        final UnsafeBuffer unknownType = new UnsafeBuffer(new byte[NetworkBenchmark.HEADER_LENGTH]);
+        unknownType.putByte(0, (byte)99);
+
+        assertThat(devnet.node(1).send(devnet.node(0).nodeId(), shortMessage, 0, 3)).isZero();
+        assertThat(devnet.node(1).send(devnet.node(0).nodeId(), unknownType, 0, unknownType.capacity())).isZero();
+
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (target.ignoredMessages() < before + 2 && System.nanoTime() - deadline < 0)
+        {
+            Thread.onSpinWait();
+        }
+        assertThat(target.ignoredMessages()).isEqualTo(before + 2);
+    }
+
+    @Test
     void shouldGiveEveryNodeAllSixteenLatestReports()
     {
         final long now = System.currentTimeMillis();
