@@ -23,6 +23,9 @@ public final class BenchReports
     /** Version of the measurement definitions, carried in every report. */
     public static final String BENCH_VERSION = "chainmesh-bench/1";
 
+    /** Broadcast topic reserved for signed bench reports. */
+    public static final int TOPIC = 0xBE00;
+
     /** Largest serialized report accepted. */
     public static final int MAX_REPORT_BYTES = 4096;
 
