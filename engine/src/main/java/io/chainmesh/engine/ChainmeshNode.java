@@ -601,6 +601,13 @@ public final class ChainmeshNode implements AutoCloseable
             check(peerOutboundBudget >= 64 * 1024 && peerOutboundBudget <= 1 << 30 &&
                 Integer.bitCount(peerOutboundBudget) == 1, "peerOutboundBudget", peerOutboundBudget,
                 "a power of two in [65536, 1073741824]");
+            // A batch is forwarded as one record of a link's outbound ring, whose largest record is 1/8 of it:
+            // a larger batch could never be sent to anyone.
+            if (broadcast.maxBatchFrameLength() > peerOutboundBudget / 8)
+            {
+                throw new IllegalArgumentException("broadcast maxBatchFrameLength=" + broadcast.maxBatchFrameLength() +
+                    " must be <= peerOutboundBudget / 8 = " + (peerOutboundBudget / 8) + " (a link's largest record)");
+            }
             check(socketSendBufferSize >= 0, "socketSendBufferSize", socketSendBufferSize, ">= 0 (0 = OS default)");
             check(socketReceiveBufferSize >= 0, "socketReceiveBufferSize", socketReceiveBufferSize,
                 ">= 0 (0 = OS default)");

@@ -152,6 +152,63 @@ class BroadcastSystemTest
     }
 
     @Test
+    void shouldReportBackPressureBehindSlowSubscriberAndLoseNothing()
+    {
+        final int n = 6;
+        startCluster(n, BroadcastStrategy.TREE);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final ChainmeshNode slow = cluster.nodes.get(3);
+        slow.subscribe(TOPIC + 1, (originId, topic, buffer, offset, length) ->
+        {
+            try
+            {
+                release.await(30, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // Node 0 sends one message on the slow topic: node 3's commit thread blocks in its handler.
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[100]);
+        assertThat(cluster.nodes.get(0).publish(TOPIC + 1, payload, 0, 100, 5, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(0);
+
+        final List<Integer> accepted = new ArrayList<>();
+        long status = 0;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (int m = 0; status != Status.BACK_PRESSURED && System.nanoTime() - deadline < 0; m++)
+        {
+            payload.putInt(0, m);
+            status = slow.offer(TOPIC, payload, 0, 100);
+            if (status >= 0)
+            {
+                accepted.add(m);
+            }
+        }
+        assertThat(status).as("offer on the node whose subscriber blocks").isEqualTo(Status.BACK_PRESSURED);
+
+        release.countDown();
+        for (int node = 0; node < n; node++)
+        {
+            if (node != 3)
+            {
+                final Map<String, AtomicInteger> r = received.get(node);
+                await(() -> accepted.stream().allMatch(m -> r.containsKey(key(3, m))),
+                    () -> "every accepted message of node 3 (" + accepted.size() + " accepted), have " + r.size() +
+                        "; node 3: published=" + slow.broadcastCounters().messagesPublished() + " batches=" +
+                        slow.broadcastCounters().batchesPublished() + " committed=" + slow.broadcastCounters().batchesCommitted() +
+                        " fwd=" + slow.broadcastCounters().batchesForwarded() + " skipped=" + slow.broadcastCounters().forwardsSkipped() +
+                        " repairs=" + slow.broadcastCounters().repairFramesSent() + " peers=" + slow.peers().size() +
+                        " ingressFull=" + slow.broadcastCounters().ingressFull() + "; node 0 wants=" +
+                        cluster.nodes.get(0).broadcastCounters().wantsSent() + " lost=" +
+                        cluster.nodes.get(0).broadcastCounters().lostBeyondRetention() + " hbClose=" +
+                        slow.counters().valueOf("closes received HEARTBEAT_TIMEOUT"));
+                assertThat(accepted).allMatch(m -> r.get(key(3, m)).get() == 1);
+            }
+        }
+    }
+
+    @Test
     void shouldDeliverExactlyOnceWhenFlooding()
     {
         final int n = 8;

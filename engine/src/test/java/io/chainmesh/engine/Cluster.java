@@ -59,6 +59,12 @@ final class Cluster implements AutoCloseable
             .reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(20))
             .handshakeTimeoutNs(TimeUnit.SECONDS.toNanos(2));
         customiser.accept(ctx);
+        // Batches must fit a link's largest record: 1/8 of the (small) test budget.
+        final int largestRecord = ctx.peerOutboundBudget() / 8;
+        if (ctx.broadcast().maxBatchFrameLength() > largestRecord)
+        {
+            ctx.broadcast().maxBatchFrameLength(largestRecord).maxMessageLength(largestRecord / 2);
+        }
         return ChainmeshNode.launch(ctx);
     }
 

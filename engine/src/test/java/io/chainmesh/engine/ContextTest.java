@@ -40,6 +40,8 @@ class ContextTest
     @Test
     void shouldNameTheInvalidSetting()
     {
+        assertThatThrownBy(() -> valid().peerOutboundBudget(128 * 1024).conclude())
+            .hasMessageContaining("broadcast maxBatchFrameLength=65536 must be <= peerOutboundBudget / 8 = 16384");
         assertThatThrownBy(() -> valid().ioThreads(0).conclude()).hasMessageContaining("ioThreads=0");
         assertThatThrownBy(() -> valid().ringSuccessors(0).conclude()).hasMessageContaining("ringSuccessors=0");
         assertThatThrownBy(() -> valid().maxPreAuthBytes(10).conclude()).hasMessageContaining("maxPreAuthBytes=10");

@@ -25,16 +25,16 @@ class EchoSystemTest
         final java.util.List<io.chainmesh.codec.crypto.NodeKey> keys = TestDirectory.keys(2);
         final io.chainmesh.chain.InMemoryDirectorySource source =
             new io.chainmesh.chain.InMemoryDirectorySource(DirectorySnapshot.empty());
-        try (ChainmeshNode a = ChainmeshNode.launch(new ChainmeshNode.Context().nodeKey(keys.get(0))
+        try (ChainmeshNode a = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(0))
                 .directorySource(source).transport(Transport.NIO).peerOutboundBudget(64 * 1024)
-                .directHandler((s, b, o, l) -> echoes.incrementAndGet()));
-             ChainmeshNode b = ChainmeshNode.launch(new ChainmeshNode.Context().nodeKey(keys.get(1))
+                .directHandler((s, b, o, l) -> echoes.incrementAndGet())));
+             ChainmeshNode b = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(1))
                 .directorySource(source).transport(Transport.NIO).peerOutboundBudget(64 * 1024)
                 .directHandler((s, buf, o, l) ->
                 {
                     final long status = nodes[1].send(s, buf, o, l);
                     assertThat(status).isEqualTo(Status.OK);
-                })))
+                }))))
         {
             nodes[1] = b;
             source.publish(TestDirectory.snapshot(1, keys,
@@ -52,5 +52,12 @@ class EchoSystemTest
                     a.peers() + " peersB=" + b.peers(), 5_000, () -> echoes.get() == expected);
             }
         }
+    }
+
+    /** A 64 KiB link budget carries records of at most 8 KiB: broadcast batches must fit. */
+    private static ChainmeshNode.Context smallBatches(final ChainmeshNode.Context ctx)
+    {
+        ctx.broadcast().maxBatchFrameLength(8 * 1024).maxMessageLength(4 * 1024);
+        return ctx;
     }
 }

@@ -333,6 +333,12 @@ public final class BroadcastPipeline implements AutoCloseable
             return errorHandler;
         }
 
+        /** @return the largest batch frame this node builds. */
+        public int maxBatchFrameLength()
+        {
+            return maxBatchFrameLength;
+        }
+
         /** @return the largest message {@link #offer} accepts. */
         public int maxMessageLength()
         {
