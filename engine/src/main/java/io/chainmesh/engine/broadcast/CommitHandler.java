@@ -313,7 +313,9 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 continue;
             }
             final OriginState state = stateFor(originId);
-            if (state.backfillUpTo > 0)
+            // History (backfill, or an origin never heard of) is asked only of a peer that holds all of it:
+            // its contiguous mark, not its highest, since our own mark starts wherever we first commit.
+            if (state.backfillUpTo > 0 && progress.getContiguousSeq() >= state.backfillUpTo)
             {
                 want = null == want ? Want.newBuilder() : want;
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(0).setUpToSeq(state.backfillUpTo));
@@ -321,7 +323,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 state.backfillUpTo = -1;
             }
             final long mine = state.window.contiguous();
-            final long theirs = progress.getHighestSeq();
+            final long theirs = mine < 0 ? progress.getContiguousSeq() : progress.getHighestSeq();
             if (theirs <= mine)
             {
                 state.behindSinceMillis = 0;
