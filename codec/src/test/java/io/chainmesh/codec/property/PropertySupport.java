@@ -1,6 +1,6 @@
 package io.chainmesh.codec.property;
 
-import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.TestFrames;
 
 final class PropertySupport
 {
@@ -11,15 +11,6 @@ final class PropertySupport
     /** A frame with a correct length field around an arbitrary body. */
     static byte[] frame(final int type, final int flags, final byte[] body)
     {
-        final byte[] frame = new byte[FrameDescriptor.HEADER_LENGTH + body.length];
-        final int length = FrameDescriptor.MIN_LENGTH_FIELD + body.length;
-        frame[0] = (byte)(length >>> 24);
-        frame[1] = (byte)(length >>> 16);
-        frame[2] = (byte)(length >>> 8);
-        frame[3] = (byte)length;
-        frame[4] = (byte)type;
-        frame[5] = (byte)flags;
-        System.arraycopy(body, 0, frame, FrameDescriptor.HEADER_LENGTH, body.length);
-        return frame;
+        return TestFrames.frame(type, flags, body);
     }
 }
