@@ -1,43 +1,39 @@
 package io.chainmesh.chain;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.StringLength;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EndpointParserPropertyTest
 {
-    @Property(tries = 300)
-    void shouldRoundTripAnyIpv4WithPort(
-        @ForAll @IntRange(min = 0, max = 255) final int a,
-        @ForAll @IntRange(min = 0, max = 255) final int b,
-        @ForAll @IntRange(min = 0, max = 255) final int c,
-        @ForAll @IntRange(min = 0, max = 255) final int d,
-        @ForAll @IntRange(min = 1, max = 65535) final int port)
+    @SeededTest(cases = 300)
+    void shouldRoundTripAnyIpv4WithPort(final SeededCase sample)
     {
+        final int a = sample.intBetween(0, 255);
+        final int b = sample.intBetween(0, 255);
+        final int c = sample.intBetween(0, 255);
+        final int d = sample.intBetween(0, 255);
+        final int port = sample.intBetween(1, 65535);
         final Endpoint endpoint = new Endpoint(a + "." + b + "." + c + "." + d, port);
 
         assertThat(EndpointParser.parse(endpoint.toString(), 1)).isEqualTo(endpoint);
     }
 
-    @Property(tries = 300)
-    void shouldRoundTripAnyIpv6WithPort(
-        @ForAll @IntRange(min = 0, max = 0xffff) final int g1,
-        @ForAll @IntRange(min = 0, max = 0xffff) final int g8,
-        @ForAll @IntRange(min = 1, max = 65535) final int port)
+    @SeededTest(cases = 300)
+    void shouldRoundTripAnyIpv6WithPort(final SeededCase sample)
     {
+        final int g1 = sample.intBetween(0, 0xffff);
+        final int g8 = sample.intBetween(0, 0xffff);
+        final int port = sample.intBetween(1, 65535);
         final Endpoint endpoint = new Endpoint(Integer.toHexString(g1) + "::" + Integer.toHexString(g8), port);
 
         assertThat(EndpointParser.parse(endpoint.toString(), 1)).isEqualTo(endpoint);
         assertThat(EndpointParser.parse(endpoint.host(), 7).port()).isEqualTo(7);
     }
 
-    @Property(tries = 500)
-    void shouldAnswerAnyTextWithEndpointOrReason(@ForAll @StringLength(max = 60) final String text)
+    @SeededTest(cases = 500)
+    void shouldAnswerAnyTextWithEndpointOrReason(final SeededCase sample)
     {
+        final String text = sample.rawText(0, 60);
         try
         {
             final Endpoint endpoint = EndpointParser.parse(text, 16127);
@@ -49,9 +45,10 @@ class EndpointParserPropertyTest
         }
     }
 
-    @Property(tries = 100)
-    void shouldRefuseHostNamesAsUnsupportedHost(@ForAll @StringLength(min = 1, max = 20) final String label)
+    @SeededTest(cases = 100)
+    void shouldRefuseHostNamesAsUnsupportedHost(final SeededCase sample)
     {
+        final String label = sample.rawText(1, 20);
         final String host = "x" + label.replaceAll("[^a-z]", "") + ".invalid";
 
         assertThatThrownBy(() -> EndpointParser.parse(host + ":16127", 1))

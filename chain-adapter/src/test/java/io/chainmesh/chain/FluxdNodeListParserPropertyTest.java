@@ -1,15 +1,6 @@
 package io.chainmesh.chain;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,6 +11,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FluxdNodeListParserPropertyTest
 {
     private static final byte[] VALID;
+    private static final Character[] JSONISH =
+        { '{', '}', '[', ']', '"', ',', ':', '-', '0', '9', 'a', 'x', ' ', '\\', '.' };
+    private static final String[] VALUES = { "null", "true", "1e308", "-1", "\"\"", "[]", "{}", "\"::\"",
+        "99999999999999999999999", "\"[::1]:0\"", "\"COutPoint(,)\"", "1.5", "\"\\u0000\"" };
 
     static
     {
@@ -43,54 +38,39 @@ class FluxdNodeListParserPropertyTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldNeverThrowAnythingButChainDataExceptionOnRandomBytes(@ForAll @Size(max = 512) final List<Byte> bytes)
+    @SeededTest(cases = 300)
+    void shouldNeverThrowAnythingButChainDataExceptionOnRandomBytes(final SeededCase sample)
     {
-        final byte[] input = new byte[bytes.size()];
-        for (int i = 0; i < input.length; i++)
-        {
-            input[i] = bytes.get(i);
-        }
-        assertParsesOrFailsCleanly(input);
+        assertParsesOrFailsCleanly(sample.bytes(512));
     }
 
-    @Property(tries = 300)
-    void shouldSurviveTruncationAnywhere(@ForAll @IntRange(min = 0, max = 10_000) final int cut)
+    @SeededTest(cases = 300)
+    void shouldSurviveTruncationAnywhere(final SeededCase sample)
     {
+        final int cut = sample.intBetween(0, 10_000);
         final int length = cut % (VALID.length + 1);
         assertParsesOrFailsCleanly(java.util.Arrays.copyOf(VALID, length));
     }
 
-    @Property(tries = 300)
-    void shouldSurviveCharacterMutations(
-        @ForAll @IntRange(min = 0, max = 100_000) final int position,
-        @ForAll("jsonish") final char replacement)
+    @SeededTest(cases = 300)
+    void shouldSurviveCharacterMutations(final SeededCase sample)
     {
+        final int position = sample.intBetween(0, 100_000);
+        final char replacement = sample.oneOf(JSONISH);
         final byte[] input = VALID.clone();
         input[position % input.length] = (byte)replacement;
         assertParsesOrFailsCleanly(input);
     }
 
-    @Provide
-    Arbitrary<Character> jsonish()
+    @SeededTest(cases = 50)
+    void shouldSurviveFieldValueSwaps(final SeededCase sample)
     {
-        return Arbitraries.of('{', '}', '[', ']', '"', ',', ':', '-', '0', '9', 'a', 'x', ' ', '\\', '.');
-    }
-
-    @Property(tries = 50)
-    void shouldSurviveFieldValueSwaps(@ForAll("values") final String value, @ForAll @IntRange(min = 0, max = 12) final int field)
-    {
+        final String value = sample.oneOf(VALUES);
+        final int field = sample.intBetween(0, 12);
         final String[] names = { "pubkey", "ip", "tier", "txhash", "outidx", "collateral", "added_height",
             "confirmed_height", "last_confirmed_height", "last_paid_height", "payment_address", "rank", "network" };
         final String text = new String(VALID, StandardCharsets.UTF_8)
             .replaceFirst("\"" + names[field] + "\":(\"[^\"]*\"|[-0-9]+)", "\"" + names[field] + "\":" + value);
         assertParsesOrFailsCleanly(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Provide
-    Arbitrary<String> values()
-    {
-        return Arbitraries.of("null", "true", "1e308", "-1", "\"\"", "[]", "{}", "\"::\"", "99999999999999999999999",
-            "\"[::1]:0\"", "\"COutPoint(,)\"", "1.5", "\"\\u0000\"");
     }
 }

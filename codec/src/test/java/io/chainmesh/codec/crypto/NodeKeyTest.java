@@ -1,9 +1,8 @@
 package io.chainmesh.codec.crypto;
 
 import io.chainmesh.codec.CodecException;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.Size;
+import io.chainmesh.codec.property.SeededCase;
+import io.chainmesh.codec.property.SeededTest;
 import org.junit.jupiter.api.Test;
 
 import java.security.MessageDigest;
@@ -71,9 +70,10 @@ class NodeKeyTest
             .hasMessageContaining("prefix=0x05");
     }
 
-    @Property(tries = 50)
-    void shouldNeverThrowAnythingButCodecExceptionForRandomKeys(@ForAll @Size(max = 70) final byte[] bytes)
+    @SeededTest(cases = 50)
+    void shouldNeverThrowAnythingButCodecExceptionForRandomKeys(final SeededCase sample)
     {
+        final byte[] bytes = sample.bytes(70);
         try
         {
             final NodeId id = NodeId.fromBytes(bytes);

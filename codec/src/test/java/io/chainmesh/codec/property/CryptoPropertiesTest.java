@@ -4,11 +4,6 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.crypto.BitcoinAddress;
 import io.chainmesh.codec.crypto.BitcoinMessage;
 import io.chainmesh.codec.crypto.NodeKey;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.constraints.StringLength;
 
 import java.util.Base64;
 
@@ -18,18 +13,19 @@ class CryptoPropertiesTest
 {
     private static final NodeKey KEY = NodeKey.fromHex("55".repeat(32));
 
-    @Property(tries = 25)
-    void shouldSignAndRecoverAnyMessage(@ForAll @Size(max = 600) final byte[] message)
+    @SeededTest(cases = 25)
+    void shouldSignAndRecoverAnyMessage(final SeededCase sample)
     {
+        final byte[] message = sample.bytes(600);
         final String signature = BitcoinMessage.sign(KEY, message);
         assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(KEY.nodeId());
         assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.nodeId()), message, signature)).isTrue();
     }
 
-    @Property(tries = 100)
-    void shouldVerifyOrRaiseCodecExceptionForRandomSignatureBytes(@ForAll @Size(min = 60, max = 70) final byte[] bytes)
+    @SeededTest(cases = 100)
+    void shouldVerifyOrRaiseCodecExceptionForRandomSignatureBytes(final SeededCase sample)
     {
-        final String signature = Base64.getEncoder().encodeToString(bytes);
+        final String signature = Base64.getEncoder().encodeToString(sample.bytes(60, 70));
         try
         {
             assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[]{1}, signature)).isFalse();
@@ -40,10 +36,11 @@ class CryptoPropertiesTest
         }
     }
 
-    @Property(tries = 60)
-    void shouldVerifyRandomWellFormedSignaturesWithoutThrowing(
-        @ForAll @Size(value = 64) final byte[] rs, @ForAll @IntRange(min = 27, max = 34) final int header)
+    @SeededTest(cases = 60)
+    void shouldVerifyRandomWellFormedSignaturesWithoutThrowing(final SeededCase sample)
     {
+        final byte[] rs = sample.bytes(64, 64);
+        final int header = sample.intBetween(27, 34);
         final byte[] compact = new byte[65];
         compact[0] = (byte)header;
         System.arraycopy(rs, 0, compact, 1, 64);
@@ -60,9 +57,10 @@ class CryptoPropertiesTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldVerifyOrRaiseCodecExceptionForRandomText(@ForAll @StringLength(max = 120) final String text)
+    @SeededTest(cases = 300)
+    void shouldVerifyOrRaiseCodecExceptionForRandomText(final SeededCase sample)
     {
+        final String text = sample.rawText(0, 120);
         try
         {
             assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[0], text)).isFalse();
@@ -81,9 +79,10 @@ class CryptoPropertiesTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldRoundTripBase58Check(@ForAll @Size(min = 1, max = 80) final byte[] payload)
+    @SeededTest(cases = 300)
+    void shouldRoundTripBase58Check(final SeededCase sample)
     {
+        final byte[] payload = sample.bytes(1, 80);
         assertThat(BitcoinAddress.decodeBase58Check(BitcoinAddress.encodeBase58Check(payload))).isEqualTo(payload);
     }
 }

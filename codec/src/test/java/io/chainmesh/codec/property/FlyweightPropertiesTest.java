@@ -15,16 +15,6 @@ import io.chainmesh.codec.ping.PingDescriptor;
 import io.chainmesh.codec.ping.PingEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.Tuple.Tuple2;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.List;
@@ -35,26 +25,30 @@ class FlyweightPropertiesTest
 {
     private static final NodeKey KEY = NodeKey.fromHex("44".repeat(32));
 
-    @Provide
-    Arbitrary<List<Tuple2<Integer, byte[]>>> entries()
+    private record Entry(int topic, byte[] payload)
     {
-        return Combinators.combine(Arbitraries.integers().between(0, 65535),
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(200))
-            .as(Tuple::of).list().ofMaxSize(40);
     }
 
-    @Property(tries = 300)
-    void shouldRoundTripBatch(
-        @ForAll("entries") final List<Tuple2<Integer, byte[]>> entries,
-        @ForAll final long originId, @ForAll final long batchSeq, @ForAll final long timestamp,
-        @ForAll @IntRange(max = 64) final int frameOffset)
+    private static List<Entry> entries(final SeededCase sample)
     {
+        return sample.listOf(40, () -> new Entry(sample.intBetween(0, 65535), sample.bytes(200)));
+    }
+
+    @SeededTest(cases = 300)
+    void shouldRoundTripBatch(final SeededCase sample)
+    {
+        final List<Entry> entries = entries(sample);
+        final long originId = sample.anyLong();
+        final long batchSeq = sample.anyLong();
+        final long timestamp = sample.anyLong();
+        final int frameOffset = sample.intBetween(0, 64);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[frameOffset + 96 + 40 * 206]);
         final BatchEncoder encoder = new BatchEncoder().wrap(buffer, frameOffset, buffer.capacity() - frameOffset);
         encoder.begin(originId, batchSeq, timestamp);
-        for (final Tuple2<Integer, byte[]> entry : entries)
+        for (final Entry entry : entries)
         {
-            assertThat(encoder.tryAppend(entry.get1(), new UnsafeBuffer(entry.get2()), 0, entry.get2().length)).isTrue();
+            assertThat(encoder.tryAppend(entry.topic(), new UnsafeBuffer(entry.payload()), 0, entry.payload().length))
+                .isTrue();
         }
         final int length = encoder.finish();
 
@@ -63,25 +57,26 @@ class FlyweightPropertiesTest
         assertThat(decoder.batchSeq()).isEqualTo(batchSeq);
         assertThat(decoder.timestampMillis()).isEqualTo(timestamp);
         assertThat(decoder.count()).isEqualTo(entries.size());
-        for (final Tuple2<Integer, byte[]> entry : entries)
+        for (final Entry entry : entries)
         {
             assertThat(decoder.nextEntry()).isTrue();
-            assertThat(decoder.entryTopic()).isEqualTo(entry.get1());
+            assertThat(decoder.entryTopic()).isEqualTo(entry.topic());
             final byte[] bytes = new byte[decoder.entryLength()];
             buffer.getBytes(decoder.entryOffset(), bytes);
-            assertThat(bytes).isEqualTo(entry.get2());
+            assertThat(bytes).isEqualTo(entry.payload());
         }
         assertThat(decoder.nextEntry()).isFalse();
     }
 
-    @Property(tries = 20)
-    void shouldVerifySignedBatchAndRejectAnyFlippedBit(
-        @ForAll("entries") final List<Tuple2<Integer, byte[]>> entries, @ForAll @IntRange(max = 100_000) final int bit)
+    @SeededTest(cases = 20)
+    void shouldVerifySignedBatchAndRejectAnyFlippedBit(final SeededCase sample)
     {
+        final List<Entry> entries = entries(sample);
+        final int bit = sample.intBetween(0, 100_000);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[96 + 40 * 206]);
         final BatchEncoder encoder = new BatchEncoder().wrap(buffer, 0, buffer.capacity());
         encoder.begin(KEY.nodeId().originId(), 1, 2);
-        entries.forEach(e -> encoder.tryAppend(e.get1(), new UnsafeBuffer(e.get2()), 0, e.get2().length));
+        entries.forEach(e -> encoder.tryAppend(e.topic(), new UnsafeBuffer(e.payload()), 0, e.payload().length));
         final int length = encoder.sign(new BatchSigner(KEY));
         final BatchVerifier verifier = new BatchVerifier();
         assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isTrue();
@@ -92,10 +87,11 @@ class FlyweightPropertiesTest
         assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isFalse();
     }
 
-    @Property(tries = 1000)
-    void shouldDecodeBatchOrRaiseCodecExceptionForRandomBodies(
-        @ForAll @Size(max = 400) final byte[] body, @ForAll final boolean batchType)
+    @SeededTest(cases = 1000)
+    void shouldDecodeBatchOrRaiseCodecExceptionForRandomBodies(final SeededCase sample)
     {
+        final byte[] body = sample.bytes(400);
+        final boolean batchType = sample.anyBoolean();
         final byte[] frame = PropertySupport.frame(batchType ? FrameType.BATCH : body.length & 0xFF, 0, body);
         final BatchDecoder decoder = new BatchDecoder();
         try
@@ -118,10 +114,11 @@ class FlyweightPropertiesTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldDecodeBatchOrRaiseCodecExceptionForRandomBytes(
-        @ForAll @Size(max = 300) final byte[] bytes, @ForAll @IntRange(min = -5, max = 400) final int length)
+    @SeededTest(cases = 300)
+    void shouldDecodeBatchOrRaiseCodecExceptionForRandomBytes(final SeededCase sample)
     {
+        final byte[] bytes = sample.bytes(300);
+        final int length = sample.intBetween(-5, 400);
         try
         {
             new BatchDecoder().wrap(new UnsafeBuffer(bytes), 0, length);
@@ -132,11 +129,13 @@ class FlyweightPropertiesTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldRoundTripDirect(
-        @ForAll final long destination, @ForAll final long source, @ForAll @IntRange(max = 255) final int hopLimit,
-        @ForAll @Size(max = 500) final byte[] payload)
+    @SeededTest(cases = 300)
+    void shouldRoundTripDirect(final SeededCase sample)
     {
+        final long destination = sample.anyLong();
+        final long source = sample.anyLong();
+        final int hopLimit = sample.intBetween(0, 255);
+        final byte[] payload = sample.bytes(500);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[DirectDescriptor.frameLength(payload.length)]);
         final int length = new DirectEncoder().encode(buffer, 0, destination, source, hopLimit,
             new UnsafeBuffer(payload), 0, payload.length);
@@ -154,9 +153,11 @@ class FlyweightPropertiesTest
         assertThat(DirectDescriptor.source(frame)).isEqualTo(source);
     }
 
-    @Property(tries = 500)
-    void shouldDecodeDirectOrRaiseCodecException(@ForAll @Size(max = 100) final byte[] body, @ForAll final boolean directType)
+    @SeededTest(cases = 500)
+    void shouldDecodeDirectOrRaiseCodecException(final SeededCase sample)
     {
+        final byte[] body = sample.bytes(100);
+        final boolean directType = sample.anyBoolean();
         final byte[] frame = PropertySupport.frame(directType ? FrameType.DIRECT : body.length & 0xFF, 0, body);
         try
         {
@@ -177,9 +178,12 @@ class FlyweightPropertiesTest
         }
     }
 
-    @Property(tries = 300)
-    void shouldRoundTripPingAndPong(@ForAll final long pingId, @ForAll final long sendTime, @ForAll final boolean pong)
+    @SeededTest(cases = 300)
+    void shouldRoundTripPingAndPong(final SeededCase sample)
     {
+        final long pingId = sample.anyLong();
+        final long sendTime = sample.anyLong();
+        final boolean pong = sample.anyBoolean();
         final int type = pong ? FrameType.PONG : FrameType.PING;
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[PingDescriptor.FRAME_LENGTH]);
         final int length = new PingEncoder().encode(buffer, 0, type, pingId, sendTime);
@@ -193,9 +197,10 @@ class FlyweightPropertiesTest
         frame.release();
     }
 
-    @Property(tries = 500)
-    void shouldDecodePingOrRaiseCodecException(@ForAll @Size(max = 40) final byte[] bytes)
+    @SeededTest(cases = 500)
+    void shouldDecodePingOrRaiseCodecException(final SeededCase sample)
     {
+        final byte[] bytes = sample.bytes(40);
         try
         {
             new PingDecoder().wrap(new UnsafeBuffer(bytes), 0, bytes.length);

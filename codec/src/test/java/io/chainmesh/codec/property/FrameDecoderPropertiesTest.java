@@ -7,14 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -27,21 +19,13 @@ class FrameDecoderPropertiesTest
 {
     private static final int MAX = 4096;
 
-    @Provide
-    Arbitrary<List<byte[]>> frames()
+    @SeededTest(cases = 200)
+    void shouldEmitTheSameFramesWhateverTheSplits(final SeededCase sample)
     {
-        final Arbitrary<byte[]> frame = Combinators.combine(
-            Arbitraries.integers().between(0, 255),
-            Arbitraries.integers().between(0, 255),
-            Arbitraries.bytes().array(byte[].class).ofMaxSize(600))
-            .as(PropertySupport::frame);
-        return frame.list().ofMaxSize(12);
-    }
-
-    @Property(tries = 200)
-    void shouldEmitTheSameFramesWhateverTheSplits(
-        @ForAll("frames") final List<byte[]> frames, @ForAll final long seed, @ForAll @IntRange(min = 1, max = 64) final int maxChunk)
-    {
+        final List<byte[]> frames = sample.listOf(12,
+            () -> PropertySupport.frame(sample.intBetween(0, 255), sample.intBetween(0, 255), sample.bytes(600)));
+        final long seed = sample.anyLong();
+        final int maxChunk = sample.intBetween(1, 64);
         final ByteArrayOutputStream stream = new ByteArrayOutputStream();
         frames.forEach(stream::writeBytes);
         final byte[] all = stream.toByteArray();
@@ -59,9 +43,10 @@ class FrameDecoderPropertiesTest
         assertThat(emitted).containsExactlyElementsOf(frames);
     }
 
-    @Property(tries = 300)
-    void shouldEitherEmitFramesOrFailWithCodecException(@ForAll @Size(max = 2000) final byte[] garbage)
+    @SeededTest(cases = 300)
+    void shouldEitherEmitFramesOrFailWithCodecException(final SeededCase sample)
     {
+        final byte[] garbage = sample.bytes(2000);
         final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX));
         try
         {
