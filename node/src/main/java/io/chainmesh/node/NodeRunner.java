@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One running {@code chainmesh node}: directory source, counters file, {@link ChainmeshNode} and the HTTP
@@ -40,6 +41,7 @@ public final class NodeRunner implements AutoCloseable
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NodeConfig config;
+    private final Consumer<ChainmeshNode.Context> tuning;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final long startNs = System.nanoTime();
     private DirectorySource source;
@@ -50,9 +52,10 @@ public final class NodeRunner implements AutoCloseable
     private final RateSampler rates = new RateSampler();
     private boolean closed;
 
-    private NodeRunner(final NodeConfig config)
+    private NodeRunner(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
     {
         this.config = config;
+        this.tuning = tuning;
     }
 
     /**
@@ -63,7 +66,20 @@ public final class NodeRunner implements AutoCloseable
      */
     public static NodeRunner launch(final NodeConfig config)
     {
-        final NodeRunner runner = new NodeRunner(config);
+        return launch(config, ctx -> {});
+    }
+
+    /**
+     * As {@link #launch(NodeConfig)}, with engine settings the config file does not carry (the devnet members
+     * of {@code devnet --processes} tune broadcast and reconnect timing this way).
+     *
+     * @param config a validated config.
+     * @param tuning applied to the node's context after the config's settings, before launch.
+     * @return the running node.
+     */
+    static NodeRunner launch(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
+    {
+        final NodeRunner runner = new NodeRunner(config, tuning);
         try
         {
             runner.start();
@@ -90,6 +106,7 @@ public final class NodeRunner implements AutoCloseable
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
+        tuning.accept(ctx);
         node = ChainmeshNode.launch(ctx);
         http = new StatusHttpServer(config.httpAddress(), this::route).launch();
         final DirectorySnapshot snapshot = source.current();
