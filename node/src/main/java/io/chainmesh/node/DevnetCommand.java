@@ -67,6 +67,10 @@ final class DevnetCommand implements Callable<Integer>
         description = "Member i listens on base-port + i; 0 picks free loopback ports (default: ${DEFAULT-VALUE}).")
     int basePort;
 
+    @Option(names = "--member-jvm-option", paramLabel = "<option>",
+        description = "Extra JVM option for every member process of --processes (repeatable), e.g. -Xmx512m.")
+    List<String> memberJvmOptions = new java.util.ArrayList<>();
+
     @Option(names = "--report", defaultValue = "chainmesh-devnet-report.json", paramLabel = "<path>",
         description = "Where to write the JSON report (default: ${DEFAULT-VALUE}).")
     Path report;
@@ -92,7 +96,7 @@ final class DevnetCommand implements Callable<Integer>
                 out.flush();
             }, terminal);
         settings.basePort(basePort);
-        final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, List.of()) : null;
+        final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
         out.printf("chainmesh devnet: %d nodes%s, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes,
             processes ? " (one process each)" : "", strategy, rate == 0 ? "max" : String.format("%,d", rate), size, duration,

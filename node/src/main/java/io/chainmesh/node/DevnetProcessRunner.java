@@ -205,7 +205,8 @@ final class DevnetProcessRunner
 
     private void awaitReady() throws InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
+        final long startNs = System.nanoTime();
+        final long deadline = startNs + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
         while (true)
         {
             checkMembers("while starting");
@@ -216,7 +217,8 @@ final class DevnetProcessRunner
             }
             if (ready == members.size())
             {
-                ctx.progress().accept("members started: " + ready + " processes");
+                ctx.progress().accept(String.format("members started: %d processes in %.1f s (work dir %s)", ready,
+                    (System.nanoTime() - startNs) / 1e9, workDir));
                 return;
             }
             if (System.nanoTime() - deadline > 0)

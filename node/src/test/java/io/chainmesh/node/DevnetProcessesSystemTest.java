@@ -1,0 +1,160 @@
+package io.chainmesh.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code chainmesh devnet --processes} with real member JVMs on 127.0.0.1: delivery is checked across
+ * processes, a failing member is named, and no member outlives its parent.
+ */
+class DevnetProcessesSystemTest
+{
+    private static final Pattern WORK_DIR = Pattern.compile("work dir (\\S+)\\)");
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String out, String err)
+    {
+    }
+
+    private static Result run(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = ChainmeshCli.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldDeliverEveryMessageAcrossMemberProcessesAndCleanUp() throws Exception
+    {
+        final Path report = dir.resolve("report.json");
+
+        final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "2", "--rate", "600",
+            "--linger-ms", "5", "--report", report.toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        assertThat(result.out()).contains("members started: 3 processes in ").contains("overlay formed: 3 nodes")
+            .contains("PASSED");
+        final JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("passed").asBoolean()).isTrue();
+        assertThat(json.get("published").asLong()).isGreaterThan(300);
+        assertThat(json.get("delivered").asLong()).isEqualTo(json.get("expectedDeliveries").asLong())
+            .isEqualTo(2 * json.get("published").asLong());
+        assertThat(json.get("perNode").size()).isEqualTo(3);
+        for (final JsonNode row : json.get("perNode"))
+        {
+            assertThat(row.get("published").asLong()).as("every member published").isPositive();
+            assertThat(row.get("missing").asLong()).isZero();
+        }
+        assertThat(json.get("latencyMicros").get("count").asLong()).isEqualTo(json.get("delivered").asLong());
+        final Matcher workDir = WORK_DIR.matcher(result.out());
+        assertThat(workDir.find()).as(result.out()).isTrue();
+        assertThat(Path.of(workDir.group(1))).as("work dir removed").doesNotExist();
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count())
+            .as("no member process left").isZero();
+    }
+
+    /** Slow-ish (three JVMs start before one fails), so outside the default run. */
+    @Test
+    @Tag("soak")
+    void shouldNameTheMemberThatCannotBindAndExitNonZero() throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket())
+        {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final int port = taken.getLocalPort();
+
+            // Member 0 listens on the base port, which this test holds.
+            final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "1",
+                "--base-port", Integer.toString(port), "--report", dir.resolve("r.json").toString());
+
+            assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(3);
+            assertThat(result.err()).containsPattern("error: member 0 \\(pid \\d+\\) failed: failed to start \\(listen" +
+                "\\.address=/127\\.0\\.0\\.1:" + port + "\\)").contains("while starting");
+            assertThat(result.out()).doesNotContain("PASSED");
+        }
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count())
+            .as("the other members were stopped").isZero();
+    }
+
+    @Test
+    void shouldReportAMemberJvmThatDiesAtStartWithItsExitCodeAndLog()
+    {
+        final Result result = run("devnet", "--processes", "--nodes", "2", "--duration", "1",
+            "--member-jvm-option=-XX:+NoSuchChainmeshOption", "--report", dir.resolve("r.json").toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(3);
+        assertThat(result.err()).containsPattern("error: member \\d \\(pid \\d+\\) exited with code 1 while starting")
+            .contains("NoSuchChainmeshOption");
+    }
+
+    /** Slow-ish (a parent JVM and its members start before it is killed), so outside the default run. */
+    @Test
+    @Tag("soak")
+    void shouldNotLeaveMemberProcessesWhenTheParentIsKilled() throws Exception
+    {
+        final Path log = dir.resolve("parent.log");
+        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        final Process parent = new ProcessBuilder(List.of(java.toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            ChainmeshCli.class.getName(), "devnet", "--processes", "--nodes", "2", "--duration", "600", "--rate", "100",
+            "--report", dir.resolve("r.json").toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+        final List<ProcessHandle> members = new ArrayList<>();
+        try
+        {
+            NodeCommandSystemTest.await("the devnet publishes", () -> readLog(log).contains("overlay formed") || !parent.isAlive());
+            assertThat(parent.isAlive()).as(readLog(log)).isTrue();
+            parent.toHandle().children().forEach(members::add);
+            assertThat(members).as("member processes").hasSize(2);
+
+            parent.destroyForcibly();
+
+            assertThat(parent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            for (final ProcessHandle member : members)
+            {
+                NodeCommandSystemTest.await("member " + member.pid() + " exits after its parent", () -> !member.isAlive());
+            }
+        }
+        finally
+        {
+            parent.destroyForcibly();
+            members.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static String readLog(final Path log)
+    {
+        try
+        {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "";
+        }
+    }
+}
