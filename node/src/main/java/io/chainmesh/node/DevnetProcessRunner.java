@@ -63,7 +63,7 @@ final class DevnetProcessRunner
     private final int basePort;
     private final List<String> memberJavaOptions;
     private final List<Member> members = new ArrayList<>();
-    private Path workDir;
+    private volatile Path workDir;
 
     /**
      * @param ctx               workload settings (ports, seed, rate, ...); concluded here.
@@ -85,7 +85,11 @@ final class DevnetProcessRunner
      */
     DevnetReport run() throws InterruptedException
     {
-        final Thread hook = new Thread(this::destroyAll, "chainmesh-devnet-children");
+        final Thread hook = new Thread(() ->
+        {
+            destroyAll();
+            deleteWorkDir();
+        }, "chainmesh-devnet-children");
         Runtime.getRuntime().addShutdownHook(hook);
         DevnetChain chain = null;
         DevnetRpcServer rpc = null;
@@ -494,7 +498,7 @@ final class DevnetProcessRunner
         {
             final JsonNode fin = m.finalReport();
             final int i = m.index;
-            final Histogram latency = MemberChannel.decode(fin.path("latency").asText(""));
+            final Histogram latency = m.finalLatency();
             all.add(latency);
             batchesPublished += fin.path("batchesPublished").asLong();
             batchesForwarded += fin.path("batchesForwarded").asLong();
@@ -580,10 +584,10 @@ final class DevnetProcessRunner
     {
         for (final Member m : members)
         {
-            final String failure = m.failure();
+            final String failure = m.failure(phase);
             if (null != failure)
             {
-                throw new MemberFailure(describe(m) + " " + failure + " " + phase + logTail(m));
+                throw new MemberFailure(describe(m) + " " + failure + logTail(m));
             }
         }
     }
@@ -655,9 +659,9 @@ final class DevnetProcessRunner
         }
     }
 
-    private void deleteWorkDir()
+    private synchronized void deleteWorkDir()
     {
-        if (null == workDir)
+        if (null == workDir || !Files.exists(workDir))
         {
             return;
         }
@@ -696,6 +700,7 @@ final class DevnetProcessRunner
         final Histogram interval = new Histogram(3);
         boolean stopped;
         JsonNode finalReport;
+        Histogram finalLatency;
         String error;
         boolean eof;
 
@@ -729,7 +734,7 @@ final class DevnetProcessRunner
                 {
                     if (null == error)
                     {
-                        error = "sent a bad report (" + ex.getMessage() + ")";
+                        error = "sent a bad report %s: " + ex.getMessage();
                     }
                 }
                 process.destroyForcibly();
@@ -747,8 +752,7 @@ final class DevnetProcessRunner
         {
             final JsonNode m = MemberChannel.JSON.readTree(line);
             final String type = m.path("type").asText("");
-            final Histogram latency = m.has("latency") && !"final".equals(type) ?
-                MemberChannel.decode(m.path("latency").asText()) : null;
+            final Histogram latency = m.has("latency") ? MemberChannel.decode(m.path("latency").asText()) : null;
             synchronized (this)
             {
                 switch (type)
@@ -778,8 +782,16 @@ final class DevnetProcessRunner
                         }
                         stopped |= "stopped".equals(type);
                     }
-                    case "final" -> finalReport = m;
-                    case "error" -> error = "failed: " + m.path("message").asText("(no message)");
+                    case "final" ->
+                    {
+                        if (null == latency || !m.path("origins").isArray())
+                        {
+                            throw new IOException("final report without latency or origins");
+                        }
+                        finalLatency = latency;
+                        finalReport = m;
+                    }
+                    case "error" -> error = "failed %s: " + m.path("message").asText("(no message)");
                     default -> throw new IOException("unknown report type '" + type + "'");
                 }
             }
@@ -815,15 +827,23 @@ final class DevnetProcessRunner
             return finalReport;
         }
 
-        /** @return why this member failed, or null while it is fine. */
-        String failure()
+        synchronized Histogram finalLatency()
+        {
+            return finalLatency;
+        }
+
+        /**
+         * @param phase what the run was doing, e.g. "while starting".
+         * @return why this member failed, or null while it is fine.
+         */
+        String failure(final String phase)
         {
             final boolean ended;
             synchronized (this)
             {
                 if (null != error)
                 {
-                    return error;
+                    return error.replace("%s", phase);
                 }
                 if (null != finalReport)
                 {
@@ -847,14 +867,14 @@ final class DevnetProcessRunner
                 {
                     if (null != error)
                     {
-                        return error;
+                        return error.replace("%s", phase);
                     }
                     if (null != finalReport)
                     {
                         return null;
                     }
                 }
-                return process.isAlive() ? "closed its output" : "exited with code " + process.exitValue();
+                return (process.isAlive() ? "closed its output " : "exited with code " + process.exitValue() + " ") + phase;
             }
             return null;
         }

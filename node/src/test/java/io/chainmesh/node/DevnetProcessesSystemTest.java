@@ -50,8 +50,9 @@ class DevnetProcessesSystemTest
     {
         final Path report = dir.resolve("report.json");
 
+        // C1 only: the members start about twice as fast, which is what this short run spends most of its time on.
         final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "2", "--rate", "600",
-            "--linger-ms", "5", "--report", report.toString());
+            "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--report", report.toString());
 
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
         assertThat(result.out()).contains("members started: 3 processes in ").contains("overlay formed: 3 nodes")
@@ -90,8 +91,8 @@ class DevnetProcessesSystemTest
                 "--base-port", Integer.toString(port), "--report", dir.resolve("r.json").toString());
 
             assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(3);
-            assertThat(result.err()).containsPattern("error: member 0 \\(pid \\d+\\) failed: failed to start \\(listen" +
-                "\\.address=/127\\.0\\.0\\.1:" + port + "\\)").contains("while starting");
+            assertThat(result.err()).containsPattern("error: member 0 \\(pid \\d+\\) failed while starting: failed to start " +
+                "\\(listen\\.address=/127\\.0\\.0\\.1:" + port + "\\)");
             assertThat(result.out()).doesNotContain("PASSED");
         }
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count())
