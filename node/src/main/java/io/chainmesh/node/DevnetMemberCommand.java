@@ -156,6 +156,7 @@ final class DevnetMemberCommand implements Callable<Integer>
         long backPressured = 0;
         long start = 0;
         boolean started = false;
+        boolean stoppedSent = false;
         while (true)
         {
             final Phase now = phase;
@@ -169,9 +170,10 @@ final class DevnetMemberCommand implements Callable<Integer>
                 emit(progress("progress", node, receiver, published, backPressured));
                 nextReport = t + reportNanos;
             }
-            if (now == Phase.STOPPED && started)
+            if (now == Phase.STOPPED && !stoppedSent)
             {
-                started = false;
+                // Sent by the publishing thread after its last offer: the count in it is final.
+                stoppedSent = true;
                 emit(progress("stopped", node, receiver, published, backPressured));
             }
             if (now != Phase.PUBLISHING || !publish)

@@ -158,6 +158,8 @@ final class DevnetProcessRunner
         command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
         // Many JVMs share few cores: the serial collector adds no GC threads per child.
         command.add("-XX:+UseSerialGC");
+        // Stdout is the report channel: VM warnings go to the member's log instead.
+        command.add("-XX:+DisplayVMOutputToStderr");
         command.addAll(memberJavaOptions);
         command.add("-cp");
         command.add(classPath());
@@ -515,7 +517,7 @@ final class DevnetProcessRunner
             }
             final long nodeDelivered = fin.path("delivered").asLong();
             // Duplicates and payloads that do not parse both break "exactly once".
-            final long nodeDuplicates = fin.path("duplicates").asLong() + fin.path("invalid").asLong();
+            long nodeDuplicates = fin.path("duplicates").asLong() + fin.path("invalid").asLong();
             long owed = 0;
             long nodeMissing = 0;
             final JsonNode origins = fin.path("origins");
@@ -533,6 +535,8 @@ final class DevnetProcessRunner
                 final long shortfall = Math.max(0, published[o] - Math.min(distinct, contiguous)) +
                     (distinct == contiguous ? 0 : Math.abs(distinct - contiguous));
                 nodeMissing += shortfall;
+                // More distinct messages than the origin says it published: as wrong as a duplicate.
+                nodeDuplicates += Math.max(0, distinct - published[o]);
                 if (shortfall > 0 && i != churned && gaps++ < MAX_GAP_LINES)
                 {
                     ctx.progress().accept("member " + i + " lacks " + shortfall + " of member " + o + "'s " + published[o] +
@@ -702,6 +706,8 @@ final class DevnetProcessRunner
         JsonNode finalReport;
         Histogram finalLatency;
         String error;
+        long otherLines;
+        String lastOtherLine;
         boolean eof;
 
         Member(final int index, final Process process, final Path log)
@@ -722,9 +728,18 @@ final class DevnetProcessRunner
                 String line;
                 while (null != (line = MemberChannel.readLine(in, MemberChannel.MAX_CHILD_LINE)))
                 {
-                    if (!line.isBlank())
+                    if (line.startsWith("{"))
                     {
                         onLine(line);
+                    }
+                    else if (!line.isBlank())
+                    {
+                        // Not a report (a library printing to stdout): counted and kept for the failure message.
+                        synchronized (this)
+                        {
+                            otherLines++;
+                            lastOtherLine = line.length() > 200 ? line.substring(0, 200) + "..." : line;
+                        }
                     }
                 }
             }
@@ -874,7 +889,14 @@ final class DevnetProcessRunner
                         return null;
                     }
                 }
-                return (process.isAlive() ? "closed its output " : "exited with code " + process.exitValue() + " ") + phase;
+                final String other;
+                synchronized (this)
+                {
+                    other = otherLines == 0 ? "" : " (after " + otherLines + " non-report lines on stdout, the last: " +
+                        lastOtherLine + ")";
+                }
+                return (process.isAlive() ? "closed its output " : "exited with code " + process.exitValue() + " ") + phase +
+                    other;
             }
             return null;
         }

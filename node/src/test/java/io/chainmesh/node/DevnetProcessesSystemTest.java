@@ -99,6 +99,24 @@ class DevnetProcessesSystemTest
             .as("the other members were stopped").isZero();
     }
 
+    /** The parent's chain emits the leave and rejoin blocks; the members see them over RPC. Slow-ish: soak. */
+    @Test
+    @Tag("soak")
+    void shouldRunChurnAcrossMemberProcesses() throws Exception
+    {
+        final Path report = dir.resolve("churn.json");
+
+        final Result result = run("devnet", "--processes", "--nodes", "4", "--churn", "--duration", "3", "--rate", "600",
+            "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--report", report.toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        assertThat(result.out()).contains("churn: member 2 left").contains("churn: member 2 rejoined");
+        final JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("churned").asInt()).isEqualTo(2);
+        assertThat(json.get("perNode").get(2).get("published").asLong()).isZero();
+        assertThat(json.get("missing").asLong()).isZero();
+    }
+
     @Test
     void shouldReportAMemberJvmThatDiesAtStartWithItsExitCodeAndLog()
     {
