@@ -47,6 +47,8 @@ final class DevnetProcessRunner
     private static final long FINAL_TIMEOUT_MS = 60_000;
     private static final int LOG_TAIL_BYTES = 2_048;
     private static final int MAX_GAP_LINES = 10;
+    private static final String WORK_DIR_PREFIX = "chainmesh-devnet-";
+    private static final String PID_FILE = "parent.pid";
 
     /** A member process failed; the message names it and says why. */
     static final class MemberFailure extends RuntimeException
@@ -102,7 +104,9 @@ final class DevnetProcessRunner
             }
             chain = DevnetChain.launch(chainCtx);
             rpc = DevnetRpcServer.launch(new DevnetRpcServer.Context().source(chain).threads(2));
-            workDir = Files.createTempDirectory("chainmesh-devnet-");
+            sweepStaleWorkDirs();
+            workDir = Files.createTempDirectory(WORK_DIR_PREFIX);
+            Files.writeString(workDir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
             for (int i = 0; i < ctx.nodes(); i++)
             {
                 final Member member = start(chain, rpc, i);
@@ -663,22 +667,60 @@ final class DevnetProcessRunner
         }
     }
 
+    /**
+     * A parent killed with SIGKILL cannot remove its work directory (its members exit, but do not own it): the
+     * next run removes every such directory whose {@value #PID_FILE} names a process that no longer exists.
+     */
+    private void sweepStaleWorkDirs()
+    {
+        final Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> dirs = Files.list(tmp))
+        {
+            for (final Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(WORK_DIR_PREFIX)).toList())
+            {
+                final Path pidFile = dir.resolve(PID_FILE);
+                if (!Files.isRegularFile(pidFile) || Files.size(pidFile) > 20)
+                {
+                    continue;
+                }
+                final String pid = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
+                if (pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty())
+                {
+                    delete(dir);
+                    ctx.progress().accept("removed the work dir of an earlier run that was killed: " + dir);
+                }
+            }
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            // Best effort: a directory we cannot read or remove is someone else's business.
+        }
+    }
+
     private synchronized void deleteWorkDir()
     {
         if (null == workDir || !Files.exists(workDir))
         {
             return;
         }
-        try (Stream<Path> paths = Files.walk(workDir))
+        try
+        {
+            delete(workDir);
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            ctx.progress().accept("warning: could not remove " + workDir + ": " + ex.getMessage());
+        }
+    }
+
+    private static void delete(final Path root) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(root))
         {
             for (final Path p : paths.sorted(Comparator.reverseOrder()).toList())
             {
                 Files.deleteIfExists(p);
             }
-        }
-        catch (final IOException | UncheckedIOException ex)
-        {
-            ctx.progress().accept("warning: could not remove " + workDir + ": " + ex.getMessage());
         }
     }
 

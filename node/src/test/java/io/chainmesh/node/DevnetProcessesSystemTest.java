@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -138,17 +139,25 @@ class DevnetProcessesSystemTest
         final Process parent = new ProcessBuilder(List.of(java.toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
             ChainmeshCli.class.getName(), "devnet", "--processes", "--nodes", "2", "--duration", "600", "--rate", "100",
-            "--report", dir.resolve("r.json").toString()))
+            "--member-jvm-option=-XX:TieredStopAtLevel=1", "--report", dir.resolve("r.json").toString()))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
         final List<ProcessHandle> members = new ArrayList<>();
         try
         {
-            NodeCommandSystemTest.await("the devnet publishes", () -> readLog(log).contains("overlay formed") || !parent.isAlive());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!readLog(log).contains("overlay formed") && parent.isAlive() && System.nanoTime() - deadline < 0)
+            {
+                // Three JVMs start on a possibly loaded machine: polling a log file, not synchronising threads.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            assertThat(readLog(log)).contains("overlay formed");
             assertThat(parent.isAlive()).as(readLog(log)).isTrue();
             parent.toHandle().children().forEach(members::add);
             assertThat(members).as("member processes").hasSize(2);
+            final Matcher workDir = WORK_DIR.matcher(readLog(log));
+            assertThat(workDir.find()).isTrue();
 
             parent.destroyForcibly();
 
@@ -157,6 +166,12 @@ class DevnetProcessesSystemTest
             {
                 NodeCommandSystemTest.await("member " + member.pid() + " exits after its parent", () -> !member.isAlive());
             }
+            // Nobody could remove the killed parent's work dir; the next run does.
+            assertThat(Path.of(workDir.group(1))).exists();
+            final Result next = run("devnet", "--processes", "--nodes", "2", "--duration", "0.1",
+                "--member-jvm-option=-XX:+NoSuchChainmeshOption", "--report", dir.resolve("r2.json").toString());
+            assertThat(next.out()).contains("removed the work dir of an earlier run that was killed: " + workDir.group(1));
+            assertThat(Path.of(workDir.group(1))).doesNotExist();
         }
         finally
         {
