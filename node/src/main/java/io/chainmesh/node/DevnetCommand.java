@@ -56,7 +56,8 @@ final class DevnetCommand implements Callable<Integer>
             "real deployment would (default: ${DEFAULT-VALUE}).")
     double lingerMillis;
 
-    @Option(names = "--io-threads", defaultValue = "2", description = "Netty IO threads shared by the nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--io-threads", defaultValue = "2",
+        description = "Netty IO threads shared by the nodes; with --processes each member has one (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
     @Option(names = "--processes",
@@ -78,6 +79,10 @@ final class DevnetCommand implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException, IOException
     {
+        if (!processes && !memberJvmOptions.isEmpty())
+        {
+            throw new IllegalArgumentException("--member-jvm-option=" + memberJvmOptions.get(0) + " needs --processes");
+        }
         final PrintWriter out = spec.commandLine().getOut();
         final boolean terminal = null != System.console();
         final DevnetRunner.Context settings = new DevnetRunner.Context()

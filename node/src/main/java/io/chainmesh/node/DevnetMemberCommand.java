@@ -210,7 +210,8 @@ final class DevnetMemberCommand implements Callable<Integer>
             else if (status == Status.BACK_PRESSURED || status == Status.NOT_CONNECTED)
             {
                 backPressured++;
-                Thread.onSpinWait();
+                // Members share the machine's few cores with each other: yield them rather than spin.
+                LockSupport.parkNanos(50_000);
             }
             else
             {

@@ -178,11 +178,19 @@ final class DevnetProcessRunner
         command.add("--strategy=" + ctx.strategy().name());
         command.add("--linger-us=" + ctx.lingerMicros());
         final Path log = dir.resolve("member.log");
-        final Process process = new ProcessBuilder(command)
-            .redirectError(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectOutput(ProcessBuilder.Redirect.PIPE)
-            .start();
+        final Process process;
+        try
+        {
+            process = new ProcessBuilder(command)
+                .redirectError(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .start();
+        }
+        catch (final IOException ex)
+        {
+            throw new MemberFailure("member " + i + " could not be started (" + command.get(0) + "): " + ex.getMessage());
+        }
         final Member member = new Member(i, process, log);
         member.reader.start();
         return member;
