@@ -13,10 +13,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -52,7 +56,7 @@ final class DevnetMemberCommand implements Callable<Integer>
     static final int ORIGIN_SHIFT = 40;
 
     @Option(names = "--config", required = true)
-    java.nio.file.Path config;
+    Path config;
 
     @Option(names = "--index", required = true)
     int index;
@@ -77,8 +81,8 @@ final class DevnetMemberCommand implements Callable<Integer>
 
     private enum Phase { WAITING, PUBLISHING, STOPPED, FINISHING, ABORTED }
 
-    private final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-        StandardCharsets.UTF_8);
+    // Stdout is the report channel, flushed per line; nothing else in the member writes to it.
+    private final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
     private volatile Phase phase = Phase.WAITING;
     private volatile long acked;
     private volatile long window = 1_000;
@@ -373,9 +377,9 @@ final class DevnetMemberCommand implements Callable<Integer>
         final Histogram total = new Histogram(3);
         final BitSet[] seen;
         final AtomicLongArray distinct;
-        final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
-        final java.util.concurrent.atomic.AtomicLong duplicates = new java.util.concurrent.atomic.AtomicLong();
-        final java.util.concurrent.atomic.AtomicLong invalid = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong delivered = new AtomicLong();
+        final AtomicLong duplicates = new AtomicLong();
+        final AtomicLong invalid = new AtomicLong();
 
         Receiver(final int nodes)
         {
