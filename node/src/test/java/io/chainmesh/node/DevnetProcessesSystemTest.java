@@ -129,10 +129,12 @@ class DevnetProcessesSystemTest
             .contains("NoSuchChainmeshOption");
     }
 
-    /** Slow-ish (a parent JVM and its members start before it is killed), so outside the default run. */
-    @Test
-    @Tag("soak")
-    void shouldNotLeaveMemberProcessesWhenTheParentIsKilled() throws Exception
+    /** A parent JVM running a long devnet, its two members, its log and work dir. */
+    private record Parent(Process process, Path log, List<ProcessHandle> members, Path workDir)
+    {
+    }
+
+    private Parent startParent() throws Exception
     {
         final Path log = dir.resolve("parent.log");
         final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -158,25 +160,117 @@ class DevnetProcessesSystemTest
             assertThat(members).as("member processes").hasSize(2);
             final Matcher workDir = WORK_DIR.matcher(readLog(log));
             assertThat(workDir.find()).isTrue();
-
-            parent.destroyForcibly();
-
-            assertThat(parent.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            for (final ProcessHandle member : members)
-            {
-                NodeCommandSystemTest.await("member " + member.pid() + " exits after its parent", () -> !member.isAlive());
-            }
-            // Nobody could remove the killed parent's work dir; the next run does.
-            assertThat(Path.of(workDir.group(1))).exists();
-            final Result next = run("devnet", "--processes", "--nodes", "2", "--duration", "0.1",
-                "--member-jvm-option=-XX:+NoSuchChainmeshOption", "--report", dir.resolve("r2.json").toString());
-            assertThat(next.out()).contains("removed the work dir of an earlier run that was killed: " + workDir.group(1));
-            assertThat(Path.of(workDir.group(1))).doesNotExist();
+            return new Parent(parent, log, members, Path.of(workDir.group(1)));
         }
-        finally
+        catch (final Exception | AssertionError ex)
         {
             parent.destroyForcibly();
             members.forEach(ProcessHandle::destroyForcibly);
+            throw ex;
+        }
+    }
+
+    private static void awaitMembersGone(final List<ProcessHandle> members)
+    {
+        for (final ProcessHandle member : members)
+        {
+            NodeCommandSystemTest.await("member " + member.pid() + " exits after its parent", () -> !member.isAlive());
+        }
+    }
+
+    /** Slow-ish (a parent JVM and its members start before it is killed), so outside the default run. */
+    @Test
+    @Tag("soak")
+    void shouldNotLeaveMemberProcessesWhenTheParentIsKilled() throws Exception
+    {
+        final Parent parent = startParent();
+        try
+        {
+            parent.process().destroyForcibly();
+
+            assertThat(parent.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            awaitMembersGone(parent.members());
+            // Nobody could remove the killed parent's work dir; the next run does.
+            assertThat(parent.workDir()).exists();
+            final Result next = run("devnet", "--processes", "--nodes", "2", "--duration", "0.1",
+                "--member-jvm-option=-XX:+NoSuchChainmeshOption", "--report", dir.resolve("r2.json").toString());
+            assertThat(next.out()).contains("removed the work dir of an earlier run that was killed: " + parent.workDir());
+            assertThat(parent.workDir()).doesNotExist();
+        }
+        finally
+        {
+            parent.process().destroyForcibly();
+            parent.members().forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** SIGTERM (as Ctrl-C): the shutdown hook stops the members and removes the work dir. Slow-ish: soak. */
+    @Test
+    @Tag("soak")
+    void shouldStopMembersAndRemoveTheWorkDirOnSigterm() throws Exception
+    {
+        final Parent parent = startParent();
+        try
+        {
+            parent.process().destroy();
+
+            assertThat(parent.process().waitFor(30, TimeUnit.SECONDS)).as(readLog(parent.log())).isTrue();
+            awaitMembersGone(parent.members());
+            assertThat(parent.workDir()).as(readLog(parent.log())).doesNotExist();
+        }
+        finally
+        {
+            parent.process().destroyForcibly();
+            parent.members().forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** An embedding thread interrupted mid-run: the runner stops its members before it returns. Slow-ish: soak. */
+    @Test
+    @Tag("soak")
+    void shouldStopMembersWhenTheRunningThreadIsInterrupted() throws Exception
+    {
+        final java.util.concurrent.CountDownLatch formed = new java.util.concurrent.CountDownLatch(1);
+        final DevnetProcessRunner runner = new DevnetProcessRunner(new DevnetRunner.Context().nodes(2).rate(100)
+            .durationMillis(600_000).progress(line ->
+            {
+                if (line.startsWith("overlay formed"))
+                {
+                    formed.countDown();
+                }
+            }, false), List.of("-XX:TieredStopAtLevel=1"));
+        final Throwable[] outcome = {null};
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                runner.run();
+            }
+            catch (final Throwable ex)
+            {
+                outcome[0] = ex;
+            }
+        }, "devnet-processes-test");
+        thread.start();
+        try
+        {
+            assertThat(formed.await(120, TimeUnit.SECONDS)).as("overlay formed").isTrue();
+            final List<ProcessHandle> members = ProcessHandle.current().children()
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains("devnet-member")).orElse(false))
+                .toList();
+            assertThat(members).hasSize(2);
+
+            thread.interrupt();
+
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(thread.isAlive()).isFalse();
+            assertThat(outcome[0]).isInstanceOf(InterruptedException.class);
+            assertThat(members).allSatisfy(member -> assertThat(member.isAlive()).isFalse());
+        }
+        finally
+        {
+            thread.interrupt();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
         }
     }
 
