@@ -101,6 +101,28 @@ public final class ChainmeshCli
         }
     }
 
+    /**
+     * @return true if standard input and output are a terminal: redraw progress, clear the screen. Up to JDK 21
+     *         {@link System#console()} is null otherwise; from JDK 22 it may not be, and {@code Console.isTerminal()}
+     *         (looked up reflectively, the build targets 17) says.
+     */
+    static boolean isTerminal()
+    {
+        final java.io.Console console = System.console();
+        if (null == console)
+        {
+            return false;
+        }
+        try
+        {
+            return (Boolean)java.io.Console.class.getMethod("isTerminal").invoke(console);
+        }
+        catch (final ReflectiveOperationException | ClassCastException ex)
+        {
+            return true;
+        }
+    }
+
     static final class Version implements CommandLine.IVersionProvider
     {
         @Override

@@ -84,7 +84,7 @@ final class DevnetCommand implements Callable<Integer>
             throw new IllegalArgumentException("--member-jvm-option=" + memberJvmOptions.get(0) + " needs --processes");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        final boolean terminal = null != System.console();
+        final boolean terminal = ChainmeshCli.isTerminal();
         final DevnetRunner.Context settings = new DevnetRunner.Context()
             .nodes(nodes).rate(rate).messageSize(size).durationMillis(Math.round(duration * 1000))
             .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(Math.round(lingerMillis * 1000))

@@ -57,7 +57,7 @@ final class StatCommand implements Callable<Integer>
             }
             count = 1;
         }
-        final boolean clearScreen = null != clear ? clear : null != System.console() && count != 1;
+        final boolean clearScreen = null != clear ? clear : ChainmeshCli.isTerminal() && count != 1;
         if (!(intervalSeconds >= 0.01 && intervalSeconds <= 3600))
         {
             throw new IllegalArgumentException("--interval=" + intervalSeconds + " must be in [0.01, 3600]");
