@@ -18,7 +18,7 @@ import java.io.PrintWriter;
     versionProvider = ChainmeshCli.Version.class,
     description = "Low-latency peer-to-peer networking over a blockchain's deterministic node list.",
     subcommands = {DevnetCommand.class, NodeCommand.class, StatCommand.class, BenchCommand.class, KeygenCommand.class,
-        SignCommand.class, VerifyCommand.class})
+        SignCommand.class, VerifyCommand.class, DevnetMemberCommand.class})
 public final class ChainmeshCli
 {
     /** Exit code for a negative answer. */
@@ -98,6 +98,28 @@ public final class ChainmeshCli
         catch (final CodecException ex)
         {
             throw new IllegalArgumentException(option + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return true if standard input and output are a terminal: redraw progress, clear the screen. Up to JDK 21
+     *         {@link System#console()} is null otherwise; from JDK 22 it may not be, and {@code Console.isTerminal()}
+     *         (looked up reflectively, the build targets 17) says.
+     */
+    static boolean isTerminal()
+    {
+        final java.io.Console console = System.console();
+        if (null == console)
+        {
+            return false;
+        }
+        try
+        {
+            return (Boolean)java.io.Console.class.getMethod("isTerminal").invoke(console);
+        }
+        catch (final ReflectiveOperationException | ClassCastException ex)
+        {
+            return true;
         }
     }
 

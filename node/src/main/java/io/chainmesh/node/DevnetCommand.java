@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -55,8 +56,21 @@ final class DevnetCommand implements Callable<Integer>
             "real deployment would (default: ${DEFAULT-VALUE}).")
     double lingerMillis;
 
-    @Option(names = "--io-threads", defaultValue = "2", description = "Netty IO threads shared by the nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--io-threads", defaultValue = "2",
+        description = "Netty IO threads shared by the nodes; with --processes each member has one (default: ${DEFAULT-VALUE}).")
     int ioThreads;
+
+    @Option(names = "--processes",
+        description = "One JVM per member (same java and jar), sharing this process's devnet chain over its fluxd RPC endpoint.")
+    boolean processes;
+
+    @Option(names = "--base-port", defaultValue = "0",
+        description = "Member i listens on base-port + i; 0 picks free loopback ports (default: ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Option(names = "--member-jvm-option", paramLabel = "<option>",
+        description = "Extra JVM option for every member process of --processes (repeatable), e.g. -Xmx512m.")
+    List<String> memberJvmOptions = new java.util.ArrayList<>();
 
     @Option(names = "--report", defaultValue = "chainmesh-devnet-report.json", paramLabel = "<path>",
         description = "Where to write the JSON report (default: ${DEFAULT-VALUE}).")
@@ -65,9 +79,13 @@ final class DevnetCommand implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException, IOException
     {
+        if (!processes && !memberJvmOptions.isEmpty())
+        {
+            throw new IllegalArgumentException("--member-jvm-option=" + memberJvmOptions.get(0) + " needs --processes");
+        }
         final PrintWriter out = spec.commandLine().getOut();
-        final boolean terminal = null != System.console();
-        final DevnetRunner runner = new DevnetRunner(new DevnetRunner.Context()
+        final boolean terminal = ChainmeshCli.isTerminal();
+        final DevnetRunner.Context settings = new DevnetRunner.Context()
             .nodes(nodes).rate(rate).messageSize(size).durationMillis(Math.round(duration * 1000))
             .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(Math.round(lingerMillis * 1000))
             .progress(line ->
@@ -81,10 +99,30 @@ final class DevnetCommand implements Callable<Integer>
                     out.println(line.startsWith("\r") ? line.substring(1) : line);
                 }
                 out.flush();
-            }, terminal));
-        out.printf("chainmesh devnet: %d nodes, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes, strategy,
-            rate == 0 ? "max" : String.format("%,d", rate), size, duration, churn ? ", with churn" : "");
-        final DevnetReport result = runner.run();
+            }, terminal);
+        settings.basePort(basePort);
+        final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
+        final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
+        out.printf("chainmesh devnet: %d nodes%s, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes,
+            processes ? " (one process each)" : "", strategy, rate == 0 ? "max" : String.format("%,d", rate), size, duration,
+            churn ? ", with churn" : "");
+        out.flush();
+        final DevnetReport result;
+        try
+        {
+            result = processes ? children.run() : runner.run();
+        }
+        catch (final DevnetProcessRunner.MemberFailure ex)
+        {
+            if (terminal)
+            {
+                out.println();
+            }
+            out.flush();
+            spec.commandLine().getErr().println("error: " + ex.getMessage());
+            spec.commandLine().getErr().flush();
+            return ChainmeshCli.EXIT_FAILURE;
+        }
         if (terminal)
         {
             out.println();

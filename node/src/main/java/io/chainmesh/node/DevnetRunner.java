@@ -64,11 +64,19 @@ public final class DevnetRunner
         private long maxOutstanding = 1_000;
         private Consumer<String> progress = line -> {};
         private boolean redrawProgress;
+        private int basePort;
 
         /** @param nodes members, 2..256. @return this. */
         public Context nodes(final int nodes)
         {
             this.nodes = nodes;
+            return this;
+        }
+
+        /** @param port member i listens on {@code port + i}; 0 (default) picks free loopback ports. @return this. */
+        public Context basePort(final int port)
+        {
+            this.basePort = port;
             return this;
         }
 
@@ -174,6 +182,71 @@ public final class DevnetRunner
             return this;
         }
 
+        int nodes()
+        {
+            return nodes;
+        }
+
+        long rate()
+        {
+            return rate;
+        }
+
+        int messageSize()
+        {
+            return messageSize;
+        }
+
+        long durationMillis()
+        {
+            return durationMillis;
+        }
+
+        long drainMillis()
+        {
+            return drainMillis;
+        }
+
+        boolean churn()
+        {
+            return churn;
+        }
+
+        long seed()
+        {
+            return seed;
+        }
+
+        BroadcastStrategy strategy()
+        {
+            return strategy;
+        }
+
+        long lingerMicros()
+        {
+            return lingerMicros;
+        }
+
+        long maxOutstanding()
+        {
+            return maxOutstanding;
+        }
+
+        Consumer<String> progress()
+        {
+            return progress;
+        }
+
+        boolean redrawProgress()
+        {
+            return redrawProgress;
+        }
+
+        int basePort()
+        {
+            return basePort;
+        }
+
         /**
          * @return this, validated.
          * @throws IllegalArgumentException naming the first invalid setting.
@@ -189,6 +262,8 @@ public final class DevnetRunner
             check(lingerMicros >= 0 && lingerMicros <= 1_000_000, "linger=" + lingerMicros + "us must be in [0, 1 s]");
             check(ioThreads >= 1 && ioThreads <= 64, "ioThreads=" + ioThreads + " must be in [1, 64]");
             check(verifyWorkers >= 1 && verifyWorkers <= 64, "verifyWorkers=" + verifyWorkers + " must be in [1, 64]");
+            check(basePort == 0 || (basePort >= 1024 && basePort + nodes <= 65_536),
+                "base-port=" + basePort + " must be 0, or at least 1024 with room for " + nodes + " ports below 65536");
             check(!churn || nodes >= 4, "churn needs at least 4 nodes, nodes=" + nodes);
             Objects.requireNonNull(strategy, "strategy");
             Objects.requireNonNull(progress, "progress");
@@ -264,7 +339,12 @@ public final class DevnetRunner
         DevnetChain chain = null;
         try
         {
-            chain = DevnetChain.launch(new DevnetChain.Context().seed(ctx.seed).memberCount(n));
+            final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed).memberCount(n);
+            if (ctx.basePort != 0)
+            {
+                chainCtx.basePort(ctx.basePort);
+            }
+            chain = DevnetChain.launch(chainCtx);
             for (int i = 0; i < n; i++)
             {
                 final ChainmeshNode.Context nodeCtx = new ChainmeshNode.Context()

@@ -23,7 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One running {@code chainmesh node}: directory source, counters file, {@link ChainmeshNode} and the HTTP
@@ -38,8 +41,14 @@ public final class NodeRunner implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRunner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code /status} rates are over this sliding window, sampled every {@link #RATE_SAMPLE_NS}. */
+    static final long RATE_WINDOW_NS = TimeUnit.SECONDS.toNanos(10);
+    static final long RATE_SAMPLE_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final String[] RATE_NAMES = {"bytesInPerSec", "bytesOutPerSec", "framesInPerSec", "framesOutPerSec",
+        "messagesPublishedPerSec", "messagesDeliveredPerSec"};
 
     private final NodeConfig config;
+    private final Consumer<ChainmeshNode.Context> tuning;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final long startNs = System.nanoTime();
     private DirectorySource source;
@@ -47,12 +56,14 @@ public final class NodeRunner implements AutoCloseable
     private CountersFile countersFile;
     private ChainmeshNode node;
     private StatusHttpServer http;
-    private final RateSampler rates = new RateSampler();
+    private final RateWindow rates = new RateWindow(RATE_NAMES.length, RATE_WINDOW_NS, RATE_SAMPLE_NS, startNs);
+    private ScheduledExecutorService rateSampler;
     private boolean closed;
 
-    private NodeRunner(final NodeConfig config)
+    private NodeRunner(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
     {
         this.config = config;
+        this.tuning = tuning;
     }
 
     /**
@@ -63,7 +74,20 @@ public final class NodeRunner implements AutoCloseable
      */
     public static NodeRunner launch(final NodeConfig config)
     {
-        final NodeRunner runner = new NodeRunner(config);
+        return launch(config, ctx -> {});
+    }
+
+    /**
+     * As {@link #launch(NodeConfig)}, with engine settings the config file does not carry (the devnet members
+     * of {@code devnet --processes} tune broadcast and reconnect timing this way).
+     *
+     * @param config a validated config.
+     * @param tuning applied to the node's context after the config's settings, before launch.
+     * @return the running node.
+     */
+    static NodeRunner launch(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
+    {
+        final NodeRunner runner = new NodeRunner(config, tuning);
         try
         {
             runner.start();
@@ -90,7 +114,16 @@ public final class NodeRunner implements AutoCloseable
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
+        tuning.accept(ctx);
         node = ChainmeshNode.launch(ctx);
+        rateSampler = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "chainmesh-rates");
+            thread.setDaemon(true);
+            return thread;
+        });
+        rateSampler.scheduleAtFixedRate(() -> rates.sample(System.nanoTime(), totals()),
+            RATE_SAMPLE_NS, RATE_SAMPLE_NS, TimeUnit.NANOSECONDS);
         http = new StatusHttpServer(config.httpAddress(), this::route).launch();
         final DirectorySnapshot snapshot = source.current();
         LOG.info("node {} started: listen {} http {} counters {} source {} directory height {} members {}",
@@ -171,6 +204,19 @@ public final class NodeRunner implements AutoCloseable
         }
         closed = true;
         LOG.info("node shutting down");
+        if (null != rateSampler)
+        {
+            // It reads the counters: stopped before the file is unmapped.
+            rateSampler.shutdownNow();
+            try
+            {
+                rateSampler.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         CloseHelper.quietClose(http);
         CloseHelper.quietClose(node);
         CloseHelper.quietClose(heightSubscription);
@@ -202,8 +248,6 @@ public final class NodeRunner implements AutoCloseable
     private Map<String, Object> status()
     {
         final DirectorySnapshot snapshot = source.current();
-        final EngineCounters counters = node.counters();
-        final BroadcastCounters broadcast = node.broadcastCounters();
         final List<PeerView> peers = node.peers();
         int connected = 0;
         for (final PeerView peer : peers)
@@ -222,16 +266,14 @@ public final class NodeRunner implements AutoCloseable
         status.put("directorySize", snapshot.size());
         status.put("peers", peers.size());
         status.put("peersActive", connected);
-        final long[] now = {
-            counters.bytesIn().get(), counters.bytesOut().get(), counters.framesIn().get(), counters.framesOut().get(),
-            null == broadcast ? 0 : broadcast.messagesPublished(), null == broadcast ? 0 : broadcast.messagesDelivered()};
-        final double[] perSecond = rates.sample(System.nanoTime(), now);
+        final long nowNs = System.nanoTime();
+        final long[] now = totals();
+        final double[] perSecond = rates.rates(nowNs, now);
         final Map<String, Object> rateMap = new LinkedHashMap<>();
-        final String[] names = {"bytesInPerSec", "bytesOutPerSec", "framesInPerSec", "framesOutPerSec",
-            "messagesPublishedPerSec", "messagesDeliveredPerSec"};
-        for (int i = 0; i < names.length; i++)
+        rateMap.put("windowMs", TimeUnit.NANOSECONDS.toMillis(Math.min(rates.windowNs(), nowNs - startNs)));
+        for (int i = 0; i < RATE_NAMES.length; i++)
         {
-            rateMap.put(names[i], Math.round(perSecond[i] * 10.0) / 10.0);
+            rateMap.put(RATE_NAMES[i], Math.round(perSecond[i] * 10.0) / 10.0);
         }
         status.put("rates", rateMap);
         final Map<String, Object> totals = new LinkedHashMap<>();
@@ -243,6 +285,15 @@ public final class NodeRunner implements AutoCloseable
         totals.put("messagesDelivered", now[5]);
         status.put("totals", totals);
         return status;
+    }
+
+    private long[] totals()
+    {
+        final EngineCounters counters = node.counters();
+        final BroadcastCounters broadcast = node.broadcastCounters();
+        return new long[] {
+            counters.bytesIn().get(), counters.bytesOut().get(), counters.framesIn().get(), counters.framesOut().get(),
+            null == broadcast ? 0 : broadcast.messagesPublished(), null == broadcast ? 0 : broadcast.messagesDelivered()};
     }
 
     private List<Map<String, Object>> peers()
@@ -296,29 +347,6 @@ public final class NodeRunner implements AutoCloseable
         catch (final JsonProcessingException ex)
         {
             throw new IllegalStateException("cannot render JSON", ex);
-        }
-    }
-
-    /**
-     * Per-second rates between consecutive {@code /status} calls (the first call: since start). Owned by
-     * the HTTP thread.
-     */
-    private final class RateSampler
-    {
-        private long lastNs = startNs;
-        private long[] last = new long[6];
-
-        double[] sample(final long nowNs, final long[] values)
-        {
-            final double seconds = Math.max(1e-3, (nowNs - lastNs) / 1e9);
-            final double[] result = new double[values.length];
-            for (int i = 0; i < values.length; i++)
-            {
-                result[i] = (values[i] - last[i]) / seconds;
-            }
-            lastNs = nowNs;
-            last = values.clone();
-            return result;
         }
     }
 }

@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * {@code chainmesh stat --counters <file>}: maps a running node's counters file read-only and prints a
  * table of every counter (id, value, label) every {@code --interval} seconds, like AeronStat.
- * {@code --count} bounds the number of tables (0 = until interrupted).
+ * {@code --count} bounds the number of tables (0 = until interrupted), {@code --once} is {@code --count 1}.
+ * On a terminal each table replaces the previous one (the screen is cleared first); otherwise, or with
+ * {@code --no-clear}, the tables follow each other so the output can be logged or piped.
  */
 @Command(name = "stat", mixinStandardHelpOptions = true,
     description = "Print a running node's counters from its counters file, refreshing.")
@@ -34,9 +36,28 @@ final class StatCommand implements Callable<Integer>
     @Option(names = "--count", defaultValue = "0", description = "Number of tables, 0 = until interrupted.")
     long count;
 
+    @Option(names = "--once", description = "Print one table and exit (same as --count 1).")
+    boolean once;
+
+    @Option(names = "--clear", negatable = true,
+        description = "Clear the screen before each table (default: only when standard output is a terminal).")
+    Boolean clear;
+
+    /** Home the cursor and erase the screen (ANSI), so the refreshed table replaces the last one in place. */
+    static final String CLEAR_SCREEN = "\033[H\033[2J";
+
     @Override
     public Integer call()
     {
+        if (once)
+        {
+            if (count > 1)
+            {
+                throw new IllegalArgumentException("--once and --count=" + count + " contradict each other");
+            }
+            count = 1;
+        }
+        final boolean clearScreen = null != clear ? clear : ChainmeshCli.isTerminal() && count != 1;
         if (!(intervalSeconds >= 0.01 && intervalSeconds <= 3600))
         {
             throw new IllegalArgumentException("--interval=" + intervalSeconds + " must be in [0.01, 3600]");
@@ -54,6 +75,10 @@ final class StatCommand implements Callable<Integer>
             long nextNs = System.nanoTime();
             while (count == 0 || printed < count)
             {
+                if (clearScreen)
+                {
+                    out.print(CLEAR_SCREEN);
+                }
                 printTable(out, reader);
                 printed++;
                 if (count != 0 && printed >= count)

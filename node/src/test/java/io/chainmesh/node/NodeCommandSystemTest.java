@@ -89,6 +89,8 @@ class NodeCommandSystemTest
             assertThat(status.get("directoryHeight").asLong()).isEqualTo(chain.height());
             assertThat(status.get("listenAddress").asText()).isEqualTo("127.0.0.1:" + chain.portFor(2));
             assertThat(status.get("rates").has("bytesInPerSec")).isTrue();
+            assertThat(status.get("rates").get("windowMs").asLong())
+                .isBetween(0L, TimeUnit.NANOSECONDS.toMillis(NodeRunner.RATE_WINDOW_NS));
 
             final JsonNode peerList = getJson(runner, "/peers");
             final Set<String> ids = new HashSet<>();
