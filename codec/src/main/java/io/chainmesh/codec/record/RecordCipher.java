@@ -125,7 +125,8 @@ public final class RecordCipher
         try
         {
             init(Cipher.ENCRYPT_MODE);
-            crypt(buffer, index, plaintextLength, recordLength);
+            crypt(buffer, index + RecordDescriptor.CIPHERTEXT_OFFSET, plaintextLength,
+                recordLength - RecordDescriptor.HEADER_LENGTH);
         }
         catch (final GeneralSecurityException ex)
         {
@@ -148,6 +149,36 @@ public final class RecordCipher
      */
     public int open(final ByteBuf buffer, final int index, final int recordLength)
     {
+        checkOpen(buffer, index, recordLength);
+        checkRegion(buffer, index, recordLength);
+        return decrypt(buffer, index + RecordDescriptor.CIPHERTEXT_OFFSET, recordLength);
+    }
+
+    /**
+     * Opens a whole record into another buffer: checks its header, copies ciphertext and tag to
+     * {@code target} at {@code targetIndex}, verifies and decrypts there in place; the plaintext then starts at
+     * {@code targetIndex}. Neither buffer's indices change, {@code record} is not modified. After a failure the
+     * state is unusable (the link must close).
+     *
+     * @param record       the record (any buffer).
+     * @param index        where the record starts.
+     * @param recordLength the record's whole length (4 + its length field).
+     * @param target       a writable buffer with one NIO component (or an array) and room for ciphertext + tag.
+     * @param targetIndex  where the plaintext goes.
+     * @return the plaintext length, or {@link #AUTHENTICATION_FAILED}.
+     * @throws io.chainmesh.codec.CodecException if the header is malformed.
+     */
+    public int open(final ByteBuf record, final int index, final int recordLength, final ByteBuf target, final int targetIndex)
+    {
+        checkOpen(record, index, recordLength);
+        final int sealedLength = recordLength - RecordDescriptor.HEADER_LENGTH;
+        checkRegion(target, targetIndex, sealedLength);
+        target.setBytes(targetIndex, record, index + RecordDescriptor.CIPHERTEXT_OFFSET, sealedLength);
+        return decrypt(target, targetIndex, recordLength);
+    }
+
+    private void checkOpen(final ByteBuf buffer, final int index, final int recordLength)
+    {
         if (sealing)
         {
             throw new IllegalStateException("a sealing RecordCipher cannot open");
@@ -161,12 +192,16 @@ public final class RecordCipher
             throw new IllegalArgumentException("recordLength=" + recordLength + " does not match length field " +
                 lengthField);
         }
-        checkRegion(buffer, index, recordLength);
         buffer.getBytes(index, header);
+    }
+
+    private int decrypt(final ByteBuf buffer, final int body, final int recordLength)
+    {
         try
         {
             init(Cipher.DECRYPT_MODE);
-            crypt(buffer, index, recordLength - RecordDescriptor.HEADER_LENGTH, recordLength);
+            final int sealedLength = recordLength - RecordDescriptor.HEADER_LENGTH;
+            crypt(buffer, body, sealedLength, sealedLength);
         }
         catch (final AEADBadTagException ex)
         {
@@ -177,17 +212,16 @@ public final class RecordCipher
         {
             throw new IllegalStateException("opening a record failed: " + ex, ex);
         }
-        advance((flags & RecordDescriptor.FLAG_KEY_UPDATE) != 0);
+        advance((header[RecordDescriptor.HEADER_LENGTH - 1] & RecordDescriptor.FLAG_KEY_UPDATE) != 0);
         return RecordDescriptor.plaintextLength(recordLength);
     }
 
-    private static void checkRegion(final ByteBuf buffer, final int index, final int recordLength)
+    private static void checkRegion(final ByteBuf buffer, final int index, final int length)
     {
         // The array path writes through the backing array, which a pooled buffer shares with others.
-        if (index < 0 || index + recordLength > buffer.capacity() || buffer.nioBufferCount() != 1 ||
-            buffer.isReadOnly())
+        if (index < 0 || index > buffer.capacity() - length || buffer.nioBufferCount() != 1 || buffer.isReadOnly())
         {
-            throw new IllegalArgumentException("record [" + index + ", " + (index + recordLength) +
+            throw new IllegalArgumentException("record region [" + index + ", " + (index + length) +
                 ") needs a writable single-component buffer of capacity " + buffer.capacity());
         }
     }
@@ -212,10 +246,9 @@ public final class RecordCipher
         cipher.updateAAD(header);
     }
 
-    private void crypt(final ByteBuf buffer, final int index, final int inputLength, final int recordLength)
+    private void crypt(final ByteBuf buffer, final int body, final int inputLength, final int outputRoom)
         throws GeneralSecurityException
     {
-        final int body = index + RecordDescriptor.CIPHERTEXT_OFFSET;
         if (buffer.hasArray())
         {
             final byte[] array = buffer.array();
@@ -224,8 +257,7 @@ public final class RecordCipher
         }
         else
         {
-            final int outputLength = recordLength - RecordDescriptor.HEADER_LENGTH;
-            final ByteBuffer input = buffer.internalNioBuffer(body, outputLength);
+            final ByteBuffer input = buffer.internalNioBuffer(body, outputRoom);
             final int start = input.position();
             final ByteBuffer output = input.duplicate();
             input.limit(start + inputLength);
