@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * chainmesh framing ({@code u32 length} + body), which records keep, so it can act on whole records
  * after the handshake without knowing any key. Every byte it relays client-to-server is captured.
  * <p>
- * Only the first connection can be tampered with; later ones (re-dials) are relayed as they are.
+ * Only the newest connection is tampered with (a refused first dial may have been re-dialled before the
+ * link came up); older ones are relayed as they are.
  * Threads: one acceptor, two pumps per connection; all daemon, stopped by {@link #close()}.
  */
 final class TamperingProxy implements AutoCloseable
@@ -51,7 +52,7 @@ final class TamperingProxy implements AutoCloseable
     private final CountDownLatch held = new CountDownLatch(1);
     private final CountDownLatch tampered = new CountDownLatch(1);
     private volatile boolean closed;
-    private int connections;
+    private volatile int connections;
 
     TamperingProxy(final int targetPort) throws IOException
     {
@@ -67,7 +68,7 @@ final class TamperingProxy implements AutoCloseable
         return server.getLocalPort();
     }
 
-    /** Tamper with the next frame(s) of the first connection, client to server. */
+    /** Tamper with the next frame(s) of the newest connection, client to server. */
     void arm(final Mode mode)
     {
         armed.set(mode);
@@ -107,8 +108,8 @@ final class TamperingProxy implements AutoCloseable
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(upstream);
-                final boolean first = connections++ == 0;
-                start("c2s", () -> framePump(client, upstream, first));
+                final int id = ++connections;
+                start("c2s", () -> framePump(client, upstream, id));
                 start("s2c", () -> rawPump(upstream, client));
             }
             catch (final IOException ex)
@@ -148,7 +149,7 @@ final class TamperingProxy implements AutoCloseable
         closeQuietly(to);
     }
 
-    private void framePump(final Socket from, final Socket to, final boolean tamperable)
+    private void framePump(final Socket from, final Socket to, final int id)
     {
         try (DataInputStream in = new DataInputStream(from.getInputStream()); OutputStream out = to.getOutputStream())
         {
@@ -174,7 +175,7 @@ final class TamperingProxy implements AutoCloseable
                 frame[2] = (byte)(length >>> 8);
                 frame[3] = (byte)length;
                 in.readFully(frame, 4, length);
-                final Mode mode = tamperable ? armed.getAndSet(Mode.NONE) : Mode.NONE;
+                final Mode mode = id == connections ? armed.getAndSet(Mode.NONE) : Mode.NONE;
                 if (null != heldFrame)
                 {
                     send(out, frame);
