@@ -45,9 +45,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EncryptionComparison
 {
-    private static final int[] PAYLOADS = {64, 16 * 1024};
-    private static final ChannelCipher[] CIPHERS = {ChannelCipher.PLAINTEXT, ChannelCipher.AES_GCM,
-        ChannelCipher.CHACHA20_POLY1305};
+    // -Dpayloads=64 -Dciphers=AES_GCM narrow a run down, e.g. for a profile.
+    private static final int[] PAYLOADS = Arrays.stream(System.getProperty("payloads", "64,16384").split(","))
+        .mapToInt(Integer::parseInt).toArray();
+    private static final ChannelCipher[] CIPHERS = Arrays.stream(
+        System.getProperty("ciphers", "PLAINTEXT,AES_GCM,CHACHA20_POLY1305").split(","))
+        .map(ChannelCipher::valueOf).toArray(ChannelCipher[]::new);
 
     private EncryptionComparison()
     {
@@ -102,6 +105,10 @@ public final class EncryptionComparison
                 node.put("rttP999Micros", rtt.getValueAtPercentile(99.9) / 1000.0);
                 node.put("rttSamples", rtt.getTotalCount());
             }
+            if (null == byPayload.get("PLAINTEXT"))
+            {
+                continue;
+            }
             final double plain = byPayload.get("PLAINTEXT").get("throughputMsgsPerSec").asDouble();
             final double plainP99 = byPayload.get("PLAINTEXT").get("rttP99Micros").asDouble();
             for (final ChannelCipher cipher : CIPHERS)
@@ -111,7 +118,9 @@ public final class EncryptionComparison
                 node.put("rttP99RatioVsPlaintext", round(node.get("rttP99Micros").asDouble() / plainP99));
             }
         }
-        final double ratio64 = results.get("64").get("AES_GCM").get("throughputRatioVsPlaintext").asDouble();
+        final JsonNode aes64 = null == results.get("64") ? null : results.get("64").get("AES_GCM");
+        final double ratio64 = null == aes64 || null == aes64.get("throughputRatioVsPlaintext") ? 0 :
+            aes64.get("throughputRatioVsPlaintext").asDouble();
         root.put("defaultCipher", ChannelCipher.AES_GCM.name());
         root.put("targetEncrypted64BThroughputRatio", 0.7);
         root.put("targetMet", ratio64 >= 0.7);
