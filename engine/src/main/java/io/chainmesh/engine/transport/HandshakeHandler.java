@@ -43,8 +43,9 @@ import java.util.concurrent.TimeUnit;
  * this end derives the session keys ({@link SessionKeys}), sends AUTH in the clear and installs the
  * {@link RecordSealer}: every byte it sends after its AUTH is sealed. On the peer's AUTH frame (the
  * peer's last plaintext frame) it installs the {@link RecordOpener} behind the connection's frame
- * decoder, before verifying the signature (our own refusal then travels sealed, as the peer expects). A peer that does not protect its records the same way (plaintext vs encrypted, unknown AEAD)
- * is refused with CHANNEL_SECURITY_MISMATCH before AUTH.
+ * decoder, before verifying the signature (our own refusal then travels sealed, as the peer expects).
+ * A peer that does not protect its records the same way (plaintext vs encrypted, unknown AEAD) is
+ * refused with CHANNEL_SECURITY_MISMATCH before AUTH.
  * <p>
  * One instance per channel; runs on that channel's IO thread only.
  */
