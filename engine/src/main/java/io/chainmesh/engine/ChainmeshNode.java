@@ -6,6 +6,7 @@ import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.record.RecordDescriptor;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.LinkSender;
@@ -13,6 +14,7 @@ import io.chainmesh.engine.broadcast.MessageHandler;
 import io.chainmesh.engine.transport.ChannelSetup;
 import io.chainmesh.engine.transport.Link;
 import io.chainmesh.engine.transport.LinkConfig;
+import io.chainmesh.engine.transport.RecordSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -143,7 +145,8 @@ public final class ChainmeshNode implements AutoCloseable
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
-            () -> manager.view().snapshot().height(), channels = new DefaultChannelGroup("chainmesh", conductor));
+            () -> manager.view().snapshot().height(), channels = new DefaultChannelGroup("chainmesh", conductor))
+            .withRecords(ctx.recordSettings());
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
         final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
@@ -548,6 +551,10 @@ public final class ChainmeshNode implements AutoCloseable
         private AtomicBuffer countersMetaDataBuffer;
         private AtomicBuffer countersValuesBuffer;
         private final BroadcastPipeline.Context broadcast = new BroadcastPipeline.Context();
+        private ChannelCipher channelCipher = RecordSettings.DEFAULT.cipher();
+        private int maxRecordPlaintext = RecordSettings.DEFAULT_MAX_RECORD_PLAINTEXT;
+        private long rekeyAfterRecords = RecordSettings.DEFAULT_REKEY_AFTER_RECORDS;
+        private long rekeyAfterBytes = RecordSettings.DEFAULT_REKEY_AFTER_BYTES;
         private boolean concluded;
 
         /**
@@ -616,6 +623,19 @@ public final class ChainmeshNode implements AutoCloseable
             {
                 throw new IllegalArgumentException("countersMetaDataBuffer and countersValuesBuffer must be set together");
             }
+            Objects.requireNonNull(channelCipher, "channelCipher must be set");
+            try
+            {
+                RecordDescriptor.checkConfiguredPlaintextLength(maxRecordPlaintext);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(ex.getMessage(), ex);
+            }
+            check(rekeyAfterRecords >= 1 && rekeyAfterRecords <= RecordSettings.MAX_REKEY_AFTER_RECORDS,
+                "rekeyAfterRecords", rekeyAfterRecords, "in [1, " + RecordSettings.MAX_REKEY_AFTER_RECORDS + "]");
+            check(rekeyAfterBytes >= 1 && rekeyAfterBytes <= RecordSettings.MAX_REKEY_AFTER_BYTES,
+                "rekeyAfterBytes", rekeyAfterBytes, "in [1, " + RecordSettings.MAX_REKEY_AFTER_BYTES + "]");
             if (transport == Transport.EPOLL && !Epoll.isAvailable())
             {
                 throw new IllegalStateException("transport=EPOLL is unavailable: " + Epoll.unavailabilityCause());
@@ -644,6 +664,78 @@ public final class ChainmeshNode implements AutoCloseable
         public BroadcastPipeline.Context broadcast()
         {
             return broadcast;
+        }
+
+        /**
+         * @param channelCipher how links are protected after the handshake: {@link ChannelCipher#AES_GCM}
+         *                      (default), {@link ChannelCipher#CHACHA20_POLY1305}, or
+         *                      {@link ChannelCipher#PLAINTEXT} (benchmarks; peers must also be plaintext).
+         * @return this.
+         */
+        public Context channelCipher(final ChannelCipher channelCipher)
+        {
+            this.channelCipher = channelCipher;
+            return this;
+        }
+
+        /** @return how links are protected. */
+        public ChannelCipher channelCipher()
+        {
+            return channelCipher;
+        }
+
+        /**
+         * @param maxRecordPlaintext plaintext bytes per sealed record at most, in [1024, 65536] (default 16384).
+         * @return this.
+         */
+        public Context maxRecordPlaintext(final int maxRecordPlaintext)
+        {
+            this.maxRecordPlaintext = maxRecordPlaintext;
+            return this;
+        }
+
+        /** @return plaintext bytes per record at most. */
+        public int maxRecordPlaintext()
+        {
+            return maxRecordPlaintext;
+        }
+
+        /**
+         * @param rekeyAfterRecords records sealed under one key before moving to the next (default 2^24).
+         * @return this.
+         */
+        public Context rekeyAfterRecords(final long rekeyAfterRecords)
+        {
+            this.rekeyAfterRecords = rekeyAfterRecords;
+            return this;
+        }
+
+        /** @return records per key. */
+        public long rekeyAfterRecords()
+        {
+            return rekeyAfterRecords;
+        }
+
+        /**
+         * @param rekeyAfterBytes plaintext bytes sealed under one key before moving to the next (default 1 GiB).
+         * @return this.
+         */
+        public Context rekeyAfterBytes(final long rekeyAfterBytes)
+        {
+            this.rekeyAfterBytes = rekeyAfterBytes;
+            return this;
+        }
+
+        /** @return bytes per key. */
+        public long rekeyAfterBytes()
+        {
+            return rekeyAfterBytes;
+        }
+
+        /** @return the record layer settings (after {@link #conclude()}). */
+        public RecordSettings recordSettings()
+        {
+            return new RecordSettings(channelCipher, maxRecordPlaintext, rekeyAfterRecords, rekeyAfterBytes);
         }
 
         /** @param nodeKey this node's chain key. @return this. */

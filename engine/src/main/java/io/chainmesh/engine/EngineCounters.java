@@ -79,6 +79,7 @@ public final class EngineCounters
     private final AtomicCounter rttMaxMicros;
     private final AtomicCounter errors;
     private final AtomicCounter framesUnhandled;
+    private final io.chainmesh.engine.transport.RecordCounters records;
 
     /**
      * @param metaDataBuffer counters metadata, at least 4x the values buffer (Agrona's layout).
@@ -123,6 +124,7 @@ public final class EngineCounters
         rttMaxMicros = counter("rtt max micros");
         errors = counter("errors");
         framesUnhandled = counter("frames unhandled");
+        records = new io.chainmesh.engine.transport.RecordCounters(manager, TYPE_ID);
     }
 
     /**
@@ -309,6 +311,12 @@ public final class EngineCounters
     public AtomicCounter framesUnhandled()
     {
         return framesUnhandled;
+    }
+
+    /** @return the record layer's counters (records sealed/opened, rekeys, failures by kind). */
+    public io.chainmesh.engine.transport.RecordCounters records()
+    {
+        return records;
     }
 
     /** @return unexpected errors (exceptions caught on IO threads). */

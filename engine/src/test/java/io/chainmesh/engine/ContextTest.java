@@ -104,4 +104,20 @@ class ContextTest
                 .filter(t -> t.getName().startsWith("chainmesh-io") && t.isAlive()).count() <= ioBefore);
         }
     }
+
+    @Test
+    void shouldDefaultToAesGcmRecordsAndNameInvalidRecordSettings()
+    {
+        final ChainmeshNode.Context ctx = valid().conclude();
+        assertThat(ctx.channelCipher()).isEqualTo(ChannelCipher.AES_GCM);
+        assertThat(ctx.recordSettings().maxRecordPlaintext()).isEqualTo(16 * 1024);
+        assertThat(ctx.recordSettings().encrypted()).isTrue();
+        assertThatThrownBy(() -> valid().maxRecordPlaintext(100).conclude()).hasMessageContaining("maxRecordPlaintext=100");
+        assertThatThrownBy(() -> valid().maxRecordPlaintext(65537).conclude())
+            .hasMessageContaining("maxRecordPlaintext=65537");
+        assertThatThrownBy(() -> valid().rekeyAfterRecords(0).conclude()).hasMessageContaining("rekeyAfterRecords=0");
+        assertThatThrownBy(() -> valid().rekeyAfterBytes(1L << 40).conclude())
+            .hasMessageContaining("rekeyAfterBytes=1099511627776");
+        assertThatThrownBy(() -> valid().channelCipher(null).conclude()).hasMessageContaining("channelCipher");
+    }
 }

@@ -100,7 +100,11 @@ class DirectMessagingSystemTest
         final int count = 50_000;
         final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong outOfOrder = new java.util.concurrent.atomic.AtomicLong();
+        // Heartbeats every 5 s: a PING waits behind the megabytes this test queues in the kernel's socket
+        // buffers, and on a loaded 2-core box (paranoid leak detection, encrypted records) draining them can
+        // take longer than 3 missed 1 s heartbeats, which would close the link mid-test.
         try (Cluster cluster = new Cluster(2, 2, ctx -> ctx.peerOutboundBudget(64 * 1024)
+            .heartbeatIntervalNs(java.util.concurrent.TimeUnit.SECONDS.toNanos(5))
             .directHandler((source, buffer, offset, length) ->
             {
                 if (buffer.getLong(offset) != next.get())

@@ -30,7 +30,7 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder
 {
-    private final int maxFrameLength;
+    private int maxFrameLength;
     private boolean failed;
 
     /**
@@ -49,6 +49,20 @@ public final class FrameDecoder extends ByteToMessageDecoder
     public int maxFrameLength()
     {
         return maxFrameLength;
+    }
+
+    /**
+     * Changes the limit for frames not yet started, e.g. to the record size once a connection switches to
+     * encrypted records (the frames still arriving are then records). Event loop thread only.
+     *
+     * @param maxFrameLength new largest accepted value of the length field.
+     * @return this.
+     * @throws IllegalArgumentException if out of range.
+     */
+    public FrameDecoder maxFrameLength(final int maxFrameLength)
+    {
+        this.maxFrameLength = FrameDescriptor.checkMaxFrameLength(maxFrameLength);
+        return this;
     }
 
     /**

@@ -3,13 +3,19 @@ package io.chainmesh.engine.transport;
 import com.google.protobuf.ByteString;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.Auth;
+import io.chainmesh.codec.control.Capabilities;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.control.Hello;
+import io.chainmesh.codec.crypto.EphemeralKey;
 import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.codec.record.RecordAead;
+import io.chainmesh.codec.record.RecordDescriptor;
+import io.chainmesh.codec.record.SessionKeys;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.netty.buffer.ByteBuf;
@@ -22,6 +28,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +38,15 @@ import java.util.concurrent.TimeUnit;
  * member we meant to reach. Any failure sends CLOSE with its reason, counts it and closes. On success
  * the handler replaces itself with a {@link SessionHandler} and reports the new {@link Link}.
  * <p>
+ * Encrypted links (engine README, "Record layer"): each HELLO carries a fresh X25519 key and the
+ * sender's record AEAD in its capabilities, both covered by the signed transcript. On the peer's HELLO
+ * this end derives the session keys ({@link SessionKeys}), sends AUTH in the clear and installs the
+ * {@link RecordSealer}: every byte it sends after its AUTH is sealed. On the peer's AUTH frame (the
+ * peer's last plaintext frame) it installs the {@link RecordOpener} behind the connection's frame
+ * decoder, before verifying the signature (our own refusal then travels sealed, as the peer expects).
+ * A peer that does not protect its records the same way (plaintext vs encrypted, unknown AEAD) is
+ * refused with CHANNEL_SECURITY_MISMATCH before AUTH.
+ * <p>
  * One instance per channel; runs on that channel's IO thread only.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter
@@ -39,8 +55,6 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
     public static final String NAME = "handshake";
     /** Protocol version this engine speaks. */
     public static final int PROTOCOL_VERSION = 1;
-    /** Capability bits advertised (none yet; issue 10 adds encryption). */
-    public static final long CAPABILITIES = 0;
 
     private static final byte[] DOMAIN = "chainmesh/handshake/v1".getBytes(StandardCharsets.US_ASCII);
 
@@ -54,6 +68,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
     private boolean finished;
     private boolean counted;
     private ScheduledFuture<?> timeout;
+    private EphemeralKey ephemeralKey;
+    private SessionKeys sessionKeys;
 
     /**
      * @param config       node-wide settings.
@@ -124,13 +140,19 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         }
         final byte[] nonce = new byte[ControlCodec.NONCE_LENGTH];
         config.random().nextBytes(nonce);
-        final Hello hello = Hello.newBuilder()
+        final RecordAead aead = config.records().cipher().aead();
+        final Hello.Builder builder = Hello.newBuilder()
             .setProtocolVersion(PROTOCOL_VERSION)
             .setNodeId(ByteString.copyFrom(config.nodeKey().nodeId().toBytes()))
             .setNonce(ByteString.copyFrom(nonce))
             .setDirectoryHeight(config.directoryHeightSource().getAsLong())
-            .setCapabilities(CAPABILITIES)
-            .build();
+            .setCapabilities(Capabilities.of(aead));
+        if (null != aead)
+        {
+            ephemeralKey = EphemeralKey.generate(config.random());
+            builder.setEphemeralKey(ByteString.copyFrom(ephemeralKey.publicKey()));
+        }
+        final Hello hello = builder.build();
         localHello = hello.toByteArray();
         ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.HELLO, hello));
         timeout = ctx.executor().schedule(
@@ -248,15 +270,85 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
             fail(ctx, CloseReason.NOT_AN_EXPECTED_LINK, "dialled " + expectedPeer + " but " + remoteId + " answered");
             return;
         }
+        final RecordAead peerAead = checkRecordCapabilities(ctx, hello);
+        if (finished)
+        {
+            return;
+        }
         remoteHello = ByteBufUtil.getBytes(frame, frame.readerIndex() + io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET,
             frame.readableBytes() - io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET);
         final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
+        if (null != ephemeralKey)
+        {
+            // CodecException (small-order key) is refused as PROTOCOL_VIOLATION by channelRead.
+            final byte[] secret = ephemeralKey.agree(hello.getEphemeralKey().toByteArray());
+            ephemeralKey = null;
+            sessionKeys = SessionKeys.derive(secret, hash, dialler, config.records().cipher().aead(), peerAead);
+            Arrays.fill(secret, (byte)0);
+        }
         final Auth auth = Auth.newBuilder().setSignature(ByteString.copyFrom(config.nodeKey().sign(hash))).build();
         ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.AUTH, auth));
+        if (null != sessionKeys)
+        {
+            // Everything this end writes from here on is sealed; AUTH above was the last plaintext frame.
+            ctx.pipeline().addFirst(RecordSealer.NAME,
+                new RecordSealer(sessionKeys.sealer(), config.records(), config.counters().records()));
+        }
+    }
+
+    /**
+     * Both ends must protect records alike; returns the AEAD the peer seals with (null for plaintext), or
+     * fails the handshake with CHANNEL_SECURITY_MISMATCH / PROTOCOL_VIOLATION.
+     */
+    private RecordAead checkRecordCapabilities(final ChannelHandlerContext ctx, final Hello hello)
+    {
+        final boolean encrypted = config.records().encrypted();
+        final long capabilities = hello.getCapabilities();
+        if (Capabilities.encrypted(capabilities) != encrypted)
+        {
+            fail(ctx, CloseReason.CHANNEL_SECURITY_MISMATCH, encrypted ?
+                "this node requires encrypted records, the peer sends plaintext" :
+                "this node is configured for plaintext links, the peer requires encrypted records");
+            return null;
+        }
+        if (!encrypted)
+        {
+            return null;
+        }
+        final RecordAead peerAead = RecordAead.fromId(Capabilities.recordAeadId(capabilities));
+        if (null == peerAead)
+        {
+            fail(ctx, CloseReason.CHANNEL_SECURITY_MISMATCH,
+                "unknown record AEAD id " + Capabilities.recordAeadId(capabilities) + " in HELLO capabilities");
+            return null;
+        }
+        if (hello.getEphemeralKey().size() != EphemeralKey.LENGTH)
+        {
+            fail(ctx, CloseReason.PROTOCOL_VIOLATION, "HELLO ephemeral_key length " + hello.getEphemeralKey().size() +
+                " must be " + EphemeralKey.LENGTH + " for encrypted records");
+            return null;
+        }
+        return peerAead;
+    }
+
+    /**
+     * Installs the opening half of the record layer behind the connection's frame decoder: every frame the
+     * decoder emits after the peer's AUTH (which is being handled now) is a record.
+     */
+    private void installOpener(final ChannelHandlerContext ctx)
+    {
+        final FrameDecoder recordFramer = (FrameDecoder)ctx.pipeline().get(ChannelSetup.DECODER);
+        recordFramer.maxFrameLength(RecordDescriptor.MAX_LENGTH_FIELD);
+        ctx.pipeline().addBefore(NAME, RecordOpener.NAME,
+            new RecordOpener(sessionKeys.opener(), config.counters(), config.maxFrameLength()));
     }
 
     private void onAuth(final ChannelHandlerContext ctx, final ByteBuf frame)
     {
+        if (null != sessionKeys)
+        {
+            installOpener(ctx);
+        }
         final Auth auth = ControlCodec.parseAuth(frame);
         final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
         if (!remoteId.verify(hash, auth.getSignature().toByteArray()))

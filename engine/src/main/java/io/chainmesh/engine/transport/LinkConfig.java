@@ -22,6 +22,7 @@ import java.security.SecureRandom;
  * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
  * @param channels              every open connection of the node (removed automatically on close).
+ * @param records               the record layer's cipher, record size and rekey limits.
  */
 public record LinkConfig(
     NodeKey nodeKey,
@@ -36,6 +37,54 @@ public record LinkConfig(
     int missedHeartbeats,
     int outboundBudgetBytes,
     java.util.function.LongSupplier directoryHeightSource,
-    io.netty.channel.group.ChannelGroup channels)
+    io.netty.channel.group.ChannelGroup channels,
+    RecordSettings records)
 {
+    /**
+     * Settings with the default record layer ({@link RecordSettings#DEFAULT}: AES-GCM).
+     *
+     * @param nodeKey               this node's chain key.
+     * @param events                callbacks into the node.
+     * @param counters              the node's counters.
+     * @param nanoClock             clock for RTT and heartbeats.
+     * @param random                nonce source.
+     * @param handshakeTimeoutNs    time allowed from connect to authentication.
+     * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
+     * @param maxFrameLength        largest frame length field accepted after authentication.
+     * @param heartbeatIntervalNs   PING period.
+     * @param missedHeartbeats      unanswered PINGs before the link is closed.
+     * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
+     * @param directoryHeightSource supplies the directory height advertised in HELLO.
+     * @param channels              every open connection of the node.
+     */
+    public LinkConfig(
+        final NodeKey nodeKey,
+        final LinkEvents events,
+        final EngineCounters counters,
+        final NanoClock nanoClock,
+        final SecureRandom random,
+        final long handshakeTimeoutNs,
+        final int maxPreAuthBytes,
+        final int maxFrameLength,
+        final long heartbeatIntervalNs,
+        final int missedHeartbeats,
+        final int outboundBudgetBytes,
+        final java.util.function.LongSupplier directoryHeightSource,
+        final io.netty.channel.group.ChannelGroup channels)
+    {
+        this(nodeKey, events, counters, nanoClock, random, handshakeTimeoutNs, maxPreAuthBytes, maxFrameLength,
+            heartbeatIntervalNs, missedHeartbeats, outboundBudgetBytes, directoryHeightSource, channels,
+            RecordSettings.DEFAULT);
+    }
+
+    /**
+     * @param records record layer settings.
+     * @return a copy with them.
+     */
+    public LinkConfig withRecords(final RecordSettings records)
+    {
+        return new LinkConfig(nodeKey, events, counters, nanoClock, random, handshakeTimeoutNs, maxPreAuthBytes,
+            maxFrameLength, heartbeatIntervalNs, missedHeartbeats, outboundBudgetBytes, directoryHeightSource, channels,
+            records);
+    }
 }

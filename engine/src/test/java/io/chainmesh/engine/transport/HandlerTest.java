@@ -133,7 +133,10 @@ class HandlerTest
         final Events events = new Events();
         events.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
         final EngineCounters counters = EngineCounters.allocate();
-        final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters), false, null);
+        // Plaintext links, so this raw HELLO (no ephemeral key) is acceptable; RecordLayerTest covers the
+        // same refusal on an encrypted link, sealed.
+        final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters).withRecords(
+            new RecordSettings(io.chainmesh.engine.ChannelCipher.PLAINTEXT, 16384, 1L << 24, 1L << 30)), false, null);
         final ByteBuf acceptorHello = acceptor.readOutbound();
         acceptorHello.release();
         // A mallory claims member 0's id but signs with its own key.
