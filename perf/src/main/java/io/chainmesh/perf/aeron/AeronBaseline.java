@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.YieldingIdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -26,20 +26,25 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The low-latency messaging reference: Aeron UDP unicast on 127.0.0.1 with an embedded media driver, measured
  * with the same payload sizes and the same method as chainmesh's point-to-point harness.
  * <ul>
  *   <li>Throughput: one producer thread offers messages as fast as the publication accepts them (retrying on
- *   {@code BACK_PRESSURED} / {@code ADMIN_ACTION}, yielding the core); a subscriber thread counts whole
+ *   {@code BACK_PRESSURED} / {@code ADMIN_ACTION} after idling); a subscriber thread counts whole
  *   messages (fragments reassembled).</li>
  *   <li>RTT: ping-pong with one message in flight; the echo thread offers each ping back on a second stream;
  *   round trips go into an HdrHistogram in nanoseconds.</li>
  * </ul>
- * The driver runs {@link ThreadingMode#SHARED} (one conductor/sender/receiver thread); it and the application
- * threads idle with a yielding strategy: spinning keeps latency low while a core is free, yielding lets the
- * other busy threads run on this two-core, shared machine (a parking backoff added milliseconds per hop).
+ * The driver runs {@link ThreadingMode#SHARED} (one conductor/sender/receiver thread). It and the application
+ * threads idle by parking 1 µs ({@link #DEFAULT_IDLE}; about 55 µs in practice, the kernel's timer slack): on
+ * this two-core machine shared with other work (load average 15-20 while it was tuned) every spinning or
+ * yielding strategy tried (busy spin, yield, spin-yield-park backoffs) gave 3-30 ms median round trips and
+ * swung between runs, because a polling thread that never sleeps loses the scheduler's wake-up preference,
+ * while parking gave ~150 µs steadily. On dedicated cores Aeron would spin; {@link #launch(Supplier)} takes
+ * any strategy.
  * Datagrams up to 8 KiB (a 16 KiB message is two fragments), 2 MiB socket buffers and receiver window. Its
  * files live in a temporary directory (under {@code /dev/shm} when present) that {@link #close()} deletes.
  */
@@ -51,6 +56,8 @@ public final class AeronBaseline implements AutoCloseable
     private static final int PING_STREAM = 1002;
     private static final int PONG_STREAM = 1003;
     private static final int FRAGMENT_LIMIT = 256;
+    /** Idle strategy of every thread unless {@link #launch(Supplier)} says otherwise. */
+    public static final Supplier<IdleStrategy> DEFAULT_IDLE = () -> new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1));
     /** Socket buffers and receiver window: 2 MiB, so a descheduled receiver does not turn into loss at once. */
     private static final int SOCKET_BUFFER = 2 * 1024 * 1024;
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -61,19 +68,35 @@ public final class AeronBaseline implements AutoCloseable
     private final Aeron aeron;
     private boolean closed;
 
-    private AeronBaseline(final Path directory, final MediaDriver driver, final Aeron aeron)
+    private final Supplier<IdleStrategy> idleStrategies;
+
+    private AeronBaseline(
+        final Path directory, final MediaDriver driver, final Aeron aeron, final Supplier<IdleStrategy> idleStrategies)
     {
         this.directory = directory;
         this.driver = driver;
         this.aeron = aeron;
+        this.idleStrategies = idleStrategies;
+    }
+
+    /**
+     * Starts an embedded media driver and connects a client to it, every thread idling with
+     * {@link #DEFAULT_IDLE}.
+     *
+     * @return the baseline; close it to stop the driver and delete its files.
+     */
+    public static AeronBaseline launch()
+    {
+        return launch(DEFAULT_IDLE);
     }
 
     /**
      * Starts an embedded media driver and connects a client to it.
      *
+     * @param idleStrategies a new idle strategy for the driver's thread and for each application thread.
      * @return the baseline; close it to stop the driver and delete its files.
      */
-    public static AeronBaseline launch()
+    public static AeronBaseline launch(final Supplier<IdleStrategy> idleStrategies)
     {
         final Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
         final Path directory;
@@ -91,7 +114,7 @@ public final class AeronBaseline implements AutoCloseable
             driver = MediaDriver.launch(new MediaDriver.Context()
                 .aeronDirectoryName(directory.resolve("driver").toString())
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(new YieldingIdleStrategy())
+                .sharedIdleStrategy(idleStrategies.get())
                 .socketRcvbufLength(SOCKET_BUFFER)
                 .socketSndbufLength(SOCKET_BUFFER)
                 .initialWindowLength(SOCKET_BUFFER)
@@ -99,7 +122,7 @@ public final class AeronBaseline implements AutoCloseable
                 .dirDeleteOnShutdown(true)
                 .termBufferSparseFile(true));
             final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
-            return new AeronBaseline(directory, driver, aeron);
+            return new AeronBaseline(directory, driver, aeron, idleStrategies);
         }
         catch (final RuntimeException ex)
         {
@@ -132,7 +155,7 @@ public final class AeronBaseline implements AutoCloseable
                 (buffer, offset, length, header) -> received.lazySet(received.get() + 1));
             final Thread receiver = new Thread(() ->
             {
-                final IdleStrategy idle = new YieldingIdleStrategy();
+                final IdleStrategy idle = idleStrategies.get();
                 while (running.get())
                 {
                     idle.idle(subscription.poll(counter, FRAGMENT_LIMIT));
@@ -140,6 +163,7 @@ public final class AeronBaseline implements AutoCloseable
             }, "aeron-receiver");
             final Thread producer = new Thread(() ->
             {
+                final IdleStrategy idle = idleStrategies.get();
                 final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(payloadBytes));
                 while (running.get())
                 {
@@ -147,7 +171,11 @@ public final class AeronBaseline implements AutoCloseable
                     if (result < 0)
                     {
                         checkRetryable(result);
-                        Thread.yield();
+                        idle.idle();
+                    }
+                    else
+                    {
+                        idle.reset();
                     }
                 }
             }, "aeron-producer");
@@ -201,7 +229,7 @@ public final class AeronBaseline implements AutoCloseable
                 pongPublication, buffer, offset, length));
             final Thread echoer = new Thread(() ->
             {
-                final IdleStrategy idle = new YieldingIdleStrategy();
+                final IdleStrategy idle = idleStrategies.get();
                 while (running.get())
                 {
                     idle.idle(pingSubscription.poll(echo, FRAGMENT_LIMIT));
@@ -210,7 +238,7 @@ public final class AeronBaseline implements AutoCloseable
             echoer.start();
             try
             {
-                return pingPong(payloadBytes, warmupMillis, measureMillis, pingPublication, pongSubscription);
+                return pingPong(payloadBytes, warmupMillis, measureMillis, pingPublication, pongSubscription, idleStrategies.get());
             }
             finally
             {
@@ -222,7 +250,7 @@ public final class AeronBaseline implements AutoCloseable
 
     private static Histogram pingPong(
         final int payloadBytes, final long warmupMillis, final long measureMillis, final Publication ping,
-        final Subscription pong)
+        final Subscription pong, final IdleStrategy idle)
     {
         final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(payloadBytes));
@@ -249,14 +277,12 @@ public final class AeronBaseline implements AutoCloseable
             final long stuck = start + ECHO_TIMEOUT_NS;
             while (echoes[0] < expected)
             {
-                if (pong.poll(onPong, FRAGMENT_LIMIT) == 0)
+                final int fragments = pong.poll(onPong, FRAGMENT_LIMIT);
+                if (fragments == 0 && System.nanoTime() - stuck > 0)
                 {
-                    if (System.nanoTime() - stuck > 0)
-                    {
-                        throw new IllegalStateException("aeron echo " + expected + " not received within 5 s");
-                    }
-                    Thread.onSpinWait();
+                    throw new IllegalStateException("aeron echo " + expected + " not received within 5 s");
                 }
+                idle.idle(fragments);
             }
             final long rtt = System.nanoTime() - echoedStamp[0];
             if (start - warmEnd > 0)

@@ -24,7 +24,7 @@ final class BroadcastPart implements SuitePart
     @Override
     public JsonNode run(final SuiteSettings settings) throws Exception
     {
-        final long seconds = settings.pick(8, 2);
+        final long seconds = settings.pick(8, 1);
         final ObjectNode part = settings.mapper().createObjectNode();
         part.put("description", "signed broadcast, " + NODES + " nodes on 127.0.0.1, " + SIZE + " B, every node publishing");
         part.put("nodes", NODES);
@@ -48,7 +48,7 @@ final class BroadcastPart implements SuitePart
         }
         settings.log().accept("broadcast: FluxOS-style baseline (Node.js)");
         runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(),
-            new FluxosBaseline(settings.repository(), settings.mapper()).run(NODES, Math.max(seconds, 3), SIZE, NODES)));
+            new FluxosBaseline(settings.repository(), settings.mapper()).run(NODES, Math.max(seconds, 2), SIZE, NODES)));
         return part;
     }
 }
