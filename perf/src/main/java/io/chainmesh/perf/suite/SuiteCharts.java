@@ -9,6 +9,8 @@ import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -75,7 +77,7 @@ final class SuiteCharts
         final JsonNode p2p = parts.path("pointToPoint");
         if (p2p.has("sizes"))
         {
-            files.add(save(p2pThroughput(p2p, "msgsPerSec", "messages / s (log scale)", true),
+            files.add(save(p2pThroughput(p2p, "msgsPerSec", "messages / s", true),
                 chartDir.resolve(stem + "-p2p-msgs.png")));
             files.add(save(p2pThroughput(p2p, "megabytesPerSec", "payload MB / s", false),
                 chartDir.resolve(stem + "-p2p-mbps.png")));
@@ -88,19 +90,19 @@ final class SuiteCharts
         final JsonNode broadcast = parts.path("broadcast");
         if (broadcast.has("runs"))
         {
-            files.add(save(broadcastBars(broadcast, "deliveredPerNodePerSecond", "delivered messages / s per node (log scale)"),
+            files.add(save(broadcastBars(broadcast, "deliveredPerNodePerSecond", "delivered messages / s per node"),
                 chartDir.resolve(stem + "-broadcast-rate.png")));
-            files.add(save(broadcastBars(broadcast, "bytesOnWirePerDelivered", "bytes on the wire per delivered message (log scale)"),
+            files.add(save(broadcastBars(broadcast, "bytesOnWirePerDelivered", "bytes on the wire per delivered message"),
                 chartDir.resolve(stem + "-broadcast-bytes.png")));
         }
         final JsonNode scaling = parts.path("scaling");
         if (scaling.has("runs"))
         {
-            files.add(save(scalingLines(scaling, "deliveredPerNodePerSecond", "delivered messages / s per node (log scale)"),
+            files.add(save(scalingLines(scaling, "deliveredPerNodePerSecond", "delivered messages / s per node"),
                 chartDir.resolve(stem + "-scaling-rate.png")));
-            files.add(save(scalingLines(scaling, "bytesOnWirePerDelivered", "bytes on the wire per delivered message (log scale)"),
+            files.add(save(scalingLines(scaling, "bytesOnWirePerDelivered", "bytes on the wire per delivered message"),
                 chartDir.resolve(stem + "-scaling-bytes.png")));
-            files.add(save(scalingLines(scaling, "latencyP99Ms", "publish → deliver p99, ms (log scale)"),
+            files.add(save(scalingLines(scaling, "latencyP99Ms", "publish → deliver p99, ms"),
                 chartDir.resolve(stem + "-scaling-p99.png")));
         }
         return files;
@@ -133,10 +135,10 @@ final class SuiteCharts
         addCurve(data, "Aeron UDP", size.path("aeron").path("rttMicros").path("curve"));
         final JFreeChart chart = ChartFactory.createLineChart(
             "Round-trip time by percentile, " + sizeLabel(size.path("payloadBytes").asInt()) + " payload",
-            "percentile", "RTT, µs (log scale)", data, PlotOrientation.VERTICAL, true, false, false);
+            "percentile", "RTT, µs", data, PlotOrientation.VERTICAL, true, false, false);
         final CategoryPlot plot = chart.getCategoryPlot();
         stylePlot(plot);
-        plot.setRangeAxis(logAxis("RTT, µs (log scale)"));
+        plot.setRangeAxis(rangeAxis("RTT, µs", data));
         final LineAndShapeRenderer renderer = (LineAndShapeRenderer)plot.getRenderer();
         renderer.setDefaultShapesVisible(true);
         colour(data.getRowKeys(), (i, paint) ->
@@ -193,10 +195,21 @@ final class SuiteCharts
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        final NumberAxis nodes = new NumberAxis("nodes");
+        // Nodes double from one point to the next: a base-2 axis spaces them evenly.
+        final LogAxis nodes = new LogAxis("nodes");
+        nodes.setBase(2);
         nodes.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        nodes.setNumberFormatOverride(new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        nodes.setRange(3, 40);
         plot.setDomainAxis(nodes);
-        plot.setRangeAxis(logAxis(axis));
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (int i = 0; i < data.getSeriesCount(); i++)
+        {
+            min = Math.min(min, data.getSeries(i).getMinY());
+            max = Math.max(max, data.getSeries(i).getMaxY());
+        }
+        plot.setRangeAxis(rangeAxis(axis, min, max));
         final XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         final List<String> keys = new ArrayList<>();
         for (int i = 0; i < data.getSeriesCount(); i++)
@@ -233,14 +246,22 @@ final class SuiteCharts
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setItemMargin(0.05);
+        final DefaultCategoryDataset data = (DefaultCategoryDataset)plot.getDataset();
         if (log)
         {
-            plot.setRangeAxis(logAxis(axis));
-            // Bars grow from 1, not 0 (log scale); the axis starts near the data, not at 1.
-            renderer.setBase(1);
-            renderer.setIncludeBaseInRange(false);
+            final ValueAxis range = rangeAxis(axis, data);
+            plot.setRangeAxis(range);
+            if (range instanceof LogAxis)
+            {
+                // Bars grow from the power of ten below the smallest value, so their heights compare honestly.
+                renderer.setBase(range.getLowerBound());
+                renderer.setIncludeBaseInRange(false);
+            }
         }
-        final DefaultCategoryDataset data = (DefaultCategoryDataset)plot.getDataset();
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
+            new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT))));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font("DejaVu Sans", Font.PLAIN, 10));
         colour(data.getRowKeys(), renderer::setSeriesPaint);
     }
 
@@ -252,9 +273,40 @@ final class SuiteCharts
         domain.setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
     }
 
-    private static LogAxis logAxis(final String label)
+    private static ValueAxis rangeAxis(final String label, final DefaultCategoryDataset data)
     {
-        final LogAxis axis = new LogAxis(label);
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (int r = 0; r < data.getRowCount(); r++)
+        {
+            for (int c = 0; c < data.getColumnCount(); c++)
+            {
+                final Number value = data.getValue(r, c);
+                if (null != value && value.doubleValue() > 0)
+                {
+                    min = Math.min(min, value.doubleValue());
+                    max = Math.max(max, value.doubleValue());
+                }
+            }
+        }
+        return rangeAxis(label, min, max);
+    }
+
+    /**
+     * Values spanning more than 20× get a base-10 log axis from the power of ten at or below {@code min} to a
+     * little above {@code max}; closer values a linear axis from zero (a log axis would show one tick).
+     */
+    private static ValueAxis rangeAxis(final String label, final double min, final double max)
+    {
+        if (!(min > 0 && max >= min && min < Double.MAX_VALUE) || max / min <= 20)
+        {
+            final NumberAxis linear = new NumberAxis(label);
+            linear.setAutoRangeIncludesZero(true);
+            linear.setNumberFormatOverride(new DecimalFormat("#,##0.##", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+            return linear;
+        }
+        final LogAxis axis = new LogAxis(label + " (log scale)");
+        axis.setRange(Math.pow(10, Math.floor(Math.log10(min))), Math.pow(10, Math.log10(max) + 0.15));
         axis.setBase(10);
         // Whole powers of ten, written out (1,000 rather than 10^3.0).
         axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());

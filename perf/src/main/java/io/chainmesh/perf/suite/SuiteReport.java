@@ -267,7 +267,9 @@ public final class SuiteReport
         }
         sb.append("\nThe raw Netty ceiling writes from the event loop itself (no hand-off, two busy threads); chainmesh ")
             .append("`send` and Aeron each keep three threads busy (caller, sender side, receiver side) on this machine's ")
-            .append("cores. Aeron runs an embedded media driver (SHARED threading, backoff idle), default 1408 B MTU.\n\n");
+            .append("cores. Aeron runs an embedded media driver (SHARED threading), 8 KiB MTU, every thread idling by ")
+            .append("parking 1 µs: spinning or yielding starves on a shared 2-core machine (see perf/README.md), so its ")
+            .append("latency here reflects the machine's load more than Aeron.\n\n");
     }
 
     private static void broadcast(final StringBuilder sb, final JsonNode broadcast)
