@@ -60,8 +60,8 @@ public final class AeronBaseline implements AutoCloseable
     public static final Supplier<IdleStrategy> DEFAULT_IDLE = () -> new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1));
     /** Socket buffers and receiver window: 2 MiB, so a descheduled receiver does not turn into loss at once. */
     private static final int SOCKET_BUFFER = 2 * 1024 * 1024;
-    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    private static final long ECHO_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final long ECHO_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private final Path directory;
     private final MediaDriver driver;
@@ -280,7 +280,7 @@ public final class AeronBaseline implements AutoCloseable
                 final int fragments = pong.poll(onPong, FRAGMENT_LIMIT);
                 if (fragments == 0 && System.nanoTime() - stuck > 0)
                 {
-                    throw new IllegalStateException("aeron echo " + expected + " not received within 5 s");
+                    throw new IllegalStateException("aeron echo " + expected + " not received within 10 s");
                 }
                 idle.idle(fragments);
             }
@@ -319,7 +319,7 @@ public final class AeronBaseline implements AutoCloseable
             if (System.nanoTime() - deadline > 0)
             {
                 throw new IllegalStateException("aeron " + publication.channel() + " stream " + publication.streamId() +
-                    " did not connect within 10 s");
+                    " did not connect within 30 s");
             }
             Thread.yield();
         }
