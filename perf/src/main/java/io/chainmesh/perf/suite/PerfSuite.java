@@ -95,6 +95,8 @@ public final class PerfSuite
             partSeconds.put(part.name(), Math.round((System.nanoTime() - partStart) / 1e8) / 10.0);
         }
         root.put("elapsedSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
+        ((ObjectNode)root.get("machine")).put("loadAverageAtEnd",
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         root.set("headline", SuiteReport.headline(mapper, root));
 
         Files.createDirectories(out);

@@ -182,7 +182,9 @@ public final class SuiteReport
             .append(". Every comparison below was measured in this run, on this machine.\n\n");
         sb.append("Machine: ").append(machine.path("cores").asInt()).append(" cores (").append(machine.path("cpuModel").asText())
             .append("), ").append(machine.path("memoryMiB").asLong()).append(" MiB, ").append(machine.path("os").asText())
-            .append(", load average at start ").append(String.format(Locale.ROOT, "%.2f", machine.path("loadAverageAtStart").asDouble()))
+            .append(", load average ").append(String.format(Locale.ROOT, "%.1f", machine.path("loadAverageAtStart").asDouble()))
+            .append(" at start, ").append(String.format(Locale.ROOT, "%.1f", machine.path("loadAverageAtEnd").asDouble()))
+            .append(" at end")
             .append("; ").append(machine.path("jvm").asText()).append(".\n\n");
         sb.append("Versions: ");
         final Iterator<Map.Entry<String, JsonNode>> versions = root.path("versions").properties().iterator();
