@@ -41,6 +41,8 @@ final class BroadcastRows
         row.put("messagesPerSignature", report.batchesPublished() == 0 ? 0 :
             round(report.published() / (double)report.batchesPublished()));
         row.put("allDelivered", report.passed());
+        row.put("missing", report.missing());
+        row.put("duplicates", report.duplicates());
         row.set("report", mapper.valueToTree(report));
         return row;
     }
@@ -62,6 +64,7 @@ final class BroadcastRows
         row.put("bytesOnWirePerDelivered", round(result.path("bytesOnWirePerDelivered").asDouble()));
         row.put("messagesPerSignature", 1);
         row.put("allDelivered", result.path("deliveredAll").asBoolean());
+        row.put("missing", result.path("missing").asLong());
         row.set("report", result);
         return row;
     }

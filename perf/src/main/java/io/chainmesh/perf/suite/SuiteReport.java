@@ -302,7 +302,8 @@ public final class SuiteReport
                 r.path("system").asText(), r.path("variant").asText(), r.path("nodes").asInt(),
                 number(r.path("deliveredPerNodePerSecond").asDouble()), r.path("latencyP50Ms").asDouble(),
                 r.path("latencyP99Ms").asDouble(), r.path("bytesOnWirePerDelivered").asDouble(),
-                r.path("messagesPerSignature").asDouble(), r.path("allDelivered").asBoolean() ? "yes" : "NO"));
+                r.path("messagesPerSignature").asDouble(), r.path("allDelivered").asBoolean() ? "yes" :
+                    "**NO** (" + number(r.path("missing").asDouble()) + " missing after the drain)"));
         }
     }
 
