@@ -53,7 +53,7 @@ final class JmhPart implements SuitePart
         part.put("warmupIterations", settings.pick(2, 0));
         part.put("measurementIterations", settings.pick(3, 1));
         part.put("iterationMillis", settings.pick(1000, 500));
-        final boolean lockFree = awaitJmhLock(settings.pick(90, 10) * 1000);
+        final boolean lockFree = awaitJmhLock(settings.pick(60, 10) * 1000);
         if (!lockFree)
         {
             // Another user's JMH run holds the machine-wide lock; this machine is shared anyway, and the suite

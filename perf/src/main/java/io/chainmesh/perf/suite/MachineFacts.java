@@ -59,7 +59,9 @@ final class MachineFacts
     {
         try
         {
-            final var source = Class.forName(className).getProtectionDomain().getCodeSource();
+            // Not initialised: a class's static state (JMH's Runner reads jmh.ignoreLock once) stays for its real use.
+            final var source = Class.forName(className, false, MachineFacts.class.getClassLoader())
+                .getProtectionDomain().getCodeSource();
             final Path jar = Path.of(source.getLocation().toURI());
             return null == jar.getParent() ? jar.toString() : jar.getParent().getFileName().toString();
         }
