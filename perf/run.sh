@@ -14,7 +14,8 @@ start=$(date +%s)
 ./mvnw -B -ntp -q -pl perf -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="perf/target/classes:$(cat perf/target/classpath.txt)"
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit-dirty"; fi
+# Dirty = code differs from the commit; result files of an earlier run do not count.
+if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)perf/results' 2>/dev/null)" ]; then commit="$commit-dirty"; fi
 # Agrona 2.x needs the jdk.internal.misc export (JMH forks inherit these options); Aeron's transport poller
 # reads the selector's key set through sun.nio.ch. Leak detection off: this measures, the tests check leaks.
 java -Djava.awt.headless=true -Dio.netty.leakDetection.level=disabled \
