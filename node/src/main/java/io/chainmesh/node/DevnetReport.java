@@ -26,6 +26,8 @@ import java.util.List;
  * @param churned                 index of the member that left and rejoined, or -1.
  * @param perNode                 one row per node.
  * @param passed                  true if nothing owed is missing and nothing was duplicated.
+ * @param bytesOut                bytes written by all nodes' links from the first offer to the end of the run
+ *                                (engine {@code bytes out} counters: frames with headers, control traffic included).
  */
 public record DevnetReport(
     int nodes,
@@ -48,7 +50,8 @@ public record DevnetReport(
     long repairFrames,
     int churned,
     List<NodeRow> perNode,
-    boolean passed)
+    boolean passed,
+    long bytesOut)
 {
     /**
      * Latency percentiles in microseconds.

@@ -421,6 +421,7 @@ public final class DevnetRunner
         boolean rejoined = false;
         long k = 0;
         int origin = 0;
+        final long bytesOutAtStart = bytesOut(nodes);
         for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime())
         {
             if (churned >= 0 && !left && now - start > (end - start) / 3)
@@ -505,7 +506,18 @@ public final class DevnetRunner
         drain(receivers, published, churned);
         // Throughput counts until the last delivery (or the end of the drain), not just while publishing.
         final double seconds = (System.nanoTime() - start) / 1e9;
-        return report(nodes, receivers, published, backPressured, churned, seconds);
+        return report(nodes, receivers, published, backPressured, churned, seconds, bytesOut(nodes) - bytesOutAtStart);
+    }
+
+    /** Bytes all nodes' links have written (engine {@code bytes out} counters), frame headers included. */
+    private static long bytesOut(final List<ChainmeshNode> nodes)
+    {
+        long bytes = 0;
+        for (final ChainmeshNode node : nodes)
+        {
+            bytes += node.counters().bytesOut().get();
+        }
+        return bytes;
     }
 
     private void drain(final Receiver[] receivers, final long[] published, final int churned)
@@ -586,7 +598,7 @@ public final class DevnetRunner
 
     private DevnetReport report(
         final List<ChainmeshNode> nodes, final Receiver[] receivers, final long[] published, final long backPressured,
-        final int churned, final double seconds)
+        final int churned, final double seconds, final long bytesOut)
     {
         final int n = nodes.size();
         final Histogram all = new Histogram(3);
@@ -637,6 +649,6 @@ public final class DevnetRunner
         return new DevnetReport(n, ctx.strategy.name(), ctx.messageSize, ctx.rate, seconds, totalPublished, backPressured,
             expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
             delivered * (double)ctx.messageSize / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
-            repairs, churned, rows, missing == 0 && duplicates == 0);
+            repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut);
     }
 }

@@ -70,9 +70,9 @@ public final class DirectMessagingHarness
         final String only = args.length > 3 ? args[3] : "all";
         final int rounds = Integer.getInteger("rounds", 3);
         final Histogram engineRtt = only.contains("all") || only.contains("ertt") ?
-            engineRtt(warmupSeconds, measureSeconds) : new Histogram(3);
+            engineRtt(PAYLOAD, warmupSeconds, measureSeconds) : new Histogram(3);
         final Histogram rawRtt = only.contains("all") || only.contains("rrtt") ?
-            rawRtt(warmupSeconds, measureSeconds) : new Histogram(3);
+            rawRtt(PAYLOAD, warmupSeconds, measureSeconds) : new Histogram(3);
         // Throughput: the box is shared and noisy, so the three producers alternate over several rounds
         // (each round: fresh connection, short warm-up, measurement) and the median round is reported.
         final long roundWarmup = Math.max(1, warmupSeconds / 2);
@@ -84,15 +84,15 @@ public final class DirectMessagingHarness
         {
             if (only.contains("all") || only.contains("rloop"))
             {
-                loopRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure);
+                loopRounds[r] = rawEventLoopThroughput(PAYLOAD, roundWarmup, roundMeasure);
             }
             if (only.contains("all") || only.contains("etp"))
             {
-                engineRounds[r] = engineThroughput(roundWarmup, roundMeasure);
+                engineRounds[r] = engineThroughput(PAYLOAD, roundWarmup, roundMeasure);
             }
             if (only.contains("all") || only.contains("rcaller"))
             {
-                callerRounds[r] = rawCallerThroughput(roundWarmup, roundMeasure);
+                callerRounds[r] = rawCallerThroughput(PAYLOAD, roundWarmup, roundMeasure);
             }
         }
         final double engine = median(engineRounds);
@@ -128,6 +128,38 @@ public final class DirectMessagingHarness
         Files.writeString(md, markdown(root, engineRtt, rawRtt), StandardCharsets.UTF_8);
         System.out.println(mapper.writeValueAsString(root));
         System.out.println("results: " + json + ", " + md);
+    }
+
+    /**
+     * One point-to-point measurement at a payload size, for the suite ({@code io.chainmesh.perf.suite}): the
+     * same runs as {@link #main}, in the same order (RTT first, then alternating throughput rounds).
+     *
+     * @param payloadBytes   payload bytes per message (at least 8: the RTT stamp).
+     * @param warmupSeconds  RTT warm-up; each throughput round warms up for half of it (0 allowed).
+     * @param measureSeconds RTT measurement; each throughput round measures for half of it (at least 1 s).
+     * @param rounds         throughput rounds; the median is reported.
+     * @return the figures, RTT histograms in nanoseconds.
+     * @throws InterruptedException if interrupted.
+     */
+    public static DirectResult measure(
+        final int payloadBytes, final long warmupSeconds, final long measureSeconds, final int rounds)
+        throws InterruptedException
+    {
+        final Histogram engineRtt = engineRtt(payloadBytes, warmupSeconds, measureSeconds);
+        final Histogram rawRtt = rawRtt(payloadBytes, warmupSeconds, measureSeconds);
+        final long roundWarmup = warmupSeconds / 2;
+        final long roundMeasure = Math.max(1, measureSeconds / 2);
+        final double[] engineRounds = new double[rounds];
+        final double[] loopRounds = new double[rounds];
+        final double[] callerRounds = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            loopRounds[r] = rawEventLoopThroughput(payloadBytes, roundWarmup, roundMeasure);
+            engineRounds[r] = engineThroughput(payloadBytes, roundWarmup, roundMeasure);
+            callerRounds[r] = rawCallerThroughput(payloadBytes, roundWarmup, roundMeasure);
+        }
+        return new DirectResult(payloadBytes, median(engineRounds), median(loopRounds), median(callerRounds),
+            engineRtt, rawRtt);
     }
 
     private static double median(final double[] values)
@@ -192,9 +224,10 @@ public final class DirectMessagingHarness
 
     // ------------------------------------------------------------------ raw Netty
 
-    private static double rawEventLoopThroughput(final long warmup, final long measure) throws InterruptedException
+    private static double rawEventLoopThroughput(final int payload, final long warmup, final long measure)
+        throws InterruptedException
     {
-        try (RawNettyBaseline raw = new RawNettyBaseline(false, PAYLOAD))
+        try (RawNettyBaseline raw = new RawNettyBaseline(false, payload))
         {
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             raw.startEventLoopProducer(() -> System.nanoTime() - end < 0);
@@ -204,9 +237,10 @@ public final class DirectMessagingHarness
         }
     }
 
-    private static double rawCallerThroughput(final long warmup, final long measure) throws InterruptedException
+    private static double rawCallerThroughput(final int payload, final long warmup, final long measure)
+        throws InterruptedException
     {
-        try (RawNettyBaseline raw = new RawNettyBaseline(false, PAYLOAD))
+        try (RawNettyBaseline raw = new RawNettyBaseline(false, payload))
         {
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             final Thread producer = new Thread(() ->
@@ -239,9 +273,9 @@ public final class DirectMessagingHarness
         }
     }
 
-    private static Histogram rawRtt(final long warmup, final long measure)
+    private static Histogram rawRtt(final int payload, final long warmup, final long measure)
     {
-        try (RawNettyBaseline raw = new RawNettyBaseline(true, PAYLOAD))
+        try (RawNettyBaseline raw = new RawNettyBaseline(true, payload))
         {
             final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
             final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
@@ -334,7 +368,8 @@ public final class DirectMessagingHarness
         }
     }
 
-    private static double engineThroughput(final long warmup, final long measure) throws InterruptedException
+    private static double engineThroughput(final int payloadLength, final long warmup, final long measure)
+        throws InterruptedException
     {
         final AtomicLong received = new AtomicLong();
         try (Pair pair = new Pair(false, received, new long[1], new AtomicLong()))
@@ -344,10 +379,10 @@ public final class DirectMessagingHarness
             final long[] backPressured = new long[1];
             final Thread producer = new Thread(() ->
             {
-                final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
+                final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
                 while (System.nanoTime() - end < 0)
                 {
-                    if (pair.a.send(destination, payload, 0, PAYLOAD) != Status.OK)
+                    if (pair.a.send(destination, payload, 0, payloadLength) != Status.OK)
                     {
                         // Back-pressured: yield the core to the IO threads (2 cores, 3 busy threads).
                         backPressured[0]++;
@@ -364,14 +399,14 @@ public final class DirectMessagingHarness
         }
     }
 
-    private static Histogram engineRtt(final long warmup, final long measure)
+    private static Histogram engineRtt(final int payloadLength, final long warmup, final long measure)
     {
         final long[] lastEcho = new long[1];
         final AtomicLong echoes = new AtomicLong();
         try (Pair pair = new Pair(true, new AtomicLong(), lastEcho, echoes))
         {
             final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
             final NodeId destination = pair.b.nodeId();
             final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
             final long end = warmEnd + TimeUnit.SECONDS.toNanos(measure);
@@ -384,7 +419,7 @@ public final class DirectMessagingHarness
                     break;
                 }
                 payload.putLong(0, start);
-                while (pair.a.send(destination, payload, 0, PAYLOAD) != Status.OK)
+                while (pair.a.send(destination, payload, 0, payloadLength) != Status.OK)
                 {
                     Thread.onSpinWait();
                 }

@@ -127,7 +127,7 @@ final class RawNettyBaseline implements AutoCloseable
         int written = 0;
         while (client.isWritable() && written < 256 * 1024)
         {
-            final ByteBuf out = client.alloc().directBuffer(16 * 1024);
+            final ByteBuf out = client.alloc().directBuffer(Math.max(16 * 1024, frameLength()));
             while (out.writableBytes() >= frameLength())
             {
                 writeFrame(out, 0);

@@ -1,0 +1,76 @@
+package io.chainmesh.perf.suite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import io.chainmesh.node.DevnetReport;
+import io.chainmesh.node.DevnetRunner;
+
+/**
+ * One broadcast run as a comparable row, whichever system ran it: delivered msgs/s per node, publish-to-deliver
+ * latency, bytes on the wire per delivered message, messages per signature.
+ */
+final class BroadcastRows
+{
+    private BroadcastRows()
+    {
+    }
+
+    /** A chainmesh devnet in this JVM, all nodes publishing round robin, closed loop at max rate unless rate > 0. */
+    static ObjectNode chainmesh(
+        final ObjectMapper mapper, final String variant, final int nodes, final int size, final long seconds,
+        final BroadcastStrategy strategy, final long lingerMicros, final int maxMessagesPerBatch, final long rate)
+        throws InterruptedException
+    {
+        final DevnetReport report = new DevnetRunner(new DevnetRunner.Context().nodes(nodes).messageSize(size)
+            .durationMillis(seconds * 1000).drainMillis(30_000).strategy(strategy).rate(rate).lingerMicros(lingerMicros)
+            .maxMessagesPerBatch(maxMessagesPerBatch)).run();
+        final ObjectNode row = mapper.createObjectNode();
+        row.put("system", "chainmesh");
+        row.put("variant", variant);
+        row.put("nodes", nodes);
+        row.put("payloadBytes", size);
+        row.put("offeredRate", rate);
+        row.put("seconds", round(report.durationSeconds()));
+        row.put("published", report.published());
+        row.put("deliveredPerNodePerSecond", round(report.deliveredPerNodePerSecond()));
+        row.put("latencyP50Ms", round(report.latencyMicros().p50() / 1000));
+        row.put("latencyP99Ms", round(report.latencyMicros().p99() / 1000));
+        row.put("bytesOnWirePerDelivered", report.delivered() == 0 ? 0 : round(report.bytesOut() / (double)report.delivered()));
+        row.put("messagesPerSignature", report.batchesPublished() == 0 ? 0 :
+            round(report.published() / (double)report.batchesPublished()));
+        row.put("allDelivered", report.passed());
+        row.put("missing", report.missing());
+        row.put("duplicates", report.duplicates());
+        row.set("report", mapper.valueToTree(report));
+        return row;
+    }
+
+    /** A FluxOS-style run (Node.js processes, WebSocket + JSON, one Bitcoin signed message per message, flooding). */
+    static ObjectNode fluxos(final ObjectMapper mapper, final JsonNode result)
+    {
+        final ObjectNode row = mapper.createObjectNode();
+        row.put("system", "fluxos-style");
+        row.put("variant", "flood, JSON, one signature per message");
+        row.put("nodes", result.path("nodes").asInt());
+        row.put("payloadBytes", result.path("size").asInt());
+        row.put("offeredRate", result.path("rate").asLong());
+        row.put("seconds", round(result.path("elapsedSeconds").asDouble()));
+        row.put("published", result.path("published").asLong());
+        row.put("deliveredPerNodePerSecond", round(result.path("deliveredPerNodePerSecond").asDouble()));
+        row.put("latencyP50Ms", round(result.path("latencyMillis").path("p50").asDouble()));
+        row.put("latencyP99Ms", round(result.path("latencyMillis").path("p99").asDouble()));
+        row.put("bytesOnWirePerDelivered", round(result.path("bytesOnWirePerDelivered").asDouble()));
+        row.put("messagesPerSignature", 1);
+        row.put("allDelivered", result.path("deliveredAll").asBoolean());
+        row.put("missing", result.path("missing").asLong());
+        row.set("report", result);
+        return row;
+    }
+
+    static double round(final double value)
+    {
+        return Math.round(value * 100) / 100.0;
+    }
+}

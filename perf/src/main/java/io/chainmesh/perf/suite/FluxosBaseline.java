@@ -1,0 +1,105 @@
+package io.chainmesh.perf.suite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the FluxOS-style Node.js baseline ({@code perf/baselines/fluxos}) as a child process: {@code npm ci} once
+ * (unless {@code node_modules} already holds what {@code package-lock.json} pins), then {@code node run.js ...} per run, whose one JSON line on stdout is the result. Its stderr goes to ours.
+ */
+final class FluxosBaseline
+{
+    /** Time allowed beyond the run's own duration: process start-up, linking, drain (run.js's watchdog is 60 s). */
+    private static final long SLACK_SECONDS = 90;
+    private final Path directory;
+    private final ObjectMapper mapper;
+    private boolean installed;
+
+    FluxosBaseline(final Path repository, final ObjectMapper mapper)
+    {
+        this.directory = repository.resolve("perf/baselines/fluxos");
+        this.mapper = mapper;
+    }
+
+    /**
+     * @param nodes      Node.js processes.
+     * @param seconds    publishing time.
+     * @param size       payload bytes.
+     * @param publishers nodes that publish (as fast as their links accept).
+     * @return the result line of run.js.
+     * @throws IOException          if node/npm cannot run or prints no result.
+     * @throws InterruptedException if interrupted.
+     */
+    JsonNode run(final int nodes, final long seconds, final int size, final int publishers)
+        throws IOException, InterruptedException
+    {
+        install();
+        final List<String> command = new ArrayList<>(List.of("node", "run.js", "--nodes", Integer.toString(nodes),
+            "--duration", Long.toString(seconds), "--size", Integer.toString(size), "--publishers",
+            Integer.toString(publishers)));
+        final String out = execute(command, seconds + SLACK_SECONDS);
+        final String[] lines = out.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--)
+        {
+            if (lines[i].startsWith("{"))
+            {
+                return mapper.readTree(lines[i]);
+            }
+        }
+        throw new IOException("no JSON result line from " + String.join(" ", command) + " in " + directory + ": " + out);
+    }
+
+    private void install() throws IOException, InterruptedException
+    {
+        if (!installed)
+        {
+            if (!Files.isRegularFile(directory.resolve("package-lock.json")))
+            {
+                throw new IOException("no package-lock.json in " + directory);
+            }
+            // npm ci wipes and reinstalls (a native secp256k1 build: ~40 s on 2 busy cores); npm's hidden lockfile
+            // newer than ours means the last npm ci installed exactly what the lockfile pins.
+            final Path installedLock = directory.resolve("node_modules/.package-lock.json");
+            if (!Files.isRegularFile(installedLock) || Files.getLastModifiedTime(installedLock).compareTo(
+                Files.getLastModifiedTime(directory.resolve("package-lock.json"))) < 0)
+            {
+                execute(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), 300);
+            }
+            installed = true;
+        }
+    }
+
+    private String execute(final List<String> command, final long timeoutSeconds) throws IOException, InterruptedException
+    {
+        final Path stdout = Files.createTempFile("chainmesh-perf-fluxos-", ".out");
+        try
+        {
+            final Process process = new ProcessBuilder(command).directory(directory.toFile())
+                .redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+            {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
+            }
+            final String out = Files.readString(stdout, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0)
+            {
+                throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": " + out);
+            }
+            return out;
+        }
+        finally
+        {
+            Files.deleteIfExists(stdout);
+        }
+    }
+}
