@@ -259,6 +259,7 @@ final class DevnetMemberCommand implements Callable<Integer>
         m.put("batchesForwarded", null == counters ? 0 : counters.batchesForwarded());
         m.put("repairs", null == counters ? 0 : counters.repairFramesSent());
         m.put("batchSizes", node.batchSizeHistogram());
+        m.put("bytesOut", node.counters().bytesOut().get());
         // Closed before the bit sets are read: the commit thread, their only writer, has stopped.
         runner.close();
         receiver.total.add(receiver.latency.getIntervalHistogram());

@@ -507,6 +507,7 @@ final class DevnetProcessRunner
         long batchesPublished = 0;
         long batchesForwarded = 0;
         long repairs = 0;
+        long bytesOut = 0;
         int gaps = 0;
         for (final Member m : members)
         {
@@ -517,6 +518,7 @@ final class DevnetProcessRunner
             batchesPublished += fin.path("batchesPublished").asLong();
             batchesForwarded += fin.path("batchesForwarded").asLong();
             repairs += fin.path("repairs").asLong();
+            bytesOut += fin.path("bytesOut").asLong();
             final JsonNode sizes = fin.path("batchSizes");
             for (int b = 0; b < sizes.size() && b < batchSizes.length; b++)
             {
@@ -573,7 +575,7 @@ final class DevnetProcessRunner
         return new DevnetReport(n, ctx.strategy().name(), ctx.messageSize(), ctx.rate(), seconds, totalPublished,
             backPressured, expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
             delivered * (double)ctx.messageSize() / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
-            repairs, churned, rows, missing == 0 && duplicates == 0);
+            repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut);
     }
 
     private void progressLine(

@@ -27,7 +27,8 @@ import java.util.List;
  * @param perNode                 one row per node.
  * @param passed                  true if nothing owed is missing and nothing was duplicated.
  * @param bytesOut                bytes written by all nodes' links from the first offer to the end of the run
- *                                (engine {@code bytes out} counters: frames with headers, control traffic included).
+ *                                (engine {@code bytes out} counters: frames with headers, control traffic included;
+ *                                with {@code --processes}, from each member's start, handshakes included).
  */
 public record DevnetReport(
     int nodes,
