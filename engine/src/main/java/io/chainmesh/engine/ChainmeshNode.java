@@ -202,6 +202,13 @@ public final class ChainmeshNode implements AutoCloseable
      * Sends a direct message to one member: over the link to it if there is one, otherwise to the linked
      * member closest to it on the ring, which relays it (at most {@link Context#hopLimit()} hops).
      * Any thread; never blocks, never throws for a refused message, and counts every refusal.
+     * <p>
+     * From any thread but the link's, the frame is queued in the link's outbound ring and that IO thread
+     * drains it. On the link's own IO thread (a {@link DirectHandler} replying, or a task run on
+     * {@link #linkExecutor(NodeId)}) it is encoded straight into the link's outbound buffer, with no
+     * hand-off, and flushed when the current event-loop task returns. Messages sent by one thread to one
+     * destination leave in the order sent (while the route stays the same); messages of different threads
+     * interleave.
      *
      * @param destination the member.
      * @param buffer      holds the payload (copied before return).
@@ -238,6 +245,29 @@ public final class ChainmeshNode implements AutoCloseable
                 EngineCounters.DirectRefusal.BACK_PRESSURED : EngineCounters.DirectRefusal.NO_ROUTE).increment();
         }
         return status;
+    }
+
+    /**
+     * The IO thread (event loop) of the link that {@link #send} to {@code destination} uses now, for
+     * producers that want no cross-thread hand-off: a task run there sends straight into the link's
+     * outbound buffer, which is flushed when the task returns. Such a task must not block, and should
+     * return after a bounded burst, re-submitting itself with {@code execute}; when {@code send} says
+     * {@link Status#BACK_PRESSURED} it should instead re-submit with {@code schedule} and a short delay
+     * (tens of microseconds): Netty runs queued tasks for up to a second before it polls IO again, so a task
+     * that re-{@code execute}s itself while back-pressured keeps the socket from draining. Routes follow the
+     * directory: after a change the task still sends correctly, through the queued path.
+     *
+     * @param destination the member.
+     * @return the link's event loop, or null if there is no route to {@code destination} (or the node is closed).
+     */
+    public java.util.concurrent.ScheduledExecutorService linkExecutor(final NodeId destination)
+    {
+        if (closed)
+        {
+            return null;
+        }
+        final Link link = manager.routes().nextHop.get(destination.originId());
+        return null == link ? null : link.eventLoop();
     }
 
     /**

@@ -56,7 +56,8 @@ class HandlerTest
         }
 
         @Override
-        public void onDirect(final Link link, final ByteBuf frame)
+        public void onDirect(final Link link, final org.agrona.MutableDirectBuffer buffer, final int offset,
+            final int length)
         {
         }
 

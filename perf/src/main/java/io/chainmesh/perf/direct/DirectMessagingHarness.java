@@ -31,10 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Direct messaging between two ChainmeshNodes on one loopback link, side by side in the same run with a
  * raw Netty client/server using the same framing ({@link RawNettyBaseline}).
  * <ul>
- *   <li>Throughput: one caller thread sends 64-byte payloads as fast as {@code send} accepts them
- *   (spinning on BACK_PRESSURED); the receiver counts deliveries. Raw Netty is measured twice: with the
- *   producer on the event loop (the ceiling) and with a caller thread writing and flushing every 32
- *   frames (how an application would use Netty directly).</li>
+ *   <li>Throughput, two producer placements, each against the raw Netty producer with the same placement:
+ *   (b) on the sending link's event loop (a task on {@code linkExecutor}, no hand-off) against the raw
+ *   event-loop producer (the ceiling), and (a) one caller thread calling {@code send} (yielding on
+ *   BACK_PRESSURED) against a raw caller thread writing and flushing every 32 frames (how an application
+ *   would use Netty directly). A second ceiling has its receiver decode in place as chainmesh does. The
+ *   receiver counts deliveries.</li>
  *   <li>RTT: one message in flight; the receiver echoes it back through {@code send}; the caller
  *   records the round trip in an HdrHistogram.</li>
  * </ul>
@@ -67,57 +69,93 @@ public final class DirectMessagingHarness
         root.put("cpus", Runtime.getRuntime().availableProcessors());
         root.put("java", System.getProperty("java.version"));
 
-        final String only = args.length > 3 ? args[3] : "all";
+        // Optional 4th argument: comma-separated subset of ertt, rrtt, rloop, eloop, rloopinplace, etp, rcaller.
+        final java.util.Set<String> only = java.util.Set.of((args.length > 3 ? args[3] : "all").split(","));
         final int rounds = Integer.getInteger("rounds", 3);
-        final Histogram engineRtt = only.contains("all") || only.contains("ertt") ?
-            engineRtt(warmupSeconds, measureSeconds) : new Histogram(3);
-        final Histogram rawRtt = only.contains("all") || only.contains("rrtt") ?
-            rawRtt(warmupSeconds, measureSeconds) : new Histogram(3);
-        // Throughput: the box is shared and noisy, so the three producers alternate over several rounds
-        // (each round: fresh connection, short warm-up, measurement) and the median round is reported.
+        final Histogram engineRtt = runs(only, "ertt") ? engineRtt(warmupSeconds, measureSeconds) : new Histogram(3);
+        final Histogram rawRtt = runs(only, "rrtt") ? rawRtt(warmupSeconds, measureSeconds) : new Histogram(3);
+        // Throughput: the box is shared and noisy, so the producers alternate over several rounds (each
+        // round: fresh connection, short warm-up, measurement; the two sides of each comparison run back to
+        // back) and the median round is reported, with the per-round ratios for the spread.
         final long roundWarmup = Math.max(1, warmupSeconds / 2);
         final long roundMeasure = Math.max(1, measureSeconds / 2);
-        final double[] engineRounds = new double[rounds];
         final double[] loopRounds = new double[rounds];
+        final double[] engineLoopRounds = new double[rounds];
+        final double[] loopInPlaceRounds = new double[rounds];
+        final double[] engineRounds = new double[rounds];
         final double[] callerRounds = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
-            if (only.contains("all") || only.contains("rloop"))
+            if (runs(only, "rloop"))
             {
-                loopRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure);
+                loopRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure, false);
             }
-            if (only.contains("all") || only.contains("etp"))
+            if (runs(only, "eloop"))
+            {
+                engineLoopRounds[r] = engineEventLoopThroughput(roundWarmup, roundMeasure);
+            }
+            if (runs(only, "rloopinplace"))
+            {
+                loopInPlaceRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure, true);
+            }
+            if (runs(only, "etp"))
             {
                 engineRounds[r] = engineThroughput(roundWarmup, roundMeasure);
             }
-            if (only.contains("all") || only.contains("rcaller"))
+            if (runs(only, "rcaller"))
             {
                 callerRounds[r] = rawCallerThroughput(roundWarmup, roundMeasure);
             }
         }
         final double engine = median(engineRounds);
+        final double engineLoop = median(engineLoopRounds);
         final double rawLoop = median(loopRounds);
+        final double rawLoopInPlace = median(loopInPlaceRounds);
         final double rawCaller = median(callerRounds);
         root.put("throughputRounds", rounds);
         root.put("throughputRoundWarmupSeconds", roundWarmup);
         root.put("throughputRoundMeasureSeconds", roundMeasure);
         final ObjectNode perRound = root.putObject("throughputPerRound");
         perRound.set("chainmesh", mapper.valueToTree(engineRounds));
+        perRound.set("chainmeshEventLoopProducer", mapper.valueToTree(engineLoopRounds));
         perRound.set("rawNettyEventLoopProducer", mapper.valueToTree(loopRounds));
+        perRound.set("rawNettyEventLoopProducerInPlaceReceive", mapper.valueToTree(loopInPlaceRounds));
         perRound.set("rawNettyCallerThread", mapper.valueToTree(callerRounds));
 
+        // "chainmesh" keeps its meaning from earlier runs: send() from a caller thread.
         final ObjectNode throughput = root.putObject("throughputMsgsPerSec");
         throughput.put("chainmesh", Math.round(engine));
+        throughput.put("chainmeshEventLoopProducer", Math.round(engineLoop));
         throughput.put("rawNettyEventLoopProducer", Math.round(rawLoop));
+        throughput.put("rawNettyEventLoopProducerInPlaceReceive", Math.round(rawLoopInPlace));
         throughput.put("rawNettyCallerThread", Math.round(rawCaller));
         throughput.put("ratioVsEventLoopProducer", round(engine / rawLoop));
         throughput.put("ratioVsCallerThread", round(engine / rawCaller));
+        throughput.put("eventLoopRatioVsEventLoopProducer", round(engineLoop / rawLoop));
+        throughput.put("eventLoopRatioVsEventLoopProducerInPlaceReceive", round(engineLoop / rawLoopInPlace));
+
+        // Each comparison: both sides with the same producer placement, medians and per-round ratios.
+        final ObjectNode comparisons = root.putObject("comparisons");
+        comparison(mapper, comparisons, "headline",
+            "(b) producer on the link's event loop: chainmesh send from a task on linkExecutor() vs raw Netty " +
+            "event-loop producer (ceiling)", engineLoopRounds, loopRounds);
+        comparison(mapper, comparisons, "eventLoopVsInPlaceCeiling",
+            "(b') chainmesh send on the event loop vs raw Netty event-loop producer whose receiver also decodes " +
+            "in place (stricter ceiling)", engineLoopRounds, loopInPlaceRounds);
+        comparison(mapper, comparisons, "callerThread",
+            "(a) producer on a caller thread: chainmesh send (ring + IO-thread drain) vs raw Netty caller-thread " +
+            "write + flush every 32", engineRounds, callerRounds);
+        comparison(mapper, comparisons, "callerThreadVsCeiling",
+            "(a) chainmesh send from a caller thread vs the raw event-loop ceiling (different placement)",
+            engineRounds, loopRounds);
         final ObjectNode rtt = root.putObject("rttMicros");
         rtt.set("chainmesh", percentiles(mapper, engineRtt));
         rtt.set("rawNetty", percentiles(mapper, rawRtt));
         rtt.put("p99Ratio", round((double)engineRtt.getValueAtPercentile(99) / rawRtt.getValueAtPercentile(99)));
         rtt.put("p50Ratio", round((double)engineRtt.getValueAtPercentile(50) / rawRtt.getValueAtPercentile(50)));
-        root.put("targetThroughputMet", engine / Math.max(rawLoop, rawCaller) >= 0.8);
+        // The target compares the same producer placement on both sides: (b) against the raw ceiling.
+        root.put("targetThroughputMet", engineLoop / rawLoop >= 0.8);
+        root.put("targetThroughputCompares", "chainmeshEventLoopProducer / rawNettyEventLoopProducer >= 0.8");
         root.put("targetRttP99Met", engineRtt.getValueAtPercentile(99) <= 1.5 * rawRtt.getValueAtPercentile(99));
 
         Files.createDirectories(resultsDir);
@@ -128,6 +166,37 @@ public final class DirectMessagingHarness
         Files.writeString(md, markdown(root, engineRtt, rawRtt), StandardCharsets.UTF_8);
         System.out.println(mapper.writeValueAsString(root));
         System.out.println("results: " + json + ", " + md);
+    }
+
+    private static boolean runs(final java.util.Set<String> only, final String what)
+    {
+        return only.contains("all") || only.contains(what);
+    }
+
+    private static void comparison(
+        final ObjectMapper mapper,
+        final ObjectNode parent,
+        final String name,
+        final String what,
+        final double[] chainmesh,
+        final double[] raw)
+    {
+        final ObjectNode node = parent.putObject(name);
+        node.put("compares", what);
+        node.put("chainmeshMedian", Math.round(median(chainmesh)));
+        node.put("rawMedian", Math.round(median(raw)));
+        node.put("ratioOfMedians", round(median(chainmesh) / median(raw)));
+        final double[] ratios = new double[chainmesh.length];
+        for (int i = 0; i < ratios.length; i++)
+        {
+            ratios[i] = round(chainmesh[i] / raw[i]);
+        }
+        node.set("perRoundRatios", mapper.valueToTree(ratios));
+        node.put("medianRoundRatio", median(ratios));
+        final double[] sorted = ratios.clone();
+        java.util.Arrays.sort(sorted);
+        node.put("minRoundRatio", sorted.length == 0 ? 0 : sorted[0]);
+        node.put("maxRoundRatio", sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
     }
 
     private static double median(final double[] values)
@@ -155,33 +224,48 @@ public final class DirectMessagingHarness
 
     private static String markdown(final ObjectNode root, final Histogram engineRtt, final Histogram rawRtt)
     {
-        final var t = root.get("throughputMsgsPerSec");
         final var r = root.get("rttMicros");
+        final var c = root.get("comparisons");
         return "# Direct messaging, one loopback link, " + PAYLOAD + "-byte payloads\n\n" +
-            "Command: `perf/direct.sh` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
-            root.get("warmupSeconds") + " " + root.get("measureSeconds") + "`); " + root.get("cpus") +
+            "Command: `perf/direct.sh " + root.get("warmupSeconds") + " " + root.get("measureSeconds") +
+            "` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
+            root.get("warmupSeconds") + " " + root.get("measureSeconds") + "`, `-Drounds=" +
+            root.get("throughputRounds") + "`); " + root.get("cpus") +
             " CPUs shared with other work, Java " + root.get("java").asText() + ", NIO transport.\n\n" +
-            "Throughput: median of " + root.get("throughputRounds") + " alternating rounds (" +
+            "Throughput: " + root.get("throughputRounds") + " rounds, the five producers alternating within each (" +
             root.get("throughputRoundWarmupSeconds") + " s warm-up + " + root.get("throughputRoundMeasureSeconds") +
-            " s each; per-round values in the JSON). RTT: " + root.get("warmupSeconds") + " s warm-up + " +
+            " s each, fresh connection; the two sides of each comparison back to back); medians of rounds, and " +
+            "the ratio of each round's pair for the spread. RTT: " + root.get("warmupSeconds") + " s warm-up + " +
             root.get("measureSeconds") + " s, one message in flight.\n\n" +
-            "| throughput | msgs/s | chainmesh ratio |\n|---|---:|---:|\n" +
-            "| chainmesh `send` (caller thread -> link ring -> IO thread) | " + t.get("chainmesh") + " | 1.0 |\n" +
-            "| raw Netty, producer on the event loop (ceiling) | " + t.get("rawNettyEventLoopProducer") + " | " +
-            t.get("ratioVsEventLoopProducer") + " |\n" +
-            "| raw Netty, caller thread write + flush/32 | " + t.get("rawNettyCallerThread") + " | " +
-            t.get("ratioVsCallerThread") + " |\n\n" +
+            "| comparison (same producer placement on both sides unless said) | chainmesh msgs/s | raw msgs/s | " +
+            "ratio of medians | per-round ratios (min-max) |\n|---|---:|---:|---:|---|\n" +
+            comparisonRow(c.get("headline")) + comparisonRow(c.get("eventLoopVsInPlaceCeiling")) +
+            comparisonRow(c.get("callerThread")) + comparisonRow(c.get("callerThreadVsCeiling")) + "\n" +
             "| one-hop RTT (us) | p50 | p99 | p99.9 | max | samples |\n|---|---:|---:|---:|---:|---:|\n" +
             row("chainmesh", r.get("chainmesh")) + row("raw Netty", r.get("rawNetty")) +
-            "\nRTT p99 ratio chainmesh/raw: " + r.get("p99Ratio") + " (target <= 1.5); throughput target >= 0.8x: " +
-            root.get("targetThroughputMet") + "; RTT target: " + root.get("targetRttP99Met") + ".\n\n" +
-            "Notes: the chainmesh throughput run keeps three threads busy (the caller thread that calls `send`, " +
-            "the sender's IO thread draining the link queue, the receiver's IO thread) on 2 cores, while the " +
-            "event-loop ceiling needs two (no hand-off at all); the caller-thread baseline is what an " +
-            "application gets writing to a Netty channel from its own thread. Both sides run with " +
-            "`-Dio.netty.leakDetection.level=disabled`, pooled direct buffers, TCP_NODELAY and the same " +
-            "write-buffer watermarks (128/256 KiB). The box is shared with other builds: see the per-round spread " +
-            "in the JSON.\n";
+            "\nRTT p99 ratio chainmesh/raw: " + r.get("p99Ratio") + " (target <= 1.5: " + root.get("targetRttP99Met") +
+            "). Throughput target (" + root.get("targetThroughputCompares").asText() + "): " +
+            root.get("targetThroughputMet") + ".\n\n" +
+            "Producers: (b) chainmesh: a task on `node.linkExecutor(destination)` (the link's IO thread) calls " +
+            "`send` for up to 256 KiB and re-submits itself, or on BACK_PRESSURED re-schedules itself after " +
+            System.getProperty("eloopRetryMicros", "50") + " us; frames are encoded straight into the " +
+            "link's outbound buffer and flushed when the task returns. Raw ceiling: a task on the client's event " +
+            "loop fills 16 KiB buffers while writable (up to 256 KiB), flushes, re-submits, and resumes on " +
+            "writability. (a) chainmesh: one caller thread calls `send` (ring + IO-thread drain, three busy " +
+            "threads on two cores), yielding when BACK_PRESSURED; raw: one caller thread writes each frame and " +
+            "flushes every 32 (each write is a task for the event loop). Receivers: chainmesh decodes DIRECT " +
+            "frames in place from the decoder's input; the raw ceiling's server takes a retained slice per frame " +
+            "(what a plain Netty application does), the stricter ceiling's server decodes in place like " +
+            "chainmesh. Both sides run with `-Dio.netty.leakDetection.level=disabled`, pooled direct buffers, " +
+            "TCP_NODELAY and the same write-buffer watermarks (128/256 KiB). The box is shared with other " +
+            "builds: see the per-round values in the JSON.\n";
+    }
+
+    private static String comparisonRow(final com.fasterxml.jackson.databind.JsonNode n)
+    {
+        return "| " + n.get("compares").asText() + " | " + n.get("chainmeshMedian") + " | " + n.get("rawMedian") +
+            " | " + n.get("ratioOfMedians") + " | " + n.get("perRoundRatios") + " (" + n.get("minRoundRatio") + "-" +
+            n.get("maxRoundRatio") + ") |\n";
     }
 
     private static String row(final String name, final com.fasterxml.jackson.databind.JsonNode n)
@@ -192,14 +276,15 @@ public final class DirectMessagingHarness
 
     // ------------------------------------------------------------------ raw Netty
 
-    private static double rawEventLoopThroughput(final long warmup, final long measure) throws InterruptedException
+    private static double rawEventLoopThroughput(final long warmup, final long measure, final boolean inPlaceReceive)
+        throws InterruptedException
     {
-        try (RawNettyBaseline raw = new RawNettyBaseline(false, PAYLOAD))
+        try (RawNettyBaseline raw = new RawNettyBaseline(false, PAYLOAD, inPlaceReceive))
         {
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             raw.startEventLoopProducer(() -> System.nanoTime() - end < 0);
             final double rate = measureRate(raw.serverReceived, warmup, measure);
-            log("raw netty event-loop producer", rate);
+            log(inPlaceReceive ? "raw netty event-loop, in-place receive" : "raw netty event-loop producer", rate);
             return rate;
         }
     }
@@ -359,6 +444,56 @@ public final class DirectMessagingHarness
             final double rate = measureRate(received, warmup, measure);
             producer.join();
             log("chainmesh send", rate);
+            log("  send refused (back-pressured) calls", backPressured[0]);
+            return rate;
+        }
+    }
+
+    /**
+     * (b): the producer runs on the sending link's IO thread, as the raw ceiling's does: bursts of sends until
+     * BACK_PRESSURED or 256 KiB, then it re-submits itself so the event loop flushes, reads and writes.
+     */
+    private static double engineEventLoopThroughput(final long warmup, final long measure) throws InterruptedException
+    {
+        final AtomicLong received = new AtomicLong();
+        try (Pair pair = new Pair(false, received, new long[1], new AtomicLong()))
+        {
+            final NodeId destination = pair.b.nodeId();
+            final java.util.concurrent.ScheduledExecutorService loop = pair.a.linkExecutor(destination);
+            final long retryMicros = Long.getLong("eloopRetryMicros", 50);
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
+            final long[] backPressured = new long[1];
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
+            final int burst = 256 * 1024 / io.chainmesh.codec.direct.DirectDescriptor.frameLength(PAYLOAD);
+            final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            final Runnable producer = new Runnable()
+            {
+                @Override
+                public void run()
+                {
+                    if (System.nanoTime() - end > 0)
+                    {
+                        done.countDown();
+                        return;
+                    }
+                    for (int i = 0; i < burst; i++)
+                    {
+                        if (pair.a.send(destination, payload, 0, PAYLOAD) != Status.OK)
+                        {
+                            // Return to the loop so it flushes and polls IO; a plain execute() would keep
+                            // it running tasks (Netty's task quantum is a second) and starve the socket.
+                            backPressured[0]++;
+                            loop.schedule(this, retryMicros, TimeUnit.MICROSECONDS);
+                            return;
+                        }
+                    }
+                    loop.execute(this);
+                }
+            };
+            loop.execute(producer);
+            final double rate = measureRate(received, warmup, measure);
+            done.await(10, TimeUnit.SECONDS);
+            log("chainmesh send on the event loop", rate);
             log("  send refused (back-pressured) calls", backPressured[0]);
             return rate;
         }
