@@ -68,6 +68,8 @@ public final class Link implements MessageHandler
     private static final int RECORD_TYPE_RELAY = 2;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
+    /** Most tasks that may wait for writability at once (see {@link #whenWritable(Runnable)}). */
+    public static final int MAX_WRITABLE_WAITERS = 1024;
 
     private final Channel channel;
     private final EventLoop eventLoop;
@@ -97,6 +99,8 @@ public final class Link implements MessageHandler
     private int pendingFrames;
     private int pendingLocal;
     private int drainedBytes;
+    // IO-thread only: tasks waiting for the channel to become writable again (bounded).
+    private final java.util.ArrayDeque<Runnable> writableWaiters = new java.util.ArrayDeque<>();
     private volatile State state = State.AUTHENTICATED;
     private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
     private boolean retryScheduled;
@@ -326,9 +330,10 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        if (!channel.isActive())
+        if (!channel.isActive() || state == State.CLOSED)
         {
-            // What is still queued or buffered is counted by discardQueued() when the channel's close is handled.
+            // Nothing more is written after a CLOSE: what is still queued or buffered is counted by
+            // discardQueued() when the channel's close is handled.
             drainScheduled.set(false);
             return;
         }
@@ -444,6 +449,44 @@ public final class Link implements MessageHandler
             outLocal++;
         }
         drainedBytes += length;
+    }
+
+    /**
+     * Runs {@code task} on this link's IO thread once the channel is writable again (soon, as a new task, if
+     * it is writable now), or once the link has closed, so a producer that was told BACK_PRESSURED resumes
+     * as a Netty writability event would resume it. Any thread.
+     *
+     * @param task what to run.
+     * @return false if {@value #MAX_WRITABLE_WAITERS} tasks are already waiting (the task is not kept).
+     */
+    public boolean whenWritable(final Runnable task)
+    {
+        if (!eventLoop.inEventLoop())
+        {
+            eventLoop.execute(() -> whenWritable(task));
+            return true;
+        }
+        if (channel.isWritable() || !channel.isActive())
+        {
+            eventLoop.execute(task);
+            return true;
+        }
+        if (writableWaiters.size() >= MAX_WRITABLE_WAITERS)
+        {
+            return false;
+        }
+        writableWaiters.addLast(task);
+        return true;
+    }
+
+    /** IO thread: the channel became writable or closed; hands the waiting tasks to the event loop. */
+    void onWritableOrClosed()
+    {
+        Runnable task;
+        while (null != (task = writableWaiters.pollFirst()))
+        {
+            eventLoop.execute(task);
+        }
     }
 
     /**

@@ -210,6 +210,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         if (ctx.channel().isWritable())
         {
             link.scheduleDrain();
+            link.onWritableOrClosed();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -246,6 +247,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         link.state(Link.State.CLOSED);
         link.discardQueued();
+        link.onWritableOrClosed();
         config.events().onLinkClosed(link);
     }
 

@@ -247,8 +247,8 @@ public final class DirectMessagingHarness
             "). Throughput target (" + root.get("targetThroughputCompares").asText() + "): " +
             root.get("targetThroughputMet") + ".\n\n" +
             "Producers: (b) chainmesh: a task on `node.linkExecutor(destination)` (the link's IO thread) calls " +
-            "`send` for up to 256 KiB and re-submits itself, or on BACK_PRESSURED re-schedules itself after " +
-            System.getProperty("eloopRetryMicros", "50") + " us; frames are encoded straight into the " +
+            "`send` for up to 256 KiB and re-submits itself, or on BACK_PRESSURED returns and resumes from " +
+            "`node.whenWritable(destination, task)`; frames are encoded straight into the " +
             "link's outbound buffer and flushed when the task returns. Raw ceiling: a task on the client's event " +
             "loop fills 16 KiB buffers while writable (up to 256 KiB), flushes, re-submits, and resumes on " +
             "writability. (a) chainmesh: one caller thread calls `send` (ring + IO-thread drain, three busy " +
@@ -460,7 +460,6 @@ public final class DirectMessagingHarness
         {
             final NodeId destination = pair.b.nodeId();
             final java.util.concurrent.ScheduledExecutorService loop = pair.a.linkExecutor(destination);
-            final long retryMicros = Long.getLong("eloopRetryMicros", 50);
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             final long[] backPressured = new long[1];
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD]);
@@ -480,10 +479,13 @@ public final class DirectMessagingHarness
                     {
                         if (pair.a.send(destination, payload, 0, PAYLOAD) != Status.OK)
                         {
-                            // Return to the loop so it flushes and polls IO; a plain execute() would keep
-                            // it running tasks (Netty's task quantum is a second) and starve the socket.
+                            // Return to the loop so it flushes and polls IO, and resume on writability (as the
+                            // raw producer does); re-submitting at once would starve the socket.
                             backPressured[0]++;
-                            loop.schedule(this, retryMicros, TimeUnit.MICROSECONDS);
+                            if (!pair.a.whenWritable(destination, this))
+                            {
+                                loop.schedule(this, 50, TimeUnit.MICROSECONDS);
+                            }
                             return;
                         }
                     }
