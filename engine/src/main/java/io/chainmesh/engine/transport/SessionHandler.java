@@ -23,10 +23,13 @@ import java.util.concurrent.TimeUnit;
  * PONG, closes on CLOSE, sends heartbeats and closes the link with HEARTBEAT_TIMEOUT when the peer stops
  * answering. Resumes the outbound drain when the channel becomes writable again.
  * <p>
- * DIRECT frames, the hot path, do not travel the pipeline: once added, this handler asks the channel's
- * {@link FrameDecoder} to hand them over in place ({@link FrameDecoder#inPlace}), all complete frames of a
- * read in one pass over the decoder's input, with no slice, reference count or {@code channelRead} per
- * frame. Every other frame type still arrives through {@link #channelRead}, in order with them. Traffic
+ * DIRECT frames, the hot path, do not travel the pipeline: once added, this handler asks the
+ * {@link FrameDecoder} directly in front of it to hand them over in place ({@link FrameDecoder#inPlace}),
+ * all complete frames of a read in one pass over the decoder's input, with no slice, reference count or
+ * {@code channelRead} per frame. Every other frame type still arrives through {@link #channelRead}, in
+ * order with them. If any other handler sits between the decoder and this one when it is added, DIRECT
+ * frames keep arriving as slices through it (a handler inserted between them later must clear the
+ * decoder's in-place handler first). Traffic
  * statistics are accumulated in plain fields and published once per read ({@code channelReadComplete}).
  * <p>
  * One instance per channel; runs on that channel's IO thread only.
@@ -63,7 +66,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long interval = config.heartbeatIntervalNs();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
-        decoder = ctx.pipeline().get(FrameDecoder.class);
+        decoder = decoderFeeding(ctx);
         if (null != decoder)
         {
             decoder.inPlace(FrameType.DIRECT, directFrames);
@@ -72,6 +75,25 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             reportClosed();
         }
+    }
+
+    /**
+     * The frame decoder directly in front of this handler, or null. Only then is the in-place path the same
+     * as the slice path: a handler between the two (a record layer, say) must see every frame, so it is
+     * never bypassed; DIRECT frames then arrive as slices.
+     */
+    private static FrameDecoder decoderFeeding(final ChannelHandlerContext ctx)
+    {
+        io.netty.channel.ChannelHandler previous = null;
+        for (final java.util.Map.Entry<String, io.netty.channel.ChannelHandler> entry : ctx.pipeline())
+        {
+            if (entry.getValue() == ctx.handler())
+            {
+                return previous instanceof FrameDecoder ? (FrameDecoder)previous : null;
+            }
+            previous = entry.getValue();
+        }
+        return null;
     }
 
     private void onHeartbeat(final ChannelHandlerContext ctx)
