@@ -79,6 +79,7 @@ public final class DirectMessagingHarness
         // back) and the median round is reported, with the per-round ratios for the spread.
         final long roundWarmup = Math.max(1, warmupSeconds / 2);
         final long roundMeasure = Math.max(1, measureSeconds / 2);
+        final ObjectNode cpuPerRound = root.putObject("cpuNsPerMessagePerRound");
         final double[] loopRounds = new double[rounds];
         final double[] engineLoopRounds = new double[rounds];
         final double[] loopInPlaceRounds = new double[rounds];
@@ -89,22 +90,27 @@ public final class DirectMessagingHarness
             if (runs(only, "rloop"))
             {
                 loopRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure, false);
+                recordCpu(mapper, cpuPerRound, "rawNettyEventLoopProducer");
             }
             if (runs(only, "eloop"))
             {
                 engineLoopRounds[r] = engineEventLoopThroughput(roundWarmup, roundMeasure);
+                recordCpu(mapper, cpuPerRound, "chainmeshEventLoopProducer");
             }
             if (runs(only, "rloopinplace"))
             {
                 loopInPlaceRounds[r] = rawEventLoopThroughput(roundWarmup, roundMeasure, true);
+                recordCpu(mapper, cpuPerRound, "rawNettyEventLoopProducerInPlaceReceive");
             }
             if (runs(only, "etp"))
             {
                 engineRounds[r] = engineThroughput(roundWarmup, roundMeasure);
+                recordCpu(mapper, cpuPerRound, "chainmesh");
             }
             if (runs(only, "rcaller"))
             {
                 callerRounds[r] = rawCallerThroughput(roundWarmup, roundMeasure);
+                recordCpu(mapper, cpuPerRound, "rawNettyCallerThread");
             }
         }
         final double engine = median(engineRounds);
@@ -136,18 +142,19 @@ public final class DirectMessagingHarness
 
         // Each comparison: both sides with the same producer placement, medians and per-round ratios.
         final ObjectNode comparisons = root.putObject("comparisons");
-        comparison(mapper, comparisons, "headline",
+        comparison(mapper, comparisons, cpuPerRound, "headline",
             "(b) producer on the link's event loop: chainmesh send from a task on linkExecutor() vs raw Netty " +
-            "event-loop producer (ceiling)", engineLoopRounds, loopRounds);
-        comparison(mapper, comparisons, "eventLoopVsInPlaceCeiling",
+            "event-loop producer (ceiling)", "chainmeshEventLoopProducer", engineLoopRounds, "rawNettyEventLoopProducer", loopRounds);
+        comparison(mapper, comparisons, cpuPerRound, "eventLoopVsInPlaceCeiling",
             "(b') chainmesh send on the event loop vs raw Netty event-loop producer whose receiver also decodes " +
-            "in place (stricter ceiling)", engineLoopRounds, loopInPlaceRounds);
-        comparison(mapper, comparisons, "callerThread",
+            "in place (stricter ceiling)", "chainmeshEventLoopProducer", engineLoopRounds,
+            "rawNettyEventLoopProducerInPlaceReceive", loopInPlaceRounds);
+        comparison(mapper, comparisons, cpuPerRound, "callerThread",
             "(a) producer on a caller thread: chainmesh send (ring + IO-thread drain) vs raw Netty caller-thread " +
-            "write + flush every 32", engineRounds, callerRounds);
-        comparison(mapper, comparisons, "callerThreadVsCeiling",
+            "write + flush every 32", "chainmesh", engineRounds, "rawNettyCallerThread", callerRounds);
+        comparison(mapper, comparisons, cpuPerRound, "callerThreadVsCeiling",
             "(a) chainmesh send from a caller thread vs the raw event-loop ceiling (different placement)",
-            engineRounds, loopRounds);
+            "chainmesh", engineRounds, "rawNettyEventLoopProducer", loopRounds);
         final ObjectNode rtt = root.putObject("rttMicros");
         rtt.set("chainmesh", percentiles(mapper, engineRtt));
         rtt.set("rawNetty", percentiles(mapper, rawRtt));
@@ -168,6 +175,27 @@ public final class DirectMessagingHarness
         System.out.println("results: " + json + ", " + md);
     }
 
+    private static void recordCpu(final ObjectMapper mapper, final ObjectNode cpuPerRound, final String name)
+    {
+        final com.fasterxml.jackson.databind.node.ArrayNode rounds = cpuPerRound.has(name) ?
+            (com.fasterxml.jackson.databind.node.ArrayNode)cpuPerRound.get(name) : cpuPerRound.putArray(name);
+        rounds.add(mapper.valueToTree(lastCpu));
+    }
+
+    private static double medianCpu(final com.fasterxml.jackson.databind.JsonNode rounds, final String field)
+    {
+        if (null == rounds)
+        {
+            return 0;
+        }
+        final double[] values = new double[rounds.size()];
+        for (int i = 0; i < values.length; i++)
+        {
+            values[i] = rounds.get(i).get(field).asDouble();
+        }
+        return median(values);
+    }
+
     private static boolean runs(final java.util.Set<String> only, final String what)
     {
         return only.contains("all") || only.contains(what);
@@ -176,13 +204,25 @@ public final class DirectMessagingHarness
     private static void comparison(
         final ObjectMapper mapper,
         final ObjectNode parent,
+        final ObjectNode cpu,
         final String name,
         final String what,
+        final String chainmeshKey,
         final double[] chainmesh,
+        final String rawKey,
         final double[] raw)
     {
         final ObjectNode node = parent.putObject(name);
         node.put("compares", what);
+        node.put("chainmeshKey", chainmeshKey);
+        node.put("rawKey", rawKey);
+        final double chainmeshCpu = medianCpu(cpu.get(chainmeshKey), "totalNsPerMessage");
+        final double rawCpu = medianCpu(cpu.get(rawKey), "totalNsPerMessage");
+        node.put("chainmeshCpuNsPerMessage", chainmeshCpu);
+        node.put("rawCpuNsPerMessage", rawCpu);
+        node.put("cpuPerMessageRatio", round(chainmeshCpu / rawCpu));
+        node.put("chainmeshBusiestThreadNsPerMessage", medianCpu(cpu.get(chainmeshKey), "busiestThreadNsPerMessage"));
+        node.put("rawBusiestThreadNsPerMessage", medianCpu(cpu.get(rawKey), "busiestThreadNsPerMessage"));
         node.put("chainmeshMedian", Math.round(median(chainmesh)));
         node.put("rawMedian", Math.round(median(raw)));
         node.put("ratioOfMedians", round(median(chainmesh) / median(raw)));
@@ -235,10 +275,14 @@ public final class DirectMessagingHarness
             "Throughput: " + root.get("throughputRounds") + " rounds, the five producers alternating within each (" +
             root.get("throughputRoundWarmupSeconds") + " s warm-up + " + root.get("throughputRoundMeasureSeconds") +
             " s each, fresh connection; the two sides of each comparison back to back); medians of rounds, and " +
-            "the ratio of each round's pair for the spread. RTT: " + root.get("warmupSeconds") + " s warm-up + " +
+            "the ratio of each round's pair for the spread. CPU ns/msg: CPU time the JVM's threads spent during a " +
+            "measured window (ThreadMXBean, all threads but the sleeping measurer) per delivered message, median of " +
+            "rounds; busiest thread: the one thread with most CPU per message, which bounds the rate on dedicated " +
+            "cores. On a shared box these are steadier than rates. RTT: " + root.get("warmupSeconds") + " s warm-up + " +
             root.get("measureSeconds") + " s, one message in flight.\n\n" +
             "| comparison (same producer placement on both sides unless said) | chainmesh msgs/s | raw msgs/s | " +
-            "ratio of medians | per-round ratios (min-max) |\n|---|---:|---:|---:|---|\n" +
+            "ratio of medians | per-round ratios (min-max) | CPU ns/msg chainmesh / raw (ratio) | busiest thread " +
+            "ns/msg chainmesh / raw |\n|---|---:|---:|---:|---|---:|---:|\n" +
             comparisonRow(c.get("headline")) + comparisonRow(c.get("eventLoopVsInPlaceCeiling")) +
             comparisonRow(c.get("callerThread")) + comparisonRow(c.get("callerThreadVsCeiling")) + "\n" +
             "| one-hop RTT (us) | p50 | p99 | p99.9 | max | samples |\n|---|---:|---:|---:|---:|---:|\n" +
@@ -265,7 +309,9 @@ public final class DirectMessagingHarness
     {
         return "| " + n.get("compares").asText() + " | " + n.get("chainmeshMedian") + " | " + n.get("rawMedian") +
             " | " + n.get("ratioOfMedians") + " | " + n.get("perRoundRatios") + " (" + n.get("minRoundRatio") + "-" +
-            n.get("maxRoundRatio") + ") |\n";
+            n.get("maxRoundRatio") + ") | " + n.get("chainmeshCpuNsPerMessage") + " / " + n.get("rawCpuNsPerMessage") +
+            " (" + n.get("cpuPerMessageRatio") + ") | " + n.get("chainmeshBusiestThreadNsPerMessage") + " / " +
+            n.get("rawBusiestThreadNsPerMessage") + " |\n";
     }
 
     private static String row(final String name, final com.fasterxml.jackson.databind.JsonNode n)
@@ -567,12 +613,66 @@ public final class DirectMessagingHarness
         throws InterruptedException
     {
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+        final java.util.Map<Long, Long> cpuBefore = threadCpu();
         final long startCount = counter.get();
         final long start = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         final long count = counter.get() - startCount;
         final long elapsed = System.nanoTime() - start;
+        lastCpu = CpuCost.of(cpuBefore, threadCpu(), count);
         return count * 1e9 / elapsed;
+    }
+
+    /** CPU time of the last measurement window, per message: load-independent where throughput is not. */
+    private static CpuCost lastCpu;
+
+    private static java.util.Map<Long, Long> threadCpu()
+    {
+        final java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        final java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+        for (final long id : bean.getAllThreadIds())
+        {
+            final long nanos = bean.getThreadCpuTime(id);
+            if (nanos >= 0)
+            {
+                cpu.put(id, nanos);
+            }
+        }
+        return cpu;
+    }
+
+    /**
+     * CPU nanoseconds per delivered message over a measurement window: the sum over the threads that did
+     * the work (everything but this measuring thread, which sleeps) and the busiest thread's share, which
+     * bounds throughput on dedicated cores. Thread CPU time counts only time on a core, so other processes
+     * competing for the cores inflate it far less than they deflate throughput.
+     */
+    record CpuCost(double totalNsPerMessage, double busiestThreadNsPerMessage, String busiestThread)
+    {
+        static CpuCost of(final java.util.Map<Long, Long> before, final java.util.Map<Long, Long> after, final long count)
+        {
+            final java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            long total = 0;
+            long busiest = 0;
+            String busiestName = "";
+            for (final java.util.Map.Entry<Long, Long> e : after.entrySet())
+            {
+                if (e.getKey() == Thread.currentThread().getId())
+                {
+                    continue;
+                }
+                final long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                total += delta;
+                if (delta > busiest)
+                {
+                    busiest = delta;
+                    final java.lang.management.ThreadInfo info = bean.getThreadInfo(e.getKey());
+                    busiestName = null == info ? "?" : info.getThreadName();
+                }
+            }
+            final double n = Math.max(1, count);
+            return new CpuCost(Math.round(total / n * 10) / 10.0, Math.round(busiest / n * 10) / 10.0, busiestName);
+        }
     }
 
     private static void log(final String what, final double value)
