@@ -68,6 +68,8 @@ public final class DirectMessagingHarness
         root.put("measureSeconds", measureSeconds);
         root.put("cpus", Runtime.getRuntime().availableProcessors());
         root.put("java", System.getProperty("java.version"));
+        final java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        root.put("loadAverageAtStart", os.getSystemLoadAverage());
 
         // Optional 4th argument: comma-separated subset of ertt, rrtt, rloop, eloop, rloopinplace, etp, rcaller.
         final java.util.Set<String> only = java.util.Set.of((args.length > 3 ? args[3] : "all").split(","));
@@ -165,6 +167,7 @@ public final class DirectMessagingHarness
         root.put("targetThroughputCompares", "chainmeshEventLoopProducer / rawNettyEventLoopProducer >= 0.8");
         root.put("targetRttP99Met", engineRtt.getValueAtPercentile(99) <= 1.5 * rawRtt.getValueAtPercentile(99));
 
+        root.put("loadAverageAtEnd", os.getSystemLoadAverage());
         Files.createDirectories(resultsDir);
         final String date = LocalDate.now(ZoneOffset.UTC).toString();
         final Path json = resultsDir.resolve(date + "-direct.json");
@@ -271,7 +274,8 @@ public final class DirectMessagingHarness
             "` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
             root.get("warmupSeconds") + " " + root.get("measureSeconds") + "`, `-Drounds=" +
             root.get("throughputRounds") + "`); " + root.get("cpus") +
-            " CPUs shared with other work, Java " + root.get("java").asText() + ", NIO transport.\n\n" +
+            " CPUs shared with other work (1-minute load average " + root.get("loadAverageAtStart") + " at start, " +
+            root.get("loadAverageAtEnd") + " at end), Java " + root.get("java").asText() + ", NIO transport.\n\n" +
             "Throughput: " + root.get("throughputRounds") + " rounds, the five producers alternating within each (" +
             root.get("throughputRoundWarmupSeconds") + " s warm-up + " + root.get("throughputRoundMeasureSeconds") +
             " s each, fresh connection; the two sides of each comparison back to back); medians of rounds, and " +
