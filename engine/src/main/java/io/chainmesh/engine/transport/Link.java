@@ -309,11 +309,10 @@ public final class Link implements MessageHandler
      */
     public void scheduleDrain()
     {
-        // A volatile read first, so a producer that finds a drain pending pays no atomic write. No wake-up
-        // is lost: the producer's claim was a CAS on the ring's tail, and the drain clears the flag before it
-        // re-reads the tail; volatile accesses are sequentially consistent, so either this read sees the
-        // cleared flag (and schedules) or the drain's re-check sees the claim (and drains again).
-        if (!drainScheduled.get() && !drainScheduled.getAndSet(true))
+        // getAndSet is a full fence: the ring commit (a release store) cannot be reordered after this
+        // read of the flag, which a plain get() would allow (a lost wake-up, seen under ping-pong). A
+        // volatile get() first (safe given the claim's CAS) was measured slower here, so not used.
+        if (!drainScheduled.getAndSet(true))
         {
             eventLoop.execute(drainTask);
         }
@@ -338,34 +337,44 @@ public final class Link implements MessageHandler
             return;
         }
         drainedBytes = 0;
-        while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+        while (true)
         {
-            // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
-            // messages): keep reading while the consumer position moves.
-            final long before = ring.consumerPosition();
-            if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
+            final long passStart = ring.consumerPosition();
+            while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
+            {
+                // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
+                // messages): keep reading while the consumer position moves.
+                final long before = ring.consumerPosition();
+                if (ring.read(this, 1024) == 0 && ring.consumerPosition() == before)
+                {
+                    break;
+                }
+            }
+            if (drainedBytes >= MAX_DRAIN_BYTES && channel.isWritable())
+            {
+                // Yield to other channels and IO; the flag stays set, so producers do not schedule more.
+                flushOut();
+                eventLoop.execute(drainTask);
+                return;
+            }
+            // Idle (ring empty, or waiting for writability which re-schedules us). Clear the flag, then look
+            // again: a producer that committed before seeing the cleared flag relies on this re-check, and
+            // one that commits after it schedules a new drain (both sides use full fences: no lost wake-up).
+            drainScheduled.set(false);
+            if (!channel.isWritable() || ring.size() == 0 || drainScheduled.getAndSet(true))
             {
                 break;
             }
+            if (ring.consumerPosition() == passStart)
+            {
+                // The head is claimed but not committed yet: run again as a new task rather than spin here,
+                // so a producer descheduled between claim and commit cannot hold this IO thread.
+                flushOut();
+                eventLoop.execute(drainTask);
+                return;
+            }
         }
-        if (drainedBytes >= MAX_DRAIN_BYTES && channel.isWritable())
-        {
-            // Yield to other channels and IO; the flag stays set, so producers do not schedule more.
-            flushOut();
-            eventLoop.execute(drainTask);
-            return;
-        }
-        // Idle (ring empty or its head claimed but not yet committed, or waiting for writability, which
-        // re-schedules us). Clear the flag, then look again: a producer that claimed before seeing the
-        // cleared flag relies on this re-check, and one that claims after it schedules a new drain. When
-        // the re-check finds a claim, run again as a new task rather than spin here, so a producer
-        // descheduled between claim and commit cannot hold this IO thread.
-        drainScheduled.set(false);
         flushOut();
-        if (channel.isWritable() && ring.size() != 0 && !drainScheduled.getAndSet(true))
-        {
-            eventLoop.execute(drainTask);
-        }
     }
 
     /** IO thread: makes room for {@code length} bytes in the outbound buffer, writing out a full one. */
