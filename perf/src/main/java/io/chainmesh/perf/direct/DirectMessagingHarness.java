@@ -192,7 +192,7 @@ public final class DirectMessagingHarness
         final double[] p99Ratios = new double[rttRounds];
         for (int i = 0; i < rttRounds; i++)
         {
-            p99Ratios[i] = round(engineRttP99[i] / rawRttP99[i]);
+            p99Ratios[i] = rawRttP99[i] > 0 ? round(engineRttP99[i] / rawRttP99[i]) : 0;
         }
         rtt.set("p99RatioPerRound", mapper.valueToTree(p99Ratios));
         rtt.put("medianRoundP99Ratio", median(p99Ratios));
@@ -263,12 +263,23 @@ public final class DirectMessagingHarness
         node.put("chainmeshMedian", Math.round(median(chainmesh)));
         node.put("rawMedian", Math.round(median(raw)));
         node.put("ratioOfMedians", round(median(chainmesh) / median(raw)));
-        final double[] ratios = new double[chainmesh.length];
-        for (int i = 0; i < ratios.length; i++)
+        // A round where either side delivered nothing (starved by the box's load) has no ratio.
+        final com.fasterxml.jackson.databind.node.ArrayNode perRound = node.putArray("perRoundRatios");
+        final java.util.List<Double> valid = new java.util.ArrayList<>();
+        for (int i = 0; i < chainmesh.length; i++)
         {
-            ratios[i] = round(chainmesh[i] / raw[i]);
+            if (chainmesh[i] > 0 && raw[i] > 0)
+            {
+                final double ratio = round(chainmesh[i] / raw[i]);
+                valid.add(ratio);
+                perRound.add(ratio);
+            }
+            else
+            {
+                perRound.addNull();
+            }
         }
-        node.set("perRoundRatios", mapper.valueToTree(ratios));
+        final double[] ratios = valid.stream().mapToDouble(Double::doubleValue).toArray();
         node.put("medianRoundRatio", median(ratios));
         final double[] sorted = ratios.clone();
         java.util.Arrays.sort(sorted);
