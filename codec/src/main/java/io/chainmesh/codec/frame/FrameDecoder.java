@@ -105,6 +105,15 @@ public final class FrameDecoder extends ByteToMessageDecoder
     }
 
     /**
+     * @param frameType a frame type (u8).
+     * @return true if frames of that type are handed to an in-place handler.
+     */
+    public boolean isInPlace(final int frameType)
+    {
+        return null != inPlaceHandler && inPlaceType == frameType;
+    }
+
+    /**
      * @return true once bad input has been seen; all later input is discarded.
      */
     public boolean isFailed()

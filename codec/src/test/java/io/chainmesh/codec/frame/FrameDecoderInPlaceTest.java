@@ -151,7 +151,10 @@ class FrameDecoderInPlaceTest
     void shouldRestoreSlicesWhenHandlerCleared()
     {
         decoder.inPlace(FrameType.DIRECT, this::onDirect);
+        assertThat(decoder.isInPlace(FrameType.DIRECT)).isTrue();
+        assertThat(decoder.isInPlace(FrameType.PING)).isFalse();
         decoder.inPlace(FrameType.DIRECT, null);
+        assertThat(decoder.isInPlace(FrameType.DIRECT)).isFalse();
         channel.writeInbound(concat(true, frame(FrameType.DIRECT, 1, 40)));
 
         assertThat(seen).containsExactly("S:" + FrameType.DIRECT + ":1");

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * {@code channelRead} per frame. Every other frame type still arrives through {@link #channelRead}, in
  * order with them. If any other handler sits between the decoder and this one when it is added, DIRECT
  * frames keep arriving as slices through it (a handler inserted between them later must clear the
- * decoder's in-place handler first). Traffic
- * statistics are accumulated in plain fields and published once per read ({@code channelReadComplete}).
+ * decoder's in-place handler first). Traffic statistics are accumulated in plain fields and published
+ * once per read ({@code channelReadComplete}).
  * <p>
  * One instance per channel; runs on that channel's IO thread only.
  */

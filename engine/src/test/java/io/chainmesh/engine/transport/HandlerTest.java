@@ -125,6 +125,9 @@ class HandlerTest
         assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
         assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
         assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
+        // The session took over DIRECT frames from the decoder in front of it.
+        assertThat(a.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
+        assertThat(b.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
         assertThat(countersA.connections(EngineCounters.ConnectionState.HANDSHAKING).get()).isZero();
         a.finishAndReleaseAll();
         b.finishAndReleaseAll();
