@@ -315,9 +315,9 @@ public final class DirectMessagingHarness
         final var r = root.get("rttMicros");
         final var c = root.get("comparisons");
         return "# Direct messaging, one loopback link, " + PAYLOAD + "-byte payloads\n\n" +
-            "Command: `perf/direct.sh " + root.get("warmupSeconds") + " " + root.get("measureSeconds") +
-            "` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
-            root.get("warmupSeconds") + " " + root.get("measureSeconds") + "`, `-Drounds=" +
+            "Command: `ROUNDS=" + root.get("throughputRounds") + " perf/direct.sh " + root.get("warmupSeconds") + " " +
+            root.get("measureSeconds") + "` (builds perf with -am, runs `io.chainmesh.perf.direct.DirectMessagingHarness " +
+            root.get("warmupSeconds") + " " + root.get("measureSeconds") + "` with `-Drounds=" +
             root.get("throughputRounds") + "`); " + root.get("cpus") +
             " CPUs shared with other work (1-minute load average " + root.get("loadAverageAtStart") + " at start, " +
             root.get("loadAverageAtEnd") + " at end), Java " + root.get("java").asText() + ", NIO transport.\n\n" +
