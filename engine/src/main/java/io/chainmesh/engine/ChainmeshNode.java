@@ -205,6 +205,13 @@ public final class ChainmeshNode implements AutoCloseable
      * Sends a direct message to one member: over the link to it if there is one, otherwise to the linked
      * member closest to it on the ring, which relays it (at most {@link Context#hopLimit()} hops).
      * Any thread; never blocks, never throws for a refused message, and counts every refusal.
+     * <p>
+     * From any thread but the link's, the frame is queued in the link's outbound ring and that IO thread
+     * drains it. On the link's own IO thread (a {@link DirectHandler} replying, or a task run on
+     * {@link #linkExecutor(NodeId)}) it is encoded straight into the link's outbound buffer, with no
+     * hand-off, and flushed when the current event-loop task returns. Messages sent by one thread to one
+     * destination leave in the order sent (while the route stays the same); messages of different threads
+     * interleave.
      *
      * @param destination the member.
      * @param buffer      holds the payload (copied before return).
@@ -241,6 +248,50 @@ public final class ChainmeshNode implements AutoCloseable
                 EngineCounters.DirectRefusal.BACK_PRESSURED : EngineCounters.DirectRefusal.NO_ROUTE).increment();
         }
         return status;
+    }
+
+    /**
+     * The IO thread (event loop) of the link that {@link #send} to {@code destination} uses now, for
+     * producers that want no cross-thread hand-off: a task run there sends straight into the link's
+     * outbound buffer, which is flushed when the task returns. Such a task must not block, and should
+     * return after a bounded burst (re-submitting itself with {@code execute}) or as soon as {@code send}
+     * says {@link Status#BACK_PRESSURED}, then resume from {@link #whenWritable(NodeId, Runnable)}. Not by
+     * re-submitting itself at once: Netty runs queued tasks for up to a second before it polls IO again,
+     * so such a loop would keep the socket from draining. Routes follow the directory: after a change the
+     * task still sends correctly, through the queued path.
+     *
+     * @param destination the member.
+     * @return the link's event loop, or null if there is no route to {@code destination} (or the node is closed).
+     */
+    public java.util.concurrent.ScheduledExecutorService linkExecutor(final NodeId destination)
+    {
+        if (closed)
+        {
+            return null;
+        }
+        final Link link = manager.routes().nextHop.get(destination.originId());
+        return null == link ? null : link.eventLoop();
+    }
+
+    /**
+     * Runs {@code task} on the IO thread of the link that {@link #send} to {@code destination} uses now, once
+     * that link accepts sends again after {@link Status#BACK_PRESSURED} (soon, if it does now) or once it has
+     * closed (the task then sees the refusal itself): the way to resume an event-loop producer, as Netty's
+     * writability event resumes a Netty writer. At most {@value Link#MAX_WRITABLE_WAITERS} tasks wait per link.
+     *
+     * @param destination the member.
+     * @param task        what to run; it must not block.
+     * @return false if there is no route (or the node is closed) or too many tasks wait; the task is not kept.
+     */
+    public boolean whenWritable(final NodeId destination, final Runnable task)
+    {
+        Objects.requireNonNull(task, "task");
+        if (closed)
+        {
+            return false;
+        }
+        final Link link = manager.routes().nextHop.get(destination.originId());
+        return null != link && link.whenWritable(task);
     }
 
     /**
@@ -393,6 +444,17 @@ public final class ChainmeshNode implements AutoCloseable
     {
         final Link link = manager.routes().directLink(peer);
         return null != link && link.offerFrame(frame, 0, length) == Status.OK;
+    }
+
+    /**
+     * Test support: the link to a directly linked peer.
+     *
+     * @param peer a linked peer.
+     * @return its link, or null.
+     */
+    Link linkForTest(final NodeId peer)
+    {
+        return manager.routes().directLink(peer);
     }
 
     /**

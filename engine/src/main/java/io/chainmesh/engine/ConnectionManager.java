@@ -6,7 +6,6 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.direct.DirectDescriptor;
-import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
@@ -22,11 +21,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -546,11 +547,11 @@ final class ConnectionManager implements LinkEvents
     }
 
     @Override
-    public void onDirect(final Link link, final ByteBuf frame)
+    public void onDirect(final Link link, final MutableDirectBuffer buffer, final int offset, final int length)
     {
         try
         {
-            DirectDescriptor.checkFrame(frame);
+            DirectDescriptor.checkFrame(buffer, offset, length);
         }
         catch (final CodecException ex)
         {
@@ -558,10 +559,10 @@ final class ConnectionManager implements LinkEvents
             link.close(CloseReason.PROTOCOL_VIOLATION, ex.getMessage());
             return;
         }
-        final long destination = DirectDescriptor.destination(frame);
+        final long destination = buffer.getLong(offset + DirectDescriptor.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
         if (destination == selfOrigin)
         {
-            final long sourceOrigin = DirectDescriptor.source(frame);
+            final long sourceOrigin = buffer.getLong(offset + DirectDescriptor.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
             final NodeId source;
             if (sourceOrigin == link.remoteOriginId())
             {
@@ -578,11 +579,13 @@ final class ConnectionManager implements LinkEvents
                 source = member.nodeId();
             }
             link.onDelivered();
-            final int length = DirectDescriptor.payloadLength(frame);
-            final UnsafeBuffer payload = Frames.wrap(link.inboundView(), frame, DirectDescriptor.payloadIndex(frame), length);
+            // The handler sees exactly the payload (a view of its bytes), not the neighbouring frames.
+            final int payloadLength = length - DirectDescriptor.PAYLOAD_OFFSET;
+            final UnsafeBuffer payload = link.inboundView();
+            payload.wrap(buffer, offset + DirectDescriptor.PAYLOAD_OFFSET, payloadLength);
             try
             {
-                directHandler.onMessage(source, payload, 0, length);
+                directHandler.onMessage(source, payload, 0, payloadLength);
             }
             catch (final RuntimeException ex)
             {
@@ -591,7 +594,7 @@ final class ConnectionManager implements LinkEvents
             }
             return;
         }
-        final int hopLimit = DirectDescriptor.hopLimit(frame);
+        final int hopLimit = buffer.getByte(offset + DirectDescriptor.HOP_LIMIT_OFFSET) & 0xFF;
         if (hopLimit <= 1)
         {
             counters.directRefused(EngineCounters.DirectRefusal.HOP_LIMIT).increment();
@@ -603,8 +606,9 @@ final class ConnectionManager implements LinkEvents
             counters.directRefused(EngineCounters.DirectRefusal.RELAY_NO_ROUTE).increment();
             return;
         }
-        DirectDescriptor.hopLimit(frame, hopLimit - 1);
-        final long status = next.offerFrame(frame, link.inboundView());
+        // In place: the frame's bytes are consumed once this returns (the decoder's contract).
+        buffer.putByte(offset + DirectDescriptor.HOP_LIMIT_OFFSET, (byte)(hopLimit - 1));
+        final long status = next.offerFrame(buffer, offset, length);
         if (status == Status.OK)
         {
             counters.directForwarded().increment();

@@ -28,16 +28,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One authenticated connection to a member.
  * <p>
- * Outbound frames go through a many-to-one ring ({@link ManyToOneRingBuffer}) whose capacity is the
- * link's byte budget: any thread ({@code send} callers, relaying IO threads) claims space and writes a
- * whole frame in place, lock-free and allocation-free; a full ring is {@link Status#BACK_PRESSURED}.
- * The link's IO thread is the only reader: a drain task copies queued frames into pooled buffers,
- * writes them and flushes once per drain, which batches small messages into few syscalls under load.
- * The drain stops while the channel is not writable and resumes on writability.
+ * Outbound frames from other threads go through a many-to-one ring ({@link ManyToOneRingBuffer}) whose
+ * capacity is the link's byte budget: any thread ({@code send} callers, relaying IO threads of other
+ * links, the broadcast pipeline) claims space and writes a whole frame in place, lock-free and
+ * allocation-free; a full ring is {@link Status#BACK_PRESSURED}. The link's IO thread is the only reader:
+ * a drain task copies queued frames into a pooled outbound buffer, writes it and flushes once per drain,
+ * which batches small messages into few syscalls under load. The drain stops while the channel is not
+ * writable and resumes on writability.
  * <p>
- * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); traffic statistics
- * are written only by the IO thread and read by anyone; {@link #state} is written by the IO thread
- * and the connection manager (both publish with a volatile write).
+ * Frames offered <b>on the link's own IO thread</b> (a {@code DirectHandler} replying, a relay between two
+ * links of the same event loop, a producer task run on {@link #eventLoop()}) skip the ring: they are
+ * encoded straight into the same outbound buffer and one flush is scheduled for the end of the current
+ * event-loop task (the drain), so a producer on the event loop costs what a raw Netty writer costs.
+ * <p>
+ * Ordering: frames offered by one thread leave in the order offered (each thread uses one path, and both
+ * paths append to the outbound buffer in order); frames of different threads interleave arbitrarily.
+ * <p>
+ * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); the outbound buffer,
+ * its view and the pending statistics are IO-thread only; traffic statistics are written only by the IO
+ * thread and read by anyone; {@link #state} is written by the IO thread and the connection manager (both
+ * publish with a volatile write).
  */
 public final class Link implements MessageHandler
 {
@@ -58,6 +68,8 @@ public final class Link implements MessageHandler
     private static final int RECORD_TYPE_RELAY = 2;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
+    /** Most tasks that may wait for writability at once (see {@link #whenWritable(Runnable)}). */
+    public static final int MAX_WRITABLE_WAITERS = 1024;
 
     private final Channel channel;
     private final EventLoop eventLoop;
@@ -71,17 +83,24 @@ public final class Link implements MessageHandler
     private final Runnable drainTask = this::drain;
     // Stateless for the MutableDirectBuffer overload used here, so shared by all producer threads.
     private final DirectEncoder encoder = new DirectEncoder();
-    // IO-thread-only views: outView for this link's drain, inboundView for frames read on this link
-    // (delivery to the application and copying into another link's queue when relaying).
-    private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
+    // IO-thread only: inboundView for payloads read on this link (delivery to the application).
     private final UnsafeBuffer inboundView = new UnsafeBuffer(0, 0);
     private volatile boolean suspended;
     private int delivered;
     private final int maxFrameLength;
+    // IO-thread only: the outbound buffer being filled (by the drain and by IO-thread offers), one view over
+    // all of its memory, the bytes and frames in it, and what was written to the channel but not yet counted.
+    private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
     private ByteBuf out;
+    private int outPosition;
+    private int outFrames;
+    private int outLocal;
+    private int pendingBytes;
+    private int pendingFrames;
+    private int pendingLocal;
     private int drainedBytes;
-    private int drainedFrames;
-    private int drainedLocal;
+    // IO-thread only: tasks waiting for the channel to become writable again (bounded).
+    private final java.util.ArrayDeque<Runnable> writableWaiters = new java.util.ArrayDeque<>();
     private volatile State state = State.AUTHENTICATED;
     private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
     private boolean retryScheduled;
@@ -130,7 +149,9 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Queues a DIRECT frame. Any thread; lock-free; no allocation.
+     * Queues a DIRECT frame. Any thread; lock-free; no allocation. On this link's IO thread the frame is
+     * encoded straight into the outbound buffer (flushed when the current event-loop task ends); on any
+     * other thread it goes through the ring.
      *
      * @param destination   destination origin id.
      * @param source        source origin id.
@@ -157,6 +178,16 @@ public final class Link implements MessageHandler
             return Status.BACK_PRESSURED;
         }
         final int frameLength = DirectDescriptor.frameLength(payloadLength);
+        if (eventLoop.inEventLoop())
+        {
+            reserve(frameLength);
+            encoder.encode(outView, outPosition, destination, source, hopLimit, payload, payloadOffset, payloadLength);
+            outPosition += frameLength;
+            outFrames++;
+            outLocal++;
+            scheduleFlush();
+            return Status.OK;
+        }
         final int index = ring.tryClaim(RECORD_TYPE_LOCAL, frameLength);
         if (index < 0)
         {
@@ -178,43 +209,9 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Queues a frame received from another link for forwarding (the relay path). Called on the IO thread
-     * of the link the frame arrived on.
-     *
-     * @param frame   a whole frame (not released).
-     * @param scratch a view owned by the calling IO thread (the arrival link's {@link #inboundView()}).
-     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
-     */
-    public long offerFrame(final ByteBuf frame, final UnsafeBuffer scratch)
-    {
-        if (state == State.CLOSED)
-        {
-            return Status.NO_ROUTE;
-        }
-        if (!channel.isWritable())
-        {
-            return Status.BACK_PRESSURED;
-        }
-        final int length = frame.readableBytes();
-        if (length > ring.maxMsgLength())
-        {
-            return Status.BACK_PRESSURED;
-        }
-        final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
-        if (index < 0)
-        {
-            return Status.BACK_PRESSURED;
-        }
-        Frames.wrap(scratch, frame);
-        ring.buffer().putBytes(index, scratch, 0, length);
-        ring.commit(index);
-        scheduleDrain();
-        return Status.OK;
-    }
-
-    /**
-     * Queues a whole frame held in an Agrona buffer (the broadcast pipeline's commit thread); copied
-     * before return. Any thread.
+     * Queues a whole frame held in an Agrona buffer (a relayed DIRECT frame, the broadcast pipeline's
+     * commit thread); copied before return. Any thread; on this link's IO thread it skips the ring, as
+     * {@link #offerDirect} does.
      *
      * @param frame  buffer holding the frame.
      * @param offset where it starts.
@@ -230,6 +227,15 @@ public final class Link implements MessageHandler
         if (!channel.isWritable() || length > ring.maxMsgLength())
         {
             return Status.BACK_PRESSURED;
+        }
+        if (eventLoop.inEventLoop())
+        {
+            reserve(length);
+            outView.putBytes(outPosition, frame, offset, length);
+            outPosition += length;
+            outFrames++;
+            scheduleFlush();
+            return Status.OK;
         }
         final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
@@ -299,13 +305,23 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Asks the IO thread to drain the ring (at most one pending drain task at a time).
+     * Asks the IO thread to drain the ring (at most one pending drain task at a time). Any thread.
      */
     public void scheduleDrain()
     {
         // getAndSet is a full fence: the ring commit (a release store) cannot be reordered after this
-        // read of the flag, which a plain get() would allow (a lost wake-up, seen under ping-pong).
+        // read of the flag, which a plain get() would allow (a lost wake-up, seen under ping-pong). A
+        // volatile get() first (safe given the claim's CAS) was measured slower here, so not used.
         if (!drainScheduled.getAndSet(true))
+        {
+            eventLoop.execute(drainTask);
+        }
+    }
+
+    /** IO thread: frames were appended to the outbound buffer; the drain task flushes them. */
+    private void scheduleFlush()
+    {
+        if (!drainScheduled.get() && !drainScheduled.getAndSet(true))
         {
             eventLoop.execute(drainTask);
         }
@@ -313,16 +329,17 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        if (!channel.isActive())
+        if (!channel.isActive() || state == State.CLOSED)
         {
+            // Nothing more is written after a CLOSE: what is still queued or buffered is counted by
+            // discardQueued() when the channel's close is handled.
             drainScheduled.set(false);
             return;
         }
         drainedBytes = 0;
-        drainedFrames = 0;
-        drainedLocal = 0;
         while (true)
         {
+            final long passStart = ring.consumerPosition();
             while (channel.isWritable() && drainedBytes < MAX_DRAIN_BYTES)
             {
                 // A read stops at the end of the buffer (after skipping wrap padding, possibly returning 0
@@ -336,7 +353,7 @@ public final class Link implements MessageHandler
             if (drainedBytes >= MAX_DRAIN_BYTES && channel.isWritable())
             {
                 // Yield to other channels and IO; the flag stays set, so producers do not schedule more.
-                writeOut();
+                flushOut();
                 eventLoop.execute(drainTask);
                 return;
             }
@@ -348,54 +365,136 @@ public final class Link implements MessageHandler
             {
                 break;
             }
+            if (ring.consumerPosition() == passStart)
+            {
+                // The head is claimed but not committed yet: run again as a new task rather than spin here,
+                // so a producer descheduled between claim and commit cannot hold this IO thread.
+                flushOut();
+                eventLoop.execute(drainTask);
+                return;
+            }
         }
-        writeOut();
+        flushOut();
     }
 
-    private void writeOut()
+    /** IO thread: makes room for {@code length} bytes in the outbound buffer, writing out a full one. */
+    private void reserve(final int length)
     {
-        if (null != out)
+        if (null != out && outView.capacity() - outPosition >= length)
         {
-            channel.write(out, channel.voidPromise());
-            out = null;
+            return;
         }
-        if (drainedFrames > 0)
+        writeOutBuffer();
+        out = channel.alloc().directBuffer(Math.max(length, OUT_BUFFER_BYTES));
+        Frames.wrap(outView, out, 0, out.capacity());
+    }
+
+    /** IO thread: hands the outbound buffer (if any bytes are in it) to the channel, without flushing. */
+    private void writeOutBuffer()
+    {
+        if (null == out)
         {
-            bytesOut += drainedBytes;
-            framesOut += drainedFrames;
-            counters.bytesOut().getAndAdd(drainedBytes);
-            counters.framesOut().getAndAdd(drainedFrames);
-            if (drainedLocal > 0)
-            {
-                counters.directSent().getAndAdd(drainedLocal);
-            }
+            return;
+        }
+        if (outPosition == 0)
+        {
+            out.release();
+        }
+        else
+        {
+            out.writerIndex(outPosition);
+            channel.write(out, channel.voidPromise());
+            pendingBytes += outPosition;
+            pendingFrames += outFrames;
+            pendingLocal += outLocal;
+        }
+        releaseOutView();
+    }
+
+    private void releaseOutView()
+    {
+        out = null;
+        outView.wrap(0, 0);
+        outPosition = 0;
+        outFrames = 0;
+        outLocal = 0;
+    }
+
+    /** IO thread: writes what is buffered, flushes, and counts what was written since the last flush. */
+    private void flushOut()
+    {
+        writeOutBuffer();
+        if (pendingFrames > 0)
+        {
+            publishPending();
             channel.flush();
         }
-        drainedBytes = 0;
-        drainedFrames = 0;
-        drainedLocal = 0;
+    }
+
+    private void publishPending()
+    {
+        bytesOut += pendingBytes;
+        framesOut += pendingFrames;
+        counters.bytesOut().getAndAdd(pendingBytes);
+        counters.framesOut().getAndAdd(pendingFrames);
+        if (pendingLocal > 0)
+        {
+            counters.directSent().getAndAdd(pendingLocal);
+        }
+        pendingBytes = 0;
+        pendingFrames = 0;
+        pendingLocal = 0;
     }
 
     @Override
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        if (null == out || out.writableBytes() < length)
-        {
-            if (null != out)
-            {
-                channel.write(out, channel.voidPromise());
-            }
-            out = channel.alloc().directBuffer(Math.max(length, OUT_BUFFER_BYTES));
-        }
-        final int writerIndex = out.writerIndex();
-        Frames.wrap(outView, out, writerIndex, length);
-        outView.putBytes(0, buffer, index, length);
-        out.writerIndex(writerIndex + length);
-        drainedBytes += length;
-        drainedFrames++;
+        reserve(length);
+        outView.putBytes(outPosition, buffer, index, length);
+        outPosition += length;
+        outFrames++;
         if (msgTypeId == RECORD_TYPE_LOCAL)
         {
-            drainedLocal++;
+            outLocal++;
+        }
+        drainedBytes += length;
+    }
+
+    /**
+     * Runs {@code task} on this link's IO thread once the channel is writable again (soon, as a new task, if
+     * it is writable now), or once the link has closed, so a producer that was told BACK_PRESSURED resumes
+     * as a Netty writability event would resume it. Any thread.
+     *
+     * @param task what to run.
+     * @return false if {@value #MAX_WRITABLE_WAITERS} tasks are already waiting (the task is not kept).
+     */
+    public boolean whenWritable(final Runnable task)
+    {
+        if (!eventLoop.inEventLoop())
+        {
+            eventLoop.execute(() -> whenWritable(task));
+            return true;
+        }
+        if (channel.isWritable() || !channel.isActive())
+        {
+            eventLoop.execute(task);
+            return true;
+        }
+        if (writableWaiters.size() >= MAX_WRITABLE_WAITERS)
+        {
+            return false;
+        }
+        writableWaiters.addLast(task);
+        return true;
+    }
+
+    /** IO thread: the channel became writable or closed; hands the waiting tasks to the event loop. */
+    void onWritableOrClosed()
+    {
+        Runnable task;
+        while (null != (task = writableWaiters.pollFirst()))
+        {
+            eventLoop.execute(task);
         }
     }
 
@@ -414,6 +513,17 @@ public final class Link implements MessageHandler
             ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
         }
         while (ring.consumerPosition() != before);
+        // Frames appended on the IO thread but not yet handed to the channel are lost with the link too.
+        count[0] += outFrames;
+        if (null != out)
+        {
+            out.release();
+            releaseOutView();
+        }
+        if (pendingFrames > 0)
+        {
+            publishPending();
+        }
         if (count[0] > 0)
         {
             counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(count[0]);
@@ -508,6 +618,14 @@ public final class Link implements MessageHandler
     public State state()
     {
         return state;
+    }
+
+    /**
+     * @return the IO thread that owns this link: offers made from it skip the ring.
+     */
+    public EventLoop eventLoop()
+    {
+        return eventLoop;
     }
 
     /**

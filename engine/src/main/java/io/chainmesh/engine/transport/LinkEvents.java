@@ -4,6 +4,7 @@ import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.netty.buffer.ByteBuf;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * What the transport tells the node about its links. Implemented by the engine's connection manager
@@ -40,12 +41,17 @@ public interface LinkEvents
     void onRefusedByPeer(NodeId expectedPeer, CloseReason reason);
 
     /**
-     * A DIRECT frame arrived on an authenticated link.
+     * A DIRECT frame arrived on an authenticated link (its length field checked against the frame limit,
+     * nothing else). Handed over in place from the frame decoder's input (see
+     * {@link io.chainmesh.codec.frame.FrameDecoder#inPlace}): valid only during the call; the callee may
+     * modify it (the hop limit before relaying) and must not keep it.
      *
-     * @param link  where it came from.
-     * @param frame the whole frame; not released by the callee (the caller releases it).
+     * @param link   where it came from.
+     * @param buffer holds the frame.
+     * @param offset the frame's first byte.
+     * @param length the whole frame length, header included.
      */
-    void onDirect(Link link, ByteBuf frame);
+    void onDirect(Link link, MutableDirectBuffer buffer, int offset, int length);
 
     /**
      * A broadcast or repair frame ({@code BATCH}, {@code DIGEST}, {@code WANT}, {@code WANT_MISS}) arrived on an

@@ -4,6 +4,7 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.codec.ping.PingDescriptor;
@@ -12,6 +13,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +22,15 @@ import java.util.concurrent.TimeUnit;
  * Handles an authenticated link: dispatches DIRECT frames to the node, answers PING, measures RTT from
  * PONG, closes on CLOSE, sends heartbeats and closes the link with HEARTBEAT_TIMEOUT when the peer stops
  * answering. Resumes the outbound drain when the channel becomes writable again.
+ * <p>
+ * DIRECT frames, the hot path, do not travel the pipeline: once added, this handler asks the
+ * {@link FrameDecoder} directly in front of it to hand them over in place ({@link FrameDecoder#inPlace}),
+ * all complete frames of a read in one pass over the decoder's input, with no slice, reference count or
+ * {@code channelRead} per frame. Every other frame type still arrives through {@link #channelRead}, in
+ * order with them. If any other handler sits between the decoder and this one when it is added, DIRECT
+ * frames keep arriving as slices through it (a handler inserted between them later must clear the
+ * decoder's in-place handler first). Traffic statistics are accumulated in plain fields and published
+ * once per read ({@code channelReadComplete}).
  * <p>
  * One instance per channel; runs on that channel's IO thread only.
  */
@@ -33,6 +45,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private boolean closedReported;
     private long readBytes;
     private long readFrames;
+    private FrameDecoder decoder;
+    private final FrameDecoder.InPlaceHandler directFrames = this::onDirectFrame;
+    // Only for a DIRECT frame that arrives as a slice (no in-place decoder in the pipeline).
+    private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
 
     /**
      * @param config node-wide settings.
@@ -50,10 +66,34 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long interval = config.heartbeatIntervalNs();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
+        decoder = decoderFeeding(ctx);
+        if (null != decoder)
+        {
+            decoder.inPlace(FrameType.DIRECT, directFrames);
+        }
         if (!ctx.channel().isActive())
         {
             reportClosed();
         }
+    }
+
+    /**
+     * The frame decoder directly in front of this handler, or null. Only then is the in-place path the same
+     * as the slice path: a handler between the two (a record layer, say) must see every frame, so it is
+     * never bypassed; DIRECT frames then arrive as slices.
+     */
+    private static FrameDecoder decoderFeeding(final ChannelHandlerContext ctx)
+    {
+        io.netty.channel.ChannelHandler previous = null;
+        for (final java.util.Map.Entry<String, io.netty.channel.ChannelHandler> entry : ctx.pipeline())
+        {
+            if (entry.getValue() == ctx.handler())
+            {
+                return previous instanceof FrameDecoder ? (FrameDecoder)previous : null;
+            }
+            previous = entry.getValue();
+        }
+        return null;
     }
 
     private void onHeartbeat(final ChannelHandlerContext ctx)
@@ -90,7 +130,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             switch (type)
             {
                 case FrameType.DIRECT:
-                    config.events().onDirect(link, frame);
+                    config.events().onDirect(link, Frames.wrap(sliceView, frame), 0, length);
                     break;
 
                 case FrameType.BATCH:
@@ -155,6 +195,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    private void onDirectFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        readBytes += length;
+        readFrames++;
+        config.events().onDirect(link, buffer, offset, length);
+    }
+
     @Override
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
@@ -185,6 +232,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         if (ctx.channel().isWritable())
         {
             link.scheduleDrain();
+            link.onWritableOrClosed();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -200,6 +248,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     @Override
     public void handlerRemoved(final ChannelHandlerContext ctx)
     {
+        if (null != decoder)
+        {
+            decoder.inPlace(FrameType.DIRECT, null);
+        }
         reportClosed();
     }
 
@@ -217,6 +269,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         link.state(Link.State.CLOSED);
         link.discardQueued();
+        link.onWritableOrClosed();
         config.events().onLinkClosed(link);
     }
 

@@ -31,6 +31,7 @@ class HandlerTest
     private static final class Events implements LinkEvents
     {
         final List<Link> authenticated = new ArrayList<>();
+        final List<Long> directs = new ArrayList<>();
         volatile OverlayView view;
 
         @Override
@@ -56,8 +57,12 @@ class HandlerTest
         }
 
         @Override
-        public void onDirect(final Link link, final ByteBuf frame)
+        public void onDirect(final Link link, final org.agrona.MutableDirectBuffer buffer, final int offset,
+            final int length)
         {
+            io.chainmesh.codec.direct.DirectDescriptor.checkFrame(buffer, offset, length);
+            directs.add(buffer.getLong(offset + io.chainmesh.codec.direct.DirectDescriptor.DESTINATION_OFFSET,
+                java.nio.ByteOrder.BIG_ENDIAN));
         }
 
         @Override
@@ -120,6 +125,9 @@ class HandlerTest
         assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
         assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
         assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
+        // The session took over DIRECT frames from the decoder in front of it.
+        assertThat(a.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
+        assertThat(b.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
         assertThat(countersA.connections(EngineCounters.ConnectionState.HANDSHAKING).get()).isZero();
         a.finishAndReleaseAll();
         b.finishAndReleaseAll();
@@ -184,6 +192,61 @@ class HandlerTest
         close.release();
         assertThat(counters.handshakeFailures(CloseReason.VERSION_MISMATCH).get()).isEqualTo(1);
         acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldDeliverDirectFramesInPlaceInOrderWithOtherFrames()
+    {
+        assertDirectFramesDelivered(false);
+    }
+
+    @Test
+    void shouldDeliverDirectFramesAsSlicesWhenAnotherHandlerSitsBetweenDecoderAndSession()
+    {
+        assertDirectFramesDelivered(true);
+    }
+
+    private static void assertDirectFramesDelivered(final boolean handlerInBetween)
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final LinkConfig config = config(keys.get(0), events, counters);
+        final Link link = new Link(channel, keys.get(1).nodeId(), true, counters, 3, 64 * 1024, 1024 * 1024);
+        final FrameDecoder decoder = new FrameDecoder(1024 * 1024);
+        final java.util.concurrent.atomic.AtomicInteger seenBetween = new java.util.concurrent.atomic.AtomicInteger();
+        channel.pipeline().addLast(decoder);
+        if (handlerInBetween)
+        {
+            channel.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter()
+            {
+                @Override
+                public void channelRead(final io.netty.channel.ChannelHandlerContext ctx, final Object msg)
+                {
+                    seenBetween.incrementAndGet();
+                    ctx.fireChannelRead(msg);
+                }
+            });
+        }
+        channel.pipeline().addLast(new SessionHandler(config, link));
+        final ByteBuf in = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer();
+        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
+        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[64]);
+        encoder.encode(in, 1, 9, 8, payload, 0, 64);
+        encoder.encode(in, 2, 9, 8, payload, 0, 64);
+        io.chainmesh.codec.ping.PingDescriptor.writeFrame(in, FrameType.PING, 42, 1234);
+        encoder.encode(in, 3, 9, 8, payload, 0, 0);
+        channel.writeInbound(in);
+
+        assertThat(events.directs).containsExactly(1L, 2L, 3L);
+        final ByteBuf pong = channel.readOutbound();
+        assertThat(Frames.type(pong)).isEqualTo(FrameType.PONG);
+        pong.release();
+        assertThat(seenBetween.get()).isEqualTo(handlerInBetween ? 4 : 0);
+        assertThat(link.framesIn()).isEqualTo(4);
+        assertThat(counters.framesIn().get()).isEqualTo(4);
+        channel.finishAndReleaseAll();
     }
 
     @Test

@@ -25,6 +25,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 
@@ -288,7 +289,7 @@ class RecordLayerTest
         }
 
         @Override
-        public void onDirect(final Link link, final ByteBuf frame)
+        public void onDirect(final Link link, final MutableDirectBuffer buffer, final int offset, final int length)
         {
         }
 

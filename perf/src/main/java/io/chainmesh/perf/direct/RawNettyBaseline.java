@@ -30,6 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * each ChainmeshNode has), {@link FrameDecoder} and the same 6-byte frame header; frames are DIRECT
  * frames of the same size as the engine sends, and nothing else happens (no handshake, no routing,
  * no counters, no queue).
+ * <p>
+ * The server decodes as a plain Netty application does (a retained slice per frame through
+ * {@code channelRead}) unless built with {@code inPlaceReceive}, which hands DIRECT frames over in place
+ * ({@link FrameDecoder#inPlace}) exactly as the engine's session does: the stricter ceiling, so that an
+ * engine figure is never flattered by a receive path the baseline lacks.
  */
 final class RawNettyBaseline implements AutoCloseable
 {
@@ -49,6 +54,11 @@ final class RawNettyBaseline implements AutoCloseable
 
     RawNettyBaseline(final boolean echo, final int payloadLength)
     {
+        this(echo, payloadLength, false);
+    }
+
+    RawNettyBaseline(final boolean echo, final int payloadLength, final boolean inPlaceReceive)
+    {
         this.echo = echo;
         this.payloadLength = payloadLength;
         server = new ServerBootstrap()
@@ -62,7 +72,13 @@ final class RawNettyBaseline implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel ch)
                 {
-                    ch.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new ServerHandler());
+                    final FrameDecoder decoder = new FrameDecoder(1024 * 1024);
+                    if (inPlaceReceive && !echo)
+                    {
+                        decoder.inPlace(FrameType.DIRECT,
+                            (buffer, offset, length) -> serverReceived.lazySet(serverReceived.get() + 1));
+                    }
+                    ch.pipeline().addLast(decoder).addLast(new ServerHandler());
                 }
             })
             .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();

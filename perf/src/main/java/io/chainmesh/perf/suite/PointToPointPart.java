@@ -59,8 +59,12 @@ final class PointToPointPart implements SuitePart
                 }
                 final ObjectNode size = sizes.addObject();
                 size.put("payloadBytes", payload);
-                size.set("chainmesh", system(mapper, payload, direct.chainmeshMsgsPerSec(), direct.chainmeshRttNanos()));
+                // msgsPerSec: both producers on the link's event loop (like for like); caller-thread figures beside.
+                final ObjectNode engine = system(mapper, payload, direct.chainmeshEventLoopMsgsPerSec(), direct.chainmeshRttNanos());
+                engine.put("callerThreadMsgsPerSec", Math.round(direct.chainmeshCallerThreadMsgsPerSec()));
+                size.set("chainmesh", engine);
                 final ObjectNode raw = system(mapper, payload, direct.rawEventLoopMsgsPerSec(), direct.rawRttNanos());
+                raw.put("inPlaceReceiveMsgsPerSec", Math.round(direct.rawEventLoopInPlaceMsgsPerSec()));
                 raw.put("callerThreadMsgsPerSec", Math.round(direct.rawCallerThreadMsgsPerSec()));
                 size.set("rawNetty", raw);
                 size.set("aeron", system(mapper, payload, median(aeronRounds), aeronRtt));
