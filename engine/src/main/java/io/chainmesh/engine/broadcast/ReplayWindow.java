@@ -27,7 +27,9 @@ public final class ReplayWindow
     private long highest;
     private long contiguous;
     private long windowOverruns;
+    private long first;
     private boolean started;
+    private boolean skipped;
 
     /**
      * @param windowBits number of sequences remembered below the highest, a power of two in [64, 2^20].
@@ -73,6 +75,7 @@ public final class ReplayWindow
         if (!started)
         {
             started = true;
+            first = seq;
             highest = seq;
             contiguous = seq;
             set(seq);
@@ -99,6 +102,7 @@ public final class ReplayWindow
                 // A gap fell out of the window before repair filled it: give it up, visibly.
                 contiguous = seq - windowBits;
                 windowOverruns++;
+                skipped = true;
             }
             advanceContiguous();
             return true;
@@ -126,6 +130,7 @@ public final class ReplayWindow
             return 0;
         }
         final long target = Math.min(seq, highest);
+        skipped = true;
         long givenUp = 0;
         for (long s = contiguous + 1; s <= target; s++)
         {
@@ -137,6 +142,63 @@ public final class ReplayWindow
         contiguous = target;
         advanceContiguous();
         return givenUp;
+    }
+
+    /**
+     * Moves the start of the window down to a lower bound learnt after the first commit: a member that
+     * joins an origin's stream mid-way commits the first batch it sees, then learns from a peer which
+     * older batches can still be had (the oldest that peer retains). The contiguous mark then starts
+     * below them, so they are asked for until they arrive, like any other gap. Only before anything was
+     * skipped, and never below what the bitmap can still tell apart ({@code highest - windowBits}).
+     *
+     * @param floor the last sequence not to wait for (one below the oldest obtainable).
+     * @return how many sequences the window now waits for that it did not before (0 if unchanged).
+     */
+    public long rebase(final long floor)
+    {
+        if (!started || skipped)
+        {
+            return 0;
+        }
+        final long lowest = Math.max(floor, highest - windowBits);
+        if (lowest >= first - 1 || lowest >= contiguous)
+        {
+            return 0;
+        }
+        final long before = contiguous;
+        contiguous = lowest;
+        first = lowest + 1;
+        advanceContiguous();
+        return before - contiguous;
+    }
+
+    /**
+     * Gives up on the gap just above the contiguous mark: moves it to the next committed sequence (or
+     * the highest). Used when a gap has stayed unfilled longer than anyone retains batches.
+     *
+     * @return how many sequences were given up.
+     */
+    public long skipGap()
+    {
+        if (!started || contiguous >= highest)
+        {
+            return 0;
+        }
+        long next = contiguous + 1;
+        while (next < highest && (highest - next >= windowBits || !isSet(next)))
+        {
+            next++;
+        }
+        return skipTo(next - 1);
+    }
+
+    /**
+     * @return the lowest sequence the window starts from (the first committed, or one above the floor
+     *         given to {@link #rebase}), or -1 before the first.
+     */
+    public long first()
+    {
+        return started ? first : -1;
     }
 
     /**

@@ -229,15 +229,7 @@ class BroadcastPipelineSystemTest
         await(() -> links.closed.get(keys[8].nodeId()) == CloseReason.TOO_MANY_INVALID, () -> "the offender closed");
     }
 
-    /**
-     * Known issue (issue 6): intermittent (about 1 run in 4 on the shared CI box) — the restarted node sometimes
-     * ends with part of what it missed, the same repair defect as the real-socket slow-subscriber test: a
-     * fresh receiver's contiguous mark starts at the first batch it commits, so history not served in that
-     * exchange is not asked for again. Restart catch-up over real sockets stays in the default run
-     * ({@code BroadcastSystemTest}). Run with {@code -Dsurefire.excludedGroups=soak}.
-     */
     @Test
-    @org.junit.jupiter.api.Tag("known-issue")
     void shouldCatchUpRestartedNodeFromRetention()
     {
         final int down = 6;
