@@ -251,13 +251,26 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         final int originIndex = dir.indexOf(origin.nodeId());
         final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
-        final int range = explicitRange > 0 ? Math.min(explicitRange, n - offset) : BroadcastTree.rangeLength(offset, n);
+        int range = explicitRange > 0 ? Math.min(explicitRange, n - offset) : BroadcastTree.rangeLength(offset, n);
+        boolean explicit = explicitRange > 0;
+        if (!explicit && offset >= 2)
+        {
+            // The range of a down predecessor is ours whichever way the batch reached us (handed over, or
+            // repaired first), so its subtree still gets it from the tree.
+            final int downRange = BroadcastTree.rangeLength(offset - 1, n);
+            if (downRange - 1 > range &&
+                !links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, n - 1, n)).nodeId()))
+            {
+                range = Math.min(downRange - 1, MAX_EXPLICIT_RANGE);
+                explicit = true;
+            }
+        }
         final int children = BroadcastTree.childCount(range);
         for (int j = 0; j < children; j++)
         {
             final int childIndex = BroadcastTree.indexAt(selfIndex, BroadcastTree.childDistance(j), n);
             // Inside a handed-over range the children's ranges are not their defaults: say them explicitly.
-            final int childRange = explicitRange > 0 ? BroadcastTree.childRangeLength(range, j) : 0;
+            final int childRange = explicit ? BroadcastTree.childRangeLength(range, j) : 0;
             event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(childRange << RANGE_SHIFT));
             send(dir.member(childIndex).nodeId(), event.buffer, event.length);
         }
