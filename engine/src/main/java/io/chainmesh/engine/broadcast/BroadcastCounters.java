@@ -42,7 +42,6 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter repairFloorsSent;
     final AtomicCounter peersClosedBeyondRetention;
     final AtomicCounter forwardsHandedOver;
-    // verify threads
     final AtomicCounter duplicatesBeforeVerify;
 
     private final AtomicCounter[] all;
@@ -142,10 +141,10 @@ public final class BroadcastCounters implements AutoCloseable
         return messagesDelivered.get();
     }
 
-    /** @return batches received again after commit (found at the commit stage). */
+    /** @return batches received again after commit: found before verification or at the commit stage. */
     public long duplicates()
     {
-        return duplicates.get();
+        return duplicates.get() + duplicatesBeforeVerify.get();
     }
 
     /** @return batches rejected because their signature did not verify. */

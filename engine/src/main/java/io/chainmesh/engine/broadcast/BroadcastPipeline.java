@@ -430,14 +430,15 @@ public final class BroadcastPipeline implements AutoCloseable
         ingress.setDefaultExceptionHandler(stageErrors);
         egress.setDefaultExceptionHandler(stageErrors);
 
+        final SeenWindows seen = new SeenWindows();
         final VerifyHandler[] verifiers = new VerifyHandler[ctx.verifyWorkers];
         for (int i = 0; i < verifiers.length; i++)
         {
             verifiers[i] = new VerifyHandler(i, verifiers.length, ctx.directory, ctx.clock, ctx.maxAgeMillis,
-                ctx.maxFutureMillis, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+                ctx.maxFutureMillis, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, seen);
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
-        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters,
+        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
             () -> ring.remainingCapacity() < ring.getBufferSize() / 2);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();

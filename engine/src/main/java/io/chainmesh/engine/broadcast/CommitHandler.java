@@ -92,6 +92,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final NodeId self;
     private final long selfOriginId;
     private final RetentionBuffer retention;
+    private final SeenWindows seen;
     private final Long2ObjectHashMap<OriginState> origins = new Long2ObjectHashMap<>();
     private final Object2IntHashMap<NodeId> invalidByPeer = new Object2IntHashMap<>(0);
     private final Object2IntHashMap<NodeId> beyondRetentionByPeer = new Object2IntHashMap<>(0);
@@ -106,8 +107,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final Supplier<DirectorySnapshot> directory,
         final Supplier<Int2ObjectHashMap<MessageHandler>> handlers,
         final BroadcastCounters counters,
+        final SeenWindows seen,
         final java.util.function.BooleanSupplier congested)
     {
+        this.seen = seen;
         this.congested = congested;
         this.ctx = ctx;
         this.directory = directory;
@@ -155,6 +158,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         if (event.kind == IngressEvent.REMOTE_BATCH && event.verdict != IngressEvent.VALID)
         {
+            if (event.verdict == IngressEvent.KNOWN_DUPLICATE)
+            {
+                counters.duplicatesBeforeVerify.incrementRelease();
+                return;
+            }
             countInvalid(event.from, event.verdict);
             return;
         }
@@ -618,6 +626,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             directoryHeightSeen = dir.height();
             origins.keySet().removeIf(originId -> null == dir.findByOriginId(originId));
+            seen.removeIf(originId -> null == dir.findByOriginId(originId));
         }
         if (origins.isEmpty())
         {
@@ -663,6 +672,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             state = new OriginState(ctx.replayWindowBits());
             origins.put(originId, state);
+            seen.add(originId, state.window);
         }
         return state;
     }

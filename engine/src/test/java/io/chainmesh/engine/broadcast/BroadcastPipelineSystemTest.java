@@ -222,10 +222,14 @@ class BroadcastPipelineSystemTest
         final byte[] replay = captured.get();
         assertThat(nodes[9].onFrame(keys[8].nodeId(), new UnsafeBuffer(replay), 0, replay.length)).isTrue();
         await(() -> nodes[9].counters().duplicates() == duplicatesBefore + 1, () -> "the replay to be counted");
+        assertThat(nodes[9].counters().duplicatesBeforeVerify()).as("recognised before its signature was checked again")
+            .isEqualTo(1);
         assertThat(received.get(9).get(key(4, 1))).hasValue(1);
 
-        // Garbage from a peer counts as invalid; five of them close the link with a reason.
+        // Garbage from a peer counts as invalid; five of them close the link with a reason. (Its sequence is
+        // changed too: a corrupt copy of a batch already committed is only a duplicate, never verified.)
         final byte[] garbage = replay.clone();
+        garbage[BatchDescriptor.BATCH_SEQ_OFFSET + 7] ^= 0x55;
         garbage[garbage.length - 1] ^= 0x55;
         for (int i = 0; i < 5; i++)
         {

@@ -139,6 +139,32 @@ class ReplayWindowTest
     }
 
     @Test
+    void shouldTellOtherThreadsOnlyWhatIsCommittedAndStillInTheWindow() throws Exception
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        assertThat(window.isKnownDuplicate(BASE)).isFalse();
+        window.commit(BASE);
+        window.commit(BASE + 2);
+        final boolean[] seen = new boolean[4];
+        final Thread reader = new Thread(() ->
+        {
+            seen[0] = window.isKnownDuplicate(BASE);
+            seen[1] = window.isKnownDuplicate(BASE + 1);
+            seen[2] = window.isKnownDuplicate(BASE + 2);
+            seen[3] = window.isKnownDuplicate(BASE + 3);
+        });
+        reader.start();
+        reader.join();
+        assertThat(seen).containsExactly(true, false, true, false);
+
+        window.commit(BASE + 64);   // BASE is now below the window; BASE + 64 shares its slot
+        assertThat(window.isKnownDuplicate(BASE)).as("below the window: left to the commit stage").isFalse();
+        assertThat(window.isKnownDuplicate(BASE + 64)).isTrue();
+        window.commit(BASE + 64 + 65);   // slides past everything: every slot cleared
+        assertThat(window.isKnownDuplicate(BASE + 64 + 1)).isFalse();
+    }
+
+    @Test
     void shouldValidateWindowSize()
     {
         assertThatThrownBy(() -> new ReplayWindow(100)).isInstanceOf(IllegalArgumentException.class)
