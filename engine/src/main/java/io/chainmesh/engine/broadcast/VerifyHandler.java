@@ -5,7 +5,6 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.batch.BatchDecoder;
-import io.chainmesh.codec.batch.BatchVerifier;
 import org.agrona.concurrent.EpochClock;
 
 import java.util.function.Supplier;
@@ -26,7 +25,7 @@ final class VerifyHandler implements EventHandler<IngressEvent>
     private final long maxAgeMillis;
     private final long maxFutureMillis;
     private final BatchDecoder decoder = new BatchDecoder();
-    private final BatchVerifier verifier = new BatchVerifier();
+    private final BatchSignatures.Verifier verifier;
     private final int maxFrameLength;
     private final SeenWindows seen;
 
@@ -38,8 +37,10 @@ final class VerifyHandler implements EventHandler<IngressEvent>
         final long maxAgeMillis,
         final long maxFutureMillis,
         final int maxFrameLength,
-        final SeenWindows seen)
+        final SeenWindows seen,
+        final BatchSignatures.Verifier verifier)
     {
+        this.verifier = verifier;
         this.seen = seen;
         this.ordinal = ordinal;
         this.workers = workers;

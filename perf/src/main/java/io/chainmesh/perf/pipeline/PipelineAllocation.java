@@ -7,6 +7,8 @@ import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.LinkSender;
 import org.agrona.DirectBuffer;
@@ -151,7 +153,7 @@ public final class PipelineAllocation
     }
 
     /** An in-process link: copies the frame into the peer's ingress ring, as the Netty link does. */
-    private static final class Link implements LinkSender
+    static final class Link implements LinkSender
     {
         private final NodeId[] peers;
         private final NodeId self;
@@ -174,8 +176,16 @@ public final class PipelineAllocation
             {
                 return NOT_CONNECTED;
             }
+            // Batches wait for room (lossless, as TCP would push back); control frames (digests) are refused
+            // when the peer is full, as a full link queue would: both commit threads spinning on each other's
+            // full ring would deadlock, which the real link (never blocking) cannot.
+            final boolean batch = frame.getByte(offset + FrameDescriptor.TYPE_OFFSET) == FrameType.BATCH;
             while (!target.onFrame(self, frame, offset, length))
             {
+                if (!batch)
+                {
+                    return BACK_PRESSURED;
+                }
                 Thread.onSpinWait();
             }
             return SENT;
