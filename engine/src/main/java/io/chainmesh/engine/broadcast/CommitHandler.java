@@ -64,6 +64,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         long lastWantMillis;
         /** The first commit came from the tree, mid-stream: waiting for a peer to say where history starts. */
         boolean historyPending;
+        long historyPendingSinceMillis;
         long lastHistoryWantMillis;
         /** Batches at or below this are history: delivered, not forwarded. */
         long historyLimit = -1;
@@ -75,6 +76,9 @@ final class CommitHandler implements EventHandler<IngressEvent>
         /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
         long stuckAt = -1;
         long stuckSinceMillis;
+        /** Our highest as last seen by a digest, and when it last moved: a tail is in flight while it moves. */
+        long lastHighest = -1;
+        long highestMovedMillis;
 
         OriginState(final int windowBits)
         {
@@ -187,6 +191,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             {
                 // Joined this origin's stream mid-way (first start or restart): ask where its retained history starts.
                 state.historyPending = true;
+                state.historyPendingSinceMillis = clock.time();
                 state.historyLimit = Math.max(state.historyLimit, batchSeq - 1);
             }
         }
@@ -405,6 +410,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
             final OriginState state = stateFor(originId);
             final long theirContiguous = progress.getContiguousSeq();
             final long theirHighest = progress.getHighestSeq();
+            if (state.historyPending && now - state.historyPendingSinceMillis > ctx.retentionMillis())
+            {
+                // Nobody who knows where this origin's stream starts answered while anything could still be
+                // retained: start where we did.
+                state.historyPending = false;
+            }
             if (state.historyPending && theirContiguous >= state.window.first() - 1 &&
                 now - state.lastHistoryWantMillis >= ctx.repairDelayMillis())
             {
@@ -417,6 +428,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 state.lastHistoryWantMillis = now;
             }
             final boolean started = state.window.highest() >= 0;
+            if (state.window.highest() != state.lastHighest)
+            {
+                state.lastHighest = state.window.highest();
+                state.highestMovedMillis = now;
+            }
             final long mine = started ? state.window.contiguous() : state.floor;
             giveUpStuckGap(state, mine, theirHighest, now);
             if (theirHighest <= mine || theirHighest <= 0)
@@ -437,6 +453,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // tail may still be in flight and gets longer (as does an origin never heard of).
             final boolean hole = state.window.highest() > mine;
             final long delay = hole ? ctx.repairDelayMillis() : 4 * ctx.repairDelayMillis();
+            if (!hole && started && now - state.highestMovedMillis < delay)
+            {
+                // Behind only by a tail while the stream still reaches us: under load that is latency, not
+                // loss, and asking for it again would add to the load (repair storms). Asked once it stalls.
+                continue;
+            }
             // Prefer a peer that has everything just above our mark; the one that said it no longer
             // retains it only when nobody else has offered.
             final boolean suitable = theirContiguous > mine && !(from.equals(state.missFrom) && state.missAt == mine);
@@ -462,9 +484,14 @@ final class CommitHandler implements EventHandler<IngressEvent>
      */
     private void giveUpStuckGap(final OriginState state, final long mine, final long theirHighest, final long now)
     {
-        if (state.window.highest() <= mine || theirHighest <= mine)
+        if (state.window.highest() <= mine)
         {
             state.stuckAt = -1;
+            return;
+        }
+        if (theirHighest <= mine)
+        {
+            // A peer as far behind says nothing about the gap: keep timing it.
             return;
         }
         if (state.stuckAt != mine)
