@@ -4,7 +4,6 @@ import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.chainmesh.codec.batch.BatchEncoder;
-import io.chainmesh.codec.batch.BatchSigner;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -27,7 +26,7 @@ import java.util.function.BooleanSupplier;
 final class Batcher implements EventHandler<EgressEvent>
 {
     private final BatchEncoder encoder = new BatchEncoder();
-    private final BatchSigner signer;
+    private final BatchSignatures.Signer signer;
     private final UnsafeBuffer batchBuffer;
     private final long originId;
     private final EpochClock clock;
@@ -43,7 +42,8 @@ final class Batcher implements EventHandler<EgressEvent>
     private boolean open;
 
     Batcher(
-        final BatchSigner signer,
+        final BatchSignatures.Signer signer,
+        final long originId,
         final int maxBatchFrameLength,
         final EpochClock clock,
         final RingBuffer<IngressEvent> ingress,
@@ -58,7 +58,7 @@ final class Batcher implements EventHandler<EgressEvent>
         this.maxMessagesPerBatch = maxMessagesPerBatch;
         this.signer = signer;
         this.batchBuffer = new UnsafeBuffer(new byte[maxBatchFrameLength]);
-        this.originId = signer.key().nodeId().originId();
+        this.originId = originId;
         this.clock = clock;
         this.ingress = ingress;
         this.counters = counters;
@@ -115,7 +115,7 @@ final class Batcher implements EventHandler<EgressEvent>
         {
             return;
         }
-        final int length = encoder.sign(signer);
+        final int length = signer.sign(encoder);
         long sequence;
         while (true)
         {

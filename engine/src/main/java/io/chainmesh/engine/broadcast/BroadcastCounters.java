@@ -37,6 +37,12 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter lostBeyondRetention;
     final AtomicCounter handlerErrors;
     final AtomicCounter peersClosedForInvalid;
+    final AtomicCounter stale;
+    final AtomicCounter repairBackPressured;
+    final AtomicCounter repairFloorsSent;
+    final AtomicCounter peersClosedBeyondRetention;
+    final AtomicCounter forwardsHandedOver;
+    final AtomicCounter duplicatesBeforeVerify;
 
     private final AtomicCounter[] all;
 
@@ -51,7 +57,7 @@ public final class BroadcastCounters implements AutoCloseable
             ingressFull = manager.newCounter("broadcast ingress full: " + node),
             batchesCommitted = manager.newCounter("broadcast batches committed: " + node),
             messagesDelivered = manager.newCounter("broadcast messages delivered: " + node),
-            duplicates = manager.newCounter("broadcast duplicate or stale batches: " + node),
+            duplicates = manager.newCounter("broadcast duplicate batches: " + node),
             malformed = manager.newCounter("broadcast malformed batches: " + node),
             notAMember = manager.newCounter("broadcast batches from non-members: " + node),
             forged = manager.newCounter("broadcast forged batches: " + node),
@@ -66,7 +72,49 @@ public final class BroadcastCounters implements AutoCloseable
             lostBeyondRetention = manager.newCounter("broadcast batches lost beyond retention: " + node),
             handlerErrors = manager.newCounter("broadcast handler errors: " + node),
             peersClosedForInvalid = manager.newCounter("broadcast peers closed for invalid batches: " + node),
+            stale = manager.newCounter("broadcast batches below the replay window: " + node),
+            repairBackPressured = manager.newCounter("broadcast repair answers cut by back pressure: " + node),
+            repairFloorsSent = manager.newCounter("broadcast repair history floors sent: " + node),
+            peersClosedBeyondRetention = manager.newCounter("broadcast peers closed beyond retention: " + node),
+            forwardsHandedOver = manager.newCounter("broadcast forwards handed over past a down member: " + node),
+            duplicatesBeforeVerify = manager.newCounter("broadcast duplicates skipped before verification: " + node),
         };
+    }
+
+    /** @return batches too far below the origin's highest for the replay window to tell apart from a replay. */
+    public long stale()
+    {
+        return stale.get();
+    }
+
+    /** @return WANT answers stopped at a back-pressured link (the requester asks again for the rest). */
+    public long repairBackPressured()
+    {
+        return repairBackPressured.get();
+    }
+
+    /** @return WANT_MISS frames sent because a requested range is no longer retained here. */
+    public long wantMissSent()
+    {
+        return wantMissSent.get();
+    }
+
+    /** @return peers closed with BEYOND_RETENTION (they kept asking for what is no longer retained). */
+    public long peersClosedBeyondRetention()
+    {
+        return peersClosedBeyondRetention.get();
+    }
+
+    /** @return tree forwards sent to a member further down a range because the member due was not connected. */
+    public long forwardsHandedOver()
+    {
+        return forwardsHandedOver.get();
+    }
+
+    /** @return duplicate batches recognised before signature verification (not verified, not committed). */
+    public long duplicatesBeforeVerify()
+    {
+        return duplicatesBeforeVerify.get();
     }
 
     /** @return messages offered and accepted into batches. */
@@ -93,10 +141,10 @@ public final class BroadcastCounters implements AutoCloseable
         return messagesDelivered.get();
     }
 
-    /** @return batches received again after commit, or older than the replay window. */
+    /** @return batches received again after commit: found before verification or at the commit stage. */
     public long duplicates()
     {
-        return duplicates.get();
+        return duplicates.get() + duplicatesBeforeVerify.get();
     }
 
     /** @return batches rejected because their signature did not verify. */
@@ -169,6 +217,27 @@ public final class BroadcastCounters implements AutoCloseable
     public long handlerErrors()
     {
         return handlerErrors.get();
+    }
+
+    /**
+     * @return the counters that are not zero, {@code label=value} (for diagnostics, allocates).
+     */
+    @Override
+    public String toString()
+    {
+        final StringBuilder text = new StringBuilder("{");
+        for (final AtomicCounter counter : all)
+        {
+            final long value = counter.get();
+            if (value != 0)
+            {
+                final String label = counter.label();
+                final int colon = label.lastIndexOf(':');
+                text.append(text.length() > 1 ? ", " : "").append(label, "broadcast ".length(), colon < 0 ? label.length() : colon)
+                    .append('=').append(value);
+            }
+        }
+        return text.append('}').toString();
     }
 
     @Override

@@ -9,7 +9,6 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.batch.BatchDescriptor;
-import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
@@ -91,6 +90,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private long batchLingerNanos;
         private int maxMessagesPerBatch = BatchDescriptor.MAX_ENTRIES;
         private Supplier<WaitStrategy> waitStrategy = BlockingBackoffWaitStrategy::new;
+        private BatchSignatures signatures = BatchSignatures.ECDSA;
         private CountersManager countersManager;
         private ErrorHandler errorHandler = ex -> LOG.warn("broadcast pipeline error", ex);
 
@@ -264,6 +264,17 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param signatures how batches are signed and checked: {@link BatchSignatures#ECDSA} (the default, and
+         *                   the only safe choice); another scheme only to benchmark the pipeline without its crypto.
+         * @return this.
+         */
+        public Context signatures(final BatchSignatures signatures)
+        {
+            this.signatures = signatures;
+            return this;
+        }
+
         /** @param manager where counters are allocated (a private one if not set). @return this. */
         public Context countersManager(final CountersManager manager)
         {
@@ -361,6 +372,7 @@ public final class BroadcastPipeline implements AutoCloseable
             Objects.requireNonNull(strategy, "strategy");
             Objects.requireNonNull(waitStrategy, "waitStrategy");
             Objects.requireNonNull(errorHandler, "errorHandler");
+            Objects.requireNonNull(signatures, "signatures");
             if (null == name)
             {
                 name = nodeKey.nodeId().toHex().substring(2, 10);
@@ -430,18 +442,20 @@ public final class BroadcastPipeline implements AutoCloseable
         ingress.setDefaultExceptionHandler(stageErrors);
         egress.setDefaultExceptionHandler(stageErrors);
 
+        final SeenWindows seen = new SeenWindows();
         final VerifyHandler[] verifiers = new VerifyHandler[ctx.verifyWorkers];
         for (int i = 0; i < verifiers.length; i++)
         {
             verifiers[i] = new VerifyHandler(i, verifiers.length, ctx.directory, ctx.clock, ctx.maxAgeMillis,
-                ctx.maxFutureMillis, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+                ctx.maxFutureMillis, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, seen, ctx.signatures.verifier());
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
-        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters,
+        final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
             () -> ring.remainingCapacity() < ring.getBufferSize() / 2);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
-        final EventHandler<EgressEvent> batcher = new Batcher(new BatchSigner(ctx.nodeKey), ctx.maxBatchFrameLength,
+        final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
+            ctx.nodeKey.nodeId().originId(), ctx.maxBatchFrameLength,
             ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
             ctx.maxMessagesPerBatch);
         egress.handleEventsWith(batcher);

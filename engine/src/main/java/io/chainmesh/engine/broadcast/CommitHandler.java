@@ -42,10 +42,19 @@ final class CommitHandler implements EventHandler<IngressEvent>
     /**
      * Frame flag on batches sent in answer to a WANT. A repaired batch is forwarded like any other when
      * it is the first copy to arrive (so the subtree below does not have to repair too), unless it is
-     * backfill: history requested from before this process joined the origin's stream, which the
-     * subtree has its own way to ask for.
+     * history: from before this process joined the origin's stream, which the subtree has its own way
+     * to ask for.
      */
     static final int FLAG_REPAIR = 0x01;
+    /**
+     * The other 7 flag bits of a tree forward: 0 when the receiver covers its default range (derived
+     * from origin, itself and n), else the explicit length of the range it covers, for a range handed
+     * over past a member that is down (and everything forwarded inside such a range).
+     */
+    static final int RANGE_SHIFT = 1;
+    static final int MAX_EXPLICIT_RANGE = 0x7F;
+    /** A peer that asks this many times in a row for what is no longer retained here is closed. */
+    static final int MAX_WANTS_BEYOND_RETENTION = 3;
 
     private static final class OriginState
     {
@@ -53,8 +62,23 @@ final class CommitHandler implements EventHandler<IngressEvent>
         long behindSinceMillis;
         long behindTarget;
         long lastWantMillis;
-        long backfillUpTo = -1;
-        long backfillLimit = -1;
+        /** The first commit came from the tree, mid-stream: waiting for a peer to say where history starts. */
+        boolean historyPending;
+        long historyPendingSinceMillis;
+        long lastHistoryWantMillis;
+        /** Batches at or below this are history: delivered, not forwarded. */
+        long historyLimit = -1;
+        /** Learnt (WANT_MISS) before the first commit: the last sequence not to wait for. */
+        long floor = -1;
+        /** Last peer that said a gap above our contiguous mark is beyond its retention (and from where). */
+        NodeId missFrom;
+        long missAt = -1;
+        /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
+        long stuckAt = -1;
+        long stuckSinceMillis;
+        /** Our highest as last seen by a digest, and when it last moved: a tail is in flight while it moves. */
+        long lastHighest = -1;
+        long highestMovedMillis;
 
         OriginState(final int windowBits)
         {
@@ -72,20 +96,25 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final NodeId self;
     private final long selfOriginId;
     private final RetentionBuffer retention;
+    private final SeenWindows seen;
     private final Long2ObjectHashMap<OriginState> origins = new Long2ObjectHashMap<>();
     private final Object2IntHashMap<NodeId> invalidByPeer = new Object2IntHashMap<>(0);
+    private final Object2IntHashMap<NodeId> beyondRetentionByPeer = new Object2IntHashMap<>(0);
     private final BatchDecoder decoder = new BatchDecoder();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
     private long directoryHeightSeen = -1;
     private NodeId repairTarget;
+    private boolean repairBlocked;
 
     CommitHandler(
         final BroadcastPipeline.Context ctx,
         final Supplier<DirectorySnapshot> directory,
         final Supplier<Int2ObjectHashMap<MessageHandler>> handlers,
         final BroadcastCounters counters,
+        final SeenWindows seen,
         final java.util.function.BooleanSupplier congested)
     {
+        this.seen = seen;
         this.congested = congested;
         this.ctx = ctx;
         this.directory = directory;
@@ -133,6 +162,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         if (event.kind == IngressEvent.REMOTE_BATCH && event.verdict != IngressEvent.VALID)
         {
+            if (event.verdict == IngressEvent.KNOWN_DUPLICATE)
+            {
+                counters.duplicatesBeforeVerify.incrementRelease();
+                return;
+            }
             countInvalid(event.from, event.verdict);
             return;
         }
@@ -140,15 +174,26 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long batchSeq = event.buffer.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN);
         final OriginState state = stateFor(originId);
         final boolean firstOfOrigin = state.window.highest() < 0;
-        if (!state.window.commit(batchSeq))
+        final int seen = state.window.check(batchSeq);
+        if (seen != ReplayWindow.NEW || !state.window.commit(batchSeq))
         {
-            counters.duplicates.incrementRelease();
+            (seen == ReplayWindow.STALE ? counters.stale : counters.duplicates).incrementRelease();
             return;
         }
         if (firstOfOrigin && event.kind == IngressEvent.REMOTE_BATCH)
         {
-            // Joined this origin's stream mid-way (first start or restart): ask a peer for what it retains before.
-            state.backfillUpTo = batchSeq - 1;
+            if (state.floor >= 0)
+            {
+                // A peer already said where what it retains starts: wait for everything from there.
+                state.window.rebase(state.floor);
+            }
+            else
+            {
+                // Joined this origin's stream mid-way (first start or restart): ask where its retained history starts.
+                state.historyPending = true;
+                state.historyPendingSinceMillis = clock.time();
+                state.historyLimit = Math.max(state.historyLimit, batchSeq - 1);
+            }
         }
 
         counters.batchesCommitted.incrementRelease();
@@ -161,14 +206,9 @@ final class CommitHandler implements EventHandler<IngressEvent>
             deliver(event);
         }
         final int flags = event.buffer.getByte(FrameDescriptor.FLAGS_OFFSET) & 0xFF;
-        if ((flags & FLAG_REPAIR) == 0 || batchSeq > state.backfillLimit)
+        if ((flags & FLAG_REPAIR) == 0 || batchSeq > state.historyLimit)
         {
-            if ((flags & FLAG_REPAIR) != 0)
-            {
-                // Forward the batch unchanged: the flag only described the hop it arrived on.
-                event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(flags & ~FLAG_REPAIR));
-            }
-            forward(event, originId);
+            forward(event, originId, (flags & FLAG_REPAIR) != 0 ? 0 : flags >>> RANGE_SHIFT);
         }
     }
 
@@ -199,11 +239,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
         counters.messagesDelivered.getAndAddRelease(delivered);
     }
 
-    private void forward(final IngressEvent event, final long originId)
+    private void forward(final IngressEvent event, final long originId, final int explicitRange)
     {
         final DirectorySnapshot dir = directory.get();
         if (ctx.strategy() == BroadcastStrategy.FLOOD)
         {
+            event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)0);
             final NodeId[] peers = links.connectedPeers();
             for (final NodeId peer : peers)
             {
@@ -222,30 +263,84 @@ final class CommitHandler implements EventHandler<IngressEvent>
             return;
         }
         final int originIndex = dir.indexOf(origin.nodeId());
-        final int range = BroadcastTree.rangeLength(BroadcastTree.offset(originIndex, selfIndex, n), n);
+        final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
+        int range = explicitRange > 0 ? Math.min(explicitRange, n - offset) : BroadcastTree.rangeLength(offset, n);
+        boolean explicit = explicitRange > 0;
+        if (!explicit && offset >= 2)
+        {
+            // The range of a down predecessor is ours whichever way the batch reached us (handed over, or
+            // repaired first), so its subtree still gets it from the tree.
+            final int downRange = BroadcastTree.rangeLength(offset - 1, n);
+            if (downRange - 1 > range &&
+                !links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, n - 1, n)).nodeId()))
+            {
+                range = Math.min(downRange - 1, MAX_EXPLICIT_RANGE);
+                explicit = true;
+            }
+        }
         final int children = BroadcastTree.childCount(range);
         for (int j = 0; j < children; j++)
         {
             final int childIndex = BroadcastTree.indexAt(selfIndex, BroadcastTree.childDistance(j), n);
+            // Inside a handed-over range the children's ranges are not their defaults: say them explicitly.
+            final int childRange = explicit ? BroadcastTree.childRangeLength(range, j) : 0;
+            event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(childRange << RANGE_SHIFT));
             send(dir.member(childIndex).nodeId(), event.buffer, event.length);
+        }
+        handOverPastDownSuccessor(event, dir, n, selfIndex, offset);
+    }
+
+    /**
+     * A member that is down is skipped by giving its range to the next live member: when our ring
+     * successor (the next offset) covers more than itself and has no link, nobody would reach the rest
+     * of its range, so we send the batch to the member after it (our second successor, an overlay link)
+     * with the range that remains, explicitly. Whoever is parent of the member that is down cannot do
+     * it: it has no link inside that range. Only the one member after a down member is covered; two in
+     * a row are left to repair.
+     */
+    private void handOverPastDownSuccessor(
+        final IngressEvent event, final DirectorySnapshot dir, final int n, final int selfIndex, final int offset)
+    {
+        final int downOffset = offset + 1;
+        if (downOffset >= n - 1)
+        {
+            return;
+        }
+        final int downRange = BroadcastTree.rangeLength(downOffset, n);
+        if (downRange <= 1 || links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, 1, n)).nodeId()))
+        {
+            return;
+        }
+        final NodeId next = dir.member(BroadcastTree.indexAt(selfIndex, 2, n)).nodeId();
+        if (next.equals(event.from))
+        {
+            return;
+        }
+        event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(Math.min(downRange - 1, MAX_EXPLICIT_RANGE) << RANGE_SHIFT));
+        if (send(next, event.buffer, event.length))
+        {
+            counters.forwardsHandedOver.incrementRelease();
         }
     }
 
-    private void send(final NodeId peer, final DirectBuffer frame, final int length)
+    private boolean send(final NodeId peer, final DirectBuffer frame, final int length)
     {
         final int result = links.send(peer, frame, 0, length);
         if (result == LinkSender.SENT)
         {
             counters.batchesForwarded.incrementRelease();
+            return true;
         }
-        else if (result == LinkSender.NOT_CONNECTED)
+        if (result == LinkSender.NOT_CONNECTED)
         {
             counters.forwardNotConnected.incrementRelease();
         }
         else
         {
+            // The peer cannot keep up: it is not waited for; it catches up by repair (oldest first).
             counters.forwardBackPressured.incrementRelease();
         }
+        return false;
     }
 
     private void countInvalid(final NodeId from, final int verdict)
@@ -284,7 +379,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             {
                 case FrameType.DIGEST: onDigest(event.from, ControlCodec.parseDigest(frame)); break;
                 case FrameType.WANT: onWant(event.from, ControlCodec.parseWant(frame)); break;
-                case FrameType.WANT_MISS: onWantMiss(ControlCodec.parseWantMiss(frame)); break;
+                case FrameType.WANT_MISS: onWantMiss(event.from, ControlCodec.parseWantMiss(frame)); break;
                 default: countInvalid(event.from, IngressEvent.MALFORMED); break;
             }
         }
@@ -313,20 +408,37 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 continue;
             }
             final OriginState state = stateFor(originId);
-            // History (backfill, or an origin never heard of) is asked only of a peer that holds all of it:
-            // its contiguous mark, not its highest, since our own mark starts wherever we first commit.
-            if (state.backfillUpTo > 0 && progress.getContiguousSeq() >= state.backfillUpTo)
+            final long theirContiguous = progress.getContiguousSeq();
+            final long theirHighest = progress.getHighestSeq();
+            if (state.historyPending && now - state.historyPendingSinceMillis > ctx.retentionMillis())
             {
-                want = null == want ? Want.newBuilder() : want;
-                want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(0).setUpToSeq(state.backfillUpTo));
-                state.backfillLimit = Math.max(state.backfillLimit, state.backfillUpTo);
-                state.backfillUpTo = -1;
+                // Nobody who knows where this origin's stream starts answered while anything could still be
+                // retained: start where we did.
+                state.historyPending = false;
             }
-            final long mine = state.window.contiguous();
-            final long theirs = mine < 0 ? progress.getContiguousSeq() : progress.getHighestSeq();
-            if (theirs <= mine)
+            if (state.historyPending && theirContiguous >= state.window.first() - 1 &&
+                now - state.lastHistoryWantMillis >= ctx.repairDelayMillis())
             {
-                state.behindSinceMillis = 0;
+                // Where does what they retain start? Asked of a peer that has settled everything up to our
+                // first batch; the answer (WANT_MISS with the oldest retained, then the batches, oldest
+                // first) moves our window's start down to it. Asked again until it comes.
+                want = null == want ? Want.newBuilder() : want;
+                want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(0)
+                    .setUpToSeq(state.window.first() - 1));
+                state.lastHistoryWantMillis = now;
+            }
+            final boolean started = state.window.highest() >= 0;
+            if (state.window.highest() != state.lastHighest)
+            {
+                state.lastHighest = state.window.highest();
+                state.highestMovedMillis = now;
+            }
+            final long mine = started ? state.window.contiguous() : state.floor;
+            giveUpStuckGap(state, mine, theirHighest, now);
+            if (theirHighest <= mine || theirHighest <= 0)
+            {
+                // Not ahead of us, which says nothing about the peers that are: the timer keeps running
+                // (resetting it here let peers as far behind as we are postpone repair for ever).
                 continue;
             }
             if (state.behindSinceMillis == 0 || mine >= state.behindTarget)
@@ -334,23 +446,29 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // Under steady traffic an upstream peer is always a little ahead: time how long one specific
                 // sequence stays missing, not how long we have been behind at all.
                 state.behindSinceMillis = now;
-                state.behindTarget = theirs;
+                state.behindTarget = theirHighest;
                 continue;
             }
             // Per-origin delivery along the tree is FIFO, so a hole below our highest is a loss; a missing
             // tail may still be in flight and gets longer (as does an origin never heard of).
             final boolean hole = state.window.highest() > mine;
             final long delay = hole ? ctx.repairDelayMillis() : 4 * ctx.repairDelayMillis();
-            if (now - state.behindSinceMillis >= delay && now - state.lastWantMillis >= delay)
+            if (!hole && started && now - state.highestMovedMillis < delay)
+            {
+                // Behind only by a tail while the stream still reaches us: under load that is latency, not
+                // loss, and asking for it again would add to the load (repair storms). Asked once it stalls.
+                continue;
+            }
+            // Prefer a peer that has everything just above our mark; the one that said it no longer
+            // retains it only when nobody else has offered.
+            final boolean suitable = theirContiguous > mine && !(from.equals(state.missFrom) && state.missAt == mine);
+            if (now - state.behindSinceMillis >= delay && now - state.lastWantMillis >= delay &&
+                (suitable || now - state.lastWantMillis >= 2 * delay))
             {
                 want = null == want ? Want.newBuilder() : want;
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(Math.max(0, mine))
-                    .setUpToSeq(state.behindTarget));
+                    .setUpToSeq(theirHighest));
                 state.lastWantMillis = now;
-                if (mine < 0)
-                {
-                    state.backfillLimit = Math.max(state.backfillLimit, state.behindTarget);
-                }
             }
         }
         if (null != want)
@@ -360,40 +478,169 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
+    /**
+     * A gap that has not moved for longer than anyone retains batches cannot be filled any more (e.g. a
+     * peer answered with batches above it but nobody holds it): give it up, counted as lost.
+     */
+    private void giveUpStuckGap(final OriginState state, final long mine, final long theirHighest, final long now)
+    {
+        if (state.window.highest() <= mine)
+        {
+            state.stuckAt = -1;
+            return;
+        }
+        if (theirHighest <= mine)
+        {
+            // A peer as far behind says nothing about the gap: keep timing it.
+            return;
+        }
+        if (state.stuckAt != mine)
+        {
+            state.stuckAt = mine;
+            state.stuckSinceMillis = now;
+        }
+        else if (now - state.stuckSinceMillis > ctx.retentionMillis() + 4 * ctx.repairDelayMillis())
+        {
+            counters.lostBeyondRetention.getAndAddRelease(state.window.skipGap());
+            state.stuckAt = -1;
+        }
+    }
+
     private void onWant(final NodeId from, final Want want)
     {
         repairTarget = from;
+        repairBlocked = false;
+        boolean beyondRetention = false;
         for (final WantRange range : want.getRangesList())
         {
             final long originId = range.getOriginId();
-            final long oldest = retention.oldestRetained(originId);
-            if (oldest > 0 && range.getAfterSeq() + 1 < oldest)
+            final long after = range.getAfterSeq();
+            final long upTo = range.getUpToSeq();
+            if (after < 0 || upTo < 0 || upTo <= after)
             {
-                counters.wantMissSent.incrementRelease();
-                sendControl(from, FrameType.WANT_MISS, WantMiss.newBuilder()
-                    .setOriginId(originId).setAfterSeq(range.getAfterSeq()).setOldestRetainedSeq(oldest).build());
+                // Beyond 2^63 or empty: nothing we could hold. Counted, not held against the peer.
+                counters.malformed.incrementRelease();
+                continue;
             }
-            retention.forEach(originId, range.getAfterSeq(), range.getUpToSeq(), ctx.maxFramesPerWant(), this::sendRepair);
+            final long first = retention.firstRetainedAfter(originId, after);
+            final long evicted = retention.oldestRetained(originId);
+            final OriginState state = origins.get(originId);
+            long missUpTo = -1;
+            if (after == 0)
+            {
+                // History or first contact: say where the stream we can serve starts, so the requester's
+                // window starts there instead of at whatever it happened to receive first. Only if we know
+                // it ourselves: the origin does, and so does a member that learnt it from one that knew
+                // (a member that missed the first batches under back pressure cannot tell them from
+                // history). Otherwise the batches we have are served and the requester asks again.
+                if (null != state && state.window.highest() >= 0 && !state.historyPending)
+                {
+                    missUpTo = Math.max(state.window.first(), evicted);
+                    counters.repairFloorsSent.incrementRelease();
+                }
+            }
+            else if (evicted > after + 1)
+            {
+                // Some of (after, evicted) is gone from here: tell it explicitly rather than serve around it.
+                missUpTo = first > 0 ? Math.min(first, evicted) : evicted;
+                counters.wantMissSent.incrementRelease();
+                beyondRetention = true;
+            }
+            if (missUpTo > 0 && !sendControl(from, FrameType.WANT_MISS, WantMiss.newBuilder()
+                .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build()))
+            {
+                repairBlocked = true;
+            }
+            if (!repairBlocked)
+            {
+                retention.forEach(originId, after, upTo, ctx.maxFramesPerWant(), this::sendRepair);
+            }
+            if (repairBlocked)
+            {
+                // Oldest first and stop: the requester keeps a contiguous prefix and asks again from there.
+                counters.repairBackPressured.incrementRelease();
+                break;
+            }
         }
         repairTarget = null;
+        closeIfKeepsAskingBeyondRetention(from, beyondRetention);
     }
 
-    private void sendRepair(final long seq, final DirectBuffer buffer, final int offset, final int length)
+    private void closeIfKeepsAskingBeyondRetention(final NodeId from, final boolean beyondRetention)
     {
-        scratch.putBytes(0, buffer, offset, length);
-        scratch.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(scratch.getByte(FrameDescriptor.FLAGS_OFFSET) | FLAG_REPAIR));
-        if (links.send(repairTarget, scratch, 0, length) == LinkSender.SENT)
+        if (!beyondRetention)
         {
-            counters.repairFramesSent.incrementRelease();
+            beyondRetentionByPeer.removeKey(from);
+            return;
+        }
+        final int count = beyondRetentionByPeer.getValue(from) + 1;
+        beyondRetentionByPeer.put(from, count);
+        if (count >= MAX_WANTS_BEYOND_RETENTION)
+        {
+            // It was told (WANT_MISS) and keeps falling behind what we retain: it cannot keep up.
+            beyondRetentionByPeer.removeKey(from);
+            counters.peersClosedBeyondRetention.incrementRelease();
+            links.closePeer(from, CloseReason.BEYOND_RETENTION,
+                "asked " + count + " times in a row for batches no longer retained");
         }
     }
 
-    private void onWantMiss(final WantMiss miss)
+    private boolean sendRepair(final long seq, final DirectBuffer buffer, final int offset, final int length)
+    {
+        scratch.putBytes(0, buffer, offset, length);
+        // A repaired batch covers its receiver's default range: drop any range it was retained with.
+        scratch.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)FLAG_REPAIR);
+        final int result = links.send(repairTarget, scratch, 0, length);
+        if (result == LinkSender.SENT)
+        {
+            counters.repairFramesSent.incrementRelease();
+            return true;
+        }
+        repairBlocked = true;
+        return false;
+    }
+
+    private void onWantMiss(final NodeId from, final WantMiss miss)
     {
         final OriginState state = origins.get(miss.getOriginId());
-        if (null != state)
+        final long after = miss.getAfterSeq();
+        final long oldest = miss.getOldestRetainedSeq();
+        if (null == state || oldest <= 0 || after < 0)
         {
-            counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(miss.getOldestRetainedSeq() - 1));
+            return;
+        }
+        if (state.window.highest() < 0)
+        {
+            // Nothing committed yet: this is where the stream we can still get starts (not a loss).
+            state.floor = Math.max(state.floor, oldest - 1);
+            return;
+        }
+        if (after == 0)
+        {
+            if (state.historyPending)
+            {
+                state.historyPending = false;
+                state.window.rebase(Math.min(oldest, state.window.first()) - 1);
+            }
+            return;
+        }
+        final long mine = state.window.contiguous();
+        if (oldest - 1 <= mine || after > mine)
+        {
+            return;
+        }
+        if (null != state.missFrom && !from.equals(state.missFrom) && state.missAt == mine ||
+            links.connectedPeers().length <= 1)
+        {
+            // Two different peers no longer retain it: lost for good. Counted, and the mark moves on.
+            counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(oldest - 1));
+            state.missFrom = null;
+            state.missAt = -1;
+        }
+        else
+        {
+            state.missFrom = from;
+            state.missAt = mine;
         }
     }
 
@@ -406,6 +653,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             directoryHeightSeen = dir.height();
             origins.keySet().removeIf(originId -> null == dir.findByOriginId(originId));
+            seen.removeIf(originId -> null == dir.findByOriginId(originId));
         }
         if (origins.isEmpty())
         {
@@ -416,8 +664,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             if (state.window.highest() >= 0)
             {
+                // Until we know where our history starts, we cannot vouch for anything below our highest:
+                // 0 keeps peers from taking our history floor (or our holes) for the stream's.
                 digest.addOrigins(OriginProgress.newBuilder().setOriginId(originId)
-                    .setContiguousSeq(state.window.contiguous()).setHighestSeq(state.window.highest()));
+                    .setContiguousSeq(state.historyPending ? 0 : state.window.contiguous())
+                    .setHighestSeq(state.window.highest()));
             }
         });
         final int length = encodeControl(FrameType.DIGEST, digest.build());
@@ -427,10 +678,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
-    private void sendControl(final NodeId to, final int type, final MessageLite message)
+    private boolean sendControl(final NodeId to, final int type, final MessageLite message)
     {
         final int length = encodeControl(type, message);
-        links.send(to, scratch, 0, length);
+        return links.send(to, scratch, 0, length) == LinkSender.SENT;
     }
 
     private int encodeControl(final int type, final MessageLite message)
@@ -448,6 +699,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             state = new OriginState(ctx.replayWindowBits());
             origins.put(originId, state);
+            seen.add(originId, state.window);
         }
         return state;
     }

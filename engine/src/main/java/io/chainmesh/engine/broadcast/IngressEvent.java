@@ -24,6 +24,8 @@ final class IngressEvent
     static final int FORGED = 3;
     static final int TOO_OLD = 4;
     static final int FROM_THE_FUTURE = 5;
+    /** Committed already (seen by the verify worker in the commit stage's window): not verified. */
+    static final int KNOWN_DUPLICATE = 6;
 
     int kind;
     NodeId from;

@@ -43,6 +43,22 @@ public interface LinkSender
     NodeId[] connectedPeers();
 
     /**
+     * @param peer a peer.
+     * @return true if it has an authenticated link now (by default: it is among {@link #connectedPeers()}).
+     */
+    default boolean isConnected(final NodeId peer)
+    {
+        for (final NodeId connected : connectedPeers())
+        {
+            if (connected.equals(peer))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Closes the link to a peer with a reason it will receive.
      *
      * @param peer   the peer.

@@ -1,5 +1,8 @@
 package io.chainmesh.engine.broadcast;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Anti-replay state of one origin: the highest batch sequence committed and a sliding bitmap of the
  * {@code windowBits} sequences below it, plus the highest contiguous sequence for repair digests.
@@ -9,8 +12,9 @@ package io.chainmesh.engine.broadcast;
  * Memory is fixed at construction ({@code windowBits / 8} bytes), so the total grows with members,
  * never with messages.
  * <p>
- * Not thread-safe: owned by the pipeline's commit stage (single writer); the replay-check stage
- * may read it only if it runs on the same thread.
+ * Single writer: owned by the pipeline's commit stage. Other threads may only call
+ * {@link #isKnownDuplicate(long)}, a racy read that can miss a commit (and then the batch is verified
+ * and found duplicate later) but never reports a sequence the window would still accept.
  */
 public final class ReplayWindow
 {
@@ -21,13 +25,33 @@ public final class ReplayWindow
     /** {@link #check} result: older than the window; cannot be told apart from a replay. */
     public static final int STALE = 2;
 
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle PUBLISHED_HIGHEST;
+
+    static
+    {
+        try
+        {
+            PUBLISHED_HIGHEST = MethodHandles.lookup().findVarHandle(ReplayWindow.class, "publishedHighest", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final long[] bits;
+    /** {@link #highest} as readers on other threads see it: written (release) after the bits it covers. */
+    @SuppressWarnings("unused")
+    private long publishedHighest = -1;
     private final int windowBits;
     private final int mask;
     private long highest;
     private long contiguous;
     private long windowOverruns;
+    private long first;
     private boolean started;
+    private boolean skipped;
 
     /**
      * @param windowBits number of sequences remembered below the highest, a power of two in [64, 2^20].
@@ -63,6 +87,27 @@ public final class ReplayWindow
     }
 
     /**
+     * Whether a sequence is already committed, from any thread: for skipping the verification of copies
+     * known to be duplicates. Racy by design: a commit not yet visible reads as "not known" (the batch is
+     * then verified and the commit stage finds the duplicate). It never reads "known" for a sequence the
+     * window would still accept: a bit is cleared before a highest that passes it is published, and a
+     * bit shared with a newer sequence is only set once this one is below the window.
+     *
+     * @param seq batch sequence.
+     * @return true if committed (or, racing, already below the window).
+     */
+    public boolean isKnownDuplicate(final long seq)
+    {
+        final long published = (long)PUBLISHED_HIGHEST.getAcquire(this);
+        if (published < 0 || seq > published || published - seq >= windowBits)
+        {
+            return false;
+        }
+        final int bit = (int)(seq & mask);
+        return ((long)WORDS.getOpaque(bits, bit >>> 6) & (1L << (bit & 63))) != 0;
+    }
+
+    /**
      * Marks a verified sequence as committed.
      *
      * @param seq batch sequence whose signature has verified.
@@ -73,9 +118,11 @@ public final class ReplayWindow
         if (!started)
         {
             started = true;
+            first = seq;
             highest = seq;
             contiguous = seq;
             set(seq);
+            PUBLISHED_HIGHEST.setRelease(this, highest);
             return true;
         }
         if (seq > highest)
@@ -83,7 +130,10 @@ public final class ReplayWindow
             final long advance = seq - highest;
             if (advance >= windowBits)
             {
-                java.util.Arrays.fill(bits, 0L);
+                for (int i = 0; i < bits.length; i++)
+                {
+                    WORDS.setOpaque(bits, i, 0L);
+                }
             }
             else
             {
@@ -99,8 +149,10 @@ public final class ReplayWindow
                 // A gap fell out of the window before repair filled it: give it up, visibly.
                 contiguous = seq - windowBits;
                 windowOverruns++;
+                skipped = true;
             }
             advanceContiguous();
+            PUBLISHED_HIGHEST.setRelease(this, highest);
             return true;
         }
         if (highest - seq >= windowBits || isSet(seq))
@@ -109,6 +161,7 @@ public final class ReplayWindow
         }
         set(seq);
         advanceContiguous();
+        PUBLISHED_HIGHEST.setRelease(this, highest);
         return true;
     }
 
@@ -126,6 +179,7 @@ public final class ReplayWindow
             return 0;
         }
         final long target = Math.min(seq, highest);
+        skipped = true;
         long givenUp = 0;
         for (long s = contiguous + 1; s <= target; s++)
         {
@@ -137,6 +191,63 @@ public final class ReplayWindow
         contiguous = target;
         advanceContiguous();
         return givenUp;
+    }
+
+    /**
+     * Moves the start of the window down to a lower bound learnt after the first commit: a member that
+     * joins an origin's stream mid-way commits the first batch it sees, then learns from a peer which
+     * older batches can still be had (the oldest that peer retains). The contiguous mark then starts
+     * below them, so they are asked for until they arrive, like any other gap. Only before anything was
+     * skipped, and never below what the bitmap can still tell apart ({@code highest - windowBits}).
+     *
+     * @param floor the last sequence not to wait for (one below the oldest obtainable).
+     * @return how many sequences the window now waits for that it did not before (0 if unchanged).
+     */
+    public long rebase(final long floor)
+    {
+        if (!started || skipped)
+        {
+            return 0;
+        }
+        final long lowest = Math.max(floor, highest - windowBits);
+        if (lowest >= first - 1 || lowest >= contiguous)
+        {
+            return 0;
+        }
+        final long before = contiguous;
+        contiguous = lowest;
+        first = lowest + 1;
+        advanceContiguous();
+        return before - contiguous;
+    }
+
+    /**
+     * Gives up on the gap just above the contiguous mark: moves it to the next committed sequence (or
+     * the highest). Used when a gap has stayed unfilled longer than anyone retains batches.
+     *
+     * @return how many sequences were given up.
+     */
+    public long skipGap()
+    {
+        if (!started || contiguous >= highest)
+        {
+            return 0;
+        }
+        long next = contiguous + 1;
+        while (next < highest && (highest - next >= windowBits || !isSet(next)))
+        {
+            next++;
+        }
+        return skipTo(next - 1);
+    }
+
+    /**
+     * @return the lowest sequence the window starts from (the first committed, or one above the floor
+     *         given to {@link #rebase}), or -1 before the first.
+     */
+    public long first()
+    {
+        return started ? first : -1;
     }
 
     /**
@@ -181,12 +292,12 @@ public final class ReplayWindow
     private void set(final long seq)
     {
         final int bit = (int)(seq & mask);
-        bits[bit >>> 6] |= 1L << (bit & 63);
+        WORDS.setOpaque(bits, bit >>> 6, bits[bit >>> 6] | 1L << (bit & 63));
     }
 
     private void clear(final long seq)
     {
         final int bit = (int)(seq & mask);
-        bits[bit >>> 6] &= ~(1L << (bit & 63));
+        WORDS.setOpaque(bits, bit >>> 6, bits[bit >>> 6] & ~(1L << (bit & 63)));
     }
 }

@@ -9,15 +9,15 @@ import java.nio.ByteBuffer;
 
 /**
  * Recent verified batches kept for repair, bounded by bytes and by age: a byte ring of whole frames
- * in arrival order, plus, per origin, the list of its retained entries in the same order. When the
- * ring is full or an entry is older than the retention time, the oldest entries are evicted first and
- * their origin's {@link #oldestRetained(long)} moves past them, so a peer asking for them can be told
- * explicitly that they are gone.
+ * in arrival order, plus, per origin, an index of its retained entries sorted by sequence. When the
+ * ring is full or an entry is older than the retention time, the oldest entries (by arrival) are evicted
+ * first and their origin's {@link #oldestRetained(long)} moves past them, so a peer asking for them can
+ * be told explicitly that they are gone.
  * <pre>
  *  entry:   originId u64 · seq u64 · timeMillis u64 · frameLength i32 · pad u32 · frame (padded to 8)
  *  padding: at the ring's end when the next entry does not fit; frameLength = -1 if a header fits there
  * </pre>
- * Entries never wrap around the ring's end. Allocation-free in steady state; the per-origin lists
+ * Entries never wrap around the ring's end. Allocation-free in steady state; the per-origin indexes
  * grow with what is retained (bounded by the ring) and their count with members, never with the
  * message rate. A request's work is bounded by what is retained for its origin, whatever range it
  * names. Not thread-safe: owned by the pipeline's commit stage, which also serves WANT requests.
@@ -41,11 +41,16 @@ public final class RetentionBuffer
          * @param buffer buffer holding the frame; valid only during the call.
          * @param offset where the frame starts.
          * @param length frame length.
+         * @return true to go on with the next frame, false to stop (e.g. the link is back-pressured).
          */
-        void accept(long seq, DirectBuffer buffer, int offset, int length);
+        boolean accept(long seq, DirectBuffer buffer, int offset, int length);
     }
 
-    /** One origin's retained entries, oldest first: sequences and absolute ring positions. */
+    /**
+     * One origin's retained entries sorted by sequence (not by arrival: a repaired batch arrives after
+     * newer ones), with their absolute ring positions. Appends in order are O(1); an out-of-order
+     * insert or an eviction from the middle shifts the entries after it.
+     */
     private static final class OriginEntries
     {
         long[] seqs = new long[16];
@@ -55,39 +60,87 @@ public final class RetentionBuffer
 
         void add(final long seq, final long position)
         {
-            if (size == seqs.length)
+            if (head + size == seqs.length)
             {
-                final long[] newSeqs = new long[size * 2];
-                final long[] newPositions = new long[size * 2];
-                for (int i = 0; i < size; i++)
-                {
-                    newSeqs[i] = seqs[(head + i) % size];
-                    newPositions[i] = positions[(head + i) % size];
-                }
+                final int capacity = size * 2 > seqs.length ? seqs.length * 2 : seqs.length;
+                final long[] newSeqs = capacity == seqs.length ? seqs : new long[capacity];
+                final long[] newPositions = capacity == seqs.length ? positions : new long[capacity];
+                System.arraycopy(seqs, head, newSeqs, 0, size);
+                System.arraycopy(positions, head, newPositions, 0, size);
                 seqs = newSeqs;
                 positions = newPositions;
                 head = 0;
             }
-            final int index = (head + size) % seqs.length;
+            int index = head + size;
+            while (index > head && seqs[index - 1] > seq)
+            {
+                index--;
+            }
+            final int after = head + size - index;
+            if (after > 0)
+            {
+                System.arraycopy(seqs, index, seqs, index + 1, after);
+                System.arraycopy(positions, index, positions, index + 1, after);
+            }
             seqs[index] = seq;
             positions[index] = position;
             size++;
         }
 
-        void removeOldest()
+        /** @return index (relative to head) of the first entry with sequence > {@code seq}, or size. */
+        int firstAfter(final long seq)
         {
-            head = (head + 1) % seqs.length;
+            int low = 0;
+            int high = size;
+            while (low < high)
+            {
+                final int mid = (low + high) >>> 1;
+                if (seqs[head + mid] <= seq)
+                {
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid;
+                }
+            }
+            return low;
+        }
+
+        /** Removes the entry held at {@code position} (it has sequence {@code seq}); false if absent. */
+        boolean remove(final long seq, final long position)
+        {
+            final int i = firstAfter(seq) - 1;
+            if (i < 0 || seqs[head + i] != seq || positions[head + i] != position)
+            {
+                return false;
+            }
+            if (i == 0)
+            {
+                head++;
+            }
+            else
+            {
+                final int after = size - i - 1;
+                System.arraycopy(seqs, head + i + 1, seqs, head + i, after);
+                System.arraycopy(positions, head + i + 1, positions, head + i, after);
+            }
             size--;
+            if (size == 0)
+            {
+                head = 0;
+            }
+            return true;
         }
 
         long seqAt(final int i)
         {
-            return seqs[(head + i) % seqs.length];
+            return seqs[head + i];
         }
 
         long positionAt(final int i)
         {
-            return positions[(head + i) % seqs.length];
+            return positions[head + i];
         }
     }
 
@@ -206,15 +259,17 @@ public final class RetentionBuffer
     }
 
     /**
-     * Visits the retained batches of one origin with sequence in {@code (afterSeq, upToSeq]}, in the
-     * newest first, at most {@code maxFrames} of them.
+     * Visits the retained batches of one origin with sequence in {@code (afterSeq, upToSeq]}, oldest
+     * (lowest sequence) first, at most {@code maxFrames} of them, until the consumer returns false.
+     * Oldest first so that an answer cut short (by the cap or by back pressure) leaves the requester with
+     * a contiguous prefix, and its next request starts where this one stopped.
      *
      * @param originId  origin.
      * @param afterSeq  exclusive lower bound.
      * @param upToSeq   inclusive upper bound.
      * @param maxFrames bound on the answer's size.
      * @param consumer  receives each frame.
-     * @return number of frames visited.
+     * @return number of frames the consumer accepted.
      */
     public int forEach(
         final long originId, final long afterSeq, final long upToSeq, final int maxFrames, final FrameConsumer consumer)
@@ -225,18 +280,37 @@ public final class RetentionBuffer
             return 0;
         }
         int visited = 0;
-        // Newest first: a peer that fell behind needs the recent batches most, and the cap may cut the rest.
-        for (int i = entries.size - 1; i >= 0 && visited < maxFrames; i--)
+        for (int i = entries.firstAfter(afterSeq); i < entries.size && visited < maxFrames; i++)
         {
             final long seq = entries.seqAt(i);
-            if (seq > afterSeq && seq <= upToSeq)
+            if (seq > upToSeq)
             {
-                final int position = (int)(entries.positionAt(i) & mask);
-                consumer.accept(seq, ring, position + HEADER_LENGTH, ring.getInt(position + LENGTH_OFFSET));
-                visited++;
+                break;
             }
+            final int position = (int)(entries.positionAt(i) & mask);
+            if (!consumer.accept(seq, ring, position + HEADER_LENGTH, ring.getInt(position + LENGTH_OFFSET)))
+            {
+                break;
+            }
+            visited++;
         }
         return visited;
+    }
+
+    /**
+     * @param originId origin.
+     * @param afterSeq exclusive lower bound.
+     * @return the lowest retained sequence of that origin above {@code afterSeq}, or -1 if none.
+     */
+    public long firstRetainedAfter(final long originId, final long afterSeq)
+    {
+        final OriginEntries entries = entriesByOrigin.get(originId);
+        if (null == entries)
+        {
+            return NONE;
+        }
+        final int i = entries.firstAfter(afterSeq);
+        return i < entries.size ? entries.seqAt(i) : NONE;
     }
 
     /**
@@ -302,9 +376,8 @@ public final class RetentionBuffer
         final long originId = ring.getLong(position + ORIGIN_OFFSET);
         final long seq = ring.getLong(position + SEQ_OFFSET);
         final OriginEntries entries = entriesByOrigin.get(originId);
-        if (null != entries && entries.size > 0 && entries.positionAt(0) == tail)
+        if (null != entries && entries.remove(seq, tail))
         {
-            entries.removeOldest();
             if (oldestByOrigin.get(originId) <= seq)
             {
                 oldestByOrigin.put(originId, seq + 1);

@@ -5,7 +5,6 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.batch.BatchDecoder;
-import io.chainmesh.codec.batch.BatchVerifier;
 import org.agrona.concurrent.EpochClock;
 
 import java.util.function.Supplier;
@@ -14,7 +13,8 @@ import java.util.function.Supplier;
  * Verify stage, one of {@code workers}: handles the remote batches whose ring sequence modulo
  * {@code workers} is its ordinal. Checks structure, membership of the origin, the timestamp window
  * and the signature, and records a verdict in the event; it changes no shared state, so a forged copy
- * leaves no trace. Owns its decoder and verifier (not shared).
+ * leaves no trace. A copy the commit stage has already committed is recognised first (a read-only,
+ * racy look at its replay window) and not verified. Owns its decoder and verifier (not shared).
  */
 final class VerifyHandler implements EventHandler<IngressEvent>
 {
@@ -25,8 +25,9 @@ final class VerifyHandler implements EventHandler<IngressEvent>
     private final long maxAgeMillis;
     private final long maxFutureMillis;
     private final BatchDecoder decoder = new BatchDecoder();
-    private final BatchVerifier verifier = new BatchVerifier();
+    private final BatchSignatures.Verifier verifier;
     private final int maxFrameLength;
+    private final SeenWindows seen;
 
     VerifyHandler(
         final int ordinal,
@@ -35,8 +36,12 @@ final class VerifyHandler implements EventHandler<IngressEvent>
         final EpochClock clock,
         final long maxAgeMillis,
         final long maxFutureMillis,
-        final int maxFrameLength)
+        final int maxFrameLength,
+        final SeenWindows seen,
+        final BatchSignatures.Verifier verifier)
     {
+        this.verifier = verifier;
+        this.seen = seen;
         this.ordinal = ordinal;
         this.workers = workers;
         this.directory = directory;
@@ -69,6 +74,12 @@ final class VerifyHandler implements EventHandler<IngressEvent>
         if (event.length > maxFrameLength)
         {
             return IngressEvent.MALFORMED;
+        }
+        if (seen.isKnownDuplicate(decoder.originId(), decoder.batchSeq()))
+        {
+            // A copy of a batch already committed (flooding, overlapping repair): the signature check, by far
+            // the dearest step, would change nothing. A forgery with a committed sequence is a no-op too.
+            return IngressEvent.KNOWN_DUPLICATE;
         }
         final Member origin = directory.get().findByOriginId(decoder.originId());
         if (null == origin)

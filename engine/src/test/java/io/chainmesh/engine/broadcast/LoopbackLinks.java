@@ -20,6 +20,8 @@ final class LoopbackLinks
     final Map<NodeId, BroadcastPipeline> up = new ConcurrentHashMap<>();
     final List<Predicate<byte[]>> interceptors = new CopyOnWriteArrayList<>();
     final Map<NodeId, CloseReason> closed = new ConcurrentHashMap<>();
+    /** Nodes cut off from every other node (they stay up). */
+    final java.util.Set<NodeId> partitioned = ConcurrentHashMap.newKeySet();
 
     LinkSender linkFor(final NodeId self)
     {
@@ -29,7 +31,7 @@ final class LoopbackLinks
             public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
             {
                 final BroadcastPipeline target = up.get(peer);
-                if (null == target || !up.containsKey(self))
+                if (null == target || !up.containsKey(self) || partitioned.contains(peer) || partitioned.contains(self))
                 {
                     return NOT_CONNECTED;
                 }
@@ -56,11 +58,11 @@ final class LoopbackLinks
             @Override
             public NodeId[] connectedPeers()
             {
-                if (!up.containsKey(self))
+                if (!up.containsKey(self) || partitioned.contains(self))
                 {
                     return new NodeId[0];
                 }
-                return up.keySet().stream().filter(id -> !id.equals(self)).toArray(NodeId[]::new);
+                return up.keySet().stream().filter(id -> !id.equals(self) && !partitioned.contains(id)).toArray(NodeId[]::new);
             }
 
             @Override

@@ -85,6 +85,86 @@ class ReplayWindowTest
     }
 
     @Test
+    void shouldRebaseAFreshWindowDownToTheFloorAPeerGaveAndWaitForWhatIsBelow()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE + 10);
+        window.commit(BASE + 11);
+        window.commit(BASE + 3);           // history arriving before the floor is known
+
+        assertThat(window.rebase(BASE)).isEqualTo(11);
+        assertThat(window.contiguous()).isEqualTo(BASE);
+        assertThat(window.first()).isEqualTo(BASE + 1);
+        for (long s = BASE + 1; s <= BASE + 9; s++)
+        {
+            assertThat(window.check(s)).as("seq %d", s).isEqualTo(s == BASE + 3 ? ReplayWindow.DUPLICATE : ReplayWindow.NEW);
+            window.commit(s);
+        }
+        assertThat(window.contiguous()).isEqualTo(BASE + 11);
+        assertThat(window.rebase(BASE + 1)).as("not above where it starts now").isZero();
+        assertThat(window.rebase(BASE - 5)).as("lower still: waits for 5 more").isEqualTo(16);
+        assertThat(window.contiguous()).isEqualTo(BASE - 5);
+    }
+
+    @Test
+    void shouldNotRebaseBelowTheBitmapOrAfterSkipping()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE + 100);
+        window.rebase(BASE);
+        assertThat(window.contiguous()).as("clamped to highest - windowBits").isEqualTo(BASE + 100 - 64);
+
+        final ReplayWindow skipped = new ReplayWindow(64);
+        skipped.commit(BASE + 10);
+        skipped.commit(BASE + 12);
+        skipped.skipGap();
+        assertThat(skipped.contiguous()).isEqualTo(BASE + 12);
+        assertThat(skipped.rebase(BASE)).isZero();
+        assertThat(skipped.contiguous()).isEqualTo(BASE + 12);
+    }
+
+    @Test
+    void shouldGiveUpOnlyTheGapJustAboveTheMark()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        window.commit(BASE + 4);
+        window.commit(BASE + 8);
+
+        assertThat(window.skipGap()).isEqualTo(3);
+        assertThat(window.contiguous()).isEqualTo(BASE + 4);
+        assertThat(window.skipGap()).isEqualTo(3);
+        assertThat(window.contiguous()).isEqualTo(BASE + 8);
+        assertThat(window.skipGap()).isZero();
+    }
+
+    @Test
+    void shouldTellOtherThreadsOnlyWhatIsCommittedAndStillInTheWindow() throws Exception
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        assertThat(window.isKnownDuplicate(BASE)).isFalse();
+        window.commit(BASE);
+        window.commit(BASE + 2);
+        final boolean[] seen = new boolean[4];
+        final Thread reader = new Thread(() ->
+        {
+            seen[0] = window.isKnownDuplicate(BASE);
+            seen[1] = window.isKnownDuplicate(BASE + 1);
+            seen[2] = window.isKnownDuplicate(BASE + 2);
+            seen[3] = window.isKnownDuplicate(BASE + 3);
+        });
+        reader.start();
+        reader.join();
+        assertThat(seen).containsExactly(true, false, true, false);
+
+        window.commit(BASE + 64);   // BASE is now below the window; BASE + 64 shares its slot
+        assertThat(window.isKnownDuplicate(BASE)).as("below the window: left to the commit stage").isFalse();
+        assertThat(window.isKnownDuplicate(BASE + 64)).isTrue();
+        window.commit(BASE + 64 + 65);   // slides past everything: every slot cleared
+        assertThat(window.isKnownDuplicate(BASE + 64 + 1)).isFalse();
+    }
+
+    @Test
     void shouldValidateWindowSize()
     {
         assertThatThrownBy(() -> new ReplayWindow(100)).isInstanceOf(IllegalArgumentException.class)

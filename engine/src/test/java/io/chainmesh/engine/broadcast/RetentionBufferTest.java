@@ -35,6 +35,7 @@ class RetentionBufferTest
                 assertThat(b.getByte(offset + i)).as("content of seq %d", seq).isEqualTo((byte)(seq + i));
             }
             seqs.add(seq);
+            return true;
         });
         return seqs;
     }
@@ -49,7 +50,7 @@ class RetentionBufferTest
             buffer.append(BOB, s + 100, 0, frame(s + 100, 50), 0, 50);
         }
 
-        assertThat(seqs(buffer, ALICE, 3, 6)).containsExactly(6L, 5L, 4L);
+        assertThat(seqs(buffer, ALICE, 3, 6)).containsExactly(4L, 5L, 6L);
         assertThat(seqs(buffer, BOB, 0, Long.MAX_VALUE)).hasSize(10);
         assertThat(seqs(buffer, 0x3333L, 0, Long.MAX_VALUE)).isEmpty();
         assertThat(buffer.oldestRetained(ALICE)).isEqualTo(-1);
@@ -67,9 +68,10 @@ class RetentionBufferTest
         }
 
         final List<Long> kept = seqs(buffer, ALICE, 0, Long.MAX_VALUE);
-        assertThat(kept).isNotEmpty().startsWith(1000L);
-        assertThat(kept.get(kept.size() - 1)).isEqualTo(buffer.oldestRetained(ALICE));
-        assertThat(kept).hasSize((int)(1001 - kept.get(kept.size() - 1)));
+        assertThat(kept).isNotEmpty().endsWith(1000L);
+        assertThat(kept.get(0)).isEqualTo(buffer.oldestRetained(ALICE));
+        assertThat(buffer.firstRetainedAfter(ALICE, 0)).isEqualTo(kept.get(0));
+        assertThat(kept).hasSize((int)(1001 - kept.get(0)));
         assertThat(kept.size()).isGreaterThan(CAPACITY / 1032 - 3);
         assertThat(buffer.evictedEntries()).isEqualTo(1000 - kept.size());
     }
@@ -105,9 +107,48 @@ class RetentionBufferTest
 
         assertThat(seqs(buffer, ALICE, Long.MIN_VALUE, Long.MAX_VALUE)).isEmpty();
         final List<Long> bob = seqs(buffer, BOB, Long.MIN_VALUE, Long.MAX_VALUE);
-        assertThat(bob).startsWith(200L);
-        assertThat(bob).hasSize((int)(201 - bob.get(bob.size() - 1)));
-        assertThat(buffer.forEach(BOB, 0, Long.MAX_VALUE, 3, (seq, b, o, l) -> { })).isEqualTo(3);
+        assertThat(bob).endsWith(200L);
+        assertThat(bob).hasSize((int)(201 - bob.get(0)));
+        assertThat(buffer.forEach(BOB, 0, Long.MAX_VALUE, 3, (seq, b, o, l) -> true)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldServeOldestFirstBySequenceAndStopWhenTheConsumerRefuses()
+    {
+        final RetentionBuffer buffer = new RetentionBuffer(CAPACITY, 60_000);
+        // Newer batches first, then older ones filled in by repair: served in sequence order all the same.
+        for (long s = 6; s <= 10; s++)
+        {
+            buffer.append(ALICE, s, 0, frame(s, 100), 0, 100);
+        }
+        for (long s = 5; s >= 1; s--)
+        {
+            buffer.append(ALICE, s, 0, frame(s, 100), 0, 100);
+        }
+        buffer.append(ALICE, 12, 0, frame(12, 100), 0, 100);
+        assertThat(seqs(buffer, ALICE, 0, 100)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 12L);
+        assertThat(buffer.firstRetainedAfter(ALICE, 10)).isEqualTo(12);
+        assertThat(buffer.firstRetainedAfter(ALICE, 12)).isEqualTo(-1);
+
+        final List<Long> served = new ArrayList<>();
+        assertThat(buffer.forEach(ALICE, 2, 100, 100, (seq, b, o, l) -> served.size() < 3 && served.add(seq))).isEqualTo(3);
+        assertThat(served).containsExactly(3L, 4L, 5L);
+    }
+
+    @Test
+    void shouldEvictOutOfOrderEntriesByArrivalAndKeepTheIndexSorted()
+    {
+        final RetentionBuffer buffer = new RetentionBuffer(CAPACITY, 60_000);
+        final int length = 1000;
+        buffer.append(ALICE, 100, 0, frame(100, length), 0, length);
+        buffer.append(ALICE, 50, 0, frame(50, length), 0, length);   // repaired late: arrives after 100
+        for (long s = 101; s <= 200; s++)
+        {
+            buffer.append(ALICE, s, 0, frame(s, length), 0, length);
+        }
+        final List<Long> kept = seqs(buffer, ALICE, 0, Long.MAX_VALUE);
+        assertThat(kept).doesNotContain(50L, 100L).isSorted().endsWith(200L);
+        assertThat(buffer.oldestRetained(ALICE)).isEqualTo(kept.get(0));
     }
 
     @Test
