@@ -104,6 +104,17 @@ class HandlerTest
     @Test
     void shouldAuthenticateBothSidesAndInstallSessionHandler()
     {
+        assertHandshakeInstallsSession(false);
+    }
+
+    @Test
+    void shouldAuthenticatePlaintextPeersAndHandDirectFramesToTheSessionInPlace()
+    {
+        assertHandshakeInstallsSession(true);
+    }
+
+    private static void assertHandshakeInstallsSession(final boolean plaintext)
+    {
         final List<NodeKey> keys = TestDirectory.keys(2);
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
         final Events eventsA = new Events();
@@ -112,8 +123,12 @@ class HandlerTest
         eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
         final EngineCounters countersA = EngineCounters.allocate();
         final EngineCounters countersB = EngineCounters.allocate();
-        final EmbeddedChannel a = channel(config(keys.get(0), eventsA, countersA), true, keys.get(1).nodeId());
-        final EmbeddedChannel b = channel(config(keys.get(1), eventsB, countersB), false, null);
+        final RecordSettings records = plaintext ?
+            new RecordSettings(io.chainmesh.engine.ChannelCipher.PLAINTEXT, 16384, 1L << 24, 1L << 30) : null;
+        final LinkConfig configA = config(keys.get(0), eventsA, countersA);
+        final LinkConfig configB = config(keys.get(1), eventsB, countersB);
+        final EmbeddedChannel a = channel(plaintext ? configA.withRecords(records) : configA, true, keys.get(1).nodeId());
+        final EmbeddedChannel b = channel(plaintext ? configB.withRecords(records) : configB, false, null);
         while (pump(a, b) + pump(b, a) > 0)
         {
             a.runPendingTasks();
@@ -125,9 +140,10 @@ class HandlerTest
         assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
         assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
         assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
-        // The session took over DIRECT frames from the decoder in front of it.
-        assertThat(a.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
-        assertThat(b.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isTrue();
+        // Plaintext: the session takes DIRECT frames in place from the decoder in front of it. Encrypted: the
+        // decoder feeds the record opener, which hands the session plaintext frames as slices.
+        assertThat(a.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isEqualTo(plaintext);
+        assertThat(b.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isEqualTo(plaintext);
         assertThat(countersA.connections(EngineCounters.ConnectionState.HANDSHAKING).get()).isZero();
         a.finishAndReleaseAll();
         b.finishAndReleaseAll();
