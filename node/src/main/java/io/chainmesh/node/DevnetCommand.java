@@ -41,6 +41,11 @@ final class DevnetCommand implements Callable<Integer>
     @Option(names = "--duration", defaultValue = "10", description = "Seconds of publishing (default: ${DEFAULT-VALUE}).")
     double duration;
 
+    @Option(names = "--warmup", defaultValue = "3",
+        description = "Seconds of the same workload on a separate topic before the measured run, not counted, so the " +
+            "figures are of compiled code (default: ${DEFAULT-VALUE}; 0 = none; in-process only).")
+    double warmup;
+
     @Option(names = "--churn", description = "A member leaves a third of the way in and rejoins at two thirds.")
     boolean churn;
 
@@ -87,6 +92,7 @@ final class DevnetCommand implements Callable<Integer>
         final boolean terminal = ChainmeshCli.isTerminal();
         final DevnetRunner.Context settings = new DevnetRunner.Context()
             .nodes(nodes).rate(rate).messageSize(size).durationMillis(Math.round(duration * 1000))
+            .warmupMillis(processes ? 0 : Math.round(warmup * 1000))
             .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(Math.round(lingerMillis * 1000))
             .progress(line ->
             {

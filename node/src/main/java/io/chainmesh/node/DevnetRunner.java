@@ -44,6 +44,8 @@ public final class DevnetRunner
 {
     /** Topic of the workload's messages. */
     public static final int TOPIC = 1;
+    /** Topic of the warm-up traffic, which no check or figure counts. */
+    static final int WARMUP_TOPIC = 2;
     private static final int HEADER = 16;
 
     /** Settings of a run; validated by {@link #conclude()}. */
@@ -53,6 +55,7 @@ public final class DevnetRunner
         private long rate = 5_000;
         private int messageSize = 128;
         private long durationMillis = 10_000;
+        private long warmupMillis;
         private long drainMillis = 20_000;
         private boolean churn;
         private long seed = 42;
@@ -98,6 +101,17 @@ public final class DevnetRunner
         public Context durationMillis(final long millis)
         {
             this.durationMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param millis how long the same workload runs on a separate topic before the measured run, so that the JIT
+         *               has compiled the signing, AEAD and delivery paths (default 0: none).
+         * @return this.
+         */
+        public Context warmupMillis(final long millis)
+        {
+            this.warmupMillis = millis;
             return this;
         }
 
@@ -259,6 +273,8 @@ public final class DevnetRunner
             check(durationMillis >= 100 && durationMillis <= TimeUnit.HOURS.toMillis(24),
                 "duration=" + durationMillis + "ms must be in [100 ms, 24 h]");
             check(drainMillis >= 0, "drain=" + drainMillis + "ms must be >= 0");
+            check(warmupMillis >= 0 && warmupMillis <= TimeUnit.MINUTES.toMillis(10),
+                "warmup=" + warmupMillis + "ms must be in [0, 10 min]");
             check(lingerMicros >= 0 && lingerMicros <= 1_000_000, "linger=" + lingerMicros + "us must be in [0, 1 s]");
             check(ioThreads >= 1 && ioThreads <= 64, "ioThreads=" + ioThreads + " must be in [1, 64]");
             check(verifyWorkers >= 1 && verifyWorkers <= 64, "verifyWorkers=" + verifyWorkers + " must be in [1, 64]");
@@ -313,6 +329,11 @@ public final class DevnetRunner
     }
 
     private final Context ctx;
+    // Counters at the end of the warm-up, taken off every figure so that the report speaks of the measured run only.
+    private long warmupBatchesPublished;
+    private long warmupBatchesForwarded;
+    private long warmupRepairs;
+    private final long[] warmupBatchSizes = new long[17];
 
     /**
      * @param ctx settings; concluded here.
@@ -365,6 +386,7 @@ public final class DevnetRunner
                 node.subscribe(TOPIC, receivers[i]);
             }
             awaitOverlay(chain.current(), nodes);
+            warmUp(nodes);
             return runWorkload(chain, nodes, receivers);
         }
         finally
@@ -373,6 +395,67 @@ public final class DevnetRunner
             CloseHelper.quietClose(chain);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);
         }
+    }
+
+    /**
+     * Runs the workload on {@link #WARMUP_TOPIC} for the warm-up time and waits (bounded) for its deliveries, so the
+     * measured run starts on compiled code: AES-GCM in particular runs interpreted for the first seconds.
+     */
+    private void warmUp(final List<ChainmeshNode> nodes)
+    {
+        if (ctx.warmupMillis == 0)
+        {
+            return;
+        }
+        final int n = nodes.size();
+        final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+        for (final ChainmeshNode node : nodes)
+        {
+            node.subscribe(WARMUP_TOPIC, (originId, topic, buffer, offset, length) -> delivered.incrementAndGet());
+        }
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[ctx.messageSize]);
+        final long rate = ctx.rate > 0 ? ctx.rate : 5_000;
+        final long intervalNanos = 1_000_000_000L / rate;
+        final long start = System.nanoTime();
+        final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.warmupMillis);
+        long published = 0;
+        for (long now = start; now - end < 0; now = System.nanoTime())
+        {
+            final long due = start + published * intervalNanos;
+            if (now - due < 0)
+            {
+                LockSupport.parkNanos(Math.min(due - now, 1_000_000));
+                continue;
+            }
+            if (nodes.get((int)(published % n)).offer(WARMUP_TOPIC, payload, 0, ctx.messageSize) >= 0)
+            {
+                published++;
+            }
+            else
+            {
+                LockSupport.parkNanos(50_000);
+            }
+        }
+        final long expected = published * (n - 1);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (delivered.get() < expected && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        for (final ChainmeshNode node : nodes)
+        {
+            final BroadcastCounters counters = node.broadcastCounters();
+            warmupBatchesPublished += counters.batchesPublished();
+            warmupBatchesForwarded += counters.batchesForwarded();
+            warmupRepairs += counters.repairFramesSent();
+            final long[] sizes = node.batchSizeHistogram();
+            for (int b = 0; b < sizes.length && b < warmupBatchSizes.length; b++)
+            {
+                warmupBatchSizes[b] += sizes[b];
+            }
+        }
+        ctx.progress.accept(String.format("warm-up: %,d messages in %.1f s, %,d of %,d deliveries (not measured)",
+            published, (System.nanoTime() - start) / 1e9, delivered.get(), expected));
     }
 
     private void awaitOverlay(final DirectorySnapshot snapshot, final List<ChainmeshNode> nodes)
@@ -575,7 +658,7 @@ public final class DevnetRunner
     private void progressLine(
         final long elapsedNanos, final long published, final long delivered, final Histogram latency, final List<ChainmeshNode> nodes)
     {
-        long repairs = 0;
+        long repairs = -warmupRepairs;
         for (final ChainmeshNode node : nodes)
         {
             repairs += node.broadcastCounters().repairFramesSent();
@@ -608,10 +691,14 @@ public final class DevnetRunner
         long delivered = 0;
         long missing = 0;
         long duplicates = 0;
-        long batchesPublished = 0;
-        long batchesForwarded = 0;
-        long repairs = 0;
+        long batchesPublished = -warmupBatchesPublished;
+        long batchesForwarded = -warmupBatchesForwarded;
+        long repairs = -warmupRepairs;
         final long[] batchSizes = new long[17];
+        for (int b = 0; b < batchSizes.length; b++)
+        {
+            batchSizes[b] = -warmupBatchSizes[b];
+        }
         for (int i = 0; i < n; i++)
         {
             final Receiver r = receivers[i];

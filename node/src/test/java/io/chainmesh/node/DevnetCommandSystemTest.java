@@ -37,7 +37,8 @@ class DevnetCommandSystemTest
             "--report", report.toString());
 
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
-        assertThat(result.out()).contains("overlay formed: 6 nodes").contains("PASSED").contains("total");
+        assertThat(result.out()).contains("overlay formed: 6 nodes").contains("warm-up: ").contains("(not measured)")
+            .contains("PASSED").contains("total");
         final JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("passed").asBoolean()).isTrue();
         // The workload is paced, and closed-loop on a loaded machine: how many get published is not the point, all of them arriving is.
@@ -54,7 +55,7 @@ class DevnetCommandSystemTest
         final Path report = dir.resolve("churn.json");
 
         final Result result = run("devnet", "--nodes", "6", "--duration", "3", "--rate", "600", "--linger-ms", "5",
-            "--churn", "--report", report.toString());
+            "--warmup", "0", "--churn", "--report", report.toString());
 
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
         assertThat(result.out()).contains("churn: member 3 left").contains("churn: member 3 rejoined");
@@ -70,5 +71,8 @@ class DevnetCommandSystemTest
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("nodes=1 must be in [2, 256]");
+        final Result warmup = run("devnet", "--warmup", "-1");
+        assertThat(warmup.exitCode()).isEqualTo(2);
+        assertThat(warmup.err()).contains("warmup=-1000ms must be in [0, 10 min]");
     }
 }
