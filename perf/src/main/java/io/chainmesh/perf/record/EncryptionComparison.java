@@ -67,6 +67,36 @@ public final class EncryptionComparison
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         final Path resultsDir = Path.of(args.length > 3 ? args[3] : "perf/results");
         final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        final ObjectNode root = measure(mapper, PAYLOADS, CIPHERS, warmup, measure, rounds);
+
+        Files.createDirectories(resultsDir);
+        final String date = LocalDate.now(ZoneOffset.UTC).toString();
+        final Path json = resultsDir.resolve(date + "-encryption.json");
+        final Path md = resultsDir.resolve(date + "-encryption.md");
+        mapper.writeValue(json.toFile(), root);
+        Files.writeString(md, markdown(root), StandardCharsets.UTF_8);
+        System.out.println(mapper.writeValueAsString(root));
+        System.out.println("results: " + json + ", " + md);
+    }
+
+    /**
+     * Throughput (alternating rounds after one discarded JIT round per cipher) and RTT of each cipher at each payload
+     * size over one loopback link, in this run, with ratios to {@code PLAINTEXT} when it is among the ciphers. Used
+     * by {@link #main} and by the perf suite.
+     *
+     * @param mapper   builds the result.
+     * @param payloads payload sizes in bytes (at least 8: the RTT stamp).
+     * @param ciphers  the record modes to compare.
+     * @param warmup   warm-up seconds of each run.
+     * @param measure  measured seconds of each run.
+     * @param rounds   throughput rounds per cipher; the median is reported.
+     * @return the figures.
+     * @throws InterruptedException if interrupted.
+     */
+    public static ObjectNode measure(
+        final ObjectMapper mapper, final int[] payloads, final ChannelCipher[] ciphers, final long warmup,
+        final long measure, final int rounds) throws InterruptedException
+    {
         final ObjectNode root = mapper.createObjectNode();
         root.put("benchmark", "encryption");
         root.put("warmupSeconds", warmup);
@@ -76,26 +106,26 @@ public final class EncryptionComparison
         root.put("java", System.getProperty("java.version"));
         root.put("loadAverageAtStart", loadAverage());
         final ObjectNode results = root.putObject("payloads");
-        for (final int payload : PAYLOADS)
+        for (final int payload : payloads)
         {
             final ObjectNode byPayload = results.putObject(String.valueOf(payload));
-            final double[][] perRound = new double[CIPHERS.length][rounds];
+            final double[][] perRound = new double[ciphers.length][rounds];
             // One discarded round first: the JIT compiles the cipher and record paths there.
-            for (final ChannelCipher cipher : CIPHERS)
+            for (final ChannelCipher cipher : ciphers)
             {
                 throughput(cipher, payload, warmup, measure);
             }
             for (int r = 0; r < rounds; r++)
             {
-                for (int c = 0; c < CIPHERS.length; c++)
+                for (int c = 0; c < ciphers.length; c++)
                 {
-                    perRound[c][r] = throughput(CIPHERS[c], payload, warmup, measure);
+                    perRound[c][r] = throughput(ciphers[c], payload, warmup, measure);
                 }
             }
-            for (int c = 0; c < CIPHERS.length; c++)
+            for (int c = 0; c < ciphers.length; c++)
             {
-                final Histogram rtt = rtt(CIPHERS[c], payload, warmup, measure);
-                final ObjectNode node = byPayload.putObject(CIPHERS[c].name());
+                final Histogram rtt = rtt(ciphers[c], payload, warmup, measure);
+                final ObjectNode node = byPayload.putObject(ciphers[c].name());
                 final double median = median(perRound[c]);
                 node.put("throughputMsgsPerSec", Math.round(median));
                 node.put("throughputMiBPerSec", round(median * payload / (1024.0 * 1024.0)));
@@ -111,7 +141,7 @@ public final class EncryptionComparison
             }
             final double plain = byPayload.get("PLAINTEXT").get("throughputMsgsPerSec").asDouble();
             final double plainP99 = byPayload.get("PLAINTEXT").get("rttP99Micros").asDouble();
-            for (final ChannelCipher cipher : CIPHERS)
+            for (final ChannelCipher cipher : ciphers)
             {
                 final ObjectNode node = (ObjectNode)byPayload.get(cipher.name());
                 node.put("throughputRatioVsPlaintext", round(node.get("throughputMsgsPerSec").asDouble() / plain));
@@ -126,14 +156,7 @@ public final class EncryptionComparison
         root.put("targetMet", ratio64 >= 0.7);
         root.put("loadAverageAtEnd", loadAverage());
 
-        Files.createDirectories(resultsDir);
-        final String date = LocalDate.now(ZoneOffset.UTC).toString();
-        final Path json = resultsDir.resolve(date + "-encryption.json");
-        final Path md = resultsDir.resolve(date + "-encryption.md");
-        mapper.writeValue(json.toFile(), root);
-        Files.writeString(md, markdown(root), StandardCharsets.UTF_8);
-        System.out.println(mapper.writeValueAsString(root));
-        System.out.println("results: " + json + ", " + md);
+        return root;
     }
 
     private static String loadAverage()

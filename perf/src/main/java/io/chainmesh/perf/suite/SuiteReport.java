@@ -25,9 +25,10 @@ public final class SuiteReport
 {
     /** Parts this class draws tables for; any other part is listed as JSON. */
     private static final Set<String> KNOWN_PARTS = Set.of("pointToPoint", "broadcast", "scaling", "jmh");
-    /** Goals from the issue: chainmesh point to point vs the raw Netty ceiling; signed broadcast vs FluxOS-style. */
+    /** Goals from the issues: point to point vs the raw Netty ceiling; signed broadcast vs FluxOS-style; AES-GCM vs plaintext. */
     static final double P2P_GOAL = 0.8;
     static final double BROADCAST_GOAL = 1000;
+    static final double ENCRYPTION_GOAL = 0.7;
 
     private SuiteReport()
     {
@@ -75,6 +76,23 @@ public final class SuiteReport
                 "", null);
             row(rows, "RTT p99, " + label + ": chainmesh / Aeron (lower is better)", engine, aeron, "µs", engine / aeron,
                 "", null);
+        }
+        for (final String payload : new String[] {"64", "16384"})
+        {
+            final JsonNode sizes = root.path("parts").path("encryption").path("payloads").path(payload);
+            if (sizes.has("PLAINTEXT") && sizes.has("AES_GCM"))
+            {
+                final String label = SuiteCharts.sizeLabel(Integer.parseInt(payload));
+                final double sealed = sizes.path("AES_GCM").path("throughputMsgsPerSec").asDouble();
+                final double plain = sizes.path("PLAINTEXT").path("throughputMsgsPerSec").asDouble();
+                final boolean goal = "64".equals(payload);
+                row(rows, "point-to-point throughput, " + label + ": AES-GCM records / plaintext", sealed, plain,
+                    "msgs/s", sealed / plain, goal ? "≥ " + ENCRYPTION_GOAL + "×" : "", goal ? sealed / plain >= ENCRYPTION_GOAL : null);
+                final double sealedP99 = sizes.path("AES_GCM").path("rttP99Micros").asDouble();
+                final double plainP99 = sizes.path("PLAINTEXT").path("rttP99Micros").asDouble();
+                row(rows, "RTT p99, " + label + ": AES-GCM records / plaintext (lower is better)", sealedP99, plainP99,
+                    "µs", sealedP99 / plainP99, "", null);
+            }
         }
         final JsonNode runs = root.path("parts").path("broadcast").path("runs");
         if (runs.has("tree") && runs.has("fluxos"))
