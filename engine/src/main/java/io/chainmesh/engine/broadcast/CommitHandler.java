@@ -184,8 +184,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             if (state.floor >= 0)
             {
-                // A peer already said where what it retains starts: wait for everything from there.
+                // A peer already said where what it retains starts: wait for everything from there. That history
+                // comes by repair, for us only: not forwarded (our children fetch their own).
                 state.window.rebase(state.floor);
+                state.historyLimit = Math.max(state.historyLimit, batchSeq - 1);
             }
             else
             {
@@ -652,7 +654,15 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (dir.height() != directoryHeightSeen)
         {
             directoryHeightSeen = dir.height();
-            origins.keySet().removeIf(originId -> null == dir.findByOriginId(originId));
+            origins.keySet().removeIf(originId ->
+            {
+                final boolean departed = null == dir.findByOriginId(originId);
+                if (departed)
+                {
+                    retention.forgetOrigin(originId);
+                }
+                return departed;
+            });
             seen.removeIf(originId -> null == dir.findByOriginId(originId));
         }
         if (origins.isEmpty())

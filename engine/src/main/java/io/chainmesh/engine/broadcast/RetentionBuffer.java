@@ -107,6 +107,13 @@ public final class RetentionBuffer
             return low;
         }
 
+        /** @return true if an entry with sequence {@code seq} is indexed. */
+        boolean contains(final long seq)
+        {
+            final int i = firstAfter(seq) - 1;
+            return i >= 0 && seqs[head + i] == seq;
+        }
+
         /** Removes the entry held at {@code position} (it has sequence {@code seq}); false if absent. */
         boolean remove(final long seq, final long position)
         {
@@ -201,6 +208,13 @@ public final class RetentionBuffer
         if (!fits(length))
         {
             throw new IllegalArgumentException("frame length " + length + " exceeds retention entry limit " + (capacity / 2));
+        }
+        final OriginEntries existing = entriesByOrigin.get(originId);
+        if (null != existing && existing.contains(seq))
+        {
+            // Already retained (an origin forgotten and re-fetched): one index entry per sequence, or eviction of
+            // the older copy would leave the index pointing at reused ring bytes.
+            return;
         }
         final int entryLength = entryLength(length);
         int position = (int)(head & mask);

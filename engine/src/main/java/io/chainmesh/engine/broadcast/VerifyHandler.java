@@ -71,8 +71,9 @@ final class VerifyHandler implements EventHandler<IngressEvent>
         {
             return IngressEvent.MALFORMED;
         }
-        if (event.length > maxFrameLength)
+        if (event.length > maxFrameLength || decoder.batchSeq() < 0)
         {
+            // Sequences are time based and positive; a negative one would wrap the replay window's arithmetic.
             return IngressEvent.MALFORMED;
         }
         if (seen.isKnownDuplicate(decoder.originId(), decoder.batchSeq()))

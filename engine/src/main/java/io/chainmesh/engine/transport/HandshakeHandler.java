@@ -278,6 +278,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         remoteHello = ByteBufUtil.getBytes(frame, frame.readerIndex() + io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET,
             frame.readableBytes() - io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET);
         final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
+        if (null == ephemeralKey && config.records().encrypted())
+        {
+            // Never fall back to plaintext on an encrypted node, whatever state led here.
+            fail(ctx, CloseReason.PROTOCOL_VIOLATION, "no ephemeral key for an encrypted link");
+            return;
+        }
         if (null != ephemeralKey)
         {
             // CodecException (small-order key) is refused as PROTOCOL_VIOLATION by channelRead.

@@ -92,6 +92,14 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
             fail(ctx, RecordCounters.Failure.MALFORMED, CloseReason.RECORD_MALFORMED, ex.getMessage());
             return;
         }
+        catch (final RuntimeException | Error ex)
+        {
+            // Anything else (an allocation, the JDK's cipher) also ends opening: nothing after this record is
+            // trusted, whatever the session does with the exception.
+            failed = true;
+            release();
+            throw ex;
+        }
         finally
         {
             record.release();

@@ -37,6 +37,8 @@ public final class RecordSealer extends ChannelOutboundHandlerAdapter
     private final RecordCounters counters;
     private final List<ChannelPromise> pending = new ArrayList<>(2);
     private ByteBuf open;
+    // Set when sealing failed: the link is closing and nothing more is written.
+    private boolean failed;
     private long recordsUnderKey;
     private long bytesUnderKey;
 
@@ -65,6 +67,12 @@ public final class RecordSealer extends ChannelOutboundHandlerAdapter
             return;
         }
         final ByteBuf in = (ByteBuf)msg;
+        if (failed)
+        {
+            in.release();
+            promise.tryFailure(new java.nio.channels.ClosedChannelException());
+            return;
+        }
         try
         {
             int index = in.readerIndex();
@@ -131,9 +139,18 @@ public final class RecordSealer extends ChannelOutboundHandlerAdapter
         {
             length = cipher.seal(record, 0, plaintext, keyUpdate);
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
+            // Fatal for the link: the bytes of this record (other writers' frames among them) are gone, and
+            // sealing on would splice the stream, every record with a valid tag.
+            failed = true;
             record.release();
+            for (final ChannelPromise promise : pending)
+            {
+                promise.tryFailure(ex);
+            }
+            pending.clear();
+            ctx.channel().close();
             throw ex;
         }
         record.writerIndex(length);
@@ -159,10 +176,8 @@ public final class RecordSealer extends ChannelOutboundHandlerAdapter
         {
             return ctx.voidPromise();
         }
-        if (waiting == 1)
-        {
-            return pending.remove(0);
-        }
+        // Never the caller's own promise: if it were already done or cancelled Netty would drop the record
+        // unwritten, with the sequence already advanced, and the peer's next tag check would fail.
         final ChannelPromise[] promises = pending.toArray(new ChannelPromise[0]);
         pending.clear();
         final ChannelPromise combined = ctx.newPromise();
