@@ -288,9 +288,10 @@ public final class SuiteReport
                     rtt.path("max").asDouble(), number(rtt.path("count").asDouble())));
             }
         }
-        sb.append("\nThe raw Netty ceiling writes from the event loop itself (no hand-off, two busy threads); chainmesh ")
-            .append("`send` and Aeron each keep three threads busy (caller, sender side, receiver side) on this machine's ")
-            .append("cores. Aeron runs an embedded media driver (SHARED threading), 8 KiB MTU, every thread idling by ")
+        sb.append("\nThe raw Netty ceiling writes from the event loop itself (no hand-off, two busy threads), and so does ")
+            .append("chainmesh in the main columns (`send` from a task on `linkExecutor`; the links are plaintext, as the ")
+            .append("ceiling's are: the record layer's cost is the encryption part). Chainmesh from a caller thread and ")
+            .append("Aeron keep three threads busy (caller, sender side, receiver side) on this machine's cores. Aeron runs an embedded media driver (SHARED threading), 8 KiB MTU, every thread idling by ")
             .append("parking 1 µs: spinning or yielding starves on a shared 2-core machine (see perf/README.md), so its ")
             .append("latency here reflects the machine's load more than Aeron.\n\n");
     }
