@@ -587,6 +587,15 @@ public final class DevnetRunner
             }
         }
         drain(receivers, published, churned);
+        long lost = 0;
+        for (final ChainmeshNode node : nodes)
+        {
+            lost += node.broadcastCounters().lostBeyondRetention();
+        }
+        if (lost > 0)
+        {
+            ctx.progress.accept(String.format("engine: %,d batches given up as beyond retention (counted by the nodes)", lost));
+        }
         // Throughput counts until the last delivery (or the end of the drain), not just while publishing.
         final double seconds = (System.nanoTime() - start) / 1e9;
         return report(nodes, receivers, published, backPressured, churned, seconds, bytesOut(nodes) - bytesOutAtStart);
