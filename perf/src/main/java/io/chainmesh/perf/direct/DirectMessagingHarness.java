@@ -3,17 +3,10 @@ package io.chainmesh.perf.direct;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chainmesh.chain.DirectorySnapshot;
-import io.chainmesh.chain.Endpoint;
-import io.chainmesh.chain.InMemoryDirectorySource;
-import io.chainmesh.chain.Member;
-import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.crypto.NodeId;
-import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
-import io.chainmesh.engine.Transport;
 import io.netty.buffer.ByteBuf;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -21,7 +14,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -500,71 +492,10 @@ public final class DirectMessagingHarness
 
     // ------------------------------------------------------------------ chainmesh
 
-    // Plaintext: the raw Netty baselines carry the same frames unencrypted; the record layer's cost is measured
-    // apart (record.EncryptionComparison).
-    private static final class Pair implements AutoCloseable
-    {
-        final InMemoryDirectorySource source = new InMemoryDirectorySource(DirectorySnapshot.empty());
-        final ChainmeshNode a;
-        final ChainmeshNode b;
-
-        Pair(final boolean echo, final AtomicLong received, final long[] lastEcho, final AtomicLong echoes)
-        {
-            final SecureRandom random = new SecureRandom();
-            final NodeKey keyA = NodeKey.generate(random);
-            final NodeKey keyB = NodeKey.generate(random);
-            final ChainmeshNode[] bRef = new ChainmeshNode[1];
-            a = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(keyA).directorySource(source).transport(Transport.NIO).channelCipher(ChannelCipher.PLAINTEXT)
-                .directHandler((src, buffer, offset, length) ->
-                {
-                    lastEcho[0] = buffer.getLong(offset);
-                    echoes.lazySet(echoes.get() + 1);
-                }));
-            b = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(keyB).directorySource(source).transport(Transport.NIO).channelCipher(ChannelCipher.PLAINTEXT)
-                .directHandler((src, buffer, offset, length) ->
-                {
-                    received.lazySet(received.get() + 1);
-                    if (echo)
-                    {
-                        while (bRef[0].send(src, buffer, offset, length) == Status.BACK_PRESSURED)
-                        {
-                            Thread.onSpinWait();
-                        }
-                    }
-                }));
-            bRef[0] = b;
-            source.publish(DirectorySnapshot.of(1, List.of(member(keyA, a, 0), member(keyB, b, 1))));
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (a.peers().isEmpty() || b.peers().isEmpty())
-            {
-                if (System.nanoTime() - deadline > 0)
-                {
-                    throw new IllegalStateException("link did not come up");
-                }
-                Thread.onSpinWait();
-            }
-        }
-
-        private static Member member(final NodeKey key, final ChainmeshNode node, final int position)
-        {
-            return new Member(key.nodeId(), new Endpoint("127.0.0.1", node.localAddress().getPort()),
-                String.format("%064x", position + 1), 0, Tier.CUMULUS, position, position, position, 0, "", position);
-        }
-
-        @Override
-        public void close()
-        {
-            a.close();
-            b.close();
-        }
-    }
-
     private static double engineThroughput(final int payloadLength, final long warmup, final long measure) throws InterruptedException
     {
         final AtomicLong received = new AtomicLong();
-        try (Pair pair = new Pair(false, received, new long[1], new AtomicLong()))
+        try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, false, received, new long[1], new AtomicLong()))
         {
             final NodeId destination = pair.b.nodeId();
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
@@ -598,7 +529,7 @@ public final class DirectMessagingHarness
     private static double engineEventLoopThroughput(final int payloadLength, final long warmup, final long measure) throws InterruptedException
     {
         final AtomicLong received = new AtomicLong();
-        try (Pair pair = new Pair(false, received, new long[1], new AtomicLong()))
+        try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, false, received, new long[1], new AtomicLong()))
         {
             final NodeId destination = pair.b.nodeId();
             final java.util.concurrent.ScheduledExecutorService loop = pair.a.linkExecutor(destination);
@@ -647,7 +578,7 @@ public final class DirectMessagingHarness
     {
         final long[] lastEcho = new long[1];
         final AtomicLong echoes = new AtomicLong();
-        try (Pair pair = new Pair(true, new AtomicLong(), lastEcho, echoes))
+        try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, true, new AtomicLong(), lastEcho, echoes))
         {
             final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);

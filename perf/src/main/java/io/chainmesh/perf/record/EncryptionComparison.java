@@ -4,28 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chainmesh.chain.DirectorySnapshot;
-import io.chainmesh.chain.Endpoint;
-import io.chainmesh.chain.InMemoryDirectorySource;
-import io.chainmesh.chain.Member;
-import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.crypto.NodeId;
-import io.chainmesh.codec.crypto.NodeKey;
-import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
-import io.chainmesh.engine.Transport;
+import io.chainmesh.perf.direct.NodePair;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -214,71 +205,11 @@ public final class EncryptionComparison
         return Math.round(value * 1000.0) / 1000.0;
     }
 
-    private static final class Pair implements AutoCloseable
-    {
-        final InMemoryDirectorySource source = new InMemoryDirectorySource(DirectorySnapshot.empty());
-        final ChainmeshNode a;
-        final ChainmeshNode b;
-
-        Pair(final ChannelCipher cipher, final boolean echo, final AtomicLong received, final long[] lastEcho,
-            final AtomicLong echoes)
-        {
-            final SecureRandom random = new SecureRandom();
-            final NodeKey keyA = NodeKey.generate(random);
-            final NodeKey keyB = NodeKey.generate(random);
-            final ChainmeshNode[] bRef = new ChainmeshNode[1];
-            a = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(keyA).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
-                .directHandler((src, buffer, offset, length) ->
-                {
-                    lastEcho[0] = buffer.getLong(offset);
-                    echoes.lazySet(echoes.get() + 1);
-                }));
-            b = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(keyB).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
-                .directHandler((src, buffer, offset, length) ->
-                {
-                    received.lazySet(received.get() + 1);
-                    if (echo)
-                    {
-                        while (bRef[0].send(src, buffer, offset, length) == Status.BACK_PRESSURED)
-                        {
-                            Thread.onSpinWait();
-                        }
-                    }
-                }));
-            bRef[0] = b;
-            source.publish(DirectorySnapshot.of(1, List.of(member(keyA, a, 0), member(keyB, b, 1))));
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (a.peers().isEmpty() || b.peers().isEmpty())
-            {
-                if (System.nanoTime() - deadline > 0)
-                {
-                    throw new IllegalStateException("link did not come up");
-                }
-                Thread.onSpinWait();
-            }
-        }
-
-        private static Member member(final NodeKey key, final ChainmeshNode node, final int position)
-        {
-            return new Member(key.nodeId(), new Endpoint("127.0.0.1", node.localAddress().getPort()),
-                String.format("%064x", position + 1), 0, Tier.CUMULUS, position, position, position, 0, "", position);
-        }
-
-        @Override
-        public void close()
-        {
-            a.close();
-            b.close();
-        }
-    }
-
     private static double throughput(final ChannelCipher cipher, final int payload, final long warmup, final long measure)
         throws InterruptedException
     {
         final AtomicLong received = new AtomicLong();
-        try (Pair pair = new Pair(cipher, false, received, new long[1], new AtomicLong()))
+        try (NodePair pair = new NodePair(cipher, false, received, new long[1], new AtomicLong()))
         {
             final NodeId destination = pair.b.nodeId();
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
@@ -309,7 +240,7 @@ public final class EncryptionComparison
     {
         final long[] lastEcho = new long[1];
         final AtomicLong echoes = new AtomicLong();
-        try (Pair pair = new Pair(cipher, true, new AtomicLong(), lastEcho, echoes))
+        try (NodePair pair = new NodePair(cipher, true, new AtomicLong(), lastEcho, echoes))
         {
             final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[payload]);
