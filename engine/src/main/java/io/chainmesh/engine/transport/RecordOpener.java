@@ -45,6 +45,9 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
     private ByteBuf plaintext;
     private boolean failed;
     private long opened;
+    private final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+    private int inPlaceType = -1;
+    private FrameDecoder.InPlaceHandler inPlaceHandler;
 
     /**
      * @param cipher         this end's opening cipher.
@@ -138,6 +141,34 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
         plaintext = next;
     }
 
+    /**
+     * Hands opened frames of {@code frameType} to {@code handler} in place, as {@link FrameDecoder#inPlace} does
+     * for a plaintext link: a view over the opened bytes, no slice or pipeline event per frame; {@code null}
+     * restores slices. Order with frames of other types is kept. Event loop thread only.
+     *
+     * @param frameType a frame type (u8).
+     * @param handler   the handler, or null.
+     * @throws IllegalArgumentException if the type is not a u8.
+     */
+    public void inPlace(final int frameType, final FrameDecoder.InPlaceHandler handler)
+    {
+        if (frameType < 0 || frameType > 0xFF)
+        {
+            throw new IllegalArgumentException("frameType=" + frameType + " must be in [0, 255]");
+        }
+        this.inPlaceType = null == handler ? -1 : frameType;
+        this.inPlaceHandler = handler;
+    }
+
+    /**
+     * @param frameType a frame type.
+     * @return true if frames of that type are handed over in place.
+     */
+    public boolean isInPlace(final int frameType)
+    {
+        return null != inPlaceHandler && inPlaceType == frameType;
+    }
+
     private void emitFrames(final ChannelHandlerContext ctx)
     {
         while (!failed && null != plaintext)
@@ -163,6 +194,21 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
             if (readable < frameLength)
             {
                 return;
+            }
+            final FrameDecoder.InPlaceHandler handler = inPlaceHandler;
+            if (null != handler && plaintext.hasArray() &&
+                (plaintext.getByte(start + FrameDescriptor.TYPE_OFFSET) & 0xFF) == inPlaceType)
+            {
+                view.wrap(plaintext.array(), plaintext.arrayOffset() + start, frameLength);
+                try
+                {
+                    handler.onFrame(view, 0, frameLength);
+                }
+                finally
+                {
+                    plaintext.skipBytes(frameLength);
+                }
+                continue;
             }
             final ByteBuf frame = plaintext.retainedSlice(start, frameLength);
             plaintext.skipBytes(frameLength);

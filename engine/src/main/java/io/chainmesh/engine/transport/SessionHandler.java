@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * answering. Resumes the outbound drain when the channel becomes writable again.
  * <p>
  * DIRECT frames, the hot path, do not travel the pipeline: once added, this handler asks the
- * {@link FrameDecoder} directly in front of it to hand them over in place ({@link FrameDecoder#inPlace}),
- * all complete frames of a read in one pass over the decoder's input, with no slice, reference count or
+ * {@link FrameDecoder} (plaintext link) or the {@link RecordOpener} (encrypted link) directly in front of it
+ * to hand them over in place ({@link FrameDecoder#inPlace}, {@link RecordOpener#inPlace}), all complete
+ * frames of a read (or of an opened record) in one pass, with no slice, reference count or
  * {@code channelRead} per frame. Every other frame type still arrives through {@link #channelRead}, in
  * order with them. If any other handler sits between the decoder and this one when it is added, DIRECT
  * frames keep arriving as slices through it (a handler inserted between them later must clear the
@@ -46,6 +47,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
+    private RecordOpener opener;
     private final FrameDecoder.InPlaceHandler directFrames = this::onDirectFrame;
     // Only for a DIRECT frame that arrives as a slice (no in-place decoder in the pipeline).
     private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
@@ -66,10 +68,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long interval = config.heartbeatIntervalNs();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
-        decoder = decoderFeeding(ctx);
-        if (null != decoder)
+        final io.netty.channel.ChannelHandler feeding = handlerFeeding(ctx);
+        if (feeding instanceof FrameDecoder)
         {
+            decoder = (FrameDecoder)feeding;
             decoder.inPlace(FrameType.DIRECT, directFrames);
+        }
+        else if (feeding instanceof RecordOpener)
+        {
+            opener = (RecordOpener)feeding;
+            opener.inPlace(FrameType.DIRECT, directFrames);
         }
         if (!ctx.channel().isActive())
         {
@@ -78,18 +86,19 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The frame decoder directly in front of this handler, or null. Only then is the in-place path the same
-     * as the slice path: a handler between the two (a record layer, say) must see every frame, so it is
-     * never bypassed; DIRECT frames then arrive as slices.
+     * The handler directly in front of this one: the frame decoder (plaintext link) or the record opener
+     * (encrypted link) hand DIRECT frames over in place. Only then is the in-place path the same as the slice
+     * path: any other handler in between must see every frame, so it is never bypassed; DIRECT frames then
+     * arrive as slices.
      */
-    private static FrameDecoder decoderFeeding(final ChannelHandlerContext ctx)
+    private static io.netty.channel.ChannelHandler handlerFeeding(final ChannelHandlerContext ctx)
     {
         io.netty.channel.ChannelHandler previous = null;
         for (final java.util.Map.Entry<String, io.netty.channel.ChannelHandler> entry : ctx.pipeline())
         {
             if (entry.getValue() == ctx.handler())
             {
-                return previous instanceof FrameDecoder ? (FrameDecoder)previous : null;
+                return previous;
             }
             previous = entry.getValue();
         }
@@ -251,6 +260,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         if (null != decoder)
         {
             decoder.inPlace(FrameType.DIRECT, null);
+        }
+        if (null != opener)
+        {
+            opener.inPlace(FrameType.DIRECT, null);
         }
         reportClosed();
     }

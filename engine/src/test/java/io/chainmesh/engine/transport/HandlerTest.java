@@ -140,10 +140,15 @@ class HandlerTest
         assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
         assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
         assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
-        // Plaintext: the session takes DIRECT frames in place from the decoder in front of it. Encrypted: the
-        // decoder feeds the record opener, which hands the session plaintext frames as slices.
+        // The session takes DIRECT frames in place from the handler in front of it: the frame decoder on a
+        // plaintext link, the record opener (which the decoder feeds records) on an encrypted one.
         assertThat(a.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isEqualTo(plaintext);
         assertThat(b.pipeline().get(FrameDecoder.class).isInPlace(FrameType.DIRECT)).isEqualTo(plaintext);
+        if (!plaintext)
+        {
+            assertThat(a.pipeline().get(RecordOpener.class).isInPlace(FrameType.DIRECT)).isTrue();
+            assertThat(b.pipeline().get(RecordOpener.class).isInPlace(FrameType.DIRECT)).isTrue();
+        }
         assertThat(countersA.connections(EngineCounters.ConnectionState.HANDSHAKING).get()).isZero();
         a.finishAndReleaseAll();
         b.finishAndReleaseAll();
