@@ -67,8 +67,6 @@ public final class BroadcastPipeline implements AutoCloseable
     /** Configuration; fluent setters, validated by {@link #conclude()}. */
     public static final class Context
     {
-        private static final int MIN_INGRESS_RING_SIZE = 16;
-        private static final int DEFAULT_MAX_INGRESS_RING_SIZE = 1024;
         private NodeKey nodeKey;
         private Supplier<DirectorySnapshot> directory;
         private LinkSender links;
@@ -76,9 +74,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private EpochClock clock = SystemEpochClock.INSTANCE;
         private BroadcastStrategy strategy = BroadcastStrategy.TREE;
         private int verifyWorkers = 1;
-        /** 0 until set: derived from the retention in {@link #conclude()}. */
-        private int ingressRingSize = 0;
-        private int resolvedIngressRingSize;
+        private int ingressRingSize = 1024;
         private int egressRingSize = 4096;
         private int maxBatchFrameLength = 64 * 1024;
         private int maxMessageLength = 16 * 1024;
@@ -147,15 +143,7 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /**
-         * By default the ring holds at most half the retention's bytes in largest batches
-         * ({@code retentionBytes / (2 * maxBatchFrameLength)}, within [16, 1024]; 256 with the defaults):
-         * a WANT waits behind everything queued in the responder's ring, and the batches it asks for must
-         * still be retained when it is served.
-         *
-         * @param size ingress ring slots, a power of two; at most {@code retentionBytes / (2 * maxBatchFrameLength)}.
-         * @return this.
-         */
+        /** @param size ingress ring slots, a power of two. @return this. */
         public Context ingressRingSize(final int size)
         {
             this.ingressRingSize = size;
@@ -321,11 +309,6 @@ public final class BroadcastPipeline implements AutoCloseable
             return strategy;
         }
 
-        int ingressRingSize()
-        {
-            return resolvedIngressRingSize;
-        }
-
         int retentionBytes()
         {
             return retentionBytes;
@@ -395,6 +378,8 @@ public final class BroadcastPipeline implements AutoCloseable
                 name = nodeKey.nodeId().toHex().substring(2, 10);
             }
             check(verifyWorkers >= 1 && verifyWorkers <= 64, "verifyWorkers=" + verifyWorkers + " must be in [1, 64]");
+            check(BitUtil.isPowerOfTwo(ingressRingSize) && ingressRingSize >= 16,
+                "ingressRingSize=" + ingressRingSize + " must be a power of two >= 16");
             check(BitUtil.isPowerOfTwo(egressRingSize) && egressRingSize >= 16,
                 "egressRingSize=" + egressRingSize + " must be a power of two >= 16");
             check(maxBatchFrameLength >= 1024 && maxBatchFrameLength <= FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
@@ -405,25 +390,6 @@ public final class BroadcastPipeline implements AutoCloseable
             check(BitUtil.isPowerOfTwo(retentionBytes) && retentionBytes >= (64 << 10) &&
                 retentionBytes / 2 >= maxBatchFrameLength + 64,
                 "retentionBytes=" + retentionBytes + " must be a power of two >= 65536 and hold two largest batches");
-            final int ringBound = retentionBytes / 2 / maxBatchFrameLength;
-            if (0 == ingressRingSize)
-            {
-                resolvedIngressRingSize = Math.max(MIN_INGRESS_RING_SIZE, Math.min(DEFAULT_MAX_INGRESS_RING_SIZE,
-                    Integer.highestOneBit(Math.max(1, ringBound))));
-            }
-            else
-            {
-                // A WANT is served only after everything queued ahead of it in the responder's ring is committed
-                // (and retained, evicting the oldest), while the requester asks only once its own ring has
-                // drained to half: a ring holding more bytes than the retention turns every batch a forward
-                // skipped under back pressure into one evicted everywhere before the repair arrives.
-                check(ingressRingSize <= ringBound, "ingressRingSize=" + ingressRingSize +
-                    " must be <= retentionBytes / (2 * maxBatchFrameLength) = " + ringBound +
-                    " (repair must find what the ring holds still retained)");
-                resolvedIngressRingSize = ingressRingSize;
-            }
-            check(BitUtil.isPowerOfTwo(resolvedIngressRingSize) && resolvedIngressRingSize >= MIN_INGRESS_RING_SIZE,
-                "ingressRingSize=" + ingressRingSize + " must be a power of two >= 16");
             check(retentionMillis > 0, "retentionMillis=" + retentionMillis + " must be > 0");
             check(maxAgeMillis >= retentionMillis, "maxAgeMillis=" + maxAgeMillis + " must be >= retentionMillis");
             check(maxFutureMillis >= 0, "maxFutureMillis=" + maxFutureMillis + " must be >= 0");
@@ -467,7 +433,7 @@ public final class BroadcastPipeline implements AutoCloseable
         this.countersManager = null != ctx.countersManager ? ctx.countersManager : new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
         this.counters = new BroadcastCounters(countersManager, ctx.name);
-        this.ingress = new Disruptor<>(IngressEvent::new, ctx.resolvedIngressRingSize, threads("ingress"),
+        this.ingress = new Disruptor<>(IngressEvent::new, ctx.ingressRingSize, threads("ingress"),
             ProducerType.MULTI, ctx.waitStrategy.get());
         this.egress = new Disruptor<>(() -> new EgressEvent(ctx.maxMessageLength), ctx.egressRingSize, threads("batcher"),
             ProducerType.MULTI, ctx.batchLingerNanos > 0 ?
