@@ -43,6 +43,8 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter peersClosedBeyondRetention;
     final AtomicCounter forwardsHandedOver;
     final AtomicCounter duplicatesBeforeVerify;
+    final AtomicCounter forwardsResent;
+    final AtomicCounter forwardsLeftToRepair;
 
     private final AtomicCounter[] all;
 
@@ -78,6 +80,8 @@ public final class BroadcastCounters implements AutoCloseable
             peersClosedBeyondRetention = manager.newCounter("broadcast peers closed beyond retention: " + node),
             forwardsHandedOver = manager.newCounter("broadcast forwards handed over past a down member: " + node),
             duplicatesBeforeVerify = manager.newCounter("broadcast duplicates skipped before verification: " + node),
+            forwardsResent = manager.newCounter("broadcast forwards resent once the link drained: " + node),
+            forwardsLeftToRepair = manager.newCounter("broadcast skipped forwards left to repair: " + node),
         };
     }
 
@@ -109,6 +113,21 @@ public final class BroadcastCounters implements AutoCloseable
     public long forwardsHandedOver()
     {
         return forwardsHandedOver.get();
+    }
+
+    /** @return forwards skipped under back pressure, then resent from retention once the peer's link took frames again. */
+    public long forwardsResent()
+    {
+        return forwardsResent.get();
+    }
+
+    /**
+     * @return forwards skipped under back pressure and not resent (the owed queue was full, the batch was
+     *         evicted first, or the link went down): the peer gets them by WANT repair, or counts them lost.
+     */
+    public long forwardsLeftToRepair()
+    {
+        return forwardsLeftToRepair.get();
     }
 
     /** @return duplicate batches recognised before signature verification (not verified, not committed). */

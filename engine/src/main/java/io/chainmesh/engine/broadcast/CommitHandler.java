@@ -25,6 +25,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.Object2IntHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.EpochClock;
 
 import java.nio.ByteOrder;
@@ -55,6 +56,41 @@ final class CommitHandler implements EventHandler<IngressEvent>
     static final int MAX_EXPLICIT_RANGE = 0x7F;
     /** A peer that asks this many times in a row for what is no longer retained here is closed. */
     static final int MAX_WANTS_BEYOND_RETENTION = 3;
+
+    /** Skipped forwards one peer is owed, oldest first; at most this many (beyond, left to WANT repair). */
+    static final int MAX_OWED_PER_PEER = 1024;
+
+    /**
+     * Batches a tree forward to one peer skipped because its link was full, oldest first: resent from
+     * retention as soon as the link takes frames again, long before a WANT could ask for them (a WANT waits
+     * behind both nodes' backlogs, in which time the retention can turn over). Fixed size, no allocation.
+     */
+    private static final class Owed
+    {
+        final long[] origins = new long[MAX_OWED_PER_PEER];
+        final long[] seqs = new long[MAX_OWED_PER_PEER];
+        int head;
+        int size;
+
+        boolean add(final long originId, final long seq)
+        {
+            if (size == MAX_OWED_PER_PEER)
+            {
+                return false;
+            }
+            final int i = (head + size) & (MAX_OWED_PER_PEER - 1);
+            origins[i] = originId;
+            seqs[i] = seq;
+            size++;
+            return true;
+        }
+
+        void removeFirst()
+        {
+            head = (head + 1) & (MAX_OWED_PER_PEER - 1);
+            size--;
+        }
+    }
 
     private static final class OriginState
     {
@@ -105,6 +141,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private long directoryHeightSeen = -1;
     private NodeId repairTarget;
     private boolean repairBlocked;
+    private final Object2ObjectHashMap<NodeId, Owed> owedByPeer =
+        new Object2ObjectHashMap<>();
+    private int owedTotal;
+    private final RetentionBuffer.FrameConsumer resendOwed = this::resendOwedFrame;
 
     CommitHandler(
         final BroadcastPipeline.Context ctx,
@@ -153,6 +193,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
             event.clear();
             if (endOfBatch)
             {
+                if (owedTotal > 0)
+                {
+                    resendOwed();
+                }
                 links.flush();
             }
         }
@@ -327,6 +371,14 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private boolean send(final NodeId peer, final DirectBuffer frame, final int length)
     {
+        final Owed owed = owedTotal > 0 ? owedByPeer.get(peer) : null;
+        if (null != owed && owed.size > 0 && !resendOwed(peer, owed))
+        {
+            // Still owed older batches: this one queues behind them, so the peer gets its stream in order.
+            counters.forwardBackPressured.incrementRelease();
+            owe(peer, owed, frame);
+            return false;
+        }
         final int result = links.send(peer, frame, 0, length);
         if (result == LinkSender.SENT)
         {
@@ -339,9 +391,101 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         else
         {
-            // The peer cannot keep up: it is not waited for; it catches up by repair (oldest first).
+            // The peer cannot keep up: it is not waited for. The batch is resent from retention once its link
+            // drains (oldest first), and failing that it catches up by WANT repair.
             counters.forwardBackPressured.incrementRelease();
+            owe(peer, owed, frame);
         }
+        return false;
+    }
+
+    private void owe(final NodeId peer, final Owed known, final DirectBuffer frame)
+    {
+        Owed owed = known;
+        if (null == owed)
+        {
+            owed = owedByPeer.get(peer);
+            if (null == owed)
+            {
+                owed = new Owed();
+                owedByPeer.put(peer, owed);
+            }
+        }
+        if (owed.add(frame.getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+            frame.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN)))
+        {
+            owedTotal++;
+        }
+        else
+        {
+            counters.forwardsLeftToRepair.incrementRelease();
+        }
+    }
+
+    private void resendOwed()
+    {
+        for (final NodeId peer : links.connectedPeers())
+        {
+            final Owed owed = owedByPeer.get(peer);
+            if (null != owed && owed.size > 0)
+            {
+                resendOwed(peer, owed);
+            }
+        }
+    }
+
+    /** @return true if nothing is owed to the peer any more. */
+    private boolean resendOwed(final NodeId peer, final Owed owed)
+    {
+        repairTarget = peer;
+        repairBlocked = false;
+        while (owed.size > 0)
+        {
+            final long seq = owed.seqs[owed.head];
+            final int sent = retention.forEach(owed.origins[owed.head], seq - 1, seq, 1, resendOwed);
+            if (repairBlocked)
+            {
+                break;
+            }
+            if (0 == sent)
+            {
+                // Evicted before the link drained: the peer's WANT gets WANT_MISS, and it counts the loss.
+                counters.forwardsLeftToRepair.incrementRelease();
+            }
+            owed.removeFirst();
+            owedTotal--;
+        }
+        repairTarget = null;
+        return owed.size == 0;
+    }
+
+    private void forgetOwedOfDisconnected()
+    {
+        owedByPeer.entrySet().removeIf(entry ->
+        {
+            if (links.isConnected(entry.getKey()))
+            {
+                return false;
+            }
+            // Its link went down: whatever it still lacks it asks for when it is back (WANT, history).
+            counters.forwardsLeftToRepair.getAndAddRelease(entry.getValue().size);
+            owedTotal -= entry.getValue().size;
+            return true;
+        });
+    }
+
+    private boolean resendOwedFrame(final long seq, final DirectBuffer buffer, final int offset, final int length)
+    {
+        scratch.putBytes(0, buffer, offset, length);
+        // Sent like a repair answer: it covers the receiver's default range and is forwarded on from there.
+        scratch.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)FLAG_REPAIR);
+        if (links.send(repairTarget, scratch, 0, length) == LinkSender.SENT)
+        {
+            counters.forwardsResent.incrementRelease();
+            counters.batchesForwarded.incrementRelease();
+            return true;
+        }
+        repairBlocked = true;
         return false;
     }
 
@@ -650,6 +794,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         final long now = clock.time();
         retention.evictExpired(now);
+        if (owedTotal > 0)
+        {
+            forgetOwedOfDisconnected();
+        }
         final DirectorySnapshot dir = directory.get();
         if (dir.height() != directoryHeightSeen)
         {
