@@ -281,7 +281,8 @@ public final class ChainmeshNode implements AutoCloseable
      *
      * @param destination the member.
      * @param task        what to run; it must not block.
-     * @return false if there is no route (or the node is closed) or too many tasks wait; the task is not kept.
+     * @return false if there is no route (or the node is closed), or, called on the link's IO thread, if too many
+     *         tasks wait; the task is then not kept. From another thread a full queue delays the task instead.
      */
     public boolean whenWritable(final NodeId destination, final Runnable task)
     {

@@ -70,6 +70,8 @@ public final class Link implements MessageHandler
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
     /** Most tasks that may wait for writability at once (see {@link #whenWritable(Runnable)}). */
     public static final int MAX_WRITABLE_WAITERS = 1024;
+    /** Delay before a waiter handed over from another thread runs anyway, when the waiters were full. */
+    public static final long WRITABLE_RETRY_MILLIS = 1;
 
     private final Channel channel;
     private final EventLoop eventLoop;
@@ -466,13 +468,22 @@ public final class Link implements MessageHandler
      * as a Netty writability event would resume it. Any thread.
      *
      * @param task what to run.
-     * @return false if {@value #MAX_WRITABLE_WAITERS} tasks are already waiting (the task is not kept).
+     * @return on the IO thread, false if {@value #MAX_WRITABLE_WAITERS} tasks are already waiting (the task is
+     *         not kept); from another thread always true: the task is handed to the IO thread, and if the
+     *         waiters are full by then it runs there after {@value #WRITABLE_RETRY_MILLIS} ms instead, so it is
+     *         never lost (it sees the refusal itself and may wait again).
      */
     public boolean whenWritable(final Runnable task)
     {
         if (!eventLoop.inEventLoop())
         {
-            eventLoop.execute(() -> whenWritable(task));
+            eventLoop.execute(() ->
+            {
+                if (!whenWritable(task))
+                {
+                    eventLoop.schedule(task, WRITABLE_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            });
             return true;
         }
         if (channel.isWritable() || !channel.isActive())
