@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chainmesh.codec.crypto.NodeId;
-import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
 import io.netty.buffer.ByteBuf;
@@ -576,65 +575,15 @@ public final class DirectMessagingHarness
 
     private static Histogram engineRtt(final int payloadLength, final long warmup, final long measure)
     {
-        final long[] lastEcho = new long[1];
-        final AtomicLong echoes = new AtomicLong();
-        try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, true, new AtomicLong(), lastEcho, echoes))
+        try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, true, new AtomicLong(), new long[1], new AtomicLong()))
         {
-            final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
-            final NodeId destination = pair.b.nodeId();
-            final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
-            final long end = warmEnd + TimeUnit.SECONDS.toNanos(measure);
-            long expected = 0;
-            while (true)
-            {
-                final long start = System.nanoTime();
-                if (start - end > 0)
-                {
-                    break;
-                }
-                payload.putLong(0, start);
-                while (pair.a.send(destination, payload, 0, payloadLength) != Status.OK)
-                {
-                    Thread.onSpinWait();
-                }
-                expected++;
-                final long stuck = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (echoes.get() < expected)
-                {
-                    if (System.nanoTime() - stuck > 0)
-                    {
-                        throw new IllegalStateException("echo " + expected + " lost: a " + describe(pair.a) +
-                            " b " + describe(pair.b));
-                    }
-                    Thread.onSpinWait();
-                }
-                final long rtt = System.nanoTime() - lastEcho[0];
-                if (start - warmEnd > 0)
-                {
-                    histogram.recordValue(rtt);
-                }
-            }
+            final Histogram histogram = pair.roundTrips(payloadLength, warmup, measure);
             log("chainmesh rtt p99 us", histogram.getValueAtPercentile(99) / 1000.0);
             return histogram;
         }
     }
 
     // ------------------------------------------------------------------ common
-
-    private static String describe(final ChainmeshNode node)
-    {
-        final StringBuilder sb = new StringBuilder();
-        node.counters().reader().forEach((id, type, key, label) ->
-        {
-            final long value = node.counters().reader().getCounterValue(id);
-            if (value != 0)
-            {
-                sb.append(label).append('=').append(value).append(", ");
-            }
-        });
-        return sb.append(node.peers()).toString();
-    }
 
     private static double measureRate(final AtomicLong counter, final long warmup, final long measure)
         throws InterruptedException

@@ -5,11 +5,15 @@ import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.InMemoryDirectorySource;
 import io.chainmesh.chain.Member;
 import io.chainmesh.chain.Tier;
+import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
 import io.chainmesh.engine.Transport;
+
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.security.SecureRandom;
 import java.util.List;
@@ -23,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NodePair implements AutoCloseable
 {
     private final InMemoryDirectorySource source = new InMemoryDirectorySource(DirectorySnapshot.empty());
+    private final ChannelCipher cipher;
+    private final long[] lastEcho;
+    private final AtomicLong echoes;
     /** The sender. */
     public final ChainmeshNode a;
     /** The receiver (and echoer). */
@@ -42,6 +49,9 @@ public final class NodePair implements AutoCloseable
         final ChannelCipher cipher, final boolean echo, final AtomicLong received, final long[] lastEcho,
         final AtomicLong echoes)
     {
+        this.cipher = cipher;
+        this.lastEcho = lastEcho;
+        this.echoes = echoes;
         final SecureRandom random = new SecureRandom();
         final NodeKey keyA = NodeKey.generate(random);
         final NodeKey keyB = NodeKey.generate(random);
@@ -78,6 +88,69 @@ public final class NodePair implements AutoCloseable
             }
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * Round trips from {@code a} to {@code b} and back, one message in flight (the pair must echo): each message
+     * carries its send time in its first 8 bytes.
+     *
+     * @param payloadLength  payload bytes per message (at least 8).
+     * @param warmupSeconds  round trips first, not recorded.
+     * @param measureSeconds round trips then recorded.
+     * @return round-trip times in nanoseconds.
+     * @throws IllegalStateException if an echo does not come back within 5 s.
+     */
+    public Histogram roundTrips(final int payloadLength, final long warmupSeconds, final long measureSeconds)
+    {
+        final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+        final NodeId destination = b.nodeId();
+        final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        final long end = warmEnd + TimeUnit.SECONDS.toNanos(measureSeconds);
+        long expected = 0;
+        while (true)
+        {
+            final long start = System.nanoTime();
+            if (start - end > 0)
+            {
+                return histogram;
+            }
+            payload.putLong(0, start);
+            while (a.send(destination, payload, 0, payloadLength) != Status.OK)
+            {
+                Thread.onSpinWait();
+            }
+            expected++;
+            final long stuck = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (echoes.get() < expected)
+            {
+                if (System.nanoTime() - stuck > 0)
+                {
+                    throw new IllegalStateException("echo " + expected + " lost with " + cipher + ": a " + describe(a) +
+                        " b " + describe(b));
+                }
+                Thread.onSpinWait();
+            }
+            final long rtt = System.nanoTime() - lastEcho[0];
+            if (start - warmEnd > 0)
+            {
+                histogram.recordValue(rtt);
+            }
+        }
+    }
+
+    private static String describe(final ChainmeshNode node)
+    {
+        final StringBuilder sb = new StringBuilder();
+        node.counters().reader().forEach((id, type, key, label) ->
+        {
+            final long value = node.counters().reader().getCounterValue(id);
+            if (value != 0)
+            {
+                sb.append(label).append('=').append(value).append(", ");
+            }
+        });
+        return sb.append(node.peers()).toString();
     }
 
     private static Member member(final NodeKey key, final ChainmeshNode node, final int position)

@@ -238,43 +238,9 @@ public final class EncryptionComparison
 
     private static Histogram rtt(final ChannelCipher cipher, final int payload, final long warmup, final long measure)
     {
-        final long[] lastEcho = new long[1];
-        final AtomicLong echoes = new AtomicLong();
-        try (NodePair pair = new NodePair(cipher, true, new AtomicLong(), lastEcho, echoes))
+        try (NodePair pair = new NodePair(cipher, true, new AtomicLong(), new long[1], new AtomicLong()))
         {
-            final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[payload]);
-            final NodeId destination = pair.b.nodeId();
-            final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
-            final long end = warmEnd + TimeUnit.SECONDS.toNanos(measure);
-            long expected = 0;
-            while (true)
-            {
-                final long start = System.nanoTime();
-                if (start - end > 0)
-                {
-                    break;
-                }
-                buffer.putLong(0, start);
-                while (pair.a.send(destination, buffer, 0, payload) != Status.OK)
-                {
-                    Thread.onSpinWait();
-                }
-                expected++;
-                final long stuck = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (echoes.get() < expected)
-                {
-                    if (System.nanoTime() - stuck > 0)
-                    {
-                        throw new IllegalStateException("echo " + expected + " lost with " + cipher);
-                    }
-                    Thread.onSpinWait();
-                }
-                if (start - warmEnd > 0)
-                {
-                    histogram.recordValue(System.nanoTime() - lastEcho[0]);
-                }
-            }
+            final Histogram histogram = pair.roundTrips(payload, warmup, measure);
             System.out.printf("%-18s %6d B rtt p50 %.1f us p99 %.1f us%n", cipher, payload,
                 histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0);
             return histogram;
