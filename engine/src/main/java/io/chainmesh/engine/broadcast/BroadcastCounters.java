@@ -14,6 +14,7 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter offerBackPressured;
     final AtomicCounter offerNotConnected;
     final AtomicCounter offerTooLarge;
+    final AtomicCounter offerBackPressuredByLinks;
     // batcher thread
     final AtomicCounter messagesPublished;
     final AtomicCounter batchesPublished;
@@ -45,6 +46,8 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter duplicatesBeforeVerify;
     final AtomicCounter forwardsResent;
     final AtomicCounter forwardsLeftToRepair;
+    final AtomicCounter originPauses;
+    final AtomicCounter slowPeers;
 
     private final AtomicCounter[] all;
 
@@ -54,6 +57,7 @@ public final class BroadcastCounters implements AutoCloseable
             offerBackPressured = manager.newCounter("broadcast offer back-pressured: " + node),
             offerNotConnected = manager.newCounter("broadcast offer not connected: " + node),
             offerTooLarge = manager.newCounter("broadcast offer too large: " + node),
+            offerBackPressuredByLinks = manager.newCounter("broadcast offer back-pressured, links full: " + node),
             messagesPublished = manager.newCounter("broadcast messages published: " + node),
             batchesPublished = manager.newCounter("broadcast batches published: " + node),
             ingressFull = manager.newCounter("broadcast ingress full: " + node),
@@ -82,6 +86,8 @@ public final class BroadcastCounters implements AutoCloseable
             duplicatesBeforeVerify = manager.newCounter("broadcast duplicates skipped before verification: " + node),
             forwardsResent = manager.newCounter("broadcast forwards resent once the link drained: " + node),
             forwardsLeftToRepair = manager.newCounter("broadcast skipped forwards left to repair: " + node),
+            originPauses = manager.newCounter("broadcast origin paused, links full: " + node),
+            slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
         };
     }
 
@@ -95,6 +101,27 @@ public final class BroadcastCounters implements AutoCloseable
     public long repairBackPressured()
     {
         return repairBackPressured.get();
+    }
+
+    /** @return offers refused with BACK_PRESSURED because forwards owed to peers were above the high-water mark. */
+    public long offerBackPressuredByLinks()
+    {
+        return offerBackPressuredByLinks.get();
+    }
+
+    /** @return times this node stopped taking offers because the forwards it owes peers piled up. */
+    public long originPauses()
+    {
+        return originPauses.get();
+    }
+
+    /**
+     * @return times a peer stayed backed up so long that publishing stopped waiting for it (what it is owed
+     *         beyond what its link takes is left to repair).
+     */
+    public long slowPeers()
+    {
+        return slowPeers.get();
     }
 
     /** @return WANT_MISS frames sent because a requested range is no longer retained here. */
@@ -220,7 +247,7 @@ public final class BroadcastCounters implements AutoCloseable
         return lostBeyondRetention.get();
     }
 
-    /** @return offers refused with back pressure. */
+    /** @return offers refused with back pressure (a full egress ring, or {@link #offerBackPressuredByLinks()}). */
     public long offerBackPressured()
     {
         return offerBackPressured.get();

@@ -55,7 +55,7 @@ public final class BroadcastPipeline implements AutoCloseable
 {
     /** {@link #offer} status: no peer is connected, so the message could reach nobody now. */
     public static final long NOT_CONNECTED = Status.NOT_CONNECTED;
-    /** {@link #offer} status: the egress ring is full; retry later. */
+    /** {@link #offer} status: the egress ring is full, or forwards owed to peers with full links are piling up; retry later. */
     public static final long BACK_PRESSURED = Status.BACK_PRESSURED;
     /** {@link #offer} status: the pipeline is closed. */
     public static final long CLOSED = Status.CLOSED;
@@ -86,6 +86,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private long repairIntervalMillis = 100;
         private long repairDelayMillis = 250;
         private int maxFramesPerWant = 1024;
+        private long slowPeerMillis = 5_000;
         private int maxInvalidPerPeer = 5;
         private long batchLingerNanos;
         private int maxMessagesPerBatch = BatchDescriptor.MAX_ENTRIES;
@@ -227,6 +228,19 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param millis how long this node's own publishing waits (offers refused with {@link #BACK_PRESSURED})
+         *               for a peer whose link stays backed up; after that the peer is in repair mode and
+         *               publishing goes on at the others' pace (default 5 s, longer than a dead link takes to be
+         *               noticed by missed heartbeats).
+         * @return this.
+         */
+        public Context slowPeerMillis(final long millis)
+        {
+            this.slowPeerMillis = millis;
+            return this;
+        }
+
         /** @param count invalid frames after which a peer is closed. @return this. */
         public Context maxInvalidPerPeer(final int count)
         {
@@ -324,9 +338,19 @@ public final class BroadcastPipeline implements AutoCloseable
             return replayWindowBits;
         }
 
+        long repairIntervalMillis()
+        {
+            return repairIntervalMillis;
+        }
+
         long repairDelayMillis()
         {
             return repairDelayMillis;
+        }
+
+        long slowPeerMillis()
+        {
+            return slowPeerMillis;
         }
 
         int maxFramesPerWant()
@@ -397,6 +421,7 @@ public final class BroadcastPipeline implements AutoCloseable
                 "replayWindowBits=" + replayWindowBits + " must be a power of two in [64, 1048576]");
             check(repairIntervalMillis >= 1, "repairIntervalMillis=" + repairIntervalMillis + " must be >= 1");
             check(repairDelayMillis >= 0, "repairDelayMillis=" + repairDelayMillis + " must be >= 0");
+            check(slowPeerMillis >= 1, "slowPeerMillis=" + slowPeerMillis + " must be >= 1");
             check(maxFramesPerWant >= 1, "maxFramesPerWant=" + maxFramesPerWant + " must be >= 1");
             check(maxInvalidPerPeer >= 1, "maxInvalidPerPeer=" + maxInvalidPerPeer + " must be >= 1");
             check(maxMessagesPerBatch >= 1 && maxMessagesPerBatch <= BatchDescriptor.MAX_ENTRIES,
@@ -426,6 +451,8 @@ public final class BroadcastPipeline implements AutoCloseable
     private final AtomicLongArray batchSizes = new AtomicLongArray(17);
     private volatile Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
     private volatile boolean closed;
+    /** Set by the commit thread while forwards owed to peers whose links drain slowly are above the high-water mark. */
+    private final java.util.concurrent.atomic.AtomicBoolean linksFull = new java.util.concurrent.atomic.AtomicBoolean();
 
     private BroadcastPipeline(final Context ctx)
     {
@@ -451,7 +478,7 @@ public final class BroadcastPipeline implements AutoCloseable
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
         final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
-            () -> ring.remainingCapacity() < ring.getBufferSize() / 2);
+            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, linksFull);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
@@ -514,6 +541,13 @@ public final class BroadcastPipeline implements AutoCloseable
         {
             counters.offerNotConnected.increment();
             return NOT_CONNECTED;
+        }
+        if (linksFull.get())
+        {
+            // Forwards owed to slow links are piling up: slow the publisher down before they outgrow retention.
+            counters.offerBackPressured.increment();
+            counters.offerBackPressuredByLinks.increment();
+            return BACK_PRESSURED;
         }
         final long sequence;
         try

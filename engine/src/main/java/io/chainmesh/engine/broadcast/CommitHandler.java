@@ -69,24 +69,35 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         final long[] origins = new long[MAX_OWED_PER_PEER];
         final long[] seqs = new long[MAX_OWED_PER_PEER];
+        final int[] lengths = new int[MAX_OWED_PER_PEER];
+        /** Bytes retained in all before each entry was owed: how far retention has turned over since. */
+        final long[] retainedMarks = new long[MAX_OWED_PER_PEER];
         int head;
         int size;
+        long bytes;
+        /** Since when it has been above the low-water mark (-1: it is not): a peer backed up for long is slow. */
+        long backedUpSinceMillis = -1;
+        boolean slow;
 
-        boolean add(final long originId, final long seq)
+        boolean add(final long originId, final long seq, final int length, final long retainedMark, final long maxBytes)
         {
-            if (size == MAX_OWED_PER_PEER)
+            if (size == MAX_OWED_PER_PEER || bytes + length > maxBytes)
             {
                 return false;
             }
             final int i = (head + size) & (MAX_OWED_PER_PEER - 1);
             origins[i] = originId;
             seqs[i] = seq;
+            lengths[i] = length;
+            retainedMarks[i] = retainedMark;
+            bytes += length;
             size++;
             return true;
         }
 
         void removeFirst()
         {
+            bytes -= lengths[head];
             head = (head + 1) & (MAX_OWED_PER_PEER - 1);
             size--;
         }
@@ -144,6 +155,20 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final Object2ObjectHashMap<NodeId, Owed> owedByPeer =
         new Object2ObjectHashMap<>();
     private int owedTotal;
+    /** Bytes ever appended to the retention. */
+    private long retainedBytes;
+    private final long maxOwedBytes;
+    private final long owedHighWaterBytes;
+    private final long owedLowWaterBytes;
+    private final long retentionTurnoverHighBytes;
+    private final long retentionTurnoverLowBytes;
+    private final long slowPeerMillis;
+    private final java.util.concurrent.atomic.AtomicBoolean originPressure;
+    /** Our own forwards are backed up (hysteresis between the water marks); sent to neighbours in digests. */
+    private boolean linksBackedUp;
+    /** A neighbour said its forwards are backed up: our own publishing pauses until then. */
+    private long neighbourBackedUpUntilMillis = Long.MIN_VALUE;
+    private boolean originPaused;
     private final RetentionBuffer.FrameConsumer resendOwed = this::resendOwedFrame;
 
     CommitHandler(
@@ -152,8 +177,18 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final Supplier<Int2ObjectHashMap<MessageHandler>> handlers,
         final BroadcastCounters counters,
         final SeenWindows seen,
-        final java.util.function.BooleanSupplier congested)
+        final java.util.function.BooleanSupplier congested,
+        final java.util.concurrent.atomic.AtomicBoolean originPressure)
     {
+        this.originPressure = originPressure;
+        // Owed bytes stay well inside the retention they are resent from; the marks leave room for what is
+        // already in flight when the origin pauses.
+        this.maxOwedBytes = ctx.retentionBytes() / 2;
+        this.owedHighWaterBytes = ctx.retentionBytes() / 8;
+        this.owedLowWaterBytes = ctx.retentionBytes() / 32;
+        this.retentionTurnoverHighBytes = ctx.retentionBytes() / 4;
+        this.retentionTurnoverLowBytes = ctx.retentionBytes() / 8;
+        this.slowPeerMillis = ctx.slowPeerMillis();
         this.seen = seen;
         this.congested = congested;
         this.ctx = ctx;
@@ -196,6 +231,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 if (owedTotal > 0)
                 {
                     resendOwed();
+                }
+                if (owedTotal > 0 || originPaused || linksBackedUp)
+                {
+                    updateOriginPressure(clock.time());
                 }
                 links.flush();
             }
@@ -246,6 +285,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (retention.fits(event.length))
         {
             retention.append(originId, batchSeq, clock.time(), event.buffer, 0, event.length);
+            retainedBytes += event.length;
         }
         if (event.kind == IngressEvent.REMOTE_BATCH)
         {
@@ -376,7 +416,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             // Still owed older batches: this one queues behind them, so the peer gets its stream in order.
             counters.forwardBackPressured.incrementRelease();
-            owe(peer, owed, frame);
+            owe(peer, owed, frame, length);
             return false;
         }
         final int result = links.send(peer, frame, 0, length);
@@ -394,12 +434,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // The peer cannot keep up: it is not waited for. The batch is resent from retention once its link
             // drains (oldest first), and failing that it catches up by WANT repair.
             counters.forwardBackPressured.incrementRelease();
-            owe(peer, owed, frame);
+            owe(peer, owed, frame, length);
         }
         return false;
     }
 
-    private void owe(final NodeId peer, final Owed known, final DirectBuffer frame)
+    private void owe(final NodeId peer, final Owed known, final DirectBuffer frame, final int length)
     {
         Owed owed = known;
         if (null == owed)
@@ -412,7 +452,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
         }
         if (owed.add(frame.getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN),
-            frame.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN)))
+            frame.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN), length, retainedBytes, maxOwedBytes))
         {
             owedTotal++;
         }
@@ -439,6 +479,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         repairTarget = peer;
         repairBlocked = false;
+        final long now = clock.time();
         while (owed.size > 0)
         {
             final long seq = owed.seqs[owed.head];
@@ -457,6 +498,80 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         repairTarget = null;
         return owed.size == 0;
+    }
+
+    /**
+     * Origin flow control. While a peer's link drains slower than this node forwards to it, what it is owed
+     * grows; left alone it would outgrow the retention, and what is evicted before it is resent can only be
+     * given up. So while any peer that is still taking frames is owed more than the high-water mark, this
+     * node's own offers are refused with BACK_PRESSURED (the publisher slows to what the links carry), until
+     * every such peer is below the low-water mark. Neighbours are told (in digests) and pause theirs too, since
+     * the backlog is made of what they originate as well. A peer that stays backed up for longer than
+     * {@link #slowPeerMillis} is not waited for: it is in repair mode, and one slow peer does not stop publishing.
+     */
+    private void updateOriginPressure(final long now)
+    {
+        boolean aboveHigh = false;
+        boolean belowLow = true;
+        for (final Owed owed : owedByPeer.values())
+        {
+            // How far the retention has turned over since the oldest owed batch was retained: once that nears the
+            // retention's size the batch is evicted before it can be resent. Measured, so in-flight backlog counts.
+            final long turnover = owed.size == 0 ? 0 : retainedBytes - owed.retainedMarks[owed.head];
+            final boolean high = owed.bytes > owedHighWaterBytes || turnover > retentionTurnoverHighBytes;
+            if (owed.size == 0 || owed.bytes <= owedLowWaterBytes && turnover <= retentionTurnoverLowBytes)
+            {
+                owed.backedUpSinceMillis = -1;
+                owed.slow = false;
+                continue;
+            }
+            if (owed.backedUpSinceMillis < 0)
+            {
+                owed.backedUpSinceMillis = now;
+            }
+            if (now - owed.backedUpSinceMillis > slowPeerMillis)
+            {
+                // It cannot keep up even while we publish slower (or takes nothing and its heartbeats have not
+                // yet timed out): it is in repair mode and does not hold the others back.
+                if (!owed.slow)
+                {
+                    owed.slow = true;
+                    counters.slowPeers.incrementRelease();
+                }
+                continue;
+            }
+            aboveHigh |= high;
+            belowLow = false;
+        }
+        if (!linksBackedUp && aboveHigh)
+        {
+            linksBackedUp = true;
+            counters.originPauses.incrementRelease();
+        }
+        else if (linksBackedUp && belowLow)
+        {
+            linksBackedUp = false;
+        }
+        final boolean paused = linksBackedUp || now < neighbourBackedUpUntilMillis;
+        if (paused != originPaused)
+        {
+            originPaused = paused;
+            originPressure.set(paused);
+        }
+    }
+
+    /** Owed batches the retention no longer holds are given up first, so they do not hold the queue. */
+    private void forgetEvictedOwed()
+    {
+        for (final Owed owed : owedByPeer.values())
+        {
+            while (owed.size > 0 && retention.oldestRetained(owed.origins[owed.head]) > owed.seqs[owed.head])
+            {
+                counters.forwardsLeftToRepair.incrementRelease();
+                owed.removeFirst();
+                owedTotal--;
+            }
+        }
     }
 
     private void forgetOwedOfDisconnected()
@@ -537,6 +652,16 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private void onDigest(final NodeId from, final Digest digest)
     {
+        if (digest.getForwardsBackedUp())
+        {
+            // The backlog is downstream of us: what we originate is part of what it cannot forward.
+            neighbourBackedUpUntilMillis = clock.time() + 3 * ctx.repairIntervalMillis();
+            if (!originPaused)
+            {
+                originPaused = true;
+                originPressure.set(true);
+            }
+        }
         if (congested.getAsBoolean())
         {
             // What we lack is most likely queued in front of us (our ring is backed up and TCP is pushing
@@ -797,6 +922,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (owedTotal > 0)
         {
             forgetOwedOfDisconnected();
+            forgetEvictedOwed();
+        }
+        if (owedTotal > 0 || originPaused || linksBackedUp)
+        {
+            updateOriginPressure(now);
         }
         final DirectorySnapshot dir = directory.get();
         if (dir.height() != directoryHeightSeen)
@@ -817,7 +947,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             return;
         }
-        final Digest.Builder digest = Digest.newBuilder();
+        final Digest.Builder digest = Digest.newBuilder().setForwardsBackedUp(linksBackedUp);
         origins.forEachLong((originId, state) ->
         {
             if (state.window.highest() >= 0)

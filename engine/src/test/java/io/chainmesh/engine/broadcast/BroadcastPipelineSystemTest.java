@@ -44,6 +44,7 @@ class BroadcastPipelineSystemTest
     private int retentionBytes = 1 << 20;
     private int maxBatchFrameLength = 64 << 10;
     private long repairDelayMillis = 150;
+    private long slowPeerMillis = 5_000;
 
     @BeforeEach
     void setUp()
@@ -85,6 +86,7 @@ class BroadcastPipelineSystemTest
             .name("n" + i)
             .repairIntervalMillis(25)
             .repairDelayMillis(repairDelayMillis)
+            .slowPeerMillis(slowPeerMillis)
             .retentionBytes(retentionBytes)
             .maxBatchFrameLength(maxBatchFrameLength)
             .maxMessageLength(1024));
@@ -432,6 +434,108 @@ class BroadcastPipelineSystemTest
         }
         await(() -> links.closed.get(keys[9].nodeId()) == CloseReason.BEYOND_RETENTION, () -> "node 9 closed");
         assertThat(nodes[1].counters().peersClosedBeyondRetention()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPausePublishingWhileForwardsToAFullLinkPileUpThenDeliverEverythingOnceItDrains()
+    {
+        final int slow = 1;
+        links.backPressured.add(keys[slow].nodeId());
+        final int published = offerUntilPausedByLinks(0, 0);
+        assertThat(nodes[0].counters().originPauses()).isPositive();
+        assertThat(nodes[0].counters().lostBeyondRetention()).isZero();
+
+        links.backPressured.clear();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        payload.putInt(0, published);
+        await(() -> nodes[0].offer(TOPIC, payload, 0, 64) >= 0, () -> "the pause to lift once the link drains, " +
+            nodes[0].counters());
+        final int total = published + 1;
+        await(() -> receivedAll(0, 0, total), () -> "every member to get all " + total + " messages, " + nodes[0].counters());
+        for (int i = 1; i < N; i++)
+        {
+            assertThat(received.get(i).values()).as("node " + i).allMatch(count -> count.get() == 1);
+        }
+        assertThat(nodes[0].counters().forwardsResent()).as("owed batches resent once the link drained").isPositive();
+        assertThat(sum(BroadcastCounters::lostBeyondRetention)).isZero();
+        assertThat(sum(BroadcastCounters::slowPeers)).isZero();
+    }
+
+    @Test
+    void shouldStopWaitingForAPeerThatStaysBackedUpAndLeaveItToRepair()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            tearDownNode(i);
+        }
+        slowPeerMillis = 300;
+        for (int i = 0; i < N; i++)
+        {
+            start(i, null);
+        }
+        final int slow = 1;
+        links.backPressured.add(keys[slow].nodeId());
+        final int paused = offerUntilPausedByLinks(0, 0);
+
+        // The link stays full: after slowPeerMillis publishing goes on without it.
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        payload.putInt(0, paused);
+        await(() -> nodes[0].offer(TOPIC, payload, 0, 64) >= 0, () -> "publishing to resume, " + nodes[0].counters());
+        assertThat(nodes[0].counters().slowPeers()).isPositive();
+        final int total = paused + 1;
+        for (int i = 2; i < N; i++)
+        {
+            final int node = i;
+            await(() -> received.get(node).size() == total, () -> "node " + node + " to get all " + total);
+        }
+        assertThat(received.get(slow)).as("nothing got through the full link").isEmpty();
+
+        // Once it drains, the slow peer catches up by resend and repair.
+        links.backPressured.clear();
+        await(() -> received.get(slow).size() + nodes[slow].counters().lostBeyondRetention() >= total,
+            () -> "the slow peer to catch up, " + nodes[slow].counters());
+        assertThat(received.get(slow).values()).allMatch(count -> count.get() == 1);
+    }
+
+    /** Offers messages {@code first, first + 1, ...} from {@code origin} until the links pause it; returns the next. */
+    private int offerUntilPausedByLinks(final int origin, final int first)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int next = first;
+        while (nodes[origin].counters().offerBackPressuredByLinks() == 0)
+        {
+            assertThat(System.nanoTime() - deadline).as("paused by full links, " + nodes[origin].counters()).isNegative();
+            payload.putInt(0, next);
+            if (nodes[origin].offer(TOPIC, payload, 0, 64) >= 0)
+            {
+                next++;
+            }
+            else
+            {
+                Thread.onSpinWait();
+            }
+        }
+        return next;
+    }
+
+    private boolean receivedAll(final int origin, final int first, final int end)
+    {
+        for (int i = 0; i < N; i++)
+        {
+            if (i == origin)
+            {
+                continue;
+            }
+            for (int m = first; m < end; m++)
+            {
+                if (!received.get(i).containsKey(key(origin, m)))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static UnsafeBuffer wantFrame(final long originId, final long after, final long upTo)

@@ -22,6 +22,8 @@ final class LoopbackLinks
     final Map<NodeId, CloseReason> closed = new ConcurrentHashMap<>();
     /** Nodes cut off from every other node (they stay up). */
     final java.util.Set<NodeId> partitioned = ConcurrentHashMap.newKeySet();
+    /** Nodes whose links are full: frames sent to them are refused with BACK_PRESSURED. */
+    final java.util.Set<NodeId> backPressured = ConcurrentHashMap.newKeySet();
 
     LinkSender linkFor(final NodeId self)
     {
@@ -34,6 +36,10 @@ final class LoopbackLinks
                 if (null == target || !up.containsKey(self) || partitioned.contains(peer) || partitioned.contains(self))
                 {
                     return NOT_CONNECTED;
+                }
+                if (backPressured.contains(peer))
+                {
+                    return BACK_PRESSURED;
                 }
                 if (!interceptors.isEmpty())
                 {
