@@ -48,6 +48,7 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter forwardsLeftToRepair;
     final AtomicCounter originPauses;
     final AtomicCounter slowPeers;
+    final AtomicCounter wantMissUnasked;
 
     private final AtomicCounter[] all;
 
@@ -88,6 +89,7 @@ public final class BroadcastCounters implements AutoCloseable
             forwardsLeftToRepair = manager.newCounter("broadcast skipped forwards left to repair: " + node),
             originPauses = manager.newCounter("broadcast origin paused, links full: " + node),
             slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
+            wantMissUnasked = manager.newCounter("broadcast repair beyond-retention answers not asked for: " + node),
         };
     }
 
@@ -122,6 +124,15 @@ public final class BroadcastCounters implements AutoCloseable
     public long slowPeers()
     {
         return slowPeers.get();
+    }
+
+    /**
+     * @return WANT_MISS frames ignored because they did not answer this node's last WANT for that origin to
+     *         that peer (late answers, or a peer trying to make this node skip what others still retain).
+     */
+    public long wantMissUnasked()
+    {
+        return wantMissUnasked.get();
     }
 
     /** @return WANT_MISS frames sent because a requested range is no longer retained here. */

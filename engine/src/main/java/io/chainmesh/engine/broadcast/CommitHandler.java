@@ -117,9 +117,23 @@ final class CommitHandler implements EventHandler<IngressEvent>
         long historyLimit = -1;
         /** Learnt (WANT_MISS) before the first commit: the last sequence not to wait for. */
         long floor = -1;
-        /** Last peer that said a gap above our contiguous mark is beyond its retention (and from where). */
+        /**
+         * The last gap WANT sent for this origin: only its peer's WANT_MISS for that lower bound is taken (an
+         * unasked one could make us skip what others still retain), and never beyond what it said it had.
+         */
+        NodeId wantPeer;
+        long wantAfter = -1;
+        long wantUpTo;
+        /** The peer last asked where this origin's history starts. */
+        NodeId historyPeer;
+        /** The peer that said the gap above our contiguous mark {@link #missAt} is beyond its retention. */
         NodeId missFrom;
         long missAt = -1;
+        /** Where it said what it retains starts, capped at what it said it had. */
+        long missSkipTo;
+        long missSinceMillis;
+        /** Another peer said it has what lies above {@link #missAt} since: we wait for its answer. */
+        boolean missOfferedElsewhere;
         /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
         long stuckAt = -1;
         long stuckSinceMillis;
@@ -697,6 +711,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(0)
                     .setUpToSeq(state.window.first() - 1));
                 state.lastHistoryWantMillis = now;
+                state.historyPeer = from;
             }
             final boolean started = state.window.highest() >= 0;
             if (state.window.highest() != state.lastHighest)
@@ -730,9 +745,28 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // loss, and asking for it again would add to the load (repair storms). Asked once it stalls.
                 continue;
             }
-            // Prefer a peer that has everything just above our mark; the one that said it no longer
-            // retains it only when nobody else has offered.
-            final boolean suitable = theirContiguous > mine && !(from.equals(state.missFrom) && state.missAt == mine);
+            final boolean missedHere = null != state.missFrom && state.missAt == mine;
+            if (missedHere)
+            {
+                if (from.equals(state.missFrom))
+                {
+                    // It told us it no longer retains this: asking it again would only get the same answer (and
+                    // get us closed for asking beyond retention).
+                    continue;
+                }
+                if (theirContiguous > mine)
+                {
+                    state.missOfferedElsewhere = true;
+                }
+                else if (!state.missOfferedElsewhere && now - state.missSinceMillis >= 2 * delay)
+                {
+                    // Nobody else has offered it since: lost for good. Counted, and the mark moves on.
+                    skipMissedGap(state, state.missSkipTo);
+                    continue;
+                }
+            }
+            // Prefer a peer that has everything just above our mark.
+            final boolean suitable = theirContiguous > mine;
             if (now - state.behindSinceMillis >= delay && now - state.lastWantMillis >= delay &&
                 (suitable || now - state.lastWantMillis >= 2 * delay))
             {
@@ -740,12 +774,14 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(Math.max(0, mine))
                     .setUpToSeq(theirHighest));
                 state.lastWantMillis = now;
+                state.wantPeer = from;
+                state.wantAfter = Math.max(0, mine);
+                state.wantUpTo = theirHighest;
             }
         }
-        if (null != want)
+        if (null != want && sendControl(from, FrameType.WANT, want.build()))
         {
             counters.wantsSent.incrementRelease();
-            sendControl(from, FrameType.WANT, want.build());
         }
     }
 
@@ -878,41 +914,75 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long oldest = miss.getOldestRetainedSeq();
         if (null == state || oldest <= 0 || after < 0)
         {
+            counters.wantMissUnasked.incrementRelease();
             return;
         }
-        if (state.window.highest() < 0)
-        {
-            // Nothing committed yet: this is where the stream we can still get starts (not a loss).
-            state.floor = Math.max(state.floor, oldest - 1);
-            return;
-        }
+        final boolean answersWant = from.equals(state.wantPeer) && after == state.wantAfter;
         if (after == 0)
         {
-            if (state.historyPending)
+            if (state.window.highest() < 0)
+            {
+                if (answersWant)
+                {
+                    // Nothing committed yet: this is where the stream we can still get starts (not a loss).
+                    state.floor = Math.min(oldest, state.wantUpTo + 1) - 1;
+                }
+                else
+                {
+                    counters.wantMissUnasked.incrementRelease();
+                }
+            }
+            else if (state.historyPending && from.equals(state.historyPeer))
             {
                 state.historyPending = false;
                 state.window.rebase(Math.min(oldest, state.window.first()) - 1);
             }
+            else if (!answersWant)
+            {
+                counters.wantMissUnasked.incrementRelease();
+            }
+            return;
+        }
+        if (!answersWant)
+        {
+            // Not an answer to our last WANT (a stale one, or a peer making us skip what others retain): ignored.
+            counters.wantMissUnasked.incrementRelease();
             return;
         }
         final long mine = state.window.contiguous();
-        if (oldest - 1 <= mine || after > mine)
+        // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
+        final long skipTo = Math.min(oldest, state.wantUpTo + 1) - 1;
+        if (skipTo <= mine || after > mine)
         {
             return;
         }
-        if (null != state.missFrom && !from.equals(state.missFrom) && state.missAt == mine ||
-            links.connectedPeers().length <= 1)
+        if (null != state.missFrom && !from.equals(state.missFrom) && state.missAt == mine)
         {
-            // Two different peers no longer retain it: lost for good. Counted, and the mark moves on.
-            counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(oldest - 1));
-            state.missFrom = null;
-            state.missAt = -1;
+            // Two different peers no longer retain it: lost for good. Only as far as both say, so nothing the
+            // one that retains more still has is skipped.
+            skipMissedGap(state, Math.min(skipTo, state.missSkipTo));
+        }
+        else if (links.connectedPeers().length <= 1)
+        {
+            skipMissedGap(state, skipTo);
         }
         else
         {
+            // One peer said so: another may still have it. Skipped once a second peer says so too, or when
+            // nobody else offers it within two repair delays (onDigest).
             state.missFrom = from;
             state.missAt = mine;
+            state.missSkipTo = skipTo;
+            state.missSinceMillis = clock.time();
+            state.missOfferedElsewhere = false;
         }
+    }
+
+    private void skipMissedGap(final OriginState state, final long skipTo)
+    {
+        counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
+        state.missFrom = null;
+        state.missAt = -1;
     }
 
     private void onTick()

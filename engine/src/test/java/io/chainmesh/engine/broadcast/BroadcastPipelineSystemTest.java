@@ -497,6 +497,64 @@ class BroadcastPipelineSystemTest
         assertThat(received.get(slow).values()).allMatch(count -> count.get() == 1);
     }
 
+    @Test
+    void shouldIgnoreABeyondRetentionClaimItDidNotAskForAndStillRepairTheGap()
+    {
+        final long origin = keys[0].nodeId().originId();
+        final java.util.concurrent.atomic.AtomicLong lastSeq = new java.util.concurrent.atomic.AtomicLong();
+        links.interceptors.add(frame ->
+        {
+            if (isBatchOf(frame, origin))
+            {
+                lastSeq.accumulateAndGet(new UnsafeBuffer(frame).getLong(BatchDescriptor.BATCH_SEQ_OFFSET,
+                    ByteOrder.BIG_ENDIAN), Math::max);
+            }
+            return true;
+        });
+        final int cut = 3;
+        for (int m = 0; m < 5; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(cut).size() == 5, () -> "node 3 to have the first messages");
+        links.interceptors.clear();
+        final long mark = lastSeq.get();
+
+        // Node 3 loses origin 0's next batches in flight, then gets a newer one: a hole it will repair.
+        links.lostTo.put(keys[cut].nodeId(), frame -> isBatchOf(frame, origin));
+        for (int m = 5; m < 25; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(1).size() == 25, () -> "delivery to the others");
+        links.lostTo.clear();
+        assertThat(publish(0, 25)).isGreaterThanOrEqualTo(0);
+        await(() -> received.get(cut).containsKey(key(0, 25)), () -> "node 3 to get the batch after the hole");
+
+        // Nodes 9, 10 and 11 claim, unasked, that the hole is gone: were two different peers believed, node 3
+        // would skip what every other member still retains.
+        final byte[] body = io.chainmesh.codec.control.WantMiss.newBuilder().setOriginId(origin)
+            .setAfterSeq(mark).setOldestRetainedSeq(Long.MAX_VALUE / 2).build().toByteArray();
+        final UnsafeBuffer miss = new UnsafeBuffer(new byte[io.chainmesh.codec.frame.FrameDescriptor.HEADER_LENGTH + body.length]);
+        io.chainmesh.codec.frame.Frames.writeHeader(miss, 0, FrameType.WANT_MISS, 0, body.length);
+        miss.putBytes(io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET, body);
+        for (int i = 0; i < 3; i++)
+        {
+            assertThat(nodes[cut].onFrame(keys[9 + i].nodeId(), miss, 0, miss.capacity())).isTrue();
+        }
+
+        await(() -> received.get(cut).size() == 26, () -> "node 3 to repair the hole, " + nodes[cut].counters());
+        assertThat(received.get(cut).values()).allMatch(count -> count.get() == 1);
+        assertThat(nodes[cut].counters().lostBeyondRetention()).isZero();
+        assertThat(nodes[cut].counters().wantMissUnasked()).isGreaterThanOrEqualTo(3);
+    }
+
+    private static boolean isBatchOf(final byte[] frame, final long originId)
+    {
+        return frame[4] == FrameType.BATCH &&
+            new UnsafeBuffer(frame).getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN) == originId;
+    }
+
     /** Offers messages {@code first, first + 1, ...} from {@code origin} until the links pause it; returns the next. */
     private int offerUntilPausedByLinks(final int origin, final int first)
     {

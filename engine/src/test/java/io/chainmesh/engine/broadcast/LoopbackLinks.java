@@ -24,6 +24,8 @@ final class LoopbackLinks
     final java.util.Set<NodeId> partitioned = ConcurrentHashMap.newKeySet();
     /** Nodes whose links are full: frames sent to them are refused with BACK_PRESSURED. */
     final java.util.Set<NodeId> backPressured = ConcurrentHashMap.newKeySet();
+    /** Frames to one node that the predicate matches are lost in flight (the sender sees them sent). */
+    final Map<NodeId, Predicate<byte[]>> lostTo = new ConcurrentHashMap<>();
 
     LinkSender linkFor(final NodeId self)
     {
@@ -40,6 +42,16 @@ final class LoopbackLinks
                 if (backPressured.contains(peer))
                 {
                     return BACK_PRESSURED;
+                }
+                final Predicate<byte[]> lost = lostTo.get(peer);
+                if (null != lost)
+                {
+                    final byte[] copy = new byte[length];
+                    frame.getBytes(offset, copy);
+                    if (lost.test(copy))
+                    {
+                        return SENT;
+                    }
                 }
                 if (!interceptors.isEmpty())
                 {
