@@ -989,6 +989,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         final long now = clock.time();
         retention.evictExpired(now);
+        if (!beyondRetentionByPeer.isEmpty())
+        {
+            // "In a row" means on one link: a peer that reconnects starts again from its own digest.
+            beyondRetentionByPeer.keySet().removeIf(peer -> !links.isConnected(peer));
+        }
         if (owedTotal > 0)
         {
             forgetOwedOfDisconnected();

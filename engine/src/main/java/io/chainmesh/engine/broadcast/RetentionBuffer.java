@@ -53,8 +53,10 @@ public final class RetentionBuffer
      */
     private static final class OriginEntries
     {
-        long[] seqs = new long[16];
-        long[] positions = new long[16];
+        static final int MIN_CAPACITY = 16;
+
+        long[] seqs = new long[MIN_CAPACITY];
+        long[] positions = new long[MIN_CAPACITY];
         int head;
         int size;
 
@@ -137,7 +139,29 @@ public final class RetentionBuffer
             {
                 head = 0;
             }
+            if (seqs.length > MIN_CAPACITY * 4 && size < seqs.length >>> 3)
+            {
+                // A burst of small batches grew the index; give the memory back once the origin is quiet again
+                // (amortised: the next shrink needs another 7/8 of the entries to go).
+                resize(Math.max(MIN_CAPACITY, seqs.length >>> 2));
+            }
             return true;
+        }
+
+        private void resize(final int capacity)
+        {
+            final long[] newSeqs = new long[capacity];
+            final long[] newPositions = new long[capacity];
+            System.arraycopy(seqs, head, newSeqs, 0, size);
+            System.arraycopy(positions, head, newPositions, 0, size);
+            seqs = newSeqs;
+            positions = newPositions;
+            head = 0;
+        }
+
+        int capacity()
+        {
+            return seqs.length;
         }
 
         long seqAt(final int i)
@@ -351,6 +375,13 @@ public final class RetentionBuffer
     public long evictedEntries()
     {
         return evictedEntries;
+    }
+
+    /** @return the length of the origin's index arrays, 0 if it has none (for tests of their memory). */
+    int indexCapacity(final long originId)
+    {
+        final OriginEntries entries = entriesByOrigin.get(originId);
+        return null == entries ? 0 : entries.capacity();
     }
 
     /**

@@ -41,6 +41,23 @@ class RetentionBufferTest
     }
 
     @Test
+    void shouldGiveBackIndexMemoryOnceABurstOfSmallBatchesIsEvicted()
+    {
+        final RetentionBuffer buffer = new RetentionBuffer(1 << 20, 1_000);
+        for (long s = 1; s <= 10_000; s++)
+        {
+            buffer.append(ALICE, s, 0, frame(s, 40), 0, 40);
+        }
+        final int grown = buffer.indexCapacity(ALICE);
+        assertThat(grown).isGreaterThanOrEqualTo(10_000);
+
+        assertThat(buffer.evictExpired(5_000)).isEqualTo(10_000);
+        buffer.append(ALICE, 10_001, 5_000, frame(10_001, 40), 0, 40);
+        assertThat(buffer.indexCapacity(ALICE)).isLessThanOrEqualTo(64);
+        assertThat(seqs(buffer, ALICE, 0, Long.MAX_VALUE)).containsExactly(10_001L);
+    }
+
+    @Test
     void shouldServeRangesPerOrigin()
     {
         final RetentionBuffer buffer = new RetentionBuffer(CAPACITY, 60_000);
