@@ -664,6 +664,14 @@ public final class ChainmeshNode implements AutoCloseable
             {
                 throw new IllegalArgumentException("maxFrameLength=" + maxFrameLength + " must be in [64, 67108864]", ex);
             }
+            if (broadcast.signatures() != io.chainmesh.engine.broadcast.BatchSignatures.ECDSA)
+            {
+                // Over real links a scheme that does not verify lets any peer forge any origin: the seam is for
+                // in-process pipeline benchmarks only.
+                throw new IllegalArgumentException(
+                    "broadcast().signatures must be BatchSignatures.ECDSA on a networked node (was " +
+                    broadcast.signatures() + ")");
+            }
             check(backoffMinNs >= TimeUnit.MILLISECONDS.toNanos(1), "backoffMinNs", backoffMinNs, ">= 1 ms");
             check(backoffMaxNs >= backoffMinNs, "backoffMaxNs", backoffMaxNs, ">= backoffMinNs=" + backoffMinNs);
             check(reconcileIntervalNs >= TimeUnit.MILLISECONDS.toNanos(1), "reconcileIntervalNs", reconcileIntervalNs,

@@ -43,6 +43,24 @@ class ContextTest
         assertThatThrownBy(() -> valid().peerOutboundBudget(128 * 1024).conclude())
             .hasMessageContaining("broadcast maxBatchFrameLength=65536 must be <= peerOutboundBudget / 8 = 16384");
         assertThatThrownBy(() -> valid().ioThreads(0).conclude()).hasMessageContaining("ioThreads=0");
+        final io.chainmesh.engine.broadcast.BatchSignatures unverified = new io.chainmesh.engine.broadcast.BatchSignatures()
+        {
+            @Override
+            public Signer signer(final io.chainmesh.codec.crypto.NodeKey key)
+            {
+                return encoder -> 0;
+            }
+
+            @Override
+            public Verifier verifier()
+            {
+                return (signer, buffer, offset, length) -> true;
+            }
+        };
+        final ChainmeshNode.Context forging = valid();
+        forging.broadcast().signatures(unverified);
+        assertThatThrownBy(forging::conclude).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("broadcast().signatures must be BatchSignatures.ECDSA on a networked node");
         assertThatThrownBy(() -> valid().ringSuccessors(0).conclude()).hasMessageContaining("ringSuccessors=0");
         assertThatThrownBy(() -> valid().maxPreAuthBytes(10).conclude()).hasMessageContaining("maxPreAuthBytes=10");
         assertThatThrownBy(() -> valid().maxFrameLength(Integer.MAX_VALUE).conclude())

@@ -280,7 +280,8 @@ public final class BroadcastPipeline implements AutoCloseable
 
         /**
          * @param signatures how batches are signed and checked: {@link BatchSignatures#ECDSA} (the default, and
-         *                   the only safe choice); another scheme only to benchmark the pipeline without its crypto.
+         *                   the only safe choice); another scheme only to benchmark the pipeline without its crypto,
+         *                   over in-process links ({@code ChainmeshNode} refuses it).
          * @return this.
          */
         public Context signatures(final BatchSignatures signatures)
@@ -366,6 +367,12 @@ public final class BroadcastPipeline implements AutoCloseable
         ErrorHandler errorHandler()
         {
             return errorHandler;
+        }
+
+        /** @return how batches are signed and checked. */
+        public BatchSignatures signatures()
+        {
+            return signatures;
         }
 
         /** @return the largest batch frame this node builds. */
