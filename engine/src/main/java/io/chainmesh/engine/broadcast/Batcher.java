@@ -37,6 +37,9 @@ final class Batcher implements EventHandler<EgressEvent>
     private final AtomicLongArray batchSizes;
     private final long lingerNanos;
     private final int maxMessagesPerBatch;
+    private final java.util.concurrent.atomic.AtomicLong localBytesCommitted;
+    private final long maxLocalBytesInFlight;
+    private long localBytesPublished;
     private long nextSeq;
     private long openedAtNanos;
     private boolean open;
@@ -52,8 +55,12 @@ final class Batcher implements EventHandler<EgressEvent>
         final BooleanSupplier closed,
         final AtomicLongArray batchSizes,
         final long lingerNanos,
-        final int maxMessagesPerBatch)
+        final int maxMessagesPerBatch,
+        final java.util.concurrent.atomic.AtomicLong localBytesCommitted,
+        final long maxLocalBytesInFlight)
     {
+        this.localBytesCommitted = localBytesCommitted;
+        this.maxLocalBytesInFlight = maxLocalBytesInFlight;
         this.lingerNanos = lingerNanos;
         this.maxMessagesPerBatch = maxMessagesPerBatch;
         this.signer = signer;
@@ -116,6 +123,16 @@ final class Batcher implements EventHandler<EgressEvent>
             return;
         }
         final int length = signer.sign(encoder);
+        // Our own batches wait in the ingress ring behind peers' until the commit stage forwards them; bounding
+        // how many bytes of them are ahead of it keeps the origin's pause (taken there) from being overrun.
+        while (localBytesPublished + length - localBytesCommitted.getAcquire() > maxLocalBytesInFlight)
+        {
+            if (closed.getAsBoolean())
+            {
+                return;
+            }
+            idle.idle();
+        }
         long sequence;
         while (true)
         {
@@ -140,6 +157,7 @@ final class Batcher implements EventHandler<EgressEvent>
         event.ensureCapacity(length);
         event.buffer.putBytes(0, batchBuffer, 0, length);
         event.length = length;
+        localBytesPublished += length;
         ingress.publish(sequence);
         counters.batchesPublished.incrementRelease();
         counters.messagesPublished.getAndAddRelease(count);

@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  * state. For each verified batch it marks the sequence committed (only now, after verification),
  * retains the frame, delivers others' messages to subscribers, and forwards the batch along the
  * broadcast strategy. It answers repair digests and WANTs and sends its own digests on each tick.
- * Runs on one thread; nothing here is shared.
+ * Runs on one thread; the only state it shares is the origin-pause flag {@link BroadcastPipeline#offer} reads
+ * and the count of our own batch bytes taken, which the batcher reads.
  */
 final class CommitHandler implements EventHandler<IngressEvent>
 {
@@ -57,6 +58,9 @@ final class CommitHandler implements EventHandler<IngressEvent>
     /** A peer that asks this many times in a row for what is no longer retained here is closed. */
     static final int MAX_WANTS_BEYOND_RETENTION = 3;
 
+    /** WANT ranges remembered per origin, to tell an answer from an unasked WANT_MISS; a power of two. */
+    static final int ASKS_REMEMBERED = 4;
+
     /** Skipped forwards one peer is owed, oldest first; at most this many (beyond, left to WANT repair). */
     static final int MAX_OWED_PER_PEER = 1024;
 
@@ -70,7 +74,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long[] origins = new long[MAX_OWED_PER_PEER];
         final long[] seqs = new long[MAX_OWED_PER_PEER];
         final int[] lengths = new int[MAX_OWED_PER_PEER];
-        /** Bytes retained in all before each entry was owed: how far retention has turned over since. */
+        /** The retention's write position when each entry was owed: how far it has turned over since. */
         final long[] retainedMarks = new long[MAX_OWED_PER_PEER];
         int head;
         int size;
@@ -118,14 +122,15 @@ final class CommitHandler implements EventHandler<IngressEvent>
         /** Learnt (WANT_MISS) before the first commit: the last sequence not to wait for. */
         long floor = -1;
         /**
-         * The last gap WANT sent for this origin: only its peer's WANT_MISS for that lower bound is taken (an
-         * unasked one could make us skip what others still retain), and never beyond what it said it had.
+         * The last WANT ranges sent for this origin (peer, lower bound, upper bound, when): a WANT_MISS is taken
+         * only as the answer to one of them (an unasked one could make us skip what others still retain), and
+         * never beyond what that peer said it had. A few, because an answer can come late, after a re-ask.
          */
-        NodeId wantPeer;
-        long wantAfter = -1;
-        long wantUpTo;
-        /** The peer last asked where this origin's history starts. */
-        NodeId historyPeer;
+        final NodeId[] askPeers = new NodeId[ASKS_REMEMBERED];
+        final long[] askAfter = new long[ASKS_REMEMBERED];
+        final long[] askUpTo = new long[ASKS_REMEMBERED];
+        final long[] askMillis = new long[ASKS_REMEMBERED];
+        int askNext;
         /** The peer that said the gap above our contiguous mark {@link #missAt} is beyond its retention. */
         NodeId missFrom;
         long missAt = -1;
@@ -144,6 +149,36 @@ final class CommitHandler implements EventHandler<IngressEvent>
         OriginState(final int windowBits)
         {
             window = new ReplayWindow(windowBits);
+        }
+
+        void ask(final NodeId peer, final long after, final long upTo, final long now)
+        {
+            final int i = askNext;
+            askPeers[i] = peer;
+            askAfter[i] = after;
+            askUpTo[i] = upTo;
+            askMillis[i] = now;
+            askNext = (i + 1) & (ASKS_REMEMBERED - 1);
+        }
+
+        void forgetLastAsk()
+        {
+            askNext = (askNext - 1) & (ASKS_REMEMBERED - 1);
+            askPeers[askNext] = null;
+        }
+
+        /** @return the slot of the newest ask of {@code peer} from {@code after} still worth an answer, or -1. */
+        int askOf(final NodeId peer, final long after, final long now, final long validMillis)
+        {
+            for (int k = 1; k <= ASKS_REMEMBERED; k++)
+            {
+                final int i = (askNext - k) & (ASKS_REMEMBERED - 1);
+                if (peer.equals(askPeers[i]) && askAfter[i] == after && now - askMillis[i] <= validMillis)
+                {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 
@@ -169,8 +204,6 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final Object2ObjectHashMap<NodeId, Owed> owedByPeer =
         new Object2ObjectHashMap<>();
     private int owedTotal;
-    /** Bytes ever appended to the retention. */
-    private long retainedBytes;
     private final long maxOwedBytes;
     private final long owedHighWaterBytes;
     private final long owedLowWaterBytes;
@@ -182,7 +215,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private boolean linksBackedUp;
     /** A neighbour said its forwards are backed up: our own publishing pauses until then. */
     private long neighbourBackedUpUntilMillis = Long.MIN_VALUE;
+    private static final long NEVER = Long.MIN_VALUE;
+    private final org.agrona.collections.Object2LongHashMap<NodeId> backedUpSinceByNeighbour =
+        new org.agrona.collections.Object2LongHashMap<>(NEVER);
+    private final java.util.ArrayDeque<OriginState> askedStates = new java.util.ArrayDeque<>();
     private boolean originPaused;
+    private final java.util.concurrent.atomic.AtomicLong localBytesCommitted;
     private final RetentionBuffer.FrameConsumer resendOwed = this::resendOwedFrame;
 
     CommitHandler(
@@ -192,8 +230,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final BroadcastCounters counters,
         final SeenWindows seen,
         final java.util.function.BooleanSupplier congested,
-        final java.util.concurrent.atomic.AtomicBoolean originPressure)
+        final java.util.concurrent.atomic.AtomicBoolean originPressure,
+        final java.util.concurrent.atomic.AtomicLong localBytesCommitted)
     {
+        this.localBytesCommitted = localBytesCommitted;
         this.originPressure = originPressure;
         // Owed bytes stay well inside the retention they are resent from; the marks leave room for what is
         // already in flight when the origin pauses.
@@ -239,6 +279,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         finally
         {
+            if (event.kind == IngressEvent.LOCAL_BATCH)
+            {
+                localBytesCommitted.setRelease(localBytesCommitted.getPlain() + event.length);
+            }
             event.clear();
             if (endOfBatch)
             {
@@ -299,7 +343,6 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (retention.fits(event.length))
         {
             retention.append(originId, batchSeq, clock.time(), event.buffer, 0, event.length);
-            retainedBytes += event.length;
         }
         if (event.kind == IngressEvent.REMOTE_BATCH)
         {
@@ -466,7 +509,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
         }
         if (owed.add(frame.getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN),
-            frame.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN), length, retainedBytes, maxOwedBytes))
+            frame.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN), length, retention.writePosition(), maxOwedBytes))
         {
             owedTotal++;
         }
@@ -493,7 +536,6 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         repairTarget = peer;
         repairBlocked = false;
-        final long now = clock.time();
         while (owed.size > 0)
         {
             final long seq = owed.seqs[owed.head];
@@ -531,19 +573,22 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             // How far the retention has turned over since the oldest owed batch was retained: once that nears the
             // retention's size the batch is evicted before it can be resent. Measured, so in-flight backlog counts.
-            final long turnover = owed.size == 0 ? 0 : retainedBytes - owed.retainedMarks[owed.head];
-            final boolean high = owed.bytes > owedHighWaterBytes || turnover > retentionTurnoverHighBytes;
-            if (owed.size == 0 || owed.bytes <= owedLowWaterBytes && turnover <= retentionTurnoverLowBytes)
+            final long turnover = owed.size == 0 ? 0 : retention.writePosition() - owed.retainedMarks[owed.head];
+            final boolean high = owed.bytes > owedHighWaterBytes || owed.size > MAX_OWED_PER_PEER / 2 ||
+                turnover > retentionTurnoverHighBytes;
+            if (owed.size <= MAX_OWED_PER_PEER / 8 && owed.bytes <= owedLowWaterBytes &&
+                turnover <= retentionTurnoverLowBytes)
             {
                 owed.backedUpSinceMillis = -1;
                 owed.slow = false;
                 continue;
             }
-            if (owed.backedUpSinceMillis < 0)
+            if (owed.backedUpSinceMillis < 0 && (high || linksBackedUp))
             {
+                // From when it holds publishing back (a peer slowly filling towards the mark is not timed).
                 owed.backedUpSinceMillis = now;
             }
-            if (now - owed.backedUpSinceMillis > slowPeerMillis)
+            if (owed.backedUpSinceMillis >= 0 && now - owed.backedUpSinceMillis > slowPeerMillis)
             {
                 // It cannot keep up even while we publish slower (or takes nothing and its heartbeats have not
                 // yet timed out): it is in repair mode and does not hold the others back.
@@ -566,11 +611,44 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             linksBackedUp = false;
         }
-        final boolean paused = linksBackedUp || now < neighbourBackedUpUntilMillis;
+        // Bounded by what one flag is worth, should the wall clock step back.
+        final long neighbourPause = neighbourBackedUpUntilMillis - now;
+        final boolean paused = linksBackedUp || neighbourPause > 0 && neighbourPause <= 3 * ctx.repairIntervalMillis();
         if (paused != originPaused)
         {
             originPaused = paused;
             originPressure.set(paused);
+        }
+    }
+
+    /**
+     * A neighbour's forwards are backed up: the backlog is downstream of us, and what we originate is part
+     * of what it cannot forward, so we pause ours for a few digest intervals. Honoured for at most
+     * {@link #slowPeerMillis} of flags in a row per neighbour, so one that keeps saying so (slow, or lying)
+     * cannot stop our publishing for ever.
+     */
+    private void onBackedUpFlag(final NodeId from, final boolean backedUp)
+    {
+        if (!backedUp)
+        {
+            backedUpSinceByNeighbour.removeKey(from);
+            return;
+        }
+        final long now = clock.time();
+        final long since = backedUpSinceByNeighbour.getValue(from);
+        if (since == NEVER)
+        {
+            backedUpSinceByNeighbour.put(from, now);
+        }
+        else if (now - since > slowPeerMillis)
+        {
+            return;
+        }
+        neighbourBackedUpUntilMillis = now + 3 * ctx.repairIntervalMillis();
+        if (!originPaused)
+        {
+            originPaused = true;
+            originPressure.set(true);
         }
     }
 
@@ -579,7 +657,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         for (final Owed owed : owedByPeer.values())
         {
-            while (owed.size > 0 && retention.oldestRetained(owed.origins[owed.head]) > owed.seqs[owed.head])
+            while (owed.size > 0 && !retention.contains(owed.origins[owed.head], owed.seqs[owed.head]))
             {
                 counters.forwardsLeftToRepair.incrementRelease();
                 owed.removeFirst();
@@ -666,16 +744,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private void onDigest(final NodeId from, final Digest digest)
     {
-        if (digest.getForwardsBackedUp())
-        {
-            // The backlog is downstream of us: what we originate is part of what it cannot forward.
-            neighbourBackedUpUntilMillis = clock.time() + 3 * ctx.repairIntervalMillis();
-            if (!originPaused)
-            {
-                originPaused = true;
-                originPressure.set(true);
-            }
-        }
+        onBackedUpFlag(from, digest.getForwardsBackedUp());
         if (congested.getAsBoolean())
         {
             // What we lack is most likely queued in front of us (our ring is backed up and TCP is pushing
@@ -711,7 +780,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(0)
                     .setUpToSeq(state.window.first() - 1));
                 state.lastHistoryWantMillis = now;
-                state.historyPeer = from;
+                state.ask(from, 0, state.window.first() - 1, now);
+                askedStates.addLast(state);
             }
             final boolean started = state.window.highest() >= 0;
             if (state.window.highest() != state.lastHighest)
@@ -719,7 +789,21 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 state.lastHighest = state.window.highest();
                 state.highestMovedMillis = now;
             }
-            final long mine = started ? state.window.contiguous() : state.floor;
+            long mine = started ? state.window.contiguous() : state.floor;
+            if (null != state.missFrom && state.missAt == mine)
+            {
+                if (!from.equals(state.missFrom) && theirContiguous > mine)
+                {
+                    state.missOfferedElsewhere = true;
+                }
+                else if (!state.missOfferedElsewhere && now - state.missSinceMillis >= 2 * ctx.repairDelayMillis())
+                {
+                    // One peer said it is gone and nobody else has offered it since: lost for good. Counted, and
+                    // the mark moves on.
+                    skipMissedGap(state, state.missSkipTo);
+                    mine = state.window.contiguous();
+                }
+            }
             giveUpStuckGap(state, mine, theirHighest, now);
             if (theirHighest <= mine || theirHighest <= 0)
             {
@@ -745,25 +829,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // loss, and asking for it again would add to the load (repair storms). Asked once it stalls.
                 continue;
             }
-            final boolean missedHere = null != state.missFrom && state.missAt == mine;
-            if (missedHere)
+            if (from.equals(state.missFrom) && state.missAt == mine)
             {
-                if (from.equals(state.missFrom))
-                {
-                    // It told us it no longer retains this: asking it again would only get the same answer (and
-                    // get us closed for asking beyond retention).
-                    continue;
-                }
-                if (theirContiguous > mine)
-                {
-                    state.missOfferedElsewhere = true;
-                }
-                else if (!state.missOfferedElsewhere && now - state.missSinceMillis >= 2 * delay)
-                {
-                    // Nobody else has offered it since: lost for good. Counted, and the mark moves on.
-                    skipMissedGap(state, state.missSkipTo);
-                    continue;
-                }
+                // It told us it no longer retains this: asking it again would only get the same answer (and get
+                // us closed for asking beyond retention).
+                continue;
             }
             // Prefer a peer that has everything just above our mark.
             final boolean suitable = theirContiguous > mine;
@@ -774,15 +844,26 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(Math.max(0, mine))
                     .setUpToSeq(theirHighest));
                 state.lastWantMillis = now;
-                state.wantPeer = from;
-                state.wantAfter = Math.max(0, mine);
-                state.wantUpTo = theirHighest;
+                state.ask(from, Math.max(0, mine), theirHighest, now);
+                askedStates.addLast(state);
             }
         }
-        if (null != want && sendControl(from, FrameType.WANT, want.build()))
+        if (null != want)
         {
-            counters.wantsSent.incrementRelease();
+            if (sendControl(from, FrameType.WANT, want.build()))
+            {
+                counters.wantsSent.incrementRelease();
+            }
+            else
+            {
+                // Never sent: no answer to wait for, and none to accept.
+                for (final OriginState asked : askedStates)
+                {
+                    asked.forgetLastAsk();
+                }
+            }
         }
+        askedStates.clear();
     }
 
     /**
@@ -912,46 +993,33 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final OriginState state = origins.get(miss.getOriginId());
         final long after = miss.getAfterSeq();
         final long oldest = miss.getOldestRetainedSeq();
-        if (null == state || oldest <= 0 || after < 0)
+        final long now = clock.time();
+        final int ask = null == state || oldest <= 0 || after < 0 ? -1 :
+            state.askOf(from, after, now, ctx.retentionMillis());
+        if (ask < 0)
         {
+            // Not an answer to a WANT of ours (a late one past what we remember, or a peer trying to make us
+            // skip what others still retain): ignored.
             counters.wantMissUnasked.incrementRelease();
             return;
         }
-        final boolean answersWant = from.equals(state.wantPeer) && after == state.wantAfter;
+        // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
+        final long skipTo = Math.min(oldest, state.askUpTo[ask] + 1) - 1;
         if (after == 0)
         {
             if (state.window.highest() < 0)
             {
-                if (answersWant)
-                {
-                    // Nothing committed yet: this is where the stream we can still get starts (not a loss).
-                    state.floor = Math.min(oldest, state.wantUpTo + 1) - 1;
-                }
-                else
-                {
-                    counters.wantMissUnasked.incrementRelease();
-                }
+                // Nothing committed yet: this is where the stream we can still get starts (not a loss).
+                state.floor = skipTo;
             }
-            else if (state.historyPending && from.equals(state.historyPeer))
+            else if (state.historyPending)
             {
                 state.historyPending = false;
                 state.window.rebase(Math.min(oldest, state.window.first()) - 1);
             }
-            else if (!answersWant)
-            {
-                counters.wantMissUnasked.incrementRelease();
-            }
-            return;
-        }
-        if (!answersWant)
-        {
-            // Not an answer to our last WANT (a stale one, or a peer making us skip what others retain): ignored.
-            counters.wantMissUnasked.incrementRelease();
             return;
         }
         final long mine = state.window.contiguous();
-        // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
-        final long skipTo = Math.min(oldest, state.wantUpTo + 1) - 1;
         if (skipTo <= mine || after > mine)
         {
             return;
@@ -966,14 +1034,14 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             skipMissedGap(state, skipTo);
         }
-        else
+        else if (!(from.equals(state.missFrom) && state.missAt == mine))
         {
             // One peer said so: another may still have it. Skipped once a second peer says so too, or when
             // nobody else offers it within two repair delays (onDigest).
             state.missFrom = from;
             state.missAt = mine;
             state.missSkipTo = skipTo;
-            state.missSinceMillis = clock.time();
+            state.missSinceMillis = now;
             state.missOfferedElsewhere = false;
         }
     }
@@ -993,6 +1061,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             // "In a row" means on one link: a peer that reconnects starts again from its own digest.
             beyondRetentionByPeer.keySet().removeIf(peer -> !links.isConnected(peer));
+        }
+        if (!backedUpSinceByNeighbour.isEmpty())
+        {
+            backedUpSinceByNeighbour.keySet().removeIf(peer -> !links.isConnected(peer));
         }
         if (owedTotal > 0)
         {

@@ -127,21 +127,7 @@ public final class ReplayWindow
         }
         if (seq > highest)
         {
-            final long advance = seq - highest;
-            if (advance >= windowBits)
-            {
-                for (int i = 0; i < bits.length; i++)
-                {
-                    WORDS.setOpaque(bits, i, 0L);
-                }
-            }
-            else
-            {
-                for (long s = highest + 1; s < seq; s++)
-                {
-                    clear(s);
-                }
-            }
+            clearAbove(seq);
             highest = seq;
             set(seq);
             if (seq - contiguous > windowBits)
@@ -167,7 +153,8 @@ public final class ReplayWindow
 
     /**
      * Declares everything up to {@code seq} as no longer obtainable (e.g. beyond the origin's
-     * retention), so the contiguous mark can move past the gap.
+     * retention), so the contiguous mark can move past the gap. A {@code seq} above the highest gives
+     * up a tail nobody retains: the window moves on to it as if it had been committed.
      *
      * @param seq last sequence given up on.
      * @return how many sequences were given up (never committed).
@@ -178,17 +165,34 @@ public final class ReplayWindow
         {
             return 0;
         }
-        final long target = Math.min(seq, highest);
         skipped = true;
+        final long target = Math.min(seq, highest);
         long givenUp = 0;
-        for (long s = contiguous + 1; s <= target; s++)
+        long s = contiguous + 1;
+        final long windowStart = highest - windowBits + 1;
+        if (s < windowStart)
         {
-            if (highest - s >= windowBits || !isSet(s))
+            // Below what the bitmap tells apart nothing can be committed any more: counted, not visited (an
+            // origin that restarted leaves a gap of a clock's worth of sequences).
+            final long end = Math.min(target, windowStart - 1);
+            givenUp += end - s + 1;
+            s = end + 1;
+        }
+        for (; s <= target; s++)
+        {
+            if (!isSet(s))
             {
                 givenUp++;
             }
         }
-        contiguous = target;
+        if (seq > highest)
+        {
+            givenUp += seq - highest;
+            clearAbove(seq + 1);
+            highest = seq;
+            PUBLISHED_HIGHEST.setRelease(this, highest);
+        }
+        contiguous = seq;
         advanceContiguous();
         return givenUp;
     }
@@ -233,8 +237,8 @@ public final class ReplayWindow
         {
             return 0;
         }
-        long next = contiguous + 1;
-        while (next < highest && (highest - next >= windowBits || !isSet(next)))
+        long next = Math.max(contiguous + 1, highest - windowBits + 1);
+        while (next < highest && !isSet(next))
         {
             next++;
         }
@@ -280,6 +284,25 @@ public final class ReplayWindow
         while (contiguous < highest && isSet(contiguous + 1))
         {
             contiguous++;
+        }
+    }
+
+    /** Clears the bits of the sequences in (highest, seq), which the window is about to move over. */
+    private void clearAbove(final long seq)
+    {
+        if (seq - highest > windowBits)
+        {
+            for (int i = 0; i < bits.length; i++)
+            {
+                WORDS.setOpaque(bits, i, 0L);
+            }
+        }
+        else
+        {
+            for (long s = highest + 1; s < seq; s++)
+            {
+                clear(s);
+            }
         }
     }
 

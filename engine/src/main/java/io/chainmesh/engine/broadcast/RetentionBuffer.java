@@ -377,6 +377,26 @@ public final class RetentionBuffer
         return evictedEntries;
     }
 
+    /**
+     * @param originId origin.
+     * @param seq      batch sequence.
+     * @return true if that batch is retained.
+     */
+    public boolean contains(final long originId, final long seq)
+    {
+        final OriginEntries entries = entriesByOrigin.get(originId);
+        return null != entries && entries.contains(seq);
+    }
+
+    /**
+     * @return bytes ever taken in the ring (entries, headers and padding): how far it has turned over between
+     *         two reads, so what was appended before {@code capacity} bytes ago is evicted.
+     */
+    public long writePosition()
+    {
+        return head;
+    }
+
     /** @return the length of the origin's index arrays, 0 if it has none (for tests of their memory). */
     int indexCapacity(final long originId)
     {

@@ -85,6 +85,38 @@ class ReplayWindowTest
     }
 
     @Test
+    void shouldGiveUpATailNobodyRetainsAndMoveTheWindowOnToIt()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        window.commit(BASE + 1);
+
+        assertThat(window.skipTo(BASE + 10)).isEqualTo(9);
+        assertThat(window.contiguous()).isEqualTo(BASE + 10);
+        assertThat(window.highest()).isEqualTo(BASE + 10);
+        assertThat(window.check(BASE + 11)).isEqualTo(ReplayWindow.NEW);
+        assertThat(window.commit(BASE + 11)).isTrue();
+        assertThat(window.contiguous()).isEqualTo(BASE + 11);
+        assertThat(window.check(BASE + 1)).isEqualTo(ReplayWindow.DUPLICATE);
+    }
+
+    @Test
+    void shouldSkipAClocksWorthOfSequencesWithoutVisitingThem()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        window.commit(BASE);
+        final long restarted = BASE + 3_600_000_000_000L;   // an origin back an hour later: its clock in µs
+        window.commit(restarted);
+
+        assertThat(window.windowOverruns()).as("the mark jumps to what the bitmap covers").isEqualTo(1);
+        assertThat(window.skipGap()).isEqualTo(63);
+        assertThat(window.contiguous()).isEqualTo(restarted);
+        window.commit(restarted + 2);
+        assertThat(window.skipTo(restarted + 1_000_000_000_000L)).isEqualTo(1_000_000_000_000L - 1);
+        assertThat(window.contiguous()).isEqualTo(restarted + 1_000_000_000_000L);
+    }
+
+    @Test
     void shouldRebaseAFreshWindowDownToTheFloorAPeerGaveAndWaitForWhatIsBelow()
     {
         final ReplayWindow window = new ReplayWindow(64);
