@@ -378,7 +378,6 @@ final class DevnetProcessRunner
     private void sendAcks(final int churned, final long[] lastAcked, final double seconds)
     {
         final int n = members.size();
-        final int publishers = churned >= 0 ? n - 1 : n;
         for (int o = 0; o < n; o++)
         {
             if (o == churned)
@@ -395,7 +394,7 @@ final class DevnetProcessRunner
             }
             // Half a second of what this origin is getting through, so the ack round trip never starves it.
             final long rate = (long)((acked - lastAcked[o]) / Math.max(1e-3, seconds));
-            final long window = Math.max(Math.max(64, ctx.maxOutstanding() / publishers), rate / 2);
+            final long window = Math.max(ctx.maxOutstanding(), rate / 2);
             lastAcked[o] = acked;
             members.get(o).send("ack " + acked + " " + window);
         }

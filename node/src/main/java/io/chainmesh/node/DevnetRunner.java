@@ -158,10 +158,11 @@ public final class DevnetRunner
         }
 
         /**
-         * @param messages with {@code rate(0)}, the publisher waits while steady members are owed more than this
-         *                 many messages each on average, or about 250 ms of the measured delivery rate if that is
-         *                 more (a closed loop, so "as fast as possible" measures what the network sustains rather
-         *                 than how deep its queues are).
+         * @param messages with {@code rate(0)}, the publisher waits while more than this many messages per
+         *                 origin are not yet delivered to every steady member, or about 250 ms of the measured
+         *                 delivery rate if that is more (a closed loop, so "as fast as possible" measures what the
+         *                 network sustains rather than how deep its queues are). Per origin, so the window grows
+         *                 with the network: a fixed total starved 32 nodes into batches of 3 messages.
          * @return this.
          */
         public Context maxOutstanding(final long messages)
@@ -495,7 +496,8 @@ public final class DevnetRunner
         final long intervalNanos = ctx.rate > 0 ? 1_000_000_000L / ctx.rate : 0;
         long backPressured = 0;
         long lastDelivered = 0;
-        long window = ctx.maxOutstanding * (n - 1);
+        final long fixedWindow = ctx.maxOutstanding * (churned >= 0 ? n - 1 : n) * (n - 1);
+        long window = fixedWindow;
         long lastPublished = 0;
         final long start = System.nanoTime();
         final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.durationMillis);
@@ -537,7 +539,7 @@ public final class DevnetRunner
                     interval.add(h);
                 }
                 progressLine(now - start, sent - lastPublished, delivered - lastDelivered, interval, nodes);
-                window = Math.max(ctx.maxOutstanding * (n - 1), (delivered - lastDelivered) / 4);
+                window = Math.max(fixedWindow, (delivered - lastDelivered) / 4);
                 lastDelivered = delivered;
                 lastPublished = sent;
                 nextProgress += TimeUnit.SECONDS.toNanos(1);
