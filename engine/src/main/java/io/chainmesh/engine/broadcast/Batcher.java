@@ -37,9 +37,14 @@ final class Batcher implements EventHandler<EgressEvent>
     private final AtomicLongArray batchSizes;
     private final long lingerNanos;
     private final int maxMessagesPerBatch;
+    /** Own batches ahead of the commit stage, at most (the owed-entry marks count batches, not bytes). */
+    static final int MAX_LOCAL_BATCHES_IN_FLIGHT = 64;
+
     private final java.util.concurrent.atomic.AtomicLong localBytesCommitted;
     private final long maxLocalBytesInFlight;
+    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted;
     private long localBytesPublished;
+    private long localBatchesPublished;
     private long nextSeq;
     private long openedAtNanos;
     private boolean open;
@@ -57,8 +62,10 @@ final class Batcher implements EventHandler<EgressEvent>
         final long lingerNanos,
         final int maxMessagesPerBatch,
         final java.util.concurrent.atomic.AtomicLong localBytesCommitted,
+        final java.util.concurrent.atomic.AtomicLong localBatchesCommitted,
         final long maxLocalBytesInFlight)
     {
+        this.localBatchesCommitted = localBatchesCommitted;
         this.localBytesCommitted = localBytesCommitted;
         this.maxLocalBytesInFlight = maxLocalBytesInFlight;
         this.lingerNanos = lingerNanos;
@@ -125,7 +132,8 @@ final class Batcher implements EventHandler<EgressEvent>
         final int length = signer.sign(encoder);
         // Our own batches wait in the ingress ring behind peers' until the commit stage forwards them; bounding
         // how many bytes of them are ahead of it keeps the origin's pause (taken there) from being overrun.
-        while (localBytesPublished + length - localBytesCommitted.getAcquire() > maxLocalBytesInFlight)
+        while (localBytesPublished + length - localBytesCommitted.getAcquire() > maxLocalBytesInFlight ||
+            localBatchesPublished - localBatchesCommitted.getAcquire() >= MAX_LOCAL_BATCHES_IN_FLIGHT)
         {
             if (closed.getAsBoolean())
             {
@@ -158,6 +166,7 @@ final class Batcher implements EventHandler<EgressEvent>
         event.buffer.putBytes(0, batchBuffer, 0, length);
         event.length = length;
         localBytesPublished += length;
+        localBatchesPublished++;
         ingress.publish(sequence);
         counters.batchesPublished.incrementRelease();
         counters.messagesPublished.getAndAddRelease(count);

@@ -462,6 +462,7 @@ public final class BroadcastPipeline implements AutoCloseable
     private final java.util.concurrent.atomic.AtomicBoolean linksFull = new java.util.concurrent.atomic.AtomicBoolean();
     /** Bytes of this node's own batches the commit stage has taken (written there, read by the batcher). */
     private final java.util.concurrent.atomic.AtomicLong localBytesCommitted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted = new java.util.concurrent.atomic.AtomicLong();
 
     private BroadcastPipeline(final Context ctx)
     {
@@ -487,13 +488,14 @@ public final class BroadcastPipeline implements AutoCloseable
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
         final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
-            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, linksFull, localBytesCommitted);
+            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, linksFull, localBytesCommitted,
+            localBatchesCommitted);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
             ctx.nodeKey.nodeId().originId(), ctx.maxBatchFrameLength,
             ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
-            ctx.maxMessagesPerBatch, localBytesCommitted,
+            ctx.maxMessagesPerBatch, localBytesCommitted, localBatchesCommitted,
             Math.max(2L * ctx.maxBatchFrameLength, ctx.retentionBytes / 8));
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();

@@ -139,6 +139,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
         long missSinceMillis;
         /** Another peer said it has what lies above {@link #missAt} since: we wait for its answer. */
         boolean missOfferedElsewhere;
+        /** Peers said the tail above our highest is gone up to here (-1: none): see {@code skipMissedGap}. */
+        long lostTailUpTo = -1;
         /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
         long stuckAt = -1;
         long stuckSinceMillis;
@@ -221,6 +223,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final java.util.ArrayDeque<OriginState> askedStates = new java.util.ArrayDeque<>();
     private boolean originPaused;
     private final java.util.concurrent.atomic.AtomicLong localBytesCommitted;
+    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted;
     private final RetentionBuffer.FrameConsumer resendOwed = this::resendOwedFrame;
 
     CommitHandler(
@@ -231,9 +234,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final SeenWindows seen,
         final java.util.function.BooleanSupplier congested,
         final java.util.concurrent.atomic.AtomicBoolean originPressure,
-        final java.util.concurrent.atomic.AtomicLong localBytesCommitted)
+        final java.util.concurrent.atomic.AtomicLong localBytesCommitted,
+        final java.util.concurrent.atomic.AtomicLong localBatchesCommitted)
     {
         this.localBytesCommitted = localBytesCommitted;
+        this.localBatchesCommitted = localBatchesCommitted;
         this.originPressure = originPressure;
         // Owed bytes stay well inside the retention they are resent from; the marks leave room for what is
         // already in flight when the origin pauses.
@@ -282,6 +287,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             if (event.kind == IngressEvent.LOCAL_BATCH)
             {
                 localBytesCommitted.setRelease(localBytesCommitted.getPlain() + event.length);
+                localBatchesCommitted.setRelease(localBatchesCommitted.getPlain() + 1);
             }
             event.clear();
             if (endOfBatch)
@@ -340,6 +346,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
 
         counters.batchesCommitted.incrementRelease();
+        if (state.lostTailUpTo >= 0)
+        {
+            giveUpLostTail(state, batchSeq);
+        }
         if (retention.fits(event.length))
         {
             retention.append(originId, batchSeq, clock.time(), event.buffer, 0, event.length);
@@ -583,6 +593,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 owed.slow = false;
                 continue;
             }
+            if (owed.backedUpSinceMillis > now)
+            {
+                owed.backedUpSinceMillis = now;   // the wall clock stepped back
+            }
             if (owed.backedUpSinceMillis < 0 && (high || linksBackedUp))
             {
                 // From when it holds publishing back (a peer slowly filling towards the mark is not timed).
@@ -624,18 +638,24 @@ final class CommitHandler implements EventHandler<IngressEvent>
     /**
      * A neighbour's forwards are backed up: the backlog is downstream of us, and what we originate is part
      * of what it cannot forward, so we pause ours for a few digest intervals. Honoured for at most
-     * {@link #slowPeerMillis} of flags in a row per neighbour, so one that keeps saying so (slow, or lying)
-     * cannot stop our publishing for ever.
+     * {@link #slowPeerMillis} in each {@code 2 x slowPeerMillis} per neighbour, so one that keeps saying so
+     * (slow, or lying) cannot stop our publishing for ever.
      */
     private void onBackedUpFlag(final NodeId from, final boolean backedUp)
     {
+        final long now = clock.time();
+        long since = backedUpSinceByNeighbour.getValue(from);
+        if (since != NEVER && (now - since > 2 * slowPeerMillis || now < since))
+        {
+            // A budget per neighbour: at most slowPeerMillis of pausing in each 2 x slowPeerMillis, whatever it
+            // says in between (a flag that flips back and forth would otherwise renew it for ever).
+            backedUpSinceByNeighbour.removeKey(from);
+            since = NEVER;
+        }
         if (!backedUp)
         {
-            backedUpSinceByNeighbour.removeKey(from);
             return;
         }
-        final long now = clock.time();
-        final long since = backedUpSinceByNeighbour.getValue(from);
         if (since == NEVER)
         {
             backedUpSinceByNeighbour.put(from, now);
@@ -753,6 +773,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         final DirectorySnapshot dir = directory.get();
         final long now = clock.time();
+        askedStates.clear();
         Want.Builder want = null;
         for (final OriginProgress progress : digest.getOriginsList())
         {
@@ -803,6 +824,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
                     skipMissedGap(state, state.missSkipTo);
                     mine = state.window.contiguous();
                 }
+            }
+            if (state.lostTailUpTo > mine)
+            {
+                // Told it is gone: nothing to ask for until the stream shows what comes after it.
+                continue;
             }
             giveUpStuckGap(state, mine, theirHighest, now);
             if (theirHighest <= mine || theirHighest <= 0)
@@ -1004,7 +1030,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             return;
         }
         // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
-        final long skipTo = Math.min(oldest, state.askUpTo[ask] + 1) - 1;
+        final long skipTo = Math.min(oldest - 1, state.askUpTo[ask]);
         if (after == 0)
         {
             if (state.window.highest() < 0)
@@ -1048,7 +1074,24 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private void skipMissedGap(final OriginState state, final long skipTo)
     {
+        if (skipTo > state.window.highest())
+        {
+            // A tail: nothing above our mark has arrived. How far it is gone is only a claim until a verified batch
+            // above it shows up (the peer that said so serves what it still has right after): given up then, up to
+            // below that batch. Meanwhile nobody is asked again (asking is what gets an honest laggard closed).
+            state.lostTailUpTo = skipTo;
+            return;
+        }
         counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
+        state.missFrom = null;
+        state.missAt = -1;
+    }
+
+    /** The first batch committed after peers said a tail is gone: what lies below it, up to that claim, is lost. */
+    private void giveUpLostTail(final OriginState state, final long batchSeq)
+    {
+        counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(Math.min(state.lostTailUpTo, batchSeq - 1)));
+        state.lostTailUpTo = -1;
         state.missFrom = null;
         state.missAt = -1;
     }

@@ -153,8 +153,8 @@ public final class ReplayWindow
 
     /**
      * Declares everything up to {@code seq} as no longer obtainable (e.g. beyond the origin's
-     * retention), so the contiguous mark can move past the gap. A {@code seq} above the highest gives
-     * up a tail nobody retains: the window moves on to it as if it had been committed.
+     * retention), so the contiguous mark can move past the gap. Never beyond the highest committed: what
+     * lies above it is a claim until a verified batch shows it.
      *
      * @param seq last sequence given up on.
      * @return how many sequences were given up (never committed).
@@ -185,14 +185,7 @@ public final class ReplayWindow
                 givenUp++;
             }
         }
-        if (seq > highest)
-        {
-            givenUp += seq - highest;
-            clearAbove(seq + 1);
-            highest = seq;
-            PUBLISHED_HIGHEST.setRelease(this, highest);
-        }
-        contiguous = seq;
+        contiguous = target;
         advanceContiguous();
         return givenUp;
     }

@@ -45,6 +45,7 @@ class BroadcastPipelineSystemTest
     private int maxBatchFrameLength = 64 << 10;
     private long repairDelayMillis = 150;
     private long slowPeerMillis = 5_000;
+    private long retentionMillis = 60_000;
 
     @BeforeEach
     void setUp()
@@ -88,6 +89,7 @@ class BroadcastPipelineSystemTest
             .repairDelayMillis(repairDelayMillis)
             .slowPeerMillis(slowPeerMillis)
             .retentionBytes(retentionBytes)
+            .retentionMillis(retentionMillis)
             .maxBatchFrameLength(maxBatchFrameLength)
             .maxMessageLength(1024));
         nodes[i].subscribe(TOPIC, (originId, topic, buffer, offset, length) ->
@@ -504,8 +506,7 @@ class BroadcastPipelineSystemTest
         {
             tearDownNode(i);
         }
-        retentionBytes = 64 << 10;
-        maxBatchFrameLength = 8 << 10;
+        retentionMillis = 300;
         for (int i = 0; i < N; i++)
         {
             received.get(i).clear();
@@ -518,21 +519,25 @@ class BroadcastPipelineSystemTest
         }
         await(() -> received.get(cut).size() == 5, () -> "node 3 to have the first messages");
 
-        // Cut off while the origin publishes far more than anyone retains, then goes quiet: what node 3 lacks
-        // is a tail (nothing above it arrives), and every peer has evicted its start.
+        // Cut off while the origin publishes, then goes quiet for longer than anyone retains anything: what node
+        // 3 lacks is a tail (nothing above it arrives), and nobody can serve any of it.
         links.partitioned.add(keys[cut].nodeId());
-        final int missed = 3000;
+        final int missed = 50;
         for (int m = 5; m < 5 + missed; m++)
         {
             assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
         }
         await(() -> received.get(1).size() == 5 + missed, () -> "delivery while node 3 is cut off");
+        final long quietSince = System.currentTimeMillis();
+        await(() -> System.currentTimeMillis() - quietSince > 4 * retentionMillis, () -> "retention to expire everywhere");
         links.partitioned.clear();
 
+        // It asks, two peers say it is gone, and it waits without asking again until the stream goes on.
         final BroadcastCounters counters = nodes[cut].counters();
-        await(() -> counters.lostBeyondRetention() > 0, () -> "node 3 to give up the tail nobody retains, " + counters);
+        await(() -> sum(BroadcastCounters::wantMissSent) >= 2, () -> "peers to say the tail is gone" + describe());
         assertThat(publish(0, 5 + missed)).isGreaterThanOrEqualTo(0);
-        await(() -> received.get(cut).containsKey(key(0, 5 + missed)), () -> "node 3 to go on past the loss, " + counters);
+        await(() -> received.get(cut).containsKey(key(0, 5 + missed)), () -> "node 3 to go on past the loss" + describe());
+        await(() -> counters.lostBeyondRetention() > 0, () -> "the tail counted as lost, " + counters);
         assertThat(received.get(cut).values()).allMatch(count -> count.get() == 1);
         assertThat(received.get(cut).size() + counters.lostBeyondRetention()).isLessThanOrEqualTo(6 + missed);
         assertThat(links.closed.get(keys[cut].nodeId())).as("an honest node that fell behind is not closed").isNull();
