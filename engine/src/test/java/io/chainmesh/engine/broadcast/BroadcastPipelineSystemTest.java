@@ -376,32 +376,13 @@ class BroadcastPipelineSystemTest
     @Test
     void shouldTellAPeerAskingBeyondRetentionAndCountTheLossThenCloseOneThatKeepsAsking()
     {
-        for (int i = 0; i < N; i++)
-        {
-            tearDownNode(i);
-        }
         retentionBytes = 64 << 10;
         maxBatchFrameLength = 8 << 10;
-        for (int i = 0; i < N; i++)
-        {
-            received.get(i).clear();
-            start(i, null);
-        }
+        restartAll();
         final int cut = 3;
-        for (int m = 0; m < 5; m++)
-        {
-            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
-        }
-        await(() -> received.get(cut).size() == 5, () -> "node 3 to have the first messages");
-
         // Cut off, node 3 misses far more than anyone retains (64 KiB each).
-        links.partitioned.add(keys[cut].nodeId());
         final int missed = 3000;
-        for (int m = 5; m < 5 + missed; m++)
-        {
-            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
-        }
-        await(() -> received.get(1).size() == 5 + missed, () -> "delivery while node 3 is cut off");
+        cutOffWhileOriginPublishes(cut, missed);
         links.partitioned.clear();
         for (int m = 5 + missed; m < 10 + missed; m++)
         {
@@ -466,15 +447,8 @@ class BroadcastPipelineSystemTest
     @Test
     void shouldStopWaitingForAPeerThatStaysBackedUpAndLeaveItToRepair()
     {
-        for (int i = 0; i < N; i++)
-        {
-            tearDownNode(i);
-        }
         slowPeerMillis = 300;
-        for (int i = 0; i < N; i++)
-        {
-            start(i, null);
-        }
+        restartAll();
         final int slow = 1;
         links.backPressured.add(keys[slow].nodeId());
         final int paused = offerUntilPausedByLinks(0, 0);
@@ -502,32 +476,13 @@ class BroadcastPipelineSystemTest
     @Test
     void shouldGiveUpATailNobodyRetainsWithoutBeingClosedAndGoOn()
     {
-        for (int i = 0; i < N; i++)
-        {
-            tearDownNode(i);
-        }
         retentionMillis = 300;
-        for (int i = 0; i < N; i++)
-        {
-            received.get(i).clear();
-            start(i, null);
-        }
+        restartAll();
         final int cut = 3;
-        for (int m = 0; m < 5; m++)
-        {
-            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
-        }
-        await(() -> received.get(cut).size() == 5, () -> "node 3 to have the first messages");
-
         // Cut off while the origin publishes, then goes quiet for longer than anyone retains anything: what node
         // 3 lacks is a tail (nothing above it arrives), and nobody can serve any of it.
-        links.partitioned.add(keys[cut].nodeId());
         final int missed = 50;
-        for (int m = 5; m < 5 + missed; m++)
-        {
-            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
-        }
-        await(() -> received.get(1).size() == 5 + missed, () -> "delivery while node 3 is cut off");
+        cutOffWhileOriginPublishes(cut, missed);
         final long quietSince = System.currentTimeMillis();
         await(() -> System.currentTimeMillis() - quietSince > 4 * retentionMillis, () -> "retention to expire everywhere");
         links.partitioned.clear();
@@ -675,6 +630,39 @@ class BroadcastPipelineSystemTest
             }
         }
         return total;
+    }
+
+    /** Stops every node and starts it again with the settings as they are now, forgetting what it received. */
+    private void restartAll()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            tearDownNode(i);
+        }
+        for (int i = 0; i < N; i++)
+        {
+            received.get(i).clear();
+            start(i, null);
+        }
+    }
+
+    /**
+     * Origin 0 publishes messages 0..4, which {@code cut} receives; then {@code cut} is partitioned while the next
+     * {@code missed} are published and reach node 1. Leaves it partitioned.
+     */
+    private void cutOffWhileOriginPublishes(final int cut, final int missed)
+    {
+        for (int m = 0; m < 5; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(cut).size() == 5, () -> "node " + cut + " to have the first messages");
+        links.partitioned.add(keys[cut].nodeId());
+        for (int m = 5; m < 5 + missed; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(1).size() == 5 + missed, () -> "delivery while node " + cut + " is cut off");
     }
 
     private void tearDownNode(final int i)
