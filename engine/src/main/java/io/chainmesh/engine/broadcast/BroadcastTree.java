@@ -62,6 +62,43 @@ public final class BroadcastTree
     }
 
     /**
+     * The range a receiver covers given the explicit length a sender put in the (unsigned) frame flags. A
+     * range wider than the default is taken as it is: it can only cause duplicates. A narrower one is taken
+     * only if a handed-over subtree has that shape here (the range of a down ancestor {@code q}, given to
+     * {@code q + 1} and split from there as a tree of its own, at most {@code maxExplicit} long); otherwise the
+     * default is covered, so a sender cannot push a subtree onto repair by naming too small a range.
+     *
+     * @param explicit    the length named in the frame, {@code >= 1}.
+     * @param offset      the receiver's offset from the origin, in {@code [0, n)}.
+     * @param n           ring size.
+     * @param maxExplicit the longest range a frame can name.
+     * @return the range length to cover.
+     */
+    public static int checkedRange(final int explicit, final int offset, final int n, final int maxExplicit)
+    {
+        final int byDefault = rangeLength(offset, n);
+        if (explicit >= byDefault)
+        {
+            return Math.min(explicit, n - offset);
+        }
+        for (int q = offset & (offset - 1); q > 0; q &= q - 1)
+        {
+            // q: an ancestor of ours in the default tree (lowest set bits cleared one by one).
+            final int start = q + 1;
+            final int end = start + Math.min(rangeLength(q, n) - 1, maxExplicit);
+            if (offset >= start && offset < end)
+            {
+                final int shaped = offset == start ? end - start : Math.min(Integer.lowestOneBit(offset - start), end - offset);
+                if (shaped == explicit)
+                {
+                    return explicit;
+                }
+            }
+        }
+        return byDefault;
+    }
+
+    /**
      * @param rangeLength the length of the range a node covers.
      * @return how many children it forwards to: the number of powers of two below {@code rangeLength}.
      */

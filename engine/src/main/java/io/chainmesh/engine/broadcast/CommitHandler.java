@@ -417,7 +417,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         final int originIndex = dir.indexOf(origin.nodeId());
         final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
-        int range = explicitRange > 0 ? Math.min(explicitRange, n - offset) : BroadcastTree.rangeLength(offset, n);
+        int range = explicitRange > 0 ? BroadcastTree.checkedRange(explicitRange, offset, n, MAX_EXPLICIT_RANGE) :
+            BroadcastTree.rangeLength(offset, n);
         boolean explicit = explicitRange > 0;
         if (!explicit && offset >= 2)
         {

@@ -500,6 +500,36 @@ class BroadcastPipelineSystemTest
     }
 
     @Test
+    void shouldCoverItsWholeRangeWhenAParentNamesOneTooSmall()
+    {
+        // Repair only after 5 s: what is asserted is that the tree alone reaches the subtree.
+        repairDelayMillis = 5_000;
+        restartAll();
+        final long origin = keys[0].nodeId().originId();
+        final int receiver = 8;   // offset 8 from origin 0: covers members 8..15 by default
+        // Node 0's batches reach node 8 with a range of 1 in the (unsigned) flags, as a faulty or hostile parent
+        // could send them: taken at its word, node 8 would forward to nobody and 9..15 would wait for repair.
+        links.lostTo.put(keys[receiver].nodeId(), frame ->
+        {
+            if (!isBatchOf(frame, origin))
+            {
+                return false;
+            }
+            final UnsafeBuffer narrowed = new UnsafeBuffer(frame.clone());
+            narrowed.putByte(io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET, (byte)(1 << CommitHandler.RANGE_SHIFT));
+            assertThat(nodes[receiver].onFrame(keys[0].nodeId(), narrowed, 0, narrowed.capacity())).isTrue();
+            return true;
+        });
+        for (int m = 0; m < 10; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> receivedAll(0, 0, 10), () -> "every member to get all 10" + describe());
+        assertThat(sum(BroadcastCounters::repairFramesSent)).as("reached by the tree, not by repair" + describe()).isZero();
+        assertThat(nodes[receiver].counters().batchesForwarded()).isPositive();
+    }
+
+    @Test
     void shouldIgnoreABeyondRetentionClaimItDidNotAskForAndStillRepairTheGap()
     {
         final long origin = keys[0].nodeId().originId();

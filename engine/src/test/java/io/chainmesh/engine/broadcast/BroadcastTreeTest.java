@@ -55,6 +55,51 @@ class BroadcastTreeTest
     }
 
     @Test
+    void shouldTakeEveryRangeAHandOverShapesAndRefuseOthersNarrowerThanTheDefault()
+    {
+        final int maxExplicit = CommitHandler.MAX_EXPLICIT_RANGE;
+        for (int n = 2; n <= 300; n++)
+        {
+            final java.util.Map<Integer, java.util.Set<Integer>> legit = new java.util.HashMap<>();
+            for (int down = 1; down < n; down++)
+            {
+                final int downRange = BroadcastTree.rangeLength(down, n);
+                if (downRange <= 1 || down + 1 >= n)
+                {
+                    continue;
+                }
+                // The member after a down one covers the rest of its range, and splits it as a tree of its own.
+                final Deque<int[]> queue = new ArrayDeque<>();
+                queue.add(new int[] {down + 1, Math.min(downRange - 1, maxExplicit)});
+                while (!queue.isEmpty())
+                {
+                    final int[] node = queue.poll();
+                    legit.computeIfAbsent(node[0], k -> new java.util.HashSet<>()).add(node[1]);
+                    assertThat(BroadcastTree.checkedRange(node[1], node[0], n, maxExplicit))
+                        .as("n=%d down=%d offset=%d range=%d", n, down, node[0], node[1]).isEqualTo(node[1]);
+                    for (int j = 0; j < BroadcastTree.childCount(node[1]); j++)
+                    {
+                        queue.add(new int[] {node[0] + BroadcastTree.childDistance(j), BroadcastTree.childRangeLength(node[1], j)});
+                    }
+                }
+            }
+            for (int offset = 1; offset < n; offset++)
+            {
+                final int byDefault = BroadcastTree.rangeLength(offset, n);
+                for (int named = 1; named < byDefault; named++)
+                {
+                    final boolean shaped = legit.getOrDefault(offset, java.util.Set.of()).contains(named);
+                    assertThat(BroadcastTree.checkedRange(named, offset, n, maxExplicit))
+                        .as("n=%d offset=%d named=%d", n, offset, named).isEqualTo(shaped ? named : byDefault);
+                }
+                assertThat(BroadcastTree.checkedRange(byDefault + 3, offset, n, maxExplicit))
+                    .as("wider is taken, within the ring").isEqualTo(Math.min(byDefault + 3, n - offset));
+            }
+        }
+        assertThat(BroadcastTree.checkedRange(1, 8, 16, 127)).as("offset 8 has no ancestor but the origin").isEqualTo(8);
+    }
+
+    @Test
     void shouldComputeOffsetsAroundTheRing()
     {
         assertThat(BroadcastTree.offset(5, 2, 8)).isEqualTo(5);
