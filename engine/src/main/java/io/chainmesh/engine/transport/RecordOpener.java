@@ -121,6 +121,14 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
         final boolean shared = plaintext.refCnt() != 1;
         if (!shared && !plaintext.isReadable())
         {
+            if (plaintext.capacity() > 4 * INITIAL_CAPACITY)
+            {
+                // A large frame grew it and is consumed now: give the memory back (a link keeps this buffer for
+                // life, and a node has many links).
+                plaintext.release();
+                plaintext = ctx.alloc().heapBuffer(Math.max(needed, INITIAL_CAPACITY));
+                return;
+            }
             plaintext.clear();
         }
         if (plaintext.writableBytes() >= needed)
@@ -139,6 +147,12 @@ public final class RecordOpener extends ChannelInboundHandlerAdapter
         next.writeBytes(plaintext);
         plaintext.release();
         plaintext = next;
+    }
+
+    /** @return the capacity of the buffer frames are opened into, 0 before the first record (for tests of its memory). */
+    int bufferCapacity()
+    {
+        return null == plaintext ? 0 : plaintext.capacity();
     }
 
     /**

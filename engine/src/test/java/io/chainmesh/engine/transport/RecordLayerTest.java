@@ -141,6 +141,32 @@ class RecordLayerTest
     }
 
     @Test
+    void shouldGiveBackTheMemoryALargeFrameTookOnceItIsConsumed()
+    {
+        wire(16 * 1024, 1 << 20, 1L << 30);
+        final RecordOpener opener = receiver.pipeline().get(RecordOpener.class);
+        final ByteBuf large = frame(512 * 1024, 3);
+        final byte[] expected = ByteBufUtil.getBytes(large);
+        sender.writeAndFlush(large);
+        for (final ByteBuf record : sent())
+        {
+            receiver.writeInbound(record);
+        }
+        assertThat(collector.frames).hasSize(1);
+        assertThat(collector.frames.get(0)).isEqualTo(expected);
+        assertThat(opener.bufferCapacity()).isGreaterThanOrEqualTo(512 * 1024);
+
+        sender.writeAndFlush(frame(64, 4));
+        for (final ByteBuf record : sent())
+        {
+            receiver.writeInbound(record);
+        }
+        assertThat(collector.frames).hasSize(2);
+        assertThat(opener.bufferCapacity()).as("back to its initial size").isLessThanOrEqualTo(4 * 2 * RecordDescriptor.MAX_LENGTH_FIELD);
+        finish();
+    }
+
+    @Test
     void shouldReassembleFramesSplitAcrossRecordsAndReadsOneByteAtATime()
     {
         wire(1024, 1 << 20, 1L << 30);
