@@ -21,10 +21,14 @@ import java.util.Arrays;
  * A sealing instance turns plaintext into records in place; an opening instance checks and decrypts
  * them in place. Both ends run the same sequence, so the nonce (nonce base XOR sequence) is implicit.
  * <p>
+ * Keys: each direction has a traffic secret; key and nonce base are
+ * {@code HKDF-Expand(secret, "chainmesh/record/v1 key+iv", 44)}, so the AEAD key is never an HKDF key.
  * Rekey: a record sealed with {@code keyUpdate} carries {@link RecordDescriptor#FLAG_KEY_UPDATE}; after
- * it, both ends replace key and nonce base with {@code HKDF-Expand(key, "chainmesh/record/v1 rekey", 44)}
- * and restart the sequence at 0. The old key is overwritten, so a later compromise does not expose
- * earlier records; no message is exchanged and the flag is authenticated like the rest of the header.
+ * it, both ends replace the secret with {@code HKDF-Expand(secret, "chainmesh/record/v1 next secret", 32)},
+ * derive key and nonce base from it and restart the sequence at 0 (as TLS 1.3 updates its traffic
+ * secrets). The old secret and key bytes are overwritten here, so a later compromise of this object does not
+ * expose earlier records (the JDK's own key objects keep copies until collected); no message is exchanged
+ * and the flag is authenticated like the rest of the header.
  * <p>
  * The {@link Cipher} is created once and re-initialised per record (the JDK has no other way to set a
  * new nonce): that costs one small parameter object per record, not per message. Array-backed buffers
@@ -43,11 +47,16 @@ public final class RecordCipher
     /** Records under one key before the sequence would run out; senders rekey long before. */
     public static final long MAX_SEQUENCE = Long.MAX_VALUE;
 
-    private static final byte[] REKEY_INFO = "chainmesh/record/v1 rekey".getBytes(StandardCharsets.US_ASCII);
+    /** Length of a traffic secret. */
+    public static final int SECRET_LENGTH = 32;
+
+    private static final byte[] KEY_INFO = "chainmesh/record/v1 key+iv".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEXT_SECRET_INFO = "chainmesh/record/v1 next secret".getBytes(StandardCharsets.US_ASCII);
 
     private final RecordAead aead;
     private final boolean sealing;
     private final Cipher cipher;
+    private final byte[] secret = new byte[SECRET_LENGTH];
     private final byte[] key = new byte[KEY_LENGTH];
     private final byte[] nonceBase = new byte[NONCE_LENGTH];
     private final byte[] nonce = new byte[NONCE_LENGTH];
@@ -57,17 +66,15 @@ public final class RecordCipher
     private long keyEpoch;
 
     /**
-     * @param aead      the AEAD.
-     * @param sealing   true to seal (encrypt), false to open (decrypt).
-     * @param key       32-byte key (copied).
-     * @param nonceBase 12-byte nonce base (copied).
+     * @param aead          the AEAD.
+     * @param sealing       true to seal (encrypt), false to open (decrypt).
+     * @param trafficSecret 32-byte secret of this direction (copied; the caller should wipe its copy).
      */
-    public RecordCipher(final RecordAead aead, final boolean sealing, final byte[] key, final byte[] nonceBase)
+    public RecordCipher(final RecordAead aead, final boolean sealing, final byte[] trafficSecret)
     {
-        if (key.length != KEY_LENGTH || nonceBase.length != NONCE_LENGTH)
+        if (trafficSecret.length != SECRET_LENGTH)
         {
-            throw new IllegalArgumentException("key length=" + key.length + " must be " + KEY_LENGTH +
-                ", nonce base length=" + nonceBase.length + " must be " + NONCE_LENGTH);
+            throw new IllegalArgumentException("traffic secret length=" + trafficSecret.length + " must be " + SECRET_LENGTH);
         }
         this.aead = aead;
         this.sealing = sealing;
@@ -79,13 +86,16 @@ public final class RecordCipher
         {
             throw new IllegalStateException(aead.transformation() + " unavailable", ex);
         }
-        install(key, nonceBase);
+        install(trafficSecret);
     }
 
-    private void install(final byte[] newKey, final byte[] newNonceBase)
+    private void install(final byte[] newSecret)
     {
-        System.arraycopy(newKey, 0, key, 0, KEY_LENGTH);
-        System.arraycopy(newNonceBase, 0, nonceBase, 0, NONCE_LENGTH);
+        System.arraycopy(newSecret, 0, secret, 0, SECRET_LENGTH);
+        final byte[] okm = Hkdf.expand(secret, KEY_INFO, KEY_LENGTH + NONCE_LENGTH);
+        System.arraycopy(okm, 0, key, 0, KEY_LENGTH);
+        System.arraycopy(okm, KEY_LENGTH, nonceBase, 0, NONCE_LENGTH);
+        Arrays.fill(okm, (byte)0);
         keySpec = new SecretKeySpec(key, aead.keyAlgorithm());
         sequence = 0;
     }
@@ -280,8 +290,8 @@ public final class RecordCipher
      */
     void rekey()
     {
-        final byte[] next = Hkdf.expand(key, REKEY_INFO, KEY_LENGTH + NONCE_LENGTH);
-        install(Arrays.copyOfRange(next, 0, KEY_LENGTH), Arrays.copyOfRange(next, KEY_LENGTH, next.length));
+        final byte[] next = Hkdf.expand(secret, NEXT_SECRET_INFO, SECRET_LENGTH);
+        install(next);
         Arrays.fill(next, (byte)0);
         keyEpoch++;
     }

@@ -9,10 +9,11 @@ import java.util.Arrays;
  * The key schedule of an encrypted link, run once by each end after it has both HELLOs:
  * <pre>
  *   prk               = HKDF-Extract(salt = transcript hash, ikm = X25519(own ephemeral, peer ephemeral))
- *   dialler->acceptor = HKDF-Expand(prk, "chainmesh/record/v1 dialler->acceptor" || aead id, 32 + 12)
- *   acceptor->dialler = HKDF-Expand(prk, "chainmesh/record/v1 acceptor->dialler" || aead id, 32 + 12)
+ *   dialler->acceptor = HKDF-Expand(prk, "chainmesh/record/v1 dialler->acceptor" || aead id, 32)
+ *   acceptor->dialler = HKDF-Expand(prk, "chainmesh/record/v1 acceptor->dialler" || aead id, 32)
  * </pre>
- * Each output is a key followed by a nonce base. The transcript hash covers both HELLOs (both ephemeral
+ * Each output is that direction's traffic secret, from which {@link RecordCipher} derives its key and nonce
+ * base (and, on rekey, the next secret). The transcript hash covers both HELLOs (both ephemeral
  * keys and both capability sets) and is what each chain key signs in AUTH, so a man in the middle who
  * substitutes an ephemeral key breaks the signatures, and the keys are bound to this handshake.
  * Separate keys per direction mean the two sequence counters can never produce the same key and nonce.
@@ -67,18 +68,14 @@ public final class SessionKeys
     {
         final byte[] info = Arrays.copyOf(label, label.length + 1);
         info[label.length] = (byte)aead.id();
-        final byte[] okm = Hkdf.expand(prk, info, RecordCipher.KEY_LENGTH + RecordCipher.NONCE_LENGTH);
-        final byte[] key = Arrays.copyOfRange(okm, 0, RecordCipher.KEY_LENGTH);
-        final byte[] nonceBase = Arrays.copyOfRange(okm, RecordCipher.KEY_LENGTH, okm.length);
+        final byte[] trafficSecret = Hkdf.expand(prk, info, RecordCipher.SECRET_LENGTH);
         try
         {
-            return new RecordCipher(aead, sealing, key, nonceBase);
+            return new RecordCipher(aead, sealing, trafficSecret);
         }
         finally
         {
-            Arrays.fill(okm, (byte)0);
-            Arrays.fill(key, (byte)0);
-            Arrays.fill(nonceBase, (byte)0);
+            Arrays.fill(trafficSecret, (byte)0);
         }
     }
 

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +23,49 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RecordCipherTest
 {
+    @Test
+    void shouldDeriveKeysFromTheTrafficSecretAndTheNextSecretOnRekeyAsDocumented() throws Exception
+    {
+        final byte[] secret = new byte[RecordCipher.SECRET_LENGTH];
+        new java.security.SecureRandom().nextBytes(secret);
+        final RecordCipher sealer = new RecordCipher(RecordAead.AES_256_GCM, true, secret);
+        final byte[] first = sealOne(sealer, "first", true);
+        final byte[] second = sealOne(sealer, "second", false);
+
+        // Recomputed here from the class comment alone, with the JDK's AES-GCM.
+        final byte[] next = io.chainmesh.codec.crypto.Hkdf.expand(secret,
+            "chainmesh/record/v1 next secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 32);
+        assertThat(openWithJdk(secret, first)).isEqualTo("first");
+        assertThat(openWithJdk(next, second)).isEqualTo("second");
+        assertThatThrownBy(() -> openWithJdk(secret, second)).as("not under the first secret")
+            .isInstanceOf(javax.crypto.AEADBadTagException.class);
+    }
+
+    private static byte[] sealOne(final RecordCipher sealer, final String text, final boolean keyUpdate)
+    {
+        final byte[] plaintext = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final io.netty.buffer.ByteBuf buffer = io.netty.buffer.Unpooled.buffer(plaintext.length + RecordDescriptor.OVERHEAD);
+        buffer.setBytes(RecordDescriptor.CIPHERTEXT_OFFSET, plaintext);
+        final int length = sealer.seal(buffer, 0, plaintext.length, keyUpdate);
+        final byte[] record = new byte[length];
+        buffer.getBytes(0, record);
+        buffer.release();
+        return record;
+    }
+
+    /** The first record under {@code trafficSecret}: sequence 0, so the nonce is the nonce base. */
+    private static String openWithJdk(final byte[] trafficSecret, final byte[] record) throws Exception
+    {
+        final byte[] okm = io.chainmesh.codec.crypto.Hkdf.expand(trafficSecret,
+            "chainmesh/record/v1 key+iv".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 44);
+        final javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(okm, 0, 32, "AES"),
+            new javax.crypto.spec.GCMParameterSpec(128, java.util.Arrays.copyOfRange(okm, 32, 44)));
+        gcm.updateAAD(record, 0, RecordDescriptor.HEADER_LENGTH);
+        final byte[] plaintext = gcm.doFinal(record, RecordDescriptor.HEADER_LENGTH, record.length - RecordDescriptor.HEADER_LENGTH);
+        return new String(plaintext, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     static Stream<Arguments> variants()

@@ -60,14 +60,12 @@ public class RecordCipherBenchmark
     public void setup()
     {
         final SecureRandom random = new SecureRandom();
-        final byte[] key = new byte[RecordCipher.KEY_LENGTH];
-        final byte[] nonce = new byte[RecordCipher.NONCE_LENGTH];
-        random.nextBytes(key);
-        random.nextBytes(nonce);
+        final byte[] secret = new byte[RecordCipher.SECRET_LENGTH];
+        random.nextBytes(secret);
         final RecordAead a = RecordAead.valueOf(aead);
-        sealer = new RecordCipher(a, true, key, nonce);
-        pairedSealer = new RecordCipher(a, true, key, nonce);
-        opener = new RecordCipher(a, false, key, nonce);
+        sealer = new RecordCipher(a, true, secret);
+        pairedSealer = new RecordCipher(a, true, secret);
+        opener = new RecordCipher(a, false, secret);
         final int capacity = plaintext + RecordDescriptor.OVERHEAD;
         buffer = direct ? PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity) :
             PooledByteBufAllocator.DEFAULT.heapBuffer(capacity, capacity);
