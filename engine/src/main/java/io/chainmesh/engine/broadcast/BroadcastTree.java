@@ -65,16 +65,19 @@ public final class BroadcastTree
      * The range a receiver covers given the explicit length a sender put in the (unsigned) frame flags. A
      * range wider than the default is taken as it is: it can only cause duplicates. A narrower one is taken
      * only if a handed-over subtree has that shape here (the range of a down ancestor {@code q}, given to
-     * {@code q + 1} and split from there as a tree of its own, at most {@code maxExplicit} long); otherwise the
-     * default is covered, so a sender cannot push a subtree onto repair by naming too small a range.
+     * {@code q + 1} and split from there as a tree of its own, at most {@code maxExplicit} long) and the sender
+     * is this node's parent in that subtree; otherwise the default is covered, so a sender cannot make a node
+     * cover less than the tree gives it and push its subtree onto repair.
      *
      * @param explicit    the length named in the frame, {@code >= 1}.
      * @param offset      the receiver's offset from the origin, in {@code [0, n)}.
      * @param n           ring size.
      * @param maxExplicit the longest range a frame can name.
+     * @param fromOffset  the sender's offset from the origin, -1 if it is not a member.
      * @return the range length to cover.
      */
-    public static int checkedRange(final int explicit, final int offset, final int n, final int maxExplicit)
+    public static int checkedRange(
+        final int explicit, final int offset, final int n, final int maxExplicit, final int fromOffset)
     {
         final int byDefault = rangeLength(offset, n);
         if (explicit >= byDefault)
@@ -86,10 +89,12 @@ public final class BroadcastTree
             // q: an ancestor of ours in the default tree (lowest set bits cleared one by one).
             final int start = q + 1;
             final int end = start + Math.min(rangeLength(q, n) - 1, maxExplicit);
-            if (offset >= start && offset < end)
+            if (offset > start && offset < end)
             {
-                final int shaped = offset == start ? end - start : Math.min(Integer.lowestOneBit(offset - start), end - offset);
-                if (shaped == explicit)
+                // Inside the subtree rooted at start (the root itself only ever gets a range wider than its own).
+                final int local = offset - start;
+                final int shaped = Math.min(Integer.lowestOneBit(local), end - offset);
+                if (shaped == explicit && fromOffset == start + local - Integer.lowestOneBit(local))
                 {
                     return explicit;
                 }

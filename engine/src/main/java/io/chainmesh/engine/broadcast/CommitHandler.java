@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * retains the frame, delivers others' messages to subscribers, and forwards the batch along the
  * broadcast strategy. It answers repair digests and WANTs and sends its own digests on each tick.
  * Runs on one thread; the only state it shares is the origin-pause flag {@link BroadcastPipeline#offer} reads
- * and the count of our own batch bytes taken, which the batcher reads.
+ * and the counts of our own batches (and their bytes) taken, which the batcher reads.
  */
 final class CommitHandler implements EventHandler<IngressEvent>
 {
@@ -218,6 +218,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     /** A neighbour said its forwards are backed up: our own publishing pauses until then. */
     private long neighbourBackedUpUntilMillis = Long.MIN_VALUE;
     private static final long NEVER = Long.MIN_VALUE;
+    private long neighbourPauseSinceMillis = NEVER;
     private final org.agrona.collections.Object2LongHashMap<NodeId> backedUpSinceByNeighbour =
         new org.agrona.collections.Object2LongHashMap<>(NEVER);
     private final java.util.ArrayDeque<OriginState> askedStates = new java.util.ArrayDeque<>();
@@ -320,7 +321,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long originId = event.buffer.getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN);
         final long batchSeq = event.buffer.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN);
         final OriginState state = stateFor(originId);
-        final boolean firstOfOrigin = state.window.highest() < 0;
+        final long highestBefore = state.window.highest();
+        final boolean firstOfOrigin = highestBefore < 0;
         final int seen = state.window.check(batchSeq);
         if (seen != ReplayWindow.NEW || !state.window.commit(batchSeq))
         {
@@ -346,7 +348,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
 
         counters.batchesCommitted.incrementRelease();
-        if (state.lostTailUpTo >= 0)
+        if (state.lostTailUpTo >= 0 && batchSeq > highestBefore)
         {
             giveUpLostTail(state, batchSeq);
         }
@@ -417,9 +419,15 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
         final int originIndex = dir.indexOf(origin.nodeId());
         final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
-        int range = explicitRange > 0 ? BroadcastTree.checkedRange(explicitRange, offset, n, MAX_EXPLICIT_RANGE) :
-            BroadcastTree.rangeLength(offset, n);
-        boolean explicit = explicitRange > 0;
+        final int byDefault = BroadcastTree.rangeLength(offset, n);
+        int range = byDefault;
+        if (explicitRange > 0)
+        {
+            final int fromIndex = null == event.from ? -1 : dir.indexOf(event.from);
+            range = BroadcastTree.checkedRange(explicitRange, offset, n, MAX_EXPLICIT_RANGE,
+                fromIndex < 0 ? -1 : BroadcastTree.offset(originIndex, fromIndex, n));
+        }
+        boolean explicit = range != byDefault;
         if (!explicit && offset >= 2)
         {
             // The range of a down predecessor is ours whichever way the batch reached us (handed over, or
@@ -639,8 +647,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
     /**
      * A neighbour's forwards are backed up: the backlog is downstream of us, and what we originate is part
      * of what it cannot forward, so we pause ours for a few digest intervals. Honoured for at most
-     * {@link #slowPeerMillis} in each {@code 2 x slowPeerMillis} per neighbour, so one that keeps saying so
-     * (slow, or lying) cannot stop our publishing for ever.
+     * {@link #slowPeerMillis} in each {@code 2 x slowPeerMillis} per neighbour and for all of them together, so
+     * neighbours that keep saying so (slow, or lying) cannot stop our publishing for ever.
      */
     private void onBackedUpFlag(final NodeId from, final boolean backedUp)
     {
@@ -662,6 +670,20 @@ final class CommitHandler implements EventHandler<IngressEvent>
             backedUpSinceByNeighbour.put(from, now);
         }
         else if (now - since > slowPeerMillis)
+        {
+            return;
+        }
+        // And the same budget for all neighbours together, so several taking turns cannot keep us paused either.
+        if (neighbourPauseSinceMillis != NEVER &&
+            (now - neighbourPauseSinceMillis > 2 * slowPeerMillis || now < neighbourPauseSinceMillis))
+        {
+            neighbourPauseSinceMillis = NEVER;
+        }
+        if (neighbourPauseSinceMillis == NEVER)
+        {
+            neighbourPauseSinceMillis = now;
+        }
+        else if (now - neighbourPauseSinceMillis > slowPeerMillis)
         {
             return;
         }
@@ -828,7 +850,17 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
             if (state.lostTailUpTo > mine)
             {
-                // Told it is gone: nothing to ask for until the stream shows what comes after it.
+                // Told it is gone: asked for again only from past that point, once the stream has gone on beyond it
+                // (so the answer is what follows, not another "gone" that would count against us).
+                if (theirHighest > state.lostTailUpTo && now - state.lastWantMillis >= ctx.repairDelayMillis())
+                {
+                    want = null == want ? Want.newBuilder() : want;
+                    want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(state.lostTailUpTo)
+                        .setUpToSeq(theirHighest));
+                    state.lastWantMillis = now;
+                    state.ask(from, state.lostTailUpTo, theirHighest, now);
+                    askedStates.addLast(state);
+                }
                 continue;
             }
             giveUpStuckGap(state, mine, theirHighest, now);
@@ -1047,6 +1079,13 @@ final class CommitHandler implements EventHandler<IngressEvent>
             return;
         }
         final long mine = state.window.contiguous();
+        if (after == state.lostTailUpTo && after > mine && skipTo > after)
+        {
+            // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows (it is
+            // still given up only below the first verified batch that arrives).
+            state.lostTailUpTo = skipTo;
+            return;
+        }
         if (skipTo <= mine || after > mine)
         {
             return;
@@ -1077,10 +1116,14 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         if (skipTo > state.window.highest())
         {
-            // A tail: nothing above our mark has arrived. How far it is gone is only a claim until a verified batch
-            // above it shows up (the peer that said so serves what it still has right after): given up then, up to
-            // below that batch. Meanwhile nobody is asked again (asking is what gets an honest laggard closed).
-            state.lostTailUpTo = skipTo;
+            // A tail: beyond our highest, how far it is gone is only a claim until a verified batch above it shows
+            // up (the peer that said so serves what it still has right after): given up then, up to below that
+            // batch. Holes below our highest go now. Meanwhile the same range is not asked for again (asking is
+            // what gets an honest laggard closed); the narrower claim of two wins.
+            counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
+            state.lostTailUpTo = state.lostTailUpTo >= 0 ? Math.min(state.lostTailUpTo, skipTo) : skipTo;
+            state.missFrom = null;
+            state.missAt = -1;
             return;
         }
         counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));

@@ -530,6 +530,33 @@ class BroadcastPipelineSystemTest
     }
 
     @Test
+    void shouldGoOnRepairingAnOriginItGetsOnlyByRepairAfterATailWasGivenUp()
+    {
+        retentionMillis = 300;
+        restartAll();
+        final int cut = 3;
+        final long origin = keys[0].nodeId().originId();
+        cutOffWhileOriginPublishes(cut, 50);
+        // From now on node 3 gets origin 0's batches by repair only (its tree copies are lost in flight), as a
+        // member past two down ones does.
+        links.lostTo.put(keys[cut].nodeId(), frame -> isBatchOf(frame, origin) &&
+            (frame[io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET] & CommitHandler.FLAG_REPAIR) == 0);
+        final long quietSince = System.currentTimeMillis();
+        await(() -> System.currentTimeMillis() - quietSince > 4 * retentionMillis, () -> "retention to expire everywhere");
+        links.partitioned.clear();
+        await(() -> sum(BroadcastCounters::wantMissSent) >= 2, () -> "peers to say the tail is gone" + describe());
+
+        for (int m = 55; m < 85; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+        await(() -> received.get(cut).containsKey(key(0, 84)), () -> "node 3 to repair what came after the loss" + describe());
+        assertThat(received.get(cut).values()).allMatch(count -> count.get() == 1);
+        assertThat(nodes[cut].counters().lostBeyondRetention()).isPositive();
+        assertThat(links.closed.get(keys[cut].nodeId())).isNull();
+    }
+
+    @Test
     void shouldIgnoreABeyondRetentionClaimItDidNotAskForAndStillRepairTheGap()
     {
         final long origin = keys[0].nodeId().originId();

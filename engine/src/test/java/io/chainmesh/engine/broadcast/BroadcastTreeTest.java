@@ -70,33 +70,41 @@ class BroadcastTreeTest
                 }
                 // The member after a down one covers the rest of its range, and splits it as a tree of its own.
                 final Deque<int[]> queue = new ArrayDeque<>();
-                queue.add(new int[] {down + 1, Math.min(downRange - 1, maxExplicit)});
+                queue.add(new int[] {down + 1, Math.min(downRange - 1, maxExplicit), down - 1});
                 while (!queue.isEmpty())
                 {
                     final int[] node = queue.poll();
-                    legit.computeIfAbsent(node[0], k -> new java.util.HashSet<>()).add(node[1]);
-                    assertThat(BroadcastTree.checkedRange(node[1], node[0], n, maxExplicit))
-                        .as("n=%d down=%d offset=%d range=%d", n, down, node[0], node[1]).isEqualTo(node[1]);
+                    legit.computeIfAbsent(node[0] * 1024 + node[2], k -> new java.util.HashSet<>()).add(node[1]);
+                    assertThat(BroadcastTree.checkedRange(node[1], node[0], n, maxExplicit, node[2]))
+                        .as("n=%d down=%d offset=%d range=%d from=%d", n, down, node[0], node[1], node[2]).isEqualTo(node[1]);
                     for (int j = 0; j < BroadcastTree.childCount(node[1]); j++)
                     {
-                        queue.add(new int[] {node[0] + BroadcastTree.childDistance(j), BroadcastTree.childRangeLength(node[1], j)});
+                        queue.add(new int[] {node[0] + BroadcastTree.childDistance(j), BroadcastTree.childRangeLength(node[1], j),
+                            node[0]});
                     }
                 }
             }
             for (int offset = 1; offset < n; offset++)
             {
                 final int byDefault = BroadcastTree.rangeLength(offset, n);
-                for (int named = 1; named < byDefault; named++)
+                for (int from = -1; from < offset; from++)
                 {
-                    final boolean shaped = legit.getOrDefault(offset, java.util.Set.of()).contains(named);
-                    assertThat(BroadcastTree.checkedRange(named, offset, n, maxExplicit))
-                        .as("n=%d offset=%d named=%d", n, offset, named).isEqualTo(shaped ? named : byDefault);
+                    for (int named = 1; named < byDefault; named++)
+                    {
+                        final boolean shaped = legit.getOrDefault(offset * 1024 + from, java.util.Set.of()).contains(named);
+                        assertThat(BroadcastTree.checkedRange(named, offset, n, maxExplicit, from))
+                            .as("n=%d offset=%d named=%d from=%d", n, offset, named, from)
+                            .isEqualTo(shaped ? named : byDefault);
+                    }
                 }
-                assertThat(BroadcastTree.checkedRange(byDefault + 3, offset, n, maxExplicit))
+                assertThat(BroadcastTree.checkedRange(byDefault + 3, offset, n, maxExplicit, 0))
                     .as("wider is taken, within the ring").isEqualTo(Math.min(byDefault + 3, n - offset));
             }
         }
-        assertThat(BroadcastTree.checkedRange(1, 8, 16, 127)).as("offset 8 has no ancestor but the origin").isEqualTo(8);
+        assertThat(BroadcastTree.checkedRange(1, 8, 16, 127, 0)).as("offset 8 has no ancestor but the origin").isEqualTo(8);
+        assertThat(BroadcastTree.checkedRange(1, 6, 16, 127, 5)).as("shaped by a hand-over past 4, from its parent 5")
+            .isEqualTo(1);
+        assertThat(BroadcastTree.checkedRange(1, 6, 16, 127, 4)).as("the same range from the default parent").isEqualTo(2);
     }
 
     @Test
