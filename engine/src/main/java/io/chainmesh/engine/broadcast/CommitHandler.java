@@ -141,6 +141,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
         boolean missOfferedElsewhere;
         /** Peers said the tail above our highest is gone up to here (-1: none): see {@code skipMissedGap}. */
         long lostTailUpTo = -1;
+        /** One peer said that past {@link #lostTailUpTo} more is gone, up to {@link #tailMissSkipTo}: unconfirmed. */
+        NodeId tailMissFrom;
+        long tailMissSkipTo;
+        long tailMissSinceMillis;
+        boolean tailOfferedElsewhere;
         /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
         long stuckAt = -1;
         long stuckSinceMillis;
@@ -852,7 +857,21 @@ final class CommitHandler implements EventHandler<IngressEvent>
             {
                 // Told it is gone: asked for again only from past that point, once the stream has gone on beyond it
                 // (so the answer is what follows, not another "gone" that would count against us).
-                if (theirHighest > state.lostTailUpTo && now - state.lastWantMillis >= ctx.repairDelayMillis())
+                final long tail = state.lostTailUpTo;
+                if (null != state.tailMissFrom)
+                {
+                    if (!from.equals(state.tailMissFrom) && theirHighest > tail)
+                    {
+                        state.tailOfferedElsewhere = true;
+                    }
+                    else if (!state.tailOfferedElsewhere && now - state.tailMissSinceMillis >= 2 * ctx.repairDelayMillis())
+                    {
+                        // Nobody else has offered what lies past it since: that part is gone as well.
+                        extendLostTail(state, state.tailMissSkipTo);
+                    }
+                }
+                if (theirHighest > state.lostTailUpTo && !from.equals(state.tailMissFrom) &&
+                    now - state.lastWantMillis >= ctx.repairDelayMillis())
                 {
                     want = null == want ? Want.newBuilder() : want;
                     want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(state.lostTailUpTo)
@@ -957,7 +976,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         repairTarget = from;
         repairBlocked = false;
-        boolean beyondRetention = false;
+        boolean toldBeyondRetention = false;
+        boolean couldNotTell = false;
         for (final WantRange range : want.getRangesList())
         {
             final long originId = range.getOriginId();
@@ -973,6 +993,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             final long evicted = retention.oldestRetained(originId);
             final OriginState state = origins.get(originId);
             long missUpTo = -1;
+            boolean beyond = false;
             if (after == 0)
             {
                 // History or first contact: say where the stream we can serve starts, so the requester's
@@ -990,13 +1011,24 @@ final class CommitHandler implements EventHandler<IngressEvent>
             {
                 // Some of (after, evicted) is gone from here: tell it explicitly rather than serve around it.
                 missUpTo = first > 0 ? Math.min(first, evicted) : evicted;
-                counters.wantMissSent.incrementRelease();
-                beyondRetention = true;
+                beyond = true;
             }
-            if (missUpTo > 0 && !sendControl(from, FrameType.WANT_MISS, WantMiss.newBuilder()
-                .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build()))
+            if (missUpTo > 0)
             {
-                repairBlocked = true;
+                if (sendControl(from, FrameType.WANT_MISS, WantMiss.newBuilder()
+                    .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build()))
+                {
+                    if (beyond)
+                    {
+                        counters.wantMissSent.incrementRelease();
+                        toldBeyondRetention = true;
+                    }
+                }
+                else
+                {
+                    repairBlocked = true;
+                    couldNotTell |= beyond;
+                }
             }
             if (!repairBlocked)
             {
@@ -1010,7 +1042,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
         }
         repairTarget = null;
-        closeIfKeepsAskingBeyondRetention(from, beyondRetention);
+        if (toldBeyondRetention || !couldNotTell)
+        {
+            // A peer is held to what it was told: one we could not tell (its link was full) is not struck.
+            closeIfKeepsAskingBeyondRetention(from, toldBeyondRetention);
+        }
     }
 
     private void closeIfKeepsAskingBeyondRetention(final NodeId from, final boolean beyondRetention)
@@ -1081,9 +1117,24 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long mine = state.window.contiguous();
         if (after == state.lostTailUpTo && after > mine && skipTo > after)
         {
-            // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows (it is
-            // still given up only below the first verified batch that arrives).
-            state.lostTailUpTo = skipTo;
+            // Past the tail already said to be gone, more is gone at the peer we asked. The claim grows under the
+            // rules of any gap: a second peer says so too (as far as both say), or it is our only peer, or nobody
+            // else offers it within two repair delays (onDigest); that peer is not asked again meanwhile.
+            if (null != state.tailMissFrom && !from.equals(state.tailMissFrom))
+            {
+                extendLostTail(state, Math.min(skipTo, state.tailMissSkipTo));
+            }
+            else if (links.connectedPeers().length <= 1)
+            {
+                extendLostTail(state, skipTo);
+            }
+            else
+            {
+                state.tailMissFrom = from;
+                state.tailMissSkipTo = skipTo;
+                state.tailMissSinceMillis = now;
+                state.tailOfferedElsewhere = false;
+            }
             return;
         }
         if (skipTo <= mine || after > mine)
@@ -1131,11 +1182,21 @@ final class CommitHandler implements EventHandler<IngressEvent>
         state.missAt = -1;
     }
 
-    /** The first batch committed after peers said a tail is gone: what lies below it, up to that claim, is lost. */
+    private static void extendLostTail(final OriginState state, final long upTo)
+    {
+        state.lostTailUpTo = Math.max(state.lostTailUpTo, upTo);
+        state.tailMissFrom = null;
+    }
+
+    /**
+     * The first batch committed above our highest after peers said a tail is gone: what lies below it, up to
+     * that claim, is lost. Anything between the claim and the batch is an ordinary hole, repaired as any other.
+     */
     private void giveUpLostTail(final OriginState state, final long batchSeq)
     {
         counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(Math.min(state.lostTailUpTo, batchSeq - 1)));
         state.lostTailUpTo = -1;
+        state.tailMissFrom = null;
         state.missFrom = null;
         state.missAt = -1;
     }
