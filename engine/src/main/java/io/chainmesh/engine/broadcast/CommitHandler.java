@@ -143,6 +143,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         long lostTailUpTo = -1;
         /** One peer said that past {@link #lostTailUpTo} more is gone, up to {@link #tailMissSkipTo}: unconfirmed. */
         NodeId tailMissFrom;
+        long tailMissAt = -1;
         long tailMissSkipTo;
         long tailMissSinceMillis;
         boolean tailOfferedElsewhere;
@@ -858,15 +859,19 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // Told it is gone: asked for again only from past that point, once the stream has gone on beyond it
                 // (so the answer is what follows, not another "gone" that would count against us).
                 final long tail = state.lostTailUpTo;
-                if (null != state.tailMissFrom)
+                if (null != state.tailMissFrom && state.tailMissAt == tail)
                 {
-                    if (!from.equals(state.tailMissFrom) && theirHighest > tail)
+                    final long since = now - state.tailMissSinceMillis;
+                    if (!from.equals(state.tailMissFrom) && theirHighest > tail &&
+                        since <= ctx.retentionMillis() + 4 * ctx.repairDelayMillis())
                     {
                         state.tailOfferedElsewhere = true;
                     }
-                    else if (!state.tailOfferedElsewhere && now - state.tailMissSinceMillis >= 2 * ctx.repairDelayMillis())
+                    else if (!state.tailOfferedElsewhere && since >= 2 * ctx.repairDelayMillis() ||
+                        since > ctx.retentionMillis() + 4 * ctx.repairDelayMillis())
                     {
-                        // Nobody else has offered what lies past it since: that part is gone as well.
+                        // Nobody else has offered what lies past it since, or whoever did has not delivered while
+                        // anything could still be retained: that part is gone as well.
                         extendLostTail(state, state.tailMissSkipTo);
                     }
                 }
@@ -977,7 +982,6 @@ final class CommitHandler implements EventHandler<IngressEvent>
         repairTarget = from;
         repairBlocked = false;
         boolean toldBeyondRetention = false;
-        boolean couldNotTell = false;
         for (final WantRange range : want.getRangesList())
         {
             final long originId = range.getOriginId();
@@ -1027,7 +1031,6 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 else
                 {
                     repairBlocked = true;
-                    couldNotTell |= beyond;
                 }
             }
             if (!repairBlocked)
@@ -1042,9 +1045,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
         }
         repairTarget = null;
-        if (toldBeyondRetention || !couldNotTell)
+        if (toldBeyondRetention || !repairBlocked)
         {
-            // A peer is held to what it was told: one we could not tell (its link was full) is not struck.
+            // A peer is held to what it was told: an answer cut short by its full link neither strikes it nor
+            // clears its strikes.
             closeIfKeepsAskingBeyondRetention(from, toldBeyondRetention);
         }
     }
@@ -1120,7 +1124,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // Past the tail already said to be gone, more is gone at the peer we asked. The claim grows under the
             // rules of any gap: a second peer says so too (as far as both say), or it is our only peer, or nobody
             // else offers it within two repair delays (onDigest); that peer is not asked again meanwhile.
-            if (null != state.tailMissFrom && !from.equals(state.tailMissFrom))
+            final boolean recorded = null != state.tailMissFrom && state.tailMissAt == after;
+            if (recorded && !from.equals(state.tailMissFrom))
             {
                 extendLostTail(state, Math.min(skipTo, state.tailMissSkipTo));
             }
@@ -1128,9 +1133,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
             {
                 extendLostTail(state, skipTo);
             }
-            else
+            else if (!recorded)
             {
                 state.tailMissFrom = from;
+                state.tailMissAt = after;
                 state.tailMissSkipTo = skipTo;
                 state.tailMissSinceMillis = now;
                 state.tailOfferedElsewhere = false;
@@ -1173,6 +1179,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // what gets an honest laggard closed); the narrower claim of two wins.
             counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
             state.lostTailUpTo = state.lostTailUpTo >= 0 ? Math.min(state.lostTailUpTo, skipTo) : skipTo;
+            state.tailMissFrom = null;
             state.missFrom = null;
             state.missAt = -1;
             return;
