@@ -107,6 +107,42 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
+    /**
+     * What one peer said is beyond its retention, above a mark, and since when: acted on once a second peer
+     * says so too, or nobody else offers it in time.
+     */
+    private static final class MissClaim
+    {
+        NodeId from;
+        long at = -1;
+        /** Where it said what it retains starts, capped at what it said it had. */
+        long skipTo;
+        long sinceMillis;
+        /** Another peer said it has what lies above {@link #at} since: we wait for its answer. */
+        boolean offeredElsewhere;
+
+        void record(final NodeId peer, final long mark, final long upTo, final long now)
+        {
+            from = peer;
+            at = mark;
+            skipTo = upTo;
+            sinceMillis = now;
+            offeredElsewhere = false;
+        }
+
+        void clear()
+        {
+            from = null;
+            at = -1;
+        }
+
+        /** @return true if a peer's claim stands for this mark. */
+        boolean holds(final long mark)
+        {
+            return null != from && at == mark;
+        }
+    }
+
     private static final class OriginState
     {
         final ReplayWindow window;
@@ -131,22 +167,12 @@ final class CommitHandler implements EventHandler<IngressEvent>
         final long[] askUpTo = new long[ASKS_REMEMBERED];
         final long[] askMillis = new long[ASKS_REMEMBERED];
         int askNext;
-        /** The peer that said the gap above our contiguous mark {@link #missAt} is beyond its retention. */
-        NodeId missFrom;
-        long missAt = -1;
-        /** Where it said what it retains starts, capped at what it said it had. */
-        long missSkipTo;
-        long missSinceMillis;
-        /** Another peer said it has what lies above {@link #missAt} since: we wait for its answer. */
-        boolean missOfferedElsewhere;
+        /** One peer said the gap above our contiguous mark is beyond its retention. */
+        final MissClaim gapMiss = new MissClaim();
         /** Peers said the tail above our highest is gone up to here (-1: none): see {@code skipMissedGap}. */
         long lostTailUpTo = -1;
-        /** One peer said that past {@link #lostTailUpTo} more is gone, up to {@link #tailMissSkipTo}: unconfirmed. */
-        NodeId tailMissFrom;
-        long tailMissAt = -1;
-        long tailMissSkipTo;
-        long tailMissSinceMillis;
-        boolean tailOfferedElsewhere;
+        /** One peer said that past {@link #lostTailUpTo} more is gone: unconfirmed. */
+        final MissClaim tailMiss = new MissClaim();
         /** Contiguous mark last seen moving, and when: a gap stuck longer than retention is given up. */
         long stuckAt = -1;
         long stuckSinceMillis;
@@ -840,17 +866,17 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 state.highestMovedMillis = now;
             }
             long mine = started ? state.window.contiguous() : state.floor;
-            if (null != state.missFrom && state.missAt == mine)
+            if (state.gapMiss.holds(mine))
             {
-                if (!from.equals(state.missFrom) && theirContiguous > mine)
+                if (!from.equals(state.gapMiss.from) && theirContiguous > mine)
                 {
-                    state.missOfferedElsewhere = true;
+                    state.gapMiss.offeredElsewhere = true;
                 }
-                else if (!state.missOfferedElsewhere && now - state.missSinceMillis >= 2 * ctx.repairDelayMillis())
+                else if (!state.gapMiss.offeredElsewhere && now - state.gapMiss.sinceMillis >= 2 * ctx.repairDelayMillis())
                 {
                     // One peer said it is gone and nobody else has offered it since: lost for good. Counted, and
                     // the mark moves on.
-                    skipMissedGap(state, state.missSkipTo);
+                    skipMissedGap(state, state.gapMiss.skipTo);
                     mine = state.window.contiguous();
                 }
             }
@@ -859,23 +885,23 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // Told it is gone: asked for again only from past that point, once the stream has gone on beyond it
                 // (so the answer is what follows, not another "gone" that would count against us).
                 final long tail = state.lostTailUpTo;
-                if (null != state.tailMissFrom && state.tailMissAt == tail)
+                if (state.tailMiss.holds(tail))
                 {
-                    final long since = now - state.tailMissSinceMillis;
-                    if (!from.equals(state.tailMissFrom) && theirHighest > tail &&
+                    final long since = now - state.tailMiss.sinceMillis;
+                    if (!from.equals(state.tailMiss.from) && theirHighest > tail &&
                         since <= ctx.retentionMillis() + 4 * ctx.repairDelayMillis())
                     {
-                        state.tailOfferedElsewhere = true;
+                        state.tailMiss.offeredElsewhere = true;
                     }
-                    else if (!state.tailOfferedElsewhere && since >= 2 * ctx.repairDelayMillis() ||
+                    else if (!state.tailMiss.offeredElsewhere && since >= 2 * ctx.repairDelayMillis() ||
                         since > ctx.retentionMillis() + 4 * ctx.repairDelayMillis())
                     {
                         // Nobody else has offered what lies past it since, or whoever did has not delivered while
                         // anything could still be retained: that part is gone as well.
-                        extendLostTail(state, state.tailMissSkipTo);
+                        extendLostTail(state, state.tailMiss.skipTo);
                     }
                 }
-                if (theirHighest > state.lostTailUpTo && !from.equals(state.tailMissFrom) &&
+                if (theirHighest > state.lostTailUpTo && !from.equals(state.tailMiss.from) &&
                     now - state.lastWantMillis >= ctx.repairDelayMillis())
                 {
                     want = null == want ? Want.newBuilder() : want;
@@ -912,7 +938,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
                 // loss, and asking for it again would add to the load (repair storms). Asked once it stalls.
                 continue;
             }
-            if (from.equals(state.missFrom) && state.missAt == mine)
+            if (state.gapMiss.holds(mine) && from.equals(state.gapMiss.from))
             {
                 // It told us it no longer retains this: asking it again would only get the same answer (and get
                 // us closed for asking beyond retention).
@@ -1124,10 +1150,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // Past the tail already said to be gone, more is gone at the peer we asked. The claim grows under the
             // rules of any gap: a second peer says so too (as far as both say), or it is our only peer, or nobody
             // else offers it within two repair delays (onDigest); that peer is not asked again meanwhile.
-            final boolean recorded = null != state.tailMissFrom && state.tailMissAt == after;
-            if (recorded && !from.equals(state.tailMissFrom))
+            final boolean recorded = state.tailMiss.holds(after);
+            if (recorded && !from.equals(state.tailMiss.from))
             {
-                extendLostTail(state, Math.min(skipTo, state.tailMissSkipTo));
+                extendLostTail(state, Math.min(skipTo, state.tailMiss.skipTo));
             }
             else if (links.connectedPeers().length <= 1)
             {
@@ -1135,11 +1161,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
             else if (!recorded)
             {
-                state.tailMissFrom = from;
-                state.tailMissAt = after;
-                state.tailMissSkipTo = skipTo;
-                state.tailMissSinceMillis = now;
-                state.tailOfferedElsewhere = false;
+                state.tailMiss.record(from, after, skipTo, now);
             }
             return;
         }
@@ -1147,25 +1169,21 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             return;
         }
-        if (null != state.missFrom && !from.equals(state.missFrom) && state.missAt == mine)
+        if (state.gapMiss.holds(mine) && !from.equals(state.gapMiss.from))
         {
             // Two different peers no longer retain it: lost for good. Only as far as both say, so nothing the
             // one that retains more still has is skipped.
-            skipMissedGap(state, Math.min(skipTo, state.missSkipTo));
+            skipMissedGap(state, Math.min(skipTo, state.gapMiss.skipTo));
         }
         else if (links.connectedPeers().length <= 1)
         {
             skipMissedGap(state, skipTo);
         }
-        else if (!(from.equals(state.missFrom) && state.missAt == mine))
+        else if (!(state.gapMiss.holds(mine) && from.equals(state.gapMiss.from)))
         {
             // One peer said so: another may still have it. Skipped once a second peer says so too, or when
             // nobody else offers it within two repair delays (onDigest).
-            state.missFrom = from;
-            state.missAt = mine;
-            state.missSkipTo = skipTo;
-            state.missSinceMillis = now;
-            state.missOfferedElsewhere = false;
+            state.gapMiss.record(from, mine, skipTo, now);
         }
     }
 
@@ -1179,20 +1197,18 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // what gets an honest laggard closed); the narrower claim of two wins.
             counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
             state.lostTailUpTo = state.lostTailUpTo >= 0 ? Math.min(state.lostTailUpTo, skipTo) : skipTo;
-            state.tailMissFrom = null;
-            state.missFrom = null;
-            state.missAt = -1;
+            state.tailMiss.clear();
+            state.gapMiss.clear();
             return;
         }
         counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(skipTo));
-        state.missFrom = null;
-        state.missAt = -1;
+        state.gapMiss.clear();
     }
 
     private static void extendLostTail(final OriginState state, final long upTo)
     {
         state.lostTailUpTo = Math.max(state.lostTailUpTo, upTo);
-        state.tailMissFrom = null;
+        state.tailMiss.clear();
     }
 
     /**
@@ -1203,9 +1219,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
     {
         counters.lostBeyondRetention.getAndAddRelease(state.window.skipTo(Math.min(state.lostTailUpTo, batchSeq - 1)));
         state.lostTailUpTo = -1;
-        state.tailMissFrom = null;
-        state.missFrom = null;
-        state.missAt = -1;
+        state.tailMiss.clear();
+        state.gapMiss.clear();
     }
 
     private void onTick()
