@@ -684,38 +684,22 @@ final class CommitHandler implements EventHandler<IngressEvent>
      */
     private void onBackedUpFlag(final NodeId from, final boolean backedUp)
     {
-        final long now = clock.time();
-        long since = backedUpSinceByNeighbour.getValue(from);
-        if (since != NEVER && (now - since > 2 * slowPeerMillis || now < since))
-        {
-            // A budget per neighbour: at most slowPeerMillis of pausing in each 2 x slowPeerMillis, whatever it
-            // says in between (a flag that flips back and forth would otherwise renew it for ever).
-            backedUpSinceByNeighbour.removeKey(from);
-            since = NEVER;
-        }
         if (!backedUp)
         {
             return;
         }
-        if (since == NEVER)
-        {
-            backedUpSinceByNeighbour.put(from, now);
-        }
-        else if (now - since > slowPeerMillis)
+        final long now = clock.time();
+        // A budget per neighbour, and the same one for all of them together: at most slowPeerMillis of pausing in
+        // each 2 x slowPeerMillis, whatever they say in between (a flag that flips back and forth, or neighbours
+        // taking turns, would otherwise renew it for ever).
+        final long since = pauseBudgetStart(backedUpSinceByNeighbour.getValue(from), now);
+        backedUpSinceByNeighbour.put(from, since);
+        if (now - since > slowPeerMillis)
         {
             return;
         }
-        // And the same budget for all neighbours together, so several taking turns cannot keep us paused either.
-        if (neighbourPauseSinceMillis != NEVER &&
-            (now - neighbourPauseSinceMillis > 2 * slowPeerMillis || now < neighbourPauseSinceMillis))
-        {
-            neighbourPauseSinceMillis = NEVER;
-        }
-        if (neighbourPauseSinceMillis == NEVER)
-        {
-            neighbourPauseSinceMillis = now;
-        }
-        else if (now - neighbourPauseSinceMillis > slowPeerMillis)
+        neighbourPauseSinceMillis = pauseBudgetStart(neighbourPauseSinceMillis, now);
+        if (now - neighbourPauseSinceMillis > slowPeerMillis)
         {
             return;
         }
@@ -725,6 +709,15 @@ final class CommitHandler implements EventHandler<IngressEvent>
             originPaused = true;
             originPressure.set(true);
         }
+    }
+
+    /**
+     * @return when the pause budget that holds at {@code now} started: {@code since}, unless there was none, it
+     *         has run its {@code 2 x slowPeerMillis}, or the wall clock stepped back past it (then a new one, now).
+     */
+    private long pauseBudgetStart(final long since, final long now)
+    {
+        return since == NEVER || now - since > 2 * slowPeerMillis || now < since ? now : since;
     }
 
     /** Owed batches the retention no longer holds are given up first, so they do not hold the queue. */
