@@ -31,10 +31,13 @@ import java.util.concurrent.TimeUnit;
  * An embedded, deterministic stand-in for the Flux chain: the default directory for the devnet and
  * for tests. From a seed it derives, for each member index {@code [0, memberCount)}:
  * <ul>
- *   <li>a private key: the first {@code SHA-256(seed || "chainmesh-devnet-key" || index || attempt)}
+ *   <li>an operator {@code index % operators} (with {@link Context#operators(int)} {@code > 0}; otherwise
+ *   every member is its own operator) whose private key signs for it, like mainnet where operators list
+ *   many nodes under one key: the first {@code SHA-256(seed || "chainmesh-devnet-key" || operator || attempt)}
  *   that is a valid secp256k1 scalar;</li>
  *   <li>a collateral txhash {@code SHA-256(seed || "chainmesh-devnet-tx" || index)}, output index 0;</li>
- *   <li>an endpoint {@code 127.0.0.1:port} (explicit ports, a base port, or free loopback ports);</li>
+ *   <li>a mesh port (explicit ports, a base port, or free loopback ports) that its node binds, listed as
+ *   {@code 127.0.0.1:(port - Member.MESH_PORT_OFFSET)} as a FluxOS API port would be;</li>
  *   <li>a tier from the configured mix (a repeating pattern over the index);</li>
  *   <li>a genesis added height {@code 1 + index / 3}: every three members share an added height, so the
  *   ring order's txhash tie-break is exercised.</li>
@@ -62,7 +65,8 @@ public final class DevnetChain implements DirectorySource
     private final Tier[] tiers;
     private final int[] ports;
     private final long genesisHeight;
-    private final Map<NodeId, Integer> indexByNodeId = new HashMap<>();
+    private final MemberId[] ids;
+    private final Map<MemberId, Integer> indexById = new HashMap<>();
     private final CopyOnWriteArrayList<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
 
     // Guarded by this.
@@ -90,18 +94,21 @@ public final class DevnetChain implements DirectorySource
         this.ctx = ctx.conclude();
         final int count = ctx.memberCount();
         this.keys = new NodeKey[count];
+        this.ids = new MemberId[count];
         this.txHashes = new String[count];
         this.tiers = new Tier[count];
         this.ports = ctx.resolvedPorts();
         this.active = new Member[count];
+        final int operators = ctx.operators() > 0 ? Math.min(ctx.operators(), count) : count;
         for (int i = 0; i < count; i++)
         {
-            keys[i] = deriveKey(ctx.seed(), i);
+            keys[i] = i < operators ? deriveKey(ctx.seed(), i) : keys[i % operators];
             txHashes[i] = Hex.encode(sha256(ctx.seed(), "chainmesh-devnet-tx", i, -1));
+            ids[i] = MemberId.of(txHashes[i], 0);
             tiers[i] = tierFor(i);
-            if (null != indexByNodeId.putIfAbsent(keys[i].nodeId(), i))
+            if (null != indexById.putIfAbsent(ids[i], i))
             {
-                throw new IllegalStateException("devnet key collision at index " + i);
+                throw new IllegalStateException("devnet collateral collision at index " + i);
             }
         }
         this.genesisHeight = Math.max(1, (long)count / MEMBERS_PER_GENESIS_HEIGHT + 1);
@@ -228,7 +235,7 @@ public final class DevnetChain implements DirectorySource
      * <b>Devnet only</b>: hands out a member's private key so the devnet runner can start that node.
      *
      * @param index member index.
-     * @return its key.
+     * @return the key of its operator (shared with the operator's other members).
      */
     public NodeKey memberKey(final int index)
     {
@@ -238,9 +245,9 @@ public final class DevnetChain implements DirectorySource
 
     /**
      * @param index member index.
-     * @return its public key.
+     * @return its public key (its operator's).
      */
-    public NodeId nodeId(final int index)
+    public NodeId publicKey(final int index)
     {
         checkIndex(index);
         return keys[index].nodeId();
@@ -248,17 +255,28 @@ public final class DevnetChain implements DirectorySource
 
     /**
      * @param index member index.
-     * @return its endpoint on 127.0.0.1.
+     * @return its collateral.
      */
-    public Endpoint endpoint(final int index)
+    public MemberId memberId(final int index)
     {
         checkIndex(index);
-        return new Endpoint(ctx.host(), ports[index]);
+        return ids[index];
     }
 
     /**
      * @param index member index.
-     * @return its assigned port.
+     * @return the endpoint its entry lists (the FluxOS-style API port, {@link Member#MESH_PORT_OFFSET} below
+     *         the port its node binds).
+     */
+    public Endpoint endpoint(final int index)
+    {
+        checkIndex(index);
+        return new Endpoint(ctx.host(), ports[index] - Member.MESH_PORT_OFFSET);
+    }
+
+    /**
+     * @param index member index.
+     * @return the mesh port its node binds.
      */
     public int portFor(final int index)
     {
@@ -267,12 +285,12 @@ public final class DevnetChain implements DirectorySource
     }
 
     /**
-     * @param nodeId a public key.
-     * @return its member index, or -1 if it is not a devnet key.
+     * @param id a collateral.
+     * @return its member index, or -1 if it is not a devnet member.
      */
-    public int indexOf(final NodeId nodeId)
+    public int indexOf(final MemberId id)
     {
-        final Integer index = indexByNodeId.get(nodeId);
+        final Integer index = indexById.get(id);
         return null == index ? -1 : index;
     }
 
@@ -427,7 +445,7 @@ public final class DevnetChain implements DirectorySource
 
     private Member memberAt(final int index, final long addedHeight)
     {
-        return new Member(keys[index].nodeId(), new Endpoint(ctx.host(), ports[index]), txHashes[index], 0, tiers[index],
+        return new Member(ids[index], keys[index].nodeId(), endpoint(index), tiers[index],
             addedHeight, addedHeight, addedHeight, 0, "devnet-" + index, -1);
     }
 
@@ -498,6 +516,7 @@ public final class DevnetChain implements DirectorySource
     {
         private long seed = 1;
         private int memberCount = 8;
+        private int operators = 0;
         private int initiallyActive = -1;
         private String host = "127.0.0.1";
         private int basePort = 0;
@@ -520,6 +539,25 @@ public final class DevnetChain implements DirectorySource
          */
         public record ScriptedEvent(long height, int index, boolean join)
         {
+        }
+
+        /**
+         * @param operators how many operators hold the members' keys: member {@code i} signs with operator
+         *                  {@code i % operators}'s key; 0 (default) gives every member a key of its own.
+         * @return this.
+         */
+        public Context operators(final int operators)
+        {
+            this.operators = operators;
+            return this;
+        }
+
+        /**
+         * @return how many operators hold the keys (0: one per member).
+         */
+        public int operators()
+        {
+            return operators;
         }
 
         /**
@@ -732,6 +770,10 @@ public final class DevnetChain implements DirectorySource
             {
                 throw new IllegalArgumentException("memberCount=" + memberCount + " must be in [1, 100000]");
             }
+            if (operators < 0)
+            {
+                throw new IllegalArgumentException("operators=" + operators + " must be >= 0");
+            }
             if (initiallyActive > memberCount)
             {
                 throw new IllegalArgumentException("initiallyActive=" + initiallyActive + " must be <= memberCount=" + memberCount);
@@ -761,19 +803,20 @@ public final class DevnetChain implements DirectorySource
                 }
                 for (final int port : ports)
                 {
-                    if (port < 1 || port > 65535)
+                    if (port <= Member.MESH_PORT_OFFSET || port > 65535)
                     {
-                        throw new IllegalArgumentException("ports contains " + port + ", must be in [1, 65535]");
+                        throw new IllegalArgumentException("ports contains " + port + ", must be in [" +
+                            (Member.MESH_PORT_OFFSET + 1) + ", 65535]");
                     }
                 }
                 resolvedPorts = ports.clone();
             }
             else if (basePort != 0)
             {
-                if (basePort < 1 || basePort + memberCount - 1 > 65535)
+                if (basePort <= Member.MESH_PORT_OFFSET || basePort + memberCount - 1 > 65535)
                 {
                     throw new IllegalArgumentException("basePort=" + basePort + " with memberCount=" + memberCount +
-                        " must stay in [1, 65535]");
+                        " must stay in [" + (Member.MESH_PORT_OFFSET + 1) + ", 65535]");
                 }
                 resolvedPorts = new int[memberCount];
                 Arrays.setAll(resolvedPorts, i -> basePort + i);

@@ -24,6 +24,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +38,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Methods: {@code getblockcount}; {@code viewdeterministicfluxnodelist} and its alias
  * {@code viewdeterministiczelnodelist} (the optional filter parameter is ignored);
  * {@code getfluxnodestatus} and its alias {@code getzelnodestatus}. Because one devnet server answers for
- * many nodes, the status methods need to know who asks: the node's public key as {@code params[0]}, or
- * in the {@code X-Chainmesh-Pubkey} header. A listed key answers {@code status: CONFIRMED} with its entry,
- * a valid but unlisted key {@code status: EXPIRED}, a missing or invalid key error -8.
+ * many nodes, the status methods need to know who asks: the node's collateral ({@code txhash:outidx}) or
+ * public key as {@code params[0]}, or in the {@code X-Chainmesh-Pubkey} header. A listed collateral (or a key
+ * listed for exactly one collateral) answers {@code status: CONFIRMED} with its entry, an unlisted one
+ * {@code status: EXPIRED}; a key shared by several collaterals, or a missing or invalid one, is error -8.
  * <p>
  * Like fluxd it answers HTTP 401 (empty body) on bad basic auth, HTTP 404 with error -32601 for an
  * unknown method, HTTP 500 with the JSON-RPC error otherwise, and error -28 ("Loading block index...")
@@ -258,34 +260,71 @@ public final class DevnetRpcServer implements AutoCloseable
             respond(exchange, 200, id, generator -> FluxdNodeListWriter.writeArray(generator, snapshot.members()));
             return;
         }
-        String pubkey = params.path(0).isTextual() ? params.path(0).asText() : null;
-        if (null == pubkey)
+        String asker = params.path(0).isTextual() ? params.path(0).asText() : null;
+        if (null == asker)
         {
-            pubkey = exchange.getRequestHeaders().getFirst(PUBKEY_HEADER);
+            asker = exchange.getRequestHeaders().getFirst(PUBKEY_HEADER);
         }
-        if (null == pubkey)
+        if (null == asker)
         {
-            reply(exchange, id, -8, method + " needs the node's pubkey as params[0] or header " + PUBKEY_HEADER + " (devnet)");
+            reply(exchange, id, -8, method + " needs the node's collateral (txhash:outidx) or pubkey as params[0] or header " +
+                PUBKEY_HEADER + " (devnet)");
             return;
         }
-        final NodeId nodeId;
-        try
+        final String trimmed = asker.trim();
+        final Member member;
+        final String unlistedKey;
+        if (trimmed.indexOf(':') > 0)
         {
-            nodeId = NodeId.fromHex(pubkey.trim());
+            final MemberId collateral;
+            try
+            {
+                collateral = MemberId.parse(trimmed);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                reply(exchange, id, -8, "invalid collateral: " + ex.getMessage());
+                return;
+            }
+            member = snapshot.find(collateral);
+            unlistedKey = null;
         }
-        catch (final CodecException ex)
+        else
         {
-            reply(exchange, id, -8, "invalid pubkey: " + ex.getMessage());
-            return;
+            final NodeId nodeId;
+            try
+            {
+                nodeId = NodeId.fromHex(trimmed);
+            }
+            catch (final CodecException ex)
+            {
+                reply(exchange, id, -8, "invalid pubkey: " + ex.getMessage());
+                return;
+            }
+            final List<Member> listed = snapshot.membersWithKey(nodeId);
+            if (listed.size() > 1)
+            {
+                reply(exchange, id, -8, "pubkey " + nodeId + " is listed for " + listed.size() +
+                    " collaterals; ask with the collateral (txhash:outidx)");
+                return;
+            }
+            member = listed.isEmpty() ? null : listed.get(0);
+            unlistedKey = nodeId.toHex();
         }
-        final Member member = snapshot.find(nodeId);
         respond(exchange, 200, id, generator ->
         {
             generator.writeStartObject();
             if (null == member)
             {
                 generator.writeStringField("status", "EXPIRED");
-                generator.writeStringField("pubkey", nodeId.toHex());
+                if (null != unlistedKey)
+                {
+                    generator.writeStringField("pubkey", unlistedKey);
+                }
+                else
+                {
+                    generator.writeStringField("collateral", trimmed);
+                }
             }
             else
             {

@@ -9,58 +9,72 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The confirmed members of the deterministic node list at one chain height, ordered by
  * {@code (addedHeight, txHash, outputIndex)} — FluxOS's order — which is also the overlay's ring order.
  * <p>
- * Immutable once built and safe to share between threads: lookups read maps that are never written
- * after construction. Building rejects duplicate public keys, collaterals and origin ids with an
- * {@link IllegalArgumentException}; sources validate entries one by one before they get here.
+ * A member is its collateral ({@link MemberId}); any number of members may share one public key. Immutable
+ * once built and safe to share between threads: lookups read maps that are never written after construction.
+ * Building rejects duplicate collaterals, listed endpoints and origin ids with an
+ * {@link IllegalArgumentException}; sources validate entries one by one (and drop such duplicates in fluxd's
+ * order) before they get here.
  */
 public final class DirectorySnapshot
 {
     /** The deterministic ring order. */
     public static final Comparator<Member> RING_ORDER = Comparator
         .comparingLong(Member::addedHeight)
-        .thenComparing(Member::txHash)
-        .thenComparingInt(Member::outputIndex);
+        .thenComparing(Member::id);
 
+    private static final int[] NO_INDICES = new int[0];
     private static final DirectorySnapshot EMPTY = new DirectorySnapshot(0, new Member[0]);
 
     private final long height;
     private final Member[] members;
-    private final Map<NodeId, Integer> indexByNodeId;
+    private final Object2IntHashMap<MemberId> indexById;
     private final Long2ObjectHashMap<Member> byOriginId;
+    private final Map<NodeId, int[]> indicesByKey;
+    private final Map<Endpoint, Member> byEndpoint;
 
     private DirectorySnapshot(final long height, final Member[] sorted)
     {
         this.height = height;
         this.members = sorted;
-        this.indexByNodeId = new HashMap<>(sorted.length * 2);
-        this.byOriginId = new Long2ObjectHashMap<>(Math.max(8, sorted.length * 2), 0.65f);
-        final Set<String> collaterals = new HashSet<>(sorted.length * 2);
+        final int capacity = Math.max(8, sorted.length * 2);
+        this.indexById = new Object2IntHashMap<>(capacity, 0.65f, -1);
+        this.byOriginId = new Long2ObjectHashMap<>(capacity, 0.65f);
+        this.byEndpoint = new HashMap<>(capacity);
+        final Map<NodeId, int[]> byKey = new HashMap<>();
         for (int i = 0; i < sorted.length; i++)
         {
             final Member member = sorted[i];
-            if (null != indexByNodeId.putIfAbsent(member.nodeId(), i))
+            if (-1 != indexById.putIfAbsent(member.id(), i))
             {
-                throw new IllegalArgumentException("duplicate public key " + member.nodeId() + " at height " + height);
+                throw new IllegalArgumentException("duplicate collateral " + member.id() + " at height " + height);
             }
             if (null != byOriginId.putIfAbsent(member.originId(), member))
             {
                 throw new IllegalArgumentException("originId collision " + Long.toHexString(member.originId()) +
-                    " for " + member.nodeId() + " at height " + height);
+                    " for " + member.id() + " at height " + height);
             }
-            if (!collaterals.add(member.collateral()))
+            if (null != byEndpoint.putIfAbsent(member.endpoint(), member))
             {
-                throw new IllegalArgumentException("duplicate collateral " + member.collateral() + " at height " + height);
+                throw new IllegalArgumentException("endpoint " + member.endpoint() + " of " + member.id() +
+                    " is already listed for " + byEndpoint.get(member.endpoint()).id() + " at height " + height);
             }
+            byKey.merge(member.publicKey(), new int[]{i}, DirectorySnapshot::append);
         }
+        this.indicesByKey = byKey;
+    }
+
+    private static int[] append(final int[] indices, final int[] one)
+    {
+        final int[] grown = Arrays.copyOf(indices, indices.length + 1);
+        grown[indices.length] = one[0];
+        return grown;
     }
 
     /**
@@ -75,7 +89,7 @@ public final class DirectorySnapshot
      * @param height  chain height the list was read at.
      * @param members confirmed members in any order.
      * @return the ordered snapshot.
-     * @throws IllegalArgumentException if the height is negative or keys, collaterals or origin ids repeat.
+     * @throws IllegalArgumentException if the height is negative or collaterals, endpoints or origin ids repeat.
      */
     public static DirectorySnapshot of(final long height, final Collection<Member> members)
     {
@@ -122,32 +136,72 @@ public final class DirectorySnapshot
     }
 
     /**
-     * @param nodeId a public key.
+     * @param id a collateral.
      * @return its ring index, or -1 if not a member.
      */
-    public int indexOf(final NodeId nodeId)
+    public int indexOf(final MemberId id)
     {
-        final Integer index = indexByNodeId.get(nodeId);
-        return null == index ? -1 : index;
+        return indexById.getValue(id);
     }
 
     /**
-     * @param nodeId a public key.
+     * @param id a collateral.
      * @return the member, or null.
      */
-    public Member find(final NodeId nodeId)
+    public Member find(final MemberId id)
     {
-        final int index = indexOf(nodeId);
+        final int index = indexOf(id);
         return index < 0 ? null : members[index];
     }
 
     /**
-     * @param nodeId a public key.
+     * @param id a collateral.
      * @return true if it is a confirmed member.
      */
-    public boolean contains(final NodeId nodeId)
+    public boolean contains(final MemberId id)
     {
-        return indexOf(nodeId) >= 0;
+        return indexOf(id) >= 0;
+    }
+
+    /**
+     * @param publicKey a key.
+     * @return the members listed with that key, in ring order (empty when none).
+     */
+    public List<Member> membersWithKey(final NodeId publicKey)
+    {
+        final int[] indices = indicesByKey.getOrDefault(publicKey, NO_INDICES);
+        final List<Member> result = new ArrayList<>(indices.length);
+        for (final int index : indices)
+        {
+            result.add(members[index]);
+        }
+        return result;
+    }
+
+    /**
+     * @param publicKey a key.
+     * @return true if at least one member is listed with it.
+     */
+    public boolean hasKey(final NodeId publicKey)
+    {
+        return indicesByKey.containsKey(publicKey);
+    }
+
+    /**
+     * @return how many distinct public keys the members hold.
+     */
+    public int distinctKeys()
+    {
+        return indicesByKey.size();
+    }
+
+    /**
+     * @param listed a listed endpoint (host and FluxOS API port).
+     * @return the member listed there, or null.
+     */
+    public Member findByEndpoint(final Endpoint listed)
+    {
+        return byEndpoint.get(listed);
     }
 
     /**
@@ -172,7 +226,7 @@ public final class DirectorySnapshot
         final List<Member> left = new ArrayList<>();
         for (final Member member : members)
         {
-            final Member old = previous.find(member.nodeId());
+            final Member old = previous.find(member.id());
             if (null == old)
             {
                 joined.add(member);
@@ -184,7 +238,7 @@ public final class DirectorySnapshot
         }
         for (final Member old : previous.members)
         {
-            if (!contains(old.nodeId()))
+            if (!contains(old.id()))
             {
                 left.add(old);
             }

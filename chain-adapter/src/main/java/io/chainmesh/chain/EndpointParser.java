@@ -8,7 +8,9 @@ import java.util.Locale;
  * Parses a node list {@code ip} field into an {@link Endpoint} without ever resolving a name:
  * {@code 1.2.3.4}, {@code 1.2.3.4:16127}, {@code [::1]:16127}, {@code [::1]} and a bare IPv6 literal
  * ({@code 2001:db8::1}). A missing port gets the default port. Onion addresses and host names are
- * refused ({@link RejectReason#UNSUPPORTED_HOST}), other garbage is {@link RejectReason#BAD_ENDPOINT}.
+ * refused ({@link RejectReason#UNSUPPORTED_HOST}), an empty field is {@link RejectReason#NO_ADDRESS}, other garbage
+ * is {@link RejectReason#BAD_ENDPOINT}. A port above {@link Member#MAX_LISTED_PORT} is {@link RejectReason#BAD_PORT}:
+ * chainmesh listens {@link Member#MESH_PORT_OFFSET} above the listed port.
  * Stateless and thread-safe.
  */
 final class EndpointParser
@@ -30,7 +32,7 @@ final class EndpointParser
         final String trimmed = text.trim();
         if (trimmed.isEmpty())
         {
-            throw new EntryException(RejectReason.BAD_ENDPOINT, "ip is empty");
+            throw new EntryException(RejectReason.NO_ADDRESS, "ip is empty: the entry has no address");
         }
         final String host;
         final String port;
@@ -129,9 +131,10 @@ final class EndpointParser
             }
             value = value * 10 + (c - '0');
         }
-        if (value < 1 || value > 65535)
+        if (value < 1 || value > Member.MAX_LISTED_PORT)
         {
-            throw new EntryException(RejectReason.BAD_PORT, "port " + value + " of ip '" + text + "' is not in [1, 65535]");
+            throw new EntryException(RejectReason.BAD_PORT, "port " + value + " of ip '" + text + "' is not in [1, " +
+                Member.MAX_LISTED_PORT + "] (chainmesh listens " + Member.MESH_PORT_OFFSET + " above it)");
         }
         return value;
     }

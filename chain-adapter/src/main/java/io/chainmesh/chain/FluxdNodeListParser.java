@@ -43,9 +43,12 @@ import java.util.stream.IntStream;
  *   <li>{@code collateral}, when present, is {@code COutPoint(<txhash>, <n>)} and agrees with
  *   {@code txhash}/{@code outidx};</li>
  *   <li>string fields are at most {@link Context#maxStringLength()} characters;</li>
- *   <li>duplicates: the <b>first</b> entry in input order with a given public key, collateral or origin id
- *   is kept and later ones are rejected (fluxd's output order is itself deterministic, so every node
- *   keeps the same one).</li>
+ *   <li>an empty {@code ip} is {@link RejectReason#NO_ADDRESS}: such an entry cannot be dialled, and
+ *   chainmesh's overlay needs every member reachable;</li>
+ *   <li>members are collaterals: any number of entries may share one public key;</li>
+ *   <li>duplicates: the <b>first</b> entry in input order with a given collateral, listed socket address or
+ *   origin id is kept and later ones are rejected (fluxd's output order is itself deterministic, so every
+ *   node keeps the same one).</li>
  * </ul>
  * A body that is not JSON, is truncated, or is neither an array nor an envelope with a result array
  * raises a {@link ChainDataException} so the caller keeps its previous snapshot; so does an envelope
@@ -549,7 +552,7 @@ public final class FluxdNodeListParser
     {
         Member toMember(final NodeId nodeId)
         {
-            return new Member(nodeId, endpoint, txHash, outputIndex, tier, addedHeight, confirmedHeight,
+            return new Member(MemberId.of(txHash, outputIndex), nodeId, endpoint, tier, addedHeight, confirmedHeight,
                 lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
         }
 
@@ -660,8 +663,8 @@ public final class FluxdNodeListParser
         final List<Member> members = new ArrayList<>();
         final List<Pending> pending = new ArrayList<>();
         final Map<String, NodeId> keys = new HashMap<>();
-        final Set<NodeId> nodeIds = new HashSet<>();
-        final Set<String> collaterals = new HashSet<>();
+        final Set<MemberId> collaterals = new HashSet<>();
+        final Set<Endpoint> endpoints = new HashSet<>();
         final LongHashSet originIds = new LongHashSet();
         final EnumMap<RejectReason, Integer> counts = new EnumMap<>(RejectReason.class);
         final List<Rejection> examples = new ArrayList<>();
@@ -676,24 +679,24 @@ public final class FluxdNodeListParser
         void accept(final int index, final Member member)
         {
             final String collateral = member.collateral();
-            if (nodeIds.contains(member.nodeId()))
-            {
-                reject(index, collateral, RejectReason.DUPLICATE_PUBKEY,
-                    "pubkey " + member.nodeId() + " already listed earlier");
-            }
-            else if (collaterals.contains(collateral))
+            if (collaterals.contains(member.id()))
             {
                 reject(index, collateral, RejectReason.DUPLICATE_COLLATERAL, "collateral " + collateral + " already listed earlier");
+            }
+            else if (endpoints.contains(member.endpoint()))
+            {
+                reject(index, collateral, RejectReason.DUPLICATE_ENDPOINT,
+                    "ip " + member.endpoint() + " already listed earlier for another collateral");
             }
             else if (originIds.contains(member.originId()))
             {
                 reject(index, collateral, RejectReason.DUPLICATE_ORIGIN_ID,
-                    "originId " + Long.toHexString(member.originId()) + " of " + member.nodeId() + " collides with an earlier entry");
+                    "originId " + Long.toHexString(member.originId()) + " of " + collateral + " collides with an earlier entry");
             }
             else
             {
-                nodeIds.add(member.nodeId());
-                collaterals.add(collateral);
+                collaterals.add(member.id());
+                endpoints.add(member.endpoint());
                 originIds.add(member.originId());
                 members.add(member);
             }

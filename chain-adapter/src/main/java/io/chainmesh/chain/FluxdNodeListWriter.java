@@ -112,7 +112,7 @@ public final class FluxdNodeListWriter
         generator.writeNumberField("last_paid_height", member.lastPaidHeight());
         generator.writeStringField("tier", member.tier().name());
         generator.writeStringField("payment_address", member.paymentAddress());
-        generator.writeStringField("pubkey", member.nodeId().toHex());
+        generator.writeStringField("pubkey", member.publicKey().toHex());
         generator.writeNumberField("rank", member.rank());
     }
 }

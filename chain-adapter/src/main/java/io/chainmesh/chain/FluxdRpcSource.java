@@ -400,16 +400,16 @@ public final class FluxdRpcSource implements DirectorySource
     }
 
     /**
-     * Like {@link #nodeStatus()}, naming the node by its key as {@code params[0]}: the devnet RPC server
+     * Like {@link #nodeStatus()}, naming the node by its collateral as {@code params[0]}: the devnet RPC server
      * serves many nodes and needs to know which one asks. Do not use against a real fluxd.
      *
-     * @param nodeId the asking node, or null for no parameter.
+     * @param asker the asking node, or null for no parameter.
      * @return the status.
      * @throws ChainDataException on any failure.
      */
-    public FluxNodeStatus nodeStatus(final NodeId nodeId)
+    public FluxNodeStatus nodeStatus(final MemberId asker)
     {
-        final Object[] params = null == nodeId ? new Object[0] : new Object[]{ nodeId.toHex() };
+        final Object[] params = null == asker ? new Object[0] : new Object[]{ asker.toString() };
         JsonNode result;
         try
         {

@@ -6,11 +6,14 @@ import java.util.Objects;
 
 /**
  * One confirmed entry of the deterministic node list. Immutable.
+ * <p>
+ * A member is its collateral ({@link #id()}); the public key is its credential and may be shared by many
+ * members of one operator. The listed endpoint is the node's FluxOS API address; chainmesh listens beside
+ * it at {@link #meshEndpoint()}, the listed port plus {@link #MESH_PORT_OFFSET}.
  *
- * @param nodeId              the member's public key.
- * @param endpoint            where it listens.
- * @param txHash              collateral transaction hash (64 lower-case hex characters).
- * @param outputIndex         collateral output index.
+ * @param id                  the collateral outpoint that names the member.
+ * @param publicKey           the key that signs for it (its HELLO, AUTH and batches).
+ * @param endpoint            the listed address: host and FluxOS API port.
  * @param tier                collateral tier.
  * @param addedHeight         height at which the node was added to the list.
  * @param confirmedHeight     height of its first confirmation.
@@ -20,10 +23,9 @@ import java.util.Objects;
  * @param rank                position in the payment queue as reported by the chain, -1 if unknown.
  */
 public record Member(
-    NodeId nodeId,
+    MemberId id,
+    NodeId publicKey,
     Endpoint endpoint,
-    String txHash,
-    int outputIndex,
     Tier tier,
     long addedHeight,
     long confirmedHeight,
@@ -33,23 +35,57 @@ public record Member(
     int rank)
 {
     /**
+     * chainmesh's port is the listed (FluxOS API) port plus this offset on every member. FluxOS holds the
+     * API port {@code p}, its UI at {@code p - 1}, its TLS API at {@code p + 1}, syncthing at {@code p + 2} and a
+     * UPnP test mapping at {@code p + 3}; the API ports of several nodes behind one address are 10 apart
+     * (16127, 16137, ... 16197), so {@code p + 5} is free on every real node and never meets a neighbour's block.
+     */
+    public static final int MESH_PORT_OFFSET = 5;
+
+    /** The highest listed port whose mesh port is still a valid port. */
+    public static final int MAX_LISTED_PORT = 65535 - MESH_PORT_OFFSET;
+
+    /**
      * Validates the fields that the directory relies on.
      */
     public Member
     {
-        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(publicKey, "publicKey");
         Objects.requireNonNull(endpoint, "endpoint");
-        Objects.requireNonNull(txHash, "txHash");
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(paymentAddress, "paymentAddress");
-        if (outputIndex < 0)
+        if (endpoint.port() > MAX_LISTED_PORT)
         {
-            throw new IllegalArgumentException("outputIndex=" + outputIndex + " must be >= 0");
+            throw new IllegalArgumentException("listed port " + endpoint.port() + " of " + id + " leaves no mesh port (max " +
+                MAX_LISTED_PORT + ")");
         }
         if (addedHeight < 0 || confirmedHeight < 0 || lastConfirmedHeight < 0 || lastPaidHeight < 0)
         {
-            throw new IllegalArgumentException("heights must be >= 0 for " + txHash + ":" + outputIndex);
+            throw new IllegalArgumentException("heights must be >= 0 for " + id);
         }
+    }
+
+    /**
+     * @param meshEndpoint where chainmesh listens.
+     * @return the endpoint the node list carries for it (the FluxOS API port).
+     * @throws IllegalArgumentException if the mesh port is not above {@link #MESH_PORT_OFFSET}.
+     */
+    public static Endpoint listedEndpointFor(final Endpoint meshEndpoint)
+    {
+        if (meshEndpoint.port() <= MESH_PORT_OFFSET)
+        {
+            throw new IllegalArgumentException("mesh port " + meshEndpoint.port() + " must be > " + MESH_PORT_OFFSET);
+        }
+        return new Endpoint(meshEndpoint.host(), meshEndpoint.port() - MESH_PORT_OFFSET);
+    }
+
+    /**
+     * @return where this member's chainmesh node listens: the listed host, port + {@link #MESH_PORT_OFFSET}.
+     */
+    public Endpoint meshEndpoint()
+    {
+        return new Endpoint(endpoint.host(), endpoint.port() + MESH_PORT_OFFSET);
     }
 
     /**
@@ -57,7 +93,23 @@ public record Member(
      */
     public long originId()
     {
-        return nodeId.originId();
+        return id.originId();
+    }
+
+    /**
+     * @return the collateral transaction hash, 64 lower-case hex characters.
+     */
+    public String txHash()
+    {
+        return id.txHash();
+    }
+
+    /**
+     * @return the collateral output index.
+     */
+    public int outputIndex()
+    {
+        return id.outputIndex();
     }
 
     /**
@@ -65,6 +117,6 @@ public record Member(
      */
     public String collateral()
     {
-        return txHash + ":" + outputIndex;
+        return id.toString();
     }
 }

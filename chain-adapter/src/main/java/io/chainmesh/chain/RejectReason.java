@@ -13,11 +13,13 @@ public enum RejectReason
     BAD_FIELD,
     /** {@code pubkey} is not hex, has the wrong length or is not a point on secp256k1. */
     BAD_PUBKEY,
+    /** {@code ip} is empty: the entry has no address to reach it at, so it is not an overlay member. */
+    NO_ADDRESS,
     /** {@code ip} cannot be parsed as an IP literal with an optional port. */
     BAD_ENDPOINT,
     /** {@code ip} is an onion address or a host name: chainmesh only dials IP literals. */
     UNSUPPORTED_HOST,
-    /** The port of {@code ip} is not a number in {@code [1, 65535]}. */
+    /** The port of {@code ip} is not a number in {@code [1, 65535]}, or leaves no room for the mesh port above it. */
     BAD_PORT,
     /** {@code tier} is not CUMULUS, NIMBUS or STRATUS. */
     UNKNOWN_TIER,
@@ -31,10 +33,10 @@ public enum RejectReason
     BAD_COLLATERAL,
     /** {@code rank} is present but not an integer {@code >= -1}. */
     BAD_RANK,
-    /** The public key already appeared earlier in the list. */
-    DUPLICATE_PUBKEY,
     /** The collateral outpoint already appeared earlier in the list. */
     DUPLICATE_COLLATERAL,
-    /** The 8-byte origin id (hash prefix of the key) collides with an earlier entry's. */
+    /** The listed socket address (host and port) already belongs to an earlier entry. */
+    DUPLICATE_ENDPOINT,
+    /** The 8-byte origin id (hash prefix of the collateral) collides with an earlier entry's. */
     DUPLICATE_ORIGIN_ID
 }
