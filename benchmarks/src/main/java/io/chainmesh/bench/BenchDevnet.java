@@ -3,7 +3,7 @@ package io.chainmesh.bench;
 import io.chainmesh.chain.DevnetChain;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.control.BenchReport;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.Transport;
 import io.chainmesh.engine.overlay.OverlayTopology;
@@ -49,6 +49,7 @@ public final class BenchDevnet implements AutoCloseable
             final NetworkBenchmark net = new NetworkBenchmark();
             final ChainmeshNode.Context ctx = new ChainmeshNode.Context()
                 .nodeKey(chain.memberKey(i))
+                .member(chain.memberId(i))
                 .directorySource(chain)
                 .bindAddress(new InetSocketAddress("127.0.0.1", chain.portFor(i)))
                 .eventLoopGroup(group)
@@ -106,7 +107,7 @@ public final class BenchDevnet implements AutoCloseable
             int formed = 0;
             for (final ChainmeshNode node : nodes)
             {
-                if (node.peers().size() >= topology.neighbours(snapshot.indexOf(node.nodeId())).length)
+                if (node.peers().size() >= topology.neighbours(snapshot.indexOf(node.member())).length)
                 {
                     formed++;
                 }
@@ -171,10 +172,10 @@ public final class BenchDevnet implements AutoCloseable
      */
     public NetworkBenchmark.Result measureNetwork(final int i, final NetworkBenchmark.Limits limits)
     {
-        final List<NodeId> peers = new ArrayList<>();
+        final List<MemberId> peers = new ArrayList<>();
         for (int k = 1; k < nodes.size() && peers.size() < limits.pingPeers(); k++)
         {
-            peers.add(nodes.get((i + k) % nodes.size()).nodeId());
+            peers.add(nodes.get((i + k) % nodes.size()).member());
         }
         return network.get(i).measure(peers, limits);
     }

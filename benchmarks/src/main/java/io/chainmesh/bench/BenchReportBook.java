@@ -1,6 +1,7 @@
 package io.chainmesh.bench;
 
 import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.BenchReport;
@@ -31,7 +32,7 @@ public final class BenchReportBook
         STALE,
         /** Signature or node id invalid. */
         FORGED,
-        /** Signed by a key that is not in the directory. */
+        /** About a member that is not in the directory, or signed by a key not listed for it. */
         NOT_A_MEMBER,
         /** Timestamp too far ahead of this node's clock. */
         FROM_THE_FUTURE
@@ -39,7 +40,7 @@ public final class BenchReportBook
 
     private final EpochClock clock;
     private final long maxFutureSkewMillis;
-    private final Map<NodeId, BenchReport> latest = new ConcurrentHashMap<>();
+    private final Map<MemberId, BenchReport> latest = new ConcurrentHashMap<>();
     private final AtomicLongArray outcomes = new AtomicLongArray(Outcome.values().length);
 
     /**
@@ -53,18 +54,19 @@ public final class BenchReportBook
     }
 
     /**
+     * @param subject   the member the report is about: the broadcast origin that published it.
      * @param report    a received report.
      * @param directory the current directory.
      * @return what happened to it (also counted).
      */
-    public Outcome offer(final BenchReport report, final DirectorySnapshot directory)
+    public Outcome offer(final MemberId subject, final BenchReport report, final DirectorySnapshot directory)
     {
-        final Outcome outcome = classify(report, directory);
+        final Outcome outcome = classify(subject, report, directory);
         outcomes.incrementAndGet(outcome.ordinal());
         return outcome;
     }
 
-    private Outcome classify(final BenchReport report, final DirectorySnapshot directory)
+    private Outcome classify(final MemberId subject, final BenchReport report, final DirectorySnapshot directory)
     {
         final NodeId signer;
         try
@@ -75,7 +77,8 @@ public final class BenchReportBook
         {
             return Outcome.FORGED;
         }
-        if (!directory.contains(signer))
+        final Member member = directory.find(subject);
+        if (null == member || !member.publicKey().equals(signer))
         {
             return Outcome.NOT_A_MEMBER;
         }
@@ -83,12 +86,12 @@ public final class BenchReportBook
         {
             return Outcome.FROM_THE_FUTURE;
         }
-        final BenchReport held = latest.get(signer);
+        final BenchReport held = latest.get(subject);
         if (null != held && held.getTimestampMillis() >= report.getTimestampMillis())
         {
             return Outcome.STALE;
         }
-        latest.put(signer, report);
+        latest.put(subject, report);
         return Outcome.ACCEPTED;
     }
 
@@ -105,7 +108,7 @@ public final class BenchReportBook
     /**
      * @return an immutable copy of the latest report per member.
      */
-    public Map<NodeId, BenchReport> latest()
+    public Map<MemberId, BenchReport> latest()
     {
         return Map.copyOf(latest);
     }
@@ -133,7 +136,7 @@ public final class BenchReportBook
         sb.append(String.format("%-4s %-22s %-8s %5s %8s %9s %10s %10s %9s%n",
             "ring", "endpoint", "tier", "cores", "ram GB", "eps", "disk MB/s", "net Mb/s", "rtt us"));
         final Map<Integer, String> rows = new TreeMap<>();
-        for (final Map.Entry<NodeId, BenchReport> e : latest.entrySet())
+        for (final Map.Entry<MemberId, BenchReport> e : latest.entrySet())
         {
             final int index = directory.indexOf(e.getKey());
             if (index < 0)

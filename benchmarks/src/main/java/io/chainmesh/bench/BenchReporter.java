@@ -1,9 +1,11 @@
 package io.chainmesh.bench;
 
+import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.DirectorySource;
+import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.BenchReport;
-import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.Status;
 import io.chainmesh.engine.broadcast.MessageHandler;
@@ -67,7 +69,7 @@ public final class BenchReporter implements MessageHandler, AutoCloseable
             throw new CodecException("bench report length " + bytes.length + " exceeds limit " +
                 BenchReports.MAX_REPORT_BYTES);
         }
-        book.offer(report, directory.current());
+        book.offer(node.member(), report, directory.current());
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         long status;
@@ -100,23 +102,23 @@ public final class BenchReporter implements MessageHandler, AutoCloseable
         }
         buffer.getBytes(offset, scratch, 0, length);
         final BenchReport report;
-        final long signerOrigin;
         try
         {
             report = BenchReports.parse(scratch, 0, length);
-            signerOrigin = NodeId.fromBytes(report.getNodeId().toByteArray()).originId();
         }
         catch (final CodecException | IllegalArgumentException ex)
         {
             malformed.incrementAndGet();
             return;
         }
-        if (signerOrigin != originId)
+        final DirectorySnapshot snapshot = directory.current();
+        final Member origin = snapshot.findByOriginId(originId);
+        if (null == origin || !java.util.Arrays.equals(origin.publicKey().toBytes(), report.getNodeId().toByteArray()))
         {
             wrongOrigin.incrementAndGet();
             return;
         }
-        book.offer(report, directory.current());
+        book.offer(origin.id(), report, snapshot);
     }
 
     /**
@@ -130,7 +132,7 @@ public final class BenchReporter implements MessageHandler, AutoCloseable
     /**
      * @return the latest valid report per member.
      */
-    public Map<NodeId, BenchReport> latest()
+    public Map<MemberId, BenchReport> latest()
     {
         return book.latest();
     }

@@ -1,6 +1,6 @@
 package io.chainmesh.bench;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.DirectHandler;
 import io.chainmesh.engine.Status;
@@ -75,7 +75,7 @@ public final class NetworkBenchmark implements DirectHandler
      * {@inheritDoc}
      */
     @Override
-    public void onMessage(final NodeId source, final DirectBuffer buffer, final int offset, final int length)
+    public void onMessage(final MemberId source, final DirectBuffer buffer, final int offset, final int length)
     {
         if (length < HEADER_LENGTH)
         {
@@ -112,7 +112,7 @@ public final class NetworkBenchmark implements DirectHandler
         }
     }
 
-    private void reply(final NodeId source, final byte type, final long seq, final long value)
+    private void reply(final MemberId source, final byte type, final long seq, final long value)
     {
         final UnsafeBuffer reply = replyBuffer.get();
         reply.putByte(0, type);
@@ -136,7 +136,7 @@ public final class NetworkBenchmark implements DirectHandler
     }
 
     private long sendWithRetry(
-        final ChainmeshNode explicit, final NodeId to, final DirectBuffer buffer, final int length, final long retryNanos)
+        final ChainmeshNode explicit, final MemberId to, final DirectBuffer buffer, final int length, final long retryNanos)
     {
         final ChainmeshNode n = null != explicit ? explicit : node;
         if (null == n)
@@ -179,7 +179,7 @@ public final class NetworkBenchmark implements DirectHandler
      * @param limits bounds.
      * @return the figures.
      */
-    public Result measure(final List<NodeId> peers, final Limits limits)
+    public Result measure(final List<MemberId> peers, final Limits limits)
     {
         final int pingPeers = Math.min(limits.pingPeers(), peers.size());
         final long[] samples = new long[pingPeers * limits.pingsPerPeer()];
@@ -227,7 +227,7 @@ public final class NetworkBenchmark implements DirectHandler
         return stream(peers.get(0), limits, msg, rttMicros, answered);
     }
 
-    private Result stream(final NodeId to, final Limits limits, final UnsafeBuffer msg, final double rttMicros,
+    private Result stream(final MemberId to, final Limits limits, final UnsafeBuffer msg, final double rttMicros,
         final int answered)
     {
         final long id = session + 1;

@@ -53,8 +53,8 @@ class BenchNetworkTest
         final UnsafeBuffer unknownType = new UnsafeBuffer(new byte[NetworkBenchmark.HEADER_LENGTH]);
         unknownType.putByte(0, (byte)99);
 
-        assertThat(devnet.node(1).send(devnet.node(0).nodeId(), shortMessage, 0, 3)).isZero();
-        assertThat(devnet.node(1).send(devnet.node(0).nodeId(), unknownType, 0, unknownType.capacity())).isZero();
+        assertThat(devnet.node(1).send(devnet.node(0).member(), shortMessage, 0, 3)).isZero();
+        assertThat(devnet.node(1).send(devnet.node(0).member(), unknownType, 0, unknownType.capacity())).isZero();
 
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (target.ignoredMessages() < before + 2 && System.nanoTime() - deadline < 0)
@@ -81,7 +81,7 @@ class BenchNetworkTest
         {
             final BenchReporter reporter = devnet.reporter(i);
             assertThat(reporter.latest()).hasSize(NODES);
-            assertThat(reporter.latest().get(devnet.node(3).nodeId()).getNetworkRttMicros()).isEqualTo(103.0);
+            assertThat(reporter.latest().get(devnet.node(3).member()).getNetworkRttMicros()).isEqualTo(103.0);
         }
         assertThat(devnet.reporter(5).table().lines().count()).isEqualTo(NODES + 1);
     }
@@ -111,7 +111,7 @@ class BenchNetworkTest
         }
         assertThat(devnet.reporter(0).wrongOriginCount()).isEqualTo(before + 1);
         assertThat(devnet.reporter(0).malformedCount()).isEqualTo(malformedBefore + 1);
-        final BenchReport held = devnet.reporter(0).latest().get(victim.nodeId());
+        final BenchReport held = devnet.reporter(0).latest().get(devnet.chain().memberId(2));
         assertThat(held == null || held.getTimestampMillis() != foreign.getTimestampMillis()).isTrue();
     }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.BenchReport;
@@ -28,9 +29,17 @@ class BenchReportsTest
     private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
     private final DirectorySnapshot directory = DirectorySnapshot.of(10, List.of(member(ALICE, 0), member(BOB, 1)));
 
+    private static final MemberId ALICE_MEMBER = memberId(0);
+    private static final MemberId BOB_MEMBER = memberId(1);
+
+    private static MemberId memberId(final int index)
+    {
+        return MemberId.of(String.format("%064x", index + 1), 0);
+    }
+
     private static Member member(final NodeKey key, final int index)
     {
-        return new Member(key.nodeId(), new Endpoint("127.0.0.1", 20000 + index), String.format("%064x", index + 1), 0,
+        return new Member(memberId(index), key.nodeId(), new Endpoint("127.0.0.1", 20000 + index),
             Tier.STRATUS, 1, 1, 1, 0, "", index);
     }
 
@@ -87,18 +96,21 @@ class BenchReportsTest
     {
         final BenchReportBook book = new BenchReportBook(now::get, 120_000);
 
-        assertThat(book.offer(report(ALICE, now.get() - 10), directory)).isEqualTo(BenchReportBook.Outcome.ACCEPTED);
-        assertThat(book.offer(report(ALICE, now.get() - 20), directory)).isEqualTo(BenchReportBook.Outcome.STALE);
-        assertThat(book.offer(report(ALICE, now.get() - 10), directory)).isEqualTo(BenchReportBook.Outcome.STALE);
-        assertThat(book.offer(report(ALICE, now.get()), directory)).isEqualTo(BenchReportBook.Outcome.ACCEPTED);
-        assertThat(book.offer(report(STRANGER, now.get()), directory)).isEqualTo(BenchReportBook.Outcome.NOT_A_MEMBER);
-        assertThat(book.offer(report(BOB, now.get() + 120_001), directory))
+        assertThat(book.offer(ALICE_MEMBER, report(ALICE, now.get() - 10), directory)).isEqualTo(BenchReportBook.Outcome.ACCEPTED);
+        assertThat(book.offer(ALICE_MEMBER, report(ALICE, now.get() - 20), directory)).isEqualTo(BenchReportBook.Outcome.STALE);
+        assertThat(book.offer(ALICE_MEMBER, report(ALICE, now.get() - 10), directory)).isEqualTo(BenchReportBook.Outcome.STALE);
+        assertThat(book.offer(ALICE_MEMBER, report(ALICE, now.get()), directory)).isEqualTo(BenchReportBook.Outcome.ACCEPTED);
+        assertThat(book.offer(memberId(7), report(STRANGER, now.get()), directory)).isEqualTo(BenchReportBook.Outcome.NOT_A_MEMBER);
+        assertThat(book.offer(BOB_MEMBER, report(BOB, now.get() + 120_001), directory))
             .isEqualTo(BenchReportBook.Outcome.FROM_THE_FUTURE);
-        assertThat(book.offer(report(BOB, now.get()).toBuilder().setEpsMulti(1).build(), directory))
+        assertThat(book.offer(BOB_MEMBER, report(BOB, now.get()).toBuilder().setEpsMulti(1).build(), directory))
             .isEqualTo(BenchReportBook.Outcome.FORGED);
 
-        assertThat(book.latest()).containsOnlyKeys(ALICE.nodeId());
-        assertThat(book.latest().get(ALICE.nodeId()).getTimestampMillis()).isEqualTo(now.get());
+        assertThat(book.offer(BOB_MEMBER, report(ALICE, now.get()), directory))
+            .as("a key listed for another member").isEqualTo(BenchReportBook.Outcome.NOT_A_MEMBER);
+
+        assertThat(book.latest()).containsOnlyKeys(ALICE_MEMBER);
+        assertThat(book.latest().get(ALICE_MEMBER).getTimestampMillis()).isEqualTo(now.get());
         assertThat(book.outcomeCounts().get(BenchReportBook.Outcome.STALE)).isEqualTo(2);
         assertThat(book.table(directory)).contains("127.0.0.1:20000").contains("STRATUS").doesNotContain("20001");
 

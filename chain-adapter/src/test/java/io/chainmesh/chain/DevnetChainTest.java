@@ -38,7 +38,7 @@ class DevnetChainTest
     {
         try (DevnetChain a = new DevnetChain(context(7)); DevnetChain b = new DevnetChain(context(8)))
         {
-            assertThat(a.nodeId(0)).isNotEqualTo(b.nodeId(0));
+            assertThat(a.publicKey(0)).isNotEqualTo(b.publicKey(0));
             assertThat(a.current().member(0).txHash()).isNotEqualTo(b.current().member(0).txHash());
         }
     }
@@ -79,10 +79,10 @@ class DevnetChainTest
         {
             for (int i = 0; i < chain.memberCount(); i++)
             {
-                final Member member = chain.current().find(chain.memberKey(i).nodeId());
+                final Member member = chain.current().find(chain.memberId(i));
                 assertThat(member).isNotNull();
                 assertThat(member.endpoint()).isEqualTo(new Endpoint("127.0.0.1", 20000 + i));
-                assertThat(chain.indexOf(member.nodeId())).isEqualTo(i);
+                assertThat(chain.indexOf(member.id())).isEqualTo(i);
             }
         }
     }
@@ -104,13 +104,13 @@ class DevnetChainTest
             assertThat(next.size()).isEqualTo(10);
             assertThat(diffs).singleElement().satisfies(diff ->
             {
-                assertThat(diff.joined()).extracting(Member::nodeId).containsExactly(chain.nodeId(10));
-                assertThat(diff.left()).extracting(Member::nodeId).containsExactly(chain.nodeId(2));
+                assertThat(diff.joined()).extracting(Member::id).containsExactly(chain.memberId(10));
+                assertThat(diff.left()).extracting(Member::id).containsExactly(chain.memberId(2));
                 assertThat(diff.changed()).isEmpty();
                 assertThat(diff.fromHeight()).isEqualTo(start);
             });
-            assertThat(next.find(chain.nodeId(10)).addedHeight()).isEqualTo(start + 1);
-            assertThat(next.member(next.size() - 1).nodeId()).isEqualTo(chain.nodeId(10));
+            assertThat(next.find(chain.memberId(10)).addedHeight()).isEqualTo(start + 1);
+            assertThat(next.member(next.size() - 1).id()).isEqualTo(chain.memberId(10));
             assertThat(chain.isActive(2)).isFalse();
         }
     }
@@ -126,9 +126,9 @@ class DevnetChainTest
             try (DevnetChain chain = new DevnetChain(ctx))
             {
                 assertThat(chain.advance().size()).isEqualTo(11);
-                assertThat(chain.advance().contains(chain.nodeId(11))).isTrue();
+                assertThat(chain.advance().contains(chain.memberId(11))).isTrue();
                 final DirectorySnapshot third = chain.advance();
-                assertThat(third.contains(chain.nodeId(0))).isFalse();
+                assertThat(third.contains(chain.memberId(0))).isFalse();
                 assertThat(third.size()).isEqualTo(11);
             }
         }

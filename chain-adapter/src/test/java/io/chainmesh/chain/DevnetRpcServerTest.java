@@ -117,11 +117,11 @@ class DevnetRpcServerTest
     void shouldIdentifyAskingNodeByHeader() throws Exception
     {
         final HttpResponse<String> response = post("{\"id\":1,\"method\":\"getfluxnodestatus\",\"params\":[]}",
-            "Authorization", AUTH, DevnetRpcServer.PUBKEY_HEADER, chain.nodeId(2).toHex());
+            "Authorization", AUTH, DevnetRpcServer.PUBKEY_HEADER, chain.publicKey(2).toHex());
 
         final JsonNode result = MAPPER.readTree(response.body()).path("result");
         assertThat(result.path("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(result.path("pubkey").asText()).isEqualTo(chain.nodeId(2).toHex());
+        assertThat(result.path("pubkey").asText()).isEqualTo(chain.publicKey(2).toHex());
         assertThat(result.path("ip").asText()).isEqualTo("127.0.0.1:41002");
     }
 

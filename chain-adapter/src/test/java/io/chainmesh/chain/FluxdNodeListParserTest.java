@@ -65,7 +65,7 @@ class FluxdNodeListParserTest
         assertThat(result.rejectedCount()).isZero();
         assertThat(result.height()).isEqualTo(-1);
         final Member member = result.members().get(0);
-        assertThat(member.nodeId().toHex()).isEqualTo(PUB_1);
+        assertThat(member.publicKey().toHex()).isEqualTo(PUB_1);
         assertThat(member.endpoint()).isEqualTo(new Endpoint("1.2.3.4", 16137));
         assertThat(member.txHash()).isEqualTo(HASH_A);
         assertThat(member.outputIndex()).isEqualTo(1);
@@ -221,14 +221,45 @@ class FluxdNodeListParserTest
     }
 
     @Test
-    void shouldKeepFirstAndRejectLaterDuplicatePubkey()
+    void shouldAcceptManyMembersUnderOneKey()
     {
         final ParseResult result = parser.parse("[" + entry(PUB_1, "1.2.3.4", HASH_A, "0", 1) + "," +
-            entry(PUB_1, "1.2.3.5", HASH_B, "0", 1) + "]");
+            entry(PUB_1, "1.2.3.5", HASH_B, "0", 1) + "," + entry(PUB_1, "1.2.3.5:16137", HASH_B, "1", 1) + "]");
 
-        assertThat(result.members()).singleElement().satisfies(m -> assertThat(m.txHash()).isEqualTo(HASH_A));
-        assertThat(result.rejected(RejectReason.DUPLICATE_PUBKEY)).isEqualTo(1);
+        assertThat(result.rejectedCount()).isZero();
+        assertThat(result.members()).extracting(Member::collateral)
+            .containsExactly(HASH_A + ":0", HASH_B + ":0", HASH_B + ":1");
+        final DirectorySnapshot snapshot = result.toSnapshot(10);
+        assertThat(snapshot.distinctKeys()).isEqualTo(1);
+        assertThat(snapshot.membersWithKey(result.members().get(0).publicKey())).hasSize(3);
+        assertThat(result.members()).extracting(Member::originId).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void shouldKeepFirstAndRejectLaterDuplicateEndpoint()
+    {
+        final ParseResult result = parser.parse("[" + entry(PUB_1, "1.2.3.4:16137", HASH_A, "0", 1) + "," +
+            entry(PUB_2, "1.2.3.4:16137", HASH_B, "0", 1) + "," + entry(PUB_2, "1.2.3.4", HASH_B, "1", 1) + "]");
+
+        assertThat(result.members()).extracting(Member::collateral).containsExactly(HASH_A + ":0", HASH_B + ":1");
+        assertThat(result.rejected(RejectReason.DUPLICATE_ENDPOINT)).isEqualTo(1);
         assertThat(result.rejectionExamples().get(0).index()).isEqualTo(1);
+        assertThat(result.rejectionExamples().get(0).message()).contains("1.2.3.4:16137");
+    }
+
+    @Test
+    void shouldRejectEntryWithoutAddressAsNoAddress()
+    {
+        assertRejected(entry(PUB_1, "", HASH_A, "0", 1), RejectReason.NO_ADDRESS);
+        assertRejected(entry(PUB_1, "  ", HASH_A, "0", 1), RejectReason.NO_ADDRESS);
+    }
+
+    @Test
+    void shouldRejectPortThatLeavesNoMeshPort()
+    {
+        assertRejected(entry(PUB_1, "1.2.3.4:65531", HASH_A, "0", 1), RejectReason.BAD_PORT);
+        assertThat(parser.parse("[" + entry(PUB_1, "1.2.3.4:65530", HASH_A, "0", 1) + "]").members()).singleElement()
+            .satisfies(m -> assertThat(m.meshEndpoint()).isEqualTo(new Endpoint("1.2.3.4", 65535)));
     }
 
     @Test
@@ -335,10 +366,10 @@ class FluxdNodeListParserTest
         final ParseResult first = parser.parse(list);
         final ParseResult second = parser.parse(list);
 
-        assertThat(second.members().get(0).nodeId()).isSameAs(first.members().get(0).nodeId());
-        assertThat(new FluxdNodeListParser().parse(list).members().get(0).nodeId())
-            .isNotSameAs(first.members().get(0).nodeId())
-            .isEqualTo(first.members().get(0).nodeId());
+        assertThat(second.members().get(0).publicKey()).isSameAs(first.members().get(0).publicKey());
+        assertThat(new FluxdNodeListParser().parse(list).members().get(0).publicKey())
+            .isNotSameAs(first.members().get(0).publicKey())
+            .isEqualTo(first.members().get(0).publicKey());
     }
 
     @Test
@@ -357,7 +388,7 @@ class FluxdNodeListParserTest
 
         assertThat(parallel.members()).hasSize(699).isEqualTo(sequential.members());
         assertThat(parallel.rejectionCounts()).isEqualTo(sequential.rejectionCounts())
-            .containsEntry(RejectReason.BAD_PUBKEY, 1).containsEntry(RejectReason.DUPLICATE_PUBKEY, 1);
+            .containsEntry(RejectReason.BAD_PUBKEY, 1).containsEntry(RejectReason.DUPLICATE_COLLATERAL, 1);
         assertThat(parallel.rejectionExamples()).extracting(Rejection::index).containsExactly(350, 700);
     }
 

@@ -101,8 +101,8 @@ class FluxdRpcSourceTest
         assertThat(diffs).hasSize(2);
         final DirectoryDiff diff = diffs.get(1);
         assertThat(diff.toHeight()).isEqualTo(chain.height());
-        assertThat(diff.joined()).extracting(Member::nodeId).containsExactlyInAnyOrder(chain.nodeId(8), chain.nodeId(9));
-        assertThat(diff.left()).extracting(Member::nodeId).containsExactly(chain.nodeId(3));
+        assertThat(diff.joined()).extracting(Member::id).containsExactlyInAnyOrder(chain.memberId(8), chain.memberId(9));
+        assertThat(diff.left()).extracting(Member::id).containsExactly(chain.memberId(3));
         assertThat(diff.changed()).isEmpty();
         assertThat(source.current().members()).isEqualTo(chain.current().members());
     }
@@ -132,7 +132,7 @@ class FluxdRpcSourceTest
 
         assertThat(source.health().listMethod()).isEqualTo(FluxdRpcSource.LIST_METHOD_ALIAS);
         assertThat(source.current().members()).isEqualTo(chain.current().members());
-        assertThat(source.nodeStatus(chain.nodeId(2)).isConfirmed()).isTrue();
+        assertThat(source.nodeStatus(chain.memberId(2)).isConfirmed()).isTrue();
     }
 
     @Test
@@ -337,7 +337,7 @@ class FluxdRpcSourceTest
         {
             threads.add(Thread.currentThread().getName());
             first.countDown();
-            if (diff.joined().stream().anyMatch(m -> m.nodeId().equals(chain.nodeId(9))))
+            if (diff.joined().stream().anyMatch(m -> m.id().equals(chain.memberId(9))))
             {
                 joined.countDown();
             }
@@ -376,11 +376,11 @@ class FluxdRpcSourceTest
         final DevnetRpcServer server = server(chain, new DevnetRpcServer.Context());
         final FluxdRpcSource source = source(sourceContext(server.uri()));
 
-        final FluxNodeStatus listed = source.nodeStatus(chain.nodeId(1));
+        final FluxNodeStatus listed = source.nodeStatus(chain.memberId(1));
         assertThat(listed.isConfirmed()).isTrue();
         assertThat(listed.member()).isEqualTo(chain.activeMember(1));
 
-        final FluxNodeStatus unlisted = source.nodeStatus(chain.nodeId(8));
+        final FluxNodeStatus unlisted = source.nodeStatus(chain.memberId(8));
         assertThat(unlisted.status()).isEqualTo("EXPIRED");
         assertThat(unlisted.isConfirmed()).isFalse();
 
@@ -437,9 +437,9 @@ class FluxdRpcSourceTest
         assertThat(nodeA.current().members()).isEqualTo(nodeB.current().members());
         for (final int index : new int[]{ 0, 4, 8 })
         {
-            final FluxNodeStatus self = nodeA.nodeStatus(chain.memberKey(index).nodeId());
+            final FluxNodeStatus self = nodeA.nodeStatus(chain.memberId(index));
             assertThat(self.isConfirmed()).isTrue();
-            assertThat(nodeB.current().indexOf(self.member().nodeId())).isEqualTo(chain.current().indexOf(chain.nodeId(index)));
+            assertThat(nodeB.current().indexOf(self.member().id())).isEqualTo(chain.current().indexOf(chain.memberId(index)));
         }
     }
 }

@@ -84,7 +84,7 @@ class JsonFileSourceTest
             assertThat(source.checkNow()).isTrue();
             assertThat(source.current().height()).isEqualTo(2);
             assertThat(diffs).singleElement().satisfies(d ->
-                assertThat(d.joined()).extracting(Member::nodeId).containsExactly(chain.nodeId(6)));
+                assertThat(d.joined()).extracting(Member::id).containsExactly(chain.memberId(6)));
         }
     }
 
@@ -195,7 +195,7 @@ class JsonFileSourceTest
             source.subscribe((snapshot, diff) -> diffs.add(diff));
             final Member moved = members.get(2);
             final List<Member> next = new java.util.ArrayList<>(members);
-            next.set(2, new Member(moved.nodeId(), new Endpoint("127.0.0.2", 9999), moved.txHash(), moved.outputIndex(),
+            next.set(2, new Member(MemberId.of(moved.txHash(), moved.outputIndex()), moved.publicKey(), new Endpoint("127.0.0.2", 9999),
                 moved.tier(), moved.addedHeight(), moved.confirmedHeight(), moved.lastConfirmedHeight(),
                 moved.lastPaidHeight(), moved.paymentAddress(), moved.rank()));
             writeArray(next);

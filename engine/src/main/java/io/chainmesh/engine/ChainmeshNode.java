@@ -2,7 +2,8 @@ package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySource;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.frame.FrameDescriptor;
@@ -46,6 +47,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -71,7 +73,7 @@ public final class ChainmeshNode implements AutoCloseable
 {
     private final Context ctx;
     private final EngineCounters counters;
-    private final NodeId self;
+    private final MemberId self;
     private final long selfOrigin;
     private final int hopLimit;
     private EventLoopGroup group;
@@ -90,7 +92,7 @@ public final class ChainmeshNode implements AutoCloseable
         this.ctx = ctx;
         this.counters = null != ctx.countersValuesBuffer() ?
             new EngineCounters(ctx.countersMetaDataBuffer(), ctx.countersValuesBuffer()) : EngineCounters.allocate();
-        this.self = ctx.nodeKey().nodeId();
+        this.self = ctx.member();
         this.selfOrigin = self.originId();
         this.hopLimit = ctx.hopLimit();
     }
@@ -137,6 +139,7 @@ public final class ChainmeshNode implements AutoCloseable
         manager = new ConnectionManager(ctx, counters, conductor);
         broadcast = BroadcastPipeline.launch(ctx.broadcast()
             .nodeKey(ctx.nodeKey())
+            .member(self)
             .directory(() -> manager.view().snapshot())
             .links(new OverlayLinks())
             .clock(ctx.epochClock())
@@ -146,7 +149,8 @@ public final class ChainmeshNode implements AutoCloseable
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
             () -> manager.view().snapshot().height(), channels = new DefaultChannelGroup("chainmesh", conductor))
-            .withRecords(ctx.recordSettings());
+            .withRecords(ctx.recordSettings())
+            .withInboundAddressCheck(ctx.inboundAddressCheck());
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
         final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
@@ -208,7 +212,7 @@ public final class ChainmeshNode implements AutoCloseable
      * <p>
      * From any thread but the link's, the frame is queued in the link's outbound ring and that IO thread
      * drains it. On the link's own IO thread (a {@link DirectHandler} replying, or a task run on
-     * {@link #linkExecutor(NodeId)}) it is encoded straight into the link's outbound buffer, with no
+     * {@link #linkExecutor(MemberId)}) it is encoded straight into the link's outbound buffer, with no
      * hand-off, and flushed when the current event-loop task returns. Messages sent by one thread to one
      * destination leave in the order sent (while the route stays the same); messages of different threads
      * interleave.
@@ -222,7 +226,7 @@ public final class ChainmeshNode implements AutoCloseable
      * @throws IndexOutOfBoundsException only for a caller bug: {@code offset}/{@code length} outside
      *                                   {@code buffer} (nothing is queued then).
      */
-    public long send(final NodeId destination, final DirectBuffer buffer, final int offset, final int length)
+    public long send(final MemberId destination, final DirectBuffer buffer, final int offset, final int length)
     {
         if (closed)
         {
@@ -255,7 +259,7 @@ public final class ChainmeshNode implements AutoCloseable
      * producers that want no cross-thread hand-off: a task run there sends straight into the link's
      * outbound buffer, which is flushed when the task returns. Such a task must not block, and should
      * return after a bounded burst (re-submitting itself with {@code execute}) or as soon as {@code send}
-     * says {@link Status#BACK_PRESSURED}, then resume from {@link #whenWritable(NodeId, Runnable)}. Not by
+     * says {@link Status#BACK_PRESSURED}, then resume from {@link #whenWritable(MemberId, Runnable)}. Not by
      * re-submitting itself at once: Netty runs queued tasks for up to a second before it polls IO again,
      * so such a loop would keep the socket from draining. Routes follow the directory: after a change the
      * task still sends correctly, through the queued path.
@@ -263,7 +267,7 @@ public final class ChainmeshNode implements AutoCloseable
      * @param destination the member.
      * @return the link's event loop, or null if there is no route to {@code destination} (or the node is closed).
      */
-    public java.util.concurrent.ScheduledExecutorService linkExecutor(final NodeId destination)
+    public java.util.concurrent.ScheduledExecutorService linkExecutor(final MemberId destination)
     {
         if (closed)
         {
@@ -284,7 +288,7 @@ public final class ChainmeshNode implements AutoCloseable
      * @return false if there is no route (or the node is closed), or, called on the link's IO thread, if too many
      *         tasks wait; the task is then not kept. From another thread a full queue delays the task instead.
      */
-    public boolean whenWritable(final NodeId destination, final Runnable task)
+    public boolean whenWritable(final MemberId destination, final Runnable task)
     {
         Objects.requireNonNull(task, "task");
         if (closed)
@@ -385,11 +389,19 @@ public final class ChainmeshNode implements AutoCloseable
     }
 
     /**
-     * @return this node's id.
+     * @return the member (collateral) this node speaks for.
      */
-    public NodeId nodeId()
+    public MemberId member()
     {
         return self;
+    }
+
+    /**
+     * @return the public key this node signs with (possibly shared with other members of its operator).
+     */
+    public io.chainmesh.codec.crypto.NodeId publicKey()
+    {
+        return ctx.nodeKey().nodeId();
     }
 
     /**
@@ -441,7 +453,7 @@ public final class ChainmeshNode implements AutoCloseable
      * @param length their length.
      * @return true if queued.
      */
-    boolean sendRawFrameForTest(final NodeId peer, final DirectBuffer frame, final int length)
+    boolean sendRawFrameForTest(final MemberId peer, final DirectBuffer frame, final int length)
     {
         final Link link = manager.routes().directLink(peer);
         return null != link && link.offerFrame(frame, 0, length) == Status.OK;
@@ -453,7 +465,7 @@ public final class ChainmeshNode implements AutoCloseable
      * @param peer a linked peer.
      * @return its link, or null.
      */
-    Link linkForTest(final NodeId peer)
+    Link linkForTest(final MemberId peer)
     {
         return manager.routes().directLink(peer);
     }
@@ -542,7 +554,7 @@ public final class ChainmeshNode implements AutoCloseable
     private final class OverlayLinks implements LinkSender
     {
         @Override
-        public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
+        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
         {
             final Link link = manager.routes().directLink(peer);
             if (null == link)
@@ -560,13 +572,13 @@ public final class ChainmeshNode implements AutoCloseable
         }
 
         @Override
-        public NodeId[] connectedPeers()
+        public MemberId[] connectedPeers()
         {
             return manager.routes().peers;
         }
 
         @Override
-        public void closePeer(final NodeId peer, final CloseReason reason, final String text)
+        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
         {
             final Link link = manager.routes().directLink(peer);
             if (null != link)
@@ -586,6 +598,8 @@ public final class ChainmeshNode implements AutoCloseable
         public static final int DEFAULT_PEER_OUTBOUND_BUDGET = 1024 * 1024;
 
         private NodeKey nodeKey;
+        private MemberId member;
+        private boolean inboundAddressCheck = true;
         private DirectorySource directorySource;
         private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
         private Transport transport = Transport.AUTO;
@@ -640,6 +654,10 @@ public final class ChainmeshNode implements AutoCloseable
             Objects.requireNonNull(epochClock, "epochClock must be set");
             Objects.requireNonNull(nanoClock, "nanoClock must be set");
             Objects.requireNonNull(directHandler, "directHandler must be set");
+            if (null == member)
+            {
+                member = memberOfKey(directorySource.current(), nodeKey.nodeId());
+            }
             if (bindAddress.isUnresolved())
             {
                 throw new IllegalArgumentException("bindAddress=" + bindAddress + " must be a literal, resolved address");
@@ -807,6 +825,53 @@ public final class ChainmeshNode implements AutoCloseable
         public RecordSettings recordSettings()
         {
             return new RecordSettings(channelCipher, maxRecordPlaintext, rekeyAfterRecords, rekeyAfterBytes);
+        }
+
+        /**
+         * @param member the member (collateral) this node speaks for; may be left unset when the node's key is
+         *               listed for exactly one member at launch.
+         * @return this.
+         */
+        public Context member(final MemberId member)
+        {
+            this.member = member;
+            return this;
+        }
+
+        /** @return the member this node speaks for (resolved by {@link #conclude()} when not set). */
+        public MemberId member()
+        {
+            return member;
+        }
+
+        /**
+         * @param check refuse an inbound claim for a member from a host other than its listed one (default true;
+         *              turn off only where members reach each other through address translation).
+         * @return this.
+         */
+        public Context inboundAddressCheck(final boolean check)
+        {
+            this.inboundAddressCheck = check;
+            return this;
+        }
+
+        /** @return whether inbound claims must come from the member's listed host. */
+        public boolean inboundAddressCheck()
+        {
+            return inboundAddressCheck;
+        }
+
+        private static MemberId memberOfKey(final DirectorySnapshot snapshot, final io.chainmesh.codec.crypto.NodeId key)
+        {
+            final java.util.List<io.chainmesh.chain.Member> listed = snapshot.membersWithKey(key);
+            if (1 != listed.size())
+            {
+                throw new IllegalArgumentException("member must be set: key " + key + " is listed for " + listed.size() +
+                    " members at height " + snapshot.height() + (listed.isEmpty() ? "" :
+                    " (" + listed.stream().limit(4).map(m -> m.id().toString()).collect(Collectors.joining(", ")) +
+                    (listed.size() > 4 ? ", ..." : "") + ")"));
+            }
+            return listed.get(0).id();
         }
 
         /** @param nodeKey this node's chain key. @return this. */

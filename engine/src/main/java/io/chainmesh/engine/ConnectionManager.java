@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.overlay.OverlayTopology;
@@ -56,13 +56,13 @@ final class ConnectionManager implements LinkEvents
 
         final Long2ObjectHashMap<Link> nextHop;
         final Link[] links;
-        final NodeId[] peers;
+        final MemberId[] peers;
 
         RouteTable(final Long2ObjectHashMap<Link> nextHop, final Link[] links)
         {
             this.nextHop = nextHop;
             this.links = links;
-            this.peers = new NodeId[links.length];
+            this.peers = new MemberId[links.length];
             for (int i = 0; i < links.length; i++)
             {
                 peers[i] = links[i].remoteId();
@@ -73,7 +73,7 @@ final class ConnectionManager implements LinkEvents
          * @param peer a member.
          * @return the link to it if there is one (not a relay), else null.
          */
-        Link directLink(final NodeId peer)
+        Link directLink(final MemberId peer)
         {
             final Link link = nextHop.get(peer.originId());
             return null != link && link.remoteOriginId() == peer.originId() ? link : null;
@@ -82,12 +82,12 @@ final class ConnectionManager implements LinkEvents
 
     private static final class DialState
     {
-        final NodeId target;
+        final MemberId target;
         final Backoff backoff;
         Channel channel;
         long nextAttemptNs;
 
-        DialState(final NodeId target, final Backoff backoff)
+        DialState(final MemberId target, final Backoff backoff)
         {
             this.target = target;
             this.backoff = backoff;
@@ -97,11 +97,11 @@ final class ConnectionManager implements LinkEvents
     private final ChainmeshNode.Context ctx;
     private final EngineCounters counters;
     private final EventLoop conductor;
-    private final NodeId self;
+    private final MemberId self;
     private final long selfOrigin;
     private final DirectHandler directHandler;
-    private final Map<NodeId, Link> links = new HashMap<>();
-    private final Map<NodeId, DialState> dials = new HashMap<>();
+    private final Map<MemberId, Link> links = new HashMap<>();
+    private final Map<MemberId, DialState> dials = new HashMap<>();
     private Bootstrap bootstrap;
     private LinkConfig linkConfig;
     private ScheduledFuture<?> tick;
@@ -110,7 +110,7 @@ final class ConnectionManager implements LinkEvents
     private volatile OverlayView view;
     private volatile RouteTable routes = RouteTable.EMPTY;
     private volatile BroadcastPipeline broadcast;
-    private final java.util.function.BiPredicate<NodeId, ByteBuf> broadcastIngress = (from, frame) ->
+    private final java.util.function.BiPredicate<MemberId, ByteBuf> broadcastIngress = (from, frame) ->
         broadcast.onFrame(from, frame);
 
     ConnectionManager(final ChainmeshNode.Context ctx, final EngineCounters counters, final EventLoop conductor)
@@ -118,7 +118,7 @@ final class ConnectionManager implements LinkEvents
         this.ctx = ctx;
         this.counters = counters;
         this.conductor = conductor;
-        this.self = ctx.nodeKey().nodeId();
+        this.self = ctx.member();
         this.selfOrigin = self.originId();
         this.directHandler = ctx.directHandler();
         this.view = new OverlayView(OverlayTopology.of(DirectorySnapshot.empty(), ctx.ringSuccessors()), self);
@@ -165,7 +165,7 @@ final class ConnectionManager implements LinkEvents
         int extraInbound = 0;
         for (final Link link : new ArrayList<>(links.values()))
         {
-            final NodeId peer = link.remoteId();
+            final MemberId peer = link.remoteId();
             if (!snapshot.contains(peer))
             {
                 closeLink(link, CloseReason.MEMBER_LEFT, peer + " left the directory at height " + snapshot.height());
@@ -193,7 +193,7 @@ final class ConnectionManager implements LinkEvents
             for (final int target : v.topology().targets(v.selfIndex()))
             {
                 final Member member = snapshot.member(target);
-                final NodeId peer = member.nodeId();
+                final MemberId peer = member.id();
                 if (!v.dials(peer) || links.containsKey(peer))
                 {
                     continue;
@@ -232,8 +232,8 @@ final class ConnectionManager implements LinkEvents
     {
         counters.connections(EngineCounters.ConnectionState.DIALING).increment();
         final ChannelFuture future = bootstrap.clone()
-            .handler(new ChannelSetup(linkConfig, true, member.nodeId()))
-            .connect(member.endpoint().toSocketAddress());
+            .handler(new ChannelSetup(linkConfig, true, member.id()))
+            .connect(member.meshEndpoint().toSocketAddress());
         final Channel channel = future.channel();
         dial.channel = channel;
         future.addListener(f ->
@@ -266,7 +266,7 @@ final class ConnectionManager implements LinkEvents
 
     private void register(final Link link)
     {
-        final NodeId peer = link.remoteId();
+        final MemberId peer = link.remoteId();
         if (!link.channel().isActive())
         {
             return;
@@ -331,7 +331,7 @@ final class ConnectionManager implements LinkEvents
 
     /**
      * Deterministic duplicate rule both ends agree on: keep the link dialled by the member with the
-     * smaller NodeId; if both were dialled by the same member, keep the newer one (the older is stale).
+     * smaller MemberId; if both were dialled by the same member, keep the newer one (the older is stale).
      */
     private boolean survives(final Link candidate, final Link existing)
     {
@@ -516,7 +516,7 @@ final class ConnectionManager implements LinkEvents
     }
 
     @Override
-    public void onRefusedByPeer(final NodeId expectedPeer, final CloseReason reason)
+    public void onRefusedByPeer(final MemberId expectedPeer, final CloseReason reason)
     {
         if (LOG.isDebugEnabled())
         {
@@ -563,7 +563,7 @@ final class ConnectionManager implements LinkEvents
         if (destination == selfOrigin)
         {
             final long sourceOrigin = buffer.getLong(offset + DirectDescriptor.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-            final NodeId source;
+            final MemberId source;
             if (sourceOrigin == link.remoteOriginId())
             {
                 source = link.remoteId();
@@ -576,7 +576,7 @@ final class ConnectionManager implements LinkEvents
                     counters.directRefused(EngineCounters.DirectRefusal.MALFORMED).increment();
                     return;
                 }
-                source = member.nodeId();
+                source = member.id();
             }
             link.onDelivered();
             // The handler sees exactly the payload (a view of its bytes), not the neighbouring frames.

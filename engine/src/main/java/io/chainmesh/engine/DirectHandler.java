@@ -1,6 +1,6 @@
 package io.chainmesh.engine;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import org.agrona.DirectBuffer;
 
 /**
@@ -20,5 +20,5 @@ public interface DirectHandler
      * @param offset where the payload starts.
      * @param length payload length in bytes.
      */
-    void onMessage(NodeId source, DirectBuffer buffer, int offset, int length);
+    void onMessage(MemberId source, DirectBuffer buffer, int offset, int length);
 }

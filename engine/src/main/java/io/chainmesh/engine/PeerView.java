@@ -1,13 +1,13 @@
 package io.chainmesh.engine;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 
 import java.net.InetSocketAddress;
 
 /**
  * An immutable snapshot of one link, as reported by {@link ChainmeshNode#peers()}.
  *
- * @param nodeId        the peer.
+ * @param member        the peer (null before its HELLO).
  * @param remoteAddress the peer's socket address.
  * @param localAddress  this end's socket address.
  * @param direction     who dialled.
@@ -19,7 +19,7 @@ import java.net.InetSocketAddress;
  * @param queuedBytes   bytes waiting in the link's outbound queue.
  */
 public record PeerView(
-    NodeId nodeId,
+    MemberId member,
     InetSocketAddress remoteAddress,
     InetSocketAddress localAddress,
     Direction direction,

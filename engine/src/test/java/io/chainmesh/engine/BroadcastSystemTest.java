@@ -59,7 +59,7 @@ class BroadcastSystemTest
 
     private String key(final int origin, final int message)
     {
-        return Long.toHexString(cluster.keys.get(origin).nodeId().originId()) + ":" + message;
+        return Long.toHexString(TestDirectory.memberIdOf(cluster.keys.get(origin)).originId()) + ":" + message;
     }
 
     private long publish(final int node, final int message)
@@ -129,7 +129,7 @@ class BroadcastSystemTest
         startCluster(n, BroadcastStrategy.TREE);
         final ChainmeshNode victim = cluster.nodes.get(1);
         final ChainmeshNode rogue = cluster.nodes.get(0);
-        assertThat(Cluster.peersOf(rogue)).contains(victim.nodeId());
+        assertThat(Cluster.peersOf(rogue)).contains(victim.member());
 
         // Node 0 (a member) forges a batch in node 2's name with the next sequence node 2 would use.
         assertThat(publish(2, 1)).isGreaterThanOrEqualTo(0);
@@ -139,26 +139,26 @@ class BroadcastSystemTest
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[100]);
         payload.putInt(0, 666);
         final io.chainmesh.codec.batch.BatchEncoder encoder = new io.chainmesh.codec.batch.BatchEncoder().wrap(forged, 0, 512)
-            .begin(cluster.keys.get(2).nodeId().originId(), nextSeq, System.currentTimeMillis());
+            .begin(TestDirectory.memberIdOf(cluster.keys.get(2)).originId(), nextSeq, System.currentTimeMillis());
         encoder.tryAppend(TOPIC, payload, 0, 100);
         final int forgedLength = encoder.sign(new io.chainmesh.codec.batch.BatchSigner(cluster.keys.get(0)));
-        assertThat(rogue.sendRawFrameForTest(victim.nodeId(), forged, forgedLength)).isTrue();
+        assertThat(rogue.sendRawFrameForTest(victim.member(), forged, forgedLength)).isTrue();
         await(() -> victim.broadcastCounters().forged() == 1, () -> "the forgery counted at node 1");
         assertThat(received.get(1)).doesNotContainKey(key(2, 666));
 
         // The genuine batch with that same sequence, signed by node 2, still gets through: the forgery left no mark.
         final UnsafeBuffer real = new UnsafeBuffer(new byte[512]);
         final io.chainmesh.codec.batch.BatchEncoder realEncoder = new io.chainmesh.codec.batch.BatchEncoder().wrap(real, 0, 512)
-            .begin(cluster.keys.get(2).nodeId().originId(), nextSeq, System.currentTimeMillis());
+            .begin(TestDirectory.memberIdOf(cluster.keys.get(2)).originId(), nextSeq, System.currentTimeMillis());
         payload.putInt(0, 777);
         realEncoder.tryAppend(TOPIC, payload, 0, 100);
         final int realLength = realEncoder.sign(new io.chainmesh.codec.batch.BatchSigner(cluster.keys.get(2)));
-        assertThat(rogue.sendRawFrameForTest(victim.nodeId(), real, realLength)).isTrue();
+        assertThat(rogue.sendRawFrameForTest(victim.member(), real, realLength)).isTrue();
         await(() -> received.get(1).containsKey(key(2, 777)), () -> "the genuine batch delivered after the forgery");
 
         // Replayed, it is counted as a duplicate and not delivered again.
         final long duplicatesBefore = victim.broadcastCounters().duplicates();
-        assertThat(rogue.sendRawFrameForTest(victim.nodeId(), real, realLength)).isTrue();
+        assertThat(rogue.sendRawFrameForTest(victim.member(), real, realLength)).isTrue();
         await(() -> victim.broadcastCounters().duplicates() > duplicatesBefore, () -> "the replay counted");
         assertThat(received.get(1).get(key(2, 777))).hasValue(1);
     }

@@ -3,7 +3,7 @@ package io.chainmesh.engine;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.InMemoryDirectorySource;
 import io.chainmesh.chain.Member;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import io.netty.channel.EventLoopGroup;
@@ -49,6 +49,7 @@ final class Cluster implements AutoCloseable
     {
         final ChainmeshNode.Context ctx = new ChainmeshNode.Context()
             .nodeKey(key)
+            .member(TestDirectory.memberIdOf(key))
             .directorySource(source)
             .transport(Transport.NIO)
             .eventLoopGroup(group)
@@ -92,15 +93,15 @@ final class Cluster implements AutoCloseable
         return publish(all);
     }
 
-    static Set<NodeId> peersOf(final ChainmeshNode node)
+    static Set<MemberId> peersOf(final ChainmeshNode node)
     {
-        return node.peers().stream().map(PeerView::nodeId).collect(Collectors.toSet());
+        return node.peers().stream().map(PeerView::member).collect(Collectors.toSet());
     }
 
-    static Set<NodeId> expectedPeers(final DirectorySnapshot snapshot, final OverlayTopology topology, final NodeId id)
+    static Set<MemberId> expectedPeers(final DirectorySnapshot snapshot, final OverlayTopology topology, final MemberId id)
     {
         final int index = snapshot.indexOf(id);
-        return Arrays.stream(topology.neighbours(index)).mapToObj(i -> snapshot.member(i).nodeId())
+        return Arrays.stream(topology.neighbours(index)).mapToObj(i -> snapshot.member(i).id())
             .collect(Collectors.toCollection(HashSet::new));
     }
 
@@ -110,11 +111,11 @@ final class Cluster implements AutoCloseable
         final OverlayTopology topology = OverlayTopology.of(snapshot, k);
         for (final ChainmeshNode node : nodes)
         {
-            if (!snapshot.contains(node.nodeId()))
+            if (!snapshot.contains(node.member()))
             {
                 continue;
             }
-            if (!peersOf(node).equals(expectedPeers(snapshot, topology, node.nodeId())))
+            if (!peersOf(node).equals(expectedPeers(snapshot, topology, node.member())))
             {
                 return false;
             }
@@ -129,10 +130,10 @@ final class Cluster implements AutoCloseable
         for (int i = 0; i < nodes.size(); i++)
         {
             final ChainmeshNode node = nodes.get(i);
-            if (snapshot.contains(node.nodeId()))
+            if (snapshot.contains(node.member()))
             {
                 sb.append("\nnode ").append(i).append(" peers=").append(peersOf(node).size())
-                    .append(" expected=").append(expectedPeers(snapshot, topology, node.nodeId()).size());
+                    .append(" expected=").append(expectedPeers(snapshot, topology, node.member()).size());
             }
         }
         return sb.toString();

@@ -1,7 +1,7 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySnapshot;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DirectMessagingSystemTest
 {
-    record Received(NodeId source, String text)
+    record Received(MemberId source, String text)
     {
     }
 
@@ -34,15 +34,15 @@ class DirectMessagingSystemTest
             final ChainmeshNode b = cluster.nodes.get(1);
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
             final int length = buffer.putStringWithoutLengthAscii(0, "hello b");
-            assertThat(a.send(b.nodeId(), buffer, 0, length)).isEqualTo(Status.OK);
+            assertThat(a.send(b.member(), buffer, 0, length)).isEqualTo(Status.OK);
             Await.until("delivery", 5_000, () -> !received.isEmpty());
-            assertThat(received.peek()).isEqualTo(new Received(a.nodeId(), "hello b"));
-            assertThat(a.send(a.nodeId(), buffer, 0, length)).isEqualTo(Status.NO_ROUTE);
-            assertThat(a.send(b.nodeId(), buffer, 0, a.maxDirectPayloadLength() + 1)).isEqualTo(Status.MESSAGE_TOO_LARGE);
+            assertThat(received.peek()).isEqualTo(new Received(a.member(), "hello b"));
+            assertThat(a.send(a.member(), buffer, 0, length)).isEqualTo(Status.NO_ROUTE);
+            assertThat(a.send(b.member(), buffer, 0, a.maxDirectPayloadLength() + 1)).isEqualTo(Status.MESSAGE_TOO_LARGE);
             assertThat(a.counters().directRefused(EngineCounters.DirectRefusal.NO_ROUTE).get()).isEqualTo(1);
             assertThat(a.counters().directRefused(EngineCounters.DirectRefusal.MESSAGE_TOO_LARGE).get()).isEqualTo(1);
             a.close();
-            assertThat(a.send(b.nodeId(), buffer, 0, length)).isEqualTo(Status.CLOSED);
+            assertThat(a.send(b.member(), buffer, 0, length)).isEqualTo(Status.CLOSED);
             assertThat(a.counters().closesSent(io.chainmesh.codec.control.CloseReason.NORMAL_SHUTDOWN).get())
                 .isEqualTo(1);
             Await.until("b sees the close", 5_000,
@@ -61,8 +61,8 @@ class DirectMessagingSystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until(() -> "topology" + cluster.describe(snapshot, 2), 20_000, () -> cluster.formsTopology(snapshot, 2));
             final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
-            final ChainmeshNode source = cluster.nodes.get(snapshot.indexOf(cluster.keys.get(0).nodeId()));
-            final int sourceIndex = snapshot.indexOf(source.nodeId());
+            final ChainmeshNode source = cluster.nodes.get(snapshot.indexOf(TestDirectory.memberIdOf(cluster.keys.get(0))));
+            final int sourceIndex = snapshot.indexOf(source.member());
             int sent = 0;
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
             for (int d = 0; d < n; d++)
@@ -71,14 +71,14 @@ class DirectMessagingSystemTest
                 {
                     continue;
                 }
-                final NodeId destination = snapshot.member(d).nodeId();
+                final MemberId destination = snapshot.member(d).id();
                 final int length = buffer.putStringWithoutLengthAscii(0, "to " + d);
                 assertThat(source.send(destination, buffer, 0, length)).as("send to %d", d).isEqualTo(Status.OK);
                 sent++;
             }
             final int expected = sent;
             Await.until(() -> "all delivered, got " + received.size(), 10_000, () -> received.size() == expected);
-            assertThat(received).allMatch(r -> r.source().equals(source.nodeId()));
+            assertThat(received).allMatch(r -> r.source().equals(source.member()));
             final long forwarded = cluster.nodes.stream().mapToLong(x -> x.counters().directForwarded().get()).sum();
             final int notNeighbours = n - 1 - topology.neighbours(sourceIndex).length;
             assertThat(notNeighbours).isPositive();
@@ -117,7 +117,7 @@ class DirectMessagingSystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode a = cluster.nodes.get(0);
-            final NodeId b = cluster.nodes.get(1).nodeId();
+            final MemberId b = cluster.nodes.get(1).member();
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
             long backPressured = 0;
             for (long i = 0; i < count; i++)

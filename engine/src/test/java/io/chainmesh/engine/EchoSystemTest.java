@@ -43,7 +43,7 @@ class EchoSystemTest
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
             for (int i = 1; i <= 1500; i++)
             {
-                assertThat(a.send(b.nodeId(), payload, 0, 64)).isEqualTo(Status.OK);
+                assertThat(a.send(b.member(), payload, 0, 64)).isEqualTo(Status.OK);
                 final int expected = i;
                 Await.until(() -> "echo " + expected + " a=" + a.counters().directSent().get() + "/" +
                     a.counters().directReceived().get() + " b=" + b.counters().directReceived().get() + "/" +

@@ -71,7 +71,7 @@ class EncryptedLinkSystemTest
         {
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
             final int length = buffer.putStringWithoutLengthAscii(0, text);
-            Await.until("send " + text, 5_000, () -> dialler.send(acceptor.nodeId(), buffer, 0, length) == Status.OK);
+            Await.until("send " + text, 5_000, () -> dialler.send(acceptor.member(), buffer, 0, length) == Status.OK);
         }
 
         long count(final String text)
@@ -232,7 +232,7 @@ class EncryptedLinkSystemTest
             {
                 final ChainmeshNode from = cluster.nodes.get(i);
                 final ChainmeshNode to = cluster.nodes.get(1 - i);
-                Await.until("send", 5_000, () -> from.send(to.nodeId(), buffer, 0, 64) == Status.OK);
+                Await.until("send", 5_000, () -> from.send(to.member(), buffer, 0, 64) == Status.OK);
             }
             Await.until("both delivered", 10_000, () -> delivered.get() == 2);
         }
@@ -264,7 +264,7 @@ class EncryptedLinkSystemTest
             for (long i = 0; i < count; i++)
             {
                 buffer.putLong(0, i);
-                while (a.send(b.nodeId(), buffer, 0, 128) == Status.BACK_PRESSURED)
+                while (a.send(b.member(), buffer, 0, 128) == Status.BACK_PRESSURED)
                 {
                     Thread.onSpinWait();
                 }

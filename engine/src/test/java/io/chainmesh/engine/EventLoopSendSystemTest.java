@@ -2,7 +2,7 @@ package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.transport.Link;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class EventLoopSendSystemTest
     private static final class LoopProducer implements Runnable
     {
         final ChainmeshNode node;
-        final NodeId destination;
+        final MemberId destination;
         final ScheduledExecutorService loop;
         final int tag;
         final long count;
@@ -41,7 +41,7 @@ class EventLoopSendSystemTest
         long backPressured;
         volatile Throwable failure;
 
-        LoopProducer(final ChainmeshNode node, final NodeId destination, final int tag, final long count)
+        LoopProducer(final ChainmeshNode node, final MemberId destination, final int tag, final long count)
         {
             this.node = node;
             this.destination = destination;
@@ -120,7 +120,7 @@ class EventLoopSendSystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode a = cluster.nodes.get(0);
-            final LoopProducer producer = new LoopProducer(a, cluster.nodes.get(1).nodeId(), 0, count);
+            final LoopProducer producer = new LoopProducer(a, cluster.nodes.get(1).member(), 0, count);
             assertThat(producer.loop).isSameAs(a.linkForTest(producer.destination).eventLoop());
             producer.loop.execute(producer);
             producer.done.get(30, TimeUnit.SECONDS);
@@ -145,7 +145,7 @@ class EventLoopSendSystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode a = cluster.nodes.get(0);
-            final NodeId b = cluster.nodes.get(1).nodeId();
+            final MemberId b = cluster.nodes.get(1).member();
             final LoopProducer onLoop = new LoopProducer(a, b, 1, count);
             onLoop.loop.execute(onLoop);
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LENGTH]);
@@ -181,7 +181,7 @@ class EventLoopSendSystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode a = cluster.nodes.get(0);
-            final NodeId b = cluster.nodes.get(1).nodeId();
+            final MemberId b = cluster.nodes.get(1).member();
             final Link link = a.linkForTest(b);
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LENGTH]);
             final CompletableFuture<Long> sent = new CompletableFuture<>();

@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.frame.FrameType;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,7 +132,7 @@ class HostileInputSystemTest
             {
                 if (node != target)
                 {
-                    final NodeId to = target.nodeId();
+                    final MemberId to = target.member();
                     assertThat(node.send(to, payload, 0, 64)).isEqualTo(Status.OK);
                     sent++;
                 }

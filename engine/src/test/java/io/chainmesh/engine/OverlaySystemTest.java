@@ -3,8 +3,9 @@ package io.chainmesh.engine;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.InMemoryDirectorySource;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import org.junit.jupiter.api.Test;
@@ -31,16 +32,16 @@ class OverlaySystemTest
             int outbound = 0;
             for (final ChainmeshNode node : cluster.nodes)
             {
-                final int index = snapshot.indexOf(node.nodeId());
+                final int index = snapshot.indexOf(node.member());
                 for (final PeerView peer : node.peers())
                 {
-                    final int peerIndex = snapshot.indexOf(peer.nodeId());
+                    final int peerIndex = snapshot.indexOf(peer.member());
                     assertThat(peer.state()).isEqualTo(PeerView.State.ACTIVE);
                     // the dialler is the one the overlay names, and the other end sees the same TCP connection
                     assertThat(peer.direction() == PeerView.Direction.OUTBOUND).isEqualTo(topology.dials(index, peerIndex));
                     final ChainmeshNode other = cluster.nodes.get(cluster.keys.indexOf(
-                        cluster.keys.stream().filter(k -> k.nodeId().equals(peer.nodeId())).findFirst().orElseThrow()));
-                    final PeerView back = other.peers().stream().filter(p -> p.nodeId().equals(node.nodeId()))
+                        cluster.keys.stream().filter(k -> TestDirectory.memberIdOf(k).equals(peer.member())).findFirst().orElseThrow()));
+                    final PeerView back = other.peers().stream().filter(p -> p.member().equals(node.member()))
                         .findFirst().orElseThrow();
                     assertThat(back.remoteAddress()).isEqualTo(peer.localAddress());
                     if (peer.direction() == PeerView.Direction.OUTBOUND)
@@ -83,7 +84,7 @@ class OverlaySystemTest
                     () -> stranger.counters().closesReceived(CloseReason.NOT_A_MEMBER).get() > 0);
                 assertThat(victim.counters().handshakeFailures(CloseReason.NOT_A_MEMBER).get()).isPositive();
                 assertThat(stranger.peers()).isEmpty();
-                assertThat(Cluster.peersOf(victim)).doesNotContain(strangerKey.nodeId());
+                assertThat(Cluster.peersOf(victim)).doesNotContain(TestDirectory.memberIdOf(strangerKey));
                 Await.until("stranger backs off", 5_000, () -> stranger.counters().backoffs().get() >= 2);
             }
             assertThat(cluster.formsTopology(snapshot, 2)).isTrue();
@@ -127,7 +128,7 @@ class OverlaySystemTest
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final int victimIndex = 2;
             final ChainmeshNode victim = cluster.nodes.get(victimIndex);
-            final NodeId victimId = victim.nodeId();
+            final MemberId victimId = victim.member();
             final int port = victim.localAddress().getPort();
 
             final long suspendedAt = System.nanoTime();
@@ -244,7 +245,7 @@ class OverlaySystemTest
                 else
                 {
                     Await.until("extra inbound link accepted", 10_000,
-                        () -> Cluster.peersOf(b).contains(a.nodeId()) && Cluster.peersOf(a).contains(b.nodeId()));
+                        () -> Cluster.peersOf(b).contains(a.member()) && Cluster.peersOf(a).contains(b.member()));
                     assertThat(b.counters().handshakeFailures(CloseReason.NOT_AN_EXPECTED_LINK).get()).isZero();
                 }
             }
@@ -258,7 +259,7 @@ class OverlaySystemTest
         for (int i = 0; i < members.size(); i++)
         {
             final Member m = members.get(i);
-            list.add(new Member(m.nodeId(), m.endpoint(), m.txHash(), m.outputIndex(), m.tier(), i, i, i, 0, "", i));
+            list.add(new Member(MemberId.of(m.txHash(), m.outputIndex()), m.publicKey(), m.endpoint(), m.tier(), i, i, i, 0, "", i));
         }
         return DirectorySnapshot.of(1, list);
     }

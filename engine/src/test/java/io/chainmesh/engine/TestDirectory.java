@@ -3,6 +3,7 @@ package io.chainmesh.engine;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.crypto.NodeKey;
 
@@ -45,9 +46,30 @@ public final class TestDirectory
      */
     public static Member member(final NodeKey key, final int port, final int position)
     {
-        final String txHash = String.format("%064x", position + 1);
-        return new Member(key.nodeId(), new Endpoint("127.0.0.1", port), txHash, 0, Tier.CUMULUS,
+        return member(memberIdOf(key), key, port, position);
+    }
+
+    /**
+     * @param id       the member's collateral.
+     * @param key      the key it is listed with (may be shared with other members).
+     * @param port     the mesh port its node binds on 127.0.0.1 (listed {@link Member#MESH_PORT_OFFSET} lower).
+     * @param position ring position.
+     * @return the member.
+     */
+    public static Member member(final MemberId id, final NodeKey key, final int port, final int position)
+    {
+        return new Member(id, key.nodeId(), Member.listedEndpointFor(new Endpoint("127.0.0.1", port)), Tier.CUMULUS,
             position, position, position, 0, "", position);
+    }
+
+    /**
+     * @param key a test key.
+     * @return the collateral tests list it under when it is the key's only member: the key's x coordinate as
+     *         txhash, output 0.
+     */
+    public static MemberId memberIdOf(final NodeKey key)
+    {
+        return MemberId.of(key.nodeId().toHex().substring(2), 0);
     }
 
     /**
@@ -67,7 +89,7 @@ public final class TestDirectory
     }
 
     /**
-     * @param count number of members, all on port 1.
+     * @param count number of members, on ports 10, 11, ...
      * @return a snapshot for pure tests.
      */
     public static DirectorySnapshot snapshotOf(final int count)
@@ -76,7 +98,7 @@ public final class TestDirectory
         final List<NodeKey> keys = keys(count);
         for (int i = 0; i < count; i++)
         {
-            members.add(member(keys.get(i), 1 + i, i));
+            members.add(member(keys.get(i), 10 + i, i));
         }
         return DirectorySnapshot.of(1, members);
     }

@@ -146,6 +146,7 @@ final class DevnetProcessRunner
         Files.writeString(dir.resolve("node.key"), chain.memberKey(i).privateKeyHex() + "\n", StandardCharsets.US_ASCII);
         Files.writeString(dir.resolve("node.properties"),
             "node.key.file=node.key\n" +
+            "node.member=" + chain.memberId(i) + "\n" +
             "listen.address=127.0.0.1:" + chain.portFor(i) + "\n" +
             "directory.source=devnet\n" +
             "directory.rpc.url=" + rpc.uri() + "\n" +
@@ -274,7 +275,7 @@ final class DevnetProcessRunner
             {
                 final int links0 = m.links();
                 links += links0;
-                if (links0 >= topology.neighbours(snapshot.indexOf(chain.nodeId(m.index))).length)
+                if (links0 >= topology.neighbours(snapshot.indexOf(chain.memberId(m.index))).length)
                 {
                     formed++;
                 }

@@ -371,6 +371,7 @@ public final class DevnetRunner
             {
                 final ChainmeshNode.Context nodeCtx = new ChainmeshNode.Context()
                     .nodeKey(chain.memberKey(i))
+                    .member(chain.memberId(i))
                     .directorySource(chain)
                     .bindAddress(new InetSocketAddress("127.0.0.1", chain.portFor(i)))
                     .eventLoopGroup(group)
@@ -468,7 +469,7 @@ public final class DevnetRunner
             int formed = 0;
             for (int i = 0; i < nodes.size(); i++)
             {
-                if (nodes.get(i).peers().size() >= topology.neighbours(snapshot.indexOf(nodes.get(i).nodeId())).length)
+                if (nodes.get(i).peers().size() >= topology.neighbours(snapshot.indexOf(nodes.get(i).member())).length)
                 {
                     formed++;
                 }

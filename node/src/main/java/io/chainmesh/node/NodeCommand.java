@@ -42,6 +42,13 @@ final class NodeCommand implements Callable<Integer>
         {
             runner = NodeRunner.launch(nodeConfig);
         }
+        catch (final NodeRunner.NotAMemberException ex)
+        {
+            LOG.error("node refused to start: {}", ex.getMessage());
+            spec.commandLine().getErr().println("error: " + ex.getMessage());
+            spec.commandLine().getErr().flush();
+            return ChainmeshCli.EXIT_USAGE;
+        }
         catch (final Exception ex)
         {
             LOG.error("node failed to start: {}", ex.toString());
@@ -52,7 +59,7 @@ final class NodeCommand implements Callable<Integer>
         }
         final Thread hook = new Thread(runner::close, "chainmesh-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        spec.commandLine().getOut().println("node " + runner.node().nodeId().toHex() + " listening on " +
+        spec.commandLine().getOut().println("node " + runner.node().member() + " listening on " +
             runner.node().localAddress() + ", http on " + runner.httpAddress());
         spec.commandLine().getOut().flush();
         runner.awaitClosed();

@@ -1,6 +1,7 @@
 package io.chainmesh.node;
 
 import io.chainmesh.codec.CodecException;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 
 import java.io.IOException;
@@ -32,6 +33,8 @@ public final class NodeConfig
     public static final int MAX_KEY_FILE_BYTES = 4096;
 
     static final String NODE_KEY_FILE = "node.key.file";
+    static final String MEMBER = "node.member";
+    static final String REQUIRE_MEMBERSHIP = "node.require.membership";
     static final String LISTEN_ADDRESS = "listen.address";
     static final String DIRECTORY_SOURCE = "directory.source";
     static final String FLUX_CONF = "directory.fluxd.conf";
@@ -45,7 +48,7 @@ public final class NodeConfig
     static final String MAX_FRAME_LENGTH = "limits.max.frame.length";
     static final String PEER_OUTBOUND_BUDGET = "limits.peer.outbound.budget";
 
-    private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
+    private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, MEMBER, REQUIRE_MEMBERSHIP, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
         RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, MAX_FRAME_LENGTH,
         PEER_OUTBOUND_BUDGET);
 
@@ -61,6 +64,8 @@ public final class NodeConfig
     }
 
     private final NodeKey nodeKey;
+    private final MemberId member;
+    private final boolean requireMembership;
     private final InetSocketAddress listenAddress;
     private final SourceKind sourceKind;
     private final Path fluxConf;
@@ -85,7 +90,9 @@ public final class NodeConfig
             }
         }
         nodeKey = readKey(path(p, base, NODE_KEY_FILE, true));
-        listenAddress = address(p, LISTEN_ADDRESS, null);
+        member = memberId(p);
+        requireMembership = bool(p, REQUIRE_MEMBERSHIP, false);
+        listenAddress = null == p.getProperty(LISTEN_ADDRESS) ? null : address(p, LISTEN_ADDRESS, null);
         final String kind = required(p, DIRECTORY_SOURCE);
         switch (kind)
         {
@@ -357,7 +364,57 @@ public final class NodeConfig
         return nodeKey;
     }
 
-    /** @return address the node's transport binds. */
+    /** @return the configured member (collateral), or null to find it from fluxd or the key's single entry. */
+    public MemberId member()
+    {
+        return member;
+    }
+
+    /** @return true if the node refuses to start when it is not a member of the list. */
+    public boolean requireMembership()
+    {
+        return requireMembership;
+    }
+
+    private static MemberId memberId(final Properties p)
+    {
+        final String value = p.getProperty(MEMBER);
+        if (null == value || value.isBlank())
+        {
+            return null;
+        }
+        try
+        {
+            return MemberId.parse(value.trim());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(MEMBER, value, "must be the collateral txhash:outidx (" + ex.getMessage() + ")");
+        }
+    }
+
+    private static boolean bool(final Properties p, final String name, final boolean defaultValue)
+    {
+        final String value = p.getProperty(name);
+        if (null == value || value.isBlank())
+        {
+            return defaultValue;
+        }
+        switch (value.trim())
+        {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new ConfigException(name, value, "must be true or false");
+        }
+    }
+
+    /**
+     * @return address the node's transport binds, or null to bind {@code 0.0.0.0} at the member's mesh port (the
+     *         listed port + {@link io.chainmesh.chain.Member#MESH_PORT_OFFSET}).
+     */
     public InetSocketAddress listenAddress()
     {
         return listenAddress;

@@ -3,6 +3,10 @@ package io.chainmesh.node;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.FluxNodeStatus;
+import io.chainmesh.chain.FluxdNodeListParser;
+import io.chainmesh.chain.MemberId;
+import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.chain.DirectorySource;
 import io.chainmesh.chain.FluxdRpcSource;
 import io.chainmesh.chain.JsonFileSource;
@@ -58,6 +62,8 @@ public final class NodeRunner implements AutoCloseable
     private StatusHttpServer http;
     private final RateWindow rates = new RateWindow(RATE_NAMES.length, RATE_WINDOW_NS, RATE_SAMPLE_NS, startNs);
     private ScheduledExecutorService rateSampler;
+    private MemberId member;
+    private volatile Membership membership = new Membership(false, "not started");
     private boolean closed;
 
     private NodeRunner(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
@@ -104,13 +110,42 @@ public final class NodeRunner implements AutoCloseable
     private void start()
     {
         source = newSource(config);
-        heightSubscription = source.subscribe((snapshot, diff) -> LOG.info(
-            "directory height {} members {}", snapshot.height(), snapshot.size()));
+        final DirectorySnapshot initial = source.current();
+        member = resolveMember(initial);
+        membership = Membership.of(initial, member, config.nodeKey().nodeId());
+        if (!membership.member())
+        {
+            if (config.requireMembership())
+            {
+                throw new NotAMemberException("not a member (" + NodeConfig.REQUIRE_MEMBERSHIP + "=true): " +
+                    membership.reason());
+            }
+            LOG.warn("this node is NOT a member of the directory: {}", membership.reason());
+        }
+        heightSubscription = source.subscribe((snapshot, diff) ->
+        {
+            LOG.info("directory height {} members {}", snapshot.height(), snapshot.size());
+            final Membership next = Membership.of(snapshot, member, config.nodeKey().nodeId());
+            if (!next.equals(membership))
+            {
+                if (next.member())
+                {
+                    LOG.warn("this node is now a member of the directory at height {}: {}", snapshot.height(), member);
+                }
+                else
+                {
+                    LOG.warn("this node is NOT a member of the directory at height {}: {}", snapshot.height(),
+                        next.reason());
+                }
+                membership = next;
+            }
+        });
         countersFile = CountersFile.create(config.countersFile());
         final ChainmeshNode.Context ctx = new ChainmeshNode.Context()
             .nodeKey(config.nodeKey())
+            .member(member)
             .directorySource(source)
-            .bindAddress(config.listenAddress())
+            .bindAddress(null != config.listenAddress() ? config.listenAddress() : meshAddress(initial, member))
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
@@ -126,9 +161,94 @@ public final class NodeRunner implements AutoCloseable
             RATE_SAMPLE_NS, RATE_SAMPLE_NS, TimeUnit.NANOSECONDS);
         http = new StatusHttpServer(config.httpAddress(), this::route).launch();
         final DirectorySnapshot snapshot = source.current();
-        LOG.info("node {} started: listen {} http {} counters {} source {} directory height {} members {}",
-            node.nodeId().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
+        LOG.info("node {} (key {}) started: listen {} http {} counters {} source {} directory height {} members {}",
+            member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
             config.sourceKind(), snapshot.height(), snapshot.size());
+    }
+
+    /**
+     * The member this node speaks for: configured, else what fluxd says of the node beside it, else the one
+     * member its key is listed for.
+     */
+    private MemberId resolveMember(final DirectorySnapshot snapshot)
+    {
+        if (null != config.member())
+        {
+            return config.member();
+        }
+        if (source instanceof FluxdRpcSource fluxd && config.sourceKind() == NodeConfig.SourceKind.FLUXD)
+        {
+            try
+            {
+                final FluxNodeStatus status = fluxd.nodeStatus();
+                if (null != status.member())
+                {
+                    return status.member().id();
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("fluxd did not say which collateral this node is ({}); trying the key's entries", ex.toString());
+            }
+        }
+        final List<Member> listed = snapshot.membersWithKey(config.nodeKey().nodeId());
+        if (1 == listed.size())
+        {
+            return listed.get(0).id();
+        }
+        throw new NotAMemberException("cannot tell which member this node is: key " + config.nodeKey().nodeId() +
+            " is listed for " + listed.size() + " collaterals at height " + snapshot.height() + "; set " +
+            NodeConfig.MEMBER + "=txhash:outidx");
+    }
+
+    private static InetSocketAddress meshAddress(final DirectorySnapshot snapshot, final MemberId member)
+    {
+        final Member listed = snapshot.find(member);
+        final int listedPort = null == listed ? FluxdNodeListParser.DEFAULT_FLUXOS_PORT : listed.endpoint().port();
+        return new InetSocketAddress("0.0.0.0", listedPort + Member.MESH_PORT_OFFSET);
+    }
+
+    /**
+     * Whether this node is a member of a snapshot, and why not.
+     *
+     * @param member true if its collateral is listed with its key.
+     * @param reason why not (empty when it is).
+     */
+    record Membership(boolean member, String reason)
+    {
+        static Membership of(final DirectorySnapshot snapshot, final MemberId self, final NodeId key)
+        {
+            final Member listed = snapshot.find(self);
+            if (null == listed)
+            {
+                return new Membership(false, "collateral " + self + " is not in the list at height " + snapshot.height());
+            }
+            if (!listed.publicKey().equals(key))
+            {
+                return new Membership(false, "collateral " + self + " is listed with key " + listed.publicKey() +
+                    ", this node's key is " + key);
+            }
+            return new Membership(true, "");
+        }
+    }
+
+    /**
+     * The node cannot start as a member: no member could be named, or membership is required and absent.
+     */
+    static final class NotAMemberException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        NotAMemberException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    /** @return whether the node is a member of the current directory, and why not. */
+    Membership membership()
+    {
+        return membership;
     }
 
     private static DirectorySource newSource(final NodeConfig config)
@@ -258,7 +378,14 @@ public final class NodeRunner implements AutoCloseable
             }
         }
         final Map<String, Object> status = new LinkedHashMap<>();
-        status.put("nodeId", node.nodeId().toHex());
+        final Membership state = membership;
+        status.put("member", state.member());
+        if (!state.member())
+        {
+            status.put("memberReason", state.reason());
+        }
+        status.put("collateral", member.toString());
+        status.put("publicKey", node.publicKey().toHex());
         status.put("listenAddress", node.localAddress().getAddress().getHostAddress() + ":" +
             node.localAddress().getPort());
         status.put("uptimeMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
@@ -302,7 +429,7 @@ public final class NodeRunner implements AutoCloseable
         for (final PeerView peer : node.peers())
         {
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("nodeId", null == peer.nodeId() ? null : peer.nodeId().toHex());
+            entry.put("collateral", null == peer.member() ? null : peer.member().toString());
             entry.put("remoteAddress", String.valueOf(peer.remoteAddress()));
             entry.put("direction", peer.direction().name());
             entry.put("state", peer.state().name());
@@ -326,7 +453,8 @@ public final class NodeRunner implements AutoCloseable
         for (final Member member : snapshot.members())
         {
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("nodeId", member.nodeId().toHex());
+            entry.put("collateral", member.collateral());
+            entry.put("publicKey", member.publicKey().toHex());
             entry.put("endpoint", member.endpoint().toString());
             entry.put("tier", String.valueOf(member.tier()));
             entry.put("txHash", member.txHash());

@@ -17,15 +17,17 @@ import io.netty.buffer.ByteBuf;
  * emits it (first byte at the reader index); the frame is neither consumed nor released.
  * <p>
  * Every failure is a {@link CodecException} whose message names the message, the field and the value,
- * e.g. {@code "HELLO node_id length 12 must be 33"} or
+ * e.g. {@code "HELLO public_key length 12 must be 33"} or
  * {@code "HELLO body is not a valid Hello message: ..."}. Not on the hot path: parsing allocates.
  * Enum fields with values this version does not know are kept ({@code UNRECOGNIZED}) for forward
  * compatibility; callers treat them as unspecified.
  */
 public final class ControlCodec
 {
-    /** Length of {@code Hello.node_id}, {@code PeerInfo.node_id}, {@code BenchReport.node_id}. */
+    /** Length of {@code Hello.public_key}, {@code PeerInfo.node_id}, {@code BenchReport.node_id}. */
     public static final int NODE_ID_LENGTH = 33;
+    /** Length of {@code Hello.member}: a collateral txhash (32 bytes) and output index (u32). */
+    public static final int MEMBER_LENGTH = 36;
     /** Length of {@code Hello.nonce}. */
     public static final int NONCE_LENGTH = 32;
     /** Length of a non-empty {@code Hello.ephemeral_key} (X25519). */
@@ -79,7 +81,8 @@ public final class ControlCodec
     public static Hello parseHello(final ByteBuf frame)
     {
         final Hello hello = parseBody(frame, FrameType.HELLO, Hello.parser(), "Hello");
-        checkLength("HELLO", "node_id", hello.getNodeId(), NODE_ID_LENGTH);
+        checkLength("HELLO", "public_key", hello.getPublicKey(), NODE_ID_LENGTH);
+        checkLength("HELLO", "member", hello.getMember(), MEMBER_LENGTH);
         checkLength("HELLO", "nonce", hello.getNonce(), NONCE_LENGTH);
         final int ephemeral = hello.getEphemeralKey().size();
         if (ephemeral != 0 && ephemeral != EPHEMERAL_KEY_LENGTH)

@@ -53,7 +53,8 @@ class ControlCodecTest
 
     private static Hello.Builder hello()
     {
-        return Hello.newBuilder().setProtocolVersion(1).setNodeId(NODE_ID).setNonce(NONCE);
+        return Hello.newBuilder().setProtocolVersion(1).setPublicKey(NODE_ID).setNonce(NONCE)
+            .setMember(ByteString.copyFrom(new byte[ControlCodec.MEMBER_LENGTH]));
     }
 
     @Test
@@ -91,8 +92,10 @@ class ControlCodecTest
     @Test
     void shouldRejectHelloWithWrongFieldSizes()
     {
-        assertRejected(FrameType.HELLO, hello().setNodeId(ByteString.copyFrom(new byte[12])).build(),
-            "HELLO node_id length 12 must be 33");
+        assertRejected(FrameType.HELLO, hello().setPublicKey(ByteString.copyFrom(new byte[12])).build(),
+            "HELLO public_key length 12 must be 33");
+        assertRejected(FrameType.HELLO, hello().setMember(ByteString.copyFrom(new byte[35])).build(),
+            "HELLO member length 35 must be 36");
         assertRejected(FrameType.HELLO, hello().setNonce(ByteString.copyFrom(new byte[31])).build(),
             "HELLO nonce length 31 must be 32");
         assertRejected(FrameType.HELLO, hello().setEphemeralKey(ByteString.copyFrom(new byte[33])).build(),

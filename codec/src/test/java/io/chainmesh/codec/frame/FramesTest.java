@@ -41,7 +41,8 @@ class FramesTest
     {
         final Hello hello = Hello.newBuilder()
             .setProtocolVersion(1)
-            .setNodeId(ByteString.copyFrom(new byte[33]))
+            .setPublicKey(ByteString.copyFrom(new byte[33]))
+            .setMember(ByteString.copyFrom(new byte[36]))
             .setNonce(ByteString.copyFrom(new byte[32]))
             .setDirectoryHeight(77)
             .build();

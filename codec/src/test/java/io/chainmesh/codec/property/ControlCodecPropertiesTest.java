@@ -43,7 +43,8 @@ class ControlCodecPropertiesTest
     {
         return Hello.newBuilder()
             .setProtocolVersion(sample.intBetween(0, Integer.MAX_VALUE))
-            .setNodeId(bytes(sample, 33))
+            .setPublicKey(bytes(sample, 33))
+            .setMember(bytes(sample, 36))
             .setNonce(bytes(sample, 32))
             .setEphemeralKey(bytes(sample, sample.oneOf(0, 32)))
             .setDirectoryHeight(sample.anyLong())

@@ -8,6 +8,7 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
@@ -68,6 +69,7 @@ public final class BroadcastPipeline implements AutoCloseable
     public static final class Context
     {
         private NodeKey nodeKey;
+        private MemberId member;
         private Supplier<DirectorySnapshot> directory;
         private LinkSender links;
         private String name;
@@ -99,6 +101,13 @@ public final class BroadcastPipeline implements AutoCloseable
         public Context nodeKey(final NodeKey key)
         {
             this.nodeKey = key;
+            return this;
+        }
+
+        /** @param member the member this node speaks for, whose origin id names its batches. @return this. */
+        public Context member(final MemberId member)
+        {
+            this.member = member;
             return this;
         }
 
@@ -309,6 +318,11 @@ public final class BroadcastPipeline implements AutoCloseable
             return nodeKey;
         }
 
+        MemberId member()
+        {
+            return member;
+        }
+
         LinkSender links()
         {
             return links;
@@ -397,6 +411,7 @@ public final class BroadcastPipeline implements AutoCloseable
         public Context conclude()
         {
             Objects.requireNonNull(nodeKey, "nodeKey");
+            Objects.requireNonNull(member, "member");
             Objects.requireNonNull(directory, "directory");
             Objects.requireNonNull(links, "links");
             Objects.requireNonNull(clock, "clock");
@@ -406,7 +421,7 @@ public final class BroadcastPipeline implements AutoCloseable
             Objects.requireNonNull(signatures, "signatures");
             if (null == name)
             {
-                name = nodeKey.nodeId().toHex().substring(2, 10);
+                name = member.txHash().substring(0, 8) + "-" + member.outputIndex();
             }
             check(verifyWorkers >= 1 && verifyWorkers <= 64, "verifyWorkers=" + verifyWorkers + " must be in [1, 64]");
             check(BitUtil.isPowerOfTwo(ingressRingSize) && ingressRingSize >= 16,
@@ -493,7 +508,7 @@ public final class BroadcastPipeline implements AutoCloseable
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
-            ctx.nodeKey.nodeId().originId(), ctx.maxBatchFrameLength,
+            ctx.member.originId(), ctx.maxBatchFrameLength,
             ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
             ctx.maxMessagesPerBatch, localBytesCommitted, localBatchesCommitted,
             Math.max(2L * ctx.maxBatchFrameLength, ctx.retentionBytes / 8));
@@ -618,7 +633,7 @@ public final class BroadcastPipeline implements AutoCloseable
      * @return false if the ring is full (the caller should pause reading from that peer and retry) or the
      *         pipeline is closed.
      */
-    public boolean onFrame(final io.chainmesh.codec.crypto.NodeId from, final DirectBuffer buffer, final int offset, final int length)
+    public boolean onFrame(final MemberId from, final DirectBuffer buffer, final int offset, final int length)
     {
         final long sequence = claimIngress();
         if (sequence < 0)
@@ -634,14 +649,14 @@ public final class BroadcastPipeline implements AutoCloseable
     }
 
     /**
-     * As {@link #onFrame(io.chainmesh.codec.crypto.NodeId, DirectBuffer, int, int)} from a Netty buffer;
+     * As {@link #onFrame(MemberId, DirectBuffer, int, int)} from a Netty buffer;
      * the caller keeps ownership of {@code frame} and releases it.
      *
      * @param from  the authenticated peer.
      * @param frame the whole frame, from its reader index.
      * @return false if the ring is full or the pipeline closed.
      */
-    public boolean onFrame(final io.chainmesh.codec.crypto.NodeId from, final ByteBuf frame)
+    public boolean onFrame(final MemberId from, final ByteBuf frame)
     {
         final long sequence = claimIngress();
         if (sequence < 0)
@@ -674,7 +689,7 @@ public final class BroadcastPipeline implements AutoCloseable
         }
     }
 
-    private void publishIngress(final IngressEvent event, final long sequence, final io.chainmesh.codec.crypto.NodeId from,
+    private void publishIngress(final IngressEvent event, final long sequence, final MemberId from,
         final int length)
     {
         final int type = length > FrameDescriptor.TYPE_OFFSET ? event.buffer.getByte(FrameDescriptor.TYPE_OFFSET) & 0xFF : -1;

@@ -14,7 +14,7 @@ import io.chainmesh.codec.control.OriginProgress;
 import io.chainmesh.codec.control.Want;
 import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.control.WantRange;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
@@ -113,7 +113,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
      */
     private static final class MissClaim
     {
-        NodeId from;
+        MemberId from;
         long at = -1;
         /** Where it said what it retains starts, capped at what it said it had. */
         long skipTo;
@@ -121,7 +121,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         /** Another peer said it has what lies above {@link #at} since: we wait for its answer. */
         boolean offeredElsewhere;
 
-        void record(final NodeId peer, final long mark, final long upTo, final long now)
+        void record(final MemberId peer, final long mark, final long upTo, final long now)
         {
             from = peer;
             at = mark;
@@ -162,7 +162,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
          * only as the answer to one of them (an unasked one could make us skip what others still retain), and
          * never beyond what that peer said it had. A few, because an answer can come late, after a re-ask.
          */
-        final NodeId[] askPeers = new NodeId[ASKS_REMEMBERED];
+        final MemberId[] askPeers = new MemberId[ASKS_REMEMBERED];
         final long[] askAfter = new long[ASKS_REMEMBERED];
         final long[] askUpTo = new long[ASKS_REMEMBERED];
         final long[] askMillis = new long[ASKS_REMEMBERED];
@@ -185,7 +185,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             window = new ReplayWindow(windowBits);
         }
 
-        void ask(final NodeId peer, final long after, final long upTo, final long now)
+        void ask(final MemberId peer, final long after, final long upTo, final long now)
         {
             final int i = askNext;
             askPeers[i] = peer;
@@ -202,7 +202,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
 
         /** @return the slot of the newest ask of {@code peer} from {@code after} still worth an answer, or -1. */
-        int askOf(final NodeId peer, final long after, final long now, final long validMillis)
+        int askOf(final MemberId peer, final long after, final long now, final long validMillis)
         {
             for (int k = 1; k <= ASKS_REMEMBERED; k++)
             {
@@ -223,19 +223,19 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private final LinkSender links;
     private final BroadcastCounters counters;
     private final EpochClock clock;
-    private final NodeId self;
+    private final MemberId self;
     private final long selfOriginId;
     private final RetentionBuffer retention;
     private final SeenWindows seen;
     private final Long2ObjectHashMap<OriginState> origins = new Long2ObjectHashMap<>();
-    private final Object2IntHashMap<NodeId> invalidByPeer = new Object2IntHashMap<>(0);
-    private final Object2IntHashMap<NodeId> beyondRetentionByPeer = new Object2IntHashMap<>(0);
+    private final Object2IntHashMap<MemberId> invalidByPeer = new Object2IntHashMap<>(0);
+    private final Object2IntHashMap<MemberId> beyondRetentionByPeer = new Object2IntHashMap<>(0);
     private final BatchDecoder decoder = new BatchDecoder();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
     private long directoryHeightSeen = -1;
-    private NodeId repairTarget;
+    private MemberId repairTarget;
     private boolean repairBlocked;
-    private final Object2ObjectHashMap<NodeId, Owed> owedByPeer =
+    private final Object2ObjectHashMap<MemberId, Owed> owedByPeer =
         new Object2ObjectHashMap<>();
     private int owedTotal;
     private final long maxOwedBytes;
@@ -251,7 +251,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     private long neighbourBackedUpUntilMillis = Long.MIN_VALUE;
     private static final long NEVER = Long.MIN_VALUE;
     private long neighbourPauseSinceMillis = NEVER;
-    private final org.agrona.collections.Object2LongHashMap<NodeId> backedUpSinceByNeighbour =
+    private final org.agrona.collections.Object2LongHashMap<MemberId> backedUpSinceByNeighbour =
         new org.agrona.collections.Object2LongHashMap<>(NEVER);
     private final java.util.ArrayDeque<OriginState> askedStates = new java.util.ArrayDeque<>();
     private boolean originPaused;
@@ -289,7 +289,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         this.links = ctx.links();
         this.counters = counters;
         this.clock = ctx.clock();
-        this.self = ctx.nodeKey().nodeId();
+        this.self = ctx.member();
         this.selfOriginId = self.originId();
         this.retention = new RetentionBuffer(ctx.retentionBytes(), ctx.retentionMillis());
     }
@@ -432,8 +432,8 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (ctx.strategy() == BroadcastStrategy.FLOOD)
         {
             event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)0);
-            final NodeId[] peers = links.connectedPeers();
-            for (final NodeId peer : peers)
+            final MemberId[] peers = links.connectedPeers();
+            for (final MemberId peer : peers)
             {
                 if (!peer.equals(event.from) && peer.originId() != originId)
                 {
@@ -449,7 +449,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         {
             return;
         }
-        final int originIndex = dir.indexOf(origin.nodeId());
+        final int originIndex = dir.indexOf(origin.id());
         final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
         final int byDefault = BroadcastTree.rangeLength(offset, n);
         int range = byDefault;
@@ -466,7 +466,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // repaired first), so its subtree still gets it from the tree.
             final int downRange = BroadcastTree.rangeLength(offset - 1, n);
             if (downRange - 1 > range &&
-                !links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, n - 1, n)).nodeId()))
+                !links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, n - 1, n)).id()))
             {
                 range = Math.min(downRange - 1, MAX_EXPLICIT_RANGE);
                 explicit = true;
@@ -479,7 +479,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
             // Inside a handed-over range the children's ranges are not their defaults: say them explicitly.
             final int childRange = explicit ? BroadcastTree.childRangeLength(range, j) : 0;
             event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)(childRange << RANGE_SHIFT));
-            send(dir.member(childIndex).nodeId(), event.buffer, event.length);
+            send(dir.member(childIndex).id(), event.buffer, event.length);
         }
         handOverPastDownSuccessor(event, dir, n, selfIndex, offset);
     }
@@ -501,11 +501,11 @@ final class CommitHandler implements EventHandler<IngressEvent>
             return;
         }
         final int downRange = BroadcastTree.rangeLength(downOffset, n);
-        if (downRange <= 1 || links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, 1, n)).nodeId()))
+        if (downRange <= 1 || links.isConnected(dir.member(BroadcastTree.indexAt(selfIndex, 1, n)).id()))
         {
             return;
         }
-        final NodeId next = dir.member(BroadcastTree.indexAt(selfIndex, 2, n)).nodeId();
+        final MemberId next = dir.member(BroadcastTree.indexAt(selfIndex, 2, n)).id();
         if (next.equals(event.from))
         {
             return;
@@ -517,7 +517,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
-    private boolean send(final NodeId peer, final DirectBuffer frame, final int length)
+    private boolean send(final MemberId peer, final DirectBuffer frame, final int length)
     {
         final Owed owed = owedTotal > 0 ? owedByPeer.get(peer) : null;
         if (null != owed && owed.size > 0 && !resendOwed(peer, owed))
@@ -547,7 +547,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         return false;
     }
 
-    private void owe(final NodeId peer, final Owed known, final DirectBuffer frame, final int length)
+    private void owe(final MemberId peer, final Owed known, final DirectBuffer frame, final int length)
     {
         Owed owed = known;
         if (null == owed)
@@ -572,7 +572,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
 
     private void resendOwed()
     {
-        for (final NodeId peer : links.connectedPeers())
+        for (final MemberId peer : links.connectedPeers())
         {
             final Owed owed = owedByPeer.get(peer);
             if (null != owed && owed.size > 0)
@@ -583,7 +583,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
     }
 
     /** @return true if nothing is owed to the peer any more. */
-    private boolean resendOwed(final NodeId peer, final Owed owed)
+    private boolean resendOwed(final MemberId peer, final Owed owed)
     {
         repairTarget = peer;
         repairBlocked = false;
@@ -682,7 +682,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
      * {@link #slowPeerMillis} in each {@code 2 x slowPeerMillis} per neighbour and for all of them together, so
      * neighbours that keep saying so (slow, or lying) cannot stop our publishing for ever.
      */
-    private void onBackedUpFlag(final NodeId from, final boolean backedUp)
+    private void onBackedUpFlag(final MemberId from, final boolean backedUp)
     {
         if (!backedUp)
         {
@@ -764,7 +764,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         return false;
     }
 
-    private void countInvalid(final NodeId from, final int verdict)
+    private void countInvalid(final MemberId from, final int verdict)
     {
         switch (verdict)
         {
@@ -810,7 +810,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
-    private void onDigest(final NodeId from, final Digest digest)
+    private void onDigest(final MemberId from, final Digest digest)
     {
         onBackedUpFlag(from, digest.getForwardsBackedUp());
         if (congested.getAsBoolean())
@@ -996,7 +996,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
-    private void onWant(final NodeId from, final Want want)
+    private void onWant(final MemberId from, final Want want)
     {
         repairTarget = from;
         repairBlocked = false;
@@ -1072,7 +1072,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         }
     }
 
-    private void closeIfKeepsAskingBeyondRetention(final NodeId from, final boolean beyondRetention)
+    private void closeIfKeepsAskingBeyondRetention(final MemberId from, final boolean beyondRetention)
     {
         if (!beyondRetention)
         {
@@ -1106,7 +1106,7 @@ final class CommitHandler implements EventHandler<IngressEvent>
         return false;
     }
 
-    private void onWantMiss(final NodeId from, final WantMiss miss)
+    private void onWantMiss(final MemberId from, final WantMiss miss)
     {
         final OriginState state = origins.get(miss.getOriginId());
         final long after = miss.getAfterSeq();
@@ -1270,13 +1270,13 @@ final class CommitHandler implements EventHandler<IngressEvent>
             }
         });
         final int length = encodeControl(FrameType.DIGEST, digest.build());
-        for (final NodeId peer : links.connectedPeers())
+        for (final MemberId peer : links.connectedPeers())
         {
             links.send(peer, scratch, 0, length);
         }
     }
 
-    private boolean sendControl(final NodeId to, final int type, final MessageLite message)
+    private boolean sendControl(final MemberId to, final int type, final MessageLite message)
     {
         final int length = encodeControl(type, message);
         return links.send(to, scratch, 0, length) == LinkSender.SENT;

@@ -1,7 +1,7 @@
 package io.chainmesh.engine.broadcast;
 
 import io.chainmesh.chain.Member;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,7 +28,7 @@ final class IngressEvent
     static final int KNOWN_DUPLICATE = 6;
 
     int kind;
-    NodeId from;
+    MemberId from;
     UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
     int length;
     Member origin;

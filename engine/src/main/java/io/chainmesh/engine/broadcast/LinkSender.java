@@ -1,7 +1,7 @@
 package io.chainmesh.engine.broadcast;
 
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import org.agrona.DirectBuffer;
 
 /**
@@ -29,7 +29,7 @@ public interface LinkSender
      * @param length its length.
      * @return {@link #SENT}, {@link #NOT_CONNECTED} or {@link #BACK_PRESSURED}.
      */
-    int send(NodeId peer, DirectBuffer frame, int offset, int length);
+    int send(MemberId peer, DirectBuffer frame, int offset, int length);
 
     /**
      * Flushes what was queued since the last flush; called once per batch of pipeline events.
@@ -40,15 +40,15 @@ public interface LinkSender
      * @return the peers with an authenticated link now; an array the caller must not modify, replaced
      *         (not mutated) when links change so it can be read without copying.
      */
-    NodeId[] connectedPeers();
+    MemberId[] connectedPeers();
 
     /**
      * @param peer a peer.
      * @return true if it has an authenticated link now (by default: it is among {@link #connectedPeers()}).
      */
-    default boolean isConnected(final NodeId peer)
+    default boolean isConnected(final MemberId peer)
     {
-        for (final NodeId connected : connectedPeers())
+        for (final MemberId connected : connectedPeers())
         {
             if (connected.equals(peer))
             {
@@ -65,5 +65,5 @@ public interface LinkSender
      * @param reason why.
      * @param text   detail for the peer and the logs.
      */
-    void closePeer(NodeId peer, CloseReason reason, String text);
+    void closePeer(MemberId peer, CloseReason reason, String text);
 }

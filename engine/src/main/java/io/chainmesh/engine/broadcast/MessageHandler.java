@@ -14,7 +14,7 @@ import org.agrona.DirectBuffer;
 public interface MessageHandler
 {
     /**
-     * @param originId the origin's 8-byte id (see {@code NodeId.originId()}).
+     * @param originId the origin's 8-byte id (see {@code MemberId.originId()}).
      * @param topic    the message's topic.
      * @param buffer   buffer holding the message.
      * @param offset   where it starts.

@@ -96,7 +96,7 @@ final class VerifyHandler implements EventHandler<IngressEvent>
         {
             return IngressEvent.FROM_THE_FUTURE;
         }
-        if (!verifier.verify(origin.nodeId(), event.buffer, 0, event.length))
+        if (!verifier.verify(origin.publicKey(), event.buffer, 0, event.length))
         {
             return IngressEvent.FORGED;
         }

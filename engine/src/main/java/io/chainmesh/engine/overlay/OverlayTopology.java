@@ -1,7 +1,7 @@
 package io.chainmesh.engine.overlay;
 
 import io.chainmesh.chain.DirectorySnapshot;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 
 /**
  * The overlay every member computes from the same {@link DirectorySnapshot}: for the member at ring
@@ -12,7 +12,7 @@ import io.chainmesh.codec.crypto.NodeId;
  * A member dials its targets and expects inbound links from the members whose targets include it, so
  * any member can compute (and verify) any other member's links. An undirected link {@code {a, b}} is
  * <em>expected</em> when either end targets the other; when both do, only one end dials it: the one
- * with the smaller {@link NodeId}, so that two dials do not race for the same link.
+ * with the smaller {@link MemberId}, so that two dials do not race for the same link.
  * <p>
  * Pure and immutable: safe to share between threads once built.
  */
@@ -84,33 +84,26 @@ public final class OverlayTopology
         {
             throw new IllegalArgumentException("index=" + index + " must be in [0, " + n + ")");
         }
-        // Clockwise distances are in [1, n-1]; a boolean per distance deduplicates without sorting.
-        final boolean[] byDistance = new boolean[n];
+        // Distances are the successors 1..k and the powers of two below n: at most k + 31 of them, so the cost
+        // per member is independent of n (a boolean per distance would make the whole overlay quadratic).
+        final int maxSuccessor = (int)Math.min(successors, n - 1L);
+        final int[] distances = new int[Math.max(0, maxSuccessor) + 32];
         int count = 0;
-        for (int d = 1; d <= successors && d < n; d++)
+        for (int d = 1; d <= maxSuccessor; d++)
         {
-            if (!byDistance[d])
-            {
-                byDistance[d] = true;
-                count++;
-            }
+            distances[count++] = d;
         }
         for (long d = 2; d < n; d <<= 1)
         {
-            if (!byDistance[(int)d])
+            if (d > maxSuccessor)
             {
-                byDistance[(int)d] = true;
-                count++;
+                distances[count++] = (int)d;
             }
         }
         final int[] result = new int[count];
-        int w = 0;
-        for (int d = 1; d < n; d++)
+        for (int i = 0; i < count; i++)
         {
-            if (byDistance[d])
-            {
-                result[w++] = (index + d) % n;
-            }
+            result[i] = (int)((index + (long)distances[i]) % n);
         }
         return result;
     }
@@ -178,7 +171,7 @@ public final class OverlayTopology
     }
 
     /**
-     * Which end dials an expected link: the one that targets the other; if both do, the smaller NodeId.
+     * Which end dials an expected link: the one that targets the other; if both do, the smaller MemberId.
      *
      * @param a ring index.
      * @param b ring index.
@@ -192,7 +185,7 @@ public final class OverlayTopology
             return false;
         }
         final boolean ba = linearContains(targets[b], a);
-        return !ba || snapshot.member(a).nodeId().compareTo(snapshot.member(b).nodeId()) < 0;
+        return !ba || snapshot.member(a).id().compareTo(snapshot.member(b).id()) < 0;
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.chainmesh.engine.overlay;
 
 import io.chainmesh.chain.DirectorySnapshot;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 
 /**
  * One member's view of the overlay: the snapshot, its topology and where this member sits in it.
@@ -11,14 +11,14 @@ import io.chainmesh.codec.crypto.NodeId;
 public final class OverlayView
 {
     private final OverlayTopology topology;
-    private final NodeId self;
+    private final MemberId self;
     private final int selfIndex;
 
     /**
      * @param topology the computed overlay.
      * @param self     this member's id.
      */
-    public OverlayView(final OverlayTopology topology, final NodeId self)
+    public OverlayView(final OverlayTopology topology, final MemberId self)
     {
         this.topology = topology;
         this.self = self;
@@ -44,7 +44,7 @@ public final class OverlayView
     /**
      * @return this member's id.
      */
-    public NodeId self()
+    public MemberId self()
     {
         return self;
     }
@@ -61,7 +61,7 @@ public final class OverlayView
      * @param peer a member.
      * @return true if the overlay links this member and {@code peer} (in either direction).
      */
-    public boolean isLink(final NodeId peer)
+    public boolean isLink(final MemberId peer)
     {
         final int index = topology.snapshot().indexOf(peer);
         return selfIndex >= 0 && index >= 0 && topology.isLink(selfIndex, index);
@@ -71,7 +71,7 @@ public final class OverlayView
      * @param peer a member.
      * @return true if this member is the one that dials the link to {@code peer}.
      */
-    public boolean dials(final NodeId peer)
+    public boolean dials(final MemberId peer)
     {
         final int index = topology.snapshot().indexOf(peer);
         return selfIndex >= 0 && index >= 0 && topology.dials(selfIndex, index);

@@ -1,6 +1,6 @@
 package io.chainmesh.engine.transport;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,14 +17,14 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
 
     private final LinkConfig config;
     private final boolean dialler;
-    private final NodeId expectedPeer;
+    private final MemberId expectedPeer;
 
     /**
      * @param config       node-wide settings.
      * @param dialler      true for outbound connections.
      * @param expectedPeer the member dialled, null for inbound.
      */
-    public ChannelSetup(final LinkConfig config, final boolean dialler, final NodeId expectedPeer)
+    public ChannelSetup(final LinkConfig config, final boolean dialler, final MemberId expectedPeer)
     {
         this.config = config;
         this.dialler = dialler;

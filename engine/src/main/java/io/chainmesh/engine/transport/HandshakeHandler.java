@@ -9,6 +9,7 @@ import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.control.Hello;
 import io.chainmesh.codec.crypto.EphemeralKey;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
@@ -34,8 +35,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Authenticates a connection (DESIGN.md, Handshake): both sides send HELLO, then AUTH, a signature
  * with the chain key over {@link #transcriptHash(byte[], byte[])} of both hellos (dialler's first).
- * Only a member of the current directory that is not this node is accepted; a dialled peer must be the
- * member we meant to reach. Any failure sends CLOSE with its reason, counts it and closes. On success
+ * HELLO names the member (collateral) the sender speaks for and the key it signs with; {@link MemberClaim}
+ * decides whether that claim is acceptable (listed, listed with that key, the member dialled, from the
+ * listed host for an inbound claim) before AUTH proves the key. Any failure sends CLOSE with its reason, counts it and closes. On success
  * the handler replaces itself with a {@link SessionHandler} and reports the new {@link Link}.
  * <p>
  * Encrypted links (engine README, "Record layer"): each HELLO carries a fresh X25519 key and the
@@ -60,10 +62,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
 
     private final LinkConfig config;
     private final boolean dialler;
-    private final NodeId expectedPeer;
+    private final MemberId expectedPeer;
     private byte[] localHello;
     private byte[] remoteHello;
-    private NodeId remoteId;
+    private MemberId remoteId;
+    private NodeId remoteKey;
     private boolean helloReceived;
     private boolean finished;
     private boolean counted;
@@ -76,7 +79,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
      * @param dialler      true on the side that connected.
      * @param expectedPeer the member dialled (null when accepting).
      */
-    public HandshakeHandler(final LinkConfig config, final boolean dialler, final NodeId expectedPeer)
+    public HandshakeHandler(final LinkConfig config, final boolean dialler, final MemberId expectedPeer)
     {
         this.config = config;
         this.dialler = dialler;
@@ -143,7 +146,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         final RecordAead aead = config.records().cipher().aead();
         final Hello.Builder builder = Hello.newBuilder()
             .setProtocolVersion(PROTOCOL_VERSION)
-            .setNodeId(ByteString.copyFrom(config.nodeKey().nodeId().toBytes()))
+            .setPublicKey(ByteString.copyFrom(config.nodeKey().nodeId().toBytes()))
+            .setMember(ByteString.copyFrom(config.events().view().self().toBytes()))
             .setNonce(ByteString.copyFrom(nonce))
             .setDirectoryHeight(config.directoryHeightSource().getAsLong())
             .setCapabilities(Capabilities.of(aead));
@@ -252,22 +256,15 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
                 "protocol_version " + hello.getProtocolVersion() + " is not supported, expected " + PROTOCOL_VERSION);
             return;
         }
-        remoteId = NodeId.fromBytes(hello.getNodeId().toByteArray());
+        remoteId = MemberId.fromBytes(hello.getMember().toByteArray());
+        remoteKey = NodeId.fromBytes(hello.getPublicKey().toByteArray());
         final OverlayView view = config.events().view();
-        if (remoteId.equals(config.nodeKey().nodeId()))
+        final MemberClaim.Verdict verdict = MemberClaim.check(view.snapshot(), view.self(), remoteId, remoteKey,
+            dialler ? expectedPeer : null, dialler || !config.inboundAddressCheck() ? null : ctx.channel().remoteAddress());
+        if (MemberClaim.Verdict.ACCEPTED != verdict)
         {
-            fail(ctx, CloseReason.SELF_CONNECTION, "connected to itself");
-            return;
-        }
-        if (!view.snapshot().contains(remoteId))
-        {
-            fail(ctx, CloseReason.NOT_A_MEMBER, "node " + remoteId + " is not a member of the directory at height " +
-                view.snapshot().height());
-            return;
-        }
-        if (dialler && !remoteId.equals(expectedPeer))
-        {
-            fail(ctx, CloseReason.NOT_AN_EXPECTED_LINK, "dialled " + expectedPeer + " but " + remoteId + " answered");
+            fail(ctx, verdict.closeReason(), verdict.describe(view.snapshot(), remoteId, remoteKey, expectedPeer,
+                ctx.channel().remoteAddress()));
             return;
         }
         final RecordAead peerAead = checkRecordCapabilities(ctx, hello);
@@ -357,9 +354,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         }
         final Auth auth = ControlCodec.parseAuth(frame);
         final byte[] hash = dialler ? transcriptHash(localHello, remoteHello) : transcriptHash(remoteHello, localHello);
-        if (!remoteId.verify(hash, auth.getSignature().toByteArray()))
+        if (!remoteKey.verify(hash, auth.getSignature().toByteArray()))
         {
-            fail(ctx, CloseReason.BAD_SIGNATURE, "AUTH signature does not verify for " + remoteId);
+            fail(ctx, CloseReason.BAD_SIGNATURE, "AUTH signature does not verify for " + remoteId + " with key " + remoteKey);
             return;
         }
         finished = true;
@@ -399,9 +396,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * @return the authenticated peer, or null before HELLO.
+     * @return the member the peer claims (authenticated once AUTH verified), or null before HELLO.
      */
-    public NodeId remoteId()
+    public MemberId remoteId()
     {
         return remoteId;
     }

@@ -1,7 +1,7 @@
 package io.chainmesh.engine.transport;
 
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.direct.DirectEncoder;
 import io.chainmesh.codec.frame.FrameDescriptor;
@@ -75,7 +75,7 @@ public final class Link implements MessageHandler
 
     private final Channel channel;
     private final EventLoop eventLoop;
-    private final NodeId remoteId;
+    private final MemberId remoteId;
     private final long remoteOriginId;
     private final boolean outbound;
     private final EngineCounters counters;
@@ -122,7 +122,7 @@ public final class Link implements MessageHandler
      */
     public Link(
         final Channel channel,
-        final NodeId remoteId,
+        final MemberId remoteId,
         final boolean outbound,
         final EngineCounters counters,
         final int missedHeartbeats,
@@ -260,7 +260,7 @@ public final class Link implements MessageHandler
      * @param frame    the whole frame; the caller keeps its reference and releases it as usual.
      * @param consumer takes (this link's peer, frame); returns false when it cannot take the frame now.
      */
-    public void deliverOrHold(final ByteBuf frame, final java.util.function.BiPredicate<NodeId, ByteBuf> consumer)
+    public void deliverOrHold(final ByteBuf frame, final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
     {
         if (heldInbound.isEmpty() && consumer.test(remoteId, frame))
         {
@@ -274,7 +274,7 @@ public final class Link implements MessageHandler
         }
     }
 
-    private void scheduleHeldRetry(final java.util.function.BiPredicate<NodeId, ByteBuf> consumer)
+    private void scheduleHeldRetry(final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
     {
         retryScheduled = true;
         eventLoop.schedule(() ->
@@ -650,7 +650,7 @@ public final class Link implements MessageHandler
     /**
      * @return the peer's id.
      */
-    public NodeId remoteId()
+    public MemberId remoteId()
     {
         return remoteId;
     }

@@ -23,6 +23,8 @@ import java.security.SecureRandom;
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
  * @param channels              every open connection of the node (removed automatically on close).
  * @param records               the record layer's cipher, record size and rekey limits.
+ * @param inboundAddressCheck   refuse an inbound claim for a member from a host other than its listed one
+ *                              ({@link MemberClaim}); off only where members dial out through a NAT.
  */
 public record LinkConfig(
     NodeKey nodeKey,
@@ -38,7 +40,8 @@ public record LinkConfig(
     int outboundBudgetBytes,
     java.util.function.LongSupplier directoryHeightSource,
     io.netty.channel.group.ChannelGroup channels,
-    RecordSettings records)
+    RecordSettings records,
+    boolean inboundAddressCheck)
 {
     /**
      * Settings with the default record layer ({@link RecordSettings#DEFAULT}: AES-GCM).
@@ -74,7 +77,7 @@ public record LinkConfig(
     {
         this(nodeKey, events, counters, nanoClock, random, handshakeTimeoutNs, maxPreAuthBytes, maxFrameLength,
             heartbeatIntervalNs, missedHeartbeats, outboundBudgetBytes, directoryHeightSource, channels,
-            RecordSettings.DEFAULT);
+            RecordSettings.DEFAULT, true);
     }
 
     /**
@@ -85,6 +88,17 @@ public record LinkConfig(
     {
         return new LinkConfig(nodeKey, events, counters, nanoClock, random, handshakeTimeoutNs, maxPreAuthBytes,
             maxFrameLength, heartbeatIntervalNs, missedHeartbeats, outboundBudgetBytes, directoryHeightSource, channels,
-            records);
+            records, inboundAddressCheck);
+    }
+
+    /**
+     * @param check whether inbound claims must come from the member's listed host.
+     * @return a copy with it.
+     */
+    public LinkConfig withInboundAddressCheck(final boolean check)
+    {
+        return new LinkConfig(nodeKey, events, counters, nanoClock, random, handshakeTimeoutNs, maxPreAuthBytes,
+            maxFrameLength, heartbeatIntervalNs, missedHeartbeats, outboundBudgetBytes, directoryHeightSource, channels,
+            records, check);
     }
 }

@@ -1,7 +1,7 @@
 package io.chainmesh.engine.transport;
 
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.netty.buffer.ByteBuf;
 import org.agrona.MutableDirectBuffer;
@@ -38,7 +38,7 @@ public interface LinkEvents
      * @param expectedPeer the peer we dialled, or null for an inbound connection.
      * @param reason       the peer's reason.
      */
-    void onRefusedByPeer(NodeId expectedPeer, CloseReason reason);
+    void onRefusedByPeer(MemberId expectedPeer, CloseReason reason);
 
     /**
      * A DIRECT frame arrived on an authenticated link (its length field checked against the frame limit,

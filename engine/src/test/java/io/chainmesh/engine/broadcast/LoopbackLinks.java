@@ -1,7 +1,7 @@
 package io.chainmesh.engine.broadcast;
 
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import org.agrona.DirectBuffer;
 
 import java.util.List;
@@ -17,22 +17,22 @@ import java.util.function.Predicate;
  */
 final class LoopbackLinks
 {
-    final Map<NodeId, BroadcastPipeline> up = new ConcurrentHashMap<>();
+    final Map<MemberId, BroadcastPipeline> up = new ConcurrentHashMap<>();
     final List<Predicate<byte[]>> interceptors = new CopyOnWriteArrayList<>();
-    final Map<NodeId, CloseReason> closed = new ConcurrentHashMap<>();
+    final Map<MemberId, CloseReason> closed = new ConcurrentHashMap<>();
     /** Nodes cut off from every other node (they stay up). */
-    final java.util.Set<NodeId> partitioned = ConcurrentHashMap.newKeySet();
+    final java.util.Set<MemberId> partitioned = ConcurrentHashMap.newKeySet();
     /** Nodes whose links are full: frames sent to them are refused with BACK_PRESSURED. */
-    final java.util.Set<NodeId> backPressured = ConcurrentHashMap.newKeySet();
+    final java.util.Set<MemberId> backPressured = ConcurrentHashMap.newKeySet();
     /** Frames to one node that the predicate matches are lost in flight (the sender sees them sent). */
-    final Map<NodeId, Predicate<byte[]>> lostTo = new ConcurrentHashMap<>();
+    final Map<MemberId, Predicate<byte[]>> lostTo = new ConcurrentHashMap<>();
 
-    LinkSender linkFor(final NodeId self)
+    LinkSender linkFor(final MemberId self)
     {
         return new LinkSender()
         {
             @Override
-            public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
+            public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
             {
                 final BroadcastPipeline target = up.get(peer);
                 if (null == target || !up.containsKey(self) || partitioned.contains(peer) || partitioned.contains(self))
@@ -74,17 +74,17 @@ final class LoopbackLinks
             }
 
             @Override
-            public NodeId[] connectedPeers()
+            public MemberId[] connectedPeers()
             {
                 if (!up.containsKey(self) || partitioned.contains(self))
                 {
-                    return new NodeId[0];
+                    return new MemberId[0];
                 }
-                return up.keySet().stream().filter(id -> !id.equals(self) && !partitioned.contains(id)).toArray(NodeId[]::new);
+                return up.keySet().stream().filter(id -> !id.equals(self) && !partitioned.contains(id)).toArray(MemberId[]::new);
             }
 
             @Override
-            public void closePeer(final NodeId peer, final CloseReason reason, final String text)
+            public void closePeer(final MemberId peer, final CloseReason reason, final String text)
             {
                 closed.put(peer, reason);
             }

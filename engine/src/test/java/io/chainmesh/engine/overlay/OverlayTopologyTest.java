@@ -39,7 +39,7 @@ class OverlayTopologyTest
         assertThat(topology.targets(0)).containsExactly(1);
         assertThat(topology.targets(1)).containsExactly(0);
         assertThat(topology.linkCount()).isEqualTo(1);
-        final boolean zeroSmaller = snapshot.member(0).nodeId().compareTo(snapshot.member(1).nodeId()) < 0;
+        final boolean zeroSmaller = snapshot.member(0).id().compareTo(snapshot.member(1).id()) < 0;
         assertThat(topology.dials(0, 1)).isEqualTo(zeroSmaller);
         assertThat(topology.dials(1, 0)).isEqualTo(!zeroSmaller);
     }

@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
@@ -52,7 +52,7 @@ class HandlerTest
         }
 
         @Override
-        public void onRefusedByPeer(final NodeId expectedPeer, final CloseReason reason)
+        public void onRefusedByPeer(final MemberId expectedPeer, final CloseReason reason)
         {
         }
 
@@ -78,7 +78,7 @@ class HandlerTest
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE));
     }
 
-    private static EmbeddedChannel channel(final LinkConfig config, final boolean dialler, final NodeId expected)
+    private static EmbeddedChannel channel(final LinkConfig config, final boolean dialler, final MemberId expected)
     {
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline()
@@ -119,15 +119,15 @@ class HandlerTest
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
-        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(0).nodeId());
-        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
+        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters countersA = EngineCounters.allocate();
         final EngineCounters countersB = EngineCounters.allocate();
         final RecordSettings records = plaintext ?
             new RecordSettings(io.chainmesh.engine.ChannelCipher.PLAINTEXT, 16384, 1L << 24, 1L << 30) : null;
         final LinkConfig configA = config(keys.get(0), eventsA, countersA);
         final LinkConfig configB = config(keys.get(1), eventsB, countersB);
-        final EmbeddedChannel a = channel(plaintext ? configA.withRecords(records) : configA, true, keys.get(1).nodeId());
+        final EmbeddedChannel a = channel(plaintext ? configA.withRecords(records) : configA, true, TestDirectory.memberIdOf(keys.get(1)));
         final EmbeddedChannel b = channel(plaintext ? configB.withRecords(records) : configB, false, null);
         while (pump(a, b) + pump(b, a) > 0)
         {
@@ -136,8 +136,8 @@ class HandlerTest
         }
         assertThat(eventsA.authenticated).hasSize(1);
         assertThat(eventsB.authenticated).hasSize(1);
-        assertThat(eventsA.authenticated.get(0).remoteId()).isEqualTo(keys.get(1).nodeId());
-        assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(keys.get(0).nodeId());
+        assertThat(eventsA.authenticated.get(0).remoteId()).isEqualTo(TestDirectory.memberIdOf(keys.get(1)));
+        assertThat(eventsB.authenticated.get(0).remoteId()).isEqualTo(TestDirectory.memberIdOf(keys.get(0)));
         assertThat(a.pipeline().get(SessionHandler.NAME)).isNotNull();
         assertThat(a.pipeline().get(PreAuthGuard.NAME)).isNull();
         // The session takes DIRECT frames in place from the handler in front of it: the frame decoder on a
@@ -160,7 +160,7 @@ class HandlerTest
         final List<NodeKey> keys = TestDirectory.keys(3);
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys.subList(0, 2), List.of(1, 2));
         final Events events = new Events();
-        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters counters = EngineCounters.allocate();
         // Plaintext links, so this raw HELLO (no ephemeral key) is acceptable; RecordLayerTest covers the
         // same refusal on an encrypted link, sealed.
@@ -171,7 +171,8 @@ class HandlerTest
         // A mallory claims member 0's id but signs with its own key.
         final io.chainmesh.codec.control.Hello hello = io.chainmesh.codec.control.Hello.newBuilder()
             .setProtocolVersion(HandshakeHandler.PROTOCOL_VERSION)
-            .setNodeId(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+            .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+                .setMember(com.google.protobuf.ByteString.copyFrom(TestDirectory.memberIdOf(keys.get(0)).toBytes()))
             .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
             .build();
         acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO, hello));
@@ -198,14 +199,15 @@ class HandlerTest
         final List<NodeKey> keys = TestDirectory.keys(2);
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
         final Events events = new Events();
-        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters counters = EngineCounters.allocate();
         final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters), false, null);
         ((ByteBuf)acceptor.readOutbound()).release();
         acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO,
             io.chainmesh.codec.control.Hello.newBuilder()
                 .setProtocolVersion(99)
-                .setNodeId(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+                .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+                .setMember(com.google.protobuf.ByteString.copyFrom(TestDirectory.memberIdOf(keys.get(0)).toBytes()))
                 .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
                 .build()));
         final ByteBuf close = acceptor.readOutbound();
@@ -234,7 +236,7 @@ class HandlerTest
         final EngineCounters counters = EngineCounters.allocate();
         final EmbeddedChannel channel = new EmbeddedChannel();
         final LinkConfig config = config(keys.get(0), events, counters);
-        final Link link = new Link(channel, keys.get(1).nodeId(), true, counters, 3, 64 * 1024, 1024 * 1024);
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
         final FrameDecoder decoder = new FrameDecoder(1024 * 1024);
         final java.util.concurrent.atomic.AtomicInteger seenBetween = new java.util.concurrent.atomic.AtomicInteger();
         channel.pipeline().addLast(decoder);
@@ -278,7 +280,7 @@ class HandlerTest
         final EngineCounters counters = EngineCounters.allocate();
         final EmbeddedChannel channel = new EmbeddedChannel();
         final LinkConfig config = config(keys.get(0), events, counters);
-        final Link link = new Link(channel, keys.get(1).nodeId(), true, counters, 3, 64 * 1024, 1024 * 1024);
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
         channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
         final ByteBuf ping = Unpooled.buffer();
         io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 42, 1234);

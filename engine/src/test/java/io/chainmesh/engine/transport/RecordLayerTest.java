@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
@@ -310,7 +310,7 @@ class RecordLayerTest
         }
 
         @Override
-        public void onRefusedByPeer(final NodeId expectedPeer, final CloseReason reason)
+        public void onRefusedByPeer(final MemberId expectedPeer, final CloseReason reason)
         {
         }
 
@@ -326,12 +326,12 @@ class RecordLayerTest
     }
 
     private static EmbeddedChannel node(final NodeKey key, final Events events, final EngineCounters counters,
-        final boolean dialler, final NodeId expected, final ChannelCipher cipher)
+        final boolean dialler, final MemberId expected, final ChannelCipher cipher)
     {
         final LinkConfig config = new LinkConfig(key, events, counters, SystemNanoClock.INSTANCE, RANDOM,
             TimeUnit.SECONDS.toNanos(5), 4096, 1024 * 1024, TimeUnit.SECONDS.toNanos(1), 3, 64 * 1024, () -> 1L,
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE),
-            new RecordSettings(cipher, 16384, 1 << 20, 1L << 30));
+            new RecordSettings(cipher, 16384, 1 << 20, 1L << 30), true);
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline()
             .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
@@ -370,11 +370,11 @@ class RecordLayerTest
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
-        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(0).nodeId());
-        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
+        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters countersA = EngineCounters.allocate();
         final EngineCounters countersB = EngineCounters.allocate();
-        final EmbeddedChannel a = node(keys.get(0), eventsA, countersA, true, keys.get(1).nodeId(), ChannelCipher.AES_GCM);
+        final EmbeddedChannel a = node(keys.get(0), eventsA, countersA, true, TestDirectory.memberIdOf(keys.get(1)), ChannelCipher.AES_GCM);
         final EmbeddedChannel b = node(keys.get(1), eventsB, countersB, false, null, ChannelCipher.CHACHA20_POLY1305);
         pumpMerged(a, b);          // a's HELLO: b answers HELLO + AUTH
         pumpMerged(b, a);          // a sends AUTH, authenticates b
@@ -402,10 +402,10 @@ class RecordLayerTest
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
-        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(0).nodeId());
-        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), keys.get(1).nodeId());
+        eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
+        eventsB.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters countersB = EngineCounters.allocate();
-        final EmbeddedChannel a = node(keys.get(0), eventsA, EngineCounters.allocate(), true, keys.get(1).nodeId(),
+        final EmbeddedChannel a = node(keys.get(0), eventsA, EngineCounters.allocate(), true, TestDirectory.memberIdOf(keys.get(1)),
             ChannelCipher.PLAINTEXT);
         final EmbeddedChannel b = node(keys.get(1), eventsB, countersB, false, null, ChannelCipher.AES_GCM);
         ((ByteBuf)b.readOutbound()).release();

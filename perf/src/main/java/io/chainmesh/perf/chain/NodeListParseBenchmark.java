@@ -5,6 +5,7 @@ import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.FluxdNodeListParser;
 import io.chainmesh.chain.FluxdNodeListWriter;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.Hex;
 import io.chainmesh.codec.crypto.NodeId;
@@ -76,7 +77,7 @@ public class NodeListParseBenchmark
                 new Endpoint((10 + random.nextInt(200)) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." +
                     (1 + random.nextInt(254)), i % 7 == 0 ? FluxdNodeListParser.DEFAULT_FLUXOS_PORT : 16100 + random.nextInt(100));
             final long added = 1_000_000 + i / 4;
-            members.add(new Member(key.nodeId(), endpoint, txHash, i % 3, Tier.values()[i % 3], added, added + 2,
+            members.add(new Member(MemberId.of(txHash, i % 3), key.nodeId(), endpoint, Tier.values()[i % 3], added, added + 2,
                 added + 900, added + 1500, "t1" + txHash.substring(0, 33), i));
             pubkeys[i] = key.nodeId().toHex();
         }

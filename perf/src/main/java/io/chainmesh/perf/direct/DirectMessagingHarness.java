@@ -3,7 +3,7 @@ package io.chainmesh.perf.direct;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
 import io.netty.buffer.ByteBuf;
@@ -496,7 +496,7 @@ public final class DirectMessagingHarness
         final AtomicLong received = new AtomicLong();
         try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, false, received, new long[1], new AtomicLong()))
         {
-            final NodeId destination = pair.b.nodeId();
+            final MemberId destination = pair.b.member();
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             final long[] backPressured = new long[1];
             final Thread producer = new Thread(() ->
@@ -530,7 +530,7 @@ public final class DirectMessagingHarness
         final AtomicLong received = new AtomicLong();
         try (NodePair pair = new NodePair(ChannelCipher.PLAINTEXT, false, received, new long[1], new AtomicLong()))
         {
-            final NodeId destination = pair.b.nodeId();
+            final MemberId destination = pair.b.member();
             final java.util.concurrent.ScheduledExecutorService loop = pair.a.linkExecutor(destination);
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             final long[] backPressured = new long[1];

@@ -4,8 +4,9 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.InMemoryDirectorySource;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
@@ -104,7 +105,7 @@ public final class NodePair implements AutoCloseable
     {
         final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
-        final NodeId destination = b.nodeId();
+        final MemberId destination = b.member();
         final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
         final long end = warmEnd + TimeUnit.SECONDS.toNanos(measureSeconds);
         long expected = 0;
@@ -155,8 +156,9 @@ public final class NodePair implements AutoCloseable
 
     private static Member member(final NodeKey key, final ChainmeshNode node, final int position)
     {
-        return new Member(key.nodeId(), new Endpoint("127.0.0.1", node.localAddress().getPort()),
-            String.format("%064x", position + 1), 0, Tier.CUMULUS, position, position, position, 0, "", position);
+        return new Member(MemberId.of(String.format("%064x", position + 1), 0), key.nodeId(),
+            Member.listedEndpointFor(new Endpoint("127.0.0.1", node.localAddress().getPort())), Tier.CUMULUS, position,
+            position, position, 0, "", position);
     }
 
     @Override

@@ -3,9 +3,9 @@ package io.chainmesh.perf.pipeline;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
@@ -50,15 +50,17 @@ public final class PipelineAllocation
         final long measured = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
         final NodeKey a = NodeKey.fromHex(String.format("%064x", 7001));
         final NodeKey b = NodeKey.fromHex(String.format("%064x", 7002));
+        final MemberId ma = MemberId.of(String.format("%064x", 1), 0);
+        final MemberId mb = MemberId.of(String.format("%064x", 2), 0);
         final DirectorySnapshot directory = DirectorySnapshot.of(1, List.of(
-            new Member(a.nodeId(), new Endpoint("127.0.0.1", 1), String.format("%064x", 1), 0, Tier.CUMULUS, 1, 1, 1, 0, "", 0),
-            new Member(b.nodeId(), new Endpoint("127.0.0.1", 2), String.format("%064x", 2), 0, Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
+            new Member(ma, a.nodeId(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
+            new Member(mb, b.nodeId(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
         final BroadcastPipeline[] nodes = new BroadcastPipeline[2];
         final AtomicLong delivered = new AtomicLong();
-        nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).directory(() -> directory)
-            .links(new Link(b.nodeId(), a.nodeId(), nodes, 1)).name("A").retentionBytes(1 << 20));
-        nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).directory(() -> directory)
-            .links(new Link(a.nodeId(), b.nodeId(), nodes, 0)).name("B").retentionBytes(1 << 20));
+        nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)
+            .links(new Link(mb, ma, nodes, 1)).name("A").retentionBytes(1 << 20));
+        nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).member(mb).directory(() -> directory)
+            .links(new Link(ma, mb, nodes, 0)).name("B").retentionBytes(1 << 20));
         nodes[1].subscribe(1, (originId, topic, buffer, offset, length) -> delivered.lazySet(delivered.get() + 1));
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
         final long warmup = measured / 2;
@@ -155,21 +157,21 @@ public final class PipelineAllocation
     /** An in-process link: copies the frame into the peer's ingress ring, as the Netty link does. */
     static final class Link implements LinkSender
     {
-        private final NodeId[] peers;
-        private final NodeId self;
+        private final MemberId[] peers;
+        private final MemberId self;
         private final BroadcastPipeline[] nodes;
         private final int peerIndex;
 
-        Link(final NodeId peer, final NodeId self, final BroadcastPipeline[] nodes, final int peerIndex)
+        Link(final MemberId peer, final MemberId self, final BroadcastPipeline[] nodes, final int peerIndex)
         {
-            this.peers = new NodeId[] {peer};
+            this.peers = new MemberId[] {peer};
             this.self = self;
             this.nodes = nodes;
             this.peerIndex = peerIndex;
         }
 
         @Override
-        public int send(final NodeId peer, final DirectBuffer frame, final int offset, final int length)
+        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
         {
             final BroadcastPipeline target = nodes[peerIndex];
             if (null == target)
@@ -197,13 +199,13 @@ public final class PipelineAllocation
         }
 
         @Override
-        public NodeId[] connectedPeers()
+        public MemberId[] connectedPeers()
         {
             return peers;
         }
 
         @Override
-        public void closePeer(final NodeId peer, final CloseReason reason, final String text)
+        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
         {
         }
     }

@@ -3,6 +3,7 @@ package io.chainmesh.perf.pipeline;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.batch.BatchSigner;
@@ -67,15 +68,17 @@ public class PipelineBenchmark
         {
             final NodeKey a = NodeKey.fromHex(String.format("%064x", 7001));
             final NodeKey b = NodeKey.fromHex(String.format("%064x", 7002));
+            final MemberId ma = MemberId.of(String.format("%064x", 1), 0);
+            final MemberId mb = MemberId.of(String.format("%064x", 2), 0);
             final DirectorySnapshot directory = DirectorySnapshot.of(1, List.of(
-                new Member(a.nodeId(), new Endpoint("127.0.0.1", 1), String.format("%064x", 1), 0, Tier.CUMULUS, 1, 1, 1, 0, "", 0),
-                new Member(b.nodeId(), new Endpoint("127.0.0.1", 2), String.format("%064x", 2), 0, Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
+                new Member(ma, a.nodeId(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
+                new Member(mb, b.nodeId(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
             final BatchSignatures scheme = "ECDSA".equals(signatures) ? BatchSignatures.ECDSA : new NoSignatures();
-            nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).directory(() -> directory)
-                .links(new PipelineAllocation.Link(b.nodeId(), a.nodeId(), nodes, 1)).name("A").retentionBytes(1 << 20)
+            nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)
+                .links(new PipelineAllocation.Link(mb, ma, nodes, 1)).name("A").retentionBytes(1 << 20)
                 .signatures(scheme));
-            nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).directory(() -> directory)
-                .links(new PipelineAllocation.Link(a.nodeId(), b.nodeId(), nodes, 0)).name("B").retentionBytes(1 << 20)
+            nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).member(mb).directory(() -> directory)
+                .links(new PipelineAllocation.Link(ma, mb, nodes, 0)).name("B").retentionBytes(1 << 20)
                 .signatures(scheme));
             nodes[1].subscribe(1, (originId, topic, buffer, offset, length) -> { });
         }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.Status;
 import io.chainmesh.perf.direct.NodePair;
@@ -211,7 +211,7 @@ public final class EncryptionComparison
         final AtomicLong received = new AtomicLong();
         try (NodePair pair = new NodePair(cipher, false, received, new long[1], new AtomicLong()))
         {
-            final NodeId destination = pair.b.nodeId();
+            final MemberId destination = pair.b.member();
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + measure);
             final Thread producer = new Thread(() ->
             {
