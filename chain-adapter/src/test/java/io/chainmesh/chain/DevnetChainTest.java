@@ -81,7 +81,9 @@ class DevnetChainTest
             {
                 final Member member = chain.current().find(chain.memberId(i));
                 assertThat(member).isNotNull();
-                assertThat(member.endpoint()).isEqualTo(new Endpoint("127.0.0.1", 20000 + i));
+                assertThat(member.meshEndpoint()).isEqualTo(new Endpoint("127.0.0.1", 20000 + i));
+                assertThat(member.endpoint()).as("listed like a FluxOS API port")
+                    .isEqualTo(new Endpoint("127.0.0.1", 20000 + i - Member.MESH_PORT_OFFSET));
                 assertThat(chain.indexOf(member.id())).isEqualTo(i);
             }
         }
@@ -153,8 +155,26 @@ class DevnetChainTest
     {
         try (DevnetChain chain = new DevnetChain(new DevnetChain.Context().memberCount(3).ports(5001, 5003, 5002)))
         {
-            assertThat(chain.endpoint(1)).isEqualTo(new Endpoint("127.0.0.1", 5003));
+            assertThat(chain.portFor(1)).isEqualTo(5003);
+            assertThat(chain.endpoint(1)).isEqualTo(new Endpoint("127.0.0.1", 5003 - Member.MESH_PORT_OFFSET));
         }
+    }
+
+    @Test
+    void shouldListMembersOfOneOperatorUnderOneKeyAsSeparateMembers()
+    {
+        try (DevnetChain chain = new DevnetChain(new DevnetChain.Context().memberCount(9).operators(2).basePort(30000)))
+        {
+            final DirectorySnapshot snapshot = chain.current();
+            assertThat(snapshot.size()).isEqualTo(9);
+            assertThat(snapshot.distinctKeys()).isEqualTo(2);
+            assertThat(snapshot.membersWithKey(chain.publicKey(0))).hasSize(5);
+            assertThat(snapshot.membersWithKey(chain.publicKey(1))).hasSize(4);
+            assertThat(chain.memberKey(4)).isSameAs(chain.memberKey(0));
+            assertThat(snapshot.members()).extracting(Member::originId).doesNotHaveDuplicates();
+        }
+        assertThatThrownBy(() -> new DevnetChain.Context().operators(-1).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("operators=-1");
     }
 
     @Test

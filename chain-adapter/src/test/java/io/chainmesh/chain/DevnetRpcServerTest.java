@@ -122,7 +122,7 @@ class DevnetRpcServerTest
         final JsonNode result = MAPPER.readTree(response.body()).path("result");
         assertThat(result.path("status").asText()).isEqualTo("CONFIRMED");
         assertThat(result.path("pubkey").asText()).isEqualTo(chain.publicKey(2).toHex());
-        assertThat(result.path("ip").asText()).isEqualTo("127.0.0.1:41002");
+        assertThat(result.path("ip").asText()).as("listed port: mesh port 41002 - 5").isEqualTo("127.0.0.1:40997");
     }
 
     @Test

@@ -12,7 +12,7 @@ class EndpointParserPropertyTest
         final int b = sample.intBetween(0, 255);
         final int c = sample.intBetween(0, 255);
         final int d = sample.intBetween(0, 255);
-        final int port = sample.intBetween(1, 65535);
+        final int port = sample.intBetween(1, Member.MAX_LISTED_PORT);
         final Endpoint endpoint = new Endpoint(a + "." + b + "." + c + "." + d, port);
 
         assertThat(EndpointParser.parse(endpoint.toString(), 1)).isEqualTo(endpoint);
@@ -23,7 +23,7 @@ class EndpointParserPropertyTest
     {
         final int g1 = sample.intBetween(0, 0xffff);
         final int g8 = sample.intBetween(0, 0xffff);
-        final int port = sample.intBetween(1, 65535);
+        final int port = sample.intBetween(1, Member.MAX_LISTED_PORT);
         final Endpoint endpoint = new Endpoint(Integer.toHexString(g1) + "::" + Integer.toHexString(g8), port);
 
         assertThat(EndpointParser.parse(endpoint.toString(), 1)).isEqualTo(endpoint);
@@ -41,7 +41,8 @@ class EndpointParserPropertyTest
         }
         catch (final EntryException expected)
         {
-            assertThat(expected.reason()).isIn(RejectReason.BAD_ENDPOINT, RejectReason.UNSUPPORTED_HOST, RejectReason.BAD_PORT);
+            assertThat(expected.reason()).isIn(RejectReason.BAD_ENDPOINT, RejectReason.UNSUPPORTED_HOST, RejectReason.BAD_PORT,
+                RejectReason.NO_ADDRESS);
         }
     }
 

@@ -151,7 +151,6 @@ class FluxdNodeListParserTest
         assertRejected(entry(PUB_1, "1.2.3.256", HASH_A, "0", 1), RejectReason.BAD_ENDPOINT);
         assertRejected(entry(PUB_1, "[::1", HASH_A, "0", 1), RejectReason.BAD_ENDPOINT);
         assertRejected(entry(PUB_1, "1::2::3", HASH_A, "0", 1), RejectReason.BAD_ENDPOINT);
-        assertRejected(entry(PUB_1, "", HASH_A, "0", 1), RejectReason.BAD_ENDPOINT);
         assertRejected(entry(PUB_1, "1.2.3.4/24", HASH_A, "0", 1), RejectReason.BAD_ENDPOINT);
     }
 

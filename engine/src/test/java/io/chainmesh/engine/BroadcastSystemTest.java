@@ -1,6 +1,8 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
+import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,7 +40,12 @@ class BroadcastSystemTest
 
     private void startCluster(final int n, final BroadcastStrategy strategy)
     {
-        cluster = new Cluster(n, 2, ctx -> ctx.broadcast().strategy(strategy).repairIntervalMillis(50)
+        startCluster(n, 0, strategy);
+    }
+
+    private void startCluster(final int n, final int operators, final BroadcastStrategy strategy)
+    {
+        cluster = new Cluster(n, 2, operators, ctx -> ctx.broadcast().strategy(strategy).repairIntervalMillis(50)
             .repairDelayMillis(300).retentionBytes(1 << 20));
         for (int i = 0; i < n; i++)
         {
@@ -59,7 +66,7 @@ class BroadcastSystemTest
 
     private String key(final int origin, final int message)
     {
-        return Long.toHexString(TestDirectory.memberIdOf(cluster.keys.get(origin)).originId()) + ":" + message;
+        return Long.toHexString(cluster.members.get(origin).originId()) + ":" + message;
     }
 
     private long publish(final int node, final int message)
@@ -94,9 +101,26 @@ class BroadcastSystemTest
     @Test
     void shouldDeliverEveryMessageExactlyOnceOverTheTreeWithNMinusOneTransmissions()
     {
-        final int n = 16;
-        final int perNode = 25;
-        startCluster(n, BroadcastStrategy.TREE);
+        deliverEveryMessageExactlyOnce(16, 0, 25);
+    }
+
+    @Test
+    void shouldDeliverExactlyOnceToEightMembersOfTwoOperatorsSharingKeys()
+    {
+        deliverEveryMessageExactlyOnce(8, 2, 25);
+        assertThat(cluster.keys.stream().distinct().count()).isEqualTo(2);
+        assertThat(cluster.members.stream().map(MemberId::originId).distinct().count())
+            .as("every member is its own origin").isEqualTo(8);
+        for (final ChainmeshNode node : cluster.nodes)
+        {
+            assertThat(node.counters().handshakeFailures(CloseReason.KEY_NOT_LISTED_FOR_MEMBER).get()).isZero();
+            assertThat(node.counters().handshakeFailures(CloseReason.ADDRESS_NOT_LISTED_FOR_MEMBER).get()).isZero();
+        }
+    }
+
+    private void deliverEveryMessageExactlyOnce(final int n, final int operators, final int perNode)
+    {
+        startCluster(n, operators, BroadcastStrategy.TREE);
 
         for (int m = 0; m < perNode; m++)
         {

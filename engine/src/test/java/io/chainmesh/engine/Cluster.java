@@ -29,27 +29,59 @@ final class Cluster implements AutoCloseable
     final EventLoopGroup group;
     final InMemoryDirectorySource source = new InMemoryDirectorySource(DirectorySnapshot.empty());
     final List<NodeKey> keys;
+    final List<MemberId> members;
     final List<ChainmeshNode> nodes = new ArrayList<>();
     private final Consumer<ChainmeshNode.Context> customiser;
     private long height = 1;
 
     Cluster(final int size, final int ioThreads, final Consumer<ChainmeshNode.Context> customiser)
     {
+        this(size, ioThreads, 0, customiser);
+    }
+
+    /**
+     * @param operators 0 for a key per node; otherwise node {@code i} is a member of operator {@code i % operators}
+     *                  and signs with its key, as operators on Flux list many nodes under one key.
+     */
+    Cluster(final int size, final int ioThreads, final int operators, final Consumer<ChainmeshNode.Context> customiser)
+    {
         this.group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("test-io", true),
             NioIoHandler.newFactory());
-        this.keys = TestDirectory.keys(size);
         this.customiser = customiser;
+        if (0 == operators)
+        {
+            this.keys = TestDirectory.keys(size);
+            this.members = keys.stream().map(TestDirectory::memberIdOf).toList();
+        }
+        else
+        {
+            final List<NodeKey> operatorKeys = TestDirectory.keys(operators);
+            final List<NodeKey> memberKeys = new ArrayList<>();
+            final List<MemberId> ids = new ArrayList<>();
+            for (int i = 0; i < size; i++)
+            {
+                memberKeys.add(operatorKeys.get(i % operators));
+                ids.add(MemberId.of(String.format("%064x", 0xC0FFEEL + i), i % 3));
+            }
+            this.keys = memberKeys;
+            this.members = ids;
+        }
         for (int i = 0; i < size; i++)
         {
-            nodes.add(launch(keys.get(i), 0));
+            nodes.add(launch(members.get(i), keys.get(i), 0));
         }
     }
 
     ChainmeshNode launch(final NodeKey key, final int port)
     {
+        return launch(members.get(keys.indexOf(key)), key, port);
+    }
+
+    ChainmeshNode launch(final MemberId member, final NodeKey key, final int port)
+    {
         final ChainmeshNode.Context ctx = new ChainmeshNode.Context()
             .nodeKey(key)
-            .member(TestDirectory.memberIdOf(key))
+            .member(member)
             .directorySource(source)
             .transport(Transport.NIO)
             .eventLoopGroup(group)
@@ -76,7 +108,7 @@ final class Cluster implements AutoCloseable
         for (int position = 0; position < members.size(); position++)
         {
             final int i = members.get(position);
-            list.add(TestDirectory.member(keys.get(i), nodes.get(i).localAddress().getPort(), i));
+            list.add(TestDirectory.member(members.get(i), keys.get(i), nodes.get(i).localAddress().getPort(), i));
         }
         final DirectorySnapshot snapshot = DirectorySnapshot.of(height++, list);
         source.publish(snapshot);

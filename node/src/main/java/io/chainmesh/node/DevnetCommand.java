@@ -52,6 +52,11 @@ final class DevnetCommand implements Callable<Integer>
     @Option(names = "--strategy", defaultValue = "TREE", description = "TREE or FLOOD (default: ${DEFAULT-VALUE}).")
     BroadcastStrategy strategy;
 
+    @Option(names = "--operators", defaultValue = "-1", paramLabel = "<k>",
+        description = "Operators holding the members' keys: member i signs with operator i % k's key, as Flux " +
+            "operators list many nodes under one key; 0 = a key per member; -1 (default) = a quarter of the nodes.")
+    int operators;
+
     @Option(names = "--seed", defaultValue = "42", description = "Devnet seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -107,10 +112,16 @@ final class DevnetCommand implements Callable<Integer>
                 out.flush();
             }, terminal);
         settings.basePort(basePort);
+        if (operators < -1 || operators > nodes)
+        {
+            throw new IllegalArgumentException("--operators=" + operators + " must be in [-1, --nodes=" + nodes + "]");
+        }
+        settings.operators(operators);
         final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
-        out.printf("chainmesh devnet: %d nodes%s, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes,
-            processes ? " (one process each)" : "", strategy, rate == 0 ? "max" : String.format("%,d", rate), size, duration,
+        final int keys = 0 == settings.operators() ? nodes : settings.operators();
+        out.printf("chainmesh devnet: %d nodes%s under %d operator keys, %s broadcast, %s msgs/s of %d B for %.1f s%s%n",
+            nodes, processes ? " (one process each)" : "", keys, strategy, rate == 0 ? "max" : String.format("%,d", rate), size, duration,
             churn ? ", with churn" : "");
         out.flush();
         final DevnetReport result;

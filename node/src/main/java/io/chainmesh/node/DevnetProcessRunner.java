@@ -97,7 +97,8 @@ final class DevnetProcessRunner
         DevnetRpcServer rpc = null;
         try
         {
-            final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed()).memberCount(ctx.nodes());
+            final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed()).memberCount(ctx.nodes())
+                .operators(ctx.operators());
             if (basePort != 0)
             {
                 chainCtx.basePort(basePort);

@@ -68,6 +68,25 @@ public final class DevnetRunner
         private Consumer<String> progress = line -> {};
         private boolean redrawProgress;
         private int basePort;
+        private int operators = -1;
+
+        /**
+         * @param operators how many operators hold the members' keys (member {@code i} signs with operator
+         *                  {@code i % operators}'s key, as Flux operators list many nodes under one key); 0 gives
+         *                  every member its own key; -1 (default) is a quarter of the nodes, at least 1.
+         * @return this.
+         */
+        public Context operators(final int operators)
+        {
+            this.operators = operators;
+            return this;
+        }
+
+        /** @return the number of operators the chain is built with (0: one key per member). */
+        int operators()
+        {
+            return operators < 0 ? Math.max(1, nodes / 4) : operators;
+        }
 
         /** @param nodes members, 2..256. @return this. */
         public Context nodes(final int nodes)
@@ -361,7 +380,8 @@ public final class DevnetRunner
         DevnetChain chain = null;
         try
         {
-            final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed).memberCount(n);
+            final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed).memberCount(n)
+                .operators(ctx.operators());
             if (ctx.basePort != 0)
             {
                 chainCtx.basePort(ctx.basePort);

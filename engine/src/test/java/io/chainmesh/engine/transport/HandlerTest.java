@@ -116,7 +116,7 @@ class HandlerTest
     private static void assertHandshakeInstallsSession(final boolean plaintext)
     {
         final List<NodeKey> keys = TestDirectory.keys(2);
-        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
         eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
@@ -154,11 +154,115 @@ class HandlerTest
         b.finishAndReleaseAll();
     }
 
+    /** An accepted connection whose peer address is {@code 127.0.0.1:40000}, so the listed-host rule applies. */
+    private static EmbeddedChannel acceptorFromLoopback(final LinkConfig config)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel()
+        {
+            @Override
+            protected java.net.SocketAddress remoteAddress0()
+            {
+                return new java.net.InetSocketAddress("127.0.0.1", 40000);
+            }
+        };
+        channel.pipeline()
+            .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
+            .addLast(ChannelSetup.DECODER, new FrameDecoder(config.maxFrameLength()))
+            .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, false, null));
+        return channel;
+    }
+
+    /** Sends a HELLO claiming {@code member} with {@code key}; returns the frame type the acceptor answers with. */
+    private static int answerToClaim(final EmbeddedChannel acceptor, final MemberId member, final NodeKey key)
+    {
+        final ByteBuf acceptorHello = acceptor.readOutbound();
+        acceptorHello.release();
+        final io.chainmesh.codec.control.Hello hello = io.chainmesh.codec.control.Hello.newBuilder()
+            .setProtocolVersion(HandshakeHandler.PROTOCOL_VERSION)
+            .setPublicKey(com.google.protobuf.ByteString.copyFrom(key.nodeId().toBytes()))
+            .setMember(com.google.protobuf.ByteString.copyFrom(member.toBytes()))
+            .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+            .build();
+        acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO, hello));
+        final ByteBuf answer = acceptor.readOutbound();
+        final int type = Frames.type(answer);
+        if (FrameType.CLOSE == type)
+        {
+            lastClose = ControlCodec.parseClose(answer);
+        }
+        answer.release();
+        return type;
+    }
+
+    private static Close lastClose;
+
+    private static final RecordSettings PLAINTEXT =
+        new RecordSettings(io.chainmesh.engine.ChannelCipher.PLAINTEXT, 16384, 1L << 24, 1L << 30);
+
+    @Test
+    void shouldRefuseKeyListedForAnotherMemberClaimingThisOne()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(3);
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11, 12));
+        final Events events = new Events();
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(2)));
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel acceptor = acceptorFromLoopback(config(keys.get(2), events, counters).withRecords(PLAINTEXT));
+
+        // Key 1 is listed, but for member 1: it cannot speak for member 0.
+        assertThat(answerToClaim(acceptor, TestDirectory.memberIdOf(keys.get(0)), keys.get(1))).isEqualTo(FrameType.CLOSE);
+        assertThat(lastClose.getReason()).isEqualTo(CloseReason.KEY_NOT_LISTED_FOR_MEMBER);
+        assertThat(lastClose.getText()).contains(TestDirectory.memberIdOf(keys.get(0)).toString())
+            .contains(keys.get(0).nodeId().toHex()).contains(keys.get(1).nodeId().toHex());
+        assertThat(counters.handshakeFailures(CloseReason.KEY_NOT_LISTED_FOR_MEMBER).get()).isEqualTo(1);
+        assertThat(events.authenticated).isEmpty();
+        acceptor.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldLetTheListedHostDecideASiblingClaimOfOneOperator()
+    {
+        // One operator (one key) lists two members: sibling A at 10.20.30.40, sibling B at 127.0.0.1. The
+        // connection comes from 127.0.0.1: it may speak for B, not for A.
+        final NodeKey operator = TestDirectory.keys(1).get(0);
+        final NodeKey acceptorKey = TestDirectory.keys(1).get(0);
+        final MemberId siblingA = MemberId.of("aa".repeat(32), 0);
+        final MemberId siblingB = MemberId.of("aa".repeat(32), 1);
+        final MemberId self = TestDirectory.memberIdOf(acceptorKey);
+        final DirectorySnapshot snapshot = DirectorySnapshot.of(1, List.of(
+            new io.chainmesh.chain.Member(siblingA, operator.nodeId(), new io.chainmesh.chain.Endpoint("10.20.30.40", 16127),
+                io.chainmesh.chain.Tier.CUMULUS, 1, 1, 1, 0, "", 0),
+            new io.chainmesh.chain.Member(siblingB, operator.nodeId(), new io.chainmesh.chain.Endpoint("127.0.0.1", 16127),
+                io.chainmesh.chain.Tier.CUMULUS, 2, 2, 2, 0, "", 1),
+            TestDirectory.member(self, acceptorKey, 20000, 3)));
+        final Events events = new Events();
+        events.view = new OverlayView(OverlayTopology.of(snapshot, 2), self);
+        final EngineCounters counters = EngineCounters.allocate();
+        final LinkConfig config = config(acceptorKey, events, counters).withRecords(PLAINTEXT);
+
+        final EmbeddedChannel claimA = acceptorFromLoopback(config);
+        assertThat(answerToClaim(claimA, siblingA, operator)).isEqualTo(FrameType.CLOSE);
+        assertThat(lastClose.getReason()).isEqualTo(CloseReason.ADDRESS_NOT_LISTED_FOR_MEMBER);
+        assertThat(lastClose.getText()).contains("10.20.30.40").contains("127.0.0.1");
+        assertThat(counters.handshakeFailures(CloseReason.ADDRESS_NOT_LISTED_FOR_MEMBER).get()).isEqualTo(1);
+        claimA.finishAndReleaseAll();
+
+        final EmbeddedChannel claimB = acceptorFromLoopback(config);
+        assertThat(answerToClaim(claimB, siblingB, operator)).as("the listed host may claim it").isEqualTo(FrameType.AUTH);
+        claimB.finishAndReleaseAll();
+
+        final EmbeddedChannel anyHost = acceptorFromLoopback(config.withInboundAddressCheck(false));
+        assertThat(answerToClaim(anyHost, siblingA, operator)).as("rule turned off (NAT deployments)")
+            .isEqualTo(FrameType.AUTH);
+        anyHost.finishAndReleaseAll();
+        assertThat(events.authenticated).isEmpty();
+    }
+
     @Test
     void shouldRefuseForgedAuthWithBadSignature()
     {
         final List<NodeKey> keys = TestDirectory.keys(3);
-        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys.subList(0, 2), List.of(1, 2));
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys.subList(0, 2), List.of(10, 11));
         final Events events = new Events();
         events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters counters = EngineCounters.allocate();
@@ -197,7 +301,7 @@ class HandlerTest
     void shouldRefuseVersionMismatch()
     {
         final List<NodeKey> keys = TestDirectory.keys(2);
-        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11));
         final Events events = new Events();
         events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters counters = EngineCounters.allocate();

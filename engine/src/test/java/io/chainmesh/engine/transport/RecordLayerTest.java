@@ -367,7 +367,7 @@ class RecordLayerTest
     void shouldOpenTheFirstRecordThatArrivesInTheSameReadAsTheAuth()
     {
         final List<NodeKey> keys = TestDirectory.keys(2);
-        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
         eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
@@ -399,7 +399,7 @@ class RecordLayerTest
     void shouldRefuseAPlaintextPeerWithChannelSecurityMismatchInTheClear()
     {
         final List<NodeKey> keys = TestDirectory.keys(2);
-        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(1, 2));
+        final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11));
         final Events eventsA = new Events();
         final Events eventsB = new Events();
         eventsA.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(0)));
