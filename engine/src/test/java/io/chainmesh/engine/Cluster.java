@@ -108,7 +108,7 @@ final class Cluster implements AutoCloseable
         for (int position = 0; position < members.size(); position++)
         {
             final int i = members.get(position);
-            list.add(TestDirectory.member(members.get(i), keys.get(i), nodes.get(i).localAddress().getPort(), i));
+            list.add(TestDirectory.member(this.members.get(i), keys.get(i), nodes.get(i).localAddress().getPort(), i));
         }
         final DirectorySnapshot snapshot = DirectorySnapshot.of(height++, list);
         source.publish(snapshot);

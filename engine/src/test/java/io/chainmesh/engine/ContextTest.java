@@ -21,7 +21,7 @@ class ContextTest
     private static ChainmeshNode.Context valid()
     {
         return new ChainmeshNode.Context()
-            .nodeKey(KEY)
+            .nodeKey(KEY).member(TestDirectory.memberIdOf(KEY))
             .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty()));
     }
 
@@ -72,8 +72,30 @@ class ContextTest
         assertThatThrownBy(() -> valid().hopLimit(0).conclude()).hasMessageContaining("hopLimit=0");
         assertThatThrownBy(() -> valid().heartbeatIntervalNs(0).conclude()).hasMessageContaining("heartbeatIntervalNs=0");
         assertThatThrownBy(() -> new ChainmeshNode.Context().conclude()).hasMessageContaining("nodeKey");
-        assertThatThrownBy(() -> new ChainmeshNode.Context().nodeKey(KEY).conclude())
+        assertThatThrownBy(() -> new ChainmeshNode.Context().nodeKey(KEY).member(TestDirectory.memberIdOf(KEY)).conclude())
             .hasMessageContaining("directorySource");
+    }
+
+    @Test
+    void shouldInferTheMemberOfAKeyListedOnceAndNameTheChoicesOtherwise()
+    {
+        final io.chainmesh.chain.MemberId first = io.chainmesh.chain.MemberId.of("0a".repeat(32), 0);
+        final io.chainmesh.chain.MemberId second = io.chainmesh.chain.MemberId.of("0b".repeat(32), 3);
+        final DirectorySnapshot once = DirectorySnapshot.of(5, java.util.List.of(TestDirectory.member(first, KEY, 30000, 1)));
+        final DirectorySnapshot twice = DirectorySnapshot.of(6, java.util.List.of(TestDirectory.member(first, KEY, 30000, 1),
+            TestDirectory.member(second, KEY, 30001, 2)));
+
+        assertThat(new ChainmeshNode.Context().nodeKey(KEY).directorySource(new InMemoryDirectorySource(once)).conclude()
+            .member()).isEqualTo(first);
+        assertThatThrownBy(() -> new ChainmeshNode.Context().nodeKey(KEY).directorySource(new InMemoryDirectorySource(twice))
+            .conclude()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("member must be set").hasMessageContaining("listed for 2 members at height 6")
+            .hasMessageContaining(first.toString()).hasMessageContaining(second.toString());
+        assertThatThrownBy(() -> new ChainmeshNode.Context().nodeKey(KEY)
+            .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty())).conclude())
+            .hasMessageContaining("listed for 0 members");
+        assertThat(new ChainmeshNode.Context().nodeKey(KEY).member(second).directorySource(new InMemoryDirectorySource(twice))
+            .conclude().member()).isEqualTo(second);
     }
 
     @Test
@@ -114,7 +136,7 @@ class ContextTest
             final java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
             final long ioBefore = before.stream().filter(t -> t.getName().startsWith("chainmesh-io")).count();
             assertThatThrownBy(() -> ChainmeshNode.launch(
-                new ChainmeshNode.Context().nodeKey(KEY).transport(Transport.NIO)
+                new ChainmeshNode.Context().nodeKey(KEY).member(TestDirectory.memberIdOf(KEY)).transport(Transport.NIO)
                     .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty()))
                     .bindAddress(taken)))
                 .hasMessageContaining("Address already in use");

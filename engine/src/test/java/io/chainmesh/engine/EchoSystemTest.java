@@ -25,10 +25,10 @@ class EchoSystemTest
         final java.util.List<io.chainmesh.codec.crypto.NodeKey> keys = TestDirectory.keys(2);
         final io.chainmesh.chain.InMemoryDirectorySource source =
             new io.chainmesh.chain.InMemoryDirectorySource(DirectorySnapshot.empty());
-        try (ChainmeshNode a = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(0))
+        try (ChainmeshNode a = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(0)).member(TestDirectory.memberIdOf(keys.get(0)))
                 .directorySource(source).transport(Transport.NIO).peerOutboundBudget(64 * 1024)
                 .directHandler((s, b, o, l) -> echoes.incrementAndGet())));
-             ChainmeshNode b = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(1))
+             ChainmeshNode b = ChainmeshNode.launch(smallBatches(new ChainmeshNode.Context().nodeKey(keys.get(1)).member(TestDirectory.memberIdOf(keys.get(1)))
                 .directorySource(source).transport(Transport.NIO).peerOutboundBudget(64 * 1024)
                 .directHandler((s, buf, o, l) ->
                 {

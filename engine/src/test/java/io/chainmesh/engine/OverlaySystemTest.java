@@ -72,7 +72,7 @@ class OverlaySystemTest
             final List<Member> strangerView = new ArrayList<>(snapshot.members());
             final InMemoryDirectorySource strangerSource = new InMemoryDirectorySource(DirectorySnapshot.empty());
             try (ChainmeshNode stranger = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(strangerKey)
+                .nodeKey(strangerKey).member(TestDirectory.memberIdOf(strangerKey))
                 .directorySource(strangerSource)
                 .transport(Transport.NIO)
                 .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20))
@@ -182,8 +182,8 @@ class OverlaySystemTest
         {
             final int pa = a.localAddress().getPort();
             final int pb = b.localAddress().getPort();
-            final Member x = TestDirectory.member(keys.get(2), 1, 2);
-            final Member y = TestDirectory.member(keys.get(3), 2, 3);
+            final Member x = TestDirectory.member(keys.get(2), 11, 2);
+            final Member y = TestDirectory.member(keys.get(3), 12, 3);
             final DirectorySnapshot viewA = DirectorySnapshot.of(1, List.of(
                 TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1), x, y));
             final DirectorySnapshot viewB = DirectorySnapshot.of(1, List.of(
@@ -222,7 +222,7 @@ class OverlaySystemTest
             final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
             try (ChainmeshNode a = launch(keys.get(0), sourceA);
                  ChainmeshNode b = ChainmeshNode.launch(new ChainmeshNode.Context()
-                     .nodeKey(keys.get(1)).directorySource(sourceB).transport(Transport.NIO).ringSuccessors(1)
+                     .nodeKey(keys.get(1)).member(TestDirectory.memberIdOf(keys.get(1))).directorySource(sourceB).transport(Transport.NIO).ringSuccessors(1)
                      .extraInboundBudget(budget)
                      .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20)).backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))))
             {
@@ -231,7 +231,7 @@ class OverlaySystemTest
                 final List<Member> others = new ArrayList<>();
                 for (int i = 2; i < 6; i++)
                 {
-                    others.add(TestDirectory.member(keys.get(i), i, i));
+                    others.add(TestDirectory.member(keys.get(i), 10 + i, i));
                 }
                 sourceA.publish(ordered(List.of(ma, mb, others.get(0), others.get(1), others.get(2), others.get(3))));
                 sourceB.publish(ordered(List.of(mb, others.get(0), others.get(1), ma, others.get(2), others.get(3))));
@@ -267,7 +267,7 @@ class OverlaySystemTest
     private static ChainmeshNode launch(final NodeKey key, final InMemoryDirectorySource source)
     {
         return ChainmeshNode.launch(new ChainmeshNode.Context()
-            .nodeKey(key)
+            .nodeKey(key).member(TestDirectory.memberIdOf(key))
             .directorySource(source)
             .transport(Transport.NIO)
             .ringSuccessors(1)

@@ -4,7 +4,6 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.Member;
 import io.chainmesh.chain.MemberId;
-import io.chainmesh.engine.TestDirectory;
 import io.chainmesh.chain.Tier;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
@@ -39,6 +38,7 @@ class BroadcastPipelineSystemTest
 
     private final LoopbackLinks links = new LoopbackLinks();
     private final NodeKey[] keys = new NodeKey[N];
+    private final MemberId[] ids = new MemberId[N];
     private final BroadcastPipeline[] nodes = new BroadcastPipeline[N];
     /** received.get(node).get("origin:message") = how many times it was delivered there. */
     private final List<Map<String, AtomicInteger>> received = new ArrayList<>();
@@ -56,7 +56,8 @@ class BroadcastPipelineSystemTest
         for (int i = 0; i < N; i++)
         {
             keys[i] = NodeKey.fromHex(String.format("%064x", 1000 + i));
-            members.add(new Member(TestDirectory.memberIdOf(keys[i]), keys[i].nodeId(), new Endpoint("127.0.0.1", 20000 + i),
+            ids[i] = MemberId.of(String.format("%064x", i + 1), 0);
+            members.add(new Member(ids[i], keys[i].nodeId(), new Endpoint("127.0.0.1", 20000 + i),
                 Tier.CUMULUS, 10 + i / 4, 10, 10, 0, "", i));
             received.add(new ConcurrentHashMap<>());
         }
@@ -84,9 +85,9 @@ class BroadcastPipelineSystemTest
         final Map<String, AtomicInteger> mine = received.get(i);
         nodes[i] = BroadcastPipeline.launch(new BroadcastPipeline.Context()
             .nodeKey(keys[i])
-            .member(TestDirectory.memberIdOf(keys[i]))
+            .member(ids[i])
             .directory(() -> directory)
-            .links(links.linkFor(TestDirectory.memberIdOf(keys[i])))
+            .links(links.linkFor(ids[i]))
             .name("n" + i)
             .repairIntervalMillis(25)
             .repairDelayMillis(repairDelayMillis)
@@ -104,7 +105,7 @@ class BroadcastPipelineSystemTest
             mine.computeIfAbsent(Long.toHexString(originId) + ":" + buffer.getInt(offset), k -> new AtomicInteger())
                 .incrementAndGet();
         });
-        links.up.put(TestDirectory.memberIdOf(keys[i]), nodes[i]);
+        links.up.put(ids[i], nodes[i]);
     }
 
     private long publish(final int node, final int message)
@@ -116,7 +117,7 @@ class BroadcastPipelineSystemTest
 
     private String key(final int origin, final int message)
     {
-        return Long.toHexString(TestDirectory.memberIdOf(keys[origin]).originId()) + ":" + message;
+        return Long.toHexString(ids[origin].originId()) + ":" + message;
     }
 
     private static void await(final BooleanSupplier condition, final Supplier<String> what)
@@ -180,7 +181,7 @@ class BroadcastPipelineSystemTest
         {
             if (frame[4] == FrameType.BATCH && real.get() == null &&
                 new UnsafeBuffer(frame).getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN) ==
-                TestDirectory.memberIdOf(keys[0]).originId())
+                ids[0].originId())
             {
                 real.set(frame);
             }
@@ -197,10 +198,10 @@ class BroadcastPipelineSystemTest
         payload.putInt(0, 43);
         final long nextSeq = new UnsafeBuffer(real.get()).getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN) + 1;
         final BatchEncoder encoder = new BatchEncoder().wrap(forged, 0, 1024)
-            .begin(TestDirectory.memberIdOf(keys[0]).originId(), nextSeq, System.currentTimeMillis());
+            .begin(ids[0].originId(), nextSeq, System.currentTimeMillis());
         encoder.tryAppend(TOPIC, payload, 0, 64);
         final int forgedLength = encoder.sign(new BatchSigner(keys[5]));
-        assertThat(nodes[2].onFrame(TestDirectory.memberIdOf(keys[3]), forged, 0, forgedLength)).isTrue();
+        assertThat(nodes[2].onFrame(ids[3], forged, 0, forgedLength)).isTrue();
         await(() -> nodes[2].counters().forged() == 1, () -> "the forgery to be counted");
 
         assertThat(publish(0, 43)).isGreaterThanOrEqualTo(0);
@@ -227,7 +228,7 @@ class BroadcastPipelineSystemTest
         final long duplicatesBefore = nodes[9].counters().duplicates();
 
         final byte[] replay = captured.get();
-        assertThat(nodes[9].onFrame(TestDirectory.memberIdOf(keys[8]), new UnsafeBuffer(replay), 0, replay.length)).isTrue();
+        assertThat(nodes[9].onFrame(ids[8], new UnsafeBuffer(replay), 0, replay.length)).isTrue();
         await(() -> nodes[9].counters().duplicates() == duplicatesBefore + 1, () -> "the replay to be counted");
         assertThat(nodes[9].counters().duplicatesBeforeVerify()).as("recognised before its signature was checked again")
             .isEqualTo(1);
@@ -240,16 +241,16 @@ class BroadcastPipelineSystemTest
         garbage[garbage.length - 1] ^= 0x55;
         for (int i = 0; i < 5; i++)
         {
-            nodes[9].onFrame(TestDirectory.memberIdOf(keys[8]), new UnsafeBuffer(garbage), 0, garbage.length);
+            nodes[9].onFrame(ids[8], new UnsafeBuffer(garbage), 0, garbage.length);
         }
-        await(() -> links.closed.get(TestDirectory.memberIdOf(keys[8])) == CloseReason.TOO_MANY_INVALID, () -> "the offender closed");
+        await(() -> links.closed.get(ids[8]) == CloseReason.TOO_MANY_INVALID, () -> "the offender closed");
     }
 
     @Test
     void shouldCatchUpRestartedNodeFromRetention()
     {
         final int down = 6;
-        links.up.remove(TestDirectory.memberIdOf(keys[down]));
+        links.up.remove(ids[down]);
         nodes[down].close();
         received.get(down).clear();
 
@@ -410,15 +411,15 @@ class BroadcastPipelineSystemTest
         assertThat(received.get(cut).size() + counters.lostBeyondRetention())
             .as("what node 3 got plus what it counted lost covers what it missed (batches hold one or more messages)")
             .isLessThanOrEqualTo(10 + missed);
-        assertThat(links.closed.get(TestDirectory.memberIdOf(keys[cut]))).as("told once, it moved on: not closed").isNull();
+        assertThat(links.closed.get(ids[cut])).as("told once, it moved on: not closed").isNull();
 
         // A peer that keeps asking for what is gone is closed with a reason.
-        final UnsafeBuffer want = wantFrame(TestDirectory.memberIdOf(keys[0]).originId(), 1, Long.MAX_VALUE / 2);
+        final UnsafeBuffer want = wantFrame(ids[0].originId(), 1, Long.MAX_VALUE / 2);
         for (int i = 0; i < CommitHandler.MAX_WANTS_BEYOND_RETENTION; i++)
         {
-            assertThat(nodes[1].onFrame(TestDirectory.memberIdOf(keys[9]), want, 0, want.capacity())).isTrue();
+            assertThat(nodes[1].onFrame(ids[9], want, 0, want.capacity())).isTrue();
         }
-        await(() -> links.closed.get(TestDirectory.memberIdOf(keys[9])) == CloseReason.BEYOND_RETENTION, () -> "node 9 closed");
+        await(() -> links.closed.get(ids[9]) == CloseReason.BEYOND_RETENTION, () -> "node 9 closed");
         assertThat(nodes[1].counters().peersClosedBeyondRetention()).isEqualTo(1);
     }
 
@@ -426,7 +427,7 @@ class BroadcastPipelineSystemTest
     void shouldPausePublishingWhileForwardsToAFullLinkPileUpThenDeliverEverythingOnceItDrains()
     {
         final int slow = 1;
-        links.backPressured.add(TestDirectory.memberIdOf(keys[slow]));
+        links.backPressured.add(ids[slow]);
         final int published = offerUntilPausedByLinks(0, 0);
         assertThat(nodes[0].counters().originPauses()).isPositive();
         assertThat(nodes[0].counters().lostBeyondRetention()).isZero();
@@ -453,7 +454,7 @@ class BroadcastPipelineSystemTest
         slowPeerMillis = 300;
         restartAll();
         final int slow = 1;
-        links.backPressured.add(TestDirectory.memberIdOf(keys[slow]));
+        links.backPressured.add(ids[slow]);
         final int paused = offerUntilPausedByLinks(0, 0);
 
         // The link stays full: after slowPeerMillis publishing goes on without it.
@@ -498,7 +499,7 @@ class BroadcastPipelineSystemTest
         await(() -> counters.lostBeyondRetention() > 0, () -> "the tail counted as lost, " + counters);
         assertThat(received.get(cut).values()).allMatch(count -> count.get() == 1);
         assertThat(received.get(cut).size() + counters.lostBeyondRetention()).isLessThanOrEqualTo(6 + missed);
-        assertThat(links.closed.get(TestDirectory.memberIdOf(keys[cut]))).as("an honest node that fell behind is not closed").isNull();
+        assertThat(links.closed.get(ids[cut])).as("an honest node that fell behind is not closed").isNull();
         assertThat(sum(BroadcastCounters::peersClosedBeyondRetention)).isZero();
     }
 
@@ -508,11 +509,11 @@ class BroadcastPipelineSystemTest
         // Repair only after 5 s: what is asserted is that the tree alone reaches the subtree.
         repairDelayMillis = 5_000;
         restartAll();
-        final long origin = TestDirectory.memberIdOf(keys[0]).originId();
+        final long origin = ids[0].originId();
         final int receiver = 8;   // offset 8 from origin 0: covers members 8..15 by default
         // Node 0's batches reach node 8 with a range of 1 in the (unsigned) flags, as a faulty or hostile parent
         // could send them: taken at its word, node 8 would forward to nobody and 9..15 would wait for repair.
-        links.lostTo.put(TestDirectory.memberIdOf(keys[receiver]), frame ->
+        links.lostTo.put(ids[receiver], frame ->
         {
             if (!isBatchOf(frame, origin))
             {
@@ -520,7 +521,7 @@ class BroadcastPipelineSystemTest
             }
             final UnsafeBuffer narrowed = new UnsafeBuffer(frame.clone());
             narrowed.putByte(io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET, (byte)(1 << CommitHandler.RANGE_SHIFT));
-            assertThat(nodes[receiver].onFrame(TestDirectory.memberIdOf(keys[0]), narrowed, 0, narrowed.capacity())).isTrue();
+            assertThat(nodes[receiver].onFrame(ids[0], narrowed, 0, narrowed.capacity())).isTrue();
             return true;
         });
         for (int m = 0; m < 10; m++)
@@ -539,11 +540,11 @@ class BroadcastPipelineSystemTest
         retentionMillis = 1_000;
         restartAll();
         final int cut = 3;
-        final long origin = TestDirectory.memberIdOf(keys[0]).originId();
+        final long origin = ids[0].originId();
         cutOffWhileOriginPublishes(cut, 50);
         // From now on node 3 gets origin 0's batches by repair only (its tree copies are lost in flight), as a
         // member past two down ones does.
-        links.lostTo.put(TestDirectory.memberIdOf(keys[cut]), frame -> isBatchOf(frame, origin) &&
+        links.lostTo.put(ids[cut], frame -> isBatchOf(frame, origin) &&
             (frame[io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET] & CommitHandler.FLAG_REPAIR) == 0);
         final long quietSince = System.currentTimeMillis();
         await(() -> System.currentTimeMillis() - quietSince > 2 * retentionMillis, () -> "retention to expire everywhere");
@@ -557,13 +558,13 @@ class BroadcastPipelineSystemTest
         await(() -> received.get(cut).containsKey(key(0, 84)), () -> "node 3 to repair what came after the loss" + describe());
         assertThat(received.get(cut).values()).allMatch(count -> count.get() == 1);
         assertThat(nodes[cut].counters().lostBeyondRetention()).isPositive();
-        assertThat(links.closed.get(TestDirectory.memberIdOf(keys[cut]))).isNull();
+        assertThat(links.closed.get(ids[cut])).isNull();
     }
 
     @Test
     void shouldIgnoreABeyondRetentionClaimItDidNotAskForAndStillRepairTheGap()
     {
-        final long origin = TestDirectory.memberIdOf(keys[0]).originId();
+        final long origin = ids[0].originId();
         final java.util.concurrent.atomic.AtomicLong lastSeq = new java.util.concurrent.atomic.AtomicLong();
         links.interceptors.add(frame ->
         {
@@ -584,7 +585,7 @@ class BroadcastPipelineSystemTest
         final long mark = lastSeq.get();
 
         // Node 3 loses origin 0's next batches in flight, then gets a newer one: a hole it will repair.
-        links.lostTo.put(TestDirectory.memberIdOf(keys[cut]), frame -> isBatchOf(frame, origin));
+        links.lostTo.put(ids[cut], frame -> isBatchOf(frame, origin));
         for (int m = 5; m < 25; m++)
         {
             assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
@@ -603,7 +604,7 @@ class BroadcastPipelineSystemTest
         miss.putBytes(io.chainmesh.codec.frame.FrameDescriptor.BODY_OFFSET, body);
         for (int i = 0; i < 3; i++)
         {
-            assertThat(nodes[cut].onFrame(TestDirectory.memberIdOf(keys[9 + i]), miss, 0, miss.capacity())).isTrue();
+            assertThat(nodes[cut].onFrame(ids[9 + i], miss, 0, miss.capacity())).isTrue();
         }
         await(() -> nodes[cut].counters().wantMissUnasked() >= 3, () -> "the claims to be ignored, " + nodes[cut].counters());
 
@@ -718,7 +719,7 @@ class BroadcastPipelineSystemTest
             assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
         }
         await(() -> received.get(cut).size() == 5, () -> "node " + cut + " to have the first messages");
-        links.partitioned.add(TestDirectory.memberIdOf(keys[cut]));
+        links.partitioned.add(ids[cut]);
         for (int m = 5; m < 5 + missed; m++)
         {
             assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
@@ -728,7 +729,7 @@ class BroadcastPipelineSystemTest
 
     private void tearDownNode(final int i)
     {
-        links.up.remove(TestDirectory.memberIdOf(keys[i]));
+        links.up.remove(ids[i]);
         nodes[i].close();
     }
 }
