@@ -92,6 +92,34 @@ class OverlaySystemTest
     }
 
     @Test
+    void shouldRefuseAKeyClaimingAnotherKeysCollateralWithItsReason()
+    {
+        try (Cluster cluster = new Cluster(4, 1, ctx -> { }))
+        {
+            final DirectorySnapshot snapshot = cluster.publishAll();
+            Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
+
+            // A listed-looking impostor: it reads the real directory and claims member 0's collateral with its own key.
+            final NodeKey impostorKey = TestDirectory.keys(1).get(0);
+            try (ChainmeshNode impostor = ChainmeshNode.launch(new ChainmeshNode.Context()
+                .nodeKey(impostorKey).member(cluster.members.get(0))
+                .directorySource(cluster.source)
+                .transport(Transport.NIO)
+                .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20))
+                .backoffMaxNs(TimeUnit.MILLISECONDS.toNanos(200))))
+            {
+                Await.until("impostor told KEY_NOT_LISTED_FOR_MEMBER", 10_000,
+                    () -> impostor.counters().closesReceived(CloseReason.KEY_NOT_LISTED_FOR_MEMBER).get() > 0);
+                assertThat(cluster.nodes.stream()
+                    .mapToLong(n -> n.counters().handshakeFailures(CloseReason.KEY_NOT_LISTED_FOR_MEMBER).get()).sum())
+                    .isPositive();
+                assertThat(impostor.peers().stream().filter(p -> p.state() == PeerView.State.ACTIVE)).isEmpty();
+            }
+            assertThat(cluster.formsTopology(snapshot, 2)).as("the real member 0 keeps its links").isTrue();
+        }
+    }
+
+    @Test
     void shouldConvergeAfterJoinAndLeave()
     {
         try (Cluster cluster = new Cluster(9, 2, ctx -> { }))
