@@ -32,6 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -84,7 +85,10 @@ class NodeCommandSystemTest
             await("node links to both devnet peers", () -> activePeers(runner.node()) == 2);
             final JsonNode status = await("/status shows 2 active peers", () -> getJson(runner, "/status"),
                 s -> s.get("peersActive").asInt() == 2);
-            assertThat(status.get("nodeId").asText()).isEqualTo(chain.nodeId(2).toHex());
+            assertThat(status.get("collateral").asText()).isEqualTo(chain.memberId(2).toString());
+            assertThat(status.get("publicKey").asText()).isEqualTo(chain.publicKey(2).toHex());
+            assertThat(status.get("member").asBoolean()).isTrue();
+            assertThat(status.has("memberReason")).isFalse();
             assertThat(status.get("directorySize").asInt()).isEqualTo(3);
             assertThat(status.get("directoryHeight").asLong()).isEqualTo(chain.height());
             assertThat(status.get("listenAddress").asText()).isEqualTo("127.0.0.1:" + chain.portFor(2));
@@ -94,8 +98,8 @@ class NodeCommandSystemTest
 
             final JsonNode peerList = getJson(runner, "/peers");
             final Set<String> ids = new HashSet<>();
-            peerList.forEach(p -> ids.add(p.get("nodeId").asText()));
-            assertThat(ids).contains(chain.nodeId(0).toHex(), chain.nodeId(1).toHex());
+            peerList.forEach(p -> ids.add(p.get("collateral").asText()));
+            assertThat(ids).contains(chain.memberId(0).toString(), chain.memberId(1).toString());
 
             final JsonNode directory = getJson(runner, "/directory");
             assertThat(directory.get("members").size()).isEqualTo(3);
@@ -163,11 +167,62 @@ class NodeCommandSystemTest
                 s -> s.get("peersActive").asInt() == 1);
             assertThat(status.get("directorySize").asInt()).isEqualTo(2);
             assertThat(status.get("directoryHeight").asLong()).isEqualTo(chain.height());
-            assertThat(getJson(runner, "/peers").get(0).get("nodeId").asText()).isEqualTo(chain.nodeId(0).toHex());
+            assertThat(getJson(runner, "/peers").get(0).get("collateral").asText()).isEqualTo(chain.memberId(0).toString());
 
             runner.close();
             assertThat(runner.awaitClosed(1, TimeUnit.SECONDS)).isTrue();
             await("peer sees the node leave", () -> activePeers(peer) == 0);
+        }
+        finally
+        {
+            for (final AutoCloseable resource : resources)
+            {
+                CloseHelper.quietClose(resource);
+            }
+        }
+    }
+
+    @Test
+    void shouldStartAsANonMemberLoudlyAndBecomeOneWhenListed() throws Exception
+    {
+        final List<AutoCloseable> resources = new ArrayList<>();
+        try
+        {
+            final DevnetChain chain = DevnetChain.launch(new DevnetChain.Context().memberCount(3).initiallyActive(2));
+            resources.add(chain);
+            final DevnetRpcServer rpc = DevnetRpcServer.launch(new DevnetRpcServer.Context().source(chain));
+            resources.add(0, rpc);
+            final String source = "directory.source=devnet\n" +
+                "directory.rpc.url=" + rpc.uri() + "\n" +
+                "directory.rpc.user=devnet\n" +
+                "directory.rpc.password=devnet\n" +
+                "directory.poll.interval.ms=50\n" +
+                "counters.file=counters.dat\n";
+
+            final Path unnamed = writeConfig(chain, 2, source);
+            assertThatThrownBy(() -> NodeRunner.launch(NodeConfig.load(unnamed)))
+                .isInstanceOf(NodeRunner.NotAMemberException.class)
+                .hasMessageContaining("cannot tell which member this node is").hasMessageContaining("node.member=");
+
+            final Path required = writeConfig(chain, 2, source + "node.member=" + chain.memberId(2) + "\n" +
+                "node.require.membership=true\n");
+            final StringWriter refusedErr = new StringWriter();
+            final int refusedCode = ChainmeshCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(refusedErr))
+                .execute("node", "--config", required.toString());
+            assertThat(refusedCode).isEqualTo(ChainmeshCli.EXIT_USAGE);
+            assertThat(refusedErr.toString()).contains("not a member (node.require.membership=true)")
+                .contains("collateral " + chain.memberId(2) + " is not in the list");
+
+            final Path named = writeConfig(chain, 2, source + "node.member=" + chain.memberId(2) + "\n");
+            final NodeRunner runner = NodeRunner.launch(NodeConfig.load(named));
+            resources.add(0, runner);
+            final JsonNode outside = getJson(runner, "/status");
+            assertThat(outside.get("member").asBoolean()).isFalse();
+            assertThat(outside.get("memberReason").asText()).contains(chain.memberId(2) + " is not in the list at height");
+
+            chain.join(2);
+            chain.advance();
+            await("/status says member once listed", () -> getJson(runner, "/status"), st -> st.get("member").asBoolean());
         }
         finally
         {

@@ -65,7 +65,7 @@ class NodeProcessTest
                     .timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());
             assertThat(status.statusCode()).isEqualTo(200);
-            assertThat(status.body()).contains("\"nodeId\":\"");
+            assertThat(status.body()).contains("\"collateral\":\"");
 
             process.destroy();
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
