@@ -260,8 +260,15 @@ class RepositoryDocsTest
     }
 
     @Test
-    void shouldFindForbiddenTextAndBrokenAnchorsWhenTheyAreThere()
+    void shouldFindForbiddenTextAndBrokenAnchorsWhenTheyAreThere() throws IOException
     {
+        final Path root = repositoryRoot();
+        final Path readme = root.resolve("README.md");
+        assertThat(check(root, readme, "docs/PROTOCOL.md#4-handshake")).isNull();
+        assertThat(check(root, readme, "docs/PROTOCOL.md#no-such-heading")).contains("names no heading");
+        assertThat(check(root, readme, "docs/NO-SUCH-FILE.md")).contains("does not exist");
+        assertThat(check(root, readme, "../shared/DESIGN.md")).contains("outside the repository");
+        assertThat(check(root, readme, "https://example.org/")).contains("outside the repository");
         assertThat(FORBIDDEN.stream().anyMatch(p -> p.matcher("measured on 2026-12-01").find())).isTrue();
         assertThat(FORBIDDEN.stream().anyMatch(p -> p.matcher("see ../shared/DESIGN.md").find())).isTrue();
         assertThat(FORBIDDEN.stream().anyMatch(p -> p.matcher("third run of the day").find())).isTrue();
