@@ -2,32 +2,28 @@ package io.chainmesh.codec.crypto;
 
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.Hex;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.math.ec.ECPoint;
 
 import java.util.Arrays;
 
 /**
- * A node's identity: its compressed secp256k1 public key (33 bytes, the node list's {@code pubkey}).
+ * A public key: the compressed secp256k1 key (33 bytes) of the node list's {@code pubkey}.
  * <p>
  * Immutable and thread-safe. Parsing checks the encoding and that the point lies on the curve, and
- * keeps the decoded point so signature verification does not decompress it again. The 8-byte
- * {@link #originId()} (first 8 bytes of SHA-256 of the key, big-endian) names the node in hot-path
- * headers.
+ * keeps the decoded point so signature verification does not decompress it again. A key is a member's
+ * credential, not its name: operators list many members (collaterals) under one key.
  */
 public final class NodeId implements Comparable<NodeId>
 {
     private final byte[] compressed;
     private final ECPublicKeyParameters publicKey;
-    private final long originId;
     private final int hashCode;
 
     private NodeId(final byte[] compressed, final ECPoint point)
     {
         this.compressed = compressed;
         this.publicKey = new ECPublicKeyParameters(point, Secp256k1.DOMAIN);
-        this.originId = computeOriginId(compressed);
         this.hashCode = Arrays.hashCode(compressed);
     }
 
@@ -111,13 +107,6 @@ public final class NodeId implements Comparable<NodeId>
         return Hex.encode(compressed);
     }
 
-    /**
-     * @return the first 8 bytes of SHA-256 of the compressed key, big-endian.
-     */
-    public long originId()
-    {
-        return originId;
-    }
 
     /**
      * @return the key as Bouncy Castle verification parameters (decoded once).
@@ -139,25 +128,6 @@ public final class NodeId implements Comparable<NodeId>
         return Ecdsa.verify(this, hash32, signature, 0);
     }
 
-    /**
-     * Computes the origin id of a compressed key.
-     *
-     * @param compressed 33-byte compressed public key.
-     * @return the first 8 bytes of its SHA-256, big-endian.
-     */
-    public static long computeOriginId(final byte[] compressed)
-    {
-        final SHA256Digest digest = new SHA256Digest();
-        digest.update(compressed, 0, compressed.length);
-        final byte[] hash = new byte[32];
-        digest.doFinal(hash, 0);
-        long id = 0;
-        for (int i = 0; i < 8; i++)
-        {
-            id = (id << 8) | (hash[i] & 0xFF);
-        }
-        return id;
-    }
 
     @Override
     public int compareTo(final NodeId other)

@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BatchCodecTest
 {
     private static final NodeKey KEY = NodeKey.fromHex("11".repeat(32));
+    private static final long ORIGIN_ID = 0x075fce99a18c5a94L;
     private static final NodeKey OTHER = NodeKey.fromHex("22".repeat(32));
 
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);
@@ -35,7 +36,7 @@ class BatchCodecTest
 
     private int encodeThree(final int frameOffset)
     {
-        encoder.wrap(buffer, frameOffset, 1024).begin(KEY.nodeId().originId(), 17, 1_700_000_000_000L);
+        encoder.wrap(buffer, frameOffset, 1024).begin(ORIGIN_ID, 17, 1_700_000_000_000L);
         assertThat(encoder.tryAppend(1, bytes("alpha"), 0, 5)).isTrue();
         assertThat(encoder.tryAppend(65535, bytes(""), 0, 0)).isTrue();
         assertThat(encoder.tryAppend(300, bytes("xgammax"), 1, 5)).isTrue();
@@ -52,7 +53,7 @@ class BatchCodecTest
         assertThat(buffer.getByte(7 + FrameDescriptor.TYPE_OFFSET)).isEqualTo((byte)FrameType.BATCH);
 
         decoder.wrap(buffer, 7, length);
-        assertThat(decoder.originId()).isEqualTo(KEY.nodeId().originId());
+        assertThat(decoder.originId()).isEqualTo(ORIGIN_ID);
         assertThat(decoder.batchSeq()).isEqualTo(17);
         assertThat(decoder.timestampMillis()).isEqualTo(1_700_000_000_000L);
         assertThat(decoder.count()).isEqualTo(3);
@@ -89,7 +90,7 @@ class BatchCodecTest
             assertThat(decoder.nextEntry()).isTrue();
             assertThat(decoder.buffer().getStringWithoutLengthAscii(decoder.entryOffset(), decoder.entryLength()))
                 .isEqualTo("alpha");
-            assertThat(BatchDescriptor.originId(frame)).isEqualTo(KEY.nodeId().originId());
+            assertThat(BatchDescriptor.originId(frame)).isEqualTo(ORIGIN_ID);
             assertThat(BatchDescriptor.batchSeq(frame)).isEqualTo(17);
             assertThat(BatchDescriptor.count(frame)).isEqualTo(3);
             assertThat(verifier.verify(KEY.nodeId(), decoder.buffer(), 0, decoder.frameLength())).isTrue();

@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FlyweightPropertiesTest
 {
     private static final NodeKey KEY = NodeKey.fromHex("44".repeat(32));
+    private static final long ORIGIN_ID = 0x5eed0001c0ffee44L;
 
     private record Entry(int topic, byte[] payload)
     {
@@ -75,7 +76,7 @@ class FlyweightPropertiesTest
         final int bit = sample.intBetween(0, 100_000);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[96 + 40 * 206]);
         final BatchEncoder encoder = new BatchEncoder().wrap(buffer, 0, buffer.capacity());
-        encoder.begin(KEY.nodeId().originId(), 1, 2);
+        encoder.begin(ORIGIN_ID, 1, 2);
         entries.forEach(e -> encoder.tryAppend(e.topic(), new UnsafeBuffer(e.payload()), 0, e.payload().length));
         final int length = encoder.sign(new BatchSigner(KEY));
         final BatchVerifier verifier = new BatchVerifier();

@@ -3,6 +3,7 @@ package io.chainmesh.engine.vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.control.Auth;
 import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.control.Hello;
@@ -91,13 +92,16 @@ class HandshakeVectorTest
     private static byte[] checkHello(final JsonNode side)
     {
         final NodeKey key = NodeKey.fromBytes(hex(side, "chainPrivateKey"));
-        assertThat(key.nodeId().toBytes()).isEqualTo(hex(side, "nodeId"));
-        assertThat(key.nodeId().originId()).isEqualTo(Long.parseUnsignedLong(side.get("originId").asText(), 16));
+        assertThat(key.nodeId().toBytes()).isEqualTo(hex(side, "publicKey"));
+        final MemberId member = MemberId.parse(side.get("member").asText());
+        assertThat(member.toBytes()).isEqualTo(hex(side, "memberBytes"));
+        assertThat(member.originId()).isEqualTo(Long.parseUnsignedLong(side.get("originId").asText(), 16));
 
         final JsonNode fields = side.get("hello");
         final Hello hello = Hello.newBuilder()
             .setProtocolVersion(fields.get("protocolVersion").asInt())
-            .setNodeId(ByteString.copyFrom(hex(fields, "nodeId")))
+            .setPublicKey(ByteString.copyFrom(hex(fields, "publicKey")))
+            .setMember(ByteString.copyFrom(hex(fields, "member")))
             .setNonce(ByteString.copyFrom(hex(fields, "nonce")))
             .setEphemeralKey(ByteString.copyFrom(hex(fields, "ephemeralKey")))
             .setDirectoryHeight(fields.get("directoryHeight").asLong())
