@@ -396,7 +396,7 @@ public final class FluxdRpcSource implements DirectorySource
      */
     public FluxNodeStatus nodeStatus()
     {
-        return nodeStatus(null);
+        return askStatus(null);
     }
 
     /**
@@ -409,7 +409,25 @@ public final class FluxdRpcSource implements DirectorySource
      */
     public FluxNodeStatus nodeStatus(final MemberId asker)
     {
-        final Object[] params = null == asker ? new Object[0] : new Object[]{ asker.toString() };
+        return askStatus(null == asker ? null : asker.toString());
+    }
+
+    /**
+     * Like {@link #nodeStatus(MemberId)}, naming the node by its public key: the devnet RPC server answers with the
+     * entry when the key is listed for exactly one collateral. Do not use against a real fluxd.
+     *
+     * @param publicKey the asking node's key.
+     * @return the status.
+     * @throws ChainDataException on any failure.
+     */
+    public FluxNodeStatus nodeStatus(final NodeId publicKey)
+    {
+        return askStatus(publicKey.toHex());
+    }
+
+    private FluxNodeStatus askStatus(final String asker)
+    {
+        final Object[] params = null == asker ? new Object[0] : new Object[]{ asker };
         JsonNode result;
         try
         {

@@ -63,6 +63,7 @@ public final class NodeRunner implements AutoCloseable
     private final RateWindow rates = new RateWindow(RATE_NAMES.length, RATE_WINDOW_NS, RATE_SAMPLE_NS, startNs);
     private ScheduledExecutorService rateSampler;
     private MemberId member;
+    private boolean unnamed;
     private volatile Membership membership = new Membership(false, "not started");
     private boolean closed;
 
@@ -110,9 +111,14 @@ public final class NodeRunner implements AutoCloseable
     private void start()
     {
         source = newSource(config);
+        if (source instanceof JsonFileSource file && 0 == source.current().size() && !file.lastError().isEmpty())
+        {
+            throw new NotAMemberException("directory file " + config.filePath() + " is not a usable node list: " +
+                file.lastError());
+        }
         final DirectorySnapshot initial = source.current();
         member = resolveMember(initial);
-        membership = Membership.of(initial, member, config.nodeKey().nodeId());
+        membership = membershipOf(initial);
         if (!membership.member())
         {
             if (config.requireMembership())
@@ -125,7 +131,7 @@ public final class NodeRunner implements AutoCloseable
         heightSubscription = source.subscribe((snapshot, diff) ->
         {
             LOG.info("directory height {} members {}", snapshot.height(), snapshot.size());
-            final Membership next = Membership.of(snapshot, member, config.nodeKey().nodeId());
+            final Membership next = membershipOf(snapshot);
             if (!next.equals(membership))
             {
                 if (next.member())
@@ -167,8 +173,10 @@ public final class NodeRunner implements AutoCloseable
     }
 
     /**
-     * The member this node speaks for: configured, else what fluxd says of the node beside it, else the one
-     * member its key is listed for.
+     * The member this node speaks for: configured, else what fluxd says of the node beside it (a devnet endpoint
+     * is asked by key), else the one member its key is listed for. A key listed for several members needs
+     * {@code node.member}; a key listed for none gets a placeholder no list can hold, so the node starts as a
+     * non-member (peers refuse it with NOT_A_MEMBER) and says how to name its collateral.
      */
     private MemberId resolveMember(final DirectorySnapshot snapshot)
     {
@@ -176,12 +184,14 @@ public final class NodeRunner implements AutoCloseable
         {
             return config.member();
         }
-        if (source instanceof FluxdRpcSource fluxd && config.sourceKind() == NodeConfig.SourceKind.FLUXD)
+        final NodeId key = config.nodeKey().nodeId();
+        if (source instanceof FluxdRpcSource fluxd)
         {
             try
             {
-                final FluxNodeStatus status = fluxd.nodeStatus();
-                if (null != status.member())
+                final FluxNodeStatus status = config.sourceKind() == NodeConfig.SourceKind.DEVNET ?
+                    fluxd.nodeStatus(key) : fluxd.nodeStatus();
+                if (null != status.member() && status.member().publicKey().equals(key))
                 {
                     return status.member().id();
                 }
@@ -191,14 +201,38 @@ public final class NodeRunner implements AutoCloseable
                 LOG.warn("fluxd did not say which collateral this node is ({}); trying the key's entries", ex.toString());
             }
         }
-        final List<Member> listed = snapshot.membersWithKey(config.nodeKey().nodeId());
+        final List<Member> listed = snapshot.membersWithKey(key);
         if (1 == listed.size())
         {
             return listed.get(0).id();
         }
-        throw new NotAMemberException("cannot tell which member this node is: key " + config.nodeKey().nodeId() +
-            " is listed for " + listed.size() + " collaterals at height " + snapshot.height() + "; set " +
-            NodeConfig.MEMBER + "=txhash:outidx");
+        if (listed.size() > 1)
+        {
+            throw new NotAMemberException("cannot tell which member this node is: key " + key + " is listed for " +
+                listed.size() + " collaterals at height " + snapshot.height() + "; set " + NodeConfig.MEMBER +
+                "=txhash:outidx");
+        }
+        unnamed = true;
+        return unlistedPlaceholder(key);
+    }
+
+    /**
+     * @param key the node's key.
+     * @return a collateral no chain lists (its txhash is a hash of the key under a chainmesh label), so peers refuse
+     *         the node as NOT_A_MEMBER until it is configured with its real one.
+     */
+    static MemberId unlistedPlaceholder(final NodeId key)
+    {
+        try
+        {
+            final java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+            sha256.update("chainmesh/unlisted/".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return MemberId.of(io.chainmesh.codec.Hex.encode(sha256.digest(key.toBytes())), 0);
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("SHA-256 unavailable", ex);
+        }
     }
 
     private static InetSocketAddress meshAddress(final DirectorySnapshot snapshot, final MemberId member)
@@ -233,7 +267,8 @@ public final class NodeRunner implements AutoCloseable
     }
 
     /**
-     * The node cannot start as a member: no member could be named, or membership is required and absent.
+     * The node cannot start as a member: no member could be named, membership is required and absent, or the
+     * directory file it was given holds no usable list. The CLI exits with 2 (a configuration problem).
      */
     static final class NotAMemberException extends RuntimeException
     {
@@ -243,6 +278,18 @@ public final class NodeRunner implements AutoCloseable
         {
             super(message);
         }
+    }
+
+    private Membership membershipOf(final DirectorySnapshot snapshot)
+    {
+        if (unnamed)
+        {
+            final int listed = snapshot.membersWithKey(config.nodeKey().nodeId()).size();
+            return new Membership(false, "key " + config.nodeKey().nodeId() + " was listed for no collateral at start" +
+                (listed > 0 ? " (now for " + listed + ")" : "") + "; set " + NodeConfig.MEMBER +
+                "=txhash:outidx to the collateral this node is, and restart");
+        }
+        return Membership.of(snapshot, member, config.nodeKey().nodeId());
     }
 
     /** @return whether the node is a member of the current directory, and why not. */

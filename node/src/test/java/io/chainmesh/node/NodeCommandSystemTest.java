@@ -32,7 +32,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -183,6 +182,24 @@ class NodeCommandSystemTest
     }
 
     @Test
+    void shouldRefuseToStartOnAMalformedListWithExitTwo() throws Exception
+    {
+        try (DevnetChain chain = DevnetChain.launch(new DevnetChain.Context().memberCount(2)))
+        {
+            Files.writeString(dir.resolve("nodes.json"), "[{\"txhash\": truncated");
+            final Path config = writeConfig(chain, 0, "directory.source=file\n" +
+                "directory.file.path=nodes.json\n" +
+                "counters.file=counters.dat\n");
+            final StringWriter err = new StringWriter();
+            final int code = ChainmeshCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                .execute("node", "--config", config.toString());
+
+            assertThat(code).as(err.toString()).isEqualTo(ChainmeshCli.EXIT_USAGE);
+            assertThat(err.toString()).contains("nodes.json is not a usable node list");
+        }
+    }
+
+    @Test
     void shouldStartAsANonMemberLoudlyAndBecomeOneWhenListed() throws Exception
     {
         final List<AutoCloseable> resources = new ArrayList<>();
@@ -200,9 +217,13 @@ class NodeCommandSystemTest
                 "counters.file=counters.dat\n";
 
             final Path unnamed = writeConfig(chain, 2, source);
-            assertThatThrownBy(() -> NodeRunner.launch(NodeConfig.load(unnamed)))
-                .isInstanceOf(NodeRunner.NotAMemberException.class)
-                .hasMessageContaining("cannot tell which member this node is").hasMessageContaining("node.member=");
+            try (NodeRunner unlisted = NodeRunner.launch(NodeConfig.load(unnamed)))
+            {
+                final JsonNode status = getJson(unlisted, "/status");
+                assertThat(status.get("member").asBoolean()).isFalse();
+                assertThat(status.get("memberReason").asText()).contains("was listed for no collateral at start")
+                    .contains("node.member=");
+            }
 
             final Path required = writeConfig(chain, 2, source + "node.member=" + chain.memberId(2) + "\n" +
                 "node.require.membership=true\n");
