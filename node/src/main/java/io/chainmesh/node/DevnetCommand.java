@@ -107,6 +107,11 @@ final class DevnetCommand implements Callable<Integer>
                 out.flush();
             }, terminal);
         settings.basePort(basePort);
+        settings.statusPage(url ->
+        {
+            out.println("status page of member 0 (live while the devnet runs): " + url);
+            out.flush();
+        });
         final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
         out.printf("chainmesh devnet: %d nodes%s, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes,

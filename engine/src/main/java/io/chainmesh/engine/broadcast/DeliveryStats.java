@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * How old others' messages are when this node delivers them, and how far each origin's stream has come here.
  * <p>
  * The age of a message is the commit thread's wall clock at delivery minus its batch's timestamp (the origin's
- * wall clock when it sealed the batch), in milliseconds: it includes the batch linger, the path through the tree
+ * wall clock when it opened the batch), in milliseconds: it includes the batch linger, the path through the tree
  * and any repair, and between hosts it also includes their clock offset. The histogram counts messages.
  * <p>
  * Threads: written only by the commit thread ({@link #onCommit}), with release stores and no allocation except
@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class DeliveryStats
 {
-    /** Upper bounds of the {@link #ageMillis()} buckets: 1 ms to 30 s. */
+    /** Upper bounds of the {@link #ageMillis()} buckets: 1 ms to 30 s, about 1.5x apart. */
     public static final long[] AGE_BOUNDS_MILLIS = {
-        1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000};
+        1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1_000, 1_500, 2_000, 3_000, 5_000,
+        10_000, 30_000};
     /** Origins followed one by one; beyond, they count only in the histogram. */
     public static final int MAX_ORIGINS = 4096;
 

@@ -14,9 +14,9 @@ class DeliveryStatsTest
         stats.onCommit(7, 0, 10, 1_000, 1_003, 0, 0);
         stats.onCommit(7, 1, 5, 1_000, 1_400, 1, 1);
 
-        // 3 ms falls in the (2, 5] bucket, 400 ms in (200, 500].
+        // 3 ms falls in the (2, 3] bucket, 400 ms in (300, 500].
         assertThat(stats.ageMillis().count(2)).isEqualTo(10);
-        assertThat(stats.ageMillis().count(8)).isEqualTo(5);
+        assertThat(stats.ageMillis().count(15)).isEqualTo(5);
         assertThat(stats.ageMillis().totalCount()).isEqualTo(15);
         assertThat(stats.ageMillis().sum()).isEqualTo(10 * 3 + 5 * 400);
     }
