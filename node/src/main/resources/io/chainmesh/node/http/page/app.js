@@ -27,6 +27,7 @@ function td(text, cls) {
 
 function fmtMs(ms) {
   if (ms === null || ms === undefined || !isFinite(ms)) return '–';
+  if (ms === 0) return '0';
   if (ms < 1) return (ms * 1000).toFixed(0) + ' µs';
   if (ms < 10) return ms.toFixed(2) + ' ms';
   if (ms < 1000) return ms.toFixed(0) + ' ms';
@@ -279,12 +280,13 @@ function render(o) {
   if (o.latency) {
     const bounds = o.latency.boundsMs;
     const now = o.latency.counts;
-    const back = history.length > RECENT ? history[history.length - 1 - RECENT].latency : null;
-    let counts = delta(now, back);
-    let note = 'last ' + Math.min(RECENT, history.length - 1 || 1) + ' s';
+    // The last RECENT polls (fewer while the page is young); all of it when they saw nothing.
+    const steps = Math.min(RECENT, history.length - 1);
+    let counts = steps > 0 ? delta(now, history[history.length - 1 - steps].latency) : now;
+    let note = steps > 0 ? 'last ' + steps + ' s' : 'since start';
     if (counts.every((c) => c === 0)) {
       counts = now;
-      note = 'since start (nothing in the last ' + RECENT + ' s)';
+      note = steps > 0 ? 'since start (nothing in the last ' + steps + ' s)' : 'since start';
     }
     drawHistogram($('latency-chart'), bounds, counts);
     $('latency-note').textContent = note + ', ' + fmtCount(counts.reduce((a, b) => a + b, 0)) + ' messages';
