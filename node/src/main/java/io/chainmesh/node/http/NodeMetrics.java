@@ -39,10 +39,10 @@ import java.util.function.Supplier;
  * info, every engine counter, the directory, and histograms of heartbeat RTT, delivery latency and batch size,
  * rendered in the Prometheus text format 0.0.4.
  * <p>
- * The engine never calls the client: the client's own histogram allocates and may lock when it observes a value
- * (it captures a lambda per observation and boxes bucket indexes), which the hot path must not do. The engine keeps
- * its counters and {@link FixedBucketHistogram}s instead, and the collectors here turn them into snapshots when
- * scraped, on the HTTP thread.
+ * The engine never calls the client: the client's default histogram allocates on each observation (a boxed
+ * native-bucket index) and its classic-only one locks while a scrape collects it, which the hot path must not do
+ * (perf {@code HistogramRecordBenchmark}). The engine keeps its counters and {@link FixedBucketHistogram}s instead,
+ * and the collectors here turn them into snapshots when scraped, on the HTTP thread.
  * <p>
  * Counter naming: a label {@code "closes sent NORMAL_SHUTDOWN"} becomes
  * {@code chainmesh_closes_sent_total{reason="NORMAL_SHUTDOWN"}}, {@code "connections ACTIVE"} the gauge
