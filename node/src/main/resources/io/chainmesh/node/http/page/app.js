@@ -291,8 +291,8 @@ function render(o) {
     drawHistogram($('latency-chart'), bounds, counts);
     $('latency-note').textContent = note + ', ' + fmtCount(counts.reduce((a, b) => a + b, 0)) + ' messages';
     const p50 = quantile(bounds, counts, 0.5), p99 = quantile(bounds, counts, 0.99);
-    $('latency-p').textContent = p50 === null ? '–' : fmtMs(p50) + ' · ' + fmtMs(p99);
-    $('latency-window').textContent = note;
+    $('latency-p').textContent = fmtMs(p50);
+    $('latency-window').textContent = (p99 === null ? '' : 'p99 ' + fmtMs(p99) + ' · ') + note;
     const p50s = [], p99s = [];
     for (let i = 1; i < history.length; i++) {
       const from = history[Math.max(0, i - SMOOTH)].latency;
@@ -318,7 +318,8 @@ function render(o) {
   for (const [name, value] of Object.entries(o.broadcast || {})) {
     const chip = document.createElement('span');
     chip.textContent = name.replace(/([A-Z])/g, ' $1').toLowerCase() + ': ' + fmtCount(value);
-    if (value > 0 && name !== 'wantsSent') chip.className = 'nonzero';
+    // Duplicates and repair requests are normal in a tree with repair; the others deserve a look.
+    if (value > 0 && name !== 'wantsSent' && name !== 'duplicates') chip.className = 'nonzero';
     problems.appendChild(chip);
   }
 }
