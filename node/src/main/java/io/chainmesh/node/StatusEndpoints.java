@@ -227,6 +227,9 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
         result.put("version", build.version());
         result.put("commit", build.commit());
         result.put("nowMs", System.currentTimeMillis());
+        final int self = selfIndex(snapshot);
+        result.put("member", self < 0 ? null : snapshot.member(self).collateral());
+        result.put("publicKey", self < 0 ? null : memberKey(snapshot.member(self)));
         result.put("status", status());
         result.put("overlay", overlay(snapshot));
         final EngineCounters counters = node.counters();
@@ -257,15 +260,16 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
             overlaySnapshot = snapshot;
             overlay = OverlayTopology.of(snapshot, node.context().ringSuccessors());
         }
-        final Map<String, PeerView> peerById = new HashMap<>();
+        final Map<String, PeerView> peerByKey = new HashMap<>();
         for (final PeerView peer : node.peers())
         {
-            if (null != peer.nodeId())
+            final String key = peerKey(peer);
+            if (null != key)
             {
-                peerById.put(peer.nodeId().toHex(), peer);
+                peerByKey.put(key, peer);
             }
         }
-        final int self = snapshot.indexOf(node.nodeId());
+        final int self = selfIndex(snapshot);
         final Map<String, Object> result = new LinkedHashMap<>();
         result.put("size", snapshot.size());
         result.put("selfIndex", self);
@@ -277,28 +281,40 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
             for (final int index : overlay.neighbours(self))
             {
                 final Member member = snapshot.member(index);
-                final String id = member.nodeId().toHex();
-                final PeerView peer = peerById.remove(id);
-                neighbours.add(peerEntry(index, id, member.endpoint().toString(), overlay.dials(self, index), peer));
+                final PeerView peer = peerByKey.remove(memberKey(member));
+                neighbours.add(peerEntry(index, member, member.endpoint().toString(), overlay.dials(self, index), peer));
             }
         }
-        // Links the overlay does not name (extra inbound, or a directory change still settling).
-        for (final Map.Entry<String, PeerView> extra : peerById.entrySet())
+        if (!peerByKey.isEmpty())
         {
-            final PeerView peer = extra.getValue();
-            neighbours.add(peerEntry(snapshot.indexOf(peer.nodeId()), extra.getKey(),
-                String.valueOf(peer.remoteAddress()), peer.direction() == PeerView.Direction.OUTBOUND, peer));
+            // Links the overlay does not name (extra inbound, or a directory change still settling).
+            for (int index = 0; index < snapshot.size(); index++)
+            {
+                final Member member = snapshot.member(index);
+                final PeerView peer = peerByKey.remove(memberKey(member));
+                if (null != peer)
+                {
+                    neighbours.add(peerEntry(index, member, String.valueOf(peer.remoteAddress()),
+                        peer.direction() == PeerView.Direction.OUTBOUND, peer));
+                }
+            }
+            for (final PeerView peer : peerByKey.values())
+            {
+                neighbours.add(peerEntry(-1, null, String.valueOf(peer.remoteAddress()),
+                    peer.direction() == PeerView.Direction.OUTBOUND, peer));
+            }
         }
         result.put("neighbours", neighbours);
         return result;
     }
 
     private static Map<String, Object> peerEntry(
-        final int index, final String id, final String endpoint, final boolean dials, final PeerView peer)
+        final int index, final Member member, final String endpoint, final boolean dials, final PeerView peer)
     {
         final Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("index", index);
-        entry.put("nodeId", id);
+        entry.put("member", null == member ? peerKey(peer) : member.collateral());
+        entry.put("publicKey", null == member ? null : memberKey(member));
         entry.put("endpoint", endpoint);
         entry.put("dials", dials);
         entry.put("state", null == peer ? "DOWN" : peer.state().name());
@@ -308,6 +324,29 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
         entry.put("bytesOut", null == peer ? 0 : peer.bytesOut());
         entry.put("queuedBytes", null == peer ? 0 : peer.queuedBytes());
         return entry;
+    }
+
+    // How this class names members, in these four places only: the page shows a member by its collateral, and
+    // matches links to directory entries by these keys.
+
+    private int selfIndex(final DirectorySnapshot snapshot)
+    {
+        return snapshot.indexOf(node.nodeId());
+    }
+
+    private static int indexOf(final DirectorySnapshot snapshot, final Member member)
+    {
+        return snapshot.indexOf(member.nodeId());
+    }
+
+    private static String memberKey(final Member member)
+    {
+        return member.nodeId().toHex();
+    }
+
+    private static String peerKey(final PeerView peer)
+    {
+        return null == peer.nodeId() ? null : peer.nodeId().toHex();
     }
 
     private static Map<String, Object> histogram(final FixedBucketHistogram histogram, final double toMillis)
@@ -343,8 +382,9 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
             final Member member = snapshot.findByOriginId(origin.originId());
             final Map<String, Object> row = new LinkedHashMap<>();
             row.put("originId", Long.toHexString(origin.originId()));
-            row.put("index", null == member ? -1 : snapshot.indexOf(member.nodeId()));
-            row.put("nodeId", null == member ? null : member.nodeId().toHex());
+            row.put("index", null == member ? -1 : indexOf(snapshot, member));
+            row.put("member", null == member ? null : member.collateral());
+            row.put("publicKey", null == member ? null : memberKey(member));
             row.put("batches", origin.batches());
             row.put("messages", origin.messages());
             row.put("highestSeq", origin.highestSeq());

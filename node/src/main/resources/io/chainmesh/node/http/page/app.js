@@ -57,8 +57,11 @@ function fmtDuration(ms) {
   return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
 }
 
-function shortId(hex) {
-  return hex ? hex.slice(0, 10) + '…' + hex.slice(-6) : '?';
+/** A collateral (txhash:index) or key, shortened: the start of the hash and the output index or the key's end. */
+function shortId(id) {
+  if (!id) return '?';
+  const colon = id.lastIndexOf(':');
+  return colon > 0 ? id.slice(0, 12) + '…' + id.slice(colon) : id.slice(0, 10) + '…' + id.slice(-6);
 }
 
 function delta(now, before) {
@@ -215,7 +218,8 @@ function renderPeers(overlay) {
     const state = document.createElement('span');
     state.className = 'state ' + p.state;
     state.textContent = p.state.toLowerCase();
-    tr.append(td(p.index >= 0 ? p.index : '–'), td(shortId(p.nodeId), 'mono'), td(p.endpoint, 'mono muted'),
+    tr.title = 'collateral ' + p.member + (p.publicKey ? '\nkey ' + p.publicKey : '');
+    tr.append(td(p.index >= 0 ? p.index : '–'), td(shortId(p.member), 'mono'), td(p.endpoint, 'mono muted'),
       td(p.dials ? 'dials' : 'accepts', 'muted'), td(state), td(fmtMs(p.rttLastMs), 'num'), td(fmtMs(p.rttEwmaMs), 'num'),
       td(fmtBytes(p.bytesIn), 'num'), td(fmtBytes(p.bytesOut), 'num'), td(fmtBytes(p.queuedBytes), 'num'));
     body.appendChild(tr);
@@ -239,7 +243,8 @@ function renderOrigins(origins) {
     bar.style.width = Math.max(3, Math.round(100 * share)) + '%';
     bar.className = o.missing > 0 || o.lastAgeMs > 1000 ? 'bad' : o.lastAgeMs > 100 ? 'warn' : '';
     const cell = td(bar, 'lagbar');
-    tr.append(td(o.index >= 0 ? o.index : '–'), td(shortId(o.nodeId || o.originId), 'mono'),
+    tr.title = o.member ? 'collateral ' + o.member + '\nkey ' + o.publicKey : 'origin id ' + o.originId;
+    tr.append(td(o.index >= 0 ? o.index : '–'), td(shortId(o.member || o.originId), 'mono'),
       td(fmtCount(o.messages), 'num'), td(String(o.missing), 'num'), td(fmtMs(o.lastAgeMs), 'num'),
       td(fmtMs(o.sinceLastMs), 'num'), cell);
     body.appendChild(tr);
@@ -255,7 +260,8 @@ function render(o) {
   while (history.length > HISTORY + 1) history.shift();
 
   $('role').textContent = o.role;
-  $('node-id').textContent = s.nodeId + '  ·  ' + s.listenAddress;
+  $('node-id').textContent = (o.member ? 'collateral ' + o.member + '  ·  key ' + shortId(o.publicKey) :
+    'not in the directory') + '  ·  ' + s.listenAddress;
   $('build').textContent = 'chainmesh ' + o.version + ' (' + o.commit + ')';
   document.title = 'chainmesh · ' + o.role;
 
