@@ -105,13 +105,14 @@ final class DevnetCommand implements Callable<Integer>
                     out.println(line.startsWith("\r") ? line.substring(1) : line);
                 }
                 out.flush();
-            }, terminal);
+            }, terminal)
+            .statusPage(url ->
+            {
+                out.println("status page of member 0 (live while the devnet runs): " + url);
+                out.flush();
+            });
+
         settings.basePort(basePort);
-        settings.statusPage(url ->
-        {
-            out.println("status page of member 0 (live while the devnet runs): " + url);
-            out.flush();
-        });
         final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
         out.printf("chainmesh devnet: %d nodes%s, %s broadcast, %s msgs/s of %d B for %.1f s%s%n", nodes,
