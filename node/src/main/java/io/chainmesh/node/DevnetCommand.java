@@ -111,7 +111,6 @@ final class DevnetCommand implements Callable<Integer>
                 out.println("status page of member 0 (live while the devnet runs): " + url);
                 out.flush();
             });
-
         settings.basePort(basePort);
         final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
