@@ -21,6 +21,10 @@ public final class EngineCounters
 {
     /** Counter type id used for every engine counter. */
     public static final int TYPE_ID = 1001;
+    /** Upper bounds of the {@link #rttMicros()} buckets: 50 us to 5 s. */
+    public static final long[] RTT_BOUNDS_MICROS = {
+        50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+        2_500_000, 5_000_000};
     /** Values buffer length allocated when the Context gives none. */
     public static final int DEFAULT_VALUES_LENGTH = 256 * CountersReader.COUNTER_LENGTH;
 
@@ -77,6 +81,8 @@ public final class EngineCounters
     private final AtomicCounter linksClosed;
     private final AtomicCounter rttLastMicros;
     private final AtomicCounter rttMaxMicros;
+    /** Heartbeat RTT samples of all links, in microseconds (kept in the heap, not in the counters buffers). */
+    private final FixedBucketHistogram rttMicros = new FixedBucketHistogram(RTT_BOUNDS_MICROS);
     private final AtomicCounter errors;
     private final AtomicCounter framesUnhandled;
     private final io.chainmesh.engine.transport.RecordCounters records;
@@ -307,6 +313,12 @@ public final class EngineCounters
         return rttMaxMicros;
     }
 
+    /** @return every heartbeat RTT sample of any link, in microseconds, by {@link #RTT_BOUNDS_MICROS}. */
+    public FixedBucketHistogram rttMicros()
+    {
+        return rttMicros;
+    }
+
     /** @return frames of a known type this engine version does not handle yet (counted, then ignored). */
     public AtomicCounter framesUnhandled()
     {
@@ -335,5 +347,6 @@ public final class EngineCounters
         final long micros = rttNs / 1000;
         rttLastMicros.setRelease(micros);
         rttMaxMicros.proposeMax(micros);
+        rttMicros.record(micros);
     }
 }

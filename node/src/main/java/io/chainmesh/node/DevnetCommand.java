@@ -110,7 +110,12 @@ final class DevnetCommand implements Callable<Integer>
                     out.println(line.startsWith("\r") ? line.substring(1) : line);
                 }
                 out.flush();
-            }, terminal);
+            }, terminal)
+            .statusPage(url ->
+            {
+                out.println("status page of member 0 (live while the devnet runs): " + url);
+                out.flush();
+            });
         settings.basePort(basePort);
         if (operators < -1 || operators > nodes)
         {

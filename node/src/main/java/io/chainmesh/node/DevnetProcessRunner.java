@@ -239,6 +239,7 @@ final class DevnetProcessRunner
             {
                 ctx.progress().accept(String.format("members started: %d processes in %.1f s (work dir %s)", ready,
                     (System.nanoTime() - startNs) / 1e9, workDir));
+                announceStatusPage(members.get(0));
                 return;
             }
             if (System.nanoTime() - deadline > 0)
@@ -611,6 +612,19 @@ final class DevnetProcessRunner
         }
     }
 
+    private void announceStatusPage(final Member first)
+    {
+        final String http;
+        synchronized (first)
+        {
+            http = first.http;
+        }
+        if (null != ctx.statusPage() && null != http)
+        {
+            ctx.statusPage().accept("http://" + http + "/");
+        }
+    }
+
     private static String describe(final Member m)
     {
         return "member " + m.index + " (pid " + m.process.pid() + ")";
@@ -747,6 +761,7 @@ final class DevnetProcessRunner
         // Guarded by this: written by the reader thread, read by the run thread.
         boolean ready;
         int port;
+        String http;
         String nodeIdHex;
         long published;
         long backPressured;
@@ -829,6 +844,7 @@ final class DevnetProcessRunner
                     {
                         ready = true;
                         port = m.path("port").asInt();
+                        http = m.path("http").asText(null);
                     }
                     case "progress", "stopped" ->
                     {

@@ -9,6 +9,7 @@ import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastStrategy;
 import io.chainmesh.engine.broadcast.MessageHandler;
 import io.chainmesh.engine.overlay.OverlayTopology;
+import io.chainmesh.node.http.StatusHttpServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -67,6 +68,7 @@ public final class DevnetRunner
         private long maxOutstanding = 1_000;
         private Consumer<String> progress = line -> {};
         private boolean redrawProgress;
+        private Consumer<String> statusPage;
         private int basePort;
         private int operators = -1;
 
@@ -214,6 +216,22 @@ public final class DevnetRunner
             this.progress = progress;
             this.redrawProgress = redraw;
             return this;
+        }
+
+        /**
+         * @param statusPage when set, member 0 serves its status page on a free loopback port for the whole run, and
+         *                   this receives its URL once the members are up.
+         * @return this.
+         */
+        public Context statusPage(final Consumer<String> statusPage)
+        {
+            this.statusPage = statusPage;
+            return this;
+        }
+
+        Consumer<String> statusPage()
+        {
+            return statusPage;
         }
 
         int nodes()
@@ -378,6 +396,8 @@ public final class DevnetRunner
         final List<ChainmeshNode> nodes = new ArrayList<>();
         final Receiver[] receivers = new Receiver[n];
         DevnetChain chain = null;
+        StatusEndpoints statusEndpoints = null;
+        StatusHttpServer statusServer = null;
         try
         {
             final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed).memberCount(n)
@@ -407,12 +427,20 @@ public final class DevnetRunner
                 receivers[i] = new Receiver();
                 node.subscribe(TOPIC, receivers[i]);
             }
+            if (null != ctx.statusPage)
+            {
+                statusEndpoints = new StatusEndpoints(nodes.get(0), chain::current, "devnet member 0 of " + n).start();
+                statusServer = new StatusHttpServer(new InetSocketAddress("127.0.0.1", 0), statusEndpoints).launch();
+                ctx.statusPage.accept("http://127.0.0.1:" + statusServer.localAddress().getPort() + "/");
+            }
             awaitOverlay(chain.current(), nodes);
             warmUp(nodes);
             return runWorkload(chain, nodes, receivers);
         }
         finally
         {
+            CloseHelper.quietClose(statusServer);
+            CloseHelper.quietClose(statusEndpoints);
             CloseHelper.quietCloseAll(nodes);
             CloseHelper.quietClose(chain);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5000);

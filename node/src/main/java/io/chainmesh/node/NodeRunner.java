@@ -1,7 +1,5 @@
 package io.chainmesh.node;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.FluxNodeStatus;
 import io.chainmesh.chain.FluxdNodeListParser;
@@ -12,23 +10,14 @@ import io.chainmesh.chain.FluxdRpcSource;
 import io.chainmesh.chain.JsonFileSource;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
-import io.chainmesh.engine.EngineCounters;
-import io.chainmesh.engine.PeerView;
-import io.chainmesh.engine.broadcast.BroadcastCounters;
-import io.chainmesh.node.http.PrometheusText;
 import io.chainmesh.node.http.StatusHttpServer;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -44,24 +33,16 @@ import java.util.function.Consumer;
 public final class NodeRunner implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRunner.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** {@code /status} rates are over this sliding window, sampled every {@link #RATE_SAMPLE_NS}. */
-    static final long RATE_WINDOW_NS = TimeUnit.SECONDS.toNanos(10);
-    static final long RATE_SAMPLE_NS = TimeUnit.SECONDS.toNanos(1);
-    private static final String[] RATE_NAMES = {"bytesInPerSec", "bytesOutPerSec", "framesInPerSec", "framesOutPerSec",
-        "messagesPublishedPerSec", "messagesDeliveredPerSec"};
 
     private final NodeConfig config;
     private final Consumer<ChainmeshNode.Context> tuning;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
-    private final long startNs = System.nanoTime();
     private DirectorySource source;
     private AutoCloseable heightSubscription;
     private CountersFile countersFile;
     private ChainmeshNode node;
+    private StatusEndpoints endpoints;
     private StatusHttpServer http;
-    private final RateWindow rates = new RateWindow(RATE_NAMES.length, RATE_WINDOW_NS, RATE_SAMPLE_NS, startNs);
-    private ScheduledExecutorService rateSampler;
     private MemberId member;
     private boolean unnamed;
     private volatile Membership membership = new Membership(false, "not started");
@@ -157,15 +138,9 @@ public final class NodeRunner implements AutoCloseable
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
         tuning.accept(ctx);
         node = ChainmeshNode.launch(ctx);
-        rateSampler = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            final Thread thread = new Thread(r, "chainmesh-rates");
-            thread.setDaemon(true);
-            return thread;
-        });
-        rateSampler.scheduleAtFixedRate(() -> rates.sample(System.nanoTime(), totals()),
-            RATE_SAMPLE_NS, RATE_SAMPLE_NS, TimeUnit.NANOSECONDS);
-        http = new StatusHttpServer(config.httpAddress(), this::route).launch();
+        endpoints = new StatusEndpoints(node, source::current, "node")
+            .notMemberReason(() -> membership.member() ? "" : membership.reason()).start();
+        http = new StatusHttpServer(config.httpAddress(), endpoints).launch();
         final DirectorySnapshot snapshot = source.current();
         LOG.info("node {} (key {}) started: listen {} http {} counters {} source {} directory height {} members {}",
             member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
@@ -371,20 +346,9 @@ public final class NodeRunner implements AutoCloseable
         }
         closed = true;
         LOG.info("node shutting down");
-        if (null != rateSampler)
-        {
-            // It reads the counters: stopped before the file is unmapped.
-            rateSampler.shutdownNow();
-            try
-            {
-                rateSampler.awaitTermination(5, TimeUnit.SECONDS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
         CloseHelper.quietClose(http);
+        // Its rate sampler reads the counters: stopped before the file is unmapped.
+        CloseHelper.quietClose(endpoints);
         CloseHelper.quietClose(node);
         CloseHelper.quietClose(heightSubscription);
         CloseHelper.quietClose(source);
@@ -392,136 +356,5 @@ public final class NodeRunner implements AutoCloseable
         CloseHelper.quietClose(countersFile);
         LOG.info("node stopped");
         closedLatch.countDown();
-    }
-
-    StatusHttpServer.Response route(final String path)
-    {
-        switch (path)
-        {
-            case "/status":
-                return json(status());
-            case "/peers":
-                return json(peers());
-            case "/directory":
-                return json(directory());
-            case "/metrics":
-                return new StatusHttpServer.Response(PrometheusText.CONTENT_TYPE,
-                    PrometheusText.render(node.counters().reader()));
-            default:
-                return null;
-        }
-    }
-
-    private Map<String, Object> status()
-    {
-        final DirectorySnapshot snapshot = source.current();
-        final List<PeerView> peers = node.peers();
-        int connected = 0;
-        for (final PeerView peer : peers)
-        {
-            if (peer.state() == PeerView.State.ACTIVE)
-            {
-                connected++;
-            }
-        }
-        final Map<String, Object> status = new LinkedHashMap<>();
-        final Membership state = membership;
-        status.put("member", state.member());
-        if (!state.member())
-        {
-            status.put("memberReason", state.reason());
-        }
-        status.put("collateral", member.toString());
-        status.put("publicKey", node.publicKey().toHex());
-        status.put("listenAddress", node.localAddress().getAddress().getHostAddress() + ":" +
-            node.localAddress().getPort());
-        status.put("uptimeMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
-        status.put("directoryHeight", snapshot.height());
-        status.put("directorySize", snapshot.size());
-        status.put("peers", peers.size());
-        status.put("peersActive", connected);
-        final long nowNs = System.nanoTime();
-        final long[] now = totals();
-        final double[] perSecond = rates.rates(nowNs, now);
-        final Map<String, Object> rateMap = new LinkedHashMap<>();
-        rateMap.put("windowMs", TimeUnit.NANOSECONDS.toMillis(Math.min(rates.windowNs(), nowNs - startNs)));
-        for (int i = 0; i < RATE_NAMES.length; i++)
-        {
-            rateMap.put(RATE_NAMES[i], Math.round(perSecond[i] * 10.0) / 10.0);
-        }
-        status.put("rates", rateMap);
-        final Map<String, Object> totals = new LinkedHashMap<>();
-        totals.put("bytesIn", now[0]);
-        totals.put("bytesOut", now[1]);
-        totals.put("framesIn", now[2]);
-        totals.put("framesOut", now[3]);
-        totals.put("messagesPublished", now[4]);
-        totals.put("messagesDelivered", now[5]);
-        status.put("totals", totals);
-        return status;
-    }
-
-    private long[] totals()
-    {
-        final EngineCounters counters = node.counters();
-        final BroadcastCounters broadcast = node.broadcastCounters();
-        return new long[] {
-            counters.bytesIn().get(), counters.bytesOut().get(), counters.framesIn().get(), counters.framesOut().get(),
-            null == broadcast ? 0 : broadcast.messagesPublished(), null == broadcast ? 0 : broadcast.messagesDelivered()};
-    }
-
-    private List<Map<String, Object>> peers()
-    {
-        final List<Map<String, Object>> list = new ArrayList<>();
-        for (final PeerView peer : node.peers())
-        {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("collateral", null == peer.member() ? null : peer.member().toString());
-            entry.put("remoteAddress", String.valueOf(peer.remoteAddress()));
-            entry.put("direction", peer.direction().name());
-            entry.put("state", peer.state().name());
-            entry.put("rttLastNs", peer.rttLastNs());
-            entry.put("rttEwmaNs", peer.rttEwmaNs());
-            entry.put("bytesIn", peer.bytesIn());
-            entry.put("bytesOut", peer.bytesOut());
-            entry.put("queuedBytes", peer.queuedBytes());
-            list.add(entry);
-        }
-        return list;
-    }
-
-    private Map<String, Object> directory()
-    {
-        final DirectorySnapshot snapshot = source.current();
-        final Map<String, Object> result = new LinkedHashMap<>();
-        result.put("height", snapshot.height());
-        result.put("size", snapshot.size());
-        final List<Map<String, Object>> members = new ArrayList<>();
-        for (final Member member : snapshot.members())
-        {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("collateral", member.collateral());
-            entry.put("publicKey", member.publicKey().toHex());
-            entry.put("endpoint", member.endpoint().toString());
-            entry.put("tier", String.valueOf(member.tier()));
-            entry.put("txHash", member.txHash());
-            entry.put("outputIndex", member.outputIndex());
-            entry.put("confirmedHeight", member.confirmedHeight());
-            members.add(entry);
-        }
-        result.put("members", members);
-        return result;
-    }
-
-    private static StatusHttpServer.Response json(final Object value)
-    {
-        try
-        {
-            return new StatusHttpServer.Response("application/json", JSON.writeValueAsString(value) + "\n");
-        }
-        catch (final JsonProcessingException ex)
-        {
-            throw new IllegalStateException("cannot render JSON", ex);
-        }
     }
 }

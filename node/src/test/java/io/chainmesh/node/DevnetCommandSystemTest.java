@@ -37,7 +37,8 @@ class DevnetCommandSystemTest
             "--report", report.toString());
 
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
-        assertThat(result.out()).contains("overlay formed: 6 nodes").contains("warm-up: ").contains("(not measured)")
+        assertThat(result.out()).containsPattern("status page of member 0 \\(live while the devnet runs\\): http://127\\.0\\.0\\.1:[0-9]+/")
+            .contains("overlay formed: 6 nodes").contains("warm-up: ").contains("(not measured)")
             .contains("PASSED").contains("total");
         final JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("passed").asBoolean()).isTrue();

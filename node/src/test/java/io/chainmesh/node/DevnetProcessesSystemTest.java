@@ -56,7 +56,8 @@ class DevnetProcessesSystemTest
             "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--report", report.toString());
 
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
-        assertThat(result.out()).contains("members started: 3 processes in ").contains("overlay formed: 3 nodes")
+        assertThat(result.out()).contains("members started: 3 processes in ")
+            .containsPattern("status page of member 0 \\(live while the devnet runs\\): http://127\\.0\\.0\\.1:[0-9]+/").contains("overlay formed: 3 nodes")
             .contains("PASSED");
         final JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("passed").asBoolean()).isTrue();

@@ -93,7 +93,7 @@ class NodeCommandSystemTest
             assertThat(status.get("listenAddress").asText()).isEqualTo("127.0.0.1:" + chain.portFor(2));
             assertThat(status.get("rates").has("bytesInPerSec")).isTrue();
             assertThat(status.get("rates").get("windowMs").asLong())
-                .isBetween(0L, TimeUnit.NANOSECONDS.toMillis(NodeRunner.RATE_WINDOW_NS));
+                .isBetween(0L, TimeUnit.NANOSECONDS.toMillis(StatusEndpoints.RATE_WINDOW_NS));
 
             final JsonNode peerList = getJson(runner, "/peers");
             final Set<String> ids = new HashSet<>();
@@ -107,13 +107,35 @@ class NodeCommandSystemTest
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain; version=0.0.4");
             final PrometheusParser.Result parsed = PrometheusParser.parse(metrics.body());
-            // Every counter of the reader appears as a sample.
+            // Every counter of the reader appears as a sample, next to the JVM's, the build's and the histograms.
             final int[] counterCount = {0};
             runner.node().counters().reader().forEach((value, id, label) -> counterCount[0]++);
-            assertThat(parsed.samples()).isEqualTo(counterCount[0]);
+            assertThat(parsed.samples()).isGreaterThan(counterCount[0]);
             assertThat(parsed.names()).contains("chainmesh_bytes_in_total", "chainmesh_closes_sent_total",
-                "chainmesh_connections", "chainmesh_broadcast_messages_delivered_total");
-            assertThat(metrics.body()).contains("chainmesh_closes_sent_total{reason=\"NORMAL_SHUTDOWN\"} ");
+                "chainmesh_connections", "chainmesh_broadcast_messages_delivered_total", "chainmesh_build_info",
+                "chainmesh_rtt_seconds", "chainmesh_broadcast_delivery_latency_seconds",
+                "chainmesh_broadcast_batch_size_messages", "chainmesh_directory_members", "jvm_memory_used_bytes",
+                "process_cpu_seconds_total");
+            assertThat(metrics.body()).contains("chainmesh_closes_sent_total{reason=\"NORMAL_SHUTDOWN\"} ",
+                "chainmesh_directory_members 3", "chainmesh_rtt_seconds_bucket{le=\"+Inf\"} ");
+            assertThat(metrics.body()).containsPattern("chainmesh_build_info\\{commit=\"[^\"]+\",version=\"[^\"]+\"} 1");
+            assertThat(metrics.body()).doesNotContain("chainmesh_handshake_failures_total{reason=\"NORMAL_SHUTDOWN\"}");
+            final Promtool.Verdict promtool = Promtool.checkMetrics(metrics.body());
+            if (null != promtool)
+            {
+                assertThat(promtool.exitCode()).as(promtool.output()).isZero();
+                assertThat(promtool.output()).isBlank();
+            }
+
+            final HttpResponse<String> page = get(runner, "/", "GET");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("content-type").orElse("")).startsWith("text/html");
+            assertThat(page.body()).contains("<script src=\"app.js\">");
+            final JsonNode overview = getJson(runner, "/overview");
+            assertThat(overview.get("overlay").get("size").asInt()).isEqualTo(3);
+            assertThat(overview.get("overlay").get("selfIndex").asInt()).isEqualTo(chain.current().indexOf(chain.memberId(2)));
+            assertThat(overview.get("overlay").get("neighbours")).hasSize(2);
+            assertThat(overview.get("latency").get("counts")).isNotEmpty();
 
             assertThat(get(runner, "/nope", "GET").statusCode()).isEqualTo(404);
             final HttpResponse<String> post = get(runner, "/status", "POST");

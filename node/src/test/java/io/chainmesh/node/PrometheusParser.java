@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 /**
  * A strict test-side parser of the Prometheus text exposition format: every line is a HELP, a TYPE or a
  * sample {@code name{labels} value}; names match {@code [a-zA-Z_:][a-zA-Z0-9_:]*}; a family's TYPE comes
- * before its samples; no series repeats.
+ * before its samples (a histogram's {@code _bucket}, {@code _count} and {@code _sum} belong to it); no series
+ * repeats; counters end in {@code _total}; a histogram's buckets never decrease and its {@code +Inf} bucket equals
+ * its {@code _count}.
  */
 final class PrometheusParser
 {
@@ -19,7 +21,8 @@ final class PrometheusParser
     private static final Pattern HELP = Pattern.compile("^# HELP (" + NAME + ") .*$");
     private static final Pattern TYPE = Pattern.compile("^# TYPE (" + NAME + ") (counter|gauge|untyped|histogram|summary)$");
     private static final Pattern SAMPLE = Pattern.compile(
-        "^(" + NAME + ")(\\{(?:" + LABEL + ")(?:," + LABEL + ")*\\})? (-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)$");
+        "^(" + NAME + ")(\\{(?:" + LABEL + ")(?:," + LABEL + ")*\\})? (-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+    private static final Pattern LE = Pattern.compile("(?:^\\{|,)le=\"([^\"]*)\"");
 
     record Result(int samples, Set<String> names)
     {
@@ -37,6 +40,7 @@ final class PrometheusParser
         }
         final Map<String, String> types = new HashMap<>();
         final Set<String> series = new HashSet<>();
+        final Map<String, double[]> histograms = new HashMap<>();
         int samples = 0;
         int lineNo = 0;
         for (final String line : text.split("\n", -1))
@@ -66,7 +70,7 @@ final class PrometheusParser
                 throw new AssertionError("line " + lineNo + " is not a valid sample: " + line);
             }
             final String name = sample.group(1);
-            final String family = types.containsKey(name) ? name : null;
+            final String family = familyOf(name, types);
             if (null == family)
             {
                 throw new AssertionError("line " + lineNo + ": sample " + name + " before its TYPE");
@@ -75,6 +79,10 @@ final class PrometheusParser
             {
                 throw new AssertionError("line " + lineNo + ": counter " + name + " does not end in _total");
             }
+            if ("histogram".equals(types.get(family)))
+            {
+                checkHistogram(lineNo, name, family, sample.group(2), Double.parseDouble(sample.group(3)), histograms);
+            }
             if (!series.add(name + (null == sample.group(2) ? "" : sample.group(2))))
             {
                 throw new AssertionError("line " + lineNo + ": duplicate series " + line);
@@ -82,5 +90,57 @@ final class PrometheusParser
             samples++;
         }
         return new Result(samples, types.keySet());
+    }
+
+    private static String familyOf(final String name, final Map<String, String> types)
+    {
+        if (types.containsKey(name))
+        {
+            return name;
+        }
+        for (final String suffix : new String[] {"_bucket", "_count", "_sum"})
+        {
+            if (name.endsWith(suffix))
+            {
+                final String base = name.substring(0, name.length() - suffix.length());
+                final String type = types.get(base);
+                if ("histogram".equals(type) || "summary".equals(type))
+                {
+                    return base;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Per histogram series (its labels without le): last bucket count, +Inf count. */
+    private static void checkHistogram(
+        final int lineNo, final String name, final String family, final String labels, final double value,
+        final Map<String, double[]> histograms)
+    {
+        final String others = (null == labels ? "" : labels).replaceAll("le=\"[^\"]*\"", "")
+            .replaceAll("[{}]", "").replaceAll("^,|,$", "").replace(",,", ",");
+        final double[] state = histograms.computeIfAbsent(family + "{" + others + "}", f -> new double[] {0, -1});
+        if (name.endsWith("_bucket"))
+        {
+            final Matcher le = LE.matcher(null == labels ? "" : labels);
+            if (!le.find())
+            {
+                throw new AssertionError("line " + lineNo + ": bucket of " + family + " without le");
+            }
+            if (value < state[0])
+            {
+                throw new AssertionError("line " + lineNo + ": bucket of " + family + " decreases: " + value);
+            }
+            state[0] = value;
+            if ("+Inf".equals(le.group(1)))
+            {
+                state[1] = value;
+            }
+        }
+        else if (name.endsWith("_count") && value != state[1])
+        {
+            throw new AssertionError("line " + lineNo + ": " + name + " " + value + " differs from the +Inf bucket " + state[1]);
+        }
     }
 }

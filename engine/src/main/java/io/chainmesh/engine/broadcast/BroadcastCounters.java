@@ -49,6 +49,8 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter originPauses;
     final AtomicCounter slowPeers;
     final AtomicCounter wantMissUnasked;
+    // commit thread
+    final DeliveryStats delivery = new DeliveryStats();
 
     private final AtomicCounter[] all;
 
@@ -91,6 +93,12 @@ public final class BroadcastCounters implements AutoCloseable
             slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
             wantMissUnasked = manager.newCounter("broadcast repair beyond-retention answers not asked for: " + node),
         };
+    }
+
+    /** @return the age of delivered messages and each origin's progress here. */
+    public DeliveryStats delivery()
+    {
+        return delivery;
     }
 
     /** @return batches too far below the origin's highest for the replay window to tell apart from a replay. */

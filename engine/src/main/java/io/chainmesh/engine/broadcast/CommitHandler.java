@@ -391,6 +391,10 @@ final class CommitHandler implements EventHandler<IngressEvent>
         if (event.kind == IngressEvent.REMOTE_BATCH)
         {
             deliver(event);
+            counters.delivery.onCommit(originId, batchSeq,
+                event.buffer.getShort(BatchDescriptor.COUNT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                event.buffer.getLong(BatchDescriptor.TIMESTAMP_OFFSET, ByteOrder.BIG_ENDIAN), clock.time(),
+                state.window.highest(), state.window.contiguous());
         }
         final int flags = event.buffer.getByte(FrameDescriptor.FLAGS_OFFSET) & 0xFF;
         if ((flags & FLAG_REPAIR) == 0 || batchSeq > state.historyLimit)

@@ -208,7 +208,7 @@ public final class StatusHttpServer implements AutoCloseable
             if (null == routed)
             {
                 reply(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-                    "not found: " + path + " (try /status, /peers, /directory, /metrics)\n", head);
+                    "not found: " + path + " (try /, /overview, /status, /peers, /directory, /metrics)\n", head);
                 return;
             }
             reply(ctx, HttpResponseStatus.OK, routed.contentType(), routed.body(), head);

@@ -112,30 +112,4 @@ class StatusHttpServerTest
         // The server is still serving afterwards.
         assertThat(exchange("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200 OK");
     }
-
-    @Test
-    void shouldRenderEveryCounterWithEscapedLabelsAndDistinctSeries()
-    {
-        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * CountersReader.COUNTER_LENGTH));
-        final UnsafeBuffer meta = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * CountersReader.METADATA_LENGTH));
-        final CountersManager manager = new CountersManager(meta, values);
-        final AtomicCounter sent = manager.newCounter("closes sent NORMAL_SHUTDOWN");
-        sent.set(7);
-        manager.newCounter("broadcast forged batches: a\"b\\c");
-        manager.newCounter("bytes in");
-        manager.newCounter("bytes in");
-        manager.newCounter("rtt max micros").set(42);
-        manager.newCounter("!!!");
-
-        final String text = PrometheusText.render(manager);
-
-        assertThat(text).contains(
-            "# TYPE chainmesh_closes_sent_total counter\nchainmesh_closes_sent_total{reason=\"NORMAL_SHUTDOWN\"} 7\n",
-            "chainmesh_broadcast_forged_batches_total{node=\"a\\\"b\\\\c\"} 0\n",
-            "chainmesh_bytes_in_total 0\n",
-            "chainmesh_bytes_in_total{counter_id=\"3\"} 0\n",
-            "# TYPE chainmesh_rtt_max_micros gauge\nchainmesh_rtt_max_micros 42\n",
-            "chainmesh_unnamed_total 0\n");
-        assertThat(text.split("\n")).filteredOn(l -> l.startsWith("# TYPE chainmesh_bytes_in_total")).hasSize(1);
-    }
 }
