@@ -181,6 +181,13 @@ public final class ReportDissemination
     private static final class JsonReceiver implements io.chainmesh.engine.broadcast.MessageHandler
     {
         private final ObjectMapper mapper = new ObjectMapper();
+        private final java.util.function.Supplier<io.chainmesh.chain.DirectorySnapshot> directory;
+
+        JsonReceiver(final java.util.function.Supplier<io.chainmesh.chain.DirectorySnapshot> directory)
+        {
+            this.directory = directory;
+        }
+
         private final Map<Long, Long> latest = new ConcurrentHashMap<>();
         final AtomicLong processed = new AtomicLong();
         final AtomicLong rejected = new AtomicLong();
@@ -195,7 +202,8 @@ public final class ReportDissemination
                 final JsonNode envelope = mapper.readTree(bytes);
                 final String body = envelope.get("body").asText();
                 final NodeId signer = NodeId.fromHex(envelope.get("node").asText());
-                if (signer.originId() != originId ||
+                final io.chainmesh.chain.Member origin = directory.get().findByOriginId(originId);
+                if (null == origin || !origin.publicKey().equals(signer) ||
                     !BitcoinMessage.verify(signer, body.getBytes(StandardCharsets.UTF_8), envelope.get("sig").asText()))
                 {
                     rejected.incrementAndGet();
@@ -220,7 +228,7 @@ public final class ReportDissemination
             final JsonReceiver[] receivers = new JsonReceiver[n];
             for (int i = 0; i < n; i++)
             {
-                receivers[i] = new JsonReceiver();
+                receivers[i] = new JsonReceiver(devnet.chain()::current);
                 devnet.node(i).subscribe(BASELINE_TOPIC, receivers[i]);
             }
             final long base = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1);

@@ -68,7 +68,7 @@ public class SignatureBenchmark
         message = "1700000000000 chainmesh benchmark message".getBytes(UTF_8);
         messageSignature = BitcoinMessage.sign(key, message);
         batchSigner = new BatchSigner(key);
-        encoder.wrap(batch, 0, batch.capacity()).begin(nodeId.originId(), 1, 2);
+        encoder.wrap(batch, 0, batch.capacity()).begin(0x075fce99a18c5a94L, 1, 2);
         final UnsafeBuffer entry = new UnsafeBuffer(new byte[64]);
         for (int i = 0; i < 16; i++)
         {
