@@ -11,6 +11,7 @@ import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.PeerView;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.node.app.AppApiServer;
 import io.chainmesh.node.http.PrometheusText;
 import io.chainmesh.node.http.StatusHttpServer;
 import org.agrona.CloseHelper;
@@ -56,6 +57,7 @@ public final class NodeRunner implements AutoCloseable
     private CountersFile countersFile;
     private ChainmeshNode node;
     private StatusHttpServer http;
+    private AppApiServer app;
     private final RateWindow rates = new RateWindow(RATE_NAMES.length, RATE_WINDOW_NS, RATE_SAMPLE_NS, startNs);
     private ScheduledExecutorService rateSampler;
     private boolean closed;
@@ -114,8 +116,25 @@ public final class NodeRunner implements AutoCloseable
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
+        final AppApiServer.Context appCtx = null == config.appAddress() ? null : new AppApiServer.Context()
+            .bindAddress(config.appAddress())
+            .token(config.appToken())
+            .maxFrameLength(config.appMaxFrameLength())
+            .queueBytes(config.appClientQueueBytes())
+            .slowSubscriberPolicy(config.appSlowSubscriber())
+            .maxClients(config.appMaxClients())
+            .directorySource(source);
+        if (null != appCtx)
+        {
+            // The API owns this node's direct messages: their payload carries the API's topic.
+            ctx.directHandler(appCtx.directHandler());
+        }
         tuning.accept(ctx);
         node = ChainmeshNode.launch(ctx);
+        if (null != appCtx)
+        {
+            app = AppApiServer.launch(appCtx.node(node));
+        }
         rateSampler = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread thread = new Thread(r, "chainmesh-rates");
@@ -126,9 +145,9 @@ public final class NodeRunner implements AutoCloseable
             RATE_SAMPLE_NS, RATE_SAMPLE_NS, TimeUnit.NANOSECONDS);
         http = new StatusHttpServer(config.httpAddress(), this::route).launch();
         final DirectorySnapshot snapshot = source.current();
-        LOG.info("node {} started: listen {} http {} counters {} source {} directory height {} members {}",
-            node.nodeId().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
-            config.sourceKind(), snapshot.height(), snapshot.size());
+        LOG.info("node {} started: listen {} http {} app {} counters {} source {} directory height {} members {}",
+            node.nodeId().toHex(), node.localAddress(), http.localAddress(), null == app ? "off" : app.url(),
+            config.countersFile(), config.sourceKind(), snapshot.height(), snapshot.size());
     }
 
     private static DirectorySource newSource(final NodeConfig config)
@@ -167,6 +186,12 @@ public final class NodeRunner implements AutoCloseable
         return http.localAddress();
     }
 
+    /** @return the application API, or null when {@code app.address} is not configured. */
+    public AppApiServer app()
+    {
+        return app;
+    }
+
     /** @return the directory source. */
     public DirectorySource source()
     {
@@ -194,7 +219,7 @@ public final class NodeRunner implements AutoCloseable
         return closedLatch.await(timeout, unit);
     }
 
-    /** Closes the HTTP server, node, counters file and source, in that order. Idempotent. */
+    /** Closes the HTTP server, application API, node, counters file and source, in that order. Idempotent. */
     @Override
     public synchronized void close()
     {
@@ -218,6 +243,8 @@ public final class NodeRunner implements AutoCloseable
             }
         }
         CloseHelper.quietClose(http);
+        // Clients are told the node is going away before the node stops delivering.
+        CloseHelper.quietClose(app);
         CloseHelper.quietClose(node);
         CloseHelper.quietClose(heightSubscription);
         CloseHelper.quietClose(source);
@@ -238,8 +265,14 @@ public final class NodeRunner implements AutoCloseable
             case "/directory":
                 return json(directory());
             case "/metrics":
-                return new StatusHttpServer.Response(PrometheusText.CONTENT_TYPE,
-                    PrometheusText.render(node.counters().reader()));
+                final String metrics = PrometheusText.render(node.counters().reader());
+                if (null == app)
+                {
+                    return new StatusHttpServer.Response(PrometheusText.CONTENT_TYPE, metrics);
+                }
+                final StringBuilder withApp = new StringBuilder(metrics);
+                app.counters().renderPrometheus(withApp);
+                return new StatusHttpServer.Response(PrometheusText.CONTENT_TYPE, withApp.toString());
             default:
                 return null;
         }
@@ -284,6 +317,13 @@ public final class NodeRunner implements AutoCloseable
         totals.put("messagesPublished", now[4]);
         totals.put("messagesDelivered", now[5]);
         status.put("totals", totals);
+        if (null != app)
+        {
+            final Map<String, Object> appStatus = new LinkedHashMap<>();
+            appStatus.put("url", app.url());
+            appStatus.putAll(app.counters().toMap());
+            status.put("app", appStatus);
+        }
         return status;
     }
 
