@@ -102,8 +102,24 @@ public final class AppApiServer implements AutoCloseable
         }
     }
 
+    /**
+     * @param queueBytes a client queue's capacity.
+     * @return the largest payload a DELIVERY through such a queue can carry: its records are at most 1/8 of it.
+     */
+    static int maxDeliveryPayload(final int queueBytes)
+    {
+        return queueBytes / 8 - AppFrameDescriptor.MEMBER_OFFSET - AppFrameDescriptor.MAX_MEMBER_LENGTH;
+    }
+
     private void start()
     {
+        if (node.maxMessageLength() > maxDeliveryPayload(ctx.queueBytes()))
+        {
+            throw new IllegalArgumentException("app.client.queue.bytes=" + ctx.queueBytes() + " is too small for the " +
+                "node's largest broadcast message " + node.maxMessageLength() + ": a queue holds records up to 1/8 of " +
+                "its size (needs at least " + Integer.highestOneBit(8 * (node.maxMessageLength() +
+                AppFrameDescriptor.MEMBER_OFFSET + AppFrameDescriptor.MAX_MEMBER_LENGTH)) * 2 + ")");
+        }
         members = new AppMembers(ctx.directorySource(), node.nodeId());
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("chainmesh-app", true),
             NioIoHandler.newFactory());
@@ -123,7 +139,12 @@ public final class AppApiServer implements AutoCloseable
             .build();
         try
         {
-            serverChannel = new ServerBootstrap()
+            final ServerBootstrap bootstrap = new ServerBootstrap();
+            if (ctx.socketSendBufferSize() > 0)
+            {
+                bootstrap.childOption(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
+            }
+            serverChannel = bootstrap
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -382,6 +403,7 @@ public final class AppApiServer implements AutoCloseable
         private int maxClients = DEFAULT_MAX_CLIENTS;
         private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
         private int writeBufferHighWaterMark = 256 * 1024;
+        private int socketSendBufferSize;
         private SlowSubscriberPolicy slowSubscriberPolicy = SlowSubscriberPolicy.CLOSE;
         private final AppCounters counters = new AppCounters();
         private final DirectTarget directTarget = new DirectTarget(counters);
@@ -515,6 +537,22 @@ public final class AppApiServer implements AutoCloseable
             return writeBufferHighWaterMark;
         }
 
+        /**
+         * @param bytes SO_SNDBUF of client sockets, or 0 for the operating system's default (which may grow to
+         *              megabytes on Linux); bounds what the kernel holds for a client that does not read. @return this.
+         */
+        public Context socketSendBufferSize(final int bytes)
+        {
+            this.socketSendBufferSize = bytes;
+            return this;
+        }
+
+        /** @return SO_SNDBUF of client sockets, 0 for the default. */
+        public int socketSendBufferSize()
+        {
+            return socketSendBufferSize;
+        }
+
         /** @param policy what a full delivery queue costs the client. @return this. */
         public Context slowSubscriberPolicy(final SlowSubscriberPolicy policy)
         {
@@ -558,6 +596,7 @@ public final class AppApiServer implements AutoCloseable
             check(maxClients >= 1 && maxClients <= 4096, "maxClients=" + maxClients + " must be in [1, 4096]");
             check(maxSubscriptions >= 1 && maxSubscriptions <= TOPICS,
                 "maxSubscriptions=" + maxSubscriptions + " must be in [1, 65536]");
+            check(socketSendBufferSize >= 0, "socketSendBufferSize=" + socketSendBufferSize + " must be >= 0");
             check(writeBufferHighWaterMark >= 4096 && writeBufferHighWaterMark <= 64 * 1024 * 1024,
                 "writeBufferHighWaterMark=" + writeBufferHighWaterMark + " must be in [4096, 67108864]");
             return this;

@@ -36,6 +36,8 @@ public final class AppCounters
         DELIVERED("delivered"),
         /** Messages not delivered because a client's queue was full. */
         DROPPED_SLOW("droppedSlow"),
+        /** Messages not delivered because they exceed a client queue's largest record (1/8 of the queue). */
+        DROPPED_TOO_LARGE("droppedTooLarge"),
         /** Clients closed because their queue was full ({@code app.slow.subscriber=close}). */
         CLOSED_SLOW("closedSlow"),
         /** Direct messages for a topic no client of this node subscribes to. */

@@ -24,7 +24,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.nio.ByteBuffer;
@@ -93,7 +92,9 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
         this.server = server;
         this.counters = server.counters();
         this.node = server.node();
-        maxSendLength = Math.max(0, node.maxDirectPayloadLength() - AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET);
+        // A SEND must fit the engine's direct payload and the receiving client's queue record (queues of equal size).
+        maxSendLength = Math.max(0, Math.min(node.maxDirectPayloadLength() - AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET,
+            AppApiServer.maxDeliveryPayload(server.context().queueBytes())));
     }
 
     @Override
@@ -469,8 +470,16 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
             return;
         }
         final int frameLength = MEMBER_OFFSET + name.length + length;
-        final int index = frameLength > queue.maxMsgLength() ? RingBuffer.INSUFFICIENT_CAPACITY :
-            queue.tryClaim(DELIVERY_MSG_TYPE, frameLength);
+        if (frameLength > queue.maxMsgLength())
+        {
+            // Not a matter of speed: a direct message from a node with a larger queue. Counted and reported.
+            counters.increment(AppCounters.Counter.DROPPED_TOO_LARGE);
+            droppedUnreported.incrementAndGet();
+            droppedTotal.incrementAndGet();
+            scheduleDrain();
+            return;
+        }
+        final int index = queue.tryClaim(DELIVERY_MSG_TYPE, frameLength);
         if (index < 0)
         {
             onQueueFull();
