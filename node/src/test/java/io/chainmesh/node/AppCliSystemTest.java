@@ -87,6 +87,17 @@ class AppCliSystemTest
             assertThat(runners.get(0).app().counters().get(io.chainmesh.node.app.AppCounters.Counter.PUBLISHED))
                 .isEqualTo(3);
 
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            final String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" +
+                runners.get(0).httpAddress().getAddress().getHostAddress() + ":" + runners.get(0).httpAddress().getPort() +
+                "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("chainmesh_app_published_total 3\n", "chainmesh_app_clients_connected ");
+            final String status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" +
+                runners.get(1).httpAddress().getAddress().getHostAddress() + ":" + runners.get(1).httpAddress().getPort() +
+                "/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(json.readTree(status).get("app").get("delivered").asLong()).isEqualTo(3);
+            assertThat(json.readTree(status).get("app").get("url").asText()).isEqualTo(runners.get(1).app().url());
+
             // A wrong token: the command names the refusal and fails.
             Files.writeString(dir.resolve("wrong.token"), "wrong-token-0123456789");
             final StringWriter wrongErr = new StringWriter();

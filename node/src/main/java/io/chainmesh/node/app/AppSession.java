@@ -65,6 +65,7 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
     /** Close code: the node is shutting down. */
     static final int CLOSE_GOING_AWAY = 1001;
     private static final int DRAIN_BATCH = 256;
+    private static final int CLOSE_TIMEOUT_SECONDS = 5;
     private static final int DELIVERY_MSG_TYPE = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -134,6 +135,11 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
     @Override
     protected void channelRead0(final ChannelHandlerContext ctx, final WebSocketFrame frame)
     {
+        if (!open)
+        {
+            // Closing (slow subscriber): what the client still sends is ignored.
+            return;
+        }
         if (frame instanceof BinaryWebSocketFrame)
         {
             onRequest(frame.content());
@@ -521,7 +527,15 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
     {
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true))
         {
-            ctx.executor().execute(drainTask);
+            try
+            {
+                ctx.executor().execute(drainTask);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException ex)
+            {
+                // The API is shutting down and its thread is gone: nothing is left to deliver to.
+                open = false;
+            }
         }
     }
 
@@ -538,6 +552,8 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
             shutdown();
             ctx.writeAndFlush(new CloseWebSocketFrame(CLOSE_SLOW_SUBSCRIBER, "slow subscriber: delivery queue of " +
                 queue.capacity() + " bytes is full (app.client.queue.bytes)")).addListener(ChannelFutureListener.CLOSE);
+            // The close frame waits behind what the client has not read; a client that reads nothing more is cut.
+            ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             return;
         }
         final long dropped = droppedUnreported.get();

@@ -154,14 +154,30 @@ class AppApiSystemTest
                 final RawWebSocket.Frame badClose = badOpcode.readUntilClose();
                 assertThat(null == badClose ? -1 : badClose.closeCode()).isEqualTo(1002);
             }
-            AppTestNodes.await("second protocol error counted", () -> counters.get(Counter.PROTOCOL_ERRORS) == 2);
+            // An unmasked client frame, and reserved bits without an extension: 1002 each.
+            try (RawWebSocket unmasked = RawWebSocket.connect(devnet.apis.get(0).localAddress(),
+                "Authorization: Bearer " + AppTestNodes.TOKEN + "\r\n", 0);
+                RawWebSocket reservedBits = RawWebSocket.connect(devnet.apis.get(0).localAddress(),
+                    "Authorization: Bearer " + AppTestNodes.TOKEN + "\r\n", 0))
+            {
+                unmasked.readTextContaining("\"hello\"");
+                unmasked.writeFrame(0x82, frame(AppFrameDescriptor.TYPE_SUBSCRIBE, 0, TOPIC, 0, new byte[0]), false);
+                final RawWebSocket.Frame unmaskedClose = unmasked.readUntilClose();
+                assertThat(null == unmaskedClose ? -1 : unmaskedClose.closeCode()).isEqualTo(1002);
+                reservedBits.readTextContaining("\"hello\"");
+                reservedBits.writeFrame(0x80 | 0x40 | 0x2, frame(AppFrameDescriptor.TYPE_SUBSCRIBE, 0, TOPIC, 0,
+                    new byte[0]), true);
+                final RawWebSocket.Frame reservedClose = reservedBits.readUntilClose();
+                assertThat(null == reservedClose ? -1 : reservedClose.closeCode()).isEqualTo(1002);
+            }
+            AppTestNodes.await("four protocol errors counted", () -> counters.get(Counter.PROTOCOL_ERRORS) == 4);
             AppTestNodes.await("closed clients leave the gauge",
                 () -> counters.get(Counter.CLIENTS_CONNECTED) == 1);
 
             // The other client of the node never noticed.
             bystander.sendText("{\"op\":\"status\",\"id\":\"x\"}");
             assertThat(next(bystander, Control.class).json()).contains("\"type\":\"status\"", "\"id\":\"x\"",
-                "\"malformedFrames\":10", "\"protocolErrors\":2");
+                "\"malformedFrames\":10", "\"protocolErrors\":4");
         }
     }
 
