@@ -65,6 +65,7 @@ public final class AppApiServer implements AutoCloseable
     private final AppCounters counters;
     private final AtomicReferenceArray<AppSession[]> subscribers = new AtomicReferenceArray<>(TOPICS);
     private final AutoCloseable[] engineSubscriptions = new AutoCloseable[TOPICS];
+    private final org.agrona.concurrent.UnsafeBuffer directScratch = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
     private AppMembers members;
     private EventLoopGroup group;
     private ChannelGroup channels;
@@ -205,6 +206,21 @@ public final class AppApiServer implements AutoCloseable
     AppMembers members()
     {
         return members;
+    }
+
+    /**
+     * Where a SEND's engine payload is assembled: one buffer for all sessions, which all run on the API thread.
+     *
+     * @param length bytes needed.
+     * @return the buffer, grown to at least {@code length}.
+     */
+    org.agrona.concurrent.UnsafeBuffer directScratch(final int length)
+    {
+        if (directScratch.capacity() < length)
+        {
+            directScratch.wrap(new byte[Math.max(length, Math.min(2 * directScratch.capacity(), 64 * 1024 * 1024))]);
+        }
+        return directScratch;
     }
 
     ChannelGroup channels()

@@ -79,7 +79,6 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
     private final IntHashSet topics = new IntHashSet();
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer outView = new UnsafeBuffer(0, 0);
-    private UnsafeBuffer directScratch;
     private final int maxSendLength;
     private final Runnable drainTask = this::drain;
     private byte[] requestCopy = new byte[0];
@@ -112,7 +111,6 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
             // Allocated only now, after the token was accepted: a refused connection costs no queue.
             queue = new ManyToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(server.context().queueBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
-            directScratch = new UnsafeBuffer(new byte[maxSendLength + AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET]);
             open = true;
             counted = true;
             counters.increment(AppCounters.Counter.CLIENTS_ACCEPTED);
@@ -293,6 +291,7 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
         {
             return AppFrameDescriptor.RESULT_MESSAGE_TOO_LARGE;
         }
+        final UnsafeBuffer directScratch = server.directScratch(AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET + payloadLength);
         directScratch.putShort(AppFrameDescriptor.DIRECT_TOPIC_OFFSET, (short)topic, BYTE_ORDER);
         directScratch.putBytes(AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET, requestView, payloadOffset, payloadLength);
         return engineResult(node.send(peer, directScratch, 0, AppFrameDescriptor.DIRECT_PAYLOAD_OFFSET + payloadLength));
