@@ -17,8 +17,8 @@ import java.io.PrintWriter;
     mixinStandardHelpOptions = true,
     versionProvider = ChainmeshCli.Version.class,
     description = "Low-latency peer-to-peer networking over a blockchain's deterministic node list.",
-    subcommands = {DevnetCommand.class, NodeCommand.class, StatCommand.class, BenchCommand.class, KeygenCommand.class,
-        SignCommand.class, VerifyCommand.class, DevnetMemberCommand.class})
+    subcommands = {DevnetCommand.class, NodeCommand.class, PublishCommand.class, SubscribeCommand.class, StatCommand.class,
+        BenchCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class, DevnetMemberCommand.class})
 public final class ChainmeshCli
 {
     /** Exit code for a negative answer. */

@@ -60,7 +60,8 @@ final class NodeCommand implements Callable<Integer>
         final Thread hook = new Thread(runner::close, "chainmesh-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         spec.commandLine().getOut().println("node " + runner.node().member() + " listening on " +
-            runner.node().localAddress() + ", http on " + runner.httpAddress());
+            runner.node().localAddress() + ", http on " + runner.httpAddress() +
+            (null == runner.app() ? "" : ", app API on " + runner.app().url()));
         spec.commandLine().getOut().flush();
         runner.awaitClosed();
         return 0;

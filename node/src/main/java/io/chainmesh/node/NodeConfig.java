@@ -3,6 +3,8 @@ package io.chainmesh.node;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.node.app.AppApiServer;
+import io.chainmesh.node.app.AppToken;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,10 +49,17 @@ public final class NodeConfig
     static final String COUNTERS_FILE = "counters.file";
     static final String MAX_FRAME_LENGTH = "limits.max.frame.length";
     static final String PEER_OUTBOUND_BUDGET = "limits.peer.outbound.budget";
+    static final String APP_ADDRESS = "app.address";
+    static final String APP_TOKEN_FILE = "app.token.file";
+    static final String APP_MAX_FRAME_LENGTH = "app.max.frame.length";
+    static final String APP_CLIENT_QUEUE_BYTES = "app.client.queue.bytes";
+    static final String APP_SLOW_SUBSCRIBER = "app.slow.subscriber";
+    static final String APP_MAX_CLIENTS = "app.max.clients";
 
     private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, MEMBER, REQUIRE_MEMBERSHIP, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
         RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, MAX_FRAME_LENGTH,
-        PEER_OUTBOUND_BUDGET);
+        PEER_OUTBOUND_BUDGET, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
+        APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS);
 
     /** The kind of directory source. */
     public enum SourceKind
@@ -78,6 +87,12 @@ public final class NodeConfig
     private final Path countersFile;
     private final int maxFrameLength;
     private final int peerOutboundBudget;
+    private final InetSocketAddress appAddress;
+    private final AppToken appToken;
+    private final int appMaxFrameLength;
+    private final int appClientQueueBytes;
+    private final AppApiServer.SlowSubscriberPolicy appSlowSubscriber;
+    private final int appMaxClients;
 
     private NodeConfig(final Properties p, final Path base)
     {
@@ -150,6 +165,55 @@ public final class NodeConfig
             throw new ConfigException(PEER_OUTBOUND_BUDGET, Long.toString(budget), "must be a power of two");
         }
         peerOutboundBudget = (int)budget;
+        final String app = p.getProperty(APP_ADDRESS);
+        if (null == app || app.isBlank())
+        {
+            for (final String name : new String[] {APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
+                APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS})
+            {
+                if (null != p.getProperty(name))
+                {
+                    throw new ConfigException(name, "has no effect without " + APP_ADDRESS);
+                }
+            }
+            appAddress = null;
+            appToken = null;
+        }
+        else
+        {
+            appAddress = address(p, APP_ADDRESS, null);
+            if (!appAddress.getAddress().isLoopbackAddress())
+            {
+                throw new ConfigException(APP_ADDRESS, app.trim(),
+                    "must be a loopback address (127.0.0.1 or ::1): the API is for programs on this host");
+            }
+            final Path tokenFile = path(p, base, APP_TOKEN_FILE, true);
+            try
+            {
+                appToken = AppToken.read(tokenFile);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigException(APP_TOKEN_FILE, ex.getMessage());
+            }
+        }
+        appMaxFrameLength = (int)longValue(p, APP_MAX_FRAME_LENGTH, AppApiServer.Context.DEFAULT_MAX_FRAME_LENGTH,
+            64, 16 * 1024 * 1024);
+        final long queueBytes = longValue(p, APP_CLIENT_QUEUE_BYTES, AppApiServer.Context.DEFAULT_QUEUE_BYTES,
+            64 * 1024, 256 * 1024 * 1024);
+        if (Long.bitCount(queueBytes) != 1)
+        {
+            throw new ConfigException(APP_CLIENT_QUEUE_BYTES, Long.toString(queueBytes), "must be a power of two");
+        }
+        appClientQueueBytes = (int)queueBytes;
+        final String slow = p.getProperty(APP_SLOW_SUBSCRIBER, "close").trim();
+        switch (slow)
+        {
+            case "close" -> appSlowSubscriber = AppApiServer.SlowSubscriberPolicy.CLOSE;
+            case "drop" -> appSlowSubscriber = AppApiServer.SlowSubscriberPolicy.DROP;
+            default -> throw new ConfigException(APP_SLOW_SUBSCRIBER, slow, "must be one of close, drop");
+        }
+        appMaxClients = (int)longValue(p, APP_MAX_CLIENTS, AppApiServer.Context.DEFAULT_MAX_CLIENTS, 1, 4096);
     }
 
     /**
@@ -484,6 +548,42 @@ public final class NodeConfig
     public int peerOutboundBudget()
     {
         return peerOutboundBudget;
+    }
+
+    /** @return the application API's loopback address, or null when the API is off. */
+    public InetSocketAddress appAddress()
+    {
+        return appAddress;
+    }
+
+    /** @return the application API's token, or null when the API is off. */
+    public AppToken appToken()
+    {
+        return appToken;
+    }
+
+    /** @return the largest WebSocket message a client may send. */
+    public int appMaxFrameLength()
+    {
+        return appMaxFrameLength;
+    }
+
+    /** @return the per-client delivery queue in bytes. */
+    public int appClientQueueBytes()
+    {
+        return appClientQueueBytes;
+    }
+
+    /** @return what a full delivery queue costs a client. */
+    public AppApiServer.SlowSubscriberPolicy appSlowSubscriber()
+    {
+        return appSlowSubscriber;
+    }
+
+    /** @return clients served at once. */
+    public int appMaxClients()
+    {
+        return appMaxClients;
     }
 
     /**

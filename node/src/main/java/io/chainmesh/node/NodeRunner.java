@@ -10,13 +10,16 @@ import io.chainmesh.chain.FluxdRpcSource;
 import io.chainmesh.chain.JsonFileSource;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.node.app.AppApiServer;
 import io.chainmesh.node.http.StatusHttpServer;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,6 +49,7 @@ public final class NodeRunner implements AutoCloseable
     private MemberId member;
     private boolean unnamed;
     private volatile Membership membership = new Membership(false, "not started");
+    private AppApiServer app;
     private boolean closed;
 
     private NodeRunner(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
@@ -136,15 +140,43 @@ public final class NodeRunner implements AutoCloseable
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
+        final AppApiServer.Context appCtx = null == config.appAddress() ? null : new AppApiServer.Context()
+            .bindAddress(config.appAddress())
+            .token(config.appToken())
+            .maxFrameLength(config.appMaxFrameLength())
+            .queueBytes(config.appClientQueueBytes())
+            .slowSubscriberPolicy(config.appSlowSubscriber())
+            .maxClients(config.appMaxClients())
+            .directorySource(source);
+        if (null != appCtx)
+        {
+            // The API owns this node's direct messages: their payload carries the API's topic.
+            ctx.directHandler(appCtx.directHandler());
+        }
         tuning.accept(ctx);
         node = ChainmeshNode.launch(ctx);
+        if (null != appCtx)
+        {
+            app = AppApiServer.launch(appCtx.node(node));
+        }
         endpoints = new StatusEndpoints(node, source::current, "node")
-            .notMemberReason(() -> membership.member() ? "" : membership.reason()).start();
+            .notMemberReason(() -> membership.member() ? "" : membership.reason());
+        if (null != app)
+        {
+            endpoints.extras(status ->
+            {
+                final Map<String, Object> appStatus = new LinkedHashMap<>();
+                appStatus.put("url", app.url());
+                appStatus.putAll(app.counters().toMap());
+                status.put("app", appStatus);
+            }, metrics -> app.counters().renderPrometheus(metrics));
+        }
+        endpoints.start();
         http = new StatusHttpServer(config.httpAddress(), endpoints).launch();
         final DirectorySnapshot snapshot = source.current();
-        LOG.info("node {} (key {}) started: listen {} http {} counters {} source {} directory height {} members {}",
-            member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), config.countersFile(),
-            config.sourceKind(), snapshot.height(), snapshot.size());
+        LOG.info("node {} (key {}) started: listen {} http {} app {} counters {} source {} directory height {} members {}",
+            member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), null == app ? "off" : app.url(),
+            config.countersFile(), config.sourceKind(), snapshot.height(), snapshot.size());
     }
 
     /**
@@ -309,6 +341,12 @@ public final class NodeRunner implements AutoCloseable
         return http.localAddress();
     }
 
+    /** @return the application API, or null when {@code app.address} is not configured. */
+    public AppApiServer app()
+    {
+        return app;
+    }
+
     /** @return the directory source. */
     public DirectorySource source()
     {
@@ -336,7 +374,7 @@ public final class NodeRunner implements AutoCloseable
         return closedLatch.await(timeout, unit);
     }
 
-    /** Closes the HTTP server, node, counters file and source, in that order. Idempotent. */
+    /** Closes the HTTP server, application API, node, counters file and source, in that order. Idempotent. */
     @Override
     public synchronized void close()
     {
@@ -347,6 +385,8 @@ public final class NodeRunner implements AutoCloseable
         closed = true;
         LOG.info("node shutting down");
         CloseHelper.quietClose(http);
+        // Clients are told the node is going away before the node stops delivering.
+        CloseHelper.quietClose(app);
         // Its rate sampler reads the counters: stopped before the file is unmapped.
         CloseHelper.quietClose(endpoints);
         CloseHelper.quietClose(node);

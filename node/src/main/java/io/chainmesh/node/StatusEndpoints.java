@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -54,6 +55,8 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
     private final NodeMetrics metrics;
     private ScheduledExecutorService rateSampler;
     private volatile Supplier<String> notMemberReason = this::notListedReason;
+    private volatile Consumer<Map<String, Object>> extraStatus;
+    private volatile Consumer<StringBuilder> extraMetrics;
     private DirectorySnapshot overlaySnapshot;
     private OverlayTopology overlay;
 
@@ -78,6 +81,20 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
     public StatusEndpoints notMemberReason(final Supplier<String> reason)
     {
         this.notMemberReason = reason;
+        return this;
+    }
+
+    /**
+     * Adds what a component beside the node reports (e.g. the application API) to {@code /status} and {@code /metrics}.
+     *
+     * @param status  adds fields to the {@code /status} document.
+     * @param metrics appends families in the text exposition format to {@code /metrics}.
+     * @return this.
+     */
+    public StatusEndpoints extras(final Consumer<Map<String, Object>> status, final Consumer<StringBuilder> metrics)
+    {
+        this.extraStatus = status;
+        this.extraMetrics = metrics;
         return this;
     }
 
@@ -144,7 +161,14 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
             case "/overview":
                 return json(overview());
             case "/metrics":
-                return new StatusHttpServer.Response(NodeMetrics.CONTENT_TYPE, metrics.scrape());
+                final Consumer<StringBuilder> more = extraMetrics;
+                if (null == more)
+                {
+                    return new StatusHttpServer.Response(NodeMetrics.CONTENT_TYPE, metrics.scrape());
+                }
+                final StringBuilder text = new StringBuilder(metrics.scrape());
+                more.accept(text);
+                return new StatusHttpServer.Response(NodeMetrics.CONTENT_TYPE, text.toString());
             default:
                 return StatusPage.asset(path);
         }
@@ -196,6 +220,11 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
         totals.put("messagesPublished", now[4]);
         totals.put("messagesDelivered", now[5]);
         status.put("totals", totals);
+        final Consumer<Map<String, Object>> more = extraStatus;
+        if (null != more)
+        {
+            more.accept(status);
+        }
         return status;
     }
 

@@ -71,6 +71,49 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldLeaveTheApplicationApiOffUnlessConfiguredAndReadItsSettings() throws Exception
+    {
+        final Path off = dir.resolve("off.properties");
+        Files.writeString(off, valid);
+        assertThat(NodeConfig.load(off).appAddress()).isNull();
+
+        Files.writeString(dir.resolve("app.token"), "  0123456789abcdef0123456789abcdef\n");
+        final Path on = dir.resolve("on.properties");
+        Files.writeString(on, valid + "app.address=127.0.0.1:16130\napp.token.file=app.token\n" +
+            "app.client.queue.bytes=262144\napp.slow.subscriber=drop\napp.max.clients=3\napp.max.frame.length=4096\n");
+        final NodeConfig config = NodeConfig.load(on);
+        assertThat(config.appAddress().getPort()).isEqualTo(16130);
+        assertThat(config.appToken().matches("0123456789abcdef0123456789abcdef")).isTrue();
+        assertThat(config.appToken().matches("0123456789abcdef0123456789abcdeF")).isFalse();
+        assertThat(config.appClientQueueBytes()).isEqualTo(262144);
+        assertThat(config.appSlowSubscriber()).isEqualTo(io.chainmesh.node.app.AppApiServer.SlowSubscriberPolicy.DROP);
+        assertThat(config.appMaxClients()).isEqualTo(3);
+        assertThat(config.appMaxFrameLength()).isEqualTo(4096);
+    }
+
+    @Test
+    void shouldRejectBadApplicationApiSettings() throws Exception
+    {
+        Files.writeString(dir.resolve("app.token"), "0123456789abcdef0123456789abcdef\n");
+        Files.writeString(dir.resolve("short.token"), "short\n");
+        Files.writeString(dir.resolve("spaces.token"), "0123456789abcdef 0123456789abcdef\n");
+        final String app = valid + "app.address=127.0.0.1:0\n";
+        assertRejected(valid + "app.address=10.1.2.3:16130\napp.token.file=app.token\n",
+            "app.address=10.1.2.3:16130 must be a loopback address");
+        assertRejected(app, "app.token.file=<missing> is required");
+        assertRejected(app + "app.token.file=nope.token\n", "app.token.file " + dir.resolve("nope.token") +
+            " is not a readable file");
+        assertRejected(app + "app.token.file=short.token\n", "length 5 must be in [16, 256]");
+        assertRejected(app + "app.token.file=spaces.token\n", "character 16 is not one of");
+        assertRejected(app + "app.token.file=app.token\napp.client.queue.bytes=100000\n",
+            "app.client.queue.bytes=100000 must be a power of two");
+        assertRejected(app + "app.token.file=app.token\napp.slow.subscriber=block\n",
+            "app.slow.subscriber=block must be one of close, drop");
+        assertRejected(app + "app.token.file=app.token\napp.max.clients=0\n", "app.max.clients=0 must be in [1, 4096]");
+        assertRejected(valid + "app.token.file=app.token\n", "app.token.file has no effect without app.address");
+    }
+
+    @Test
     void shouldRejectMissingNodeKeyFile() throws Exception
     {
         assertRejected(valid.replace("node.key.file=node.key\n", ""), "node.key.file=<missing> is required");

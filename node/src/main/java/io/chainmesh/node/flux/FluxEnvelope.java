@@ -1,0 +1,198 @@
+package io.chainmesh.node.flux;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.crypto.BitcoinMessage;
+import io.chainmesh.codec.crypto.NodeId;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One FluxOS broadcast message: the JSON text frame {@code {"version":1,"timestamp":<ms>,"pubKey":"<hex>",
+ * "signature":"<base64>","data":{...}}}, optionally prefixed {@code T<ms>|} with the sender's send time.
+ * <p>
+ * FluxOS signs {@code version + JSON.stringify(data) + timestamp} as a Bitcoin signed message with the key of
+ * {@code pubKey}; {@link #signedText()} rebuilds those characters with {@link JsJson}. {@link #check} refuses, in
+ * order of cost, a message outside FluxOS's freshness window (older than 5 minutes, more than 2 minutes ahead), a
+ * signer that is not a listed member, and a signature that does not verify: all before anything may mark the
+ * message as seen, so a forged copy cannot shadow the real one. The original text is kept unchanged.
+ */
+public record FluxEnvelope(String originalText, long version, long timestampMs, String pubKey, String signature,
+    JsonNode data, String signedText)
+{
+    /** Longest envelope accepted, in characters. */
+    public static final int MAX_LENGTH = 256 * 1024;
+    /** Deepest JSON nesting accepted. */
+    public static final int MAX_NESTING = 32;
+    /** A message older than this is stale. */
+    public static final long MAX_AGE_MS = TimeUnit.MINUTES.toMillis(5);
+    /** A message stamped further ahead than this is refused. */
+    public static final long MAX_AHEAD_MS = TimeUnit.MINUTES.toMillis(2);
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .build());
+
+    /** Why a message is refused. */
+    public enum Refusal
+    {
+        /** Not an envelope: bad JSON, a field missing or of the wrong kind, a malformed key or signature. */
+        MALFORMED,
+        /** Older than {@link #MAX_AGE_MS}. */
+        STALE,
+        /** Stamped more than {@link #MAX_AHEAD_MS} ahead. */
+        FUTURE,
+        /** {@code pubKey} is not the key of a listed member. */
+        UNKNOWN_SIGNER,
+        /** The signature does not verify for {@code pubKey} over the signed text. */
+        BAD_SIGNATURE
+    }
+
+    /**
+     * @param text a text frame from a FluxOS peer.
+     * @return the envelope.
+     * @throws FluxEnvelopeException naming what is wrong (refusal {@link Refusal#MALFORMED}).
+     */
+    public static FluxEnvelope parse(final String text)
+    {
+        if (text.length() > MAX_LENGTH)
+        {
+            throw new FluxEnvelopeException("envelope length=" + text.length() + " exceeds limit " + MAX_LENGTH);
+        }
+        String body = text;
+        if (text.startsWith("T"))
+        {
+            final int bar = text.indexOf('|');
+            if (bar < 2 || bar > 21 || !text.substring(1, bar).chars().allMatch(Character::isDigit))
+            {
+                throw new FluxEnvelopeException("send-time prefix " + text.substring(0, Math.min(22, text.length())) +
+                    " is not T<ms>|");
+            }
+            body = text.substring(bar + 1);
+        }
+        final JsonNode root;
+        try (JsonParser parser = JSON.createParser(body))
+        {
+            root = JSON.readTree(parser);
+            if (null != parser.nextToken() && parser.currentToken() != JsonToken.NOT_AVAILABLE)
+            {
+                throw new FluxEnvelopeException("text after the envelope's JSON object");
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new FluxEnvelopeException("not JSON: " + firstLine(ex.getMessage()));
+        }
+        if (null == root || !root.isObject())
+        {
+            throw new FluxEnvelopeException("envelope is not a JSON object");
+        }
+        final long version = integral(root, "version");
+        final long timestamp = integral(root, "timestamp");
+        final String pubKey = text(root, "pubKey", 130);
+        final String signature = text(root, "signature", BitcoinMessage.MAX_BASE64_LENGTH);
+        final JsonNode data = root.get("data");
+        if (null == data || !data.isObject())
+        {
+            throw new FluxEnvelopeException("data=" + (null == data ? "<missing>" : data.getNodeType()) +
+                " must be a JSON object");
+        }
+        final String signedText = JsJson.number(version) + JsJson.stringify(data) + JsJson.number(timestamp);
+        return new FluxEnvelope(text, version, timestamp, pubKey, signature, data, signedText);
+    }
+
+    /**
+     * Checks the message as FluxOS does, cheapest first; verification (ECDSA public key recovery) runs last.
+     *
+     * @param nowMs    the current time, epoch ms.
+     * @param isMember whether a key belongs to a listed member.
+     * @return null if the message may be relayed, else why not.
+     */
+    public Refusal check(final long nowMs, final Predicate<NodeId> isMember)
+    {
+        if (nowMs - timestampMs > MAX_AGE_MS)
+        {
+            return Refusal.STALE;
+        }
+        if (timestampMs - nowMs > MAX_AHEAD_MS)
+        {
+            return Refusal.FUTURE;
+        }
+        final NodeId signer;
+        try
+        {
+            signer = NodeId.fromHex(pubKey);
+        }
+        catch (final CodecException ex)
+        {
+            return Refusal.MALFORMED;
+        }
+        if (!isMember.test(signer))
+        {
+            return Refusal.UNKNOWN_SIGNER;
+        }
+        try
+        {
+            return BitcoinMessage.verify(signer, signedText.getBytes(StandardCharsets.UTF_8), signature) ? null :
+                Refusal.BAD_SIGNATURE;
+        }
+        catch (final CodecException ex)
+        {
+            return Refusal.BAD_SIGNATURE;
+        }
+    }
+
+    /** @return {@code data.type}, or null. */
+    public String type()
+    {
+        final JsonNode type = data.get("type");
+        return null == type || !type.isTextual() ? null : type.textValue();
+    }
+
+    private static long integral(final JsonNode root, final String name)
+    {
+        final JsonNode value = root.get(name);
+        if (null == value || !value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0 ||
+            value.longValue() > (1L << 53))
+        {
+            throw new FluxEnvelopeException(name + "=" + value + " must be an integer in [0, 2^53]");
+        }
+        return value.longValue();
+    }
+
+    private static String text(final JsonNode root, final String name, final int maxLength)
+    {
+        final JsonNode value = root.get(name);
+        if (null == value || !value.isTextual() || value.textValue().isEmpty() || value.textValue().length() > maxLength)
+        {
+            throw new FluxEnvelopeException(name + " must be a string of 1 to " + maxLength + " characters");
+        }
+        return value.textValue();
+    }
+
+    private static String firstLine(final String message)
+    {
+        final int newline = null == message ? -1 : message.indexOf('\n');
+        return newline < 0 ? String.valueOf(message) : message.substring(0, newline);
+    }
+
+    /** A text that is not a FluxOS envelope; the message says why. */
+    public static final class FluxEnvelopeException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        /** @param message what is wrong. */
+        public FluxEnvelopeException(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+}
