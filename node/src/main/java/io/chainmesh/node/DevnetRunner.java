@@ -386,6 +386,8 @@ public final class DevnetRunner
                 receivers[i] = new Receiver();
                 node.subscribe(TOPIC, receivers[i]);
             }
+            ctx.progress.accept("started " + n + " nodes on 127.0.0.1, ports " + nodes.get(0).localAddress().getPort() +
+                " to " + nodes.get(n - 1).localAddress().getPort() + "; connecting");
             awaitOverlay(chain.current(), nodes);
             warmUp(nodes);
             return runWorkload(chain, nodes, receivers);
@@ -420,8 +422,15 @@ public final class DevnetRunner
         final long start = System.nanoTime();
         final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.warmupMillis);
         long published = 0;
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         for (long now = start; now - end < 0; now = System.nanoTime())
         {
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept(String.format("warm-up %.0f of %.0f s: %,d messages, %,d deliveries (not measured)",
+                    (now - start) / 1e9, ctx.warmupMillis / 1e3, published, delivered.get()));
+            }
             final long due = start + published * intervalNanos;
             if (now - due < 0)
             {
@@ -462,7 +471,9 @@ public final class DevnetRunner
     private void awaitOverlay(final DirectorySnapshot snapshot, final List<ChainmeshNode> nodes)
     {
         final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final long start = System.nanoTime();
+        final long deadline = start + TimeUnit.SECONDS.toNanos(30);
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         while (true)
         {
             int formed = 0;
@@ -478,9 +489,16 @@ public final class DevnetRunner
                 ctx.progress.accept("overlay formed: " + nodes.size() + " nodes, " + totalLinks(nodes) + " link ends");
                 return;
             }
-            if (System.nanoTime() - deadline > 0)
+            final long now = System.nanoTime();
+            if (now - deadline > 0)
             {
                 throw new IllegalStateException("overlay did not form within 30 s: " + formed + "/" + nodes.size() + " nodes linked");
+            }
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept("connecting: " + formed + " of " + nodes.size() + " nodes have all their links, " +
+                    totalLinks(nodes) + " link ends");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
@@ -675,9 +693,9 @@ public final class DevnetRunner
             repairs += node.broadcastCounters().repairFramesSent();
         }
         final double elapsed = elapsedNanos / 1e9;
-        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %,7.0f us  p99 %,8.0f us  links %d  repairs %d",
+        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %9s  p99 %9s  links %d  repairs %d",
             elapsed, published, delivered, delivered * (double)ctx.messageSize / 1e6,
-            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0, totalLinks(nodes), repairs);
+            Durations.human(latency.getValueAtPercentile(50)), Durations.human(latency.getValueAtPercentile(99)), totalLinks(nodes), repairs);
         if (ctx.redrawProgress)
         {
             final int width = 20;
