@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
-// tag::source[]
 /**
  * A {@link DirectorySource} over an application's own membership list (a database, a registry, a config
  * service): it reads the list every interval and publishes a new snapshot, one height higher, when it changed.
@@ -76,6 +75,7 @@ public final class PollingDirectorySource implements DirectorySource
         return refusedLists.get();
     }
 
+    // tag::poll[]
     private void poll()
     {
         final DirectorySnapshot previous = current;
@@ -101,5 +101,5 @@ public final class PollingDirectorySource implements DirectorySource
             listener.onSnapshot(next, diff);
         }
     }
+    // end::poll[]
 }
-// end::source[]

@@ -367,8 +367,15 @@ public final class DevnetRunner
                 chainCtx.basePort(ctx.basePort);
             }
             chain = DevnetChain.launch(chainCtx);
+            ctx.progress.accept("devnet chain: " + n + " members at height " + chain.height() + "; starting the nodes");
+            long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             for (int i = 0; i < n; i++)
             {
+                if (System.nanoTime() - nextReport >= 0)
+                {
+                    nextReport += TimeUnit.SECONDS.toNanos(1);
+                    ctx.progress.accept("starting the nodes: " + i + " of " + n + " listening");
+                }
                 final ChainmeshNode.Context nodeCtx = new ChainmeshNode.Context()
                     .nodeKey(chain.memberKey(i))
                     .directorySource(chain)
@@ -450,6 +457,13 @@ public final class DevnetRunner
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (delivered.get() < expected && System.nanoTime() - deadline < 0)
         {
+            final long now = System.nanoTime();
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept(String.format("warm-up: waiting for the last deliveries, %,d of %,d (not measured)",
+                    delivered.get(), expected));
+            }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         for (final ChainmeshNode node : nodes)
