@@ -393,8 +393,9 @@ public final class DevnetRunner
                 receivers[i] = new Receiver();
                 node.subscribe(TOPIC, receivers[i]);
             }
-            ctx.progress.accept("started " + n + " nodes on 127.0.0.1, ports " + nodes.get(0).localAddress().getPort() +
-                " to " + nodes.get(n - 1).localAddress().getPort() + "; connecting");
+            ctx.progress.accept("started " + n + " nodes on 127.0.0.1 (ports " +
+                nodes.stream().mapToInt(node -> node.localAddress().getPort()).min().orElse(0) + " to " +
+                nodes.stream().mapToInt(node -> node.localAddress().getPort()).max().orElse(0) + "); connecting");
             awaitOverlay(chain.current(), nodes);
             warmUp(nodes);
             return runWorkload(chain, nodes, receivers);
