@@ -63,6 +63,8 @@ public final class ChainmeshCli
     public static CommandLine commandLine(final PrintWriter out, final PrintWriter err)
     {
         final CommandLine commandLine = new CommandLine(new ChainmeshCli());
+        // Every subcommand's -V/--version prints the same line as the top command's.
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Version()));
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->

@@ -25,6 +25,18 @@ class CliVersionTest
     }
 
     @Test
+    void subcommandsPrintTheSameVersion()
+    {
+        final StringWriter top = new StringWriter();
+        ChainmeshCli.commandLine(new PrintWriter(top), new PrintWriter(new StringWriter())).execute("--version");
+        final StringWriter node = new StringWriter();
+        final int code = ChainmeshCli.commandLine(new PrintWriter(node), new PrintWriter(new StringWriter()))
+            .execute("node", "--version");
+        assertThat(code).isZero();
+        assertThat(node.toString()).isEqualTo(top.toString()).startsWith("chainmesh ");
+    }
+
+    @Test
     void aBuildWithoutGitMetadataSaysUnknown()
     {
         final String unexpanded = "version=0.1.0\ncommit=${git.commit.id.abbrev}\ndirty=${git.dirty}\n";
