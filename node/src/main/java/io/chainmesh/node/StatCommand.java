@@ -8,9 +8,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,7 +32,7 @@ final class StatCommand implements Callable<Integer>
 
     @Option(names = "--interval", defaultValue = "1s", converter = Durations.Seconds.class,
         description = "Time between tables: 500ms, 1s, 1m; a bare number is seconds (default ${DEFAULT-VALUE}).")
-    java.time.Duration interval;
+    Duration interval;
 
     @Option(names = "--count", defaultValue = "0", description = "Number of tables, 0 = until interrupted.")
     long count;
@@ -59,7 +59,7 @@ final class StatCommand implements Callable<Integer>
             count = 1;
         }
         final boolean clearScreen = null != clear ? clear : ChainmeshCli.isTerminal() && count != 1;
-        if (interval.compareTo(java.time.Duration.ofMillis(10)) < 0 || interval.compareTo(java.time.Duration.ofHours(1)) > 0)
+        if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0)
         {
             throw new IllegalArgumentException("--interval=" + Durations.human(interval.toNanos()) + " must be in [10ms, 1h]");
         }
