@@ -47,7 +47,9 @@ public final class ChainDataException extends RuntimeException
         IO
     }
 
+    /** What went wrong. */
     private final Kind kind;
+    /** The JSON-RPC error code for {@link Kind#RPC_ERROR} and {@link Kind#WARMING_UP}. */
     private final int rpcCode;
 
     /**

@@ -16,6 +16,12 @@ public record DirectoryDiff(long fromHeight, long toHeight, List<Member> joined,
 {
     /**
      * Copies the lists.
+     *
+     * @param fromHeight as in the record.
+     * @param toHeight   as in the record.
+     * @param joined     as in the record.
+     * @param left       as in the record.
+     * @param changed    as in the record.
      */
     public DirectoryDiff
     {

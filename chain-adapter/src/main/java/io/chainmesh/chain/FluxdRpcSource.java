@@ -112,9 +112,11 @@ public final class FluxdRpcSource implements DirectorySource
      * Builds the source; does not start polling.
      *
      * @param ctx settings; {@link Context#conclude()} is called here.
+     * @throws IllegalStateException if jackson-databind (an optional dependency of this module) is missing.
      */
     public FluxdRpcSource(final Context ctx)
     {
+        OptionalDependencies.requireJackson("FluxdRpcSource");
         this.ctx = ctx.conclude();
         this.client = new JsonRpcClient(ctx.uri(), ctx.rpcUser(), ctx.rpcPassword(), ctx.connectTimeoutMs(),
             ctx.requestTimeoutMs(), ctx.maxBodyBytes());

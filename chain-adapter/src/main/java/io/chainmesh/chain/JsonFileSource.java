@@ -55,9 +55,11 @@ public final class JsonFileSource implements DirectorySource
      * Builds the source; reads nothing yet.
      *
      * @param ctx settings; {@link Context#conclude()} is called here.
+     * @throws IllegalStateException if jackson-databind (an optional dependency of this module) is missing.
      */
     public JsonFileSource(final Context ctx)
     {
+        OptionalDependencies.requireJackson("JsonFileSource");
         this.ctx = ctx.conclude();
         this.parser = new FluxdNodeListParser(new FluxdNodeListParser.Context().defaultPort(ctx.defaultPort()));
     }

@@ -47,6 +47,17 @@ public record Member(
 
     /**
      * Validates the fields that the directory relies on.
+     *
+     * @param id                  as in the record.
+     * @param publicKey           as in the record.
+     * @param endpoint            as in the record.
+     * @param tier                as in the record.
+     * @param addedHeight         as in the record.
+     * @param confirmedHeight     as in the record.
+     * @param lastConfirmedHeight as in the record.
+     * @param lastPaidHeight      as in the record.
+     * @param paymentAddress      as in the record.
+     * @param rank                as in the record.
      */
     public Member
     {

@@ -24,6 +24,12 @@ public record ParseResult(
 {
     /**
      * Copies the collections.
+     *
+     * @param members           as in the record.
+     * @param entryCount        as in the record.
+     * @param rejectionCounts   as in the record.
+     * @param rejectionExamples as in the record.
+     * @param height            as in the record.
      */
     public ParseResult
     {

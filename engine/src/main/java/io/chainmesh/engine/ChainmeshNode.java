@@ -103,9 +103,12 @@ public final class ChainmeshNode implements AutoCloseable
      *
      * @param ctx settings; concluded here.
      * @return the running node.
+     * @throws IllegalStateException naming the JVM option, if Agrona cannot reach {@code jdk.internal.misc}
+     *                               (see {@link io.chainmesh.codec.AgronaAccess}).
      */
     public static ChainmeshNode launch(final Context ctx)
     {
+        io.chainmesh.codec.AgronaAccess.requireGranted();
         ctx.conclude();
         final ChainmeshNode node = new ChainmeshNode(ctx);
         try
@@ -874,7 +877,10 @@ public final class ChainmeshNode implements AutoCloseable
             return listed.get(0).id();
         }
 
-        /** @param nodeKey this node's chain key. @return this. */
+        /**
+         * @param nodeKey this node's chain key.
+         * @return this.
+         */
         public Context nodeKey(final NodeKey nodeKey)
         {
             this.nodeKey = nodeKey;
@@ -887,7 +893,10 @@ public final class ChainmeshNode implements AutoCloseable
             return nodeKey;
         }
 
-        /** @param directorySource where the member list comes from. @return this. */
+        /**
+         * @param directorySource where the member list comes from.
+         * @return this.
+         */
         public Context directorySource(final DirectorySource directorySource)
         {
             this.directorySource = directorySource;
@@ -900,7 +909,10 @@ public final class ChainmeshNode implements AutoCloseable
             return directorySource;
         }
 
-        /** @param bindAddress listening address (default 127.0.0.1:0). @return this. */
+        /**
+         * @param bindAddress listening address (default 127.0.0.1:0).
+         * @return this.
+         */
         public Context bindAddress(final InetSocketAddress bindAddress)
         {
             this.bindAddress = bindAddress;
@@ -913,7 +925,10 @@ public final class ChainmeshNode implements AutoCloseable
             return bindAddress;
         }
 
-        /** @param transport AUTO (default), EPOLL or NIO. @return this. */
+        /**
+         * @param transport AUTO (default), EPOLL or NIO.
+         * @return this.
+         */
         public Context transport(final Transport transport)
         {
             this.transport = transport;
@@ -949,7 +964,10 @@ public final class ChainmeshNode implements AutoCloseable
             return eventLoopGroup;
         }
 
-        /** @param ioThreads Netty IO threads when the node creates its group (default 1). @return this. */
+        /**
+         * @param ioThreads Netty IO threads when the node creates its group (default 1).
+         * @return this.
+         */
         public Context ioThreads(final int ioThreads)
         {
             this.ioThreads = ioThreads;
@@ -962,7 +980,10 @@ public final class ChainmeshNode implements AutoCloseable
             return ioThreads;
         }
 
-        /** @param ringSuccessors k, ring successors each member links to (default 2). @return this. */
+        /**
+         * @param ringSuccessors k, ring successors each member links to (default 2).
+         * @return this.
+         */
         public Context ringSuccessors(final int ringSuccessors)
         {
             this.ringSuccessors = ringSuccessors;
@@ -992,7 +1013,10 @@ public final class ChainmeshNode implements AutoCloseable
             return extraInboundBudget;
         }
 
-        /** @param heartbeatIntervalNs PING period (default 1 s). @return this. */
+        /**
+         * @param heartbeatIntervalNs PING period (default 1 s).
+         * @return this.
+         */
         public Context heartbeatIntervalNs(final long heartbeatIntervalNs)
         {
             this.heartbeatIntervalNs = heartbeatIntervalNs;
@@ -1005,7 +1029,10 @@ public final class ChainmeshNode implements AutoCloseable
             return heartbeatIntervalNs;
         }
 
-        /** @param missedHeartbeatsBeforeDead unanswered PINGs before closing (default 3). @return this. */
+        /**
+         * @param missedHeartbeatsBeforeDead unanswered PINGs before closing (default 3).
+         * @return this.
+         */
         public Context missedHeartbeatsBeforeDead(final int missedHeartbeatsBeforeDead)
         {
             this.missedHeartbeatsBeforeDead = missedHeartbeatsBeforeDead;
@@ -1018,7 +1045,10 @@ public final class ChainmeshNode implements AutoCloseable
             return missedHeartbeatsBeforeDead;
         }
 
-        /** @param handshakeTimeoutNs time from connect to authentication (default 5 s). @return this. */
+        /**
+         * @param handshakeTimeoutNs time from connect to authentication (default 5 s).
+         * @return this.
+         */
         public Context handshakeTimeoutNs(final long handshakeTimeoutNs)
         {
             this.handshakeTimeoutNs = handshakeTimeoutNs;
@@ -1031,7 +1061,10 @@ public final class ChainmeshNode implements AutoCloseable
             return handshakeTimeoutNs;
         }
 
-        /** @param maxPreAuthBytes bytes a peer may send before authenticating (default 4096). @return this. */
+        /**
+         * @param maxPreAuthBytes bytes a peer may send before authenticating (default 4096).
+         * @return this.
+         */
         public Context maxPreAuthBytes(final int maxPreAuthBytes)
         {
             this.maxPreAuthBytes = maxPreAuthBytes;
@@ -1044,7 +1077,10 @@ public final class ChainmeshNode implements AutoCloseable
             return maxPreAuthBytes;
         }
 
-        /** @param maxFrameLength largest frame length field accepted (default 1 MiB). @return this. */
+        /**
+         * @param maxFrameLength largest frame length field accepted (default 1 MiB).
+         * @return this.
+         */
         public Context maxFrameLength(final int maxFrameLength)
         {
             this.maxFrameLength = maxFrameLength;
@@ -1057,7 +1093,10 @@ public final class ChainmeshNode implements AutoCloseable
             return maxFrameLength;
         }
 
-        /** @param backoffMinNs first re-dial delay (default 100 ms). @return this. */
+        /**
+         * @param backoffMinNs first re-dial delay (default 100 ms).
+         * @return this.
+         */
         public Context backoffMinNs(final long backoffMinNs)
         {
             this.backoffMinNs = backoffMinNs;
@@ -1070,7 +1109,10 @@ public final class ChainmeshNode implements AutoCloseable
             return backoffMinNs;
         }
 
-        /** @param backoffMaxNs re-dial delay cap (default 10 s). @return this. */
+        /**
+         * @param backoffMaxNs re-dial delay cap (default 10 s).
+         * @return this.
+         */
         public Context backoffMaxNs(final long backoffMaxNs)
         {
             this.backoffMaxNs = backoffMaxNs;
@@ -1083,7 +1125,10 @@ public final class ChainmeshNode implements AutoCloseable
             return backoffMaxNs;
         }
 
-        /** @param reconcileIntervalNs period of the connection manager's reconcile (default 100 ms). @return this. */
+        /**
+         * @param reconcileIntervalNs period of the connection manager's reconcile (default 100 ms).
+         * @return this.
+         */
         public Context reconcileIntervalNs(final long reconcileIntervalNs)
         {
             this.reconcileIntervalNs = reconcileIntervalNs;
@@ -1113,7 +1158,10 @@ public final class ChainmeshNode implements AutoCloseable
             return peerOutboundBudget;
         }
 
-        /** @param socketSendBufferSize SO_SNDBUF, 0 for the OS default. @return this. */
+        /**
+         * @param socketSendBufferSize SO_SNDBUF, 0 for the OS default.
+         * @return this.
+         */
         public Context socketSendBufferSize(final int socketSendBufferSize)
         {
             this.socketSendBufferSize = socketSendBufferSize;
@@ -1126,7 +1174,10 @@ public final class ChainmeshNode implements AutoCloseable
             return socketSendBufferSize;
         }
 
-        /** @param socketReceiveBufferSize SO_RCVBUF, 0 for the OS default. @return this. */
+        /**
+         * @param socketReceiveBufferSize SO_RCVBUF, 0 for the OS default.
+         * @return this.
+         */
         public Context socketReceiveBufferSize(final int socketReceiveBufferSize)
         {
             this.socketReceiveBufferSize = socketReceiveBufferSize;
@@ -1139,7 +1190,10 @@ public final class ChainmeshNode implements AutoCloseable
             return socketReceiveBufferSize;
         }
 
-        /** @param hopLimit hops a direct message may take (default 8). @return this. */
+        /**
+         * @param hopLimit hops a direct message may take (default 8).
+         * @return this.
+         */
         public Context hopLimit(final int hopLimit)
         {
             this.hopLimit = hopLimit;
@@ -1152,7 +1206,10 @@ public final class ChainmeshNode implements AutoCloseable
             return hopLimit;
         }
 
-        /** @param epochClock wall clock. @return this. */
+        /**
+         * @param epochClock wall clock.
+         * @return this.
+         */
         public Context epochClock(final EpochClock epochClock)
         {
             this.epochClock = epochClock;
@@ -1165,7 +1222,10 @@ public final class ChainmeshNode implements AutoCloseable
             return epochClock;
         }
 
-        /** @param nanoClock monotonic clock for RTT, backoff and heartbeats. @return this. */
+        /**
+         * @param nanoClock monotonic clock for RTT, backoff and heartbeats.
+         * @return this.
+         */
         public Context nanoClock(final NanoClock nanoClock)
         {
             this.nanoClock = nanoClock;
@@ -1178,7 +1238,10 @@ public final class ChainmeshNode implements AutoCloseable
             return nanoClock;
         }
 
-        /** @param directHandler receives direct messages (default: counted and ignored). @return this. */
+        /**
+         * @param directHandler receives direct messages (default: counted and ignored).
+         * @return this.
+         */
         public Context directHandler(final DirectHandler directHandler)
         {
             this.directHandler = directHandler;

@@ -63,6 +63,8 @@ public final class ChainmeshCli
     public static CommandLine commandLine(final PrintWriter out, final PrintWriter err)
     {
         final CommandLine commandLine = new CommandLine(new ChainmeshCli());
+        // Every subcommand's -V/--version prints the same line as the top command's.
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Version()));
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
@@ -128,8 +130,37 @@ public final class ChainmeshCli
         @Override
         public String[] getVersion()
         {
-            final String version = ChainmeshCli.class.getPackage().getImplementationVersion();
-            return new String[] {"chainmesh " + (null == version ? "dev" : version)};
+            return new String[] {versionLine(ChainmeshCli.class.getResourceAsStream("version.properties"))};
+        }
+
+        /**
+         * @param resource the build's {@code version.properties}, or null when it is missing.
+         * @return {@code chainmesh <version> (commit <id>[, modified])}, "unknown" for whatever the build did not know.
+         */
+        static String versionLine(final java.io.InputStream resource)
+        {
+            final java.util.Properties properties = new java.util.Properties();
+            if (null != resource)
+            {
+                try (java.io.InputStream in = resource)
+                {
+                    properties.load(in);
+                }
+                catch (final java.io.IOException ex)
+                {
+                    properties.clear();
+                }
+            }
+            final String commit = known(properties.getProperty("commit"));
+            return "chainmesh " + known(properties.getProperty("version")) + " (commit " + commit +
+                ("unknown".equals(commit) || !"true".equals(properties.getProperty("dirty")) ? "" : ", modified") +
+                "), Java " + Runtime.version();
+        }
+
+        private static String known(final String value)
+        {
+            // An unexpanded ${...} is a build without git metadata.
+            return null == value || value.isBlank() || value.startsWith("${") ? "unknown" : value.trim();
         }
     }
 }

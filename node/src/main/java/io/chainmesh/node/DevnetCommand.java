@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,7 +29,9 @@ final class DevnetCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--nodes", defaultValue = "16", description = "Members (default: ${DEFAULT-VALUE}).")
+    // 8: on a busy 2-core machine 16 in-process members, each verifying every other one's signatures, queue behind
+    // each other (p50 in the hundreds of ms); 8 keep p50 in the tens of ms there.
+    @Option(names = "--nodes", defaultValue = "8", description = "Members (default: ${DEFAULT-VALUE}).")
     int nodes;
 
     @Option(names = "--rate", defaultValue = "5000",
@@ -38,13 +41,14 @@ final class DevnetCommand implements Callable<Integer>
     @Option(names = "--size", defaultValue = "128", description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds of publishing (default: ${DEFAULT-VALUE}).")
-    double duration;
+    @Option(names = "--duration", defaultValue = "10s", converter = Durations.Seconds.class,
+        description = "Time of publishing: 500ms, 10s, 2m; a bare number is seconds (default: ${DEFAULT-VALUE}).")
+    Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "3",
-        description = "Seconds of the same workload on a separate topic before the measured run, not counted, so the " +
-            "figures are of compiled code (default: ${DEFAULT-VALUE}; 0 = none; in-process only).")
-    double warmup;
+    @Option(names = "--warmup", defaultValue = "3s", converter = Durations.Seconds.class,
+        description = "Time of the same workload on a separate topic before the measured run, not counted, so the " +
+            "figures are of compiled code; a bare number is seconds (default: ${DEFAULT-VALUE}; 0 = none; in-process only).")
+    Duration warmup;
 
     @Option(names = "--churn", description = "A member leaves a third of the way in and rejoins at two thirds.")
     boolean churn;
@@ -60,11 +64,11 @@ final class DevnetCommand implements Callable<Integer>
     @Option(names = "--seed", defaultValue = "42", description = "Devnet seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--linger-ms", defaultValue = "20",
-        description = "How long each node keeps a batch open for more messages before signing it. All nodes share " +
-            "this machine's cores and every batch is verified by each other node, so the devnet batches harder than a " +
-            "real deployment would (default: ${DEFAULT-VALUE}).")
-    double lingerMillis;
+    @Option(names = {"--linger", "--linger-ms"}, defaultValue = "20ms", converter = Durations.Millis.class,
+        description = "How long each node keeps a batch open for more messages before signing it; a bare number is " +
+            "milliseconds. All nodes share this machine's cores and every batch is verified by each other node, so the " +
+            "devnet batches harder than a real deployment would (default: ${DEFAULT-VALUE}).")
+    Duration linger;
 
     @Option(names = "--io-threads", defaultValue = "2",
         description = "Netty IO threads shared by the nodes; with --processes each member has one (default: ${DEFAULT-VALUE}).")
@@ -96,9 +100,9 @@ final class DevnetCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final boolean terminal = ChainmeshCli.isTerminal();
         final DevnetRunner.Context settings = new DevnetRunner.Context()
-            .nodes(nodes).rate(rate).messageSize(size).durationMillis(Math.round(duration * 1000))
-            .warmupMillis(processes ? 0 : Math.round(warmup * 1000))
-            .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(Math.round(lingerMillis * 1000))
+            .nodes(nodes).rate(rate).messageSize(size).durationMillis(duration.toMillis())
+            .warmupMillis(processes ? 0 : warmup.toMillis())
+            .churn(churn).strategy(strategy).seed(seed).ioThreads(ioThreads).lingerMicros(linger.toNanos() / 1000)
             .progress(line ->
             {
                 if (terminal && line.startsWith("\r"))
@@ -125,9 +129,9 @@ final class DevnetCommand implements Callable<Integer>
         final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
         final int keys = 0 == settings.operators() ? nodes : settings.operators();
-        out.printf("chainmesh devnet: %d nodes%s under %d operator keys, %s broadcast, %s msgs/s of %d B for %.1f s%s%n",
-            nodes, processes ? " (one process each)" : "", keys, strategy, rate == 0 ? "max" : String.format("%,d", rate), size, duration,
-            churn ? ", with churn" : "");
+        out.printf("chainmesh devnet: %d nodes%s under %d operator keys, %s broadcast, %s msgs/s of %d B for %s%s%n",
+            nodes, processes ? " (one process each)" : "", keys, strategy, rate == 0 ? "max" : String.format("%,d", rate),
+            size, Durations.human(duration.toNanos()), churn ? ", with churn" : "");
         out.flush();
         final DevnetReport result;
         try
@@ -168,12 +172,12 @@ final class DevnetCommand implements Callable<Integer>
     {
         out.println();
         out.printf("%-5s %-6s %10s %12s %9s %6s %6s %10s %10s%n",
-            "node", "port", "published", "delivered", "missing", "dups", "links", "p50 us", "p99 us");
+            "node", "port", "published", "delivered", "missing", "dups", "links", "p50", "p99");
         for (final DevnetReport.NodeRow row : r.perNode())
         {
-            out.printf("%-5s %-6d %,10d %,12d %,9d %,6d %6d %,10.0f %,10.0f%n",
+            out.printf("%-5s %-6d %,10d %,12d %,9d %,6d %6d %10s %10s%n",
                 row.index() + (row.index() == r.churned() ? "*" : ""), row.port(), row.published(), row.delivered(),
-                row.missing(), row.duplicates(), row.links(), row.p50Micros(), row.p99Micros());
+                row.missing(), row.duplicates(), row.links(), micros(row.p50Micros()), micros(row.p99Micros()));
         }
         out.printf("%-5s %-6s %,10d %,12d %,9d %,6d%n", "total", "", r.published(), r.delivered(), r.missing(), r.duplicates());
         if (r.churned() >= 0)
@@ -181,14 +185,20 @@ final class DevnetCommand implements Callable<Integer>
             out.println("* left and rejoined the directory during the run; not counted in the totals");
         }
         out.println();
-        out.printf("delivered %,.0f msgs/s per node, %.1f MB/s in all; latency p50 %,.0f us, p90 %,.0f us, p99 %,.0f us, " +
-            "p99.9 %,.0f us, max %,.0f us%n", r.deliveredPerNodePerSecond(), r.megabytesPerSecond(), r.latencyMicros().p50(),
-            r.latencyMicros().p90(), r.latencyMicros().p99(), r.latencyMicros().p999(), r.latencyMicros().max());
+        out.printf("delivered %,.0f msgs/s per node, %.1f MB/s in all; latency p50 %s, p90 %s, p99 %s, p99.9 %s, max %s%n",
+            r.deliveredPerNodePerSecond(), r.megabytesPerSecond(), micros(r.latencyMicros().p50()),
+            micros(r.latencyMicros().p90()), micros(r.latencyMicros().p99()), micros(r.latencyMicros().p999()),
+            micros(r.latencyMicros().max()));
         out.printf("batches: %,d signed, %,d transmissions (%.2f per batch per other member), %,d repaired; " +
             "back-pressured offers %,d%n", r.batchesPublished(), r.batchesForwarded(),
             r.batchesPublished() == 0 ? 0.0 : r.batchesForwarded() / (double)r.batchesPublished() / (r.nodes() - 1),
             r.repairFrames(), r.backPressured());
         out.println("batch sizes (messages per signature): " + describe(r.batchSizes()));
+    }
+
+    private static String micros(final double micros)
+    {
+        return Durations.human(micros * 1000);
     }
 
     private static String describe(final long[] buckets)

@@ -585,9 +585,9 @@ final class DevnetProcessRunner
         final long repairs)
     {
         final double elapsed = elapsedNanos / 1e9;
-        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %,7.0f us  p99 %,8.0f us  links %d  repairs %d",
+        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %9s  p99 %9s  links %d  repairs %d",
             elapsed, published, delivered, delivered * (double)ctx.messageSize() / 1e6,
-            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0, links, repairs);
+            Durations.human(latency.getValueAtPercentile(50)), Durations.human(latency.getValueAtPercentile(99)), links, repairs);
         if (ctx.redrawProgress())
         {
             final int width = 20;

@@ -90,35 +90,50 @@ public final class DevnetRunner
             return operators < 0 ? Math.max(1, nodes / 4) : operators;
         }
 
-        /** @param nodes members, 2..256. @return this. */
+        /**
+         * @param nodes members, 2..256.
+         * @return this.
+         */
         public Context nodes(final int nodes)
         {
             this.nodes = nodes;
             return this;
         }
 
-        /** @param port member i listens on {@code port + i}; 0 (default) picks free loopback ports. @return this. */
+        /**
+         * @param port member i listens on {@code port + i}; 0 (default) picks free loopback ports.
+         * @return this.
+         */
         public Context basePort(final int port)
         {
             this.basePort = port;
             return this;
         }
 
-        /** @param rate messages per second offered over all nodes; 0 = as fast as accepted. @return this. */
+        /**
+         * @param rate messages per second offered over all nodes; 0 = as fast as accepted.
+         * @return this.
+         */
         public Context rate(final long rate)
         {
             this.rate = rate;
             return this;
         }
 
-        /** @param size payload bytes per message, 16..16384. @return this. */
+        /**
+         * @param size payload bytes per message, 16..16384.
+         * @return this.
+         */
         public Context messageSize(final int size)
         {
             this.messageSize = size;
             return this;
         }
 
-        /** @param millis how long to publish. @return this. */
+        /**
+         * @param millis how long to publish.
+         * @return this.
+         */
         public Context durationMillis(final long millis)
         {
             this.durationMillis = millis;
@@ -136,42 +151,60 @@ public final class DevnetRunner
             return this;
         }
 
-        /** @param millis how long to wait for stragglers after publishing stops. @return this. */
+        /**
+         * @param millis how long to wait for stragglers after publishing stops.
+         * @return this.
+         */
         public Context drainMillis(final long millis)
         {
             this.drainMillis = millis;
             return this;
         }
 
-        /** @param churn one member leaves the directory a third of the way in and rejoins at two thirds. @return this. */
+        /**
+         * @param churn one member leaves the directory a third of the way in and rejoins at two thirds.
+         * @return this.
+         */
         public Context churn(final boolean churn)
         {
             this.churn = churn;
             return this;
         }
 
-        /** @param seed devnet seed (keys, collateral). @return this. */
+        /**
+         * @param seed devnet seed (keys, collateral).
+         * @return this.
+         */
         public Context seed(final long seed)
         {
             this.seed = seed;
             return this;
         }
 
-        /** @param strategy broadcast strategy. @return this. */
+        /**
+         * @param strategy broadcast strategy.
+         * @return this.
+         */
         public Context strategy(final BroadcastStrategy strategy)
         {
             this.strategy = strategy;
             return this;
         }
 
-        /** @param threads Netty IO threads shared by all nodes. @return this. */
+        /**
+         * @param threads Netty IO threads shared by all nodes.
+         * @return this.
+         */
         public Context ioThreads(final int threads)
         {
             this.ioThreads = threads;
             return this;
         }
 
-        /** @param micros batch linger per node (see {@code BroadcastPipeline.Context#batchLingerNanos}). @return this. */
+        /**
+         * @param micros batch linger per node (see {@code BroadcastPipeline.Context#batchLingerNanos}).
+         * @return this.
+         */
         public Context lingerMicros(final long micros)
         {
             this.lingerMicros = micros;
@@ -192,14 +225,20 @@ public final class DevnetRunner
             return this;
         }
 
-        /** @param count most messages per signed batch; 1 = one signature per message. @return this. */
+        /**
+         * @param count most messages per signed batch; 1 = one signature per message.
+         * @return this.
+         */
         public Context maxMessagesPerBatch(final int count)
         {
             this.maxMessagesPerBatch = count;
             return this;
         }
 
-        /** @param workers signature verification threads per node. @return this. */
+        /**
+         * @param workers signature verification threads per node.
+         * @return this.
+         */
         public Context verifyWorkers(final int workers)
         {
             this.verifyWorkers = workers;
@@ -407,8 +446,15 @@ public final class DevnetRunner
                 chainCtx.basePort(ctx.basePort);
             }
             chain = DevnetChain.launch(chainCtx);
+            ctx.progress.accept("devnet chain: " + n + " members at height " + chain.height() + "; starting the nodes");
+            long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             for (int i = 0; i < n; i++)
             {
+                if (System.nanoTime() - nextReport >= 0)
+                {
+                    nextReport += TimeUnit.SECONDS.toNanos(1);
+                    ctx.progress.accept("starting the nodes: " + i + " of " + n + " listening");
+                }
                 final ChainmeshNode.Context nodeCtx = new ChainmeshNode.Context()
                     .nodeKey(chain.memberKey(i))
                     .member(chain.memberId(i))
@@ -433,6 +479,9 @@ public final class DevnetRunner
                 statusServer = new StatusHttpServer(new InetSocketAddress("127.0.0.1", 0), statusEndpoints).launch();
                 ctx.statusPage.accept("http://127.0.0.1:" + statusServer.localAddress().getPort() + "/");
             }
+            ctx.progress.accept("started " + n + " nodes on 127.0.0.1 (ports " +
+                nodes.stream().mapToInt(node -> node.localAddress().getPort()).min().orElse(0) + " to " +
+                nodes.stream().mapToInt(node -> node.localAddress().getPort()).max().orElse(0) + "); connecting");
             awaitOverlay(chain.current(), nodes);
             warmUp(nodes);
             return runWorkload(chain, nodes, receivers);
@@ -469,8 +518,15 @@ public final class DevnetRunner
         final long start = System.nanoTime();
         final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.warmupMillis);
         long published = 0;
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         for (long now = start; now - end < 0; now = System.nanoTime())
         {
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept(String.format("warm-up %.0f of %.0f s: %,d messages, %,d deliveries (not measured)",
+                    (now - start) / 1e9, ctx.warmupMillis / 1e3, published, delivered.get()));
+            }
             final long due = start + published * intervalNanos;
             if (now - due < 0)
             {
@@ -490,6 +546,13 @@ public final class DevnetRunner
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (delivered.get() < expected && System.nanoTime() - deadline < 0)
         {
+            final long now = System.nanoTime();
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept(String.format("warm-up: waiting for the last deliveries, %,d of %,d (not measured)",
+                    delivered.get(), expected));
+            }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         for (final ChainmeshNode node : nodes)
@@ -511,7 +574,9 @@ public final class DevnetRunner
     private void awaitOverlay(final DirectorySnapshot snapshot, final List<ChainmeshNode> nodes)
     {
         final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final long start = System.nanoTime();
+        final long deadline = start + TimeUnit.SECONDS.toNanos(30);
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         while (true)
         {
             int formed = 0;
@@ -527,9 +592,16 @@ public final class DevnetRunner
                 ctx.progress.accept("overlay formed: " + nodes.size() + " nodes, " + totalLinks(nodes) + " link ends");
                 return;
             }
-            if (System.nanoTime() - deadline > 0)
+            final long now = System.nanoTime();
+            if (now - deadline > 0)
             {
                 throw new IllegalStateException("overlay did not form within 30 s: " + formed + "/" + nodes.size() + " nodes linked");
+            }
+            if (now - nextReport >= 0)
+            {
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+                ctx.progress.accept("connecting: " + formed + " of " + nodes.size() + " nodes have all their links, " +
+                    totalLinks(nodes) + " link ends");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
@@ -724,9 +796,9 @@ public final class DevnetRunner
             repairs += node.broadcastCounters().repairFramesSent();
         }
         final double elapsed = elapsedNanos / 1e9;
-        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %,7.0f us  p99 %,8.0f us  links %d  repairs %d",
+        final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %9s  p99 %9s  links %d  repairs %d",
             elapsed, published, delivered, delivered * (double)ctx.messageSize / 1e6,
-            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0, totalLinks(nodes), repairs);
+            Durations.human(latency.getValueAtPercentile(50)), Durations.human(latency.getValueAtPercentile(99)), totalLinks(nodes), repairs);
         if (ctx.redrawProgress)
         {
             final int width = 20;

@@ -7,6 +7,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -17,24 +20,44 @@ import java.util.concurrent.Callable;
  * clean shutdown.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
-    description = "Run one chainmesh node from a config file until SIGTERM/SIGINT.")
+    description = {"Run one chainmesh node from a config file until SIGTERM/SIGINT.",
+        "A complete config with every key explained: chainmesh node --print-example-config > node.properties"})
 final class NodeCommand implements Callable<Integer>
 {
+    /** The example config inside the jar, also installed as /etc/chainmesh/node.properties by the package. */
+    static final String EXAMPLE_CONFIG = "chainmesh-node.example.properties";
+
     private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, description = "Properties file (see chainmesh-node.example.properties).")
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Properties file (required to run; see --print-example-config).")
     Path config;
+
+    @Option(names = "--print-example-config",
+        description = "Print an example config with every key explained, and exit.")
+    boolean printExampleConfig;
 
     @Option(names = "--log-level", defaultValue = "INFO",
         description = "Level of the io.chainmesh loggers: ERROR, WARN, INFO, DEBUG (default ${DEFAULT-VALUE}).")
     String logLevel;
 
     @Override
-    public Integer call() throws InterruptedException
+    public Integer call() throws InterruptedException, IOException
     {
+        if (printExampleConfig)
+        {
+            spec.commandLine().getOut().print(exampleConfig());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        if (null == config)
+        {
+            throw new IllegalArgumentException(
+                "--config FILE is required; an example with every key: chainmesh node --print-example-config");
+        }
         applyLogLevel(logLevel);
         final NodeConfig nodeConfig = NodeConfig.load(config);
         final NodeRunner runner;
@@ -65,6 +88,22 @@ final class NodeCommand implements Callable<Integer>
         spec.commandLine().getOut().flush();
         runner.awaitClosed();
         return 0;
+    }
+
+    /**
+     * @return the example config shipped in the jar.
+     * @throws IOException if it cannot be read.
+     */
+    static String exampleConfig() throws IOException
+    {
+        try (InputStream in = NodeCommand.class.getResourceAsStream(EXAMPLE_CONFIG))
+        {
+            if (null == in)
+            {
+                throw new IOException(EXAMPLE_CONFIG + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static void applyLogLevel(final String level)

@@ -25,7 +25,7 @@ import java.util.Set;
  * <p>
  * Every field is checked up front by {@link #load(Path)}; a bad or missing field raises
  * {@link ConfigException} whose message names the field and the value. Relative paths are resolved
- * against the config file's directory. See {@code node/src/main/dist/chainmesh-node.example.properties}.
+ * against the config file's directory. See {@code chainmesh node --print-example-config}.
  */
 public final class NodeConfig
 {

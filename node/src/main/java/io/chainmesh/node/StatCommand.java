@@ -8,14 +8,14 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code chainmesh stat --counters <file>}: maps a running node's counters file read-only and prints a
- * table of every counter (id, value, label) every {@code --interval} seconds, like AeronStat.
+ * table of every counter (id, value, label) every {@code --interval} (default one second), like AeronStat.
  * {@code --count} bounds the number of tables (0 = until interrupted), {@code --once} is {@code --count 1}.
  * On a terminal each table replaces the previous one (the screen is cleared first); otherwise, or with
  * {@code --no-clear}, the tables follow each other so the output can be logged or piped.
@@ -30,8 +30,9 @@ final class StatCommand implements Callable<Integer>
     @Option(names = "--counters", required = true, description = "The node's counters file (counters.file).")
     Path counters;
 
-    @Option(names = "--interval", defaultValue = "1", description = "Seconds between tables (default ${DEFAULT-VALUE}).")
-    double intervalSeconds;
+    @Option(names = "--interval", defaultValue = "1s", converter = Durations.Seconds.class,
+        description = "Time between tables: 500ms, 1s, 1m; a bare number is seconds (default ${DEFAULT-VALUE}).")
+    Duration interval;
 
     @Option(names = "--count", defaultValue = "0", description = "Number of tables, 0 = until interrupted.")
     long count;
@@ -58,16 +59,16 @@ final class StatCommand implements Callable<Integer>
             count = 1;
         }
         final boolean clearScreen = null != clear ? clear : ChainmeshCli.isTerminal() && count != 1;
-        if (!(intervalSeconds >= 0.01 && intervalSeconds <= 3600))
+        if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0)
         {
-            throw new IllegalArgumentException("--interval=" + intervalSeconds + " must be in [0.01, 3600]");
+            throw new IllegalArgumentException("--interval=" + Durations.human(interval.toNanos()) + " must be in [10ms, 1h]");
         }
         if (count < 0)
         {
             throw new IllegalArgumentException("--count=" + count + " must be >= 0");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        final long intervalNs = (long)(intervalSeconds * TimeUnit.SECONDS.toNanos(1));
+        final long intervalNs = interval.toNanos();
         try (CountersFile file = CountersFile.open(counters))
         {
             final CountersReader reader = file.reader();

@@ -74,6 +74,9 @@ class DevnetCommandSystemTest
         assertThat(result.err()).contains("nodes=1 must be in [2, 256]");
         final Result warmup = run("devnet", "--warmup", "-1");
         assertThat(warmup.exitCode()).isEqualTo(2);
-        assertThat(warmup.err()).contains("warmup=-1000ms must be in [0, 10 min]");
+        assertThat(warmup.err()).contains("Invalid value for option '--warmup': '-1' is not a duration");
+        final Result tooLong = run("devnet", "--warmup", "11m");
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("warmup=660000ms must be in [0, 10 min]");
     }
 }

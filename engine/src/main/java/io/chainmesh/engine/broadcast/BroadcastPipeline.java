@@ -97,140 +97,200 @@ public final class BroadcastPipeline implements AutoCloseable
         private CountersManager countersManager;
         private ErrorHandler errorHandler = ex -> LOG.warn("broadcast pipeline error", ex);
 
-        /** @param key this node's chain key, which signs its batches. @return this. */
+        /**
+         * @param key this node's chain key, which signs its batches.
+         * @return this.
+         */
         public Context nodeKey(final NodeKey key)
         {
             this.nodeKey = key;
             return this;
         }
 
-        /** @param member the member this node speaks for, whose origin id names its batches. @return this. */
+        /**
+         * @param member the member this node speaks for, whose origin id names its batches.
+         * @return this.
+         */
         public Context member(final MemberId member)
         {
             this.member = member;
             return this;
         }
 
-        /** @param directory the current directory, read on every batch (must be cheap and thread-safe). @return this. */
+        /**
+         * @param directory the current directory, read on every batch (must be cheap and thread-safe).
+         * @return this.
+         */
         public Context directory(final Supplier<DirectorySnapshot> directory)
         {
             this.directory = directory;
             return this;
         }
 
-        /** @param links the link layer. @return this. */
+        /**
+         * @param links the link layer.
+         * @return this.
+         */
         public Context links(final LinkSender links)
         {
             this.links = links;
             return this;
         }
 
-        /** @param name short name used in thread names and counter labels. @return this. */
+        /**
+         * @param name short name used in thread names and counter labels.
+         * @return this.
+         */
         public Context name(final String name)
         {
             this.name = name;
             return this;
         }
 
-        /** @param clock wall clock for batch timestamps, retention and repair. @return this. */
+        /**
+         * @param clock wall clock for batch timestamps, retention and repair.
+         * @return this.
+         */
         public Context clock(final EpochClock clock)
         {
             this.clock = clock;
             return this;
         }
 
-        /** @param strategy tree (default) or flood. @return this. */
+        /**
+         * @param strategy tree (default) or flood.
+         * @return this.
+         */
         public Context strategy(final BroadcastStrategy strategy)
         {
             this.strategy = strategy;
             return this;
         }
 
-        /** @param workers signature verification threads, 1..64 (default 1). @return this. */
+        /**
+         * @param workers signature verification threads, 1..64 (default 1).
+         * @return this.
+         */
         public Context verifyWorkers(final int workers)
         {
             this.verifyWorkers = workers;
             return this;
         }
 
-        /** @param size ingress ring slots, a power of two. @return this. */
+        /**
+         * @param size ingress ring slots, a power of two.
+         * @return this.
+         */
         public Context ingressRingSize(final int size)
         {
             this.ingressRingSize = size;
             return this;
         }
 
-        /** @param size egress ring slots, a power of two. @return this. */
+        /**
+         * @param size egress ring slots, a power of two.
+         * @return this.
+         */
         public Context egressRingSize(final int size)
         {
             this.egressRingSize = size;
             return this;
         }
 
-        /** @param length largest batch frame this node builds. @return this. */
+        /**
+         * @param length largest batch frame this node builds.
+         * @return this.
+         */
         public Context maxBatchFrameLength(final int length)
         {
             this.maxBatchFrameLength = length;
             return this;
         }
 
-        /** @param length largest message {@link #offer} accepts. @return this. */
+        /**
+         * @param length largest message {@link #offer} accepts.
+         * @return this.
+         */
         public Context maxMessageLength(final int length)
         {
             this.maxMessageLength = length;
             return this;
         }
 
-        /** @param bytes retention ring size for repair, a power of two. @return this. */
+        /**
+         * @param bytes retention ring size for repair, a power of two.
+         * @return this.
+         */
         public Context retentionBytes(final int bytes)
         {
             this.retentionBytes = bytes;
             return this;
         }
 
-        /** @param millis how long batches are retained for repair. @return this. */
+        /**
+         * @param millis how long batches are retained for repair.
+         * @return this.
+         */
         public Context retentionMillis(final long millis)
         {
             this.retentionMillis = millis;
             return this;
         }
 
-        /** @param bits per-origin replay window, a power of two. @return this. */
+        /**
+         * @param bits per-origin replay window, a power of two.
+         * @return this.
+         */
         public Context replayWindowBits(final int bits)
         {
             this.replayWindowBits = bits;
             return this;
         }
 
-        /** @param millis oldest batch timestamp accepted (must cover retention). @return this. */
+        /**
+         * @param millis oldest batch timestamp accepted (must cover retention).
+         * @return this.
+         */
         public Context maxAgeMillis(final long millis)
         {
             this.maxAgeMillis = millis;
             return this;
         }
 
-        /** @param millis how far ahead of this node's clock a batch timestamp may be. @return this. */
+        /**
+         * @param millis how far ahead of this node's clock a batch timestamp may be.
+         * @return this.
+         */
         public Context maxFutureMillis(final long millis)
         {
             this.maxFutureMillis = millis;
             return this;
         }
 
-        /** @param millis how often digests are sent to neighbours. @return this. */
+        /**
+         * @param millis how often digests are sent to neighbours.
+         * @return this.
+         */
         public Context repairIntervalMillis(final long millis)
         {
             this.repairIntervalMillis = millis;
             return this;
         }
 
-        /** @param millis how long a gap must persist before it is requested. @return this. */
+        /**
+         * @param millis how long a gap must persist before it is requested.
+         * @return this.
+         */
         public Context repairDelayMillis(final long millis)
         {
             this.repairDelayMillis = millis;
             return this;
         }
 
-        /** @param frames most batches sent in answer to one WANT. @return this. */
+        /**
+         * @param frames most batches sent in answer to one WANT.
+         * @return this.
+         */
         public Context maxFramesPerWant(final int frames)
         {
             this.maxFramesPerWant = frames;
@@ -250,7 +310,10 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /** @param count invalid frames after which a peer is closed. @return this. */
+        /**
+         * @param count invalid frames after which a peer is closed.
+         * @return this.
+         */
         public Context maxInvalidPerPeer(final int count)
         {
             this.maxInvalidPerPeer = count;
@@ -280,7 +343,10 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /** @param waitStrategy per-ring wait strategy ({@link BlockingBackoffWaitStrategy} by default, for shared machines). @return this. */
+        /**
+         * @param waitStrategy per-ring wait strategy ({@link BlockingBackoffWaitStrategy} by default, for shared machines).
+         * @return this.
+         */
         public Context waitStrategy(final Supplier<WaitStrategy> waitStrategy)
         {
             this.waitStrategy = waitStrategy;
@@ -299,14 +365,20 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /** @param manager where counters are allocated (a private one if not set). @return this. */
+        /**
+         * @param manager where counters are allocated (a private one if not set).
+         * @return this.
+         */
         public Context countersManager(final CountersManager manager)
         {
             this.countersManager = manager;
             return this;
         }
 
-        /** @param handler receives errors of subscribers and stages. @return this. */
+        /**
+         * @param handler receives errors of subscribers and stages.
+         * @return this.
+         */
         public Context errorHandler(final ErrorHandler handler)
         {
             this.errorHandler = handler;

@@ -433,7 +433,13 @@ public final class AppApiServer implements AutoCloseable
             return directTarget;
         }
 
-        /** @param node the running node. @return this. */
+        /**
+
+         * @param node the running node.
+
+         * @return this.
+
+         */
         public Context node(final ChainmeshNode node)
         {
             this.node = node;
@@ -446,7 +452,13 @@ public final class AppApiServer implements AutoCloseable
             return node;
         }
 
-        /** @param directorySource the node's directory. @return this. */
+        /**
+
+         * @param directorySource the node's directory.
+
+         * @return this.
+
+         */
         public Context directorySource(final DirectorySource directorySource)
         {
             this.directorySource = directorySource;
@@ -459,7 +471,13 @@ public final class AppApiServer implements AutoCloseable
             return directorySource;
         }
 
-        /** @param token the token clients must present. @return this. */
+        /**
+
+         * @param token the token clients must present.
+
+         * @return this.
+
+         */
         public Context token(final AppToken token)
         {
             this.token = token;
@@ -472,7 +490,13 @@ public final class AppApiServer implements AutoCloseable
             return token;
         }
 
-        /** @param bindAddress a loopback address. @return this. */
+        /**
+
+         * @param bindAddress a loopback address.
+
+         * @return this.
+
+         */
         public Context bindAddress(final InetSocketAddress bindAddress)
         {
             this.bindAddress = bindAddress;
@@ -485,7 +509,13 @@ public final class AppApiServer implements AutoCloseable
             return bindAddress;
         }
 
-        /** @param maxFrameLength largest WebSocket message from a client, [64, 16 MiB]. @return this. */
+        /**
+
+         * @param maxFrameLength largest WebSocket message from a client, [64, 16 MiB].
+
+         * @return this.
+
+         */
         public Context maxFrameLength(final int maxFrameLength)
         {
             this.maxFrameLength = maxFrameLength;
@@ -498,7 +528,13 @@ public final class AppApiServer implements AutoCloseable
             return maxFrameLength;
         }
 
-        /** @param queueBytes per-client delivery queue, a power of two in [64 KiB, 256 MiB]. @return this. */
+        /**
+
+         * @param queueBytes per-client delivery queue, a power of two in [64 KiB, 256 MiB].
+
+         * @return this.
+
+         */
         public Context queueBytes(final int queueBytes)
         {
             this.queueBytes = queueBytes;
@@ -511,7 +547,13 @@ public final class AppApiServer implements AutoCloseable
             return queueBytes;
         }
 
-        /** @param maxClients clients served at once, [1, 4096]. @return this. */
+        /**
+
+         * @param maxClients clients served at once, [1, 4096].
+
+         * @return this.
+
+         */
         public Context maxClients(final int maxClients)
         {
             this.maxClients = maxClients;
@@ -524,7 +566,13 @@ public final class AppApiServer implements AutoCloseable
             return maxClients;
         }
 
-        /** @param maxSubscriptions topics one client may subscribe, [1, 65536]. @return this. */
+        /**
+
+         * @param maxSubscriptions topics one client may subscribe, [1, 65536].
+
+         * @return this.
+
+         */
         public Context maxSubscriptions(final int maxSubscriptions)
         {
             this.maxSubscriptions = maxSubscriptions;
@@ -569,7 +617,13 @@ public final class AppApiServer implements AutoCloseable
             return socketSendBufferSize;
         }
 
-        /** @param policy what a full delivery queue costs the client. @return this. */
+        /**
+
+         * @param policy what a full delivery queue costs the client.
+
+         * @return this.
+
+         */
         public Context slowSubscriberPolicy(final SlowSubscriberPolicy policy)
         {
             this.slowSubscriberPolicy = policy;

@@ -198,7 +198,13 @@ public final class FluxRelay implements AutoCloseable
         }
     }
 
-    /** @param refusal which. @return envelopes refused for it, from peers and the overlay. */
+    /**
+
+     * @param refusal which.
+
+     * @return envelopes refused for it, from peers and the overlay.
+
+     */
     public long refused(final FluxEnvelope.Refusal refusal)
     {
         return refusals.get(refusal).get();
