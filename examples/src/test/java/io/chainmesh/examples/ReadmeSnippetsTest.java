@@ -16,8 +16,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every Java snippet of the READMEs that show embedding is a tagged region of an example program, character for
- * character (indentation aside), so a snippet compiles and runs because its program does.
+ * Every Java snippet of the Markdown that shows embedding (the examples and engine READMEs, {@code docs/EMBEDDING.md})
+ * is a tagged region of an example program, character for character (indentation aside), so a snippet compiles and
+ * runs because its program does.
  */
 class ReadmeSnippetsTest
 {
@@ -33,7 +34,8 @@ class ReadmeSnippetsTest
         assertThat(regions).containsKeys("PublishSubscribe#publish-subscribe", "DirectMessages#direct",
             "PollingDirectorySource#poll", "Members#member");
         int snippets = 0;
-        for (final Path readme : List.of(MODULE.resolve("README.md"), MODULE.resolve("../engine/README.md")))
+        for (final Path readme : List.of(MODULE.resolve("README.md"), MODULE.resolve("../engine/README.md"),
+            MODULE.resolve("../docs/EMBEDDING.md")))
         {
             final Matcher block = JAVA_BLOCK.matcher(Files.readString(readme));
             while (block.find())
@@ -43,7 +45,7 @@ class ReadmeSnippetsTest
                 assertThat(regions.values()).as(readme + " snippet:\n" + snippet).contains(snippet);
             }
         }
-        assertThat(snippets).isGreaterThanOrEqualTo(5);
+        assertThat(snippets).isGreaterThanOrEqualTo(6);
     }
 
     private static Map<String, String> regions(final Path sources) throws IOException
