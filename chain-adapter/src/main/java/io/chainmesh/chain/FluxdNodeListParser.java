@@ -90,6 +90,7 @@ public final class FluxdNodeListParser
     private final JsonToken[] tokens = new JsonToken[FIELD_COUNT];
     private final String[] texts = new String[FIELD_COUNT];
     private Map<String, NodeId> previousKeys = new HashMap<>();
+    private Map<String, MemberId> previousIds = new HashMap<>();
 
     /**
      * @param ctx settings; {@link Context#conclude()} is called here.
@@ -181,6 +182,7 @@ public final class FluxdNodeListParser
         }
         resolveKeys(acc);
         previousKeys = acc.keys;
+        previousIds = acc.ids;
         acc.examples.sort(Comparator.comparingInt(Rejection::index));
         final List<Rejection> examples = acc.examples.size() > ctx.maxRejectionExamples() ?
             acc.examples.subList(0, ctx.maxRejectionExamples()) : acc.examples;
@@ -211,7 +213,7 @@ public final class FluxdNodeListParser
         try
         {
             final Pending entry = validate(0);
-            return entry.toMember(NodeId.fromHex(entry.pubkey()));
+            return entry.toMember(MemberId.of(entry.txHash(), entry.outputIndex()), NodeId.fromHex(entry.pubkey()));
         }
         catch (final EntryException ex)
         {
@@ -394,8 +396,23 @@ public final class FluxdNodeListParser
                 nodeId = (NodeId)result;
             }
             acc.keys.put(entry.pubkey, nodeId);
-            acc.accept(entry.index, entry.toMember(nodeId));
+            acc.accept(entry.index, entry.toMember(memberId(entry, acc), nodeId));
         }
+    }
+
+    /**
+     * The member id of an entry, from the previous parse when the same collateral was listed (a member id costs a
+     * hex decode and a SHA-256), remembered for the next parse.
+     */
+    private MemberId memberId(final Pending entry, final Accumulator acc)
+    {
+        MemberId id = previousIds.get(entry.txHash);
+        if (null == id || id.outputIndex() != entry.outputIndex)
+        {
+            id = MemberId.of(entry.txHash, entry.outputIndex);
+        }
+        acc.ids.put(entry.txHash, id);
+        return id;
     }
 
     private void readFields(final JsonParser parser) throws IOException
@@ -550,9 +567,9 @@ public final class FluxdNodeListParser
         String paymentAddress,
         int rank)
     {
-        Member toMember(final NodeId nodeId)
+        Member toMember(final MemberId id, final NodeId nodeId)
         {
-            return new Member(MemberId.of(txHash, outputIndex), nodeId, endpoint, tier, addedHeight, confirmedHeight,
+            return new Member(id, nodeId, endpoint, tier, addedHeight, confirmedHeight,
                 lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
         }
 
@@ -663,6 +680,7 @@ public final class FluxdNodeListParser
         final List<Member> members = new ArrayList<>();
         final List<Pending> pending = new ArrayList<>();
         final Map<String, NodeId> keys = new HashMap<>();
+        final Map<String, MemberId> ids = new HashMap<>();
         final Set<MemberId> collaterals = new HashSet<>();
         final Set<Endpoint> endpoints = new HashSet<>();
         final LongHashSet originIds = new LongHashSet();
