@@ -48,7 +48,9 @@ class ExampleConfigTest
 
         final NodeConfig loaded = NodeConfig.load(config);
         assertThat(loaded.sourceKind()).isEqualTo(NodeConfig.SourceKind.FLUXD);
-        assertThat(loaded.listenAddress().getPort()).isEqualTo(16125);
+        assertThat(loaded.listenAddress()).as("binds the listed port + 5 unless set").isNull();
+        assertThat(loaded.member()).as("found from fluxd unless set").isNull();
+        assertThat(loaded.requireMembership()).isFalse();
         assertThat(loaded.countersFile()).isEqualTo(dir.resolve("counters.dat"));
     }
 
