@@ -21,7 +21,9 @@ import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
@@ -72,6 +74,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private LinkSender links;
         private String name;
         private EpochClock clock = SystemEpochClock.INSTANCE;
+        private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private BroadcastStrategy strategy = BroadcastStrategy.TREE;
         private int verifyWorkers = 1;
         private int ingressRingSize = 1024;
@@ -123,7 +126,17 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
-        /** @param clock wall clock for batch timestamps, retention and repair. @return this. */
+        /**
+         * @param nanoClock monotonic clock for retention, repair and flow-control timers.
+         * @return this.
+         */
+        public Context nanoClock(final NanoClock nanoClock)
+        {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /** @param clock wall clock for batch timestamps. @return this. */
         public Context clock(final EpochClock clock)
         {
             this.clock = clock;
@@ -319,6 +332,11 @@ public final class BroadcastPipeline implements AutoCloseable
             return clock;
         }
 
+        NanoClock nanoClock()
+        {
+            return nanoClock;
+        }
+
         BroadcastStrategy strategy()
         {
             return strategy;
@@ -400,6 +418,7 @@ public final class BroadcastPipeline implements AutoCloseable
             Objects.requireNonNull(directory, "directory");
             Objects.requireNonNull(links, "links");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(nanoClock, "nanoClock");
             Objects.requireNonNull(strategy, "strategy");
             Objects.requireNonNull(waitStrategy, "waitStrategy");
             Objects.requireNonNull(errorHandler, "errorHandler");
@@ -459,10 +478,9 @@ public final class BroadcastPipeline implements AutoCloseable
     private volatile Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
     private volatile boolean closed;
     /** Set by the commit thread while forwards owed to peers whose links drain slowly are above the high-water mark. */
-    private final java.util.concurrent.atomic.AtomicBoolean linksFull = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Bytes of this node's own batches the commit stage has taken (written there, read by the batcher). */
-    private final java.util.concurrent.atomic.AtomicLong localBytesCommitted = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted = new java.util.concurrent.atomic.AtomicLong();
+    private final OriginPause originPause = new OriginPause();
+    /** This node's own batches the commit stage has taken (written there, read by the batcher). */
+    private final LocalCommitProgress localCommitted = new LocalCommitProgress();
 
     private BroadcastPipeline(final Context ctx)
     {
@@ -488,14 +506,13 @@ public final class BroadcastPipeline implements AutoCloseable
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
         final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
-            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, linksFull, localBytesCommitted,
-            localBatchesCommitted);
+            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, originPause, localCommitted);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
             ctx.nodeKey.nodeId().originId(), ctx.maxBatchFrameLength,
             ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
-            ctx.maxMessagesPerBatch, localBytesCommitted, localBatchesCommitted,
+            ctx.maxMessagesPerBatch, localCommitted,
             Math.max(2L * ctx.maxBatchFrameLength, ctx.retentionBytes / 8));
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();
@@ -554,7 +571,7 @@ public final class BroadcastPipeline implements AutoCloseable
             counters.offerNotConnected.increment();
             return NOT_CONNECTED;
         }
-        if (linksFull.get())
+        if (originPause.isPaused())
         {
             // Forwards owed to slow links are piling up: slow the publisher down before they outgrow retention.
             counters.offerBackPressured.increment();
