@@ -9,6 +9,7 @@ import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.control.Digest;
+import io.chainmesh.codec.control.DigestProgress;
 import io.chainmesh.codec.control.OriginProgress;
 import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.crypto.NodeId;
@@ -18,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.collections.Object2IntHashMap;
 import org.agrona.concurrent.NanoClock;
 
@@ -55,6 +57,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final RepairResponder<NodeId> responder;
     private final ControlFrames<NodeId> control;
     private final TreeForwarder tree = new TreeForwarder();
+    private final PeerProgress<NodeId> peerProgress = new PeerProgress<>();
+    private final DigestWriter<NodeId> digests;
+    private final DigestProgress.Reader progressReader = new DigestProgress.Reader();
+    private final LongArrayList candidates = new LongArrayList();
     private final LocalCommitProgress localCommitted;
     private final Object2IntHashMap<NodeId> invalidByPeer = new Object2IntHashMap<>(0);
     private final BatchDecoder decoder = new BatchDecoder();
@@ -94,6 +100,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
         this.requester = new RepairRequester<>(timings, out, control, counters);
         this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant());
+        this.digests = new DigestWriter<>(out, control);
     }
 
     @Override
@@ -301,23 +308,48 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     {
         final long now = clock.nanoTime();
         flow.onNeighbourBackedUp(from, digest.getForwardsBackedUp(), now);
-        if (congested.getAsBoolean())
+        if (digest.getResync())
         {
-            // What we lack is most likely queued in front of us (our ring is backed up and TCP is pushing back
-            // upstream): asking for it again would only add load. Repair resumes once we drain.
-            return;
+            digests.resendFull(from);
         }
+        final PeerProgress.View view = peerProgress.onDigest(from, digest.getFull(), digest.getOriginsCount() > 0);
+        // While our ring is backed up, what we lack is most likely queued in front of us (and TCP is pushing back
+        // upstream): asking for it again would only add load. The peer's word is kept; repair resumes once we drain.
+        final boolean ask = !congested.getAsBoolean();
         final DirectorySnapshot dir = directory.get();
         for (final OriginProgress progress : digest.getOriginsList())
         {
-            final long originId = progress.getOriginId();
-            if (originId != selfOriginId && null != dir.findByOriginId(originId))
-            {
-                requester.onProgress(from, originId, streams.getOrCreate(originId), progress.getContiguousSeq(),
-                    progress.getHighestSeq(), now);
-            }
+            onProgress(from, view, dir, progress.getOriginId(), progress.getContiguousSeq(), progress.getHighestSeq(),
+                ask, now);
         }
-        requester.endDigest(from);
+        final DigestProgress.Reader packed = progressReader.wrap(digest.getProgress());
+        while (packed.next())
+        {
+            onProgress(from, view, dir, packed.originId(), packed.contiguous(), packed.highest(), ask, now);
+        }
+        if (ask)
+        {
+            requester.endDigest(from);
+        }
+    }
+
+    private void onProgress(
+        final NodeId from,
+        final PeerProgress.View view,
+        final DirectorySnapshot dir,
+        final long originId,
+        final long contiguous,
+        final long highest,
+        final boolean ask,
+        final long now)
+    {
+        view.record(originId, contiguous, highest);
+        if (ask && originId != selfOriginId && null != dir.findByOriginId(originId))
+        {
+            final OriginStream<NodeId> stream = streams.getOrCreate(originId);
+            stream.bestOffered = Math.max(stream.bestOffered, highest);
+            requester.onProgress(from, originId, stream, contiguous, highest, now);
+        }
     }
 
     private void onWantMiss(final NodeId from, final WantMiss miss)
@@ -347,27 +379,17 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             directoryHeightSeen = dir.height();
             streams.forgetDeparted(originId -> null == dir.findByOriginId(originId), retention);
         }
+        peerProgress.forgetDisconnected(out);
+        if (!congested.getAsBoolean())
+        {
+            // Peers say only what changed: their standing word is replayed where it can still lead to a WANT.
+            PeerProgress.collectCandidates(streams, originId -> originId != selfOriginId &&
+                null != dir.findByOriginId(originId), candidates, now);
+            peerProgress.replay(candidates, streams, requester, out.connectedPeers(), now);
+        }
         if (!streams.isEmpty())
         {
-            sendDigest();
-        }
-    }
-
-    private void sendDigest()
-    {
-        final Digest.Builder digest = Digest.newBuilder().setForwardsBackedUp(flow.linksBackedUp());
-        streams.forEachStream((originId, stream) ->
-        {
-            if (stream.window.highest() >= 0)
-            {
-                digest.addOrigins(OriginProgress.newBuilder().setOriginId(originId)
-                    .setContiguousSeq(stream.vouchedContiguous()).setHighestSeq(stream.window.highest()));
-            }
-        });
-        final int length = control.encode(FrameType.DIGEST, digest.build());
-        for (final NodeId peer : links.connectedPeers())
-        {
-            links.send(peer, control.buffer(), 0, length);
+            digests.onInterval(streams, flow.linksBackedUp(), peerProgress);
         }
     }
 

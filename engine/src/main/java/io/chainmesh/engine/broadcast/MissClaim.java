@@ -31,6 +31,12 @@ final class MissClaim<P>
         return null != from && at == mark;
     }
 
+    /** @return true if a claim stands, whatever its mark. */
+    boolean standing()
+    {
+        return null != from;
+    }
+
     /**
      * @param peer a peer.
      * @return true if a claim stands and that peer made it.

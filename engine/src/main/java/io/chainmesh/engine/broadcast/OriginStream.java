@@ -47,6 +47,13 @@ final class OriginStream<P>
     long lastHighest = -1;
     long highestMoved = RepairTimings.NEVER;
 
+    /** The highest any linked peer last said it has (-1: none): while above our mark, peers' word is replayed. */
+    long bestOffered = -1;
+    /** What our digests last said of this stream, and in which digest interval that changed. */
+    long advertisedContiguous = -1;
+    long advertisedHighest = -1;
+    long changedEpoch;
+
     OriginStream(final int windowBits)
     {
         window = new ReplayWindow(windowBits);
@@ -110,6 +117,16 @@ final class OriginStream<P>
         // Until we know where our history starts, we cannot vouch for anything below our highest: 0 keeps peers
         // from taking our history floor (or our holes) for the stream's.
         return phase == Phase.HISTORY_UNKNOWN ? 0 : window.contiguous();
+    }
+
+    /**
+     * @return true if peers' word on this origin can still lead to a decision (we lack something they
+     *         offered, a hole, a claim or our history is pending), so it is replayed each interval.
+     */
+    boolean wantsPeersWord()
+    {
+        return bestOffered > mark() || window.highest() > window.contiguous() || phase == Phase.HISTORY_UNKNOWN ||
+            gapMiss.standing() || tailMiss.standing() || lostTailUpTo >= 0;
     }
 
     /** @return our contiguous mark, or the floor a peer told us before anything was committed. */

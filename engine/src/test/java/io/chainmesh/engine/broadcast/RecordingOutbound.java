@@ -3,6 +3,7 @@ package io.chainmesh.engine.broadcast;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.control.Digest;
 import io.chainmesh.codec.control.Want;
 import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.frame.FrameDescriptor;
@@ -46,6 +47,11 @@ final class RecordingOutbound implements Outbound<String>
             return ControlCodec.parseWant(Unpooled.wrappedBuffer(frame));
         }
 
+        Digest digest()
+        {
+            return ControlCodec.parseDigest(Unpooled.wrappedBuffer(frame));
+        }
+
         WantMiss wantMiss()
         {
             return ControlCodec.parseWantMiss(Unpooled.wrappedBuffer(frame));
@@ -81,6 +87,16 @@ final class RecordingOutbound implements Outbound<String>
     List<Want> wants()
     {
         return sentOfType(FrameType.WANT).stream().map(Sent::want).toList();
+    }
+
+    List<Digest> digestsTo(final String peer)
+    {
+        return sentOfType(FrameType.DIGEST).stream().filter(s -> s.peer().equals(peer)).map(Sent::digest).toList();
+    }
+
+    long bytesOfType(final int type)
+    {
+        return sentOfType(type).stream().mapToLong(s -> s.frame().length).sum();
     }
 
     List<Long> batchesTo(final String peer)
