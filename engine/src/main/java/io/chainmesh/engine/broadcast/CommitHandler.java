@@ -57,6 +57,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final RepairResponder<NodeId> responder;
     private final ControlFrames<NodeId> control;
     private final TreeForwarder tree = new TreeForwarder();
+    private final RepairBudget budget = new RepairBudget();
     private final PeerProgress<NodeId> peerProgress = new PeerProgress<>();
     private final DigestWriter<NodeId> digests;
     private final DigestProgress.Reader progressReader = new DigestProgress.Reader();
@@ -96,10 +97,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.control = new ControlFrames<>(out, scratch);
         this.streams = new OriginStreams<>(ctx.replayWindowBits(), seen);
         // Owed bytes stay well inside the retention they are resent from.
-        this.owed = new OwedForwards<>(out, retention, counters, ctx.retentionBytes() / 2, scratch);
+        this.owed = new OwedForwards<>(out, retention, counters, ctx.retentionBytes() / 2, scratch, budget);
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
         this.requester = new RepairRequester<>(timings, out, control, counters);
-        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant());
+        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget);
         this.digests = new DigestWriter<>(out, control);
     }
 
@@ -361,6 +362,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private void onTick()
     {
         final long now = clock.nanoTime();
+        final boolean congestedNow = congested.getAsBoolean();
+        budget.onInterval(owed.takeRefused() || owed.total() > 0 || congestedNow);
         retention.evictExpired(millis(now));
         responder.forgetDisconnected();
         flow.forgetDisconnected(out);
@@ -380,7 +383,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             streams.forgetDeparted(originId -> null == dir.findByOriginId(originId), retention);
         }
         peerProgress.forgetDisconnected(out);
-        if (!congested.getAsBoolean())
+        if (!congestedNow)
         {
             // Peers say only what changed: their standing word is replayed where it can still lead to a WANT.
             PeerProgress.collectCandidates(streams, originId -> originId != selfOriginId &&

@@ -24,7 +24,9 @@ final class OwedForwards<P>
     private final long maxOwedBytes;
     private final Object2ObjectHashMap<P, OwedQueue> byPeer = new Object2ObjectHashMap<>();
     private final RepairFrameSender<P> resender;
+    private final RepairBudget budget;
     private int total;
+    private boolean refused;
 
     /**
      * @param out          the port.
@@ -32,19 +34,30 @@ final class OwedForwards<P>
      * @param counters     counters.
      * @param maxOwedBytes most bytes owed to one peer (kept well inside the retention they are resent from).
      * @param scratch      buffer resent frames are copied into.
+     * @param budget       told of every tree forward sent (repair's share follows them).
      */
     OwedForwards(
         final Outbound<P> out,
         final RetentionBuffer retention,
         final BroadcastCounters counters,
         final long maxOwedBytes,
-        final ExpandableArrayBuffer scratch)
+        final ExpandableArrayBuffer scratch,
+        final RepairBudget budget)
     {
+        this.budget = budget;
         this.out = out;
         this.retention = retention;
         this.counters = counters;
         this.maxOwedBytes = maxOwedBytes;
         this.resender = new RepairFrameSender<>(out, scratch, counters.forwardsResent, counters.batchesForwarded);
+    }
+
+    /** @return true if a link refused a forward since the last call (the node is saturated); clears it. */
+    boolean takeRefused()
+    {
+        final boolean was = refused;
+        refused = false;
+        return was;
     }
 
     /** @return how many forwards are owed to all peers together. */
@@ -91,6 +104,7 @@ final class OwedForwards<P>
         if (result == LinkSender.SENT)
         {
             counters.batchesForwarded.incrementRelease();
+            budget.onTreeForward();
             return true;
         }
         if (result == LinkSender.NOT_CONNECTED)
@@ -155,6 +169,7 @@ final class OwedForwards<P>
 
     private void owe(final P peer, final OwedQueue known, final DirectBuffer frame, final int length)
     {
+        refused = true;
         OwedQueue owed = known;
         if (null == owed)
         {

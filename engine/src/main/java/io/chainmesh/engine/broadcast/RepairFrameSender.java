@@ -18,8 +18,10 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     private final Outbound<P> out;
     private final ExpandableArrayBuffer scratch;
     private final AtomicCounter[] countersOnSent;
+    private final RepairBudget budget;
     private P target;
     private boolean blocked;
+    private boolean overBudget;
 
     /**
      * @param out            the port.
@@ -28,6 +30,22 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
      */
     RepairFrameSender(final Outbound<P> out, final ExpandableArrayBuffer scratch, final AtomicCounter... countersOnSent)
     {
+        this(out, scratch, null, countersOnSent);
+    }
+
+    /**
+     * @param out            the port.
+     * @param scratch        a buffer the frame is copied into (its flags change).
+     * @param budget         repair frames it may send, or null for no limit.
+     * @param countersOnSent counted once per frame sent.
+     */
+    RepairFrameSender(
+        final Outbound<P> out,
+        final ExpandableArrayBuffer scratch,
+        final RepairBudget budget,
+        final AtomicCounter... countersOnSent)
+    {
+        this.budget = budget;
         this.out = out;
         this.scratch = scratch;
         this.countersOnSent = countersOnSent;
@@ -41,6 +59,7 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     {
         target = peer;
         blocked = false;
+        overBudget = false;
         return this;
     }
 
@@ -48,6 +67,12 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     void block()
     {
         blocked = true;
+    }
+
+    /** @return true if the budget stopped a send since {@link #target} (it also counts as {@link #blocked}). */
+    boolean overBudget()
+    {
+        return overBudget;
     }
 
     /** @return true if a send to the target met back pressure since {@link #target}. */
@@ -59,6 +84,12 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     @Override
     public boolean accept(final long seq, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (null != budget && !budget.tryTake())
+        {
+            overBudget = true;
+            blocked = true;
+            return false;
+        }
         scratch.putBytes(0, buffer, offset, length);
         // A repaired batch covers its receiver's default range (and is forwarded on from there): drop any
         // range it was retained with.

@@ -36,7 +36,8 @@ final class RepairResponder<P>
         final RetentionBuffer retention,
         final OriginStreams<P> streams,
         final BroadcastCounters counters,
-        final int maxFramesPerWant)
+        final int maxFramesPerWant,
+        final RepairBudget budget)
     {
         this.out = out;
         this.control = control;
@@ -44,7 +45,7 @@ final class RepairResponder<P>
         this.streams = streams;
         this.counters = counters;
         this.maxFramesPerWant = maxFramesPerWant;
-        this.sender = new RepairFrameSender<>(out, control.buffer(), counters.repairFramesSent);
+        this.sender = new RepairFrameSender<>(out, control.buffer(), budget, counters.repairFramesSent);
     }
 
     /**
@@ -74,7 +75,7 @@ final class RepairResponder<P>
             if (sender.blocked())
             {
                 // Oldest first and stop: the requester keeps a contiguous prefix and asks again from there.
-                counters.repairBackPressured.incrementRelease();
+                (sender.overBudget() ? counters.repairCutByBudget : counters.repairBackPressured).incrementRelease();
                 break;
             }
         }

@@ -21,7 +21,7 @@ class OwedForwardsTest
     private final BroadcastCounters counters = CommitStageFixtures.counters();
     private final RetentionBuffer retention = new RetentionBuffer(64 * 1024, CommitStageFixtures.RETENTION_MILLIS);
     private final OwedForwards<String> owed = new OwedForwards<>(out, retention, counters, 32 * 1024,
-        new ExpandableArrayBuffer());
+        new ExpandableArrayBuffer(), new RepairBudget());
 
     @Test
     void shouldOweAForwardAFullLinkSkippedAndResendItAsRepairOnceTheLinkDrains()

@@ -22,8 +22,9 @@ class RepairResponderTest
     private final BroadcastCounters counters = CommitStageFixtures.counters();
     private final RetentionBuffer retention = new RetentionBuffer(64 * 1024, CommitStageFixtures.RETENTION_MILLIS);
     private final OriginStreams<String> streams = new OriginStreams<>(1024, new SeenWindows());
+    private final RepairBudget budget = new RepairBudget();
     private final RepairResponder<String> responder = new RepairResponder<>(
-        out, new ControlFrames<>(out, new ExpandableArrayBuffer()), retention, streams, counters, 1024);
+        out, new ControlFrames<>(out, new ExpandableArrayBuffer()), retention, streams, counters, 1024, budget);
 
     private static Want want(final long after, final long upTo)
     {
@@ -44,6 +45,30 @@ class RepairResponderTest
             .allMatch(sent -> sent.flags() == BatchDescriptor.FLAG_REPAIR);
         assertThat(counters.repairBackPressured.get()).isEqualTo(1);
         assertThat(counters.repairFramesSent.get()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldKeepRepairToItsShareOfTreeTrafficWhileSaturated()
+    {
+        final int retained = 2 * RepairBudget.FLOOR_FRAMES + 100;
+        retain(retention, ORIGIN, B, B + retained - 1);
+        for (int i = 0; i < 2 * RepairBudget.FLOOR_FRAMES; i++)
+        {
+            budget.onTreeForward();
+        }
+        budget.onInterval(true);
+
+        responder.onWant("a", want(B - 1, B + retained));
+        final int share = RepairBudget.FLOOR_FRAMES + 2 * RepairBudget.FLOOR_FRAMES / RepairBudget.SHARE_DIVISOR;
+        assertThat(out.batchesTo("a")).hasSize(share).startsWith(B, B + 1);
+        assertThat(counters.repairCutByBudget.get()).isEqualTo(1);
+        responder.onWant("b", want(B - 1, B + retained));
+        assertThat(out.batchesTo("b")).isEmpty();
+
+        // Not saturated: repair takes what the links carry.
+        budget.onInterval(false);
+        responder.onWant("b", want(B - 1, B + retained));
+        assertThat(out.batchesTo("b")).hasSize(retained);
     }
 
     @Test
