@@ -4,7 +4,6 @@ import com.lmax.disruptor.EventHandler;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
-import io.chainmesh.codec.batch.BatchDecoder;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
@@ -41,7 +40,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
 {
     private final BroadcastPipeline.Context ctx;
     private final Supplier<DirectorySnapshot> directory;
-    private final Supplier<Int2ObjectHashMap<MessageHandler>> handlers;
+    private final SubscriberDelivery delivery;
     private final BooleanSupplier congested;
     private final LinkSender links;
     private final Outbound<NodeId> out;
@@ -64,7 +63,6 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final LongArrayList candidates = new LongArrayList();
     private final LocalCommitProgress localCommitted;
     private final Object2IntHashMap<NodeId> invalidByPeer = new Object2IntHashMap<>(0);
-    private final BatchDecoder decoder = new BatchDecoder();
     private long directoryHeightSeen = -1;
     /** The directory of the forward being planned, for {@link #test}. */
     private DirectorySnapshot planned;
@@ -81,7 +79,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     {
         this.ctx = ctx;
         this.directory = directory;
-        this.handlers = handlers;
+        this.delivery = new SubscriberDelivery(handlers, counters, ctx.errorHandler());
         this.congested = congested;
         this.counters = counters;
         this.localCommitted = localCommitted;
@@ -186,7 +184,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         }
         if (event.kind == IngressEvent.REMOTE_BATCH)
         {
-            deliver(event);
+            delivery.deliver(event.buffer, event.length);
         }
         final int flags = event.buffer.getByte(FrameDescriptor.FLAGS_OFFSET) & 0xFF;
         final boolean repaired = (flags & BatchDescriptor.FLAG_REPAIR) != 0;
@@ -195,33 +193,6 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             // History (from before we joined the stream) is delivered, not forwarded: the subtree asks for its own.
             forward(event, originId, repaired ? 0 : BatchDescriptor.explicitRange(flags));
         }
-    }
-
-    private void deliver(final IngressEvent event)
-    {
-        final Int2ObjectHashMap<MessageHandler> byTopic = handlers.get();
-        decoder.wrap(event.buffer, 0, event.length);
-        final long originId = decoder.originId();
-        int delivered = 0;
-        while (decoder.nextEntry())
-        {
-            final MessageHandler handler = byTopic.get(decoder.entryTopic());
-            if (null != handler)
-            {
-                try
-                {
-                    handler.onMessage(originId, decoder.entryTopic(), event.buffer, decoder.entryOffset(),
-                        decoder.entryLength());
-                    delivered++;
-                }
-                catch (final RuntimeException ex)
-                {
-                    counters.handlerErrors.incrementRelease();
-                    ctx.errorHandler().onError(ex);
-                }
-            }
-        }
-        counters.messagesDelivered.getAndAddRelease(delivered);
     }
 
     private void forward(final IngressEvent event, final long originId, final int explicitRange)
