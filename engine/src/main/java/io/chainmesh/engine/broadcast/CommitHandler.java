@@ -25,6 +25,7 @@ import org.agrona.concurrent.NanoClock;
 import java.nio.ByteOrder;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -316,11 +317,15 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         final long now)
     {
         view.record(originId, contiguous, highest);
-        if (ask && originId != selfOriginId && null != dir.findByOriginId(originId))
+        if (originId != selfOriginId && null != dir.findByOriginId(originId))
         {
+            // Noted even while we do not ask: the peer will not say it again unless it changes.
             final OriginStream<NodeId> stream = streams.getOrCreate(originId);
             stream.bestOffered = Math.max(stream.bestOffered, highest);
-            requester.onProgress(from, originId, stream, contiguous, highest, now);
+            if (ask)
+            {
+                requester.onProgress(from, originId, stream, contiguous, highest, now);
+            }
         }
     }
 
@@ -351,7 +356,9 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         if (dir.height() != directoryHeightSeen)
         {
             directoryHeightSeen = dir.height();
-            streams.forgetDeparted(originId -> null == dir.findByOriginId(originId), retention);
+            final LongPredicate departed = originId -> null == dir.findByOriginId(originId);
+            streams.forgetDeparted(departed, retention);
+            peerProgress.forgetOrigins(departed);
         }
         peerProgress.forgetDisconnected(out);
         if (!congestedNow)

@@ -105,6 +105,16 @@ final class PeerProgress<P>
         return views.get(peer);
     }
 
+    /** @param departed origins no longer members: forgotten from every peer's word. */
+    void forgetOrigins(final LongPredicate departed)
+    {
+        for (final View view : views.values())
+        {
+            view.highest.keySet().removeIf(departed::test);
+            view.contiguous.keySet().removeIf(departed::test);
+        }
+    }
+
     /** @param out the port: the word of peers no longer linked is dropped (they resend everything when back). */
     void forgetDisconnected(final Outbound<P> out)
     {

@@ -78,6 +78,18 @@ class PeerProgressTest
     }
 
     @Test
+    void shouldForgetWhatPeersSaidOfAnOriginThatLeft()
+    {
+        progress.onDigest("a", true, false).record(ORIGIN, B, B);
+        progress.viewOf("a").record(ORIGIN + 1, B, B);
+
+        progress.forgetOrigins(originId -> originId == ORIGIN);
+
+        assertThat(progress.viewOf("a").highest(ORIGIN)).isEqualTo(-1);
+        assertThat(progress.viewOf("a").size()).isEqualTo(1);
+    }
+
+    @Test
     void shouldDropWhatAPeerSaidBeforeWhenItSaysEverything()
     {
         progress.onDigest("a", true, false).record(ORIGIN, B, B);
