@@ -58,7 +58,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final ControlFrames<NodeId> control;
     private final TreeForwarder tree = new TreeForwarder();
     private final RepairBudget budget = new RepairBudget();
-    private final PeerProgress<NodeId> peerProgress = new PeerProgress<>();
+    private final PeerProgress<NodeId> peerProgress;
+    /** Members other than us, in the directory of the current tick (bound once: a tick allocates no lambda). */
+    private final LongPredicate otherMember = this::isOtherMember;
+    private DirectorySnapshot tickDirectory;
     private final DigestWriter<NodeId> digests;
     private final DigestProgress.Reader progressReader = new DigestProgress.Reader();
     private final LongArrayList candidates = new LongArrayList();
@@ -101,6 +104,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.requester = new RepairRequester<>(timings, out, control, counters);
         this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget);
         this.digests = new DigestWriter<>(out, control);
+        this.peerProgress = new PeerProgress<>(out);
     }
 
     @Override
@@ -360,18 +364,24 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             streams.forgetDeparted(departed, retention);
             peerProgress.forgetOrigins(departed);
         }
-        peerProgress.forgetDisconnected(out);
+        peerProgress.forgetDisconnected();
         if (!congestedNow)
         {
             // Peers say only what changed: their standing word is replayed where it can still lead to a WANT.
-            PeerProgress.collectCandidates(streams, originId -> originId != selfOriginId &&
-                null != dir.findByOriginId(originId), candidates, now);
+            tickDirectory = dir;
+            peerProgress.collectCandidates(streams, otherMember, candidates, now);
+            tickDirectory = null;
             peerProgress.replay(candidates, streams, requester, out.connectedPeers(), now);
         }
         if (!streams.isEmpty())
         {
             digests.onInterval(streams, flow.linksBackedUp(), peerProgress);
         }
+    }
+
+    private boolean isOtherMember(final long originId)
+    {
+        return originId != selfOriginId && null != tickDirectory.findByOriginId(originId);
     }
 
     private static long millis(final long nanos)

@@ -5,9 +5,11 @@ import io.chainmesh.codec.control.Digest;
 import io.chainmesh.codec.control.DigestProgress;
 import io.chainmesh.codec.frame.FrameType;
 import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongObjConsumer;
 import org.agrona.collections.Object2LongHashMap;
 
 import java.util.ArrayList;
+import java.util.function.Predicate;
 
 /**
  * Our digests. Each interval every peer is told only the origins whose progress changed since our last
@@ -32,11 +34,15 @@ final class DigestWriter<P>
     private final byte[] packed = new byte[MAX_ORIGINS_PER_FRAME * DigestProgress.MAX_ENTRY_LENGTH];
     private long interval;
     private long bytesSent;
+    /** Bound once, so an interval allocates no lambda. */
+    private final LongObjConsumer<OriginStream<P>> markChanged = this::markChanged;
+    private final Predicate<P> disconnected;
 
     DigestWriter(final Outbound<P> out, final ControlFrames<P> control)
     {
         this.out = out;
         this.control = control;
+        this.disconnected = peer -> !out.isConnected(peer);
     }
 
     /** @param peer it asked for everything (it holds nothing of our word). */
@@ -62,18 +68,7 @@ final class DigestWriter<P>
     {
         interval++;
         changed.clear();
-        streams.forEachStream((originId, stream) ->
-        {
-            final long highest = stream.window.highest();
-            final long contiguous = stream.vouchedContiguous();
-            if (highest >= 0 && (highest != stream.advertisedHighest || contiguous != stream.advertisedContiguous))
-            {
-                stream.advertisedHighest = highest;
-                stream.advertisedContiguous = contiguous;
-                stream.changedEpoch = interval;
-                changed.addLong(originId);
-            }
-        });
+        streams.forEachStream(markChanged);
         final P[] peers = out.connectedPeers();
         upToDate.clear();
         for (final P peer : peers)
@@ -94,7 +89,20 @@ final class DigestWriter<P>
             }
         }
         sendChanged(streams, backedUp);
-        sentInterval.keySet().removeIf(peer -> !out.isConnected(peer));
+        sentInterval.keySet().removeIf(disconnected);
+    }
+
+    private void markChanged(final long originId, final OriginStream<P> stream)
+    {
+        final long highest = stream.window.highest();
+        final long contiguous = stream.vouchedContiguous();
+        if (highest >= 0 && (highest != stream.advertisedHighest || contiguous != stream.advertisedContiguous))
+        {
+            stream.advertisedHighest = highest;
+            stream.advertisedContiguous = contiguous;
+            stream.changedEpoch = interval;
+            changed.addLong(originId);
+        }
     }
 
     /** The common case: peers that took our last digest get this interval's changes, encoded once. */

@@ -2,9 +2,11 @@ package io.chainmesh.engine.broadcast;
 
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongObjConsumer;
 import org.agrona.collections.Object2ObjectHashMap;
 
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * What each linked peer last said of its progress, per origin. Digests carry only what changed since the
@@ -48,6 +50,17 @@ final class PeerProgress<P>
 
     private final Object2ObjectHashMap<P, View> views = new Object2ObjectHashMap<>();
     private final LongArrayList best = new LongArrayList();
+    private final Predicate<P> disconnected;
+    private final LongObjConsumer<OriginStream<P>> collect = this::collect;
+    private LongPredicate collectInclude;
+    private LongArrayList collectInto;
+    private long collectNow;
+
+    /** @param out the port: the word of peers no longer linked is dropped each interval. */
+    PeerProgress(final Outbound<P> out)
+    {
+        this.disconnected = peer -> !out.isConnected(peer);
+    }
 
     /**
      * A digest from a peer begins.
@@ -115,12 +128,12 @@ final class PeerProgress<P>
         }
     }
 
-    /** @param out the port: the word of peers no longer linked is dropped (they resend everything when back). */
-    void forgetDisconnected(final Outbound<P> out)
+    /** The word of peers no longer linked is dropped (they resend everything when back). */
+    void forgetDisconnected()
     {
         if (!views.isEmpty())
         {
-            views.keySet().removeIf(peer -> !out.isConnected(peer));
+            views.keySet().removeIf(disconnected);
         }
     }
 
@@ -177,21 +190,28 @@ final class PeerProgress<P>
      * @param candidates filled with the origins that want peers' word now.
      * @param now        the monotonic clock: our highest is sampled here too (a tail is in flight while it moves).
      */
-    static <P> void collectCandidates(
+    void collectCandidates(
         final OriginStreams<P> streams, final LongPredicate include, final LongArrayList candidates, final long now)
     {
         candidates.clear();
-        streams.forEachStream((originId, stream) ->
+        collectInclude = include;
+        collectInto = candidates;
+        collectNow = now;
+        streams.forEachStream(collect);
+        collectInclude = null;
+        collectInto = null;
+    }
+
+    private void collect(final long originId, final OriginStream<P> stream)
+    {
+        if (stream.window.highest() != stream.lastHighest)
         {
-            if (stream.window.highest() != stream.lastHighest)
-            {
-                stream.lastHighest = stream.window.highest();
-                stream.highestMoved = now;
-            }
-            if (stream.wantsPeersWord() && include.test(originId))
-            {
-                candidates.addLong(originId);
-            }
-        });
+            stream.lastHighest = stream.window.highest();
+            stream.highestMoved = collectNow;
+        }
+        if (stream.wantsPeersWord() && collectInclude.test(originId))
+        {
+            collectInto.addLong(originId);
+        }
     }
 }

@@ -41,7 +41,7 @@ class DigestBytesTest
         final RecordingOutbound out = new RecordingOutbound("peer");
         final ControlFrames<String> control = new ControlFrames<>(out, new ExpandableArrayBuffer());
         final DigestWriter<String> writer = new DigestWriter<>(out, control);
-        final PeerProgress<String> progress = new PeerProgress<>();
+        final PeerProgress<String> progress = new PeerProgress<>(out);
         streams.forEachStream((originId, stream) -> stream.advertisedHighest = -1);
         writer.onInterval(streams, false, progress);
         final long firstFull = writer.bytesSent();

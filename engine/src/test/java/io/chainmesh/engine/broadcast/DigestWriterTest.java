@@ -17,7 +17,7 @@ class DigestWriterTest
 
     private final RecordingOutbound out = new RecordingOutbound("a", "b");
     private final OriginStreams<String> streams = new OriginStreams<>(1024, new SeenWindows());
-    private final PeerProgress<String> progress = new PeerProgress<>();
+    private final PeerProgress<String> progress = new PeerProgress<>(out);
     private final DigestWriter<String> writer = new DigestWriter<>(out, new ControlFrames<>(out, new ExpandableArrayBuffer()));
 
     private void commit(final long originId, final long seq)

@@ -21,12 +21,12 @@ class PeerProgressTest
     private final RepairRequester<String> requester = new RepairRequester<>(
         TIMINGS, out, new ControlFrames<>(out, new ExpandableArrayBuffer()), counters);
     private final OriginStreams<String> streams = new OriginStreams<>(1024, new SeenWindows());
-    private final PeerProgress<String> progress = new PeerProgress<>();
+    private final PeerProgress<String> progress = new PeerProgress<>(out);
     private final LongArrayList candidates = new LongArrayList();
 
     private void interval(final long now)
     {
-        PeerProgress.collectCandidates(streams, originId -> true, candidates, now);
+        progress.collectCandidates(streams, originId -> true, candidates, now);
         progress.replay(candidates, streams, requester, out.connectedPeers(), now);
     }
 
@@ -68,7 +68,7 @@ class PeerProgressTest
     {
         progress.onDigest("a", true, false).record(ORIGIN, B, B);
         out.connect("b");
-        progress.forgetDisconnected(out);
+        progress.forgetDisconnected();
         assertThat(progress.viewOf("a")).isNull();
 
         progress.onDigest("a", false, false);
