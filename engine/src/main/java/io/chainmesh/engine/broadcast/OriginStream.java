@@ -40,6 +40,9 @@ final class OriginStream<P>
     long behindSince = RepairTimings.NEVER;
     long behindTarget;
     long lastWant = RepairTimings.NEVER;
+    /** Our mark when a gap was last asked for, and how many delays a re-ask from the same mark waits (1, 2, 4...). */
+    long lastAskMark = Long.MIN_VALUE;
+    long askBackoff = 1;
     /** Contiguous mark last seen stuck, and since when (-1: none): a gap stuck longer than retention is given up. */
     long stuckAt = -1;
     long stuckSince;

@@ -270,9 +270,16 @@ final class RepairRequester<P>
             return;
         }
         final boolean suitable = theirContiguous > mine;
-        if (now - stream.behindSince >= delay && RepairTimings.elapsed(now, stream.lastWant, delay) &&
-            (suitable || RepairTimings.elapsed(now, stream.lastWant, RepairTimings.preferSuitable(delay))))
+        // Asked from this mark before and it has not moved: the answer may be queued behind a backlog. Ask less often,
+        // not louder (each re-ask waits twice as long, up to RepairTimings.MAX_BACKOFF times the delay).
+        final boolean again = stream.lastAskMark == mine;
+        final long backoff = again ? Math.min(2 * stream.askBackoff, RepairTimings.MAX_BACKOFF) : 1;
+        final long wait = delay * backoff;
+        if (now - stream.behindSince >= delay && RepairTimings.elapsed(now, stream.lastWant, wait) &&
+            (suitable || RepairTimings.elapsed(now, stream.lastWant, RepairTimings.preferSuitable(wait))))
         {
+            stream.askBackoff = backoff;
+            stream.lastAskMark = mine;
             stream.lastWant = now;
             ask(from, originId, stream, Math.max(0, mine), theirHighest, now);
         }

@@ -38,6 +38,12 @@ record RepairTimings(
     long slowPeer,
     long pauseBudgetWindow)
 {
+    /**
+     * A gap asked for again from the same mark waits up to this many times its delay: its answer may be queued
+     * behind a backlog, and asking again would add to the load (repair storms under CPU starvation).
+     */
+    static final long MAX_BACKOFF = 8;
+
     /** A time that never happened: {@link #elapsed} is true for it whatever the clock reads. */
     static final long NEVER = Long.MIN_VALUE;
 

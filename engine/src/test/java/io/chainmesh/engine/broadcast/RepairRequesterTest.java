@@ -76,14 +76,41 @@ class RepairRequesterTest
         digest("a", stream, B + 4, B + 4, T0 + TIMINGS.holeDelay());
         assertThat(out.wants()).hasSize(1);
 
-        // b has the same hole: asked only after twice the delay since the last WANT; a after one delay.
-        final long again = T0 + 2 * TIMINGS.holeDelay();
+        // A re-ask from the same mark waits 2 delays; b, which has the same hole, twice that.
+        final long again = T0 + 3 * TIMINGS.holeDelay();
         digest("b", stream, B + 2, B + 4, again);
         assertThat(out.wants()).hasSize(1);
         digest("a", stream, B + 4, B + 4, again);
         assertThat(out.wants()).hasSize(2);
-        digest("b", stream, B + 2, B + 4, again + 2 * TIMINGS.holeDelay());
+        digest("b", stream, B + 2, B + 4, again + 8 * TIMINGS.holeDelay());
         assertThat(lastWantTo("b").getAfterSeq()).isEqualTo(B + 2);
+    }
+
+    @Test
+    void shouldAskLessOftenNotLouderWhileTheSameGapStaysUnanswered()
+    {
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        digest("a", stream, B + 4, B + 4, T0);
+        long now = T0 + TIMINGS.holeDelay();
+        digest("a", stream, B + 4, B + 4, now);
+        assertThat(out.wants()).hasSize(1);
+
+        // Each re-ask from the same mark waits twice as long as the one before, up to 8 delays.
+        for (final long waits : new long[] {2, 4, 8, 8})
+        {
+            digest("a", stream, B + 4, B + 4, now + waits * TIMINGS.holeDelay() - MS);
+            final int asked = out.wants().size();
+            now += waits * TIMINGS.holeDelay();
+            digest("a", stream, B + 4, B + 4, now);
+            assertThat(out.wants()).hasSize(asked + 1);
+        }
+
+        // The mark moved: the next gap is asked for after one delay again.
+        stream.window.commit(B + 3);
+        stream.window.commit(B + 6);
+        digest("a", stream, B + 6, B + 6, now + MS);
+        digest("a", stream, B + 6, B + 6, now + MS + TIMINGS.holeDelay());
+        assertThat(out.wants().get(out.wants().size() - 1).getRanges(0).getAfterSeq()).isEqualTo(B + 4);
     }
 
     @Test
