@@ -146,6 +146,7 @@ public final class ChainmeshNode implements AutoCloseable
             .directory(() -> manager.view().snapshot())
             .links(new OverlayLinks())
             .clock(ctx.epochClock())
+            .nanoClock(ctx.nanoClock())
             .countersManager(counters.manager()));
         manager.broadcast(broadcast);
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),

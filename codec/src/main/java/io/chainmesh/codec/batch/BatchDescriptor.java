@@ -33,6 +33,14 @@ import io.netty.buffer.ByteBuf;
  * The signature covers SHA-256 of the body from {@code originId} through the last entry byte (not
  * the 6-byte frame header, so the flags may change in transit). Entries must end exactly where the
  * signature starts.
+ * <p>
+ * Flags (unsigned, so each hop may rewrite them):
+ * <pre>
+ *   bit 0      REPAIR: sent in answer to a WANT or resent from retention (it covers the receiver's default
+ *              range; history below the receiver's first batch is delivered, not forwarded)
+ *   bits 1..7  explicit range length of a tree forward (0 = the receiver's default range), for a range handed
+ *              over past a member that is down and everything forwarded inside it
+ * </pre>
  */
 public final class BatchDescriptor
 {
@@ -62,9 +70,33 @@ public final class BatchDescriptor
     public static final int MAX_ENTRIES = 0xFFFF;
     /** Largest topic (u16). */
     public static final int MAX_TOPIC = 0xFFFF;
+    /** Flag bit: a repair answer or a forward resent from retention. */
+    public static final int FLAG_REPAIR = 0x01;
+    /** Shift of the explicit range length within the flags. */
+    public static final int RANGE_SHIFT = 1;
+    /** Largest explicit range length the flags can carry. */
+    public static final int MAX_EXPLICIT_RANGE = 0x7F;
 
     private BatchDescriptor()
     {
+    }
+
+    /**
+     * @param flags a BATCH frame's flags byte (unsigned).
+     * @return the explicit range length it carries, 0 for the receiver's default range.
+     */
+    public static int explicitRange(final int flags)
+    {
+        return (flags & 0xFF) >>> RANGE_SHIFT;
+    }
+
+    /**
+     * @param rangeLength an explicit range length in [0, {@link #MAX_EXPLICIT_RANGE}].
+     * @return the flags of a tree forward carrying it.
+     */
+    public static int rangeFlags(final int rangeLength)
+    {
+        return rangeLength << RANGE_SHIFT;
     }
 
     /**

@@ -173,6 +173,13 @@ public final class ControlCodec
                     Long.toUnsignedString(progress.getHighestSeq()));
             }
         }
+        final DigestProgress.Reader packed = new DigestProgress.Reader().wrap(digest.getProgress());
+        int entries = digest.getOriginsCount();
+        while (packed.next())
+        {
+            entries++;
+        }
+        checkCount("DIGEST", "progress", entries);
         return digest;
     }
 

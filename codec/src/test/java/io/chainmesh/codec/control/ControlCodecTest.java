@@ -134,6 +134,42 @@ class ControlCodecTest
     }
 
     @Test
+    void shouldRoundTripPackedDigestProgress()
+    {
+        final byte[] packed = new byte[3 * DigestProgress.MAX_ENTRY_LENGTH];
+        int length = DigestProgress.put(packed, 0, -1L, 5, 9);
+        length = DigestProgress.put(packed, length, 7, 0, 0);
+        length = DigestProgress.put(packed, length, 8, Long.MAX_VALUE - 1, Long.MAX_VALUE);
+        final Digest digest = roundTrip(FrameType.DIGEST, Digest.newBuilder()
+            .setProgress(ByteString.copyFrom(packed, 0, length)).setFull(true).build(), ControlCodec::parseDigest);
+
+        final DigestProgress.Reader reader = new DigestProgress.Reader().wrap(digest.getProgress());
+        assertThat(reader.next()).isTrue();
+        assertThat(new long[] {reader.originId(), reader.contiguous(), reader.highest()}).containsExactly(-1L, 5, 9);
+        assertThat(reader.next()).isTrue();
+        assertThat(new long[] {reader.originId(), reader.contiguous(), reader.highest()}).containsExactly(7, 0, 0);
+        assertThat(reader.next()).isTrue();
+        assertThat(reader.contiguous()).isEqualTo(Long.MAX_VALUE - 1);
+        assertThat(reader.next()).isFalse();
+        assertThat(length).isLessThan(3 * 19);
+    }
+
+    @Test
+    void shouldRejectPackedDigestProgressThatIsTruncatedOrOutOfRange()
+    {
+        final byte[] packed = new byte[DigestProgress.MAX_ENTRY_LENGTH];
+        final int length = DigestProgress.put(packed, 0, 3, 5, 9);
+        assertRejected(FrameType.DIGEST, Digest.newBuilder().setProgress(ByteString.copyFrom(packed, 0, length - 1)).build(),
+            "DIGEST progress is truncated: While parsing a protocol message, the input ended unexpectedly in the middle " +
+            "of a field.  This could mean either that the input has been truncated or that an embedded message " +
+            "misreported its own length.");
+        // highest 9, gap 10: contiguous would be below 0.
+        packed[length - 1] = 10;
+        assertRejected(FrameType.DIGEST, Digest.newBuilder().setProgress(ByteString.copyFrom(packed, 0, length)).build(),
+            "DIGEST progress entry for origin 3: highest_seq 9 with gap 10 is out of range");
+    }
+
+    @Test
     void shouldRejectPeerInfoWithBadPort()
     {
         assertRejected(FrameType.PEER_INFO, PeerInfo.newBuilder().setNodeId(NODE_ID).setPort(70000).build(),

@@ -40,9 +40,8 @@ final class Batcher implements EventHandler<EgressEvent>
     /** Own batches ahead of the commit stage, at most (the owed-entry marks count batches, not bytes). */
     static final int MAX_LOCAL_BATCHES_IN_FLIGHT = 64;
 
-    private final java.util.concurrent.atomic.AtomicLong localBytesCommitted;
+    private final LocalCommitProgress localCommitted;
     private final long maxLocalBytesInFlight;
-    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted;
     private long localBytesPublished;
     private long localBatchesPublished;
     private long nextSeq;
@@ -61,12 +60,10 @@ final class Batcher implements EventHandler<EgressEvent>
         final AtomicLongArray batchSizes,
         final long lingerNanos,
         final int maxMessagesPerBatch,
-        final java.util.concurrent.atomic.AtomicLong localBytesCommitted,
-        final java.util.concurrent.atomic.AtomicLong localBatchesCommitted,
+        final LocalCommitProgress localCommitted,
         final long maxLocalBytesInFlight)
     {
-        this.localBatchesCommitted = localBatchesCommitted;
-        this.localBytesCommitted = localBytesCommitted;
+        this.localCommitted = localCommitted;
         this.maxLocalBytesInFlight = maxLocalBytesInFlight;
         this.lingerNanos = lingerNanos;
         this.maxMessagesPerBatch = maxMessagesPerBatch;
@@ -132,8 +129,8 @@ final class Batcher implements EventHandler<EgressEvent>
         final int length = signer.sign(encoder);
         // Our own batches wait in the ingress ring behind peers' until the commit stage forwards them; bounding
         // how many bytes of them are ahead of it keeps the origin's pause (taken there) from being overrun.
-        while (localBytesPublished + length - localBytesCommitted.getAcquire() > maxLocalBytesInFlight ||
-            localBatchesPublished - localBatchesCommitted.getAcquire() >= MAX_LOCAL_BATCHES_IN_FLIGHT)
+        while (localBytesPublished + length - localCommitted.bytes() > maxLocalBytesInFlight ||
+            localBatchesPublished - localCommitted.batches() >= MAX_LOCAL_BATCHES_IN_FLIGHT)
         {
             if (closed.getAsBoolean())
             {

@@ -49,6 +49,8 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter originPauses;
     final AtomicCounter slowPeers;
     final AtomicCounter wantMissUnasked;
+    final AtomicCounter repairCutByBudget;
+
     // commit thread
     final DeliveryStats delivery = new DeliveryStats();
 
@@ -92,10 +94,13 @@ public final class BroadcastCounters implements AutoCloseable
             originPauses = manager.newCounter("broadcast origin paused, links full: " + node),
             slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
             wantMissUnasked = manager.newCounter("broadcast repair beyond-retention answers not asked for: " + node),
+            repairCutByBudget = manager.newCounter("broadcast repair answers cut by the repair budget: " + node),
         };
     }
 
-    /** @return the age of delivered messages and each origin's progress here. */
+    /**
+     * @return the age of delivered messages and each origin's progress here.
+     */
     public DeliveryStats delivery()
     {
         return delivery;
@@ -111,6 +116,12 @@ public final class BroadcastCounters implements AutoCloseable
     public long repairBackPressured()
     {
         return repairBackPressured.get();
+    }
+
+    /** @return WANT answers stopped because repair had used its share of this interval (the requester asks again). */
+    public long repairCutByBudget()
+    {
+        return repairCutByBudget.get();
     }
 
     /** @return offers refused with BACK_PRESSURED because forwards owed to peers were above the high-water mark. */

@@ -22,7 +22,9 @@ import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
@@ -74,6 +76,7 @@ public final class BroadcastPipeline implements AutoCloseable
         private LinkSender links;
         private String name;
         private EpochClock clock = SystemEpochClock.INSTANCE;
+        private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private BroadcastStrategy strategy = BroadcastStrategy.TREE;
         private int verifyWorkers = 1;
         private int ingressRingSize = 1024;
@@ -98,8 +101,11 @@ public final class BroadcastPipeline implements AutoCloseable
         private ErrorHandler errorHandler = ex -> LOG.warn("broadcast pipeline error", ex);
 
         /**
+
          * @param key this node's chain key, which signs its batches.
+
          * @return this.
+
          */
         public Context nodeKey(final NodeKey key)
         {
@@ -118,8 +124,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param directory the current directory, read on every batch (must be cheap and thread-safe).
+
          * @return this.
+
          */
         public Context directory(final Supplier<DirectorySnapshot> directory)
         {
@@ -128,8 +137,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param links the link layer.
+
          * @return this.
+
          */
         public Context links(final LinkSender links)
         {
@@ -138,8 +150,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param name short name used in thread names and counter labels.
+
          * @return this.
+
          */
         public Context name(final String name)
         {
@@ -148,8 +163,21 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
-         * @param clock wall clock for batch timestamps, retention and repair.
+         * @param nanoClock monotonic clock for retention, repair and flow-control timers.
          * @return this.
+         */
+        public Context nanoClock(final NanoClock nanoClock)
+        {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /**
+
+         * @param clock wall clock for batch timestamps.
+
+         * @return this.
+
          */
         public Context clock(final EpochClock clock)
         {
@@ -158,8 +186,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param strategy tree (default) or flood.
+
          * @return this.
+
          */
         public Context strategy(final BroadcastStrategy strategy)
         {
@@ -168,8 +199,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param workers signature verification threads, 1..64 (default 1).
+
          * @return this.
+
          */
         public Context verifyWorkers(final int workers)
         {
@@ -178,8 +212,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param size ingress ring slots, a power of two.
+
          * @return this.
+
          */
         public Context ingressRingSize(final int size)
         {
@@ -188,8 +225,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param size egress ring slots, a power of two.
+
          * @return this.
+
          */
         public Context egressRingSize(final int size)
         {
@@ -198,8 +238,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param length largest batch frame this node builds.
+
          * @return this.
+
          */
         public Context maxBatchFrameLength(final int length)
         {
@@ -208,8 +251,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param length largest message {@link #offer} accepts.
+
          * @return this.
+
          */
         public Context maxMessageLength(final int length)
         {
@@ -218,8 +264,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param bytes retention ring size for repair, a power of two.
+
          * @return this.
+
          */
         public Context retentionBytes(final int bytes)
         {
@@ -228,8 +277,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param millis how long batches are retained for repair.
+
          * @return this.
+
          */
         public Context retentionMillis(final long millis)
         {
@@ -238,8 +290,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param bits per-origin replay window, a power of two.
+
          * @return this.
+
          */
         public Context replayWindowBits(final int bits)
         {
@@ -248,8 +303,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param millis oldest batch timestamp accepted (must cover retention).
+
          * @return this.
+
          */
         public Context maxAgeMillis(final long millis)
         {
@@ -258,8 +316,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param millis how far ahead of this node's clock a batch timestamp may be.
+
          * @return this.
+
          */
         public Context maxFutureMillis(final long millis)
         {
@@ -268,8 +329,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param millis how often digests are sent to neighbours.
+
          * @return this.
+
          */
         public Context repairIntervalMillis(final long millis)
         {
@@ -278,8 +342,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param millis how long a gap must persist before it is requested.
+
          * @return this.
+
          */
         public Context repairDelayMillis(final long millis)
         {
@@ -288,8 +355,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param frames most batches sent in answer to one WANT.
+
          * @return this.
+
          */
         public Context maxFramesPerWant(final int frames)
         {
@@ -311,8 +381,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param count invalid frames after which a peer is closed.
+
          * @return this.
+
          */
         public Context maxInvalidPerPeer(final int count)
         {
@@ -344,8 +417,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param waitStrategy per-ring wait strategy ({@link BlockingBackoffWaitStrategy} by default, for shared machines).
+
          * @return this.
+
          */
         public Context waitStrategy(final Supplier<WaitStrategy> waitStrategy)
         {
@@ -366,8 +442,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param manager where counters are allocated (a private one if not set).
+
          * @return this.
+
          */
         public Context countersManager(final CountersManager manager)
         {
@@ -376,8 +455,11 @@ public final class BroadcastPipeline implements AutoCloseable
         }
 
         /**
+
          * @param handler receives errors of subscribers and stages.
+
          * @return this.
+
          */
         public Context errorHandler(final ErrorHandler handler)
         {
@@ -403,6 +485,11 @@ public final class BroadcastPipeline implements AutoCloseable
         EpochClock clock()
         {
             return clock;
+        }
+
+        NanoClock nanoClock()
+        {
+            return nanoClock;
         }
 
         BroadcastStrategy strategy()
@@ -487,6 +574,7 @@ public final class BroadcastPipeline implements AutoCloseable
             Objects.requireNonNull(directory, "directory");
             Objects.requireNonNull(links, "links");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(nanoClock, "nanoClock");
             Objects.requireNonNull(strategy, "strategy");
             Objects.requireNonNull(waitStrategy, "waitStrategy");
             Objects.requireNonNull(errorHandler, "errorHandler");
@@ -546,10 +634,9 @@ public final class BroadcastPipeline implements AutoCloseable
     private volatile Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
     private volatile boolean closed;
     /** Set by the commit thread while forwards owed to peers whose links drain slowly are above the high-water mark. */
-    private final java.util.concurrent.atomic.AtomicBoolean linksFull = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Bytes of this node's own batches the commit stage has taken (written there, read by the batcher). */
-    private final java.util.concurrent.atomic.AtomicLong localBytesCommitted = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong localBatchesCommitted = new java.util.concurrent.atomic.AtomicLong();
+    private final OriginPause originPause = new OriginPause();
+    /** This node's own batches the commit stage has taken (written there, read by the batcher). */
+    private final LocalCommitProgress localCommitted = new LocalCommitProgress();
 
     private BroadcastPipeline(final Context ctx)
     {
@@ -575,14 +662,13 @@ public final class BroadcastPipeline implements AutoCloseable
         }
         final RingBuffer<IngressEvent> ring = ingress.getRingBuffer();
         final CommitHandler commit = new CommitHandler(ctx, ctx.directory, () -> handlers, counters, seen,
-            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, linksFull, localBytesCommitted,
-            localBatchesCommitted);
+            () -> ring.remainingCapacity() < ring.getBufferSize() / 2, originPause, localCommitted);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
         final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures.signer(ctx.nodeKey),
             ctx.member.originId(), ctx.maxBatchFrameLength,
             ctx.clock, ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos,
-            ctx.maxMessagesPerBatch, localBytesCommitted, localBatchesCommitted,
+            ctx.maxMessagesPerBatch, localCommitted,
             Math.max(2L * ctx.maxBatchFrameLength, ctx.retentionBytes / 8));
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();
@@ -641,7 +727,7 @@ public final class BroadcastPipeline implements AutoCloseable
             counters.offerNotConnected.increment();
             return NOT_CONNECTED;
         }
-        if (linksFull.get())
+        if (originPause.isPaused())
         {
             // Forwards owed to slow links are piling up: slow the publisher down before they outgrow retention.
             counters.offerBackPressured.increment();

@@ -2,6 +2,7 @@ package io.chainmesh.engine.broadcast;
 
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.chain.MemberId;
+import io.chainmesh.engine.Status;
 import org.agrona.DirectBuffer;
 
 /**
@@ -13,12 +14,12 @@ import org.agrona.DirectBuffer;
  */
 public interface LinkSender
 {
-    /** {@link #send} result: queued for the peer. */
-    int SENT = 0;
-    /** {@link #send} result: no authenticated link to that peer. */
-    int NOT_CONNECTED = -1;
-    /** {@link #send} result: the peer's outbound budget is full; the peer will catch up by repair. */
-    int BACK_PRESSURED = -2;
+    /** {@link #send} result: queued for the peer ({@link Status#OK}). */
+    int SENT = (int)Status.OK;
+    /** {@link #send} result: no authenticated link to that peer ({@link Status#NOT_CONNECTED}). */
+    int NOT_CONNECTED = (int)Status.NOT_CONNECTED;
+    /** {@link #send} result: the peer's outbound budget is full ({@link Status#BACK_PRESSURED}); it catches up by repair. */
+    int BACK_PRESSURED = (int)Status.BACK_PRESSURED;
 
     /**
      * Queues a whole frame for a peer.

@@ -415,7 +415,7 @@ class BroadcastPipelineSystemTest
 
         // A peer that keeps asking for what is gone is closed with a reason.
         final UnsafeBuffer want = wantFrame(ids[0].originId(), 1, Long.MAX_VALUE / 2);
-        for (int i = 0; i < CommitHandler.MAX_WANTS_BEYOND_RETENTION; i++)
+        for (int i = 0; i < RepairResponder.MAX_WANTS_BEYOND_RETENTION; i++)
         {
             assertThat(nodes[1].onFrame(ids[9], want, 0, want.capacity())).isTrue();
         }
@@ -520,7 +520,7 @@ class BroadcastPipelineSystemTest
                 return false;
             }
             final UnsafeBuffer narrowed = new UnsafeBuffer(frame.clone());
-            narrowed.putByte(io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET, (byte)(1 << CommitHandler.RANGE_SHIFT));
+            narrowed.putByte(io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET, (byte)(1 << io.chainmesh.codec.batch.BatchDescriptor.RANGE_SHIFT));
             assertThat(nodes[receiver].onFrame(ids[0], narrowed, 0, narrowed.capacity())).isTrue();
             return true;
         });
@@ -545,7 +545,7 @@ class BroadcastPipelineSystemTest
         // From now on node 3 gets origin 0's batches by repair only (its tree copies are lost in flight), as a
         // member past two down ones does.
         links.lostTo.put(ids[cut], frame -> isBatchOf(frame, origin) &&
-            (frame[io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET] & CommitHandler.FLAG_REPAIR) == 0);
+            (frame[io.chainmesh.codec.frame.FrameDescriptor.FLAGS_OFFSET] & io.chainmesh.codec.batch.BatchDescriptor.FLAG_REPAIR) == 0);
         final long quietSince = System.currentTimeMillis();
         await(() -> System.currentTimeMillis() - quietSince > 2 * retentionMillis, () -> "retention to expire everywhere");
         links.partitioned.clear();

@@ -57,7 +57,7 @@ class BroadcastTreeTest
     @Test
     void shouldTakeEveryRangeAHandOverShapesAndRefuseOthersNarrowerThanTheDefault()
     {
-        final int maxExplicit = CommitHandler.MAX_EXPLICIT_RANGE;
+        final int maxExplicit = io.chainmesh.codec.batch.BatchDescriptor.MAX_EXPLICIT_RANGE;
         for (int n = 2; n <= 300; n++)
         {
             final java.util.Map<Integer, java.util.Set<Integer>> legit = new java.util.HashMap<>();

@@ -434,11 +434,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param node the running node.
-
          * @return this.
-
          */
         public Context node(final ChainmeshNode node)
         {
@@ -453,11 +450,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param directorySource the node's directory.
-
          * @return this.
-
          */
         public Context directorySource(final DirectorySource directorySource)
         {
@@ -472,11 +466,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param token the token clients must present.
-
          * @return this.
-
          */
         public Context token(final AppToken token)
         {
@@ -491,11 +482,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param bindAddress a loopback address.
-
          * @return this.
-
          */
         public Context bindAddress(final InetSocketAddress bindAddress)
         {
@@ -510,11 +498,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param maxFrameLength largest WebSocket message from a client, [64, 16 MiB].
-
          * @return this.
-
          */
         public Context maxFrameLength(final int maxFrameLength)
         {
@@ -529,11 +514,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param queueBytes per-client delivery queue, a power of two in [64 KiB, 256 MiB].
-
          * @return this.
-
          */
         public Context queueBytes(final int queueBytes)
         {
@@ -548,11 +530,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param maxClients clients served at once, [1, 4096].
-
          * @return this.
-
          */
         public Context maxClients(final int maxClients)
         {
@@ -567,11 +546,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param maxSubscriptions topics one client may subscribe, [1, 65536].
-
          * @return this.
-
          */
         public Context maxSubscriptions(final int maxSubscriptions)
         {
@@ -618,11 +594,8 @@ public final class AppApiServer implements AutoCloseable
         }
 
         /**
-
          * @param policy what a full delivery queue costs the client.
-
          * @return this.
-
          */
         public Context slowSubscriberPolicy(final SlowSubscriberPolicy policy)
         {

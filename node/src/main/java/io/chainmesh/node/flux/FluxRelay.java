@@ -199,11 +199,8 @@ public final class FluxRelay implements AutoCloseable
     }
 
     /**
-
      * @param refusal which.
-
      * @return envelopes refused for it, from peers and the overlay.
-
      */
     public long refused(final FluxEnvelope.Refusal refusal)
     {

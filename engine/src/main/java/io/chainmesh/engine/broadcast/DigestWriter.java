@@ -1,0 +1,201 @@
+package io.chainmesh.engine.broadcast;
+
+import com.google.protobuf.ByteString;
+import io.chainmesh.codec.control.Digest;
+import io.chainmesh.codec.control.DigestProgress;
+import io.chainmesh.codec.frame.FrameType;
+import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongObjConsumer;
+import org.agrona.collections.Object2LongHashMap;
+
+import java.util.ArrayList;
+import java.util.function.Predicate;
+
+/**
+ * Our digests. Each interval every peer is told only the origins whose progress changed since our last
+ * digest it took (everything, in as many frames as needed, the first time after its link opens or when it
+ * asks for a resync), and nothing at all when there is nothing to say: steady-state digest bytes follow
+ * what changes, not how many origins exist. The progress is packed ({@link DigestProgress}), with no
+ * message object per origin. Commit thread only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class DigestWriter<P>
+{
+    /** Origins per DIGEST frame at most, so a frame stays far below a link's largest record. */
+    static final int MAX_ORIGINS_PER_FRAME = 2048;
+    private static final long NEVER = RepairTimings.NEVER;
+
+    private final Outbound<P> out;
+    private final ControlFrames<P> control;
+    private final Object2LongHashMap<P> sentInterval = new Object2LongHashMap<>(NEVER);
+    private final LongArrayList changed = new LongArrayList();
+    private final ArrayList<P> upToDate = new ArrayList<>();
+    private final byte[] packed = new byte[MAX_ORIGINS_PER_FRAME * DigestProgress.MAX_ENTRY_LENGTH];
+    private long interval;
+    private long bytesSent;
+    /** Bound once, so an interval allocates no lambda. */
+    private final LongObjConsumer<OriginStream<P>> markChanged = this::markChanged;
+    private final Predicate<P> disconnected;
+
+    DigestWriter(final Outbound<P> out, final ControlFrames<P> control)
+    {
+        this.out = out;
+        this.control = control;
+        this.disconnected = peer -> !out.isConnected(peer);
+    }
+
+    /** @param peer it asked for everything (it holds nothing of our word). */
+    void resendFull(final P peer)
+    {
+        sentInterval.removeKey(peer);
+    }
+
+    /** @return DIGEST bytes sent so far (frames taken by the links). */
+    long bytesSent()
+    {
+        return bytesSent;
+    }
+
+    /**
+     * One digest interval.
+     *
+     * @param streams  our streams.
+     * @param backedUp our forwards are backed up (neighbours pause while we say so, so it is always said).
+     * @param progress what we hold of peers' word: a peer we need a full digest from is asked for one.
+     */
+    void onInterval(final OriginStreams<P> streams, final boolean backedUp, final PeerProgress<P> progress)
+    {
+        interval++;
+        changed.clear();
+        streams.forEachStream(markChanged);
+        final P[] peers = out.connectedPeers();
+        upToDate.clear();
+        for (final P peer : peers)
+        {
+            final boolean resync = progress.resyncWanted(peer);
+            final long since = sentInterval.getValue(peer);
+            if (since == interval - 1 && !resync)
+            {
+                upToDate.add(peer);
+            }
+            else if (sendSince(peer, since, streams, backedUp, resync))
+            {
+                sentInterval.put(peer, interval);
+                if (resync)
+                {
+                    progress.resyncAsked(peer);
+                }
+            }
+        }
+        sendChanged(streams, backedUp);
+        sentInterval.keySet().removeIf(disconnected);
+    }
+
+    private void markChanged(final long originId, final OriginStream<P> stream)
+    {
+        final long highest = stream.window.highest();
+        final long contiguous = stream.vouchedContiguous();
+        if (highest >= 0 && (highest != stream.advertisedHighest || contiguous != stream.advertisedContiguous))
+        {
+            stream.advertisedHighest = highest;
+            stream.advertisedContiguous = contiguous;
+            stream.changedEpoch = interval;
+            changed.addLong(originId);
+        }
+    }
+
+    /** The common case: peers that took our last digest get this interval's changes, encoded once. */
+    private void sendChanged(final OriginStreams<P> streams, final boolean backedUp)
+    {
+        if (upToDate.isEmpty())
+        {
+            return;
+        }
+        final int n = changed.size();
+        int from = 0;
+        do
+        {
+            final int to = Math.min(n, from + MAX_ORIGINS_PER_FRAME);
+            int length = 0;
+            for (int i = from; i < to; i++)
+            {
+                final long originId = changed.getLong(i);
+                final OriginStream<P> stream = streams.get(originId);
+                length = DigestProgress.put(packed, length, originId, stream.advertisedContiguous, stream.advertisedHighest);
+            }
+            if (to > from || backedUp)
+            {
+                final int frameLength = encode(length, false, false, backedUp);
+                for (int p = upToDate.size() - 1; p >= 0; p--)
+                {
+                    if (!send(upToDate.get(p), frameLength))
+                    {
+                        upToDate.remove(p);
+                    }
+                }
+            }
+            from = to;
+        }
+        while (from < n);
+        for (final P peer : upToDate)
+        {
+            sentInterval.put(peer, interval);
+        }
+    }
+
+    /** @return true if the peer now holds everything said since {@code since} (all of it if {@link #NEVER}). */
+    private boolean sendSince(
+        final P peer, final long since, final OriginStreams<P> streams, final boolean backedUp, final boolean resync)
+    {
+        final boolean full = since == NEVER;
+        final int[] entries = {0};
+        final int[] length = {0};
+        final boolean[] first = {true};
+        final boolean[] failed = {false};
+        streams.forEachStream((originId, stream) ->
+        {
+            if (failed[0] || stream.advertisedHighest < 0 || !full && stream.changedEpoch <= since)
+            {
+                return;
+            }
+            length[0] = DigestProgress.put(packed, length[0], originId, stream.advertisedContiguous, stream.advertisedHighest);
+            if (++entries[0] % MAX_ORIGINS_PER_FRAME == 0)
+            {
+                failed[0] = !send(peer, encode(length[0], full && first[0], resync, backedUp));
+                first[0] = false;
+                length[0] = 0;
+            }
+        });
+        if (failed[0])
+        {
+            return false;
+        }
+        if (length[0] > 0 || backedUp || resync)
+        {
+            return send(peer, encode(length[0], full && first[0], resync, backedUp));
+        }
+        // Nothing to say; a first full digest waits until there is something in it.
+        return !full || entries[0] > 0;
+    }
+
+    private int encode(final int progressLength, final boolean full, final boolean resync, final boolean backedUp)
+    {
+        return control.encode(FrameType.DIGEST, Digest.newBuilder()
+            .setProgress(ByteString.copyFrom(packed, 0, progressLength))
+            .setFull(full)
+            .setResync(resync)
+            .setForwardsBackedUp(backedUp)
+            .build());
+    }
+
+    private boolean send(final P peer, final int frameLength)
+    {
+        if (out.send(peer, control.buffer(), 0, frameLength) == LinkSender.SENT)
+        {
+            bytesSent += frameLength;
+            return true;
+        }
+        return false;
+    }
+}

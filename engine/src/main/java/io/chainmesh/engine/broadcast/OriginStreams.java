@@ -1,0 +1,79 @@
+package io.chainmesh.engine.broadcast;
+
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongObjConsumer;
+
+import java.util.function.LongPredicate;
+
+/**
+ * Every origin's {@link OriginStream}, by origin id; each window is published to the verify workers
+ * through {@link SeenWindows} when the origin joins. Commit thread only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class OriginStreams<P>
+{
+    private final Long2ObjectHashMap<OriginStream<P>> byOrigin = new Long2ObjectHashMap<>();
+    private final int windowBits;
+    private final SeenWindows seen;
+
+    OriginStreams(final int windowBits, final SeenWindows seen)
+    {
+        this.windowBits = windowBits;
+        this.seen = seen;
+    }
+
+    /**
+     * @param originId an origin.
+     * @return its stream, created (and published to the verify workers) if new.
+     */
+    OriginStream<P> getOrCreate(final long originId)
+    {
+        OriginStream<P> stream = byOrigin.get(originId);
+        if (null == stream)
+        {
+            stream = new OriginStream<>(windowBits);
+            byOrigin.put(originId, stream);
+            seen.add(originId, stream.window);
+        }
+        return stream;
+    }
+
+    /**
+     * @param originId an origin.
+     * @return its stream, or null.
+     */
+    OriginStream<P> get(final long originId)
+    {
+        return byOrigin.get(originId);
+    }
+
+    boolean isEmpty()
+    {
+        return byOrigin.isEmpty();
+    }
+
+    /**
+     * @param departed origins no longer members.
+     * @param retention where their batches are dropped too.
+     */
+    void forgetDeparted(final LongPredicate departed, final RetentionBuffer retention)
+    {
+        byOrigin.keySet().removeIf(originId ->
+        {
+            final boolean gone = departed.test(originId);
+            if (gone)
+            {
+                retention.forgetOrigin(originId);
+            }
+            return gone;
+        });
+        seen.removeIf(departed);
+    }
+
+    /** @param action applied to each origin id and its stream, without boxing. */
+    void forEachStream(final LongObjConsumer<OriginStream<P>> action)
+    {
+        byOrigin.forEachLong(action);
+    }
+}

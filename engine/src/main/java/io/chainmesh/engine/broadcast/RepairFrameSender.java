@@ -1,0 +1,108 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.batch.BatchDescriptor;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Sends retained batches to one peer as repair frames until its link pushes back: the consumer handed to
+ * {@link RetentionBuffer#forEach}. Who it sends to and whether it was stopped are its own fields, set by
+ * {@link #target} and read by {@link #blocked}; commit thread only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
+{
+    private final Outbound<P> out;
+    private final ExpandableArrayBuffer scratch;
+    private final AtomicCounter[] countersOnSent;
+    private final RepairBudget budget;
+    private P target;
+    private boolean blocked;
+    private boolean overBudget;
+
+    /**
+     * @param out            the port.
+     * @param scratch        a buffer the frame is copied into (its flags change).
+     * @param countersOnSent counted once per frame sent.
+     */
+    RepairFrameSender(final Outbound<P> out, final ExpandableArrayBuffer scratch, final AtomicCounter... countersOnSent)
+    {
+        this(out, scratch, null, countersOnSent);
+    }
+
+    /**
+     * @param out            the port.
+     * @param scratch        a buffer the frame is copied into (its flags change).
+     * @param budget         repair frames it may send, or null for no limit.
+     * @param countersOnSent counted once per frame sent.
+     */
+    RepairFrameSender(
+        final Outbound<P> out,
+        final ExpandableArrayBuffer scratch,
+        final RepairBudget budget,
+        final AtomicCounter... countersOnSent)
+    {
+        this.budget = budget;
+        this.out = out;
+        this.scratch = scratch;
+        this.countersOnSent = countersOnSent;
+    }
+
+    /**
+     * @param peer who the next frames go to.
+     * @return this, not blocked.
+     */
+    RepairFrameSender<P> target(final P peer)
+    {
+        target = peer;
+        blocked = false;
+        overBudget = false;
+        return this;
+    }
+
+    /** Marks the target's link as full without sending (e.g. a control frame before the batches met it). */
+    void block()
+    {
+        blocked = true;
+    }
+
+    /** @return true if the budget stopped a send since {@link #target} (it also counts as {@link #blocked}). */
+    boolean overBudget()
+    {
+        return overBudget;
+    }
+
+    /** @return true if a send to the target met back pressure since {@link #target}. */
+    boolean blocked()
+    {
+        return blocked;
+    }
+
+    @Override
+    public boolean accept(final long seq, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (null != budget && !budget.tryTake())
+        {
+            overBudget = true;
+            blocked = true;
+            return false;
+        }
+        scratch.putBytes(0, buffer, offset, length);
+        // A repaired batch covers its receiver's default range (and is forwarded on from there): drop any
+        // range it was retained with.
+        scratch.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
+        if (out.send(target, scratch, 0, length) == LinkSender.SENT)
+        {
+            for (final AtomicCounter counter : countersOnSent)
+            {
+                counter.incrementRelease();
+            }
+            return true;
+        }
+        blocked = true;
+        return false;
+    }
+}

@@ -1,0 +1,346 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.control.Want;
+import io.chainmesh.codec.control.WantRange;
+import io.chainmesh.codec.frame.FrameType;
+
+import java.util.ArrayList;
+
+/**
+ * Asks peers for what this node lacks. Per origin, on each peer's digest: a hole below our highest is
+ * asked for after {@link RepairTimings#holeDelay()}, a missing tail after {@link RepairTimings#tailDelay()}
+ * and only once our highest has stopped moving; a peer past our mark is preferred. A WANT_MISS ("gone
+ * here") is taken only as the answer to one of our recent asks and never past what that peer offered;
+ * what a peer says is gone is skipped under the one rule of {@link MissClaim}. A gap stuck for longer
+ * than anyone retains is given up. Every loss is counted. Commit thread only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class RepairRequester<P>
+{
+    private final RepairTimings timings;
+    private final Outbound<P> out;
+    private final ControlFrames<P> control;
+    private final BroadcastCounters counters;
+    private final ArrayList<OriginStream<P>> asked = new ArrayList<>();
+    private Want.Builder want;
+
+    RepairRequester(
+        final RepairTimings timings, final Outbound<P> out, final ControlFrames<P> control, final BroadcastCounters counters)
+    {
+        this.timings = timings;
+        this.out = out;
+        this.control = control;
+        this.counters = counters;
+    }
+
+    /**
+     * One origin's entry of a peer's digest. Call {@link #endDigest} after the last.
+     *
+     * @param from            the peer.
+     * @param originId        the origin.
+     * @param stream          our state of it.
+     * @param theirContiguous the peer's contiguous mark (0: it cannot vouch for its history).
+     * @param theirHighest    the peer's highest.
+     * @param now             the monotonic clock.
+     */
+    void onProgress(
+        final P from,
+        final long originId,
+        final OriginStream<P> stream,
+        final long theirContiguous,
+        final long theirHighest,
+        final long now)
+    {
+        askHistory(from, originId, stream, theirContiguous, now);
+        final ReplayWindow window = stream.window;
+        if (window.highest() != stream.lastHighest)
+        {
+            stream.lastHighest = window.highest();
+            stream.highestMoved = now;
+        }
+        long mine = stream.mark();
+        if (stream.gapMiss.holds(mine))
+        {
+            final long skipTo = stream.gapMiss.onDigest(from, theirContiguous > mine, now, timings.unopposedClaim(),
+                Long.MAX_VALUE);
+            if (skipTo != MissClaim.KEEP)
+            {
+                skipMissedGap(stream, skipTo);
+                mine = window.contiguous();
+            }
+        }
+        if (stream.lostTailUpTo > mine)
+        {
+            askPastLostTail(from, originId, stream, theirHighest, now);
+            return;
+        }
+        giveUpStuckGap(stream, mine, theirHighest, now);
+        askGap(from, originId, stream, mine, theirContiguous, theirHighest, now);
+    }
+
+    /**
+     * Sends the WANT the digest's entries built, if any.
+     *
+     * @param from the peer whose digest it was.
+     */
+    void endDigest(final P from)
+    {
+        if (null != want)
+        {
+            if (control.send(from, FrameType.WANT, want.build()))
+            {
+                counters.wantsSent.incrementRelease();
+            }
+            else
+            {
+                // Never sent: no answer to wait for, and none to accept.
+                for (final OriginStream<P> stream : asked)
+                {
+                    stream.asks.forgetLast();
+                }
+            }
+        }
+        want = null;
+        asked.clear();
+    }
+
+    /**
+     * A peer says what we asked it for is beyond its retention.
+     *
+     * @param from   the peer.
+     * @param stream our state of the origin, or null if we have none.
+     * @param after  the lower bound it answers for.
+     * @param oldest the oldest it retains (where the stream it can serve starts).
+     * @param now    the monotonic clock.
+     */
+    void onWantMiss(final P from, final OriginStream<P> stream, final long after, final long oldest, final long now)
+    {
+        final long askedUpTo = null == stream || oldest <= 0 || after < 0 ? AskLog.NOT_ASKED :
+            stream.asks.upToOfAsk(from, after, now, timings.askRemembered());
+        if (askedUpTo == AskLog.NOT_ASKED)
+        {
+            // Not an answer to a WANT of ours (a late one past what we remember, or a peer trying to make us skip
+            // what others still retain): ignored.
+            counters.wantMissUnasked.incrementRelease();
+            return;
+        }
+        // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
+        final long skipTo = Math.min(oldest - 1, askedUpTo);
+        if (after == 0)
+        {
+            if (stream.window.highest() < 0)
+            {
+                // Nothing committed yet: this is where the stream we can still get starts (not a loss).
+                stream.floor = skipTo;
+            }
+            else if (stream.phase() == OriginStream.Phase.HISTORY_UNKNOWN)
+            {
+                stream.settleHistoryAt(oldest);
+            }
+            return;
+        }
+        final long mine = stream.window.contiguous();
+        final boolean onlyPeer = out.connectedPeers().length <= 1;
+        if (after == stream.lostTailUpTo && after > mine && skipTo > after)
+        {
+            // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows under the
+            // rule of any gap, and that peer is not asked again meanwhile.
+            final long extendTo = stream.tailMiss.onGone(from, after, skipTo, onlyPeer, now);
+            if (extendTo != MissClaim.KEEP)
+            {
+                extendLostTail(stream, extendTo);
+            }
+            return;
+        }
+        if (skipTo <= mine || after > mine)
+        {
+            return;
+        }
+        final long gapTo = stream.gapMiss.onGone(from, mine, skipTo, onlyPeer, now);
+        if (gapTo != MissClaim.KEEP)
+        {
+            skipMissedGap(stream, gapTo);
+        }
+    }
+
+    /**
+     * A batch above our highest was committed: a tail peers said was gone is given up below it.
+     *
+     * @param stream        the origin's state.
+     * @param batchSeq      the batch.
+     * @param highestBefore our highest before it.
+     */
+    void onCommitted(final OriginStream<P> stream, final long batchSeq, final long highestBefore)
+    {
+        if (stream.lostTailUpTo >= 0 && batchSeq > highestBefore)
+        {
+            // What lies below it, up to the claim, is lost; anything between the claim and the batch is an
+            // ordinary hole, repaired as any other.
+            counters.lostBeyondRetention.getAndAddRelease(
+                stream.window.skipTo(Math.min(stream.lostTailUpTo, batchSeq - 1)));
+            stream.lostTailUpTo = -1;
+            stream.tailMiss.clear();
+            stream.gapMiss.clear();
+        }
+    }
+
+    private void askHistory(
+        final P from, final long originId, final OriginStream<P> stream, final long theirContiguous, final long now)
+    {
+        if (stream.phase() != OriginStream.Phase.HISTORY_UNKNOWN)
+        {
+            return;
+        }
+        if (now - stream.historyUnknownSince > timings.historyWait())
+        {
+            stream.settleWhereStarted();
+            return;
+        }
+        final long first = stream.window.first();
+        if (theirContiguous >= first - 1 && RepairTimings.elapsed(now, stream.lastHistoryWant, timings.holeDelay()))
+        {
+            // Where does what they retain start? Asked of a peer that has settled everything up to our first batch;
+            // the answer (WANT_MISS with the oldest retained, then the batches, oldest first) moves our window's
+            // start down to it. Asked again until it comes.
+            stream.lastHistoryWant = now;
+            ask(from, originId, stream, 0, first - 1, now);
+        }
+    }
+
+    private void askPastLostTail(
+        final P from, final long originId, final OriginStream<P> stream, final long theirHighest, final long now)
+    {
+        // Told it is gone: asked for again only from past that point, once the stream has gone on beyond it (so the
+        // answer is what follows, not another "gone" that would count against us).
+        final long tail = stream.lostTailUpTo;
+        if (stream.tailMiss.holds(tail))
+        {
+            final long extendTo = stream.tailMiss.onDigest(from, theirHighest > tail, now, timings.unopposedClaim(),
+                timings.offerTrusted());
+            if (extendTo != MissClaim.KEEP)
+            {
+                extendLostTail(stream, extendTo);
+            }
+        }
+        if (theirHighest > stream.lostTailUpTo && !stream.tailMiss.isFrom(from) &&
+            RepairTimings.elapsed(now, stream.lastWant, timings.holeDelay()))
+        {
+            stream.lastWant = now;
+            ask(from, originId, stream, stream.lostTailUpTo, theirHighest, now);
+        }
+    }
+
+    private void askGap(
+        final P from,
+        final long originId,
+        final OriginStream<P> stream,
+        final long mine,
+        final long theirContiguous,
+        final long theirHighest,
+        final long now)
+    {
+        if (theirHighest <= mine || theirHighest <= 0)
+        {
+            // Not ahead of us, which says nothing about the peers that are: the timer keeps running (resetting it
+            // here let peers as far behind as we are postpone repair for ever).
+            return;
+        }
+        if (stream.behindSince == RepairTimings.NEVER || mine >= stream.behindTarget)
+        {
+            // Under steady traffic an upstream peer is always a little ahead: time how long one specific sequence
+            // stays missing, not how long we have been behind at all.
+            stream.behindSince = now;
+            stream.behindTarget = theirHighest;
+            return;
+        }
+        final boolean started = stream.window.highest() >= 0;
+        final boolean hole = stream.window.highest() > mine;
+        final long delay = hole ? timings.holeDelay() : timings.tailDelay();
+        if (!hole && started && now - stream.highestMoved < delay)
+        {
+            // Behind only by a tail while the stream still reaches us: under load that is latency, not loss, and
+            // asking for it again would add to the load (repair storms). Asked once it stalls.
+            return;
+        }
+        if (stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
+        {
+            // It told us it no longer retains this: asking it again would only get the same answer (and get us
+            // closed for asking beyond retention).
+            return;
+        }
+        final boolean suitable = theirContiguous > mine;
+        // Asked from this mark before and it has not moved: the answer may be queued behind a backlog. Ask less often,
+        // not louder (each re-ask waits twice as long, up to RepairTimings.MAX_BACKOFF times the delay).
+        final boolean again = stream.lastAskMark == mine;
+        final long backoff = again ? Math.min(2 * stream.askBackoff, RepairTimings.MAX_BACKOFF) : 1;
+        final long wait = delay * backoff;
+        if (now - stream.behindSince >= delay && RepairTimings.elapsed(now, stream.lastWant, wait) &&
+            (suitable || RepairTimings.elapsed(now, stream.lastWant, RepairTimings.preferSuitable(wait))))
+        {
+            stream.askBackoff = backoff;
+            stream.lastAskMark = mine;
+            stream.lastWant = now;
+            ask(from, originId, stream, Math.max(0, mine), theirHighest, now);
+        }
+    }
+
+    /**
+     * A gap that has not moved for longer than anyone retains batches cannot be filled any more (e.g. a peer
+     * answered with batches above it but nobody holds it): give it up, counted as lost.
+     */
+    private void giveUpStuckGap(final OriginStream<P> stream, final long mine, final long theirHighest, final long now)
+    {
+        if (stream.window.highest() <= mine)
+        {
+            stream.stuckAt = -1;
+            return;
+        }
+        if (theirHighest <= mine)
+        {
+            // A peer as far behind says nothing about the gap: keep timing it.
+            return;
+        }
+        if (stream.stuckAt != mine)
+        {
+            stream.stuckAt = mine;
+            stream.stuckSince = now;
+        }
+        else if (now - stream.stuckSince > timings.stuckGap())
+        {
+            counters.lostBeyondRetention.getAndAddRelease(stream.window.skipGap());
+            stream.stuckAt = -1;
+        }
+    }
+
+    private void skipMissedGap(final OriginStream<P> stream, final long skipTo)
+    {
+        final boolean tail = skipTo > stream.window.highest();
+        counters.lostBeyondRetention.getAndAddRelease(stream.window.skipTo(skipTo));
+        if (tail)
+        {
+            // A tail: beyond our highest, how far it is gone is only a claim until a verified batch above it shows up
+            // (the peer that said so serves what it still has right after): given up then, up to below that batch.
+            // Meanwhile the same range is not asked for again (asking is what gets an honest laggard closed); the
+            // narrower claim of two wins.
+            stream.lostTailUpTo = stream.lostTailUpTo >= 0 ? Math.min(stream.lostTailUpTo, skipTo) : skipTo;
+            stream.tailMiss.clear();
+        }
+        stream.gapMiss.clear();
+    }
+
+    private void extendLostTail(final OriginStream<P> stream, final long upTo)
+    {
+        stream.lostTailUpTo = Math.max(stream.lostTailUpTo, upTo);
+        stream.tailMiss.clear();
+    }
+
+    private void ask(
+        final P from, final long originId, final OriginStream<P> stream, final long after, final long upTo, final long now)
+    {
+        want = null == want ? Want.newBuilder() : want;
+        want.addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(after).setUpToSeq(upTo));
+        stream.asks.ask(from, after, upTo, now);
+        asked.add(stream);
+    }
+}

@@ -1,0 +1,163 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.control.Want;
+import io.chainmesh.codec.control.WantMiss;
+import io.chainmesh.codec.control.WantRange;
+import io.chainmesh.codec.frame.FrameType;
+import org.agrona.collections.Object2IntHashMap;
+
+/**
+ * Answers peers' WANTs from retention: oldest first, stopping at the first back-pressured send (the
+ * requester keeps a contiguous prefix and asks again from there). A WANT from 0 (history, first contact)
+ * is answered first with WANT_MISS(0, F), F = where the stream we can serve starts, if we know it. A WANT
+ * for something evicted gets WANT_MISS with the oldest retained, and a peer that asks
+ * {@link #MAX_WANTS_BEYOND_RETENTION} times in a row for what is gone here is closed. Commit thread only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class RepairResponder<P>
+{
+    /** A peer that asks this many times in a row for what is no longer retained here is closed. */
+    static final int MAX_WANTS_BEYOND_RETENTION = 3;
+
+    private final Outbound<P> out;
+    private final ControlFrames<P> control;
+    private final RetentionBuffer retention;
+    private final OriginStreams<P> streams;
+    private final BroadcastCounters counters;
+    private final int maxFramesPerWant;
+    private final RepairFrameSender<P> sender;
+    private final Object2IntHashMap<P> strikes = new Object2IntHashMap<>(0);
+
+    RepairResponder(
+        final Outbound<P> out,
+        final ControlFrames<P> control,
+        final RetentionBuffer retention,
+        final OriginStreams<P> streams,
+        final BroadcastCounters counters,
+        final int maxFramesPerWant,
+        final RepairBudget budget)
+    {
+        this.out = out;
+        this.control = control;
+        this.retention = retention;
+        this.streams = streams;
+        this.counters = counters;
+        this.maxFramesPerWant = maxFramesPerWant;
+        this.sender = new RepairFrameSender<>(out, control.buffer(), budget, counters.repairFramesSent);
+    }
+
+    /**
+     * @param from who asks.
+     * @param want what it asks for.
+     */
+    void onWant(final P from, final Want want)
+    {
+        sender.target(from);
+        boolean toldBeyondRetention = false;
+        for (final WantRange range : want.getRangesList())
+        {
+            final long originId = range.getOriginId();
+            final long after = range.getAfterSeq();
+            final long upTo = range.getUpToSeq();
+            if (after < 0 || upTo < 0 || upTo <= after)
+            {
+                // Beyond 2^63 or empty: nothing we could hold. Counted, not held against the peer.
+                counters.malformed.incrementRelease();
+                continue;
+            }
+            toldBeyondRetention |= sayWhatIsMissing(from, originId, after);
+            if (!sender.blocked())
+            {
+                retention.forEach(originId, after, upTo, maxFramesPerWant, sender);
+            }
+            if (sender.blocked())
+            {
+                // Oldest first and stop: the requester keeps a contiguous prefix and asks again from there.
+                (sender.overBudget() ? counters.repairCutByBudget : counters.repairBackPressured).incrementRelease();
+                break;
+            }
+        }
+        final boolean cut = sender.blocked();
+        sender.target(null);
+        if (toldBeyondRetention || !cut)
+        {
+            // A peer is held to what it was told: an answer cut short by its full link neither strikes it nor
+            // clears its strikes.
+            strikeIfBeyondRetention(from, toldBeyondRetention);
+        }
+    }
+
+    /** "In a row" means on one link: a peer that reconnects starts again from its own digest. */
+    void forgetDisconnected()
+    {
+        if (!strikes.isEmpty())
+        {
+            strikes.keySet().removeIf(peer -> !out.isConnected(peer));
+        }
+    }
+
+    /** @return true if a WANT_MISS saying part of the range is evicted here was sent. */
+    private boolean sayWhatIsMissing(final P from, final long originId, final long after)
+    {
+        final long first = retention.firstRetainedAfter(originId, after);
+        final long evicted = retention.oldestRetained(originId);
+        long missUpTo = -1;
+        boolean beyond = false;
+        if (after == 0)
+        {
+            // History or first contact: say where the stream we can serve starts, so the requester's window starts
+            // there instead of at whatever it happened to receive first. Only if we know it ourselves: the origin
+            // does, and so does a member that learnt it from one that knew (a member that missed the first batches
+            // under back pressure cannot tell them from history). Otherwise the batches we have are served and the
+            // requester asks again.
+            final OriginStream<P> stream = streams.get(originId);
+            if (null != stream && stream.window.highest() >= 0 && stream.phase() == OriginStream.Phase.SETTLED)
+            {
+                missUpTo = Math.max(stream.window.first(), evicted);
+                counters.repairFloorsSent.incrementRelease();
+            }
+        }
+        else if (evicted > after + 1)
+        {
+            // Some of (after, evicted) is gone from here: tell it explicitly rather than serve around it.
+            missUpTo = first > 0 ? Math.min(first, evicted) : evicted;
+            beyond = true;
+        }
+        if (missUpTo <= 0)
+        {
+            return false;
+        }
+        if (!control.send(from, FrameType.WANT_MISS, WantMiss.newBuilder()
+            .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build()))
+        {
+            sender.block();
+            return false;
+        }
+        if (beyond)
+        {
+            counters.wantMissSent.incrementRelease();
+        }
+        return beyond;
+    }
+
+    private void strikeIfBeyondRetention(final P from, final boolean beyondRetention)
+    {
+        if (!beyondRetention)
+        {
+            strikes.removeKey(from);
+            return;
+        }
+        final int count = strikes.getValue(from) + 1;
+        strikes.put(from, count);
+        if (count >= MAX_WANTS_BEYOND_RETENTION)
+        {
+            // It was told (WANT_MISS) and keeps falling behind what we retain: it cannot keep up.
+            strikes.removeKey(from);
+            counters.peersClosedBeyondRetention.incrementRelease();
+            out.closePeer(from, CloseReason.BEYOND_RETENTION,
+                "asked " + count + " times in a row for batches no longer retained");
+        }
+    }
+}

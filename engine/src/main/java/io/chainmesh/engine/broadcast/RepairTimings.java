@@ -1,0 +1,88 @@
+package io.chainmesh.engine.broadcast;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every duration the repair and flow-control rules use, in nanoseconds of the commit stage's monotonic
+ * clock, each derived once from the configured intervals with the reason for its multiple.
+ *
+ * @param repairInterval     how often digests go out.
+ * @param holeDelay          a sequence missing below our highest is lost (per-origin delivery along the
+ *                           tree is FIFO): asked for after one repair delay.
+ * @param tailDelay          a missing tail may be in flight behind a backlog: asked for after 4 repair
+ *                           delays, and only once our highest has stopped moving that long.
+ * @param unopposedClaim     a peer's "gone" stands when nobody else offers that range within 2 repair
+ *                           delays (one delay for the digest that would show it, one for its WANT).
+ * @param offerTrusted       a peer that offered a tail somebody said is gone is waited for while anything
+ *                           could still be retained: retention plus the 4 repair delays of a tail.
+ * @param stuckGap           a gap that has not moved while anything could be retained cannot be filled:
+ *                           retention plus 4 repair delays (the slowest ask and its answer).
+ * @param historyWait        nobody told us where an origin's stream starts while anything could still be
+ *                           retained: we start where we did.
+ * @param askRemembered      how long a WANT is worth an answer (a WANT_MISS): retention.
+ * @param neighbourPause     a neighbour's "backed up" pauses our publishing for 3 digest intervals, so one
+ *                           lost or late digest does not end the pause.
+ * @param slowPeer           a peer holding publishing back for longer is not waited for.
+ * @param pauseBudgetWindow  neighbours may pause us for at most {@code slowPeer} in each 2 x slowPeer.
+ */
+record RepairTimings(
+    long repairInterval,
+    long holeDelay,
+    long tailDelay,
+    long unopposedClaim,
+    long offerTrusted,
+    long stuckGap,
+    long historyWait,
+    long askRemembered,
+    long neighbourPause,
+    long slowPeer,
+    long pauseBudgetWindow)
+{
+    /**
+     * A gap asked for again from the same mark waits up to this many times its delay: its answer may be queued
+     * behind a backlog, and asking again would add to the load (repair storms under CPU starvation).
+     */
+    static final long MAX_BACKOFF = 8;
+
+    /** A time that never happened: {@link #elapsed} is true for it whatever the clock reads. */
+    static final long NEVER = Long.MIN_VALUE;
+
+    /**
+     * @param repairIntervalMillis digest interval.
+     * @param repairDelayMillis    repair delay.
+     * @param retentionMillis      how long batches are retained.
+     * @param slowPeerMillis       how long a backed-up peer is waited for.
+     * @return the derived timings.
+     */
+    static RepairTimings of(
+        final long repairIntervalMillis, final long repairDelayMillis, final long retentionMillis, final long slowPeerMillis)
+    {
+        final long delay = TimeUnit.MILLISECONDS.toNanos(repairDelayMillis);
+        final long retention = TimeUnit.MILLISECONDS.toNanos(retentionMillis);
+        final long slow = TimeUnit.MILLISECONDS.toNanos(slowPeerMillis);
+        final long interval = TimeUnit.MILLISECONDS.toNanos(repairIntervalMillis);
+        return new RepairTimings(interval, delay, 4 * delay, 2 * delay, retention + 4 * delay, retention + 4 * delay,
+            retention, retention, 3 * interval, slow, 2 * slow);
+    }
+
+    /**
+     * @param delay the delay before asking a peer whose contiguous mark is past ours.
+     * @return the delay before asking a peer that is not (it may serve only part): twice as long, so a better
+     *         placed peer's digest gets the first chance.
+     */
+    static long preferSuitable(final long delay)
+    {
+        return 2 * delay;
+    }
+
+    /**
+     * @param now      the clock now.
+     * @param since    when it started, or {@link #NEVER}.
+     * @param duration how long.
+     * @return true if at least {@code duration} has passed since {@code since}, or it never started.
+     */
+    static boolean elapsed(final long now, final long since, final long duration)
+    {
+        return since == NEVER || now - since >= duration;
+    }
+}

@@ -1,0 +1,147 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.codec.control.Digest;
+import io.chainmesh.codec.control.DigestProgress;
+import org.agrona.ExpandableArrayBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What our digests say, to whom, and when they say nothing. */
+class DigestWriterTest
+{
+    private static final long B = 1_000;
+
+    private final RecordingOutbound out = new RecordingOutbound("a", "b");
+    private final OriginStreams<String> streams = new OriginStreams<>(1024, new SeenWindows());
+    private final PeerProgress<String> progress = new PeerProgress<>(out);
+    private final DigestWriter<String> writer = new DigestWriter<>(out, new ControlFrames<>(out, new ExpandableArrayBuffer()));
+
+    private void commit(final long originId, final long seq)
+    {
+        final OriginStream<String> stream = streams.getOrCreate(originId);
+        final boolean first = stream.window.highest() < 0;
+        stream.window.commit(seq);
+        if (first)
+        {
+            stream.onFirstCommit(seq, false, 0);
+        }
+    }
+
+    private static List<long[]> entries(final Digest digest)
+    {
+        final List<long[]> entries = new ArrayList<>();
+        final DigestProgress.Reader reader = new DigestProgress.Reader().wrap(digest.getProgress());
+        while (reader.next())
+        {
+            entries.add(new long[] {reader.originId(), reader.contiguous(), reader.highest()});
+        }
+        return entries;
+    }
+
+    @Test
+    void shouldSayEverythingOnceThenOnlyWhatChangedAndNothingWhenNothingDid()
+    {
+        for (long origin = 1; origin <= 10; origin++)
+        {
+            commit(origin, B);
+        }
+        writer.onInterval(streams, false, progress);
+        final Digest first = out.digestsTo("a").get(0);
+        assertThat(first.getFull()).isTrue();
+        assertThat(entries(first)).hasSize(10);
+
+        commit(3, B + 1);
+        commit(3, B + 3);
+        writer.onInterval(streams, false, progress);
+        final Digest second = out.digestsTo("a").get(1);
+        assertThat(second.getFull()).isFalse();
+        assertThat(entries(second)).containsExactly(new long[] {3, B + 1, B + 3});
+
+        writer.onInterval(streams, false, progress);
+        assertThat(out.digestsTo("a")).hasSize(2);
+        assertThat(out.digestsTo("b")).hasSize(2);
+    }
+
+    @Test
+    void shouldKeepSayingItIsBackedUpWhileItIs()
+    {
+        commit(1, B);
+        writer.onInterval(streams, true, progress);
+        writer.onInterval(streams, true, progress);
+        final Digest quiet = out.digestsTo("a").get(1);
+        assertThat(quiet.getForwardsBackedUp()).isTrue();
+        assertThat(entries(quiet)).isEmpty();
+    }
+
+    @Test
+    void shouldTellAPeerWhatItMissedWhileItsLinkPushedBack()
+    {
+        commit(1, B);
+        commit(2, B);
+        writer.onInterval(streams, false, progress);
+        out.takes("a", 0);
+        commit(1, B + 1);
+        writer.onInterval(streams, false, progress);
+        commit(2, B + 1);
+        writer.onInterval(streams, false, progress);
+
+        out.takes("a", Integer.MAX_VALUE);
+        writer.onInterval(streams, false, progress);
+        final List<Digest> toA = out.digestsTo("a");
+        assertThat(toA).hasSize(2);
+        assertThat(entries(toA.get(1))).extracting(e -> e[0]).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(out.digestsTo("b")).hasSize(3);
+    }
+
+    @Test
+    void shouldSayEverythingAgainToAPeerThatAsksAndToOneWhoseLinkReopened()
+    {
+        commit(1, B);
+        commit(2, B);
+        writer.onInterval(streams, false, progress);
+        writer.resendFull("a");
+        out.connect("a");
+        writer.onInterval(streams, false, progress);
+        out.connect("a", "b");
+        writer.onInterval(streams, false, progress);
+
+        assertThat(out.digestsTo("a")).hasSize(2);
+        assertThat(out.digestsTo("a").get(1).getFull()).isTrue();
+        assertThat(out.digestsTo("b")).hasSize(2);
+        assertThat(out.digestsTo("b").get(1).getFull()).isTrue();
+        assertThat(entries(out.digestsTo("b").get(1))).hasSize(2);
+    }
+
+    @Test
+    void shouldSplitEverythingIntoFramesOfBoundedSize()
+    {
+        final int origins = 2 * DigestWriter.MAX_ORIGINS_PER_FRAME + 5;
+        for (long origin = 1; origin <= origins; origin++)
+        {
+            commit(origin, B);
+        }
+        writer.onInterval(streams, false, progress);
+
+        final List<Digest> toA = out.digestsTo("a");
+        assertThat(toA).hasSize(3);
+        assertThat(toA).extracting(Digest::getFull).containsExactly(true, false, false);
+        assertThat(toA.stream().mapToInt(d -> entries(d).size()).sum()).isEqualTo(origins);
+    }
+
+    @Test
+    void shouldAskForEverythingWhenItsFirstWordOfAPeerIsNotEverything()
+    {
+        commit(1, B);
+        progress.onDigest("a", false, false);
+        writer.onInterval(streams, false, progress);
+
+        assertThat(out.digestsTo("a").get(0).getResync()).isTrue();
+        assertThat(out.digestsTo("b").get(0).getResync()).isFalse();
+        writer.onInterval(streams, false, progress);
+        assertThat(out.digestsTo("a")).hasSize(1);
+    }
+}
