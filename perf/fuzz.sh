@@ -45,8 +45,11 @@ done
 logs="perf/results/tmp/fuzz-$name"
 mkdir -p "$logs"
 rm -f "$logs/index.tsv.new"
-commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)perf/results' 2>/dev/null)" ]; then commit="$commit-dirty"; fi
+# FUZZ_COMMIT names the code when the run happens in an exported copy (git archive) of a commit.
+commit="${FUZZ_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [ -z "${FUZZ_COMMIT:-}" ] && [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)perf/results' 2>/dev/null)" ]; then
+  commit="$commit-dirty"
+fi
 modules=$(printf '%s\n' "${selected[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
 ./mvnw -B -ntp -q -pl "$modules" -am test-compile
 
