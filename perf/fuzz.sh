@@ -24,6 +24,7 @@ TARGETS=(
   chain-adapter:ChainFuzzTest#endpointParser
   chain-adapter:ChainFuzzTest#fluxConf
   engine:HandshakeFuzzTest#handshake
+  engine:CommitFuzzTest#commitStage
 )
 
 seconds=240
