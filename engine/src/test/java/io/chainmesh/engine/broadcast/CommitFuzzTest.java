@@ -129,7 +129,8 @@ class CommitFuzzTest
             this.input = input;
             final BroadcastPipeline.Context ctx = new BroadcastPipeline.Context().nodeKey(LOCAL)
                 .directory(() -> DIRECTORY).links(links).clock(() -> now).name("fuzz")
-                .retentionBytes(1 << 20).maxFramesPerWant(16).conclude();
+                .maxBatchFrameLength(16 << 10).maxMessageLength(1024).retentionBytes(64 << 10).maxFramesPerWant(16)
+                .conclude();
             final Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
             handlers.put(TOPIC, this::onMessage);
             commit = new CommitHandler(ctx, () -> DIRECTORY, () -> handlers, COUNTERS, new SeenWindows(),
