@@ -3,6 +3,8 @@
 # writes per target: inputs run, inputs/s, edges covered, corpus growth, peak RSS and findings, to
 #   perf/results/fuzz-<name>.md and perf/results/fuzz-<name>.json   (raw libFuzzer logs: perf/results/tmp/)
 # usage: perf/fuzz.sh [--minutes M | --seconds S] [--runs N] [--name NAME] [TARGET...]
+#        perf/fuzz.sh --report-only --seconds S --runs N --name NAME   (re-render from perf/results/tmp/fuzz-NAME/index.tsv,
+#        e.g. after merging the index lines of runs made in parallel)
 #   TARGET is module:Class#method (default: all, see TARGETS below); a target stops after S seconds or N
 #   inputs, whichever comes first. Findings land as crash-* files in the target's Jazzer inputs directory
 #   (src/test/resources/<package>/<Class>Inputs/<method>/), where the default test run replays them.
@@ -31,12 +33,14 @@ seconds=240
 runs=-1
 name="$(date -u +%Y-%m-%d)"
 selected=()
+report_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) seconds=$(( $2 * 60 )); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
+    --report-only) report_only=1; shift ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) selected+=("$1"); shift ;;
   esac
@@ -51,25 +55,27 @@ commit="${FUZZ_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -z "${FUZZ_COMMIT:-}" ] && [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)perf/results' 2>/dev/null)" ]; then
   commit="$commit-dirty"
 fi
-modules=$(printf '%s\n' "${selected[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
-./mvnw -B -ntp -q -pl "$modules" -am test-compile
+if [ $report_only -eq 0 ]; then
+  modules=$(printf '%s\n' "${selected[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
+  ./mvnw -B -ntp -q -pl "$modules" -am test-compile
 
-for target in "${selected[@]}"; do
-  module="${target%%:*}"
-  test="${target#*:}"
-  log="$logs/${test//#/.}.log"
-  inputs_dir="$module/src/test/resources"
-  before=$(find "$inputs_dir" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' 2>/dev/null | sort)
-  echo "fuzz: $target for ${seconds}s (runs $runs) -> $log" >&2
-  start=$(date +%s)
-  status=0
-  ./mvnw -B -ntp -Pfuzz -pl "$module" -am test -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dfuzz.seconds="$seconds" -Dfuzz.runs="$runs" > "$log" 2>&1 || status=$?
-  after=$(find "$inputs_dir" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' 2>/dev/null | sort)
-  new=$(comm -13 <(echo "$before") <(echo "$after") | grep -v '^$' | paste -sd' ' - || true)
-  printf '%s\t%s\t%s\t%s\t%s\n' "$target" "$status" "$(( $(date +%s) - start ))" "$log" "$new" >> "$logs/index.tsv.new"
-done
-mv "$logs/index.tsv.new" "$logs/index.tsv"
+  for target in "${selected[@]}"; do
+    module="${target%%:*}"
+    test="${target#*:}"
+    log="$logs/${test//#/.}.log"
+    inputs_dir="$module/src/test/resources"
+    before=$(find "$inputs_dir" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' 2>/dev/null | sort)
+    echo "fuzz: $target for ${seconds}s (runs $runs) -> $log" >&2
+    start=$(date +%s)
+    status=0
+    ./mvnw -B -ntp -Pfuzz -pl "$module" -am test -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dfuzz.seconds="$seconds" -Dfuzz.runs="$runs" > "$log" 2>&1 || status=$?
+    after=$(find "$inputs_dir" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' 2>/dev/null | sort)
+    new=$(comm -13 <(echo "$before") <(echo "$after") | grep -v '^$' | paste -sd' ' - || true)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$target" "$status" "$(( $(date +%s) - start ))" "$log" "$new" >> "$logs/index.tsv.new"
+  done
+  mv "$logs/index.tsv.new" "$logs/index.tsv"
+fi
 
 # One row per target from libFuzzer's final statistics (-print_final_stats=1) and its last status line.
 stat() { grep -a "^stat::$2:" "$1" | tail -1 | awk '{print $2}'; }
