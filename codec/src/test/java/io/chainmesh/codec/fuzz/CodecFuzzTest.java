@@ -319,6 +319,10 @@ class CodecFuzzTest
                 assertThat(expected.getMessage()).isNotBlank();
                 return;
             }
+            finally
+            {
+                record.release();
+            }
             if (opened == RecordCipher.AUTHENTICATION_FAILED)
             {
                 return;
@@ -337,11 +341,18 @@ class CodecFuzzTest
             final boolean keyUpdate = (input[position] & 0x80) != 0;
             final byte[] plaintext = Arrays.copyOfRange(input, position, position + plaintextLength);
             final ByteBuf record = Unpooled.buffer(plaintextLength + RecordDescriptor.OVERHEAD);
-            record.setBytes(RecordDescriptor.CIPHERTEXT_OFFSET, plaintext);
-            final int recordLength = sealer.seal(record, 0, plaintextLength, keyUpdate);
-            assertThat(opener.open(record, 0, recordLength)).isEqualTo(plaintextLength);
             final byte[] opened = new byte[plaintextLength];
-            record.getBytes(RecordDescriptor.CIPHERTEXT_OFFSET, opened);
+            try
+            {
+                record.setBytes(RecordDescriptor.CIPHERTEXT_OFFSET, plaintext);
+                final int recordLength = sealer.seal(record, 0, plaintextLength, keyUpdate);
+                assertThat(opener.open(record, 0, recordLength)).isEqualTo(plaintextLength);
+                record.getBytes(RecordDescriptor.CIPHERTEXT_OFFSET, opened);
+            }
+            finally
+            {
+                record.release();
+            }
             assertThat(opened).isEqualTo(plaintext);
             assertThat(opener.keyEpoch()).isEqualTo(sealer.keyEpoch());
             position += plaintextLength;

@@ -190,6 +190,7 @@ public final class FuzzSeeds
             final int length = sealer.seal(record, 0, plaintext.length, i == 1);
             final byte[] bytes = new byte[length];
             record.getBytes(0, bytes);
+            record.release();
             out.writeBytes(bytes);
         }
         return out.toByteArray();
