@@ -7,6 +7,7 @@ import io.chainmesh.codec.batch.BatchDecoder;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.crypto.BitcoinAddress;
 import io.chainmesh.codec.crypto.BitcoinMessage;
 import io.chainmesh.codec.crypto.NodeId;
 import io.chainmesh.codec.crypto.NodeKey;
@@ -362,7 +363,7 @@ class CodecFuzzTest
     /**
      * Bitcoin signed messages. Input: {@code u8 signatureLength · signature (base64 text) · u8 addressLength
      * · address · message}. verify / recover / verifyAddress return or raise {@link CodecException}; a key
-     * that recovers verifies, and so does its P2PKH address.
+     * that recovers verifies, and so does its P2PKH address in the key form the signature header names.
      */
     @FuzzTest(maxDuration = "5m")
     void bitcoinMessage(final byte[] input)
@@ -398,8 +399,11 @@ class CodecFuzzTest
             return;
         }
         assertThat(BitcoinMessage.verify(recovered, message, signature)).isTrue();
-        assertThat(BitcoinMessage.verifyAddress(io.chainmesh.codec.crypto.BitcoinAddress.p2pkh(recovered), message,
-            signature)).isTrue();
+        // The address is of the key form the signature header names (27..30 uncompressed, 31..34 compressed).
+        final boolean compressed = (java.util.Base64.getDecoder().decode(signature)[0] & 0xFF) >= 31;
+        final String signerAddress = BitcoinAddress.p2pkh(BitcoinAddress.P2PKH_VERSION,
+            recovered.publicKeyParameters().getQ().getEncoded(compressed));
+        assertThat(BitcoinMessage.verifyAddress(signerAddress, message, signature)).isTrue();
     }
 
     /**
