@@ -194,6 +194,11 @@ public final class RecordCipher
             throw new IllegalStateException("a sealing RecordCipher cannot open");
         }
         final int lengthField = buffer.getInt(index);
+        if (lengthField < FrameDescriptor.MIN_LENGTH_FIELD)
+        {
+            // Too short to hold the type and flags that checkHeader reads: refuse it as the malformed header it is.
+            RecordDescriptor.checkHeader(FrameType.RECORD, 0, lengthField);
+        }
         final int flags = buffer.getUnsignedByte(index + RecordDescriptor.HEADER_LENGTH - 1);
         RecordDescriptor.checkHeader(buffer.getUnsignedByte(index + RecordDescriptor.HEADER_LENGTH - 2), flags,
             lengthField);

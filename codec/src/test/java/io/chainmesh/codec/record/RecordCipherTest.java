@@ -227,4 +227,17 @@ class RecordCipherTest
             .isInstanceOf(CodecException.class).hasMessageContaining("flags 0x82");
         record.release();
     }
+
+    /** A record shorter than its own header (length field 0 or 1) has no type or flags to read. */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void shouldRefuseARecordShorterThanItsHeader(final RecordAead aead, final boolean direct)
+    {
+        final RecordCipher opener = pair(aead)[1].opener();
+        final ByteBuf record = buffer(direct, 5);
+        record.writeInt(1).writeByte(FrameType.RECORD);
+        assertThatThrownBy(() -> opener.open(record, 0, 5))
+            .isInstanceOf(CodecException.class).hasMessageContaining("RECORD length 1 must be in [19, 65554]");
+        record.release();
+    }
 }
