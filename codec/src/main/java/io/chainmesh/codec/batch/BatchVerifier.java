@@ -3,8 +3,8 @@ package io.chainmesh.codec.batch;
 import io.chainmesh.codec.crypto.EcdsaVerifier;
 import io.chainmesh.codec.crypto.NodeId;
 import org.agrona.DirectBuffer;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 
+import java.security.MessageDigest;
 import java.util.Objects;
 
 /**
@@ -18,7 +18,7 @@ import java.util.Objects;
 public final class BatchVerifier
 {
     private final EcdsaVerifier ecdsa;
-    private final SHA256Digest digest = new SHA256Digest();
+    private final MessageDigest digest = Hashing.newSha256();
     private final byte[] hash = new byte[32];
     private final byte[] signature = new byte[BatchDescriptor.SIGNATURE_LENGTH];
     private final byte[] scratch = new byte[Hashing.SCRATCH_LENGTH];
