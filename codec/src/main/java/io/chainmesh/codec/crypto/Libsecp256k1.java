@@ -158,7 +158,7 @@ public final class Libsecp256k1
 
     /**
      * One thread's verifier: scratch arrays for the JNI call and a small direct-mapped cache of the
-     * signers' key encodings (64 slots by origin id, so its memory is bounded whatever the peers send).
+     * signers' key encodings (64 slots by key hash, so its memory is bounded whatever the peers send).
      */
     static final class NativeVerifier implements EcdsaVerifier
     {
@@ -212,7 +212,7 @@ public final class Libsecp256k1
 
         private byte[] key(final NodeId signer)
         {
-            final int slot = (int)(signer.originId() & (CACHE_SLOTS - 1));
+            final int slot = signer.hashCode() & (CACHE_SLOTS - 1);
             final NodeId cached = cachedSigners[slot];
             if (cached != signer && !signer.equals(cached))
             {
