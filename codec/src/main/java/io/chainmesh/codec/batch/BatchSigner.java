@@ -5,19 +5,20 @@ import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.crypto.Secp256k1;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.bouncycastle.crypto.digests.SHA256Digest;
+
+import java.security.MessageDigest;
 
 /**
  * Signs batches with a node's chain key: low-S ECDSA (RFC 6979) over SHA-256 of the signed region.
  * <p>
- * Not thread-safe: one instance per signing thread. Hashing reuses a digest and scratch arrays and
- * allocates nothing; the ECDSA step itself allocates inside Bouncy Castle (BigInteger arithmetic),
+ * Not thread-safe: one instance per signing thread. Hashing (the JDK's SHA-256) reuses a digest and scratch
+ * arrays and allocates nothing; the ECDSA step itself allocates inside Bouncy Castle (BigInteger arithmetic),
  * which is fine since one signature covers a whole batch.
  */
 public final class BatchSigner
 {
     private final NodeKey key;
-    private final SHA256Digest digest = new SHA256Digest();
+    private final MessageDigest digest = Hashing.newSha256();
     private final byte[] hash = new byte[32];
     private final byte[] signature = new byte[Secp256k1.SIGNATURE_LENGTH];
     private final byte[] scratch = new byte[Hashing.SCRATCH_LENGTH];

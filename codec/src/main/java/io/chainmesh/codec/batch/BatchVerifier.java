@@ -1,23 +1,49 @@
 package io.chainmesh.codec.batch;
 
-import io.chainmesh.codec.crypto.Ecdsa;
+import io.chainmesh.codec.crypto.EcdsaVerifier;
 import io.chainmesh.codec.crypto.NodeId;
 import org.agrona.DirectBuffer;
-import org.bouncycastle.crypto.digests.SHA256Digest;
+
+import java.security.MessageDigest;
+import java.util.Objects;
 
 /**
  * Verifies batch signatures (see {@link BatchDescriptor}). The caller looks the signer up by the
  * batch's origin id and should have validated the structure with {@link BatchDecoder} first.
  * <p>
- * Not thread-safe: one instance per verifying thread. Hashing allocates nothing; ECDSA verification
- * allocates inside Bouncy Castle.
+ * Not thread-safe: one instance per verifying thread. Hashing allocates nothing; the signature check is
+ * the {@link EcdsaVerifier} given (by default {@link EcdsaVerifier#preferred()}: libsecp256k1 when it
+ * loaded, allocation-free once a signer's key is cached, else Bouncy Castle, which allocates).
  */
 public final class BatchVerifier
 {
-    private final SHA256Digest digest = new SHA256Digest();
+    private final EcdsaVerifier ecdsa;
+    private final MessageDigest digest = Hashing.newSha256();
     private final byte[] hash = new byte[32];
     private final byte[] signature = new byte[BatchDescriptor.SIGNATURE_LENGTH];
     private final byte[] scratch = new byte[Hashing.SCRATCH_LENGTH];
+
+    /** A verifier on the {@linkplain EcdsaVerifier#preferred() preferred} ECDSA provider. */
+    public BatchVerifier()
+    {
+        this(EcdsaVerifier.preferred());
+    }
+
+    /**
+     * @param ecdsa the signature check, owned by this verifier's thread.
+     */
+    public BatchVerifier(final EcdsaVerifier ecdsa)
+    {
+        this.ecdsa = Objects.requireNonNull(ecdsa, "ecdsa");
+    }
+
+    /**
+     * @return the ECDSA provider's name ({@link EcdsaVerifier#provider()}).
+     */
+    public String provider()
+    {
+        return ecdsa.provider();
+    }
 
     /**
      * @param signer      the origin's identity.
@@ -38,6 +64,6 @@ public final class BatchVerifier
         Hashing.sha256(digest, buffer, frameOffset + BatchDescriptor.SIGNED_OFFSET,
             BatchDescriptor.signedLength(frameLength), scratch, hash);
         buffer.getBytes(frameOffset + BatchDescriptor.signatureOffset(frameLength), signature);
-        return Ecdsa.verify(signer, hash, signature, 0);
+        return ecdsa.verify(signer, hash, signature, 0);
     }
 }

@@ -43,7 +43,10 @@ public interface BatchSignatures
         boolean verify(NodeId signer, DirectBuffer buffer, int offset, int length);
     }
 
-    /** ECDSA secp256k1 with the node's chain key (the codec's {@link BatchSigner} and {@link BatchVerifier}). */
+    /**
+     * ECDSA secp256k1 with the node's chain key (the codec's {@link BatchSigner} and {@link BatchVerifier}); each
+     * verifier checks on libsecp256k1 when its native library loaded, else on Bouncy Castle (same verdicts).
+     */
     BatchSignatures ECDSA = new BatchSignatures()
     {
         @Override

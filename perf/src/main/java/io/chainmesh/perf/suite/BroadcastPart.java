@@ -48,7 +48,7 @@ final class BroadcastPart implements SuitePart
         }
         settings.log().accept("broadcast: FluxOS-style baseline (Node.js)");
         runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(),
-            new FluxosBaseline(settings.repository(), settings.mapper()).run(NODES, Math.max(seconds, 2), SIZE, NODES)));
+            NodeBaseline.fluxos(settings.repository(), settings.mapper()).run(NODES, Math.max(seconds, 2), SIZE, NODES)));
         return part;
     }
 }

@@ -49,6 +49,11 @@ final class BroadcastRows
         row.put("allDelivered", report.passed());
         row.put("missing", report.missing());
         row.put("duplicates", report.duplicates());
+        // Copies on the wire beyond the one each member needs, per delivered message (gossipsub's measure): every
+        // batch needs n - 1 receptions; transmissions are tree or flood forwards plus repair.
+        final double receptionsNeeded = report.batchesPublished() * (double)(nodes - 1);
+        row.put("duplicatesPerMessage", receptionsNeeded == 0 ? 0 : round(Math.max(0,
+            (report.batchesForwarded() + report.repairFrames() - receptionsNeeded) / receptionsNeeded)));
         row.set("report", mapper.valueToTree(report));
         return row;
     }
@@ -72,6 +77,52 @@ final class BroadcastRows
         row.put("allDelivered", result.path("deliveredAll").asBoolean());
         row.put("missing", result.path("missing").asLong());
         row.set("report", result);
+        return row;
+    }
+
+    /** A js-libp2p gossipsub run (Node.js processes, TCP + Noise + Yamux, StrictSign secp256k1, mesh D = 6). */
+    static ObjectNode gossipsub(final ObjectMapper mapper, final JsonNode result)
+    {
+        final ObjectNode row = mapper.createObjectNode();
+        row.put("system", "gossipsub");
+        row.put("variant", (result.path("rate").asDouble() > 0 ? result.path("rate").asDouble() + " msgs/s per publisher" :
+            "max rate, closed loop") + ", StrictSign secp256k1");
+        row.put("nodes", result.path("nodes").asInt());
+        row.put("payloadBytes", result.path("size").asInt());
+        row.put("offeredRate", Math.round(result.path("rate").asDouble() * result.path("publishers").asInt()));
+        row.put("seconds", round(result.path("elapsedSeconds").asDouble()));
+        row.put("published", result.path("published").asLong());
+        row.put("deliveredPerNodePerSecond", round(result.path("deliveredPerNodePerSecond").asDouble()));
+        row.put("latencyP50Ms", round(result.path("latencyMillis").path("p50").asDouble()));
+        row.put("latencyP99Ms", round(result.path("latencyMillis").path("p99").asDouble()));
+        row.put("bytesOnWirePerDelivered", round(result.path("bytesOnWirePerDelivered").asDouble()));
+        row.put("messagesPerSignature", 1);
+        row.put("duplicatesPerMessage", round(result.path("duplicatesPerMessage").asDouble()));
+        row.put("allDelivered", result.path("deliveredAll").asBoolean());
+        row.put("missing", result.path("missing").asLong());
+        row.set("report", result);
+        return row;
+    }
+
+    /** The raw fan-out ceiling: chainmesh's tree and batching over plain Netty, no signature, no AEAD. */
+    static ObjectNode ceiling(final ObjectMapper mapper, final io.chainmesh.perf.ceiling.RawFanoutCeiling.Result result)
+    {
+        final ObjectNode row = mapper.createObjectNode();
+        row.put("system", "raw fan-out ceiling");
+        row.put("variant", "same tree, " + result.messagesPerBatch() + " msgs per frame, raw Netty, no signature, no AEAD");
+        row.put("nodes", result.nodes());
+        row.put("payloadBytes", result.payloadBytes());
+        row.put("offeredRate", 0);
+        row.put("seconds", round(result.seconds()));
+        row.put("published", result.published());
+        row.put("deliveredPerNodePerSecond", round(result.deliveredPerNodePerSecond()));
+        row.put("latencyP50Ms", round(result.latencyP50Ms()));
+        row.put("latencyP99Ms", round(result.latencyP99Ms()));
+        row.put("bytesOnWirePerDelivered", round(result.bytesOnWirePerDelivered()));
+        row.put("messagesPerSignature", result.messagesPerBatch());
+        row.put("eventLoopThreads", result.eventLoopThreads());
+        row.put("allDelivered", true);
+        row.put("missing", 0);
         return row;
     }
 

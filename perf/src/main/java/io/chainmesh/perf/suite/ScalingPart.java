@@ -7,7 +7,7 @@ import io.chainmesh.engine.broadcast.BroadcastStrategy;
 
 /**
  * The same signed broadcast (64 B, every node publishing at max rate) at 4, 8, 16 and 32 nodes: chainmesh tree,
- * chainmesh flood and the FluxOS-style baseline, to show how delivered rate, latency and bytes per delivery move
+ * chainmesh flood, the FluxOS-style baseline and gossipsub (up to 16 nodes), to show how delivered rate, latency and bytes per delivery move
  * with N. Chainmesh nodes run in this JVM (separate JVMs would add 32 heaps and JITs competing for 2 cores
  * without changing what is compared); the baseline's nodes are one Node.js process each.
  * Quick mode: chainmesh tree at 4 and 8 nodes only.
@@ -16,6 +16,11 @@ final class ScalingPart implements SuitePart
 {
     private static final int[] NODES = {4, 8, 16, 32};
     private static final int[] QUICK_NODES = {4, 8};
+    /**
+     * gossipsub stops at 16: 32 Node.js processes each verifying every message in pure-JS secp256k1 on two shared
+     * cores take minutes to form the mesh and drain, longer than the suite's budget.
+     */
+    private static final int GOSSIPSUB_MAX_NODES = 16;
 
     @Override
     public String name()
@@ -41,7 +46,9 @@ final class ScalingPart implements SuitePart
         final ArrayNode tree = runs.putArray("tree");
         final ArrayNode flood = settings.quick() ? null : runs.putArray("flood");
         final ArrayNode fluxos = settings.quick() ? null : runs.putArray("fluxos");
-        final FluxosBaseline baseline = new FluxosBaseline(settings.repository(), settings.mapper());
+        final ArrayNode gossipsub = settings.quick() ? null : runs.putArray("gossipsub");
+        final NodeBaseline baseline = NodeBaseline.fluxos(settings.repository(), settings.mapper());
+        final NodeBaseline gossip = NodeBaseline.gossipsub(settings.repository(), settings.mapper());
         for (final int n : counts)
         {
             settings.log().accept("scaling: " + n + " nodes, chainmesh tree");
@@ -54,6 +61,11 @@ final class ScalingPart implements SuitePart
                     BroadcastStrategy.FLOOD, 20_000, 65_535, 0));
                 settings.log().accept("scaling: " + n + " nodes, FluxOS-style baseline");
                 fluxos.add(BroadcastRows.fluxos(settings.mapper(), baseline.run(n, seconds, BroadcastPart.SIZE, n)));
+                if (n <= GOSSIPSUB_MAX_NODES)
+                {
+                    settings.log().accept("scaling: " + n + " nodes, gossipsub");
+                    gossipsub.add(BroadcastRows.gossipsub(settings.mapper(), gossip.run(n, seconds, BroadcastPart.SIZE, n)));
+                }
             }
         }
         // The bulky per-node reports stay in the broadcast part; here one row per N is enough.

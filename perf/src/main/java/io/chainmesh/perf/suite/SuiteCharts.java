@@ -45,16 +45,18 @@ final class SuiteCharts
     private static final int WIDTH = 960;
     private static final int HEIGHT = 540;
     /** One colour per system, the same in every chart. */
-    private static final Map<String, Color> COLOURS = Map.of(
-        "chainmesh", new Color(0x1f77b4),
-        "chainmesh tree", new Color(0x1f77b4),
-        "raw Netty (ceiling)", new Color(0x7f7f7f),
-        "raw Netty caller thread", new Color(0xbcbd22),
-        "Aeron UDP", new Color(0xd62728),
-        "raw Netty", new Color(0x7f7f7f),
-        "chainmesh flood", new Color(0xff7f0e),
-        "chainmesh one signature per message", new Color(0x9467bd),
-        "FluxOS-style", new Color(0x2ca02c));
+    private static final Map<String, Color> COLOURS = Map.ofEntries(
+        Map.entry("chainmesh", new Color(0x1f77b4)),
+        Map.entry("chainmesh tree", new Color(0x1f77b4)),
+        Map.entry("raw Netty (ceiling)", new Color(0x7f7f7f)),
+        Map.entry("raw Netty caller thread", new Color(0xbcbd22)),
+        Map.entry("Aeron UDP", new Color(0xd62728)),
+        Map.entry("raw Netty", new Color(0x7f7f7f)),
+        Map.entry("chainmesh flood", new Color(0xff7f0e)),
+        Map.entry("chainmesh one signature per message", new Color(0x9467bd)),
+        Map.entry("FluxOS-style", new Color(0x2ca02c)),
+        Map.entry("gossipsub", new Color(0x8c564b)),
+        Map.entry("raw fan-out ceiling", new Color(0x7f7f7f)));
 
     private SuiteCharts()
     {
@@ -94,6 +96,15 @@ final class SuiteCharts
                 chartDir.resolve(stem + "-broadcast-rate.png")));
             files.add(save(broadcastBars(broadcast, "bytesOnWirePerDelivered", "bytes on the wire per delivered message"),
                 chartDir.resolve(stem + "-broadcast-bytes.png")));
+        }
+        final JsonNode sideBySide = parts.path("sideBySide");
+        if (sideBySide.has("runs"))
+        {
+            files.add(save(broadcastBars(sideBySide, "deliveredPerNodePerSecond", "delivered messages / s per node"),
+                chartDir.resolve(stem + "-side-by-side-rate.png")));
+            files.add(save(broadcastBars(sideBySide, "bytesOnWirePerDelivered", "bytes on the wire per delivered message"),
+                chartDir.resolve(stem + "-side-by-side-bytes.png")));
+            files.add(save(lightLoadBars(sideBySide), chartDir.resolve(stem + "-side-by-side-light-p99.png")));
         }
         final JsonNode scaling = parts.path("scaling");
         if (scaling.has("runs"))
@@ -168,9 +179,28 @@ final class SuiteCharts
         addBar(data, runs.path("flood"), field, "chainmesh flood", column);
         addBar(data, runs.path("perMessageSignature"), field, "chainmesh one signature per message", column);
         addBar(data, runs.path("fluxos"), field, "FluxOS-style", column);
+        addBar(data, runs.path("gossipsub"), field, "gossipsub", column);
+        addBar(data, runs.path("ceiling"), field, "raw fan-out ceiling", column);
         final JFreeChart chart = ChartFactory.createBarChart("Signed broadcast, every node publishing at max rate",
             "", axis, data, PlotOrientation.VERTICAL, true, false, false);
         styleBars(chart, true, axis);
+        return chart;
+    }
+
+    private static JFreeChart lightLoadBars(final JsonNode part)
+    {
+        final DefaultCategoryDataset data = new DefaultCategoryDataset();
+        final JsonNode runs = part.path("runs");
+        for (final String percentile : new String[] {"latencyP50Ms", "latencyP99Ms"})
+        {
+            final String column = ("latencyP50Ms".equals(percentile) ? "p50" : "p99") + ", " +
+                part.path("lightRate").asInt() + " msgs/s offered";
+            addBar(data, runs.path("treeLightLoad"), percentile, "chainmesh tree", column);
+            addBar(data, runs.path("gossipsubLightLoad"), percentile, "gossipsub", column);
+        }
+        final JFreeChart chart = ChartFactory.createBarChart("Publish → deliver latency under light load, " +
+            part.path("nodes").asInt() + " nodes", "", "ms", data, PlotOrientation.VERTICAL, true, false, false);
+        styleBars(chart, true, "ms");
         return chart;
     }
 
@@ -189,6 +219,7 @@ final class SuiteCharts
         addLine(data, scaling.path("runs").path("tree"), field, "chainmesh tree");
         addLine(data, scaling.path("runs").path("flood"), field, "chainmesh flood");
         addLine(data, scaling.path("runs").path("fluxos"), field, "FluxOS-style");
+        addLine(data, scaling.path("runs").path("gossipsub"), field, "gossipsub");
         final JFreeChart chart = ChartFactory.createXYLineChart("Signed broadcast by network size (one machine)",
             "nodes", axis, data, PlotOrientation.VERTICAL, true, false, false);
         final XYPlot plot = chart.getXYPlot();

@@ -24,11 +24,15 @@ import java.util.Set;
 public final class SuiteReport
 {
     /** Parts this class draws tables for; any other part is listed as JSON. */
-    private static final Set<String> KNOWN_PARTS = Set.of("pointToPoint", "broadcast", "scaling", "jmh");
+    private static final Set<String> KNOWN_PARTS = Set.of("pointToPoint", "broadcast", "sideBySide", "scaling", "jmh");
     /** Goals from the issues: point to point vs the raw Netty ceiling; signed broadcast vs FluxOS-style; AES-GCM vs plaintext. */
     static final double P2P_GOAL = 0.8;
     static final double BROADCAST_GOAL = 1000;
     static final double ENCRYPTION_GOAL = 0.7;
+    /** Goals against js-libp2p gossipsub and the raw fan-out ceiling. */
+    static final double GOSSIPSUB_RATE_GOAL = 100;
+    static final double GOSSIPSUB_BYTES_GOAL = 0.1;
+    static final double CEILING_GOAL = 0.5;
 
     private SuiteReport()
     {
@@ -124,7 +128,57 @@ public final class SuiteReport
             row(rows, "bytes on the wire per delivered message: chainmesh tree / FluxOS-style (lower is better)",
                 tree, fluxos, "B", tree / fluxos, "", null);
         }
+        sideBySideHeadline(rows, root.path("parts").path("sideBySide").path("runs"));
         return rows;
+    }
+
+    private static void sideBySideHeadline(final ArrayNode rows, final JsonNode runs)
+    {
+        final JsonNode tree = runs.path("tree");
+        final String at = tree.path("nodes").asInt() + " nodes";
+        final double treeRate = tree.path("deliveredPerNodePerSecond").asDouble();
+        if (tree.isObject() && runs.has("gossipsub"))
+        {
+            final JsonNode gossipsub = runs.path("gossipsub");
+            final double rate = gossipsub.path("deliveredPerNodePerSecond").asDouble();
+            row(rows, "signed broadcast, " + at + ", delivered msgs/s per node: chainmesh tree / gossipsub", treeRate, rate,
+                "msgs/s", treeRate / rate, "≥ " + (long)GOSSIPSUB_RATE_GOAL + "×", treeRate / rate >= GOSSIPSUB_RATE_GOAL);
+            final double treeBytes = tree.path("bytesOnWirePerDelivered").asDouble();
+            final double bytes = gossipsub.path("bytesOnWirePerDelivered").asDouble();
+            row(rows, "bytes on the wire per delivered message: chainmesh tree / gossipsub (lower is better)", treeBytes,
+                bytes, "B", treeBytes / bytes, "≤ " + GOSSIPSUB_BYTES_GOAL + "×", treeBytes / bytes <= GOSSIPSUB_BYTES_GOAL);
+            final double treeDuplicates = tree.path("duplicatesPerMessage").asDouble();
+            row(rows, "duplicate copies per delivered message: chainmesh tree / gossipsub", treeDuplicates,
+                gossipsub.path("duplicatesPerMessage").asDouble(), "copies", treeDuplicates / gossipsub.path("duplicatesPerMessage")
+                    .asDouble(), "chainmesh 0", treeDuplicates == 0);
+        }
+        if (runs.has("treeLightLoad") && runs.has("gossipsubLightLoad"))
+        {
+            final double treeP99 = runs.path("treeLightLoad").path("latencyP99Ms").asDouble();
+            final double p99 = runs.path("gossipsubLightLoad").path("latencyP99Ms").asDouble();
+            row(rows, "light load (" + runs.path("treeLightLoad").path("offeredRate").asLong() +
+                " msgs/s offered), p99 publish → deliver: chainmesh tree / gossipsub (lower is better)", treeP99, p99, "ms",
+                treeP99 / p99, "≤ 1×", treeP99 <= p99);
+        }
+        if (tree.isObject() && runs.has("ceiling"))
+        {
+            final double ceiling = runs.path("ceiling").path("deliveredPerNodePerSecond").asDouble();
+            row(rows, "signed broadcast, " + at + ", delivered msgs/s per node: chainmesh tree / raw fan-out ceiling",
+                treeRate, ceiling, "msgs/s", treeRate / ceiling, "≥ " + CEILING_GOAL + "×", treeRate / ceiling >= CEILING_GOAL);
+        }
+        if (tree.isObject() && runs.has("flood"))
+        {
+            final double flood = runs.path("flood").path("deliveredPerNodePerSecond").asDouble();
+            row(rows, "signed broadcast, " + at + ", delivered msgs/s per node: chainmesh tree / chainmesh flood (same run)",
+                treeRate, flood, "msgs/s", treeRate / flood, "≥ 1×", treeRate >= flood);
+        }
+        if (tree.isObject() && runs.has("fluxos"))
+        {
+            final double fluxos = runs.path("fluxos").path("deliveredPerNodePerSecond").asDouble();
+            row(rows, "signed broadcast, " + at + " (side by side run), delivered msgs/s per node: chainmesh tree / " +
+                "FluxOS-style", treeRate, fluxos, "msgs/s", treeRate / fluxos, "≥ " + (long)BROADCAST_GOAL + "×",
+                treeRate / fluxos >= BROADCAST_GOAL);
+        }
     }
 
     private static void row(
@@ -215,6 +269,7 @@ public final class SuiteReport
         final JsonNode parts = root.path("parts");
         pointToPoint(sb, parts.path("pointToPoint"));
         broadcast(sb, parts.path("broadcast"));
+        sideBySide(sb, parts.path("sideBySide"));
         scaling(sb, parts.path("scaling"));
         jmh(sb, parts.path("jmh"));
         final Iterator<Map.Entry<String, JsonNode>> others = parts.properties().iterator();
@@ -313,18 +368,41 @@ public final class SuiteReport
             .append("divided by deliveries.\n\n");
     }
 
+    private static void sideBySide(final StringBuilder sb, final JsonNode part)
+    {
+        if (!part.has("runs"))
+        {
+            return;
+        }
+        sb.append("## Side by side: chainmesh, gossipsub, FluxOS-style, raw fan-out ceiling\n\n")
+            .append(part.path("description").asText()).append(", ").append(part.path("publishSeconds").asInt())
+            .append(" s of publishing per run; load average ").append(part.path("loadAverageBefore").asDouble())
+            .append(" before, ").append(part.path("loadAverageAfter").asDouble()).append(" after.\n\n");
+        broadcastTable(sb, part.path("runs").elements());
+        sb.append("\nDuplicates: copies received beyond the first, per delivered message (chainmesh: batch transmissions ")
+            .append("and repair frames over the n - 1 receptions each batch needs; gossipsub: RPC message copies reaching ")
+            .append("a node over its deliveries). gossipsub: js-libp2p, TCP + Noise + Yamux, StrictSign with secp256k1 ")
+            .append("peer keys, library defaults (D = 6, heartbeat 1 s, flood publish) except IP colocation scoring ")
+            .append("(every node is 127.0.0.1), one Node.js process per node; versions in its rows' reports. The raw ")
+            .append("fan-out ceiling forwards the same tree with the tree row's batch size over plain Netty on one ")
+            .append("event loop thread per core, with no signature, no AEAD and no pipeline.\n\n");
+    }
+
     private static void broadcastTable(final StringBuilder sb, final Iterator<JsonNode> runs)
     {
         sb.append("| system | run | nodes | delivered msgs/s per node | latency p50 ms | p99 ms | bytes on wire per delivered | ")
-            .append("msgs per signature | all delivered |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            .append("msgs per signature | duplicates per message | all delivered |\n")
+            .append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
         while (runs.hasNext())
         {
             final JsonNode r = runs.next();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.1f | %.1f | %.0f | %.1f | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.1f | %.1f | %.0f | %.1f | %s | %s |%n",
                 r.path("system").asText(), r.path("variant").asText(), r.path("nodes").asInt(),
                 number(r.path("deliveredPerNodePerSecond").asDouble()), r.path("latencyP50Ms").asDouble(),
                 r.path("latencyP99Ms").asDouble(), r.path("bytesOnWirePerDelivered").asDouble(),
-                r.path("messagesPerSignature").asDouble(), r.path("allDelivered").asBoolean() ? "yes" :
+                r.path("messagesPerSignature").asDouble(),
+                r.has("duplicatesPerMessage") ? String.format(Locale.ROOT, "%.2f", r.path("duplicatesPerMessage").asDouble()) : "",
+                r.path("allDelivered").asBoolean() ? "yes" :
                     "**NO** (" + number(r.path("missing").asDouble()) + " missing after the drain)"));
         }
     }

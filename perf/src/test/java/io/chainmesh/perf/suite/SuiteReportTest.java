@@ -35,11 +35,18 @@ class SuiteReportTest
             .contains("point-to-point throughput, 16 KiB: chainmesh / raw Netty ceiling | 30,000 msgs/s | 60,000 msgs/s | 0.500× | ≥ 0.8× | **no**")
             .contains("RTT p99, 64 B: chainmesh / Aeron (lower is better) | 30.0 µs | 20.0 µs | 1.50×")
             .contains("chainmesh tree / FluxOS-style | 50,000 msgs/s | 500 msgs/s | 100× | ≥ 1000× | **no**")
+            .contains("delivered msgs/s per node: chainmesh tree / gossipsub | 40,000 msgs/s | 100 msgs/s | 400× | ≥ 100× | yes")
+            .contains("bytes on the wire per delivered message: chainmesh tree / gossipsub (lower is better) | 72.0 B | 1,900 B")
+            .contains("p99 publish → deliver: chainmesh tree / gossipsub (lower is better) | 4.00 ms | 40.0 ms | 0.100× | ≤ 1× | yes")
+            .contains("chainmesh tree / raw fan-out ceiling | 40,000 msgs/s | 100,000 msgs/s | 0.400× | ≥ 0.5× | **no**")
+            .contains("chainmesh tree / chainmesh flood (same run) | 40,000 msgs/s | 50,000 msgs/s | 0.800× | ≥ 1× | **no**")
+            .contains("duplicate copies per delivered message: chainmesh tree / gossipsub | 0.00 copies | 3.00 copies | 0.00× | chainmesh 0 | yes")
+            .contains("## Side by side")
             .contains("## Scaling with N").contains("## JMH").contains("encode16x64")
             .contains("## encryption").contains("\"plaintextMsgsPerSec\" : 5")
             .contains("## Failed parts").contains("**other**: java.lang.IllegalStateException: boom");
         final List<String> charts = List.of("p2p-msgs", "p2p-mbps", "rtt-64b", "rtt-16384b", "broadcast-rate",
-            "broadcast-bytes", "scaling-rate", "scaling-bytes", "scaling-p99");
+            "broadcast-bytes", "side-by-side-rate", "side-by-side-bytes", "side-by-side-light-p99", "scaling-rate", "scaling-bytes", "scaling-p99");
         for (final String chart : charts)
         {
             final Path png = dir.resolve("charts/2026-12-01-test-" + chart + ".png");
@@ -87,6 +94,16 @@ class SuiteReportTest
         runs.set("flood", row("chainmesh", 16, 2_000, 600));
         runs.set("perMessageSignature", row("chainmesh", 16, 1_000, 300));
         runs.set("fluxos", row("fluxos-style", 16, 500, 2_900));
+        final ObjectNode sideBySide = parts.putObject("sideBySide");
+        sideBySide.put("nodes", 16).put("payloadBytes", 64).put("publishSeconds", 8).put("lightRate", 16);
+        final ObjectNode side = sideBySide.putObject("runs");
+        side.set("tree", row("chainmesh", 16, 40_000, 72).put("duplicatesPerMessage", 0.0));
+        side.set("ceiling", row("raw fan-out ceiling", 16, 100_000, 70));
+        side.set("flood", row("chainmesh", 16, 50_000, 400).put("duplicatesPerMessage", 14.0));
+        side.set("treeLightLoad", row("chainmesh", 16, 15, 150).put("offeredRate", 16).put("latencyP99Ms", 4.0));
+        side.set("fluxos", row("fluxos-style", 16, 400, 2_900));
+        side.set("gossipsub", row("gossipsub", 16, 100, 1_900).put("duplicatesPerMessage", 3.0));
+        side.set("gossipsubLightLoad", row("gossipsub", 16, 15, 1_500).put("latencyP99Ms", 40.0));
         final ObjectNode scaling = parts.putObject("scaling");
         scaling.putArray("nodes").add(4).add(8);
         final ObjectNode scalingRuns = scaling.putObject("runs");

@@ -12,21 +12,34 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the FluxOS-style Node.js baseline ({@code perf/baselines/fluxos}) as a child process: {@code npm ci} once
- * (unless {@code node_modules} already holds what {@code package-lock.json} pins), then {@code node run.js ...} per run, whose one JSON line on stdout is the result. Its stderr goes to ours.
+ * Runs a Node.js baseline of {@code perf/baselines/} (the FluxOS-style network, or js-libp2p gossipsub) as a child
+ * process: {@code npm ci} once (unless {@code node_modules} already holds what {@code package-lock.json} pins),
+ * then {@code node run.js ...} per run, whose one JSON line on stdout is the result. Its stderr goes to ours.
  */
-final class FluxosBaseline
+final class NodeBaseline
 {
-    /** Time allowed beyond the run's own duration: process start-up, linking, drain (run.js's watchdog is 60 s). */
-    private static final long SLACK_SECONDS = 90;
     private final Path directory;
     private final ObjectMapper mapper;
+    private final long slackSeconds;
     private boolean installed;
 
-    FluxosBaseline(final Path repository, final ObjectMapper mapper)
+    private NodeBaseline(final Path directory, final ObjectMapper mapper, final long slackSeconds)
     {
-        this.directory = repository.resolve("perf/baselines/fluxos");
+        this.directory = directory;
         this.mapper = mapper;
+        this.slackSeconds = slackSeconds;
+    }
+
+    /** The FluxOS-style network: slack for start-up, linking and drain (its run.js watchdog is 60 s). */
+    static NodeBaseline fluxos(final Path repository, final ObjectMapper mapper)
+    {
+        return new NodeBaseline(repository.resolve("perf/baselines/fluxos"), mapper, 90);
+    }
+
+    /** js-libp2p gossipsub: slack for start-up, Noise handshakes, mesh forming and drain (its watchdog: 110 s). */
+    static NodeBaseline gossipsub(final Path repository, final ObjectMapper mapper)
+    {
+        return new NodeBaseline(repository.resolve("perf/baselines/gossipsub"), mapper, 120);
     }
 
     /**
@@ -41,11 +54,27 @@ final class FluxosBaseline
     JsonNode run(final int nodes, final long seconds, final int size, final int publishers)
         throws IOException, InterruptedException
     {
+        return run(nodes, seconds, size, publishers, 0);
+    }
+
+    /**
+     * @param nodes      Node.js processes.
+     * @param seconds    publishing time.
+     * @param size       payload bytes.
+     * @param publishers nodes that publish.
+     * @param rate       messages per second per publisher, 0 for as fast as the baseline sustains.
+     * @return the result line of run.js.
+     * @throws IOException          if node/npm cannot run or prints no result.
+     * @throws InterruptedException if interrupted.
+     */
+    JsonNode run(final int nodes, final long seconds, final int size, final int publishers, final double rate)
+        throws IOException, InterruptedException
+    {
         install();
         final List<String> command = new ArrayList<>(List.of("node", "run.js", "--nodes", Integer.toString(nodes),
             "--duration", Long.toString(seconds), "--size", Integer.toString(size), "--publishers",
-            Integer.toString(publishers)));
-        final String out = execute(command, seconds + SLACK_SECONDS);
+            Integer.toString(publishers), "--rate", Double.toString(rate)));
+        final String out = execute(command, seconds + slackSeconds);
         final String[] lines = out.split("\n");
         for (int i = lines.length - 1; i >= 0; i--)
         {
@@ -79,7 +108,7 @@ final class FluxosBaseline
 
     private String execute(final List<String> command, final long timeoutSeconds) throws IOException, InterruptedException
     {
-        final Path stdout = Files.createTempFile("chainmesh-perf-fluxos-", ".out");
+        final Path stdout = Files.createTempFile("chainmesh-perf-baseline-", ".out");
         try
         {
             final Process process = new ProcessBuilder(command).directory(directory.toFile())

@@ -1,0 +1,290 @@
+package io.chainmesh.perf.ceiling;
+
+import io.chainmesh.engine.broadcast.BroadcastTree;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The raw fan-out ceiling of signed broadcast on this machine: the same deterministic tree ({@link BroadcastTree},
+ * each node forwarding over its ring successor and fingers) and the same batching (a batch of {@code B} 64-byte
+ * entries per frame, {@code B} taken from the chainmesh run it is compared with), over plain Netty TCP on 127.0.0.1,
+ * with no signature, no AEAD, no pipeline stages, no de-duplication, no repair and no membership: a receiver reads a
+ * frame on its event loop, forwards the same bytes to its children and counts the entries as delivered. What
+ * chainmesh delivers against this is the share of the hardware it keeps; the rest is its signing, verifying, copies
+ * and hand-offs between threads.
+ * <p>
+ * All nodes share one event loop group with one thread per core (the fewest threads that use the machine), and one
+ * publisher thread offers batches for every origin in turn, closed loop: an origin stops while more than
+ * {@code maxOutstanding} of its messages are not yet delivered to every other node (the chainmesh harness's rule).
+ * Frame: {@code length u32 · origin u16 · count u16 · sendNanos u64 · [topic u16 · length u32 · payload]*count}.
+ */
+public final class RawFanoutCeiling
+{
+    private static final int HEADER = 4 + 2 + 2 + 8;
+    private static final int ENTRY_HEADER = 2 + 4;
+
+    /** One run's figures. */
+    public record Result(
+        int nodes, int payloadBytes, int messagesPerBatch, double seconds, long published, long delivered,
+        double deliveredPerNodePerSecond, double latencyP50Ms, double latencyP99Ms, double bytesOnWirePerDelivered,
+        int eventLoopThreads)
+    {
+    }
+
+    private final int nodes;
+    private final int size;
+    private final int batch;
+    private final long maxOutstanding;
+    private final AtomicLongArray deliveredByOrigin;
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    private final Recorder latency = new Recorder(3);
+    private final Channel[][] links;
+    private volatile boolean counting;
+
+    private RawFanoutCeiling(final int nodes, final int size, final int batch, final long maxOutstanding)
+    {
+        this.nodes = nodes;
+        this.size = size;
+        this.batch = batch;
+        this.maxOutstanding = maxOutstanding;
+        this.deliveredByOrigin = new AtomicLongArray(nodes);
+        this.links = new Channel[nodes][32];
+    }
+
+    /**
+     * @param nodes          network size.
+     * @param size           payload bytes per message.
+     * @param batch          messages per frame (chainmesh's messages per signature in the compared run).
+     * @param seconds        publishing time (after a warm-up of half of it, at most 2 s).
+     * @param maxOutstanding per origin, messages not yet delivered everywhere before the origin waits.
+     * @return the figures.
+     * @throws InterruptedException if interrupted.
+     */
+    public static Result run(final int nodes, final int size, final int batch, final double seconds, final long maxOutstanding)
+        throws InterruptedException
+    {
+        return new RawFanoutCeiling(nodes, size, Math.max(1, Math.min(batch, 65_535)), maxOutstanding).measure(seconds);
+    }
+
+    private Result measure(final double seconds) throws InterruptedException
+    {
+        final int threads = Runtime.getRuntime().availableProcessors();
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+            new DefaultThreadFactory("ceiling-loop", true), NioIoHandler.newFactory());
+        final List<Channel> servers = new ArrayList<>();
+        try
+        {
+            final int[] ports = new int[nodes];
+            for (int i = 0; i < nodes; i++)
+            {
+                final int self = i;
+                final Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childHandler(new ChannelInitializer<SocketChannel>()
+                    {
+                        @Override
+                        protected void initChannel(final SocketChannel ch)
+                        {
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(1 << 24, 0, 4, -4, 0),
+                                new Receiver(self));
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                servers.add(server);
+                ports[i] = ((InetSocketAddress)server.localAddress()).getPort();
+            }
+            final Bootstrap client = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .handler(new ChannelInitializer<SocketChannel>()
+                {
+                    @Override
+                    protected void initChannel(final SocketChannel ch)
+                    {
+                        // Links only send: the peer's server side reads.
+                    }
+                });
+            for (int i = 0; i < nodes; i++)
+            {
+                for (int j = 0; (1 << j) < nodes; j++)
+                {
+                    links[i][j] = client.connect(new InetSocketAddress("127.0.0.1", ports[(i + (1 << j)) % nodes]))
+                        .sync().channel();
+                }
+            }
+            publish(Math.min(2.0, seconds / 2));
+            latency.reset();
+            final long deliveredBefore = delivered.get();
+            final long bytesBefore = bytesOut.get();
+            counting = true;
+            final long started = System.nanoTime();
+            final long published = publish(seconds);
+            final long elapsedNanos = System.nanoTime() - started;
+            counting = false;
+            final long deliveries = delivered.get() - deliveredBefore;
+            final Histogram histogram = latency.getIntervalHistogram();
+            final double elapsed = elapsedNanos / 1e9;
+            return new Result(nodes, size, batch, elapsed, published, deliveries, deliveries / (double)nodes / elapsed,
+                histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6,
+                deliveries == 0 ? 0 : (bytesOut.get() - bytesBefore) / (double)deliveries, threads);
+        }
+        finally
+        {
+            servers.forEach(Channel::close);
+            for (final Channel[] row : links)
+            {
+                for (final Channel channel : row)
+                {
+                    if (null != channel)
+                    {
+                        channel.close();
+                    }
+                }
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Offers batches round robin over the origins for the given time, then waits until all are delivered (≤ 30 s). */
+    private long publish(final double seconds)
+    {
+        final long[] sent = new long[nodes];
+        final long[] deliveredAtStart = new long[nodes];
+        for (int o = 0; o < nodes; o++)
+        {
+            deliveredAtStart[o] = deliveredByOrigin.get(o);
+        }
+        final long end = System.nanoTime() + (long)(seconds * 1e9);
+        long published = 0;
+        while (System.nanoTime() - end < 0)
+        {
+            boolean offered = false;
+            for (int origin = 0; origin < nodes; origin++)
+            {
+                final long everywhere = (deliveredByOrigin.get(origin) - deliveredAtStart[origin]) / (nodes - 1);
+                if (sent[origin] - everywhere + batch <= Math.max(maxOutstanding, batch))
+                {
+                    send(origin);
+                    sent[origin] += batch;
+                    published += batch;
+                    offered = true;
+                }
+            }
+            if (!offered)
+            {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        final long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int o = 0; o < nodes; o++)
+        {
+            while ((deliveredByOrigin.get(o) - deliveredAtStart[o]) < sent[o] * (nodes - 1) && System.nanoTime() - drainEnd < 0)
+            {
+                LockSupport.parkNanos(100_000);
+            }
+        }
+        return published;
+    }
+
+    private void send(final int origin)
+    {
+        final int length = HEADER + batch * (ENTRY_HEADER + size);
+        final ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(length);
+        frame.writeInt(length).writeShort(origin).writeShort(batch).writeLong(System.nanoTime());
+        for (int i = 0; i < batch; i++)
+        {
+            frame.writeShort(1).writeInt(size).writeZero(size);
+        }
+        forward(origin, 0, frame);
+        frame.release();
+    }
+
+    /** Writes the frame to the children of the node at {@code offset} in the origin's tree (the caller keeps its reference). */
+    private void forward(final int origin, final int offset, final ByteBuf frame)
+    {
+        final int self = BroadcastTree.indexAt(origin, offset, nodes);
+        final int children = BroadcastTree.childCount(BroadcastTree.rangeLength(offset, nodes));
+        for (int j = 0; j < children; j++)
+        {
+            if (counting)
+            {
+                bytesOut.addAndGet(frame.readableBytes());
+            }
+            links[self][j].writeAndFlush(frame.retainedDuplicate(), links[self][j].voidPromise());
+        }
+    }
+
+    private final class Receiver extends ChannelInboundHandlerAdapter
+    {
+        private final int self;
+
+        Receiver(final int self)
+        {
+            this.self = self;
+        }
+
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        {
+            final ByteBuf frame = (ByteBuf)msg;
+            try
+            {
+                final int at = frame.readerIndex();
+                final int origin = frame.getUnsignedShort(at + 4);
+                final int count = frame.getUnsignedShort(at + 6);
+                final long sendNanos = frame.getLong(at + 8);
+                forward(origin, BroadcastTree.offset(origin, self, nodes), frame);
+                deliveredByOrigin.addAndGet(origin, count);
+                if (counting)
+                {
+                    delivered.addAndGet(count);
+                    latency.recordValue(Math.max(0, System.nanoTime() - sendNanos));
+                }
+            }
+            finally
+            {
+                frame.release();
+            }
+        }
+    }
+
+    /**
+     * {@code $JAVA io.chainmesh.perf.ceiling.RawFanoutCeiling [nodes=16] [batch=40] [seconds=5]}: one run, printed.
+     *
+     * @param args nodes, messages per batch, seconds.
+     * @throws InterruptedException if interrupted.
+     */
+    public static void main(final String[] args) throws InterruptedException
+    {
+        final int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        final int batch = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        final double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 5;
+        System.out.println(run(nodes, 64, batch, seconds, 1000));
+    }
+}

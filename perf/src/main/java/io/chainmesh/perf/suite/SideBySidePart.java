@@ -1,0 +1,77 @@
+package io.chainmesh.perf.suite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import io.chainmesh.perf.ceiling.RawFanoutCeiling;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Chainmesh against a real, widely used gossip implementation and against the machine, in one run at 16 nodes,
+ * 64 B, every node publishing: chainmesh tree and flood (closed loop at max rate), the FluxOS-style baseline, js-libp2p
+ * gossipsub (closed loop at max rate), a light-load row of chainmesh tree and gossipsub at the same offered rate (one
+ * message per second per node, light for both), and the raw fan-out ceiling (the same tree and batching over plain
+ * Netty, no signature, no AEAD; batch size = the tree row's messages per signature). Quick mode: the tree and the
+ * ceiling only, 1 s each.
+ */
+final class SideBySidePart implements SuitePart
+{
+    static final int NODES = 16;
+    /** Offered messages per second over all nodes in the light-load rows: one per node per second. */
+    static final int LIGHT_RATE = NODES;
+
+    @Override
+    public String name()
+    {
+        return "sideBySide";
+    }
+
+    @Override
+    public JsonNode run(final SuiteSettings settings) throws Exception
+    {
+        final long seconds = settings.pick(8, 1);
+        final int size = BroadcastPart.SIZE;
+        final ObjectNode part = settings.mapper().createObjectNode();
+        part.put("description", "chainmesh vs gossipsub vs FluxOS-style vs the raw fan-out ceiling, " + NODES +
+            " nodes on 127.0.0.1, " + size + " B, every node publishing");
+        part.put("nodes", NODES);
+        part.put("payloadBytes", size);
+        part.put("publishSeconds", seconds);
+        part.put("lightRate", LIGHT_RATE);
+        part.put("loadAverageBefore", loadAverage());
+        final ObjectNode runs = part.putObject("runs");
+        settings.log().accept("sideBySide: chainmesh tree");
+        final ObjectNode tree = BroadcastRows.chainmesh(settings.mapper(), "tree, batched (20 ms linger)", NODES, size,
+            seconds, BroadcastStrategy.TREE, 20_000, 65_535, 0);
+        runs.set("tree", tree);
+        settings.log().accept("sideBySide: raw fan-out ceiling");
+        final int batch = (int)Math.max(1, Math.round(tree.path("messagesPerSignature").asDouble()));
+        runs.set("ceiling", BroadcastRows.ceiling(settings.mapper(), RawFanoutCeiling.run(NODES, size, batch, seconds, 1000)));
+        if (!settings.quick())
+        {
+            settings.log().accept("sideBySide: chainmesh flood");
+            runs.set("flood", BroadcastRows.chainmesh(settings.mapper(), "flood, batched (20 ms linger)", NODES, size,
+                seconds, BroadcastStrategy.FLOOD, 20_000, 65_535, 0));
+            settings.log().accept("sideBySide: chainmesh tree at " + LIGHT_RATE + " msgs/s (light load)");
+            runs.set("treeLightLoad", BroadcastRows.chainmesh(settings.mapper(), "tree, " + LIGHT_RATE +
+                " msgs/s offered, no linger", NODES, size, seconds, BroadcastStrategy.TREE, 0, 65_535, LIGHT_RATE));
+            settings.log().accept("sideBySide: FluxOS-style baseline (Node.js)");
+            runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(),
+                NodeBaseline.fluxos(settings.repository(), settings.mapper()).run(NODES, seconds, size, NODES)));
+            final NodeBaseline gossipsub = NodeBaseline.gossipsub(settings.repository(), settings.mapper());
+            settings.log().accept("sideBySide: gossipsub (js-libp2p, Node.js), max rate");
+            runs.set("gossipsub", BroadcastRows.gossipsub(settings.mapper(), gossipsub.run(NODES, seconds, size, NODES)));
+            settings.log().accept("sideBySide: gossipsub at " + LIGHT_RATE + " msgs/s (light load)");
+            runs.set("gossipsubLightLoad", BroadcastRows.gossipsub(settings.mapper(),
+                gossipsub.run(NODES, seconds, size, NODES, LIGHT_RATE / (double)NODES)));
+        }
+        part.put("loadAverageAfter", loadAverage());
+        return part;
+    }
+
+    static double loadAverage()
+    {
+        return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
+    }
+}
