@@ -156,7 +156,7 @@ class ChainFuzzTest
         }
         catch (final EntryException expected)
         {
-            assertThat(expected.reason()).isIn(RejectReason.BAD_ENDPOINT, RejectReason.BAD_PORT,
+            assertThat(expected.reason()).isIn(RejectReason.BAD_ENDPOINT, RejectReason.BAD_PORT, RejectReason.NO_ADDRESS,
                 RejectReason.UNSUPPORTED_HOST);
             return;
         }
