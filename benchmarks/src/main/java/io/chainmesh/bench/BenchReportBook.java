@@ -5,7 +5,7 @@ import io.chainmesh.chain.MemberId;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.BenchReport;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.concurrent.EpochClock;
 
 import java.util.EnumMap;
@@ -68,7 +68,7 @@ public final class BenchReportBook
 
     private Outcome classify(final MemberId subject, final BenchReport report, final DirectorySnapshot directory)
     {
-        final NodeId signer;
+        final PublicKey signer;
         try
         {
             signer = BenchReports.verify(report);

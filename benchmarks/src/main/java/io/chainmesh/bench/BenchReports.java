@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.BenchReport;
 import io.chainmesh.codec.control.BenchTier;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.crypto.Secp256k1;
 import org.bouncycastle.crypto.digests.SHA256Digest;
@@ -48,7 +48,7 @@ public final class BenchReports
         final NodeKey key, final NodeMeasurements m, final TierVerdict verdict, final long timestampMillis)
     {
         final BenchReport unsigned = BenchReport.newBuilder()
-            .setNodeId(com.google.protobuf.ByteString.copyFrom(key.nodeId().toBytes()))
+            .setNodeId(com.google.protobuf.ByteString.copyFrom(key.publicKey().toBytes()))
             .setTimestampMillis(timestampMillis)
             .setBenchVersion(BENCH_VERSION)
             .setTier(toBenchTier(verdict))
@@ -87,9 +87,9 @@ public final class BenchReports
      * @throws CodecException if the node id is not a key, the signature has the wrong length or
      *                        does not verify.
      */
-    public static NodeId verify(final BenchReport report)
+    public static PublicKey verify(final BenchReport report)
     {
-        final NodeId signer = NodeId.fromBytes(report.getNodeId().toByteArray());
+        final PublicKey signer = PublicKey.fromBytes(report.getNodeId().toByteArray());
         final byte[] signature = report.getSignature().toByteArray();
         if (signature.length != Secp256k1.SIGNATURE_LENGTH)
         {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chainmesh.codec.control.BenchReport;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +44,7 @@ public final class FluxbenchdServer implements AutoCloseable
     private final HttpServer server;
     private final ExecutorService executor;
     private final Supplier<BenchStatus> status;
-    private final Supplier<Map<NodeId, BenchReport>> network;
+    private final Supplier<Map<PublicKey, BenchReport>> network;
     private final String expectedAuthorization;
 
     private FluxbenchdServer(
@@ -52,7 +52,7 @@ public final class FluxbenchdServer implements AutoCloseable
         final String user,
         final String password,
         final Supplier<BenchStatus> status,
-        final Supplier<Map<NodeId, BenchReport>> network) throws IOException
+        final Supplier<Map<PublicKey, BenchReport>> network) throws IOException
     {
         this.status = Objects.requireNonNull(status, "status");
         this.network = Objects.requireNonNull(network, "network");
@@ -85,7 +85,7 @@ public final class FluxbenchdServer implements AutoCloseable
         final String user,
         final String password,
         final Supplier<BenchStatus> status,
-        final Supplier<Map<NodeId, BenchReport>> network) throws IOException
+        final Supplier<Map<PublicKey, BenchReport>> network) throws IOException
     {
         final FluxbenchdServer server = new FluxbenchdServer(bind, user, password, status, network);
         server.server.start();
@@ -178,7 +178,7 @@ public final class FluxbenchdServer implements AutoCloseable
     private JsonNode networkJson()
     {
         final ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        for (final Map.Entry<NodeId, BenchReport> e : network.get().entrySet())
+        for (final Map.Entry<PublicKey, BenchReport> e : network.get().entrySet())
         {
             final ObjectNode row = benchmarksJson(e.getValue(), null);
             row.put("pubkey", e.getKey().toHex());

@@ -39,7 +39,7 @@ class BenchReportsTest
 
     private static Member member(final NodeKey key, final int index)
     {
-        return new Member(memberId(index), key.nodeId(), new Endpoint("127.0.0.1", 20000 + index),
+        return new Member(memberId(index), key.publicKey(), new Endpoint("127.0.0.1", 20000 + index),
             Tier.STRATUS, 1, 1, 1, 0, "", index);
     }
 
@@ -58,7 +58,7 @@ class BenchReportsTest
         final BenchReport parsed = BenchReports.parse(bytes, 0, bytes.length);
 
         assertThat(parsed).isEqualTo(report);
-        assertThat(BenchReports.verify(parsed)).isEqualTo(ALICE.nodeId());
+        assertThat(BenchReports.verify(parsed)).isEqualTo(ALICE.publicKey());
         assertThat(parsed.getTier()).isEqualTo(BenchTier.STRATUS);
         assertThat(parsed.getEpsMulti()).isEqualTo(1600.0);
     }
@@ -76,7 +76,7 @@ class BenchReportsTest
     void shouldRejectReportClaimingAnotherSigner()
     {
         final BenchReport stolen = report(ALICE, now.get()).toBuilder()
-            .setNodeId(ByteString.copyFrom(BOB.nodeId().toBytes())).build();
+            .setNodeId(ByteString.copyFrom(BOB.publicKey().toBytes())).build();
 
         assertThatThrownBy(() -> BenchReports.verify(stolen)).isInstanceOf(CodecException.class);
     }

@@ -37,7 +37,7 @@ class FluxbenchdServerTest
         report = BenchReports.create(KEY, M, TierVerdict.derive(M, TierRequirement.FLUX_DEFAULTS), 1_700_000_000_000L);
         server = FluxbenchdServer.launch(new InetSocketAddress("127.0.0.1", 0), "bench", "secret",
             () -> new BenchStatus("complete", report, "127.0.0.1:16127", "0.1.0"),
-            () -> Map.of(KEY.nodeId(), report));
+            () -> Map.of(KEY.publicKey(), report));
     }
 
     @AfterEach
@@ -110,7 +110,7 @@ class FluxbenchdServerTest
         final JsonNode rows = call("getnetworkbenchmarks");
 
         assertThat(rows.size()).isEqualTo(1);
-        assertThat(rows.get(0).get("pubkey").asText()).isEqualTo(KEY.nodeId().toHex());
+        assertThat(rows.get(0).get("pubkey").asText()).isEqualTo(KEY.publicKey().toHex());
     }
 
     @Test

@@ -2,7 +2,7 @@ package io.chainmesh.chain;
 
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.Hex;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -247,10 +247,10 @@ public final class DevnetChain implements DirectorySource
      * @param index member index.
      * @return its public key (its operator's).
      */
-    public NodeId publicKey(final int index)
+    public PublicKey publicKey(final int index)
     {
         checkIndex(index);
-        return keys[index].nodeId();
+        return keys[index].publicKey();
     }
 
     /**
@@ -445,7 +445,7 @@ public final class DevnetChain implements DirectorySource
 
     private Member memberAt(final int index, final long addedHeight)
     {
-        return new Member(ids[index], keys[index].nodeId(), endpoint(index), tiers[index],
+        return new Member(ids[index], keys[index].publicKey(), endpoint(index), tiers[index],
             addedHeight, addedHeight, addedHeight, 0, "devnet-" + index, -1);
     }
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chainmesh.codec.CodecException;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.slf4j.Logger;
@@ -291,10 +291,10 @@ public final class DevnetRpcServer implements AutoCloseable
         }
         else
         {
-            final NodeId nodeId;
+            final PublicKey nodeId;
             try
             {
-                nodeId = NodeId.fromHex(trimmed);
+                nodeId = PublicKey.fromHex(trimmed);
             }
             catch (final CodecException ex)
             {

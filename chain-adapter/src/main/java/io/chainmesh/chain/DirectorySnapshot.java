@@ -1,6 +1,6 @@
 package io.chainmesh.chain;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.Object2IntHashMap;
 
@@ -36,7 +36,7 @@ public final class DirectorySnapshot
     private final Member[] members;
     private final Object2IntHashMap<MemberId> indexById;
     private final Long2ObjectHashMap<Member> byOriginId;
-    private final Map<NodeId, int[]> indicesByKey;
+    private final Map<PublicKey, int[]> indicesByKey;
     private final Map<Endpoint, Member> byEndpoint;
 
     private DirectorySnapshot(final long height, final Member[] sorted)
@@ -47,7 +47,7 @@ public final class DirectorySnapshot
         this.indexById = new Object2IntHashMap<>(capacity, 0.65f, -1);
         this.byOriginId = new Long2ObjectHashMap<>(capacity, 0.65f);
         this.byEndpoint = new HashMap<>(capacity);
-        final Map<NodeId, int[]> byKey = new HashMap<>();
+        final Map<PublicKey, int[]> byKey = new HashMap<>();
         for (int i = 0; i < sorted.length; i++)
         {
             final Member member = sorted[i];
@@ -167,7 +167,7 @@ public final class DirectorySnapshot
      * @param publicKey a key.
      * @return the members listed with that key, in ring order (empty when none).
      */
-    public List<Member> membersWithKey(final NodeId publicKey)
+    public List<Member> membersWithKey(final PublicKey publicKey)
     {
         final int[] indices = indicesByKey.getOrDefault(publicKey, NO_INDICES);
         final List<Member> result = new ArrayList<>(indices.length);
@@ -182,7 +182,7 @@ public final class DirectorySnapshot
      * @param publicKey a key.
      * @return true if at least one member is listed with it.
      */
-    public boolean hasKey(final NodeId publicKey)
+    public boolean hasKey(final PublicKey publicKey)
     {
         return indicesByKey.containsKey(publicKey);
     }

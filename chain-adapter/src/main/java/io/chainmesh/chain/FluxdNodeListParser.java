@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.chainmesh.codec.CodecException;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.collections.LongHashSet;
 
 import java.io.IOException;
@@ -89,7 +89,7 @@ public final class FluxdNodeListParser
     // Scratch for the entry being read; owned by the parsing thread.
     private final JsonToken[] tokens = new JsonToken[FIELD_COUNT];
     private final String[] texts = new String[FIELD_COUNT];
-    private Map<String, NodeId> previousKeys = new HashMap<>();
+    private Map<String, PublicKey> previousKeys = new HashMap<>();
     private Map<String, MemberId> previousIds = new HashMap<>();
 
     /**
@@ -213,7 +213,7 @@ public final class FluxdNodeListParser
         try
         {
             final Pending entry = validate(0);
-            return entry.toMember(MemberId.of(entry.txHash(), entry.outputIndex()), NodeId.fromHex(entry.pubkey()));
+            return entry.toMember(MemberId.of(entry.txHash(), entry.outputIndex()), PublicKey.fromHex(entry.pubkey()));
         }
         catch (final EntryException ex)
         {
@@ -366,7 +366,7 @@ public final class FluxdNodeListParser
         {
             try
             {
-                decoded[i] = NodeId.fromHex(missing.get(i));
+                decoded[i] = PublicKey.fromHex(missing.get(i));
             }
             catch (final CodecException ex)
             {
@@ -383,17 +383,17 @@ public final class FluxdNodeListParser
 
         for (final Pending entry : pending)
         {
-            NodeId nodeId = previousKeys.get(entry.pubkey);
+            PublicKey nodeId = previousKeys.get(entry.pubkey);
             if (null == nodeId)
             {
                 final Object result = decoded[slots.get(entry.pubkey)];
-                if (!(result instanceof NodeId))
+                if (!(result instanceof PublicKey))
                 {
                     acc.reject(entry.index, entry.collateral(), RejectReason.BAD_PUBKEY,
                         "pubkey '" + bounded(entry.pubkey, 140) + "': " + result);
                     continue;
                 }
-                nodeId = (NodeId)result;
+                nodeId = (PublicKey)result;
             }
             acc.keys.put(entry.pubkey, nodeId);
             acc.accept(entry.index, entry.toMember(memberId(entry, acc), nodeId));
@@ -567,7 +567,7 @@ public final class FluxdNodeListParser
         String paymentAddress,
         int rank)
     {
-        Member toMember(final MemberId id, final NodeId nodeId)
+        Member toMember(final MemberId id, final PublicKey nodeId)
         {
             return new Member(id, nodeId, endpoint, tier, addedHeight, confirmedHeight,
                 lastConfirmedHeight, lastPaidHeight, paymentAddress, rank);
@@ -679,7 +679,7 @@ public final class FluxdNodeListParser
     {
         final List<Member> members = new ArrayList<>();
         final List<Pending> pending = new ArrayList<>();
-        final Map<String, NodeId> keys = new HashMap<>();
+        final Map<String, PublicKey> keys = new HashMap<>();
         final Map<String, MemberId> ids = new HashMap<>();
         final Set<MemberId> collaterals = new HashSet<>();
         final Set<Endpoint> endpoints = new HashSet<>();

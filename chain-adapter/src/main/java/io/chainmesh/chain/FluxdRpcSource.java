@@ -1,7 +1,7 @@
 package io.chainmesh.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.slf4j.Logger;
@@ -422,7 +422,7 @@ public final class FluxdRpcSource implements DirectorySource
      * @return the status.
      * @throws ChainDataException on any failure.
      */
-    public FluxNodeStatus nodeStatus(final NodeId publicKey)
+    public FluxNodeStatus nodeStatus(final PublicKey publicKey)
     {
         return askStatus(publicKey.toHex());
     }

@@ -65,8 +65,8 @@ public record MainnetShapedList(byte[] json, int entries, int distinctKeys, int 
         for (int k = 0; k < keys; k++)
         {
             final NodeKey key = NodeKey.fromBytes(sha256(seed, "key", k));
-            keyHex[k] = k % 2 == 0 ? key.nodeId().toHex() :
-                Hex.encode(key.nodeId().publicKeyParameters().getQ().getEncoded(false));
+            keyHex[k] = k % 2 == 0 ? key.publicKey().toHex() :
+                Hex.encode(key.publicKey().publicKeyParameters().getQ().getEncoded(false));
         }
         final List<String> items = new ArrayList<>(entries);
         final List<String> addresses = new ArrayList<>(entries);

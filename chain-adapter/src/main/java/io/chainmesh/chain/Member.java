@@ -1,6 +1,6 @@
 package io.chainmesh.chain;
 
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 
 import java.util.Objects;
 
@@ -24,7 +24,7 @@ import java.util.Objects;
  */
 public record Member(
     MemberId id,
-    NodeId publicKey,
+    PublicKey publicKey,
     Endpoint endpoint,
     Tier tier,
     long addedHeight,

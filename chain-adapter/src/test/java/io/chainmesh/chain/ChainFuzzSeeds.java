@@ -32,7 +32,7 @@ public final class ChainFuzzSeeds
         final List<Member> members = new ArrayList<>();
         for (int i = 1; i <= 3; i++)
         {
-            members.add(new Member(MemberId.of(String.format("%064x", 1000 + i), i), NodeKey.fromHex(String.format("%064x", 100 + i)).nodeId(),
+            members.add(new Member(MemberId.of(String.format("%064x", 1000 + i), i), NodeKey.fromHex(String.format("%064x", 100 + i)).publicKey(),
                 new Endpoint("10.0.0." + i, 16127), Tier.CUMULUS, 5, 12, 13, 0,
                 "t1abc", i));
         }
@@ -61,7 +61,7 @@ public final class ChainFuzzSeeds
     private static String fluxdEntry(final int key, final String ip, final int outidx)
     {
         final String txhash = String.format("%064x", 1000 + key);
-        final String pubkey = NodeKey.fromHex(String.format("%064x", 100 + key)).nodeId().toHex();
+        final String pubkey = NodeKey.fromHex(String.format("%064x", 100 + key)).publicKey().toHex();
         return "{\"collateral\":\"COutPoint(" + txhash + ", " + outidx + ")\",\"txhash\":\"" + txhash +
             "\",\"outidx\":\"" + outidx + "\",\"ip\":\"" + ip + "\",\"network\":\"ipv4\",\"added_height\":5" +
             ",\"confirmed_height\":\"12\",\"last_confirmed_height\":13,\"last_paid_height\":0,\"tier\":\"CUMULUS\"," +

@@ -23,7 +23,7 @@ class FluxdNodeListParserTest
 
     private static String key(final int seed)
     {
-        return NodeKey.fromHex(String.format("%064x", seed)).nodeId().toHex();
+        return NodeKey.fromHex(String.format("%064x", seed)).publicKey().toHex();
     }
 
     static String entry(final String pubkey, final String ip, final String txhash, final String outidx, final Object addedHeight)

@@ -403,9 +403,9 @@ public final class ChainmeshNode implements AutoCloseable
     /**
      * @return the public key this node signs with (possibly shared with other members of its operator).
      */
-    public io.chainmesh.codec.crypto.NodeId publicKey()
+    public io.chainmesh.codec.crypto.PublicKey publicKey()
     {
-        return ctx.nodeKey().nodeId();
+        return ctx.nodeKey().publicKey();
     }
 
     /**
@@ -660,7 +660,7 @@ public final class ChainmeshNode implements AutoCloseable
             Objects.requireNonNull(directHandler, "directHandler must be set");
             if (null == member)
             {
-                member = memberOfKey(directorySource.current(), nodeKey.nodeId());
+                member = memberOfKey(directorySource.current(), nodeKey.publicKey());
             }
             if (bindAddress.isUnresolved())
             {
@@ -865,7 +865,7 @@ public final class ChainmeshNode implements AutoCloseable
             return inboundAddressCheck;
         }
 
-        private static MemberId memberOfKey(final DirectorySnapshot snapshot, final io.chainmesh.codec.crypto.NodeId key)
+        private static MemberId memberOfKey(final DirectorySnapshot snapshot, final io.chainmesh.codec.crypto.PublicKey key)
         {
             final java.util.List<io.chainmesh.chain.Member> listed = snapshot.membersWithKey(key);
             if (1 != listed.size())

@@ -58,7 +58,7 @@ public final class TestDirectory
      */
     public static Member member(final MemberId id, final NodeKey key, final int port, final int position)
     {
-        return new Member(id, key.nodeId(), Member.listedEndpointFor(new Endpoint("127.0.0.1", port)), Tier.CUMULUS,
+        return new Member(id, key.publicKey(), Member.listedEndpointFor(new Endpoint("127.0.0.1", port)), Tier.CUMULUS,
             position, position, position, 0, "", position);
     }
 
@@ -69,7 +69,7 @@ public final class TestDirectory
      */
     public static MemberId memberIdOf(final NodeKey key)
     {
-        return MemberId.of(key.nodeId().toHex().substring(2), 0);
+        return MemberId.of(key.publicKey().toHex().substring(2), 0);
     }
 
     /**

@@ -31,7 +31,7 @@ public final class Members
     public static Member member(final NodeKey key, final InetSocketAddress address, final int position)
     {
         final Endpoint listening = new Endpoint(address.getAddress().getHostAddress(), address.getPort());
-        return new Member(id(key), key.nodeId(), Member.listedEndpointFor(listening), Tier.CUMULUS,
+        return new Member(id(key), key.publicKey(), Member.listedEndpointFor(listening), Tier.CUMULUS,
             position, position, position, 0, "", position);
     }
 
@@ -41,7 +41,7 @@ public final class Members
      */
     public static MemberId id(final NodeKey key)
     {
-        return MemberId.of(key.nodeId().toHex().substring(2), 0);
+        return MemberId.of(key.publicKey().toHex().substring(2), 0);
     }
     // end::member[]
 }

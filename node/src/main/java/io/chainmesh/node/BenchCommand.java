@@ -161,7 +161,7 @@ final class BenchCommand implements Callable<Integer>
     private static Map<String, Object> toMap(final BenchReport r)
     {
         final Map<String, Object> map = new LinkedHashMap<>();
-        map.put("nodeId", io.chainmesh.codec.crypto.NodeId.fromBytes(r.getNodeId().toByteArray()).toString());
+        map.put("nodeId", io.chainmesh.codec.crypto.PublicKey.fromBytes(r.getNodeId().toByteArray()).toString());
         map.put("timestampMillis", r.getTimestampMillis());
         map.put("tier", r.getTier().name());
         map.put("tierReason", r.getTierReason());

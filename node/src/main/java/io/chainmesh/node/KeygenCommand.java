@@ -28,17 +28,17 @@ final class KeygenCommand implements Callable<Integer>
     public Integer call()
     {
         final NodeKey key = NodeKey.generate(new SecureRandom());
-        final String address = BitcoinAddress.p2pkh(key.nodeId());
+        final String address = BitcoinAddress.p2pkh(key.publicKey());
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
         {
             out.printf("{\"privateKey\":\"%s\",\"publicKey\":\"%s\",\"address\":\"%s\"}%n",
-                key.privateKeyHex(), key.nodeId().toHex(), address);
+                key.privateKeyHex(), key.publicKey().toHex(), address);
         }
         else
         {
             out.println("private key: " + key.privateKeyHex());
-            out.println("public key:  " + key.nodeId().toHex());
+            out.println("public key:  " + key.publicKey().toHex());
             out.println("address:     " + address);
         }
         out.flush();

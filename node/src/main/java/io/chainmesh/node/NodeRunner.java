@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.FluxNodeStatus;
 import io.chainmesh.chain.FluxdNodeListParser;
 import io.chainmesh.chain.MemberId;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.chain.DirectorySource;
 import io.chainmesh.chain.FluxdRpcSource;
 import io.chainmesh.chain.JsonFileSource;
@@ -191,7 +191,7 @@ public final class NodeRunner implements AutoCloseable
         {
             return config.member();
         }
-        final NodeId key = config.nodeKey().nodeId();
+        final PublicKey key = config.nodeKey().publicKey();
         if (source instanceof FluxdRpcSource fluxd)
         {
             try
@@ -228,7 +228,7 @@ public final class NodeRunner implements AutoCloseable
      * @return a collateral no chain lists (its txhash is a hash of the key under a chainmesh label), so peers refuse
      *         the node as NOT_A_MEMBER until it is configured with its real one.
      */
-    static MemberId unlistedPlaceholder(final NodeId key)
+    static MemberId unlistedPlaceholder(final PublicKey key)
     {
         try
         {
@@ -257,7 +257,7 @@ public final class NodeRunner implements AutoCloseable
      */
     record Membership(boolean member, String reason)
     {
-        static Membership of(final DirectorySnapshot snapshot, final MemberId self, final NodeId key)
+        static Membership of(final DirectorySnapshot snapshot, final MemberId self, final PublicKey key)
         {
             final Member listed = snapshot.find(self);
             if (null == listed)
@@ -291,12 +291,12 @@ public final class NodeRunner implements AutoCloseable
     {
         if (unnamed)
         {
-            final int listed = snapshot.membersWithKey(config.nodeKey().nodeId()).size();
-            return new Membership(false, "key " + config.nodeKey().nodeId() + " was listed for no collateral at start" +
+            final int listed = snapshot.membersWithKey(config.nodeKey().publicKey()).size();
+            return new Membership(false, "key " + config.nodeKey().publicKey() + " was listed for no collateral at start" +
                 (listed > 0 ? " (now for " + listed + ")" : "") + "; set " + NodeConfig.MEMBER +
                 "=txhash:outidx to the collateral this node is, and restart");
         }
-        return Membership.of(snapshot, member, config.nodeKey().nodeId());
+        return Membership.of(snapshot, member, config.nodeKey().publicKey());
     }
 
     /** @return whether the node is a member of the current directory, and why not. */

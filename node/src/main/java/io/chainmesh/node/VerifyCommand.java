@@ -2,7 +2,7 @@ package io.chainmesh.node;
 
 import io.chainmesh.codec.crypto.BitcoinAddress;
 import io.chainmesh.codec.crypto.BitcoinMessage;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +46,7 @@ final class VerifyCommand implements Callable<Integer>
         final boolean valid;
         if (null != pubkeyHex)
         {
-            final NodeId signer = ChainmeshCli.parse("--pubkey", () -> NodeId.fromHex(pubkeyHex.trim()));
+            final PublicKey signer = ChainmeshCli.parse("--pubkey", () -> PublicKey.fromHex(pubkeyHex.trim()));
             valid = ChainmeshCli.parse("--signature", () -> BitcoinMessage.verify(signer, message, signature.trim()));
         }
         else

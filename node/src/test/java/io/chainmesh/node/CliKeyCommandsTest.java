@@ -38,7 +38,7 @@ class CliKeyCommandsTest
 
     private static String pubkey()
     {
-        return NodeKey.fromHex(KEY).nodeId().toHex();
+        return NodeKey.fromHex(KEY).publicKey().toHex();
     }
 
     @Test
@@ -52,8 +52,8 @@ class CliKeyCommandsTest
             .matcher(result.out());
         assertThat(m.matches()).as(result.out()).isTrue();
         final NodeKey key = NodeKey.fromHex(m.group(1));
-        assertThat(key.nodeId().toHex()).isEqualTo(m.group(2));
-        assertThat(BitcoinAddress.p2pkh(key.nodeId())).isEqualTo(m.group(3));
+        assertThat(key.publicKey().toHex()).isEqualTo(m.group(2));
+        assertThat(BitcoinAddress.p2pkh(key.publicKey())).isEqualTo(m.group(3));
     }
 
     @Test
@@ -69,7 +69,7 @@ class CliKeyCommandsTest
             assertThat(verified.exitCode()).isZero();
             assertThat(verified.out()).isEqualTo("valid");
 
-            final Result byAddress = run("verify", "--address", BitcoinAddress.p2pkh(NodeKey.fromHex(KEY).nodeId()),
+            final Result byAddress = run("verify", "--address", BitcoinAddress.p2pkh(NodeKey.fromHex(KEY).publicKey()),
                 "--message", message, "--signature", signed.out());
             assertThat(byAddress.out()).isEqualTo("valid");
         }
@@ -104,7 +104,7 @@ class CliKeyCommandsTest
         assertThat(tampered.exitCode()).isEqualTo(1);
         assertThat(tampered.out()).isEqualTo("invalid");
 
-        final String otherKey = NodeKey.fromHex("22".repeat(32)).nodeId().toHex();
+        final String otherKey = NodeKey.fromHex("22".repeat(32)).publicKey().toHex();
         assertThat(run("verify", "--pubkey", otherKey, "--message", "original", "--signature", signature).exitCode())
             .isEqualTo(1);
     }

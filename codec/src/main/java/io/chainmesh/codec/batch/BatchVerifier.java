@@ -1,7 +1,7 @@
 package io.chainmesh.codec.batch;
 
 import io.chainmesh.codec.crypto.EcdsaVerifier;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.agrona.DirectBuffer;
 
 import java.security.MessageDigest;
@@ -54,7 +54,7 @@ public final class BatchVerifier
      *         false for any invalid signature or a region too short or outside the buffer (never throws
      *         for bad input).
      */
-    public boolean verify(final NodeId signer, final DirectBuffer buffer, final int frameOffset, final int frameLength)
+    public boolean verify(final PublicKey signer, final DirectBuffer buffer, final int frameOffset, final int frameLength)
     {
         if (null == signer || frameOffset < 0 || frameLength < BatchDescriptor.MIN_FRAME_LENGTH ||
             frameOffset > buffer.capacity() - frameLength)

@@ -40,7 +40,7 @@ public final class BitcoinAddress
      * @param id a node's identity.
      * @return its Bitcoin mainnet P2PKH address (version 0x00, HASH160 of the compressed key).
      */
-    public static String p2pkh(final NodeId id)
+    public static String p2pkh(final PublicKey id)
     {
         return p2pkh(P2PKH_VERSION, id.toBytes());
     }

@@ -111,7 +111,7 @@ public final class BitcoinMessage
      * @throws CodecException if the signature is malformed: missing, bad base64, decoded length not 65,
      *                        or header outside 27..34.
      */
-    public static boolean verify(final NodeId expected, final byte[] message, final String base64Signature)
+    public static boolean verify(final PublicKey expected, final byte[] message, final String base64Signature)
     {
         final byte[] compact = decode(base64Signature);
         final ECPoint point = recover(magicHash(message), compact);
@@ -124,7 +124,7 @@ public final class BitcoinMessage
      * @return the signer's identity.
      * @throws CodecException if the signature is malformed or no key recovers from it.
      */
-    public static NodeId recover(final byte[] message, final String base64Signature)
+    public static PublicKey recover(final byte[] message, final String base64Signature)
     {
         final byte[] compact = decode(base64Signature);
         final ECPoint point = recover(magicHash(message), compact);
@@ -132,7 +132,7 @@ public final class BitcoinMessage
         {
             throw new CodecException("no public key recovers from the signature (header " + (compact[0] & 0xFF) + ")");
         }
-        return NodeId.fromPoint(point);
+        return PublicKey.fromPoint(point);
     }
 
     /**

@@ -51,7 +51,7 @@ public final class Ecdsa
      * @param offset    where the signature starts.
      * @return true if valid; false for any invalid or malformed signature (never throws for bad input).
      */
-    public static boolean verify(final NodeId signer, final byte[] hash32, final byte[] signature, final int offset)
+    public static boolean verify(final PublicKey signer, final byte[] hash32, final byte[] signature, final int offset)
     {
         if (null == signature || offset < 0 || signature.length - offset < Secp256k1.SIGNATURE_LENGTH ||
             null == hash32 || hash32.length != 32)

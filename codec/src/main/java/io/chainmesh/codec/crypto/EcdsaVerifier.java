@@ -17,7 +17,7 @@ public interface EcdsaVerifier
      * @param offset    where the signature starts.
      * @return true if valid and low-S; false for any invalid or malformed input (never throws for bad input).
      */
-    boolean verify(NodeId signer, byte[] hash32, byte[] signature, int offset);
+    boolean verify(PublicKey signer, byte[] hash32, byte[] signature, int offset);
 
     /**
      * @return the provider's name for reports: {@code bouncycastle} or {@code libsecp256k1}.
@@ -51,7 +51,7 @@ public interface EcdsaVerifier
         }
 
         @Override
-        public boolean verify(final NodeId signer, final byte[] hash32, final byte[] signature, final int offset)
+        public boolean verify(final PublicKey signer, final byte[] hash32, final byte[] signature, final int offset)
         {
             return null != signer && Ecdsa.verify(signer, hash32, signature, offset);
         }

@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
@@ -93,7 +92,7 @@ public final class EphemeralKey
         {
             final byte[] encoded = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + LENGTH);
             System.arraycopy(peerPublicKey, 0, encoded, X509_PREFIX.length, LENGTH);
-            final PublicKey peer = KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(encoded));
+            final java.security.PublicKey peer = KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(encoded));
             final KeyAgreement agreement = KeyAgreement.getInstance(ALGORITHM);
             agreement.init(keyPair.getPrivate());
             agreement.doPhase(peer, true);

@@ -138,7 +138,7 @@ public final class Libsecp256k1
     {
         final ECPrivateKeyParameters key = new ECPrivateKeyParameters(BigInteger.valueOf(0x5eed), Secp256k1.DOMAIN);
         final byte[] compressed = Secp256k1.PARAMS.getG().multiply(key.getD()).normalize().getEncoded(true);
-        final NodeId signer = NodeId.fromBytes(compressed);
+        final PublicKey signer = PublicKey.fromBytes(compressed);
         final byte[] hash = new byte[32];
         hash[0] = 1;
         final byte[] signature = new byte[Secp256k1.SIGNATURE_LENGTH];
@@ -169,7 +169,7 @@ public final class Libsecp256k1
         private final long context;
         private final boolean uncompressedKeys;
         private final byte[] signatureScratch = new byte[Secp256k1.SIGNATURE_LENGTH];
-        private final NodeId[] cachedSigners = new NodeId[CACHE_SLOTS];
+        private final PublicKey[] cachedSigners = new PublicKey[CACHE_SLOTS];
         private final byte[][] cachedKeys = new byte[CACHE_SLOTS][];
 
         NativeVerifier(final long context, final boolean uncompressedKeys)
@@ -179,7 +179,7 @@ public final class Libsecp256k1
         }
 
         @Override
-        public boolean verify(final NodeId signer, final byte[] hash32, final byte[] signature, final int offset)
+        public boolean verify(final PublicKey signer, final byte[] hash32, final byte[] signature, final int offset)
         {
             if (null == signer || null == signature || offset < 0 ||
                 signature.length - offset < Secp256k1.SIGNATURE_LENGTH || null == hash32 || hash32.length != 32)
@@ -210,10 +210,10 @@ public final class Libsecp256k1
             return "libsecp256k1";
         }
 
-        private byte[] key(final NodeId signer)
+        private byte[] key(final PublicKey signer)
         {
             final int slot = signer.hashCode() & (CACHE_SLOTS - 1);
-            final NodeId cached = cachedSigners[slot];
+            final PublicKey cached = cachedSigners[slot];
             if (cached != signer && !signer.equals(cached))
             {
                 cachedKeys[slot] = uncompressedKeys ?

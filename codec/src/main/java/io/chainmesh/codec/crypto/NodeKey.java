@@ -9,19 +9,19 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 
 /**
- * A node's chain key: a secp256k1 private key and its {@link NodeId}. Immutable and thread-safe.
+ * A node's chain key: a secp256k1 private key and its {@link PublicKey}. Immutable and thread-safe.
  * <p>
  * {@link #toString()} never prints the private key.
  */
 public final class NodeKey
 {
     private final ECPrivateKeyParameters privateKey;
-    private final NodeId nodeId;
+    private final PublicKey nodeId;
 
     private NodeKey(final BigInteger d)
     {
         this.privateKey = new ECPrivateKeyParameters(d, Secp256k1.DOMAIN);
-        this.nodeId = NodeId.fromPoint(new FixedPointCombMultiplier().multiply(Secp256k1.DOMAIN.getG(), d));
+        this.nodeId = PublicKey.fromPoint(new FixedPointCombMultiplier().multiply(Secp256k1.DOMAIN.getG(), d));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class NodeKey
     /**
      * @return this key's public identity.
      */
-    public NodeId nodeId()
+    public PublicKey publicKey()
     {
         return nodeId;
     }

@@ -71,7 +71,7 @@ class BatchCodecTest
             assertThat(decoder.nextEntry()).isFalse();
             decoder.reset();
         }
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 7, length)).isTrue();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 7, length)).isTrue();
     }
 
     @Test
@@ -93,7 +93,7 @@ class BatchCodecTest
             assertThat(BatchDescriptor.originId(frame)).isEqualTo(ORIGIN_ID);
             assertThat(BatchDescriptor.batchSeq(frame)).isEqualTo(17);
             assertThat(BatchDescriptor.count(frame)).isEqualTo(3);
-            assertThat(verifier.verify(KEY.nodeId(), decoder.buffer(), 0, decoder.frameLength())).isTrue();
+            assertThat(verifier.verify(KEY.publicKey(), decoder.buffer(), 0, decoder.frameLength())).isTrue();
         }
         finally
         {
@@ -110,7 +110,7 @@ class BatchCodecTest
         assertThat(length).isEqualTo(BatchDescriptor.MIN_FRAME_LENGTH);
         assertThat(decoder.wrap(buffer, 0, length).count()).isZero();
         assertThat(decoder.nextEntry()).isFalse();
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isTrue();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isTrue();
     }
 
     @Test
@@ -123,7 +123,7 @@ class BatchCodecTest
         buffer.getBytes(length - 64, expected);
 
         encoder.wrap(offHeap, 100, 5000);
-        assertThat(verifier.verify(KEY.nodeId(), offHeap, 100, length)).isTrue();
+        assertThat(verifier.verify(KEY.publicKey(), offHeap, 100, length)).isTrue();
         final byte[] actual = new byte[64];
         new BatchSigner(KEY).sign(offHeap, 100 + BatchDescriptor.SIGNED_OFFSET, BatchDescriptor.signedLength(length),
             new UnsafeBuffer(actual), 0);
@@ -135,9 +135,9 @@ class BatchCodecTest
     {
         final int length = encodeThree(0);
 
-        assertThat(verifier.verify(OTHER.nodeId(), buffer, 0, length)).isFalse();
+        assertThat(verifier.verify(OTHER.publicKey(), buffer, 0, length)).isFalse();
         buffer.putByte(length - 1, (byte)(buffer.getByte(length - 1) ^ 1));
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isFalse();
     }
 
     @Test
@@ -147,7 +147,7 @@ class BatchCodecTest
         buffer.putByte(BatchDescriptor.ENTRIES_OFFSET + BatchDescriptor.ENTRY_HEADER_LENGTH, (byte)'A');
 
         assertThat(decoder.wrap(buffer, 0, length).count()).isEqualTo(3);
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isFalse();
     }
 
     @Test
@@ -156,15 +156,15 @@ class BatchCodecTest
         final int length = encodeThree(0);
         buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)0x80);
 
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isTrue();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isTrue();
     }
 
     @Test
     void shouldReturnFalseRatherThanThrowForBadVerifyRegion()
     {
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, 95)).isFalse();
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 4000, 200)).isFalse();
-        assertThat(verifier.verify(KEY.nodeId(), buffer, -1, 200)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, 95)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 4000, 200)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, -1, 200)).isFalse();
     }
 
     @Test

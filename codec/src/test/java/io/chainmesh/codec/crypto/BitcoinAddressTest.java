@@ -14,8 +14,8 @@ class BitcoinAddressTest
     {
         final NodeKey one = NodeKey.fromHex("00".repeat(31) + "01");
         // Well-known addresses of the generator point, compressed and uncompressed.
-        assertThat(BitcoinAddress.p2pkh(one.nodeId())).isEqualTo("1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH");
-        final byte[] uncompressed = one.nodeId().publicKeyParameters().getQ().getEncoded(false);
+        assertThat(BitcoinAddress.p2pkh(one.publicKey())).isEqualTo("1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH");
+        final byte[] uncompressed = one.publicKey().publicKeyParameters().getQ().getEncoded(false);
         assertThat(BitcoinAddress.p2pkh((byte)0, uncompressed)).isEqualTo("1EHNa6Q4Jz2uvNExL497mE43ikXhwF6kZm");
     }
 

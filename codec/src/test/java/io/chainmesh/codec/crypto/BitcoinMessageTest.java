@@ -70,21 +70,21 @@ class BitcoinMessageTest
     {
         final String headerOutOfRange = base64FromHex("2b987ceade6a304fc5823ab38f99fc3c5f772a2d3e89ea05931e2726105fc53b" +
             "9e601fc3231f35962c714fcbce5c95b427496edc7ae8b3d12e93791d7629795b62");
-        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), headerOutOfRange))
+        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), headerOutOfRange))
             .isInstanceOf(CodecException.class).hasMessage("signature header 43 must be in [27, 34]");
         final String tooLong = base64FromHex("1c987ceade6a304fc5823ab38f99fc3c5f772a2d3e89ea05931e2726105fc53b" +
             "9e601fc3231f35962c714fcbce5c95b427496edc7ae8b3d12e93791d7629795b62000000");
-        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), tooLong))
+        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), tooLong))
             .isInstanceOf(CodecException.class).hasMessage("signature length 68 must be 65");
         final String tooShort = base64FromHex("1c987ceade6a304fc5823ab38f99fc3c5f772a2d3e89ea05931e2726105fc53b" +
             "9e601fc3231f35962c714fcbce5c95b427496edc7ae8b3d12e9379");
         assertThatThrownBy(() -> BitcoinMessage.recover(utf8(VIRES), tooShort))
             .isInstanceOf(CodecException.class).hasMessage("signature length 59 must be 65");
-        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), "not*base64!"))
+        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), "not*base64!"))
             .isInstanceOf(CodecException.class).hasMessageStartingWith("signature is not valid base64");
-        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), "A".repeat(10_000)))
+        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), "A".repeat(10_000)))
             .isInstanceOf(CodecException.class).hasMessage("signature base64 length 10000 exceeds limit 100");
-        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), null))
+        assertThatThrownBy(() -> BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), null))
             .isInstanceOf(CodecException.class).hasMessage("signature is missing");
     }
 
@@ -95,7 +95,7 @@ class BitcoinMessageTest
         zeroR[0] = 31;
         zeroR[64] = 1;
         final String signature = Base64.getEncoder().encodeToString(zeroR);
-        assertThat(BitcoinMessage.verify(KEY_ONE.nodeId(), utf8(VIRES), signature)).isFalse();
+        assertThat(BitcoinMessage.verify(KEY_ONE.publicKey(), utf8(VIRES), signature)).isFalse();
         assertThat(BitcoinMessage.verifyAddress(COMPRESSED_ADDRESS, utf8(VIRES), signature)).isFalse();
         assertThatThrownBy(() -> BitcoinMessage.recover(utf8(VIRES), signature))
             .isInstanceOf(CodecException.class).hasMessageStartingWith("no public key recovers");
@@ -115,11 +115,11 @@ class BitcoinMessageTest
         final byte[] message = utf8("recover me");
         final String signature = BitcoinMessage.sign(key, message);
 
-        assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(key.nodeId());
-        assertThat(BitcoinMessage.verify(key.nodeId(), message, signature)).isTrue();
-        assertThat(BitcoinMessage.verify(KEY_ONE.nodeId(), message, signature)).isFalse();
-        assertThat(BitcoinMessage.verify(key.nodeId(), utf8("recover me!"), signature)).isFalse();
-        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(key.nodeId()), message, signature)).isTrue();
+        assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(key.publicKey());
+        assertThat(BitcoinMessage.verify(key.publicKey(), message, signature)).isTrue();
+        assertThat(BitcoinMessage.verify(KEY_ONE.publicKey(), message, signature)).isFalse();
+        assertThat(BitcoinMessage.verify(key.publicKey(), utf8("recover me!"), signature)).isFalse();
+        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(key.publicKey()), message, signature)).isTrue();
         final int header = Base64.getDecoder().decode(signature)[0];
         assertThat(header).isBetween(31, 34);
     }
@@ -138,7 +138,7 @@ class BitcoinMessageTest
 
             assertThat(java.util.Arrays.copyOfRange(compact, 1, 65)).isEqualTo(plain);
             assertThat(BitcoinMessage.recover(message, Base64.getEncoder().encodeToString(compact)))
-                .isEqualTo(key.nodeId());
+                .isEqualTo(key.publicKey());
         }
     }
 
@@ -153,8 +153,8 @@ class BitcoinMessageTest
         for (final byte[] message : messages)
         {
             final String signature = BitcoinMessage.sign(key, message);
-            assertThat(BitcoinMessage.verify(key.nodeId(), message, signature)).as("length %d", message.length).isTrue();
-            assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(key.nodeId());
+            assertThat(BitcoinMessage.verify(key.publicKey(), message, signature)).as("length %d", message.length).isTrue();
+            assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(key.publicKey());
         }
     }
 
@@ -189,10 +189,10 @@ class BitcoinMessageTest
             assertThat(message).as(name).hasSize(vector.get("messageUtf8Length").asInt());
             if (vector.get("compressed").asBoolean())
             {
-                assertThat(key.nodeId().toHex()).as(name).isEqualTo(vector.get("publicKeyHex").asText());
+                assertThat(key.publicKey().toHex()).as(name).isEqualTo(vector.get("publicKeyHex").asText());
                 assertThat(BitcoinMessage.sign(key, message)).as(name).isEqualTo(signature);
-                assertThat(BitcoinAddress.p2pkh(key.nodeId())).as(name).isEqualTo(address);
-                assertThat(BitcoinMessage.verify(key.nodeId(), message, signature)).as(name).isTrue();
+                assertThat(BitcoinAddress.p2pkh(key.publicKey())).as(name).isEqualTo(address);
+                assertThat(BitcoinMessage.verify(key.publicKey(), message, signature)).as(name).isTrue();
                 compressedCount++;
             }
             else
@@ -202,7 +202,7 @@ class BitcoinMessageTest
                 uncompressedCount++;
             }
             assertThat(BitcoinMessage.verifyAddress(address, message, signature)).as(name).isTrue();
-            assertThat(BitcoinMessage.recover(message, signature)).as(name).isEqualTo(key.nodeId());
+            assertThat(BitcoinMessage.recover(message, signature)).as(name).isEqualTo(key.publicKey());
         }
         assertThat(compressedCount).isGreaterThanOrEqualTo(30);
         assertThat(uncompressedCount).isGreaterThanOrEqualTo(4);

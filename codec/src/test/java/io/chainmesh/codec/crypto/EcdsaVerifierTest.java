@@ -19,7 +19,7 @@ class EcdsaVerifierTest
         System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux") &&
         ("amd64".equals(System.getProperty("os.arch")) || "x86_64".equals(System.getProperty("os.arch")));
 
-    private record Vector(String name, NodeId signer, byte[] hash, byte[] signature, int offset, boolean valid)
+    private record Vector(String name, PublicKey signer, byte[] hash, byte[] signature, int offset, boolean valid)
     {
     }
 
@@ -79,9 +79,9 @@ class EcdsaVerifierTest
             {
                 signature[32] &= 0x7f; // half of them low-S in range, so the curve check itself runs
             }
-            final boolean expected = bc.verify(key.nodeId(), hash, signature, 0);
+            final boolean expected = bc.verify(key.publicKey(), hash, signature, 0);
             assertThat(expected).isFalse();
-            assertThat(preferred.verify(key.nodeId(), hash, signature, 0)).isEqualTo(expected);
+            assertThat(preferred.verify(key.publicKey(), hash, signature, 0)).isEqualTo(expected);
         }
     }
 
@@ -93,8 +93,8 @@ class EcdsaVerifierTest
         for (int k = 1; k <= 4; k++)
         {
             final NodeKey key = NodeKey.fromHex(String.format("%064x", BigInteger.valueOf(7919L * k * k + 13)));
-            final NodeId compressed = key.nodeId();
-            final NodeId uncompressed = NodeId.fromBytes(compressed.publicKeyParameters().getQ().getEncoded(false));
+            final PublicKey compressed = key.publicKey();
+            final PublicKey uncompressed = PublicKey.fromBytes(compressed.publicKeyParameters().getQ().getEncoded(false));
             final byte[] hash = sha256.digest(("batch " + k).getBytes(UTF_8));
             final byte[] signature = key.sign(hash);
             vectors.add(new Vector("valid k=" + k, compressed, hash, signature, 0, true));
@@ -107,7 +107,7 @@ class EcdsaVerifierTest
             final byte[] highS = signature.clone();
             Ecdsa.writeUnsigned32(Secp256k1.N.subtract(new BigInteger(1, Arrays.copyOfRange(signature, 32, 64))), highS, 32);
             vectors.add(new Vector("high-S k=" + k, compressed, hash, highS, 0, false));
-            vectors.add(new Vector("wrong key k=" + k, other.nodeId(), hash, signature, 0, false));
+            vectors.add(new Vector("wrong key k=" + k, other.publicKey(), hash, signature, 0, false));
             final byte[] otherHash = hash.clone();
             otherHash[31] ^= 1;
             vectors.add(new Vector("other hash k=" + k, compressed, otherHash, signature, 0, false));
@@ -117,7 +117,7 @@ class EcdsaVerifierTest
             vectors.add(new Vector("truncated k=" + k, compressed, hash, Arrays.copyOf(signature, 63), 0, false));
             vectors.add(new Vector("offset past the end k=" + k, compressed, hash, shifted, 7, false));
         }
-        final NodeId signer = other.nodeId();
+        final PublicKey signer = other.publicKey();
         final byte[] hash = sha256.digest("garbage".getBytes(UTF_8));
         final byte[] n = new byte[32];
         Ecdsa.writeUnsigned32(Secp256k1.N, n, 0);

@@ -21,7 +21,7 @@ class NodeKeyTest
     @Test
     void shouldDeriveGeneratorFromPrivateKeyOne()
     {
-        assertThat(NodeKey.fromHex(KEY_ONE).nodeId().toHex()).isEqualTo(G_COMPRESSED);
+        assertThat(NodeKey.fromHex(KEY_ONE).publicKey().toHex()).isEqualTo(G_COMPRESSED);
     }
 
     @Test
@@ -31,11 +31,11 @@ class NodeKeyTest
         final byte[] hash = MessageDigest.getInstance("SHA-256").digest("hello".getBytes(UTF_8));
         final byte[] signature = key.sign(hash);
 
-        assertThat(key.nodeId().verify(hash, signature)).isTrue();
+        assertThat(key.publicKey().verify(hash, signature)).isTrue();
         assertThat(new java.math.BigInteger(1, java.util.Arrays.copyOfRange(signature, 32, 64)))
             .isLessThanOrEqualTo(Secp256k1.HALF_N);
         hash[0] ^= 1;
-        assertThat(key.nodeId().verify(hash, signature)).isFalse();
+        assertThat(key.publicKey().verify(hash, signature)).isFalse();
     }
 
     @Test
@@ -47,7 +47,7 @@ class NodeKeyTest
         final java.math.BigInteger s = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(signature, 32, 64));
         Ecdsa.writeUnsigned32(Secp256k1.N.subtract(s), signature, 32);
 
-        assertThat(key.nodeId().verify(hash, signature)).isFalse();
+        assertThat(key.publicKey().verify(hash, signature)).isFalse();
     }
 
     @Test
@@ -65,8 +65,8 @@ class NodeKeyTest
     void shouldRejectPointNotOnCurve()
     {
         final String notOnCurve = "02" + "00".repeat(31) + "05";
-        assertThatThrownBy(() -> NodeId.fromHex(notOnCurve)).isInstanceOf(CodecException.class);
-        assertThatThrownBy(() -> NodeId.fromHex("05" + G_COMPRESSED.substring(2))).isInstanceOf(CodecException.class)
+        assertThatThrownBy(() -> PublicKey.fromHex(notOnCurve)).isInstanceOf(CodecException.class);
+        assertThatThrownBy(() -> PublicKey.fromHex("05" + G_COMPRESSED.substring(2))).isInstanceOf(CodecException.class)
             .hasMessageContaining("prefix=0x05");
     }
 
@@ -76,7 +76,7 @@ class NodeKeyTest
         final byte[] bytes = sample.bytes(70);
         try
         {
-            final NodeId id = NodeId.fromBytes(bytes);
+            final PublicKey id = PublicKey.fromBytes(bytes);
             assertThat(id.toBytes()).hasSize(33);
         }
         catch (final CodecException expected)

@@ -9,7 +9,7 @@ import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.crypto.BitcoinAddress;
 import io.chainmesh.codec.crypto.BitcoinMessage;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.direct.DirectDecoder;
 import io.chainmesh.codec.direct.DirectEncoder;
@@ -374,7 +374,7 @@ class CodecFuzzTest
         final byte[] message = cursor.rest();
         try
         {
-            BitcoinMessage.verify(KEY.nodeId(), message, signature);
+            BitcoinMessage.verify(KEY.publicKey(), message, signature);
         }
         catch (final CodecException expected)
         {
@@ -388,7 +388,7 @@ class CodecFuzzTest
         {
             assertThat(expected.getMessage()).isNotBlank();
         }
-        final NodeId recovered;
+        final PublicKey recovered;
         try
         {
             recovered = BitcoinMessage.recover(message, signature);
@@ -413,13 +413,13 @@ class CodecFuzzTest
     @FuzzTest(maxDuration = "5m")
     void publicKey(final byte[] input)
     {
-        parseKey(() -> NodeId.fromBytes(input));
-        parseKey(() -> NodeId.fromHex(new String(input, StandardCharsets.ISO_8859_1)));
+        parseKey(() -> PublicKey.fromBytes(input));
+        parseKey(() -> PublicKey.fromHex(new String(input, StandardCharsets.ISO_8859_1)));
     }
 
-    private static void parseKey(final java.util.function.Supplier<NodeId> parse)
+    private static void parseKey(final java.util.function.Supplier<PublicKey> parse)
     {
-        final NodeId id;
+        final PublicKey id;
         try
         {
             id = parse.get();
@@ -429,8 +429,8 @@ class CodecFuzzTest
             assertThat(expected.getMessage()).isNotBlank();
             return;
         }
-        assertThat(NodeId.fromBytes(id.toBytes())).isEqualTo(id);
-        assertThat(NodeId.fromHex(id.toHex())).isEqualTo(id);
+        assertThat(PublicKey.fromBytes(id.toBytes())).isEqualTo(id);
+        assertThat(PublicKey.fromHex(id.toHex())).isEqualTo(id);
     }
 
     /** Reads length-prefixed fields from a fuzz input; missing bytes read as empty. */

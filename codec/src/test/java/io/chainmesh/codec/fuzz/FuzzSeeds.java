@@ -80,7 +80,7 @@ public final class FuzzSeeds
         write(root, "controlCodec", "close", control(FrameType.CLOSE,
             Close.newBuilder().setReason(CloseReason.values()[1]).setText("bye").build()));
         write(root, "controlCodec", "peer-info", control(FrameType.PEER_INFO, PeerInfo.newBuilder()
-            .setNodeId(ByteString.copyFrom(CodecFuzzTest.KEY.nodeId().toBytes())).setHost("10.0.0.1").setPort(16127)
+            .setNodeId(ByteString.copyFrom(CodecFuzzTest.KEY.publicKey().toBytes())).setHost("10.0.0.1").setPort(16127)
             .setDirectoryHeight(1000).setUptimeMillis(5000).setVersion("0.1.0").build()));
         write(root, "controlCodec", "digest", control(FrameType.DIGEST, digest()));
         write(root, "controlCodec", "want", control(FrameType.WANT, Want.newBuilder()
@@ -95,13 +95,13 @@ public final class FuzzSeeds
 
         final byte[] message = "chainmesh fuzz seed".getBytes(StandardCharsets.UTF_8);
         final String signature = BitcoinMessage.sign(CodecFuzzTest.KEY, message);
-        final String address = BitcoinAddress.p2pkh(CodecFuzzTest.KEY.nodeId());
+        final String address = BitcoinAddress.p2pkh(CodecFuzzTest.KEY.publicKey());
         write(root, "bitcoinMessage", "signed", CodecFuzzTest.Cursor.of(ascii(signature), ascii(address), message));
         write(root, "bitcoinMessage", "signed-empty-message", CodecFuzzTest.Cursor.of(
             ascii(BitcoinMessage.sign(CodecFuzzTest.KEY, new byte[0])), ascii(address), new byte[0]));
 
-        write(root, "publicKey", "compressed", CodecFuzzTest.KEY.nodeId().toBytes());
-        write(root, "publicKey", "compressed-hex", ascii(CodecFuzzTest.KEY.nodeId().toHex()));
+        write(root, "publicKey", "compressed", CodecFuzzTest.KEY.publicKey().toBytes());
+        write(root, "publicKey", "compressed-hex", ascii(CodecFuzzTest.KEY.publicKey().toHex()));
     }
 
     private static byte[] ascii(final String text)
@@ -145,7 +145,7 @@ public final class FuzzSeeds
         final byte[] ephemeral = new byte[32];
         Arrays.fill(ephemeral, (byte)9);
         return Hello.newBuilder().setProtocolVersion(1)
-            .setPublicKey(ByteString.copyFrom(CodecFuzzTest.KEY.nodeId().toBytes()))
+            .setPublicKey(ByteString.copyFrom(CodecFuzzTest.KEY.publicKey().toBytes()))
             .setMember(ByteString.copyFrom(new byte[ControlCodec.MEMBER_LENGTH]))
             .setNonce(ByteString.copyFrom(nonce)).setEphemeralKey(ByteString.copyFrom(ephemeral))
             .setDirectoryHeight(1000).setCapabilities(Capabilities.of(RecordAead.AES_256_GCM)).build();

@@ -18,8 +18,8 @@ class CryptoPropertiesTest
     {
         final byte[] message = sample.bytes(600);
         final String signature = BitcoinMessage.sign(KEY, message);
-        assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(KEY.nodeId());
-        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.nodeId()), message, signature)).isTrue();
+        assertThat(BitcoinMessage.recover(message, signature)).isEqualTo(KEY.publicKey());
+        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.publicKey()), message, signature)).isTrue();
     }
 
     @SeededTest(cases = 100)
@@ -28,7 +28,7 @@ class CryptoPropertiesTest
         final String signature = Base64.getEncoder().encodeToString(sample.bytes(60, 70));
         try
         {
-            assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[]{1}, signature)).isFalse();
+            assertThat(BitcoinMessage.verify(KEY.publicKey(), new byte[]{1}, signature)).isFalse();
         }
         catch (final CodecException expected)
         {
@@ -45,11 +45,11 @@ class CryptoPropertiesTest
         compact[0] = (byte)header;
         System.arraycopy(rs, 0, compact, 1, 64);
         final String signature = Base64.getEncoder().encodeToString(compact);
-        assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[]{2}, signature)).isFalse();
-        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.nodeId()), new byte[]{2}, signature)).isFalse();
+        assertThat(BitcoinMessage.verify(KEY.publicKey(), new byte[]{2}, signature)).isFalse();
+        assertThat(BitcoinMessage.verifyAddress(BitcoinAddress.p2pkh(KEY.publicKey()), new byte[]{2}, signature)).isFalse();
         try
         {
-            assertThat(BitcoinMessage.recover(new byte[]{2}, signature)).isNotEqualTo(KEY.nodeId());
+            assertThat(BitcoinMessage.recover(new byte[]{2}, signature)).isNotEqualTo(KEY.publicKey());
         }
         catch (final CodecException expected)
         {
@@ -63,7 +63,7 @@ class CryptoPropertiesTest
         final String text = sample.rawText(0, 120);
         try
         {
-            assertThat(BitcoinMessage.verify(KEY.nodeId(), new byte[0], text)).isFalse();
+            assertThat(BitcoinMessage.verify(KEY.publicKey(), new byte[0], text)).isFalse();
         }
         catch (final CodecException expected)
         {

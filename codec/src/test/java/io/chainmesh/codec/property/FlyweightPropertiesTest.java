@@ -80,12 +80,12 @@ class FlyweightPropertiesTest
         entries.forEach(e -> encoder.tryAppend(e.topic(), new UnsafeBuffer(e.payload()), 0, e.payload().length));
         final int length = encoder.sign(new BatchSigner(KEY));
         final BatchVerifier verifier = new BatchVerifier();
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isTrue();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isTrue();
 
         final int signedBits = (length - 6) * 8;
         final int index = 6 + (bit % signedBits) / 8;
         buffer.putByte(index, (byte)(buffer.getByte(index) ^ (1 << (bit % 8))));
-        assertThat(verifier.verify(KEY.nodeId(), buffer, 0, length)).isFalse();
+        assertThat(verifier.verify(KEY.publicKey(), buffer, 0, length)).isFalse();
     }
 
     @SeededTest(cases = 1000)

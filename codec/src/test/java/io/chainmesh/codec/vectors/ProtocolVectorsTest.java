@@ -87,7 +87,7 @@ class ProtocolVectorsTest
     {
         final JsonNode v = vector("batch.json");
         final NodeKey key = NodeKey.fromBytes(hex(v, "originPrivateKey"));
-        assertThat(key.nodeId().toBytes()).isEqualTo(hex(v, "originNodeId"));
+        assertThat(key.publicKey().toBytes()).isEqualTo(hex(v, "originNodeId"));
         final long originId = Long.parseUnsignedLong(v.get("originId").asText(), 16);
         final byte[] expectedFrame = hex(v, "frame");
 
@@ -118,7 +118,7 @@ class ProtocolVectorsTest
             assertThat(bytes).isEqualTo(hex(entry, "bytes"));
         }
         assertThat(decoder.nextEntry()).isFalse();
-        assertThat(new BatchVerifier().verify(key.nodeId(), new UnsafeBuffer(expectedFrame), 0, expectedFrame.length))
+        assertThat(new BatchVerifier().verify(key.publicKey(), new UnsafeBuffer(expectedFrame), 0, expectedFrame.length))
             .isTrue();
 
         // The spec's text: SHA-256 of [6, length - 64), then ECDSA; the header (flags included) is not signed.
@@ -133,10 +133,10 @@ class ProtocolVectorsTest
         final byte[] signature = hex(v, "signature");
         assertThat(Arrays.copyOfRange(expectedFrame, expectedFrame.length - 64, expectedFrame.length)).isEqualTo(signature);
         assertThat(key.sign(hash)).as("RFC 6979 signatures are deterministic").isEqualTo(signature);
-        assertThat(Ecdsa.verify(key.nodeId(), hash, signature, 0)).isTrue();
+        assertThat(Ecdsa.verify(key.publicKey(), hash, signature, 0)).isTrue();
         final byte[] otherFlags = expectedFrame.clone();
         otherFlags[5] = (byte)0xFF;
-        assertThat(new BatchVerifier().verify(key.nodeId(), new UnsafeBuffer(otherFlags), 0, otherFlags.length))
+        assertThat(new BatchVerifier().verify(key.publicKey(), new UnsafeBuffer(otherFlags), 0, otherFlags.length))
             .as("flags are outside the signed region").isTrue();
     }
 

@@ -3,7 +3,7 @@ package io.chainmesh.engine.broadcast;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.batch.BatchVerifier;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.agrona.DirectBuffer;
 
@@ -40,7 +40,7 @@ public interface BatchSignatures
          * @param length its length.
          * @return true if the signature is the origin's.
          */
-        boolean verify(NodeId signer, DirectBuffer buffer, int offset, int length);
+        boolean verify(PublicKey signer, DirectBuffer buffer, int offset, int length);
     }
 
     /**

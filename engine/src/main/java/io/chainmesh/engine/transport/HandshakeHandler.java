@@ -10,7 +10,7 @@ import io.chainmesh.codec.control.ControlCodec;
 import io.chainmesh.codec.control.Hello;
 import io.chainmesh.codec.crypto.EphemeralKey;
 import io.chainmesh.chain.MemberId;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
@@ -66,7 +66,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
     private byte[] localHello;
     private byte[] remoteHello;
     private MemberId remoteId;
-    private NodeId remoteKey;
+    private PublicKey remoteKey;
     private boolean helloReceived;
     private boolean finished;
     private boolean counted;
@@ -146,7 +146,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         final RecordAead aead = config.records().cipher().aead();
         final Hello.Builder builder = Hello.newBuilder()
             .setProtocolVersion(PROTOCOL_VERSION)
-            .setPublicKey(ByteString.copyFrom(config.nodeKey().nodeId().toBytes()))
+            .setPublicKey(ByteString.copyFrom(config.nodeKey().publicKey().toBytes()))
             .setMember(ByteString.copyFrom(config.events().view().self().toBytes()))
             .setNonce(ByteString.copyFrom(nonce))
             .setDirectoryHeight(config.directoryHeightSource().getAsLong())
@@ -257,7 +257,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
             return;
         }
         remoteId = MemberId.fromBytes(hello.getMember().toByteArray());
-        remoteKey = NodeId.fromBytes(hello.getPublicKey().toByteArray());
+        remoteKey = PublicKey.fromBytes(hello.getPublicKey().toByteArray());
         final OverlayView view = config.events().view();
         final MemberClaim.Verdict verdict = MemberClaim.check(view.snapshot(), view.self(), remoteId, remoteKey,
             dialler ? expectedPeer : null, dialler || !config.inboundAddressCheck() ? null : ctx.channel().remoteAddress());

@@ -4,7 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
@@ -76,7 +76,7 @@ public final class MemberClaim
         public String describe(
             final DirectorySnapshot snapshot,
             final MemberId claimed,
-            final NodeId key,
+            final PublicKey key,
             final MemberId dialled,
             final SocketAddress remote)
         {
@@ -112,7 +112,7 @@ public final class MemberClaim
         final DirectorySnapshot snapshot,
         final MemberId self,
         final MemberId claimed,
-        final NodeId key,
+        final PublicKey key,
         final MemberId dialled,
         final SocketAddress remote)
     {

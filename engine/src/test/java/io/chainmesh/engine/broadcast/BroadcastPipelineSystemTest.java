@@ -57,7 +57,7 @@ class BroadcastPipelineSystemTest
         {
             keys[i] = NodeKey.fromHex(String.format("%064x", 1000 + i));
             ids[i] = MemberId.of(String.format("%064x", i + 1), 0);
-            members.add(new Member(ids[i], keys[i].nodeId(), new Endpoint("127.0.0.1", 20000 + i),
+            members.add(new Member(ids[i], keys[i].publicKey(), new Endpoint("127.0.0.1", 20000 + i),
                 Tier.CUMULUS, 10 + i / 4, 10, 10, 0, "", i));
             received.add(new ConcurrentHashMap<>());
         }

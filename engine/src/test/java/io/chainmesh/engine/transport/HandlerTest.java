@@ -179,7 +179,7 @@ class HandlerTest
         acceptorHello.release();
         final io.chainmesh.codec.control.Hello hello = io.chainmesh.codec.control.Hello.newBuilder()
             .setProtocolVersion(HandshakeHandler.PROTOCOL_VERSION)
-            .setPublicKey(com.google.protobuf.ByteString.copyFrom(key.nodeId().toBytes()))
+            .setPublicKey(com.google.protobuf.ByteString.copyFrom(key.publicKey().toBytes()))
             .setMember(com.google.protobuf.ByteString.copyFrom(member.toBytes()))
             .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
             .build();
@@ -213,7 +213,7 @@ class HandlerTest
         assertThat(answerToClaim(acceptor, TestDirectory.memberIdOf(keys.get(0)), keys.get(1))).isEqualTo(FrameType.CLOSE);
         assertThat(lastClose.getReason()).isEqualTo(CloseReason.KEY_NOT_LISTED_FOR_MEMBER);
         assertThat(lastClose.getText()).contains(TestDirectory.memberIdOf(keys.get(0)).toString())
-            .contains(keys.get(0).nodeId().toHex()).contains(keys.get(1).nodeId().toHex());
+            .contains(keys.get(0).publicKey().toHex()).contains(keys.get(1).publicKey().toHex());
         assertThat(counters.handshakeFailures(CloseReason.KEY_NOT_LISTED_FOR_MEMBER).get()).isEqualTo(1);
         assertThat(events.authenticated).isEmpty();
         acceptor.finishAndReleaseAll();
@@ -230,9 +230,9 @@ class HandlerTest
         final MemberId siblingB = MemberId.of("aa".repeat(32), 1);
         final MemberId self = TestDirectory.memberIdOf(acceptorKey);
         final DirectorySnapshot snapshot = DirectorySnapshot.of(1, List.of(
-            new io.chainmesh.chain.Member(siblingA, operator.nodeId(), new io.chainmesh.chain.Endpoint("10.20.30.40", 16127),
+            new io.chainmesh.chain.Member(siblingA, operator.publicKey(), new io.chainmesh.chain.Endpoint("10.20.30.40", 16127),
                 io.chainmesh.chain.Tier.CUMULUS, 1, 1, 1, 0, "", 0),
-            new io.chainmesh.chain.Member(siblingB, operator.nodeId(), new io.chainmesh.chain.Endpoint("127.0.0.1", 16127),
+            new io.chainmesh.chain.Member(siblingB, operator.publicKey(), new io.chainmesh.chain.Endpoint("127.0.0.1", 16127),
                 io.chainmesh.chain.Tier.CUMULUS, 2, 2, 2, 0, "", 1),
             TestDirectory.member(self, acceptorKey, 20000, 3)));
         final Events events = new Events();
@@ -275,7 +275,7 @@ class HandlerTest
         // A mallory claims member 0's id but signs with its own key.
         final io.chainmesh.codec.control.Hello hello = io.chainmesh.codec.control.Hello.newBuilder()
             .setProtocolVersion(HandshakeHandler.PROTOCOL_VERSION)
-            .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+            .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).publicKey().toBytes()))
                 .setMember(com.google.protobuf.ByteString.copyFrom(TestDirectory.memberIdOf(keys.get(0)).toBytes()))
             .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
             .build();
@@ -310,7 +310,7 @@ class HandlerTest
         acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO,
             io.chainmesh.codec.control.Hello.newBuilder()
                 .setProtocolVersion(99)
-                .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).nodeId().toBytes()))
+                .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).publicKey().toBytes()))
                 .setMember(com.google.protobuf.ByteString.copyFrom(TestDirectory.memberIdOf(keys.get(0)).toBytes()))
                 .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
                 .build()));

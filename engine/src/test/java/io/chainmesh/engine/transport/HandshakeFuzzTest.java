@@ -415,9 +415,9 @@ class HandshakeFuzzTest
         {
             return switch (pick & 7)
             {
-                case 0 -> ByteString.copyFrom(MEMBER.nodeId().toBytes());
-                case 1 -> ByteString.copyFrom(OUTSIDER.nodeId().toBytes());
-                case 2 -> ByteString.copyFrom(LOCAL.nodeId().toBytes());
+                case 0 -> ByteString.copyFrom(MEMBER.publicKey().toBytes());
+                case 1 -> ByteString.copyFrom(OUTSIDER.publicKey().toBytes());
+                case 2 -> ByteString.copyFrom(LOCAL.publicKey().toBytes());
                 case 3 -> ByteString.copyFrom(TestDirectory.memberIdOf(MEMBER).toBytes());
                 case 4 -> ByteString.copyFrom(TestDirectory.memberIdOf(OUTSIDER).toBytes());
                 case 5 -> ByteString.copyFrom(TestDirectory.memberIdOf(LOCAL).toBytes());

@@ -31,12 +31,12 @@ class MemberClaimTest
 
     private static Member member(final MemberId id, final NodeKey key, final String host, final int height)
     {
-        return new Member(id, key.nodeId(), new Endpoint(host, 16127), Tier.CUMULUS, height, height, height, 0, "", -1);
+        return new Member(id, key.publicKey(), new Endpoint(host, 16127), Tier.CUMULUS, height, height, height, 0, "", -1);
     }
 
     private static MemberClaim.Verdict inbound(final MemberId claimed, final NodeKey key, final String fromHost)
     {
-        return MemberClaim.check(SNAPSHOT, SELF, claimed, key.nodeId(), null, new InetSocketAddress(fromHost, 50000));
+        return MemberClaim.check(SNAPSHOT, SELF, claimed, key.publicKey(), null, new InetSocketAddress(fromHost, 50000));
     }
 
     @Test
@@ -62,7 +62,7 @@ class MemberClaimTest
         assertThat(inbound(OTHERS, OPERATOR, "198.51.100.4")).isEqualTo(MemberClaim.Verdict.WRONG_KEY);
         assertThat(inbound(SIBLING_V4, OPERATOR, "2001:db8::9")).as("a sibling's claim from the other sibling's host")
             .isEqualTo(MemberClaim.Verdict.WRONG_HOST);
-        assertThat(MemberClaim.check(SNAPSHOT, SELF, SIBLING_V4, OPERATOR.nodeId(), SIBLING_V6, null))
+        assertThat(MemberClaim.check(SNAPSHOT, SELF, SIBLING_V4, OPERATOR.publicKey(), SIBLING_V6, null))
             .as("dialled one sibling, the other answered").isEqualTo(MemberClaim.Verdict.NOT_DIALLED);
         assertThat(MemberClaim.Verdict.WRONG_KEY.closeReason()).isEqualTo(CloseReason.KEY_NOT_LISTED_FOR_MEMBER);
         assertThat(MemberClaim.Verdict.WRONG_HOST.closeReason()).isEqualTo(CloseReason.ADDRESS_NOT_LISTED_FOR_MEMBER);
@@ -71,7 +71,7 @@ class MemberClaimTest
     @Test
     void shouldLeaveTheHostToTheDialWhenThisNodeDialled()
     {
-        assertThat(MemberClaim.check(SNAPSHOT, SELF, SIBLING_V4, OPERATOR.nodeId(), SIBLING_V4, null))
+        assertThat(MemberClaim.check(SNAPSHOT, SELF, SIBLING_V4, OPERATOR.publicKey(), SIBLING_V4, null))
             .isEqualTo(MemberClaim.Verdict.ACCEPTED);
     }
 }

@@ -92,7 +92,7 @@ class HandshakeVectorTest
     private static byte[] checkHello(final JsonNode side)
     {
         final NodeKey key = NodeKey.fromBytes(hex(side, "chainPrivateKey"));
-        assertThat(key.nodeId().toBytes()).isEqualTo(hex(side, "publicKey"));
+        assertThat(key.publicKey().toBytes()).isEqualTo(hex(side, "publicKey"));
         final MemberId member = MemberId.parse(side.get("member").asText());
         assertThat(member.toBytes()).isEqualTo(hex(side, "memberBytes"));
         assertThat(member.originId()).isEqualTo(Long.parseUnsignedLong(side.get("originId").asText(), 16));
@@ -124,7 +124,7 @@ class HandshakeVectorTest
         final NodeKey key = NodeKey.fromBytes(hex(side, "chainPrivateKey"));
         final byte[] signature = hex(side, "authSignature");
         assertThat(key.sign(transcriptHash)).as("RFC 6979 signatures are deterministic").isEqualTo(signature);
-        assertThat(key.nodeId().verify(transcriptHash, signature)).isTrue();
+        assertThat(key.publicKey().verify(transcriptHash, signature)).isTrue();
         final Auth auth = Auth.newBuilder().setSignature(ByteString.copyFrom(signature)).build();
         final byte[] frame = hex(side, "authFrame");
         assertThat(HEX.formatHex(bytes(Frames.encodeControl(UnpooledByteBufAllocator.DEFAULT, FrameType.AUTH, auth))))

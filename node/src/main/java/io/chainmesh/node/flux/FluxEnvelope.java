@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonFactory;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.crypto.BitcoinMessage;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -116,7 +116,7 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
      * @param isMember whether a key belongs to a listed member.
      * @return null if the message may be relayed, else why not.
      */
-    public Refusal check(final long nowMs, final Predicate<NodeId> isMember)
+    public Refusal check(final long nowMs, final Predicate<PublicKey> isMember)
     {
         if (nowMs - timestampMs > MAX_AGE_MS)
         {
@@ -126,10 +126,10 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         {
             return Refusal.FUTURE;
         }
-        final NodeId signer;
+        final PublicKey signer;
         try
         {
-            signer = NodeId.fromHex(pubKey);
+            signer = PublicKey.fromHex(pubKey);
         }
         catch (final CodecException ex)
         {

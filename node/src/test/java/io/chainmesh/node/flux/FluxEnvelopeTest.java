@@ -2,7 +2,7 @@ package io.chainmesh.node.flux;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +34,7 @@ class FluxEnvelopeTest
             final FluxEnvelope envelope = FluxEnvelope.parse(vector.get("text").asText());
             assertThat(envelope.signedText()).isEqualTo("1" + vector.get("stringified").asText() + timestamp);
             assertThat(envelope.originalText()).isEqualTo(vector.get("text").asText());
-            final NodeId signer = NodeId.fromHex(vector.get("pubKey").asText());
+            final PublicKey signer = PublicKey.fromHex(vector.get("pubKey").asText());
             assertThat(envelope.check(timestamp + 1000, signer::equals)).as(raw).isNull();
             assertThat(FluxEnvelope.parse("T" + (timestamp + 5) + "|" + vector.get("text").asText())
                 .check(timestamp, signer::equals)).isNull();
@@ -48,14 +48,14 @@ class FluxEnvelopeTest
         final JsonNode vector = vectors().get("cases").get(5);
         final long timestamp = vectors().get("timestamp").asLong();
         final String text = vector.get("text").asText();
-        final NodeId signer = NodeId.fromHex(vector.get("pubKey").asText());
+        final PublicKey signer = PublicKey.fromHex(vector.get("pubKey").asText());
         final FluxEnvelope envelope = FluxEnvelope.parse(text);
 
         assertThat(envelope.check(timestamp + FluxEnvelope.MAX_AGE_MS + 1, signer::equals))
             .isEqualTo(FluxEnvelope.Refusal.STALE);
         assertThat(envelope.check(timestamp - FluxEnvelope.MAX_AHEAD_MS - 1, signer::equals))
             .isEqualTo(FluxEnvelope.Refusal.FUTURE);
-        final Predicate<NodeId> nobody = id -> false;
+        final Predicate<PublicKey> nobody = id -> false;
         assertThat(envelope.check(timestamp, nobody)).isEqualTo(FluxEnvelope.Refusal.UNKNOWN_SIGNER);
 
         // Changed data, changed timestamp, or a listed member's key claimed for another's signature: no.
@@ -63,7 +63,7 @@ class FluxEnvelopeTest
             .isEqualTo(FluxEnvelope.Refusal.BAD_SIGNATURE);
         assertThat(FluxEnvelope.parse(text.replace("\"timestamp\":" + timestamp, "\"timestamp\":" + (timestamp + 1)))
             .check(timestamp, signer::equals)).isEqualTo(FluxEnvelope.Refusal.BAD_SIGNATURE);
-        final NodeId other = NodeKey.fromHex("0000000000000000000000000000000000000000000000000000000000000002").nodeId();
+        final PublicKey other = NodeKey.fromHex("0000000000000000000000000000000000000000000000000000000000000002").publicKey();
         assertThat(FluxEnvelope.parse(text.replace(vector.get("pubKey").asText(), other.toHex()))
             .check(timestamp, other::equals)).isEqualTo(FluxEnvelope.Refusal.BAD_SIGNATURE);
         final String signature = envelope.signature();

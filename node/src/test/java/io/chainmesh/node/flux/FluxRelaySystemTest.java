@@ -125,7 +125,7 @@ class FluxRelaySystemTest
     private static String envelope(final NodeKey key, final String data, final long timestamp) throws Exception
     {
         final String signed = "1" + JsJson.stringify(JSON.readTree(data)) + timestamp;
-        return "{\"version\":1,\"timestamp\":" + timestamp + ",\"pubKey\":\"" + key.nodeId().toHex() +
+        return "{\"version\":1,\"timestamp\":" + timestamp + ",\"pubKey\":\"" + key.publicKey().toHex() +
             "\",\"signature\":\"" + BitcoinMessage.sign(key, signed.getBytes(StandardCharsets.UTF_8)) + "\",\"data\":" +
             data + "}";
     }

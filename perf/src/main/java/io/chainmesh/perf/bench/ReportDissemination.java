@@ -11,7 +11,7 @@ import io.chainmesh.bench.TierRequirement;
 import io.chainmesh.bench.TierVerdict;
 import io.chainmesh.codec.control.BenchReport;
 import io.chainmesh.codec.crypto.BitcoinMessage;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.Status;
@@ -201,7 +201,7 @@ public final class ReportDissemination
                 buffer.getBytes(offset, bytes);
                 final JsonNode envelope = mapper.readTree(bytes);
                 final String body = envelope.get("body").asText();
-                final NodeId signer = NodeId.fromHex(envelope.get("node").asText());
+                final PublicKey signer = PublicKey.fromHex(envelope.get("node").asText());
                 final io.chainmesh.chain.Member origin = directory.get().findByOriginId(originId);
                 if (null == origin || !origin.publicKey().equals(signer) ||
                     !BitcoinMessage.verify(signer, body.getBytes(StandardCharsets.UTF_8), envelope.get("sig").asText()))
@@ -243,7 +243,7 @@ public final class ReportDissemination
                 {
                     final BenchReport r = BenchReports.create(key, m, verdict, base + k);
                     final Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("nodeId", key.nodeId().toString());
+                    body.put("nodeId", key.publicKey().toString());
                     body.put("timestampMillis", r.getTimestampMillis());
                     body.put("benchVersion", r.getBenchVersion());
                     body.put("tier", r.getTier().name());
@@ -260,7 +260,7 @@ public final class ReportDissemination
                     body.put("architecture", r.getArchitecture());
                     final String text = mapper.writeValueAsString(body);
                     final Map<String, Object> envelope = new LinkedHashMap<>();
-                    envelope.put("node", key.nodeId().toString());
+                    envelope.put("node", key.publicKey().toString());
                     envelope.put("body", text);
                     envelope.put("sig", BitcoinMessage.sign(key, text.getBytes(StandardCharsets.UTF_8)));
                     mine.add(new UnsafeBuffer(mapper.writeValueAsBytes(envelope)));

@@ -3,7 +3,7 @@ package io.chainmesh.perf.codec;
 import io.chainmesh.codec.crypto.Ecdsa;
 import io.chainmesh.codec.crypto.EcdsaVerifier;
 import io.chainmesh.codec.crypto.Libsecp256k1;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,7 +50,7 @@ public class EcdsaVerifyBenchmark
     @Param({"bouncycastle", "libsecp256k1-uncompressed", "libsecp256k1-compressed"})
     public String provider;
 
-    private final NodeId[] signers = new NodeId[SIGNERS];
+    private final PublicKey[] signers = new PublicKey[SIGNERS];
     private final byte[][] hashes = new byte[SIGNERS][];
     private final byte[][] signatures = new byte[SIGNERS][];
     private EcdsaVerifier verifier;
@@ -75,7 +75,7 @@ public class EcdsaVerifyBenchmark
         for (int i = 0; i < SIGNERS; i++)
         {
             final NodeKey key = NodeKey.fromHex(String.format("%064x", BigInteger.valueOf(1_000_003L * (i + 1))));
-            signers[i] = key.nodeId();
+            signers[i] = key.publicKey();
             hashes[i] = sha256.digest(("batch " + i).getBytes(UTF_8));
             signatures[i] = new byte[64];
             Ecdsa.sign(key.privateKeyParameters(), hashes[i], signatures[i], 0);

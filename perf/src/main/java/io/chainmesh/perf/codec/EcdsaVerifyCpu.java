@@ -3,7 +3,7 @@ package io.chainmesh.perf.codec;
 import io.chainmesh.codec.crypto.Ecdsa;
 import io.chainmesh.codec.crypto.EcdsaVerifier;
 import io.chainmesh.codec.crypto.Libsecp256k1;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 
 import java.lang.management.ManagementFactory;
@@ -40,14 +40,14 @@ public final class EcdsaVerifyCpu
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         final int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 4000;
         final int signerCount = 16;
-        final NodeId[] signers = new NodeId[signerCount];
+        final PublicKey[] signers = new PublicKey[signerCount];
         final byte[][] hashes = new byte[signerCount][];
         final byte[][] signatures = new byte[signerCount][];
         final MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         for (int i = 0; i < signerCount; i++)
         {
             final NodeKey key = NodeKey.fromHex(String.format("%064x", BigInteger.valueOf(1_000_003L * (i + 1))));
-            signers[i] = key.nodeId();
+            signers[i] = key.publicKey();
             hashes[i] = sha256.digest(("batch " + i).getBytes(UTF_8));
             signatures[i] = new byte[64];
             Ecdsa.sign(key.privateKeyParameters(), hashes[i], signatures[i], 0);

@@ -4,7 +4,7 @@ import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.batch.BatchVerifier;
 import io.chainmesh.codec.crypto.BitcoinMessage;
-import io.chainmesh.codec.crypto.NodeId;
+import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,7 +42,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 public class SignatureBenchmark
 {
     private NodeKey key;
-    private NodeId nodeId;
+    private PublicKey nodeId;
     private byte[] hash;
     private byte[] signature;
     private byte[] message;
@@ -62,7 +62,7 @@ public class SignatureBenchmark
     public void setup() throws NoSuchAlgorithmException
     {
         key = NodeKey.generate(new SecureRandom());
-        nodeId = key.nodeId();
+        nodeId = key.publicKey();
         hash = MessageDigest.getInstance("SHA-256").digest("benchmark".getBytes(UTF_8));
         signature = key.sign(hash);
         message = "1700000000000 chainmesh benchmark message".getBytes(UTF_8);

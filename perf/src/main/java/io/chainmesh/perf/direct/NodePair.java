@@ -156,7 +156,7 @@ public final class NodePair implements AutoCloseable
 
     private static Member member(final NodeKey key, final ChainmeshNode node, final int position)
     {
-        return new Member(MemberId.of(String.format("%064x", position + 1), 0), key.nodeId(),
+        return new Member(MemberId.of(String.format("%064x", position + 1), 0), key.publicKey(),
             Member.listedEndpointFor(new Endpoint("127.0.0.1", node.localAddress().getPort())), Tier.CUMULUS, position,
             position, position, 0, "", position);
     }

@@ -53,8 +53,8 @@ public final class PipelineAllocation
         final MemberId ma = MemberId.of(String.format("%064x", 1), 0);
         final MemberId mb = MemberId.of(String.format("%064x", 2), 0);
         final DirectorySnapshot directory = DirectorySnapshot.of(1, List.of(
-            new Member(ma, a.nodeId(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
-            new Member(mb, b.nodeId(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
+            new Member(ma, a.publicKey(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
+            new Member(mb, b.publicKey(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
         final BroadcastPipeline[] nodes = new BroadcastPipeline[2];
         final AtomicLong delivered = new AtomicLong();
         nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)

@@ -74,8 +74,8 @@ public class PipelineBenchmark
             final MemberId ma = MemberId.of(String.format("%064x", 1), 0);
             final MemberId mb = MemberId.of(String.format("%064x", 2), 0);
             final DirectorySnapshot directory = DirectorySnapshot.of(1, List.of(
-                new Member(ma, a.nodeId(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
-                new Member(mb, b.nodeId(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
+                new Member(ma, a.publicKey(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
+                new Member(mb, b.publicKey(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
             final BatchSignatures scheme = "ECDSA".equals(signatures) ? BatchSignatures.ECDSA : new NoSignatures();
             nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)
                 .links(new PipelineAllocation.Link(mb, ma, nodes, 1)).name("A").retentionBytes(1 << 20)
@@ -155,6 +155,6 @@ public class PipelineBenchmark
             batch.encoder.tryAppend(1, batch.entry, 0, 64);
         }
         final int length = batch.encoder.sign(batch.signer);
-        return batch.verifier.verify(batch.signer.key().nodeId(), batch.frame, 0, length);
+        return batch.verifier.verify(batch.signer.key().publicKey(), batch.frame, 0, length);
     }
 }

@@ -14,13 +14,13 @@ import java.util.Arrays;
  * keeps the decoded point so signature verification does not decompress it again. A key is a member's
  * credential, not its name: operators list many members (collaterals) under one key.
  */
-public final class NodeId implements Comparable<NodeId>
+public final class PublicKey implements Comparable<PublicKey>
 {
     private final byte[] compressed;
     private final ECPublicKeyParameters publicKey;
     private final int hashCode;
 
-    private NodeId(final byte[] compressed, final ECPoint point)
+    private PublicKey(final byte[] compressed, final ECPoint point)
     {
         this.compressed = compressed;
         this.publicKey = new ECPublicKeyParameters(point, Secp256k1.DOMAIN);
@@ -32,7 +32,7 @@ public final class NodeId implements Comparable<NodeId>
      * @return the node id.
      * @throws CodecException if the text is not hex, has the wrong length or is not a curve point.
      */
-    public static NodeId fromHex(final String hex)
+    public static PublicKey fromHex(final String hex)
     {
         return fromBytes(Hex.decode("public key", hex, 65));
     }
@@ -42,7 +42,7 @@ public final class NodeId implements Comparable<NodeId>
      * @return the node id, always held in compressed form.
      * @throws CodecException if the length, prefix or point is invalid.
      */
-    public static NodeId fromBytes(final byte[] encoded)
+    public static PublicKey fromBytes(final byte[] encoded)
     {
         if (null == encoded)
         {
@@ -71,13 +71,13 @@ public final class NodeId implements Comparable<NodeId>
         {
             throw new CodecException("public key is not a valid point on secp256k1");
         }
-        return new NodeId(point.getEncoded(true), point);
+        return new PublicKey(point.getEncoded(true), point);
     }
 
-    static NodeId fromPoint(final ECPoint point)
+    static PublicKey fromPoint(final ECPoint point)
     {
         final ECPoint normalized = point.normalize();
-        return new NodeId(normalized.getEncoded(true), normalized);
+        return new PublicKey(normalized.getEncoded(true), normalized);
     }
 
     /**
@@ -130,7 +130,7 @@ public final class NodeId implements Comparable<NodeId>
 
 
     @Override
-    public int compareTo(final NodeId other)
+    public int compareTo(final PublicKey other)
     {
         return Arrays.compareUnsigned(compressed, other.compressed);
     }
@@ -138,7 +138,7 @@ public final class NodeId implements Comparable<NodeId>
     @Override
     public boolean equals(final Object o)
     {
-        return this == o || (o instanceof NodeId && Arrays.equals(compressed, ((NodeId)o).compressed));
+        return this == o || (o instanceof PublicKey && Arrays.equals(compressed, ((PublicKey)o).compressed));
     }
 
     @Override
