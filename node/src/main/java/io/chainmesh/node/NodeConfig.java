@@ -47,6 +47,7 @@ public final class NodeConfig
     static final String POLL_INTERVAL_MS = "directory.poll.interval.ms";
     static final String HTTP_ADDRESS = "http.address";
     static final String COUNTERS_FILE = "counters.file";
+    static final String LAST_GOOD_LIST_FILE = "directory.last.good.file";
     static final String MAX_FRAME_LENGTH = "limits.max.frame.length";
     static final String PEER_OUTBOUND_BUDGET = "limits.peer.outbound.budget";
     static final String APP_ADDRESS = "app.address";
@@ -57,7 +58,7 @@ public final class NodeConfig
     static final String APP_MAX_CLIENTS = "app.max.clients";
 
     private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, MEMBER, REQUIRE_MEMBERSHIP, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
-        RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, MAX_FRAME_LENGTH,
+        RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, LAST_GOOD_LIST_FILE, MAX_FRAME_LENGTH,
         PEER_OUTBOUND_BUDGET, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
         APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS);
 
@@ -85,6 +86,7 @@ public final class NodeConfig
     private final long pollIntervalMs;
     private final InetSocketAddress httpAddress;
     private final Path countersFile;
+    private final Path lastGoodListFile;
     private final int maxFrameLength;
     private final int peerOutboundBudget;
     private final InetSocketAddress appAddress;
@@ -155,6 +157,13 @@ public final class NodeConfig
         if (null != countersFile.getParent() && !Files.isDirectory(countersFile.getParent()))
         {
             throw new ConfigException(COUNTERS_FILE, countersFile.toString(), "has no existing parent directory");
+        }
+        final Path lastGood = path(p, base, LAST_GOOD_LIST_FILE, false);
+        lastGoodListFile = null != lastGood ? lastGood : (null == countersFile.getParent() ? Path.of(".") :
+            countersFile.getParent()).resolve("directory-last-good.json");
+        if (null != lastGoodListFile.getParent() && !Files.isDirectory(lastGoodListFile.getParent()))
+        {
+            throw new ConfigException(LAST_GOOD_LIST_FILE, lastGoodListFile.toString(), "has no existing parent directory");
         }
         maxFrameLength = (int)longValue(p, MAX_FRAME_LENGTH,
             io.chainmesh.codec.frame.FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64, 64 * 1024 * 1024);
@@ -420,6 +429,15 @@ public final class NodeConfig
         {
             throw new ConfigException(RPC_URL, value, "is not a valid URI");
         }
+    }
+
+    /**
+     * @return where the last node list the node accepted is kept, to start from when the source has none at start
+     *         (default {@code directory-last-good.json} beside the counters file).
+     */
+    public Path lastGoodListFile()
+    {
+        return lastGoodListFile;
     }
 
     /** @return the node's key. */

@@ -42,6 +42,7 @@ public final class NodeRunner implements AutoCloseable
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private DirectorySource source;
     private AutoCloseable heightSubscription;
+    private AutoCloseable lastGoodKeeper;
     private CountersFile countersFile;
     private ChainmeshNode node;
     private StatusEndpoints endpoints;
@@ -96,11 +97,22 @@ public final class NodeRunner implements AutoCloseable
     private void start()
     {
         source = newSource(config);
-        if (source instanceof JsonFileSource file && 0 == source.current().size() && !file.lastError().isEmpty())
+        if (0 == source.current().size())
         {
-            throw new NotAMemberException("directory file " + config.filePath() + " is not a usable node list: " +
-                file.lastError());
+            final DirectorySnapshot kept = LastGoodDirectory.read(config.lastGoodListFile());
+            if (null != kept)
+            {
+                LOG.warn("the directory source has no list yet: starting from the last good list {} ({} members) " +
+                    "until it has one", config.lastGoodListFile(), kept.size());
+                source = LastGoodDirectory.seeded(source, kept);
+            }
+            else if (source instanceof JsonFileSource file && !file.lastError().isEmpty())
+            {
+                throw new NotAMemberException("directory file " + config.filePath() + " is not a usable node list (and " +
+                    "no last good list is kept at " + config.lastGoodListFile() + "): " + file.lastError());
+            }
         }
+        lastGoodKeeper = LastGoodDirectory.keep(source, config.lastGoodListFile());
         final DirectorySnapshot initial = source.current();
         member = resolveMember(initial);
         membership = membershipOf(initial);
@@ -391,6 +403,7 @@ public final class NodeRunner implements AutoCloseable
         CloseHelper.quietClose(endpoints);
         CloseHelper.quietClose(node);
         CloseHelper.quietClose(heightSubscription);
+        CloseHelper.quietClose(lastGoodKeeper);
         CloseHelper.quietClose(source);
         // Unmapped only after the node (its only writer) is closed.
         CloseHelper.quietClose(countersFile);

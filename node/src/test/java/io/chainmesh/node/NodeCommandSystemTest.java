@@ -193,6 +193,16 @@ class NodeCommandSystemTest
             runner.close();
             assertThat(runner.awaitClosed(1, TimeUnit.SECONDS)).isTrue();
             await("peer sees the node leave", () -> activePeers(peer) == 0);
+
+            // A restart while the list file is broken starts from the last list the node accepted.
+            assertThat(dir.resolve("directory-last-good.json")).isRegularFile();
+            Files.writeString(nodes, "[{\"txhash\": truncated");
+            final NodeRunner restarted = NodeRunner.launch(NodeConfig.load(config));
+            resources.add(0, restarted);
+            await("restarted node links to its peer from the kept list", () -> activePeers(restarted.node()) == 1);
+            final JsonNode again = getJson(restarted, "/status");
+            assertThat(again.get("member").asBoolean()).isTrue();
+            assertThat(again.get("directorySize").asInt()).isEqualTo(2);
         }
         finally
         {

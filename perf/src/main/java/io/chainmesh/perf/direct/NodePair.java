@@ -58,14 +58,14 @@ public final class NodePair implements AutoCloseable
         final NodeKey keyB = NodeKey.generate(random);
         final ChainmeshNode[] bRef = new ChainmeshNode[1];
         a = ChainmeshNode.launch(new ChainmeshNode.Context()
-            .nodeKey(keyA).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
+            .nodeKey(keyA).member(memberId(0)).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
             .directHandler((src, buffer, offset, length) ->
             {
                 lastEcho[0] = buffer.getLong(offset);
                 echoes.lazySet(echoes.get() + 1);
             }));
         b = ChainmeshNode.launch(new ChainmeshNode.Context()
-            .nodeKey(keyB).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
+            .nodeKey(keyB).member(memberId(1)).directorySource(source).transport(Transport.NIO).channelCipher(cipher)
             .directHandler((src, buffer, offset, length) ->
             {
                 received.lazySet(received.get() + 1);
@@ -154,9 +154,14 @@ public final class NodePair implements AutoCloseable
         return sb.append(node.peers()).toString();
     }
 
+    private static MemberId memberId(final int position)
+    {
+        return MemberId.of(String.format("%064x", position + 1), 0);
+    }
+
     private static Member member(final NodeKey key, final ChainmeshNode node, final int position)
     {
-        return new Member(MemberId.of(String.format("%064x", position + 1), 0), key.publicKey(),
+        return new Member(memberId(position), key.publicKey(),
             Member.listedEndpointFor(new Endpoint("127.0.0.1", node.localAddress().getPort())), Tier.CUMULUS, position,
             position, position, 0, "", position);
     }
