@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  * with the chain key over {@link #transcriptHash(byte[], byte[])} of both hellos (dialler's first).
  * HELLO names the member (collateral) the sender speaks for and the key it signs with; {@link MemberClaim}
  * decides whether that claim is acceptable (listed, listed with that key, the member dialled, from the
- * listed host for an inbound claim) before AUTH proves the key. Any failure sends CLOSE with its reason, counts it and closes. On success
- * the handler replaces itself with a {@link SessionHandler} and reports the new {@link Link}.
+ * listed host for an inbound claim) before AUTH proves the key. Any failure sends CLOSE with its reason,
+ * counts it and closes. On success the handler replaces itself with a {@link SessionHandler} and reports
+ * the new {@link Link}.
  * <p>
  * Encrypted links (engine README, "Record layer"): each HELLO carries a fresh X25519 key and the
  * sender's record AEAD in its capabilities, both covered by the signed transcript. On the peer's HELLO
