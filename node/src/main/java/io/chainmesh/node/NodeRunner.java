@@ -97,6 +97,8 @@ public final class NodeRunner implements AutoCloseable
     private void start()
     {
         source = newSource(config);
+        // Kept from the real source only: a start from the kept list does not write it back.
+        lastGoodKeeper = LastGoodDirectory.keep(source, config.lastGoodListFile());
         if (0 == source.current().size())
         {
             final DirectorySnapshot kept = LastGoodDirectory.read(config.lastGoodListFile());
@@ -112,8 +114,7 @@ public final class NodeRunner implements AutoCloseable
                     "no last good list is kept at " + config.lastGoodListFile() + "): " + file.lastError());
             }
         }
-        lastGoodKeeper = LastGoodDirectory.keep(source, config.lastGoodListFile());
-        final DirectorySnapshot initial = source.current();
+        final DirectorySnapshot initial = 0 == source.current().size() ? awaitFirstList(source) : source.current();
         member = resolveMember(initial);
         membership = membershipOf(initial);
         if (!membership.member())
@@ -189,6 +190,33 @@ public final class NodeRunner implements AutoCloseable
         LOG.info("node {} (key {}) started: listen {} http {} app {} counters {} source {} directory height {} members {}",
             member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), null == app ? "off" : app.url(),
             config.countersFile(), config.sourceKind(), snapshot.height(), snapshot.size());
+    }
+
+    /**
+     * A source that polls (fluxd, devnet) has no list until its first poll: membership decided on that empty list
+     * would call every node a non-member. Waits a few poll intervals for the first list (at most 30 s), then goes on
+     * with what there is.
+     */
+    private DirectorySnapshot awaitFirstList(final DirectorySource directory)
+    {
+        final CountDownLatch first = new CountDownLatch(1);
+        final AutoCloseable subscription = directory.subscribe((snapshot, diff) -> first.countDown());
+        try
+        {
+            if (0 == directory.current().size())
+            {
+                first.await(Math.min(30_000, Math.max(1_000, 3 * config.pollIntervalMs())), TimeUnit.MILLISECONDS);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            CloseHelper.quietClose(subscription);
+        }
+        return directory.current();
     }
 
     /**

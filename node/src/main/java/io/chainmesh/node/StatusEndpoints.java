@@ -100,15 +100,7 @@ public final class StatusEndpoints implements StatusHttpServer.Routes, AutoClose
 
     private String notListedReason()
     {
-        final DirectorySnapshot snapshot = directory.get();
-        final io.chainmesh.chain.Member listed = snapshot.find(node.member());
-        if (null == listed)
-        {
-            return "collateral " + node.member() + " is not in the list at height " + snapshot.height();
-        }
-        return listed.publicKey().equals(node.publicKey()) ? "" :
-            "collateral " + node.member() + " is listed with key " + listed.publicKey() + ", this node's key is " +
-            node.publicKey();
+        return NodeRunner.Membership.of(directory.get(), node.member(), node.publicKey()).reason();
     }
 
     /**
