@@ -92,6 +92,31 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldReadAdmissionLimitsWithDefaultsAndRejectBadOnes() throws Exception
+    {
+        final Path file = dir.resolve("limits.properties");
+        Files.writeString(file, valid);
+        assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(512);
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(32);
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=100
+" +
+            "limits.max.unauthenticated.per.source=4
+");
+        assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(100);
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(4);
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=8
+");
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(8);
+        assertRejected(valid + "limits.max.unauthenticated.connections=0
+",
+            "limits.max.unauthenticated.connections=0 must be in [1, 1000000]");
+        assertRejected(valid + "limits.max.unauthenticated.connections=10
+limits.max.unauthenticated.per.source=11
+",
+            "limits.max.unauthenticated.per.source=11 must be in [1, 10]");
+    }
+
+    @Test
     void shouldRejectBadApplicationApiSettings() throws Exception
     {
         Files.writeString(dir.resolve("app.token"), "0123456789abcdef0123456789abcdef\n");

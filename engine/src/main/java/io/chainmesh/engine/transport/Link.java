@@ -104,6 +104,7 @@ public final class Link implements MessageHandler
     // IO-thread only: tasks waiting for the channel to become writable again (bounded).
     private final java.util.ArrayDeque<Runnable> writableWaiters = new java.util.ArrayDeque<>();
     private volatile State state = State.AUTHENTICATED;
+    private volatile boolean registered;
     private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
     private boolean retryScheduled;
     private volatile long bytesIn;
@@ -620,7 +621,19 @@ public final class Link implements MessageHandler
      */
     public void state(final State state)
     {
+        if (state == State.ACTIVE)
+        {
+            registered = true;
+        }
         this.state = state;
+    }
+
+    /**
+     * @return true once the link was registered (made {@link State#ACTIVE}), even after it closed.
+     */
+    public boolean registered()
+    {
+        return registered;
     }
 
     /**

@@ -8,14 +8,17 @@ import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.codec.ping.PingDescriptor;
+import io.chainmesh.engine.EngineCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +47,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final Link link;
     private ScheduledFuture<?> heartbeatTask;
     private boolean closedReported;
+    private CloseReason receivedReason;
+    private boolean reset;
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
@@ -81,7 +86,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         if (!ctx.channel().isActive())
         {
-            reportClosed();
+            reportClosed(ctx);
         }
     }
 
@@ -173,6 +178,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 {
                     final Close close = ControlCodec.parseClose(frame);
                     config.counters().closesReceived(close.getReason()).increment();
+                    receivedReason = close.getReason();
                     link.state(Link.State.CLOSED);
                     ctx.close();
                     break;
@@ -250,7 +256,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void channelInactive(final ChannelHandlerContext ctx)
     {
         link.releaseHeld();
-        reportClosed();
+        reportClosed(ctx);
         ctx.fireChannelInactive();
     }
 
@@ -265,10 +271,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             opener.inPlace(FrameType.DIRECT, null);
         }
-        reportClosed();
+        reportClosed(ctx);
     }
 
-    private void reportClosed()
+    private void reportClosed(final ChannelHandlerContext ctx)
     {
         if (closedReported)
         {
@@ -280,10 +286,42 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             heartbeatTask.cancel(false);
         }
+        countEnd(ctx.channel());
         link.state(Link.State.CLOSED);
         link.discardQueued();
         link.onWritableOrClosed();
         config.events().onLinkClosed(link);
+    }
+
+    /** Counts how a registered link ended: the reason of the CLOSE sent or received, else a reset or EOF. */
+    private void countEnd(final io.netty.channel.Channel channel)
+    {
+        if (!link.registered())
+        {
+            return;
+        }
+        final CloseReason sent = Closer.sentReason(channel);
+        final CloseReason reason = null != sent ? sent : receivedReason;
+        if (null != reason)
+        {
+            config.counters().linksEnded(reason).increment();
+        }
+        else
+        {
+            config.counters().linksEnded(reset ? EngineCounters.LinkEnd.RESET : EngineCounters.LinkEnd.EOF).increment();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event instanceof ChannelInputShutdownEvent)
+        {
+            // The peer's end of stream read while the handshake still allowed half-closure.
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override
@@ -291,7 +329,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         final Throwable root = cause instanceof DecoderException && null != cause.getCause() ? cause.getCause() : cause;
         final String message = String.valueOf(root.getMessage());
-        if (root instanceof CodecException)
+        if (root instanceof IOException)
+        {
+            // The peer reset the connection (it died or was killed): nobody reads a CLOSE now, and it is no error.
+            reset = true;
+            link.state(Link.State.CLOSED);
+            ctx.close();
+        }
+        else if (root instanceof CodecException)
         {
             link.close(message.contains("exceeds limit") ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_VIOLATION,
                 message);
