@@ -493,6 +493,28 @@ public final class ChainmeshNode implements AutoCloseable
     }
 
     /**
+     * Test support: ends the node as a killed process would, every connection reset at once and no CLOSE sent;
+     * then releases what is left ({@link #close()}, which finds no link to say goodbye on).
+     */
+    void crashForTest()
+    {
+        final CompletableFuture<Void> stopped = new CompletableFuture<>();
+        conductor.execute(() ->
+        {
+            manager.pause();
+            serverChannel.close();
+            stopped.complete(null);
+        });
+        stopped.join();
+        for (final Channel channel : channels)
+        {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        channels.close().awaitUninterruptibly(2000);
+        close();
+    }
+
+    /**
      * Sends CLOSE(NORMAL_SHUTDOWN) to every peer, closes the sockets and stops the IO threads it owns.
      * Idempotent. Must not be called from a {@link DirectHandler} (an IO thread).
      */

@@ -296,6 +296,15 @@ public final class Link implements MessageHandler
     }
 
     /**
+     * @return true while frames read on this link wait for a consumer that is full, so this end is not reading
+     *         (the peer's PONG may be among the unread bytes). IO thread only.
+     */
+    boolean holdingInbound()
+    {
+        return !heldInbound.isEmpty();
+    }
+
+    /**
      * Releases frames still held for a consumer (the channel closed). IO thread only.
      */
     public void releaseHeld()
@@ -332,7 +341,7 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        if (!channel.isActive() || state == State.CLOSED)
+        if (!channel.isActive() || state == State.CLOSED || suspended)
         {
             // Nothing more is written after a CLOSE: what is still queued or buffered is counted by
             // discardQueued() when the channel's close is handled.
@@ -600,7 +609,7 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Test support: stops reading and heartbeating without closing, as a hung process would.
+     * Test support: stops reading, writing and heartbeating without closing, as a hung process would.
      */
     public void suspend()
     {

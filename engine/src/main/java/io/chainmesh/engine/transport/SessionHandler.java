@@ -12,6 +12,7 @@ import io.chainmesh.engine.EngineCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -49,6 +50,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private boolean closedReported;
     private CloseReason receivedReason;
     private boolean reset;
+    // What the previous heartbeat tick saw (IO thread only).
+    private long framesAtTick;
+    private long writtenAtTick;
+    private long pendingAtTick;
+    private long tickNs;
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
@@ -71,6 +77,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         final long interval = config.heartbeatIntervalNs();
+        tickNs = config.nanoClock().nanoTime();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
         final io.netty.channel.ChannelHandler feeding = handlerFeeding(ctx);
@@ -117,7 +124,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final HeartbeatMonitor monitor = link.heartbeat();
-        if (monitor.onTick() == HeartbeatMonitor.Action.DEAD)
+        if (monitor.onTick(peerShowedLife(ctx)) == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
             link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
@@ -127,6 +134,30 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
         link.onWrite(PingDescriptor.FRAME_LENGTH);
         ctx.writeAndFlush(ping, ctx.voidPromise());
+    }
+
+    /**
+     * Whether the peer showed life since the previous tick other than by a PONG, which under load may wait behind
+     * megabytes of batches in either direction: it sent frames (its PONG is behind them, or they are behind it), it
+     * took bytes that were queued for it (our PING waits behind those), or this end is the one not reading (it holds
+     * frames its pipeline cannot take yet). A tick run late, right after the previous one (an event loop catching up
+     * on fixed-rate ticks), had no chance to see anything and is not held against the peer either.
+     */
+    private boolean peerShowedLife(final ChannelHandlerContext ctx)
+    {
+        final long now = config.nanoClock().nanoTime();
+        final long frames = link.framesIn() + readFrames;
+        final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        final long pending = null == outbound ? 0 : outbound.totalPendingWriteBytes();
+        final long written = link.bytesOut() - pending;
+        final boolean sent = frames != framesAtTick;
+        final boolean took = pendingAtTick > 0 && written > writtenAtTick;
+        final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
+        framesAtTick = frames;
+        writtenAtTick = written;
+        pendingAtTick = pending;
+        tickNs = now;
+        return sent || took || lateTick || link.holdingInbound();
     }
 
     @Override
