@@ -98,21 +98,15 @@ class NodeConfigTest
         Files.writeString(file, valid);
         assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(512);
         assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(32);
-        Files.writeString(file, valid + "limits.max.unauthenticated.connections=100
-" +
-            "limits.max.unauthenticated.per.source=4
-");
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=100\n" +
+            "limits.max.unauthenticated.per.source=4\n");
         assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(100);
         assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(4);
-        Files.writeString(file, valid + "limits.max.unauthenticated.connections=8
-");
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=8\n");
         assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(8);
-        assertRejected(valid + "limits.max.unauthenticated.connections=0
-",
+        assertRejected(valid + "limits.max.unauthenticated.connections=0\n",
             "limits.max.unauthenticated.connections=0 must be in [1, 1000000]");
-        assertRejected(valid + "limits.max.unauthenticated.connections=10
-limits.max.unauthenticated.per.source=11
-",
+        assertRejected(valid + "limits.max.unauthenticated.connections=10\nlimits.max.unauthenticated.per.source=11\n",
             "limits.max.unauthenticated.per.source=11 must be in [1, 10]");
     }
 

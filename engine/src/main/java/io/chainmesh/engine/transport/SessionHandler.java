@@ -77,7 +77,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         final long interval = config.heartbeatIntervalNs();
-        tickNs = config.nanoClock().nanoTime();
+        tickNs = System.nanoTime();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
         final io.netty.channel.ChannelHandler feeding = handlerFeeding(ctx);
@@ -145,7 +145,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      */
     private boolean peerShowedLife(final ChannelHandlerContext ctx)
     {
-        final long now = config.nanoClock().nanoTime();
+        // The event loop schedules the ticks on the system's monotonic clock, so their spacing is measured on it.
+        final long now = System.nanoTime();
         final long frames = link.framesIn() + readFrames;
         final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
         final long pending = null == outbound ? 0 : outbound.totalPendingWriteBytes();
