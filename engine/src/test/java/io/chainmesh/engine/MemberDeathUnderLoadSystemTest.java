@@ -21,9 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One member dies (every socket reset at once, no CLOSE) while every member publishes as fast as the overlay
  * takes it: the links to the dead member close and no other link does. Heartbeats are judged by any sign of life
  * of the peer, not only by a PONG that may be queued behind megabytes of batches in either direction, so a busy
- * peer is never taken for a dead one. The heartbeat window (4 x 250 ms) is shorter than the default (3 x 1 s) so
- * that a PONG delayed behind data shows within the test's seconds of load; judged by PONGs alone, 50 to 225 links
- * close in this test. The members publish in a closed loop (at most 8 MiB not yet delivered to the slowest live
+ * peer is never taken for a dead one. The heartbeat window is the default (3 x 1 s); judged by PONGs alone, about 15
+ * links close by heartbeat in this test (50 to 225 with 4 x 250 ms). The members publish in a closed loop (at most 8 MiB not yet delivered to the slowest live
  * member): links stay full while repair after the death stays within retention.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -31,10 +30,10 @@ class MemberDeathUnderLoadSystemTest
 {
     private static final int TOPIC = 7;
     private static final int NODES = 6;
-    private static final long HEARTBEAT_MS = 250;
-    private static final int MISSED = 4;
+    private static final long HEARTBEAT_MS = 1000;
+    private static final int MISSED = 3;
     /** Load after the death, in heartbeat windows: a false timeout has many chances to show. */
-    private static final int WINDOWS_AFTER_DEATH = 5;
+    private static final int WINDOWS_AFTER_DEATH = 3;
 
     @Test
     void shouldCloseNoOtherLinkWhenAMemberDiesUnderSaturatingBroadcast() throws Exception

@@ -55,6 +55,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private long writtenAtTick;
     private long pendingAtTick;
     private long tickNs;
+    private long pingsRead;
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
@@ -138,7 +139,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
 
     /**
      * Whether the peer showed life since the previous tick other than by a PONG, which under load may wait behind
-     * megabytes of batches in either direction: it sent frames (its PONG is behind them, or they are behind it), it
+     * megabytes of batches in either direction: it sent frames other than PINGs (its PONG is behind them), it
      * took bytes that were queued for it (our PING waits behind those), or this end is the one not reading (it holds
      * frames its pipeline cannot take yet). A tick run late, right after the previous one (an event loop catching up
      * on fixed-rate ticks), had no chance to see anything and is not held against the peer either.
@@ -147,7 +148,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         // The event loop schedules the ticks on the system's monotonic clock, so their spacing is measured on it.
         final long now = System.nanoTime();
-        final long frames = link.framesIn() + readFrames;
+        // The peer's own PINGs do not count: a peer that sends nothing else and answers none of ours is not reading.
+        final long frames = link.framesIn() + readFrames - pingsRead;
         final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
         final long pending = null == outbound ? 0 : outbound.totalPendingWriteBytes();
         final long written = link.bytesOut() - pending;
@@ -187,6 +189,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     break;
 
                 case FrameType.PING:
+                    pingsRead++;
                     PingDescriptor.checkFrame(frame);
                     PingDescriptor.toPong(frame);
                     link.onWrite(length);
