@@ -25,11 +25,12 @@ public record Endpoint(String host, int port)
     }
 
     /**
-     * @return an unresolved-free socket address (the host is a literal, so no DNS lookup happens).
+     * @return a resolved socket address built from the literal's bytes: no name service is consulted.
+     * @throws IllegalArgumentException when the host is not an IP literal.
      */
     public InetSocketAddress toSocketAddress()
     {
-        return new InetSocketAddress(host, port);
+        return new InetSocketAddress(EndpointParser.toAddress(host), port);
     }
 
     @Override

@@ -11,6 +11,9 @@ import java.util.Locale;
  * refused ({@link RejectReason#UNSUPPORTED_HOST}), an empty field is {@link RejectReason#NO_ADDRESS}, other garbage
  * is {@link RejectReason#BAD_ENDPOINT}. A port above {@link Member#MAX_LISTED_PORT} is {@link RejectReason#BAD_PORT}:
  * chainmesh listens {@link Member#MESH_PORT_OFFSET} above the listed port.
+ * IP literals are parsed here, character by character (IPv4 only as a strict dotted quad: no leading zeros, no
+ * hex, no fewer parts), and addresses are built with {@link InetAddress#getByAddress(byte[])}: the system resolver is
+ * never consulted, whatever the input.
  * Stateless and thread-safe.
  */
 final class EndpointParser
@@ -57,10 +60,7 @@ final class EndpointParser
             {
                 throw new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + trimmed + "' has text after the bracket");
             }
-            if (!isIpv6(host))
-            {
-                throw new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + trimmed + "' is not an IPv6 literal");
-            }
+            requireIpv6(trimmed, host);
         }
         else
         {
@@ -79,10 +79,7 @@ final class EndpointParser
             {
                 host = trimmed;
                 port = null;
-                if (!isIpv6(host))
-                {
-                    throw new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + trimmed + "' is not an IPv6 literal");
-                }
+                requireIpv6(trimmed, host);
             }
             if (host.indexOf(':') < 0 && !isIpv4(host))
             {
@@ -90,6 +87,18 @@ final class EndpointParser
             }
         }
         return new Endpoint(host.toLowerCase(Locale.ROOT), null == port ? defaultPort : parsePort(trimmed, port));
+    }
+
+    private static void requireIpv6(final String text, final String host)
+    {
+        try
+        {
+            ipv6Bytes(host);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + text + "' is not an IPv6 literal: " + ex.getMessage());
+        }
     }
 
     private static EntryException unsupportedOrBad(final String text, final String host)
@@ -110,9 +119,27 @@ final class EndpointParser
             }
             letter |= Character.isLetter(c);
         }
-        return letter ?
-            new EntryException(RejectReason.UNSUPPORTED_HOST, "ip '" + text + "' is a host name, not an IP literal") :
-            new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + text + "' is not a valid IPv4 literal");
+        final String lastLabel = host.substring(host.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        final boolean numericLast = !lastLabel.isEmpty() && (lastLabel.startsWith("0x") || isDecimal(lastLabel));
+        if (letter && !numericLast)
+        {
+            return new EntryException(RejectReason.UNSUPPORTED_HOST, "ip '" + text + "' is a host name, not an IP literal");
+        }
+        return new EntryException(RejectReason.BAD_ENDPOINT, "ip '" + text + "' is not a dotted-quad IPv4 literal: " +
+            ipv4Failure(host));
+    }
+
+    private static boolean isDecimal(final String text)
+    {
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int parsePort(final String text, final String port)
@@ -141,71 +168,259 @@ final class EndpointParser
 
     /**
      * @param host text to check.
-     * @return true for a strict dotted-quad IPv4 literal (four decimal parts in [0, 255]).
+     * @return true for a strict dotted-quad IPv4 literal: four decimal parts in [0, 255], no leading zeros.
      */
     static boolean isIpv4(final String host)
     {
-        final int length = host.length();
-        if (length < 7 || length > 15)
-        {
-            return false;
-        }
-        int parts = 0;
-        int value = 0;
-        int digits = 0;
-        for (int i = 0; i <= length; i++)
-        {
-            if (i == length || host.charAt(i) == '.')
-            {
-                if (0 == digits || value > 255)
-                {
-                    return false;
-                }
-                parts++;
-                value = 0;
-                digits = 0;
-            }
-            else
-            {
-                final char c = host.charAt(i);
-                if (c < '0' || c > '9' || ++digits > 3)
-                {
-                    return false;
-                }
-                value = value * 10 + (c - '0');
-            }
-        }
-        return 4 == parts;
+        return null == ipv4Failure(host);
     }
 
     /**
      * @param host text to check (no brackets, no zone id).
-     * @return true for an IPv6 literal.
+     * @return true for an IPv6 literal, with or without {@code ::} and an embedded dotted quad.
      */
     static boolean isIpv6(final String host)
     {
-        if (host.length() < 2 || host.length() > MAX_IPV6_LENGTH || host.indexOf(':') < 0)
-        {
-            return false;
-        }
-        for (int i = 0; i < host.length(); i++)
-        {
-            final char c = host.charAt(i);
-            if (Character.digit(c, 16) < 0 && c != ':' && c != '.')
-            {
-                return false;
-            }
-        }
         try
         {
-            // Safe from DNS: the text holds only hex digits, ':' and '.', and contains ':', so the JDK
-            // treats it as an IPv6 literal and either parses it or throws without a lookup.
-            InetAddress.getByName(host);
+            ipv6Bytes(host);
             return true;
         }
-        catch (final UnknownHostException | IllegalArgumentException ex)
+        catch (final IllegalArgumentException ex)
         {
             return false;
         }
+    }
+
+    /**
+     * The address of an IP literal, built from its bytes: no name service is consulted for any input.
+     *
+     * @param host an IPv4 or IPv6 literal as {@link #parse} accepts it (IPv6 without brackets).
+     * @return the address.
+     * @throws IllegalArgumentException when the text is not such a literal.
+     */
+    static InetAddress toAddress(final String host)
+    {
+        final byte[] bytes = host.indexOf(':') >= 0 ? ipv6Bytes(host) : ipv4Bytes(host);
+        try
+        {
+            return InetAddress.getByAddress(bytes);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("host '" + host + "' gave " + bytes.length + " address bytes", ex);
+        }
+    }
+
+    private static byte[] ipv4Bytes(final String host)
+    {
+        final String failure = ipv4Failure(host);
+        if (null != failure)
+        {
+            throw new IllegalArgumentException("host '" + host + "' is not a dotted-quad IPv4 literal: " + failure);
+        }
+        final byte[] bytes = new byte[4];
+        int part = 0;
+        int value = 0;
+        for (int i = 0; i <= host.length(); i++)
+        {
+            if (i == host.length() || host.charAt(i) == '.')
+            {
+                bytes[part++] = (byte)value;
+                value = 0;
+            }
+            else
+            {
+                value = value * 10 + (host.charAt(i) - '0');
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * @param host text to check.
+     * @return null for a dotted quad (four decimal parts of one to three digits in [0, 255], no leading zero, which
+     * some parsers read as octal), otherwise why not.
+     */
+    private static String ipv4Failure(final String host)
+    {
+        if (host.length() > 15)
+        {
+            return "longer than 15 characters";
+        }
+        int parts = 0;
+        int start = 0;
+        for (int i = 0; i <= host.length(); i++)
+        {
+            if (i < host.length() && host.charAt(i) != '.')
+            {
+                continue;
+            }
+            final String part = host.substring(start, i);
+            parts++;
+            if (parts > 4)
+            {
+                return "more than four parts";
+            }
+            if (part.isEmpty())
+            {
+                return "part " + parts + " is empty";
+            }
+            if (!isDecimal(part))
+            {
+                return "part '" + part + "' is not a decimal number";
+            }
+            if (part.length() > 3 || Integer.parseInt(part) > 255)
+            {
+                return "part '" + part + "' is above 255";
+            }
+            if (part.length() > 1 && part.charAt(0) == '0')
+            {
+                return "part '" + part + "' has a leading zero (octal in some parsers)";
+            }
+            start = i + 1;
+        }
+        return 4 == parts ? null : "it has " + parts + " part(s), not four";
+    }
+
+    /**
+     * Parses an IPv6 literal per RFC 4291 section 2.2: eight groups of one to four hex digits, one {@code ::}
+     * standing for one or more zero groups, the last two groups optionally written as a dotted quad.
+     *
+     * @param host text without brackets; a zone id ({@code %eth0}) is refused.
+     * @return the 16 address bytes.
+     * @throws IllegalArgumentException saying why the text is not an IPv6 literal.
+     */
+    private static byte[] ipv6Bytes(final String host)
+    {
+        final int length = host.length();
+        if (length < 2 || length > MAX_IPV6_LENGTH)
+        {
+            throw new IllegalArgumentException("length " + length + " is not in [2, " + MAX_IPV6_LENGTH + "]");
+        }
+        if (host.indexOf('%') >= 0)
+        {
+            throw new IllegalArgumentException("it has a zone id ('%'), which names a local interface");
+        }
+        final int gap = host.indexOf("::");
+        if (gap >= 0 && host.indexOf("::", gap + 1) >= 0)
+        {
+            throw new IllegalArgumentException("'::' appears more than once");
+        }
+        final byte[] bytes = new byte[16];
+        final int[] groups = new int[8];
+        int count = 0;
+        int gapAt = -1;
+        int i = 0;
+        if (gap == 0)
+        {
+            gapAt = 0;
+            i = 2;
+        }
+        else if (host.charAt(0) == ':')
+        {
+            throw new IllegalArgumentException("starts with a single ':'");
+        }
+        while (i < length)
+        {
+            int end = i;
+            while (end < length && host.charAt(end) != ':')
+            {
+                end++;
+            }
+            final String group = host.substring(i, end);
+            if (group.indexOf('.') >= 0)
+            {
+                if (end != length)
+                {
+                    throw new IllegalArgumentException("dotted quad '" + group + "' is not the last group");
+                }
+                if (count > 6)
+                {
+                    throw new IllegalArgumentException("a dotted quad after " + count + " groups makes more than eight");
+                }
+                final byte[] quad;
+                try
+                {
+                    quad = ipv4Bytes(group);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new IllegalArgumentException("embedded " + ex.getMessage(), ex);
+                }
+                groups[count++] = ((quad[0] & 0xff) << 8) | (quad[1] & 0xff);
+                groups[count++] = ((quad[2] & 0xff) << 8) | (quad[3] & 0xff);
+                i = end;
+                break;
+            }
+            if (group.isEmpty() || group.length() > 4)
+            {
+                throw new IllegalArgumentException("group '" + group + "' is not one to four hex digits");
+            }
+            int value = 0;
+            for (int k = 0; k < group.length(); k++)
+            {
+                final int digit = hexDigit(group.charAt(k));
+                if (digit < 0)
+                {
+                    throw new IllegalArgumentException("group '" + group + "' is not one to four hex digits");
+                }
+                value = (value << 4) | digit;
+            }
+            if (count == 8)
+            {
+                throw new IllegalArgumentException("more than eight groups");
+            }
+            groups[count++] = value;
+            if (end == length)
+            {
+                i = end;
+            }
+            else if (end == gap)
+            {
+                gapAt = count;
+                i = end + 2;
+            }
+            else if (end + 1 == length)
+            {
+                throw new IllegalArgumentException("ends with a single ':'");
+            }
+            else
+            {
+                i = end + 1;
+            }
+        }
+        if (gapAt < 0 ? count != 8 : count > 7)
+        {
+            throw new IllegalArgumentException(count + " groups " + (gapAt < 0 ? "without '::', not eight" : "and '::'"));
+        }
+        final int zeros = 8 - count;
+        for (int g = 0, out = 0; g < count; g++, out++)
+        {
+            if (g == gapAt)
+            {
+                out += zeros;
+            }
+            bytes[out * 2] = (byte)(groups[g] >>> 8);
+            bytes[out * 2 + 1] = (byte)groups[g];
+        }
+        return bytes;
+    }
+
+    private static int hexDigit(final char c)
+    {
+        if (c >= '0' && c <= '9')
+        {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f')
+        {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F')
+        {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 }

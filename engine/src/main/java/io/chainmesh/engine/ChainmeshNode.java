@@ -12,6 +12,7 @@ import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.LinkSender;
 import io.chainmesh.engine.broadcast.MessageHandler;
+import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.engine.transport.ChannelSetup;
 import io.chainmesh.engine.transport.Link;
 import io.chainmesh.engine.transport.LinkConfig;
@@ -177,7 +178,8 @@ public final class ChainmeshNode implements AutoCloseable
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .childHandler(new ChannelSetup(linkConfig, false, null));
+            .childHandler(new ChannelSetup(linkConfig, false, null,
+                new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource())));
         if (ctx.socketSendBufferSize() > 0)
         {
             bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
@@ -491,6 +493,28 @@ public final class ChainmeshNode implements AutoCloseable
     }
 
     /**
+     * Test support: ends the node as a killed process would, every connection reset at once and no CLOSE sent;
+     * then releases what is left ({@link #close()}, which finds no link to say goodbye on).
+     */
+    void crashForTest()
+    {
+        final CompletableFuture<Void> stopped = new CompletableFuture<>();
+        conductor.execute(() ->
+        {
+            manager.pause();
+            serverChannel.close();
+            stopped.complete(null);
+        });
+        stopped.join();
+        for (final Channel channel : channels)
+        {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        channels.close().awaitUninterruptibly(2000);
+        close();
+    }
+
+    /**
      * Sends CLOSE(NORMAL_SHUTDOWN) to every peer, closes the sockets and stops the IO threads it owns.
      * Idempotent. Must not be called from a {@link DirectHandler} (an IO thread).
      */
@@ -598,6 +622,10 @@ public final class ChainmeshNode implements AutoCloseable
      */
     public static final class Context
     {
+        /** Default cap on inbound connections not authenticated yet, for the whole node. */
+        public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS = 512;
+        /** Default cap on inbound connections not authenticated yet, per source address (IPv6: per /64). */
+        public static final int DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE = 32;
         /** Default per-peer outbound budget: 1 MiB. */
         public static final int DEFAULT_PEER_OUTBOUND_BUDGET = 1024 * 1024;
 
@@ -616,6 +644,8 @@ public final class ChainmeshNode implements AutoCloseable
         private int missedHeartbeatsBeforeDead = 3;
         private long handshakeTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private int maxPreAuthBytes = 4096;
+        private int maxUnauthenticatedConnections = DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS;
+        private int maxUnauthenticatedPerSource = DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE;
         private int maxFrameLength = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
         private long backoffMinNs = TimeUnit.MILLISECONDS.toNanos(100);
         private long backoffMaxNs = TimeUnit.SECONDS.toNanos(10);
@@ -678,6 +708,10 @@ public final class ChainmeshNode implements AutoCloseable
                 ">= 1 ms");
             check(maxPreAuthBytes >= 512 && maxPreAuthBytes <= 64 * 1024, "maxPreAuthBytes", maxPreAuthBytes,
                 "[512, 65536]");
+            check(maxUnauthenticatedConnections >= 1 && maxUnauthenticatedConnections <= 1_000_000,
+                "maxUnauthenticatedConnections", maxUnauthenticatedConnections, "[1, 1000000]");
+            check(maxUnauthenticatedPerSource >= 1 && maxUnauthenticatedPerSource <= maxUnauthenticatedConnections,
+                "maxUnauthenticatedPerSource", maxUnauthenticatedPerSource, "[1, maxUnauthenticatedConnections]");
             try
             {
                 FrameDescriptor.checkMaxFrameLength(maxFrameLength);
@@ -1076,6 +1110,45 @@ public final class ChainmeshNode implements AutoCloseable
         public int maxPreAuthBytes()
         {
             return maxPreAuthBytes;
+        }
+
+        /**
+         * Inbound connections that have not authenticated yet, at most, for the whole node; one over the cap is
+         * closed at accept and counted ({@code admission refused TOTAL_LIMIT}).
+         *
+         * @param maxUnauthenticatedConnections the cap (default {@value #DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS}).
+         * @return this.
+         */
+        public Context maxUnauthenticatedConnections(final int maxUnauthenticatedConnections)
+        {
+            this.maxUnauthenticatedConnections = maxUnauthenticatedConnections;
+            return this;
+        }
+
+        /** @return the cap on unauthenticated inbound connections of the node. */
+        public int maxUnauthenticatedConnections()
+        {
+            return maxUnauthenticatedConnections;
+        }
+
+        /**
+         * Inbound connections that have not authenticated yet, at most, per source address (an IPv6 source's /64);
+         * one over the cap is closed at accept and counted ({@code admission refused PER_SOURCE_LIMIT}). Members
+         * that share an address (several nodes of one operator) share this.
+         *
+         * @param maxUnauthenticatedPerSource the cap (default {@value #DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE}).
+         * @return this.
+         */
+        public Context maxUnauthenticatedPerSource(final int maxUnauthenticatedPerSource)
+        {
+            this.maxUnauthenticatedPerSource = maxUnauthenticatedPerSource;
+            return this;
+        }
+
+        /** @return the cap on unauthenticated inbound connections per source. */
+        public int maxUnauthenticatedPerSource()
+        {
+            return maxUnauthenticatedPerSource;
         }
 
         /**

@@ -62,7 +62,38 @@ public final class EngineCounters
         ACTIVE
     }
 
+    /** How a handshake ended when the peer went away instead of refusing with a CLOSE: not a failure of ours. */
+    public enum HandshakeEnd
+    {
+        /** The peer reset the connection (an {@link java.io.IOException} from the socket). */
+        RESET,
+        /** The peer closed its side (end of stream) before authenticating. */
+        EOF
+    }
+
+    /** Which admission limit refused a connection at accept (before any handshake work). */
+    public enum AdmissionRefusal
+    {
+        /** Unauthenticated connections of the node at their limit. */
+        TOTAL_LIMIT,
+        /** Unauthenticated connections from the source address at their limit. */
+        PER_SOURCE_LIMIT
+    }
+
+    /** How a registered link ended when no CLOSE was exchanged ({@link #linksEnded(CloseReason)} otherwise). */
+    public enum LinkEnd
+    {
+        /** The peer reset the connection. */
+        RESET,
+        /** The connection closed without a CLOSE either way (the peer's end of stream, or a local close). */
+        EOF
+    }
+
     private final CountersManager manager;
+    private final AtomicCounter[] handshakeEnds = new AtomicCounter[HandshakeEnd.values().length];
+    private final AtomicCounter[] admissionRefused = new AtomicCounter[AdmissionRefusal.values().length];
+    private final AtomicCounter[] linksEndedByReason;
+    private final AtomicCounter[] linksEndedOther = new AtomicCounter[LinkEnd.values().length];
     private final AtomicCounter[] connections = new AtomicCounter[ConnectionState.values().length];
     private final AtomicCounter[] handshakeFailures;
     private final AtomicCounter[] closesSent;
@@ -102,6 +133,7 @@ public final class EngineCounters
         handshakeFailures = new AtomicCounter[reasons.length];
         closesSent = new AtomicCounter[reasons.length];
         closesReceived = new AtomicCounter[reasons.length];
+        linksEndedByReason = new AtomicCounter[reasons.length];
         for (final CloseReason reason : reasons)
         {
             if (reason != CloseReason.UNRECOGNIZED)
@@ -110,6 +142,25 @@ public final class EngineCounters
                 closesSent[reason.getNumber()] = counter("closes sent " + reason);
                 closesReceived[reason.getNumber()] = counter("closes received " + reason);
             }
+        }
+        for (final HandshakeEnd end : HandshakeEnd.values())
+        {
+            handshakeEnds[end.ordinal()] = counter("handshakes ended " + end);
+        }
+        for (final AdmissionRefusal refusal : AdmissionRefusal.values())
+        {
+            admissionRefused[refusal.ordinal()] = counter("admission refused " + refusal);
+        }
+        for (final CloseReason reason : reasons)
+        {
+            if (reason != CloseReason.UNRECOGNIZED)
+            {
+                linksEndedByReason[reason.getNumber()] = counter("links ended " + reason);
+            }
+        }
+        for (final LinkEnd end : LinkEnd.values())
+        {
+            linksEndedOther[end.ordinal()] = counter("links ended " + end);
         }
         for (final DirectRefusal refusal : DirectRefusal.values())
         {
@@ -192,6 +243,42 @@ public final class EngineCounters
     public AtomicCounter connections(final ConnectionState state)
     {
         return connections[state.ordinal()];
+    }
+
+    /**
+     * @param end how the peer went away.
+     * @return handshakes that ended so (not failures: port scans and health checks end this way).
+     */
+    public AtomicCounter handshakeEnds(final HandshakeEnd end)
+    {
+        return handshakeEnds[end.ordinal()];
+    }
+
+    /**
+     * @param refusal the limit.
+     * @return connections closed at accept because of it.
+     */
+    public AtomicCounter admissionRefused(final AdmissionRefusal refusal)
+    {
+        return admissionRefused[refusal.ordinal()];
+    }
+
+    /**
+     * @param reason the reason of the CLOSE sent or received.
+     * @return registered links that ended with it.
+     */
+    public AtomicCounter linksEnded(final CloseReason reason)
+    {
+        return linksEndedByReason[safe(reason)];
+    }
+
+    /**
+     * @param end how the link went away without a CLOSE.
+     * @return registered links that ended so.
+     */
+    public AtomicCounter linksEnded(final LinkEnd end)
+    {
+        return linksEndedOther[end.ordinal()];
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * {@code chainmesh node --config <file>}: runs one node until SIGTERM/SIGINT.
  * <p>
  * Exit codes: 2 for a bad config (the message names the field), 3 if the node cannot start, 0 after a
- * clean shutdown.
+ * clean shutdown, also when SIGTERM/SIGINT started it (see {@link #closeThenExitZero}).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = {"Run one chainmesh node from a config file until SIGTERM/SIGINT.",
@@ -80,7 +80,7 @@ final class NodeCommand implements Callable<Integer>
             spec.commandLine().getErr().flush();
             return ChainmeshCli.EXIT_FAILURE;
         }
-        final Thread hook = new Thread(runner::close, "chainmesh-shutdown");
+        final Thread hook = new Thread(() -> closeThenExitZero(runner), "chainmesh-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         spec.commandLine().getOut().println("node " + runner.node().member() + " listening on " +
             runner.node().localAddress() + ", http on " + runner.httpAddress() +
@@ -88,6 +88,23 @@ final class NodeCommand implements Callable<Integer>
         spec.commandLine().getOut().flush();
         runner.awaitClosed();
         return 0;
+    }
+
+    /**
+     * The shutdown hook: closes the node, then ends the JVM with 0. A JVM ended by SIGTERM or SIGINT otherwise exits
+     * 128 + the signal number (143, 130) even after a clean shutdown, which service managers count as a failure.
+     * {@code halt} skips the rest of the JVM's shutdown sequence; the node registers no other hook, so nothing is lost.
+     * If closing throws, the hook ends without halting and the JVM keeps its signal exit code.
+     *
+     * @param runner the running node.
+     */
+    static void closeThenExitZero(final NodeRunner runner)
+    {
+        runner.close();
+        LOG.info("shutdown complete, exit 0");
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(0);
     }
 
     /**

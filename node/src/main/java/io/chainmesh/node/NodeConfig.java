@@ -50,6 +50,8 @@ public final class NodeConfig
     static final String LAST_GOOD_LIST_FILE = "directory.last.good.file";
     static final String MAX_FRAME_LENGTH = "limits.max.frame.length";
     static final String PEER_OUTBOUND_BUDGET = "limits.peer.outbound.budget";
+    static final String MAX_UNAUTHENTICATED = "limits.max.unauthenticated.connections";
+    static final String MAX_UNAUTHENTICATED_PER_SOURCE = "limits.max.unauthenticated.per.source";
     static final String APP_ADDRESS = "app.address";
     static final String APP_TOKEN_FILE = "app.token.file";
     static final String APP_MAX_FRAME_LENGTH = "app.max.frame.length";
@@ -59,7 +61,7 @@ public final class NodeConfig
 
     private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, MEMBER, REQUIRE_MEMBERSHIP, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
         RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, LAST_GOOD_LIST_FILE, MAX_FRAME_LENGTH,
-        PEER_OUTBOUND_BUDGET, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
+        PEER_OUTBOUND_BUDGET, MAX_UNAUTHENTICATED, MAX_UNAUTHENTICATED_PER_SOURCE, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
         APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS);
 
     /** The kind of directory source. */
@@ -89,6 +91,8 @@ public final class NodeConfig
     private final Path lastGoodListFile;
     private final int maxFrameLength;
     private final int peerOutboundBudget;
+    private final int maxUnauthenticated;
+    private final int maxUnauthenticatedPerSource;
     private final InetSocketAddress appAddress;
     private final AppToken appToken;
     private final int appMaxFrameLength;
@@ -174,6 +178,11 @@ public final class NodeConfig
             throw new ConfigException(PEER_OUTBOUND_BUDGET, Long.toString(budget), "must be a power of two");
         }
         peerOutboundBudget = (int)budget;
+        maxUnauthenticated = (int)longValue(p, MAX_UNAUTHENTICATED,
+            io.chainmesh.engine.ChainmeshNode.Context.DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS, 1, 1_000_000);
+        maxUnauthenticatedPerSource = (int)longValue(p, MAX_UNAUTHENTICATED_PER_SOURCE,
+            Math.min(maxUnauthenticated, io.chainmesh.engine.ChainmeshNode.Context.DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE),
+            1, maxUnauthenticated);
         final String app = p.getProperty(APP_ADDRESS);
         if (null == app || app.isBlank())
         {
@@ -566,6 +575,18 @@ public final class NodeConfig
     public int peerOutboundBudget()
     {
         return peerOutboundBudget;
+    }
+
+    /** @return the cap on inbound connections not authenticated yet. */
+    public int maxUnauthenticated()
+    {
+        return maxUnauthenticated;
+    }
+
+    /** @return the cap on inbound connections not authenticated yet, per source address. */
+    public int maxUnauthenticatedPerSource()
+    {
+        return maxUnauthenticatedPerSource;
     }
 
     /** @return the application API's loopback address, or null when the API is off. */

@@ -152,6 +152,8 @@ public final class NodeRunner implements AutoCloseable
             .bindAddress(null != config.listenAddress() ? config.listenAddress() : meshAddress(initial, member))
             .maxFrameLength(config.maxFrameLength())
             .peerOutboundBudget(config.peerOutboundBudget())
+            .maxUnauthenticatedConnections(config.maxUnauthenticated())
+            .maxUnauthenticatedPerSource(config.maxUnauthenticatedPerSource())
             .countersBuffers(countersFile.metaDataBuffer(), countersFile.valuesBuffer());
         final AppApiServer.Context appCtx = null == config.appAddress() ? null : new AppApiServer.Context()
             .bindAddress(config.appAddress())

@@ -92,6 +92,25 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldReadAdmissionLimitsWithDefaultsAndRejectBadOnes() throws Exception
+    {
+        final Path file = dir.resolve("limits.properties");
+        Files.writeString(file, valid);
+        assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(512);
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(32);
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=100\n" +
+            "limits.max.unauthenticated.per.source=4\n");
+        assertThat(NodeConfig.load(file).maxUnauthenticated()).isEqualTo(100);
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(4);
+        Files.writeString(file, valid + "limits.max.unauthenticated.connections=8\n");
+        assertThat(NodeConfig.load(file).maxUnauthenticatedPerSource()).isEqualTo(8);
+        assertRejected(valid + "limits.max.unauthenticated.connections=0\n",
+            "limits.max.unauthenticated.connections=0 must be in [1, 1000000]");
+        assertRejected(valid + "limits.max.unauthenticated.connections=10\nlimits.max.unauthenticated.per.source=11\n",
+            "limits.max.unauthenticated.per.source=11 must be in [1, 10]");
+    }
+
+    @Test
     void shouldRejectBadApplicationApiSettings() throws Exception
     {
         Files.writeString(dir.resolve("app.token"), "0123456789abcdef0123456789abcdef\n");

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code chainmesh node} as a real process: serves {@code /status}, and SIGTERM runs the shutdown hook that
- * closes everything.
+ * {@code chainmesh node} as a real process: serves {@code /status}, and SIGTERM ({@link Process#destroy()} on Linux)
+ * runs the shutdown hook that closes everything, after which the process exits 0.
  */
 class NodeProcessTest
 {
@@ -70,7 +70,9 @@ class NodeProcessTest
             process.destroy();
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
             assertThat(readLog(log)).as("exit " + process.exitValue())
-                .contains("started").contains("node shutting down").contains("node stopped");
+                .contains("started").contains("node shutting down").contains("node stopped")
+                .contains("shutdown complete, exit 0");
+            assertThat(process.exitValue()).as("exit code after SIGTERM (not 128 + 15)\n" + readLog(log)).isZero();
         }
         finally
         {

@@ -47,6 +47,29 @@ class StatCommandTest
     }
 
     @Test
+    void shouldPrintTheHandshakeEndAdmissionAndLinkEndCountersOfANode() throws Exception
+    {
+        final Path path = dir.resolve("node-counters.dat");
+        try (CountersFile file = CountersFile.create(path))
+        {
+            final io.chainmesh.engine.EngineCounters counters =
+                new io.chainmesh.engine.EngineCounters(file.metaDataBuffer(), file.valuesBuffer());
+            counters.handshakeEnds(io.chainmesh.engine.EngineCounters.HandshakeEnd.RESET).set(7);
+            counters.admissionRefused(io.chainmesh.engine.EngineCounters.AdmissionRefusal.PER_SOURCE_LIMIT).set(9_968);
+            counters.linksEnded(io.chainmesh.codec.control.CloseReason.HEARTBEAT_TIMEOUT).set(2);
+            final StringWriter out = new StringWriter();
+            final StringWriter err = new StringWriter();
+            final int code = ChainmeshCli.commandLine(new PrintWriter(out), new PrintWriter(err))
+                .execute("stat", "--counters", path.toString(), "--once");
+
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(out.toString()).contains("7 - handshakes ended RESET", "0 - handshakes ended EOF",
+                "9,968 - admission refused PER_SOURCE_LIMIT", "0 - admission refused TOTAL_LIMIT",
+                "2 - links ended HEARTBEAT_TIMEOUT", "0 - links ended RESET");
+        }
+    }
+
+    @Test
     void shouldPrintOneTableWithOnce() throws Exception
     {
         final Result result = stat("--once");

@@ -2,13 +2,19 @@ package io.chainmesh.engine.transport;
 
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.frame.FrameDecoder;
+import io.chainmesh.engine.EngineCounters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * Builds the pipeline of a new connection, which reads as the protocol's story:
  * {@link PreAuthGuard} (byte budget) → {@link FrameDecoder} → {@link HandshakeHandler}, which is
- * replaced by {@link SessionHandler} once the peer is authenticated (and the guard removed).
+ * replaced by {@link SessionHandler} once the peer is authenticated (and the guard removed). An inbound connection
+ * over an {@link Admission} cap is closed here, at accept, before any of that.
  */
 public final class ChannelSetup extends ChannelInitializer<Channel>
 {
@@ -18,6 +24,7 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
     private final LinkConfig config;
     private final boolean dialler;
     private final MemberId expectedPeer;
+    private final Admission admission;
 
     /**
      * @param config       node-wide settings.
@@ -26,19 +33,50 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
      */
     public ChannelSetup(final LinkConfig config, final boolean dialler, final MemberId expectedPeer)
     {
+        this(config, dialler, expectedPeer, null);
+    }
+
+    /**
+     * @param config       node-wide settings.
+     * @param dialler      true for outbound connections.
+     * @param expectedPeer the member dialled, null for inbound.
+     * @param admission    caps on unauthenticated inbound connections (null: none).
+     */
+    public ChannelSetup(
+        final LinkConfig config, final boolean dialler, final MemberId expectedPeer, final Admission admission)
+    {
         this.config = config;
         this.dialler = dialler;
         this.expectedPeer = expectedPeer;
+        this.admission = admission;
     }
 
     @Override
     protected void initChannel(final Channel channel)
     {
+        Runnable release = null;
+        if (null != admission && channel.remoteAddress() instanceof InetSocketAddress remote)
+        {
+            final InetAddress source = remote.getAddress();
+            final EngineCounters.AdmissionRefusal refusal = admission.tryAdmit(source);
+            if (null != refusal)
+            {
+                // Refused at accept: no HELLO, no key, no timer; a reset so no TIME_WAIT is left behind either.
+                config.counters().admissionRefused(refusal).increment();
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+                channel.close();
+                return;
+            }
+            release = () -> admission.release(source);
+        }
         // Every connection, authenticated or not, is tracked so close() can close it (a shared event
         // loop group would otherwise keep half-open handshakes alive after the node is closed).
         config.channels().add(channel);
+        // Until authenticated, the peer's end of stream arrives as an event, so the handshake tells it from a close
+        // of ours (HandshakeHandler switches this off when the link is established).
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         channel.pipeline()
-            .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
+            .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters(), release))
             .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))
             .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expectedPeer));
     }

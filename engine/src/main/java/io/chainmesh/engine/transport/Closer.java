@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class Closer
 {
     private static final long FORCE_CLOSE_MS = 1000;
-    private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("chainmesh.closing");
+    private static final AttributeKey<CloseReason> CLOSING = AttributeKey.valueOf("chainmesh.closing");
 
     private Closer()
     {
@@ -54,6 +54,15 @@ public final class Closer
     }
 
     /**
+     * @param channel a channel.
+     * @return the reason of the CLOSE this node sent on it, or null if it sent none.
+     */
+    public static CloseReason sentReason(final Channel channel)
+    {
+        return channel.hasAttr(CLOSING) ? channel.attr(CLOSING).get() : null;
+    }
+
+    /**
      * Sends CLOSE and closes; must run on the channel's event loop. Counts the CLOSE sent by reason.
      *
      * @param channel  the channel.
@@ -64,7 +73,7 @@ public final class Closer
     public static void close(
         final Channel channel, final CloseReason reason, final String text, final EngineCounters counters)
     {
-        if (!channel.isOpen() || null != channel.attr(CLOSING).setIfAbsent(Boolean.TRUE))
+        if (!channel.isOpen() || null != channel.attr(CLOSING).setIfAbsent(reason))
         {
             return;
         }

@@ -23,9 +23,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * HELLO names the member (collateral) the sender speaks for and the key it signs with; {@link MemberClaim}
  * decides whether that claim is acceptable (listed, listed with that key, the member dialled, from the
  * listed host for an inbound claim) before AUTH proves the key. Any failure sends CLOSE with its reason,
- * counts it and closes. On success the handler replaces itself with a {@link SessionHandler} and reports
+ * counts it and closes. A peer that goes away instead (a reset, or the end of its stream) is counted as
+ * {@link EngineCounters.HandshakeEnd}, not as a failure, and gets no CLOSE. On success the handler replaces itself with a {@link SessionHandler} and reports
  * the new {@link Link}.
  * <p>
  * Encrypted links (engine README, "Record layer"): each HELLO carries a fresh X25519 key and the
@@ -159,7 +165,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         }
         final Hello hello = builder.build();
         localHello = hello.toByteArray();
-        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.HELLO, hello));
+        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.HELLO, hello)).addListener(writeFailure(ctx));
         timeout = ctx.executor().schedule(
             () -> fail(ctx, CloseReason.HANDSHAKE_TIMEOUT,
                 "not authenticated within " + TimeUnit.NANOSECONDS.toMillis(config.handshakeTimeoutNs()) + " ms"),
@@ -291,7 +297,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
             Arrays.fill(secret, (byte)0);
         }
         final Auth auth = Auth.newBuilder().setSignature(ByteString.copyFrom(config.nodeKey().sign(hash))).build();
-        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.AUTH, auth));
+        ctx.writeAndFlush(Frames.encodeControl(ctx.alloc(), FrameType.AUTH, auth)).addListener(writeFailure(ctx));
         if (null != sessionKeys)
         {
             // Everything this end writes from here on is sealed; AUTH above was the last plaintext frame.
@@ -362,6 +368,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         }
         finished = true;
         release();
+        ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         final Link link = new Link(ctx.channel(), remoteId, dialler, config.counters(), config.missedHeartbeats(),
             config.outboundBudgetBytes(), config.maxFrameLength());
         ctx.pipeline().remove(PreAuthGuard.NAME);
@@ -369,12 +376,56 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         config.events().onAuthenticated(link);
     }
 
+    /**
+     * The peer closed its side before authenticating (the connection allows half-closure during the handshake,
+     * so the end of stream arrives as this event instead of a silent close): counted as an EOF, not a failure, and
+     * closed without a CLOSE, which nobody would read.
+     */
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event instanceof ChannelInputShutdownEvent)
+        {
+            peerWentAway(ctx, EngineCounters.HandshakeEnd.EOF);
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    /** A write the peer's reset made fail closes the channel without an exception event: count it here. */
+    private ChannelFutureListener writeFailure(final ChannelHandlerContext ctx)
+    {
+        return future ->
+        {
+            final Throwable cause = future.cause();
+            if (cause instanceof IOException && !(cause instanceof ClosedChannelException))
+            {
+                peerWentAway(ctx, EngineCounters.HandshakeEnd.RESET);
+            }
+        };
+    }
+
+    private void peerWentAway(final ChannelHandlerContext ctx, final EngineCounters.HandshakeEnd end)
+    {
+        if (!finished && !Closer.isClosing(ctx.channel()))
+        {
+            config.counters().handshakeEnds(end).increment();
+        }
+        finished = true;
+        ctx.close();
+    }
+
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
         final Throwable root = cause instanceof DecoderException && null != cause.getCause() ? cause.getCause() : cause;
         final String message = String.valueOf(root.getMessage());
-        if (root instanceof CodecException)
+        if (root instanceof IOException)
+        {
+            // A reset from the peer (a port scan, a health check, a crashed dialler): nobody to send CLOSE to.
+            peerWentAway(ctx, EngineCounters.HandshakeEnd.RESET);
+        }
+        else if (root instanceof CodecException)
         {
             fail(ctx, message.contains("exceeds limit") ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_VIOLATION,
                 message);

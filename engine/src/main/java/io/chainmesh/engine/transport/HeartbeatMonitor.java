@@ -2,8 +2,9 @@ package io.chainmesh.engine.transport;
 
 /**
  * Heartbeat bookkeeping of one link, free of IO so it can be tested with a fake clock: each tick either
- * asks for a PING or declares the peer dead after {@code missedBeforeDead} unanswered ones; a PONG
- * that echoes the outstanding ping id yields an RTT sample (last and EWMA with weight 1/8).
+ * asks for a PING or declares the peer dead after {@code missedBeforeDead} unanswered ones in a row during which
+ * the peer showed no other sign of life either; a PONG that echoes the outstanding ping id yields an RTT sample
+ * (last and EWMA with weight 1/8).
  * <p>
  * Owned by the link's IO thread; {@link #rttLastNs()} and {@link #rttEwmaNs()} may be read from others.
  */
@@ -34,14 +35,30 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * @return what to do at this heartbeat tick.
+     * @return what to do at this heartbeat tick, with no other sign of the peer's life than its PONGs.
      */
     public Action onTick()
     {
+        return onTick(false);
+    }
+
+    /**
+     * A tick: an unanswered PING is a miss unless the peer showed life otherwise since the previous tick (it sent
+     * frames, so its PONG may be queued behind them; it took bytes queued for it, so our PING may be behind them).
+     * Only {@code missedBeforeDead} consecutive ticks without any sign declare it dead.
+     *
+     * @param peerShowedLife whether the peer showed life since the previous tick other than by a PONG.
+     * @return what to do at this heartbeat tick.
+     */
+    public Action onTick(final boolean peerShowedLife)
+    {
         if (outstandingPingId >= 0)
         {
-            missed++;
-            if (missed >= missedBeforeDead)
+            if (peerShowedLife)
+            {
+                missed = 0;
+            }
+            else if (++missed >= missedBeforeDead)
             {
                 return Action.DEAD;
             }

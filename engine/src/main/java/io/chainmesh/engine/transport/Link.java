@@ -104,6 +104,7 @@ public final class Link implements MessageHandler
     // IO-thread only: tasks waiting for the channel to become writable again (bounded).
     private final java.util.ArrayDeque<Runnable> writableWaiters = new java.util.ArrayDeque<>();
     private volatile State state = State.AUTHENTICATED;
+    private volatile boolean registered;
     private final java.util.ArrayDeque<ByteBuf> heldInbound = new java.util.ArrayDeque<>();
     private boolean retryScheduled;
     private volatile long bytesIn;
@@ -295,6 +296,15 @@ public final class Link implements MessageHandler
     }
 
     /**
+     * @return true while frames read on this link wait for a consumer that is full, so this end is not reading
+     *         (the peer's PONG may be among the unread bytes). IO thread only.
+     */
+    boolean holdingInbound()
+    {
+        return !heldInbound.isEmpty();
+    }
+
+    /**
      * Releases frames still held for a consumer (the channel closed). IO thread only.
      */
     public void releaseHeld()
@@ -331,7 +341,7 @@ public final class Link implements MessageHandler
 
     private void drain()
     {
-        if (!channel.isActive() || state == State.CLOSED)
+        if (!channel.isActive() || state == State.CLOSED || suspended)
         {
             // Nothing more is written after a CLOSE: what is still queued or buffered is counted by
             // discardQueued() when the channel's close is handled.
@@ -599,7 +609,7 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Test support: stops reading and heartbeating without closing, as a hung process would.
+     * Test support: stops reading, writing and heartbeating without closing, as a hung process would.
      */
     public void suspend()
     {
@@ -620,7 +630,19 @@ public final class Link implements MessageHandler
      */
     public void state(final State state)
     {
+        if (state == State.ACTIVE)
+        {
+            registered = true;
+        }
         this.state = state;
+    }
+
+    /**
+     * @return true once the link was registered (made {@link State#ACTIVE}), even after it closed.
+     */
+    public boolean registered()
+    {
+        return registered;
     }
 
     /**

@@ -18,6 +18,7 @@ public final class PreAuthGuard extends ChannelInboundHandlerAdapter
 
     private final int maxPreAuthBytes;
     private final EngineCounters counters;
+    private Runnable onRemoved;
     private long received;
 
     /**
@@ -26,8 +27,31 @@ public final class PreAuthGuard extends ChannelInboundHandlerAdapter
      */
     public PreAuthGuard(final int maxPreAuthBytes, final EngineCounters counters)
     {
+        this(maxPreAuthBytes, counters, null);
+    }
+
+    /**
+     * @param maxPreAuthBytes budget.
+     * @param counters        where refusals are counted.
+     * @param onRemoved       run once when the guard leaves the pipeline, that is when the connection authenticates
+     *                        or closes (gives back its {@link Admission} place); null for nothing.
+     */
+    public PreAuthGuard(final int maxPreAuthBytes, final EngineCounters counters, final Runnable onRemoved)
+    {
         this.maxPreAuthBytes = maxPreAuthBytes;
         this.counters = counters;
+        this.onRemoved = onRemoved;
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        final Runnable task = onRemoved;
+        onRemoved = null;
+        if (null != task)
+        {
+            task.run();
+        }
     }
 
     @Override

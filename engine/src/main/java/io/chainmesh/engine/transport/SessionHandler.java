@@ -8,14 +8,18 @@ import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.codec.ping.PingDescriptor;
+import io.chainmesh.engine.EngineCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +48,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final Link link;
     private ScheduledFuture<?> heartbeatTask;
     private boolean closedReported;
+    private CloseReason receivedReason;
+    private boolean reset;
+    // What the previous heartbeat tick saw (IO thread only).
+    private long framesAtTick;
+    private long writtenAtTick;
+    private long pendingAtTick;
+    private long tickNs;
+    private long pingsRead;
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
@@ -66,6 +78,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         final long interval = config.heartbeatIntervalNs();
+        tickNs = System.nanoTime();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
             TimeUnit.NANOSECONDS);
         final io.netty.channel.ChannelHandler feeding = handlerFeeding(ctx);
@@ -81,7 +94,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         if (!ctx.channel().isActive())
         {
-            reportClosed();
+            reportClosed(ctx);
         }
     }
 
@@ -112,7 +125,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final HeartbeatMonitor monitor = link.heartbeat();
-        if (monitor.onTick() == HeartbeatMonitor.Action.DEAD)
+        if (monitor.onTick(peerShowedLife(ctx)) == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
             link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
@@ -122,6 +135,32 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
         link.onWrite(PingDescriptor.FRAME_LENGTH);
         ctx.writeAndFlush(ping, ctx.voidPromise());
+    }
+
+    /**
+     * Whether the peer showed life since the previous tick other than by a PONG, which under load may wait behind
+     * megabytes of batches in either direction: it sent frames other than PINGs (its PONG is behind them), it
+     * took bytes that were queued for it (our PING waits behind those), or this end is the one not reading (it holds
+     * frames its pipeline cannot take yet). A tick run late, right after the previous one (an event loop catching up
+     * on fixed-rate ticks), had no chance to see anything and is not held against the peer either.
+     */
+    private boolean peerShowedLife(final ChannelHandlerContext ctx)
+    {
+        // The event loop schedules the ticks on the system's monotonic clock, so their spacing is measured on it.
+        final long now = System.nanoTime();
+        // The peer's own PINGs do not count: a peer that sends nothing else and answers none of ours is not reading.
+        final long frames = link.framesIn() + readFrames - pingsRead;
+        final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        final long pending = null == outbound ? 0 : outbound.totalPendingWriteBytes();
+        final long written = link.bytesOut() - pending;
+        final boolean sent = frames != framesAtTick;
+        final boolean took = pendingAtTick > 0 && written > writtenAtTick;
+        final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
+        framesAtTick = frames;
+        writtenAtTick = written;
+        pendingAtTick = pending;
+        tickNs = now;
+        return sent || took || lateTick || link.holdingInbound();
     }
 
     @Override
@@ -150,6 +189,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     break;
 
                 case FrameType.PING:
+                    pingsRead++;
                     PingDescriptor.checkFrame(frame);
                     PingDescriptor.toPong(frame);
                     link.onWrite(length);
@@ -173,6 +213,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 {
                     final Close close = ControlCodec.parseClose(frame);
                     config.counters().closesReceived(close.getReason()).increment();
+                    receivedReason = close.getReason();
                     link.state(Link.State.CLOSED);
                     ctx.close();
                     break;
@@ -250,7 +291,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void channelInactive(final ChannelHandlerContext ctx)
     {
         link.releaseHeld();
-        reportClosed();
+        reportClosed(ctx);
         ctx.fireChannelInactive();
     }
 
@@ -265,10 +306,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             opener.inPlace(FrameType.DIRECT, null);
         }
-        reportClosed();
+        reportClosed(ctx);
     }
 
-    private void reportClosed()
+    private void reportClosed(final ChannelHandlerContext ctx)
     {
         if (closedReported)
         {
@@ -280,10 +321,42 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             heartbeatTask.cancel(false);
         }
+        countEnd(ctx.channel());
         link.state(Link.State.CLOSED);
         link.discardQueued();
         link.onWritableOrClosed();
         config.events().onLinkClosed(link);
+    }
+
+    /** Counts how a registered link ended: the reason of the CLOSE sent or received, else a reset or EOF. */
+    private void countEnd(final io.netty.channel.Channel channel)
+    {
+        if (!link.registered())
+        {
+            return;
+        }
+        final CloseReason sent = Closer.sentReason(channel);
+        final CloseReason reason = null != sent ? sent : receivedReason;
+        if (null != reason)
+        {
+            config.counters().linksEnded(reason).increment();
+        }
+        else
+        {
+            config.counters().linksEnded(reset ? EngineCounters.LinkEnd.RESET : EngineCounters.LinkEnd.EOF).increment();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event instanceof ChannelInputShutdownEvent)
+        {
+            // The peer's end of stream read while the handshake still allowed half-closure.
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override
@@ -291,7 +364,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         final Throwable root = cause instanceof DecoderException && null != cause.getCause() ? cause.getCause() : cause;
         final String message = String.valueOf(root.getMessage());
-        if (root instanceof CodecException)
+        if (root instanceof IOException)
+        {
+            // The peer reset the connection (it died or was killed): nobody reads a CLOSE now, and it is no error.
+            reset = true;
+            link.state(Link.State.CLOSED);
+            ctx.close();
+        }
+        else if (root instanceof CodecException)
         {
             link.close(message.contains("exceeds limit") ? CloseReason.FRAME_TOO_LARGE : CloseReason.PROTOCOL_VIOLATION,
                 message);

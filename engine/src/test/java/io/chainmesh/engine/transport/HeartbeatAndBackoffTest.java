@@ -19,6 +19,25 @@ class HeartbeatAndBackoffTest
     }
 
     @Test
+    void shouldNotCountAMissWhileThePeerShowsLifeOtherwise()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.missed()).isEqualTo(1);
+        // Frames arrive (its PONG is queued behind them): no PONG for many ticks, still alive.
+        for (int i = 0; i < 50; i++)
+        {
+            assertThat(monitor.onTick(true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+            assertThat(monitor.missed()).isZero();
+        }
+        // Then nothing at all: dead after the configured number of silent ticks.
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.DEAD);
+    }
+
+    @Test
     void shouldMeasureRttAndResetMissesOnMatchingPong()
     {
         final HeartbeatMonitor monitor = new HeartbeatMonitor(2);

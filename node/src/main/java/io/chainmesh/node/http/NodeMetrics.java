@@ -81,6 +81,9 @@ public final class NodeMetrics
         {"closes sent ", "reason"},
         {"closes received ", "reason"},
         {"direct refused ", "reason"},
+        {"handshakes ended ", "cause"},
+        {"admission refused ", "limit"},
+        {"links ended ", "reason"},
     };
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
