@@ -109,6 +109,10 @@ public final class CapacityGenerator implements AutoCloseable
     {
     }
 
+    /** A libsecp256k1 signing context when the codec loaded the library (it registers the JNI methods), else 0. */
+    private static final long NATIVE_SIGNING_CONTEXT = io.chainmesh.codec.crypto.Libsecp256k1.isAvailable() ?
+        fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_context_create(
+            fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
     private static final int OUTBOUND_BUDGET = 256 * 1024;
     private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -276,6 +280,7 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("verifier", ready.path("verifier").asText());
         result.put("nativeLoadFailure", ready.path("nativeLoadFailure").isNull() ? null :
             ready.path("nativeLoadFailure").asText());
+        result.put("signer", NATIVE_SIGNING_CONTEXT != 0 ? "libsecp256k1" : "bouncycastle");
         result.put("expectedForwardsPerBatch", java.util.Arrays.stream(children).average().orElse(0));
 
         // Warm-up pool, then the measured pool; each signed just before it is sent.
@@ -366,7 +371,7 @@ public final class CapacityGenerator implements AutoCloseable
      * One chainmesh capacity measurement, its figures as one JSON line on stdout.
      * <pre>
      * CapacityGenerator [CapacityShape args] [--origins 1024] [--messages-per-batch 64] [--size 64]
-     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1]
+     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--jfr node.jfr]
      * </pre>
      *
      * @param args see above.
@@ -379,11 +384,21 @@ public final class CapacityGenerator implements AutoCloseable
             CapacityShape.intArg(args, "--messages-per-batch", 64), CapacityShape.intArg(args, "--size", 64),
             CapacityShape.intArg(args, "--warmup-batches", 20_000), CapacityShape.intArg(args, "--batches", 60_000),
             Double.parseDouble(CapacityShape.stringArg(args, "--seconds", "10")), 7,
-            CapacityShape.intArg(args, "--verify-workers", 1), nodeJvm(List.of()), System.err::println);
+            CapacityShape.intArg(args, "--verify-workers", 1), nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
+            System.err::println);
         try (CapacityGenerator generator = new CapacityGenerator(settings, mapper))
         {
             System.out.println(mapper.writeValueAsString(generator.run()));
         }
+    }
+
+    /**
+     * @param file where the node JVM writes a JFR recording ({@code settings=profile}), or empty for none.
+     * @return the JVM options for it.
+     */
+    public static List<String> jfrOptions(final String file)
+    {
+        return file.isEmpty() ? List.of() : List.of("-XX:StartFlightRecording=filename=" + file + ",settings=profile");
     }
 
     /**
@@ -550,6 +565,9 @@ public final class CapacityGenerator implements AutoCloseable
                 {
                     final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
                     final Map<Integer, BatchSigner> signers = new HashMap<>();
+                    final Map<Integer, byte[]> secrets = new HashMap<>();
+                    final java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+                    final int signedLength = BatchDescriptor.signedLength(frameLength);
                     for (int i = worker; i < count; i += threads)
                     {
                         final int j = first + i;
@@ -560,10 +578,24 @@ public final class CapacityGenerator implements AutoCloseable
                         frame.putLong(BatchDescriptor.ORIGIN_ID_OFFSET, origin.originId(), ByteOrder.BIG_ENDIAN);
                         frame.putLong(BatchDescriptor.BATCH_SEQ_OFFSET, seq, ByteOrder.BIG_ENDIAN);
                         frame.putLong(BatchDescriptor.TIMESTAMP_OFFSET, timestamp, ByteOrder.BIG_ENDIAN);
-                        final BatchSigner signer = signers.computeIfAbsent(chain.indexOf(origin),
-                            index -> new BatchSigner(chain.memberKey(index)));
-                        signer.sign(frame, BatchDescriptor.SIGNED_OFFSET, BatchDescriptor.signedLength(frameLength),
-                            frame, frameLength - BatchDescriptor.SIGNATURE_LENGTH);
+                        if (NATIVE_SIGNING_CONTEXT != 0)
+                        {
+                            // The same ECDSA (RFC 6979, low-S) as BatchSigner, through libsecp256k1: ~3x faster.
+                            final byte[] secret = secrets.computeIfAbsent(chain.indexOf(origin),
+                                index -> org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32,
+                                    chain.memberKey(index).privateKeyParameters().getD()));
+                            sha256.update(frame.byteArray(), BatchDescriptor.SIGNED_OFFSET, signedLength);
+                            frame.putBytes(frameLength - BatchDescriptor.SIGNATURE_LENGTH,
+                                fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_ecdsa_sign(NATIVE_SIGNING_CONTEXT,
+                                    sha256.digest(), secret));
+                        }
+                        else
+                        {
+                            final BatchSigner signer = signers.computeIfAbsent(chain.indexOf(origin),
+                                index -> new BatchSigner(chain.memberKey(index)));
+                            signer.sign(frame, BatchDescriptor.SIGNED_OFFSET, signedLength, frame,
+                                frameLength - BatchDescriptor.SIGNATURE_LENGTH);
+                        }
                         pool.originIds[i] = origin.originId();
                         pool.seqs[i] = seq;
                         pool.timestamps[i] = timestamp;
@@ -571,9 +603,9 @@ public final class CapacityGenerator implements AutoCloseable
                             i * BatchDescriptor.SIGNATURE_LENGTH, BatchDescriptor.SIGNATURE_LENGTH);
                     }
                 }
-                catch (final RuntimeException ex)
+                catch (final RuntimeException | java.security.NoSuchAlgorithmException ex)
                 {
-                    failure[0] = ex;
+                    failure[0] = new IllegalStateException("signing failed", ex);
                 }
             }, "capacity-signer-" + t);
             workers[t].start();
