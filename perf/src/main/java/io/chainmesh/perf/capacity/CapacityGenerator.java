@@ -72,9 +72,12 @@ import java.util.concurrent.locks.LockSupport;
  * network; the generator counts the forwards it receives (and the node's DIGESTs), and times each batch from its
  * send to its first forward back (send to node-forward, just after delivery on the node's commit thread).
  * <p>
- * Load: <b>open loop with back-pressure respected</b>. Batches are offered as fast as the links take them; a link
- * whose outbound ring is full (the node's ingress is full, so it stopped reading the socket and TCP pushed back)
- * is waited for. Batches are signed before the measured window (the generator signs nothing while measuring), with
+ * Load: <b>closed loop with a bounded window</b> (default): batches are offered as fast as the links take them while
+ * fewer than {@code window} batches are sent and not yet delivered (the node answers a {@code delivered} query,
+ * asked only while the window is full). With {@code window = 0}: open loop with back-pressure respected only (a link
+ * whose ring is full, because the node's ingress is full and it stopped reading the socket, is waited for); a node
+ * kept at a full ingress that way can lose a link to a heartbeat timeout (its reads of that socket pause), which the
+ * window avoids: it stays below the node's ingress ring (1,024 batches). Batches are signed before the measured window (the generator signs nothing while measuring), with
  * timestamps of their signing, so a pool must be delivered within the protocol's 120 s window.
  */
 public final class CapacityGenerator implements AutoCloseable
@@ -91,6 +94,7 @@ public final class CapacityGenerator implements AutoCloseable
      * @param seconds          longest sending time of the measured pool.
      * @param topic            topic of the messages.
      * @param verifyWorkers    the node's verify threads.
+     * @param window           most batches sent and not yet delivered; 0 for open loop.
      * @param nodeJvm          the node JVM's command up to the main class (java, options, class path).
      * @param log              progress lines.
      */
@@ -104,6 +108,7 @@ public final class CapacityGenerator implements AutoCloseable
         double seconds,
         int topic,
         int verifyWorkers,
+        int window,
         List<String> nodeJvm,
         java.util.function.Consumer<String> log)
     {
@@ -113,6 +118,8 @@ public final class CapacityGenerator implements AutoCloseable
     private static final long NATIVE_SIGNING_CONTEXT = io.chainmesh.codec.crypto.Libsecp256k1.isAvailable() ?
         fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_context_create(
             fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
+    /** Default window: half the node's ingress ring, so the generator alone never fills it. */
+    public static final int DEFAULT_WINDOW = 512;
     private static final int OUTBOUND_BUDGET = 256 * 1024;
     private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -268,7 +275,9 @@ public final class CapacityGenerator implements AutoCloseable
 
         final ObjectNode result = mapper.createObjectNode();
         result.put("system", "chainmesh");
-        result.put("load", "open loop, back-pressure respected (a link whose ring is full is waited for)");
+        result.put("load", settings.window() > 0 ? "closed loop, at most " + settings.window() +
+            " batches sent and not yet delivered" : "open loop, back-pressure respected (a full link is waited for)");
+        result.put("window", settings.window());
         result.put("members", n);
         result.put("keys", snapshot.distinctKeys());
         result.put("nodeRingIndex", x);
@@ -286,7 +295,7 @@ public final class CapacityGenerator implements AutoCloseable
         // Warm-up pool, then the measured pool; each signed just before it is sent.
         final Pool warmup = sign(0, settings.warmupBatches(), origins, originRing, parentLink);
         final ObjectNode warmStart = stats();
-        send(warmup, 0, parentLink, Long.MAX_VALUE);
+        send(warmup, 0, parentLink, Long.MAX_VALUE, warmStart.path("delivered").asLong());
         final ObjectNode warmEnd = awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
             TimeUnit.SECONDS.toNanos(60));
         result.put("warmupBatches", warmup.count);
@@ -304,10 +313,11 @@ public final class CapacityGenerator implements AutoCloseable
             wantFrames = 0;
             latency.reset();
         });
+        result.put("measuredFromEpochMillis", System.currentTimeMillis());
         final long generatorCpu0 = processCpuNanos();
         final ObjectNode s0 = stats();
         final long deadline = System.nanoTime() + (long)(settings.seconds() * 1e9);
-        final int sent = send(pool, settings.warmupBatches(), parentLink, deadline);
+        final int sent = send(pool, settings.warmupBatches(), parentLink, deadline, s0.path("delivered").asLong());
         final ObjectNode s1 = awaitDelivered(s0, (long)sent * settings.messagesPerBatch(), TimeUnit.SECONDS.toNanos(30));
         final long generatorCpu1 = processCpuNanos();
         final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -371,7 +381,8 @@ public final class CapacityGenerator implements AutoCloseable
      * One chainmesh capacity measurement, its figures as one JSON line on stdout.
      * <pre>
      * CapacityGenerator [CapacityShape args] [--origins 1024] [--messages-per-batch 64] [--size 64]
-     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--jfr node.jfr]
+     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--window 512]
+     *                   [--jfr node.jfr]
      * </pre>
      *
      * @param args see above.
@@ -384,7 +395,8 @@ public final class CapacityGenerator implements AutoCloseable
             CapacityShape.intArg(args, "--messages-per-batch", 64), CapacityShape.intArg(args, "--size", 64),
             CapacityShape.intArg(args, "--warmup-batches", 20_000), CapacityShape.intArg(args, "--batches", 60_000),
             Double.parseDouble(CapacityShape.stringArg(args, "--seconds", "10")), 7,
-            CapacityShape.intArg(args, "--verify-workers", 1), nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
+            CapacityShape.intArg(args, "--verify-workers", 1), CapacityShape.intArg(args, "--window", DEFAULT_WINDOW),
+            nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
             System.err::println);
         try (CapacityGenerator generator = new CapacityGenerator(settings, mapper))
         {
@@ -624,8 +636,11 @@ public final class CapacityGenerator implements AutoCloseable
     }
 
     /** Offers the pool in order, each batch on its origin's parent link; waits while a link is full. */
-    private int send(final Pool pool, final int first, final Link[] parents, final long deadline)
+    private int send(final Pool pool, final int first, final Link[] parents, final long deadline,
+        final long deliveredBefore) throws IOException
     {
+        final int window = settings.window();
+        long deliveredBatches = 0;
         final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
         final int origins = parents.length;
         final int signatureOffset = pool.frameLength - BatchDescriptor.SIGNATURE_LENGTH;
@@ -634,6 +649,17 @@ public final class CapacityGenerator implements AutoCloseable
             if ((i & 63) == 0 && System.nanoTime() > deadline)
             {
                 return i;
+            }
+            while (window > 0 && i - deliveredBatches >= window)
+            {
+                nodeIn.write("delivered\n");
+                nodeIn.flush();
+                deliveredBatches = (Long.parseLong(nodeOut.readLine().trim()) - deliveredBefore) /
+                    settings.messagesPerBatch();
+                if (i - deliveredBatches >= window)
+                {
+                    LockSupport.parkNanos(100_000);
+                }
             }
             final int j = first + i;
             final Link link = parents[j % origins];
@@ -650,10 +676,31 @@ public final class CapacityGenerator implements AutoCloseable
             }
             if (status != Status.OK)
             {
-                throw new IllegalStateException("link to the node closed: " + link + " " + Status.name(status));
+                throw new IllegalStateException("link to the node closed: " + link + " " + Status.name(status) + "; " +
+                    closes());
             }
         }
         return pool.count;
+    }
+
+    /** The CLOSE reasons the generator's links sent and received, for a failure's message. */
+    private String closes()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final CloseReason reason : CloseReason.values())
+        {
+            if (reason == CloseReason.UNRECOGNIZED)
+            {
+                continue;
+            }
+            final long sent = counters.closesSent(reason).get();
+            final long received = counters.closesReceived(reason).get();
+            if (sent + received > 0)
+            {
+                sb.append(reason).append(": sent ").append(sent).append(", received ").append(received).append("; ");
+            }
+        }
+        return sb.length() == 0 ? "no CLOSE sent or received" : sb.toString();
     }
 
     private ObjectNode startNode() throws IOException

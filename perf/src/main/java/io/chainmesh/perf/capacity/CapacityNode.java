@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * tree broadcast, libsecp256k1 where it loads), subscribed to the run's topic. The generator drives it over
  * stdin, one command a line, and reads one JSON line per answer on stdout:
  * <ul>
+ *   <li>{@code delivered}: the messages delivered so far, a bare number (the generator's window);</li>
  *   <li>{@code stats}: delivered messages, this process's CPU time, links, engine and broadcast counters;</li>
  *   <li>{@code exit}: closes the node and exits 0.</li>
  * </ul>
@@ -72,7 +73,11 @@ public final class CapacityNode
             String line;
             while (null != (line = in.readLine()))
             {
-                if ("stats".equals(line.trim()))
+                if ("delivered".equals(line.trim()))
+                {
+                    out.println(delivered.get());
+                }
+                else if ("stats".equals(line.trim()))
                 {
                     out.println(stats(node, delivered.get()));
                 }

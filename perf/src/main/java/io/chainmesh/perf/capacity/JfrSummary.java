@@ -18,7 +18,7 @@ import java.util.Map;
  * node names stripped, so {@code chainmesh-verify-0-x} counts as {@code chainmesh-verify}), by top frame and by the
  * first chainmesh frame on the stack; native samples ({@code jdk.NativeMethodSample}) by top frame.
  * <pre>
- * JfrSummary recording.jfr [top 15]
+ * JfrSummary recording.jfr [top 15] [from epoch millis]
  * </pre>
  */
 public final class JfrSummary
@@ -33,7 +33,8 @@ public final class JfrSummary
      */
     public static void main(final String[] args) throws IOException
     {
-        System.out.print(summarize(Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 15));
+        System.out.print(summarize(Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 15,
+            args.length > 2 ? java.time.Instant.ofEpochMilli(Long.parseLong(args[2])) : java.time.Instant.MIN));
     }
 
     /**
@@ -44,6 +45,18 @@ public final class JfrSummary
      */
     public static String summarize(final Path recording, final int top) throws IOException
     {
+        return summarize(recording, top, java.time.Instant.MIN);
+    }
+
+    /**
+     * @param recording a JFR file.
+     * @param top       rows per table.
+     * @param from      samples before this instant are left out (start-up, warm-up).
+     * @return the tables as text.
+     * @throws IOException if it cannot be read.
+     */
+    public static String summarize(final Path recording, final int top, final java.time.Instant from) throws IOException
+    {
         final Map<String, Integer> threads = new HashMap<>();
         final Map<String, Integer> topFrames = new HashMap<>();
         final Map<String, Integer> chainmeshFrames = new HashMap<>();
@@ -52,6 +65,10 @@ public final class JfrSummary
         int nativeSamples = 0;
         for (final RecordedEvent event : RecordingFile.readAllEvents(recording))
         {
+            if (event.getStartTime().isBefore(from))
+            {
+                continue;
+            }
             final String type = event.getEventType().getName();
             final RecordedStackTrace stack = event.getStackTrace();
             if ("jdk.ExecutionSample".equals(type) && null != stack && !stack.getFrames().isEmpty())

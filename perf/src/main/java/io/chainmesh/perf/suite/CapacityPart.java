@@ -47,7 +47,9 @@ final class CapacityPart implements SuitePart
         final int[] batchSizes = quick ? new int[]{ 64 } : new int[]{ 64, 256 };
         final ObjectNode part = settings.mapper().createObjectNode();
         part.put("description", "one node under test, pre-signed traffic from " + ORIGINS + " origins by a generator in " +
-            "another process, 127.0.0.1, " + SIZE + " B messages, open loop with back-pressure respected");
+            "another process, 127.0.0.1, " + SIZE + " B messages; chainmesh closed loop (at most " +
+            CapacityGenerator.DEFAULT_WINDOW + " batches sent and not delivered), FluxOS-style open loop with back-pressure " +
+            "respected (a peer link above 1 MiB buffered is waited for)");
         part.put("members", shape.members());
         part.put("keys", shape.operators());
         part.put("rounds", rounds);
@@ -65,29 +67,57 @@ final class CapacityPart implements SuitePart
                 settings.log().accept("capacity: round " + round + ", chainmesh node, " + batch + " messages per batch");
                 final int pool = quick ? 2_000 : (batch <= 64 ? 60_000 : 30_000);
                 final CapacityGenerator.Settings run = new CapacityGenerator.Settings(shape, ORIGINS, batch, SIZE,
-                    quick ? 200 : 20_000, pool, seconds, 7, 1,
+                    quick ? 200 : 20_000, pool, seconds, 7, 1, CapacityGenerator.DEFAULT_WINDOW,
                     CapacityGenerator.nodeJvm(CapacityGenerator.jfrOptions(null == recording ? "" : recording.toString())),
                     settings.log());
-                final ObjectNode result;
+                ObjectNode result;
                 try (CapacityGenerator generator = new CapacityGenerator(run, settings.mapper()))
                 {
                     result = generator.run();
+                }
+                catch (final Exception ex)
+                {
+                    // One failed run (a lost link on the loaded box) is reported as such; the other rounds still count.
+                    settings.log().accept("capacity: run failed: " + ex);
+                    result = settings.mapper().createObjectNode();
+                    result.put("system", "chainmesh");
+                    result.put("messagesPerBatch", batch);
+                    result.put("failed", ex.toString());
                 }
                 result.put("round", round);
                 result.put("row", "chainmesh" + batch);
                 if (null != recording)
                 {
-                    result.put("jfrSummary", JfrSummary.summarize(recording, 15));
+                    try
+                    {
+                        result.put("jfrSummary", JfrSummary.summarize(recording, 15,
+                            java.time.Instant.ofEpochMilli(result.path("measuredFromEpochMillis").asLong())));
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        result.put("jfrSummary", "no recording: " + ex);
+                    }
                     Files.deleteIfExists(recording);
                 }
                 runs.add(result);
                 if (batch == batchSizes[0])
                 {
                     settings.log().accept("capacity: round " + round + ", FluxOS-style node");
-                    final ObjectNode flux = (ObjectNode)fluxos.script("capacity.js", List.of("--peers",
+                    ObjectNode flux;
+                    try
+                    {
+                        flux = (ObjectNode)fluxos.script("capacity.js", List.of("--peers",
                         Integer.toString(FLUX_PEERS), "--origins", Integer.toString(ORIGINS), "--keys", "256", "--size",
                         Integer.toString(SIZE), "--warmup", quick ? "200" : "2000", "--messages", quick ? "1000" : "30000",
                         "--seconds", Double.toString(seconds)), (long)seconds + 180);
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        settings.log().accept("capacity: FluxOS-style run failed: " + ex);
+                        flux = settings.mapper().createObjectNode();
+                        flux.put("system", "fluxos-style");
+                        flux.put("failed", ex.toString());
+                    }
                     flux.put("round", round);
                     flux.put("row", "fluxos");
                     runs.add(flux);
@@ -114,7 +144,7 @@ final class CapacityPart implements SuitePart
         final List<Double> values = new ArrayList<>();
         runs.forEach(r ->
         {
-            if (row.equals(r.path("row").asText()))
+            if (row.equals(r.path("row").asText()) && !r.has("failed"))
             {
                 values.add(r.path(field).asDouble());
             }
@@ -128,13 +158,14 @@ final class CapacityPart implements SuitePart
         final List<Double> ratios = new ArrayList<>();
         for (final JsonNode r : runs)
         {
-            if (!row.equals(r.path("row").asText()))
+            if (!row.equals(r.path("row").asText()) || r.has("failed"))
             {
                 continue;
             }
             for (final JsonNode f : runs)
             {
-                if ("fluxos".equals(f.path("row").asText()) && f.path("round").asInt() == r.path("round").asInt())
+                if ("fluxos".equals(f.path("row").asText()) && !f.has("failed") &&
+                    f.path("round").asInt() == r.path("round").asInt())
                 {
                     final double a = r.path(field).asDouble();
                     final double b = f.path(field).asDouble();
@@ -219,6 +250,13 @@ final class CapacityPart implements SuitePart
             final String node = chainmesh ? "chainmesh, " + r.path("messagesPerBatch").asInt() + " msgs per batch, " +
                 r.path("links").asInt() + " links, verify " + r.path("verifier").asText() :
                 "FluxOS-style, " + r.path("peers").asInt() + " peers, secp256k1 " + r.path("secp256k1").asText();
+            if (r.has("failed"))
+            {
+                sb.append("| ").append(r.path("round").asInt()).append(" | ").append(r.path("row").asText())
+                    .append(" | **failed**: ").append(r.path("failed").asText().replace('|', '/'))
+                    .append(" | | | | | | | |\n");
+                continue;
+            }
             sb.append("| ").append(r.path("round").asInt()).append(" | ").append(node)
                 .append(" | ").append(SuiteReport.number(r.path("deliveredPerSecond").asDouble()))
                 .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.path("nodeCpuCores").asDouble()))
@@ -237,7 +275,7 @@ final class CapacityPart implements SuitePart
             if (r.has("jfrSummary"))
             {
                 sb.append("JFR of the chainmesh node, round ").append(r.path("round").asInt()).append(", ")
-                    .append(r.path("messagesPerBatch").asInt()).append(" per batch (whole JVM life: start-up included):\n\n```\n")
+                    .append(r.path("messagesPerBatch").asInt()).append(" per batch, samples of the measured window:\n\n```\n")
                     .append(r.path("jfrSummary").asText()).append("```\n\n");
             }
         }

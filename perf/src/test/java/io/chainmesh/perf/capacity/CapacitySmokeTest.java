@@ -19,7 +19,7 @@ class CapacitySmokeTest
     void shouldDeliverEveryPreSignedMessageAndReturnEveryForwardTheTreeOwes() throws Exception
     {
         final CapacityGenerator.Settings settings = new CapacityGenerator.Settings(
-            new CapacityShape(64, 16, 7, 2_005, 5), 16, 10, 64, 0, 20, 30, 7, 1,
+            new CapacityShape(64, 16, 7, 2_005, 5), 16, 10, 64, 0, 20, 30, 7, 1, 8,
             CapacityGenerator.nodeJvm(List.of("-Xms64m", "-Xmx256m")), line -> { });
 
         final ObjectNode result;
