@@ -5,7 +5,8 @@
 // mark is waited for), and counts what the node floods back to the other peers. The node verifies each message,
 // de-duplicates and floods it exactly as in run.js's network. Prints one JSON result line.
 // usage: node capacity.js [--peers 8] [--origins 1024] [--keys 256] [--size 64] [--warmup 2000] [--messages 20000]
-//                         [--seconds 10]
+//                         [--seconds 10] [--cpu-prof DIR]
+//   --cpu-prof DIR: the node runs under V8's sampling profiler; the result carries its top functions by self time.
 'use strict';
 const { fork } = require('child_process');
 const fs = require('fs');
@@ -27,7 +28,25 @@ const warmupCount = Number(arg('warmup', 2000));
 const messageCount = Number(arg('messages', 20000));
 const seconds = Number(arg('seconds', 10));
 const HIGH_WATER = 1024 * 1024;
+const profileDir = arg('cpu-prof', '');
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and aarch64
+
+// Self time per function of a .cpuprofile (V8's sampling profiler) as shares of the busy time (idle left out).
+function profileTop(dir, top) {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return 'no profile written';
+  const profile = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url ? path.basename(f.url) : ''}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    if (f.functionName !== '(idle)') self.set(name, (self.get(name) || 0) + (profile.timeDeltas[i] || 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
+    .map(([name, t]) => `${(100 * t / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+}
 
 function waitFor(child, type) {
   return new Promise((resolve, reject) => {
@@ -53,7 +72,10 @@ async function main() {
   const nodeKey = newKey();
   const keys = Array.from({ length: keyCount }, newKey);
   const originKey = (o) => keys[o % keyCount];
-  const child = fork(path.join(__dirname, 'flux-node.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const child = fork(path.join(__dirname, 'flux-node.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   const watchdog = setTimeout(() => { console.error('capacity: watchdog expired'); child.kill('SIGKILL'); process.exit(2); },
     (seconds + 180) * 1000);
   const stats = () => new Promise((resolve) => {
@@ -184,6 +206,9 @@ async function main() {
       secp256k1: backend(), node: process.version,
     };
     sockets.forEach((ws) => ws.close());
+    child.send({ type: 'exit' });
+    await exited;
+    if (profileDir) result.cpuProfileTop = profileTop(profileDir, 15);
     console.log(JSON.stringify(result));
   } finally {
     clearTimeout(watchdog);

@@ -19,8 +19,8 @@ import java.util.Locale;
  * forwarding as in a network. chainmesh: {@link CapacityGenerator} (mainnet-shaped directory, batches of 64 and of
  * 256 messages); FluxOS-style: {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator
  * playing 8 peers). The three alternate, round after round (the machine is shared: ratios are taken within a round).
- * With {@code CAPACITY_JFR=1} in the environment the node of the first chainmesh round records JFR and the report
- * summarises it (top frames); {@code CAPACITY_ROUNDS=N} sets the rounds (default 3). Quick mode: one round, a 64-member directory and small pools.
+ * With {@code CAPACITY_JFR=1} in the environment the chainmesh node of the first round records JFR and the FluxOS-style
+ * node of the first round runs under V8's profiler, and the report summarises both (top frames); {@code CAPACITY_ROUNDS=N} sets the rounds (default 3). Quick mode: one round, a 64-member directory and small pools.
  */
 final class CapacityPart implements SuitePart
 {
@@ -106,10 +106,25 @@ final class CapacityPart implements SuitePart
                     ObjectNode flux;
                     try
                     {
-                        flux = (ObjectNode)fluxos.script("capacity.js", List.of("--peers",
-                        Integer.toString(FLUX_PEERS), "--origins", Integer.toString(ORIGINS), "--keys", "256", "--size",
-                        Integer.toString(SIZE), "--warmup", quick ? "200" : "2000", "--messages", quick ? "1000" : "30000",
-                        "--seconds", Double.toString(seconds)), (long)seconds + 180);
+                        final List<String> args = new ArrayList<>(List.of("--peers", Integer.toString(FLUX_PEERS),
+                            "--origins", Integer.toString(ORIGINS), "--keys", "256", "--size", Integer.toString(SIZE),
+                            "--warmup", quick ? "200" : "2000", "--messages", quick ? "1000" : "30000", "--seconds",
+                            Double.toString(seconds)));
+                        final Path profiles = jfr && round == 1 ? Files.createTempDirectory("chainmesh-capacity-cpuprof-") :
+                            null;
+                        if (null != profiles)
+                        {
+                            args.addAll(List.of("--cpu-prof", profiles.toString()));
+                        }
+                        flux = (ObjectNode)fluxos.script("capacity.js", args, (long)seconds + 180);
+                        if (null != profiles)
+                        {
+                            try (java.util.stream.Stream<Path> files = Files.list(profiles))
+                            {
+                                files.forEach(f -> f.toFile().delete());
+                            }
+                            Files.deleteIfExists(profiles);
+                        }
                     }
                     catch (final java.io.IOException ex)
                     {
@@ -277,6 +292,15 @@ final class CapacityPart implements SuitePart
                 sb.append("JFR of the chainmesh node, round ").append(r.path("round").asInt()).append(", ")
                     .append(r.path("messagesPerBatch").asInt()).append(" per batch, samples of the measured window:\n\n```\n")
                     .append(r.path("jfrSummary").asText()).append("```\n\n");
+            }
+        }
+        for (final JsonNode r : part.path("runs"))
+        {
+            if (r.has("cpuProfileTop"))
+            {
+                sb.append("V8 CPU profile of the FluxOS-style node, round ").append(r.path("round").asInt())
+                    .append(", self time by function, shares of its busy time (its whole life, warm-up included):\n\n```\n")
+                    .append(r.path("cpuProfileTop").asText()).append("\n```\n\n");
             }
         }
         sb.append("Forwarded: what the node sent on to its tree children (chainmesh) or flooded to its other peers ")
