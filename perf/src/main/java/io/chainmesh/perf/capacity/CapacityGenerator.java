@@ -120,6 +120,12 @@ public final class CapacityGenerator implements AutoCloseable
             fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
     /** Default window: half the node's ingress ring, so the generator alone never fills it. */
     public static final int DEFAULT_WINDOW = 512;
+    /**
+     * The generator's own patience with the node's PONGs: at load averages above 100 on this machine the engine's
+     * 3 missed heartbeats made the generator close every link to a node that was still working. The node keeps the
+     * engine's default; only the harness waits longer.
+     */
+    private static final int GENERATOR_MISSED_HEARTBEATS = 30;
     private static final int OUTBOUND_BUDGET = 256 * 1024;
     private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -480,8 +486,8 @@ public final class CapacityGenerator implements AutoCloseable
             }
         };
         return new LinkConfig(chain.memberKey(chain.indexOf(member)), events, counters, SystemNanoClock.INSTANCE,
-            new SecureRandom(), TimeUnit.SECONDS.toNanos(5), 4096, 1 << 20, TimeUnit.SECONDS.toNanos(1), 3,
-            OUTBOUND_BUDGET, snapshot::height, channels);
+            new SecureRandom(), TimeUnit.SECONDS.toNanos(5), 4096, 1 << 20, TimeUnit.SECONDS.toNanos(1),
+            GENERATOR_MISSED_HEARTBEATS, OUTBOUND_BUDGET, snapshot::height, channels);
     }
 
     private void onNodeFrame(final ByteBuf frame)
