@@ -136,14 +136,15 @@ public final class CapacityGenerator implements AutoCloseable
     private final EngineCounters counters = EngineCounters.allocate();
     private final Map<MemberId, Link> links = new ConcurrentHashMap<>();
     private final List<Channel> servers = new ArrayList<>();
+    private DevnetChain chain;
+    private DirectorySnapshot snapshot;
+    private OverlayTopology topology;
     private Process node;
     private Writer nodeIn;
     private BufferedReader nodeOut;
     private Path portsFile;
 
     // Written on the single IO thread only; read after a hand-off through it (see onIoThread).
-    private long forwardedBatches;
-    private long forwardedBytes;
     private long forwardedBatchesMeasured;
     private long forwardedBytesMeasured;
     private long digestFrames;
@@ -307,7 +308,7 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("expectedForwardsPerBatch", java.util.Arrays.stream(children).average().orElse(0));
 
         // Warm-up pool, then the measured pool; each signed just before it is sent.
-        final Pool warmup = sign(0, settings.warmupBatches(), origins, originRing, parentLink);
+        final Pool warmup = sign(0, settings.warmupBatches(), origins, originRing);
         final ObjectNode warmStart = stats();
         send(warmup, 0, parentLink, Long.MAX_VALUE, warmStart.path("delivered").asLong());
         final ObjectNode warmEnd = awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
@@ -315,7 +316,7 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("warmupBatches", warmup.count);
         result.put("warmupAllDelivered", delivered(warmStart, warmEnd) == (long)warmup.count * settings.messagesPerBatch());
 
-        final Pool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing, parentLink);
+        final Pool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing);
         final double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         onIoThread(() ->
         {
@@ -386,10 +387,6 @@ public final class CapacityGenerator implements AutoCloseable
         result.set("nodeCountersAtEnd", s1);
         return result;
     }
-
-    private DevnetChain chain;
-    private DirectorySnapshot snapshot;
-    private OverlayTopology topology;
 
     /**
      * One chainmesh capacity measurement, its figures as one JSON line on stdout.
@@ -496,8 +493,6 @@ public final class CapacityGenerator implements AutoCloseable
         final int length = frame.readableBytes();
         if (type == FrameType.BATCH)
         {
-            forwardedBatches++;
-            forwardedBytes += length;
             final int base = frame.readerIndex();
             final long origin = frame.getLong(base + BatchDescriptor.ORIGIN_ID_OFFSET);
             final long seq = frame.getLong(base + BatchDescriptor.BATCH_SEQ_OFFSET);
@@ -536,7 +531,6 @@ public final class CapacityGenerator implements AutoCloseable
     /** Batches of one pool: the frame body shared by all (entries), and per batch its header fields and signature. */
     private static final class Pool
     {
-        final int first;
         final int count;
         final byte[] template;
         final int frameLength;
@@ -545,9 +539,8 @@ public final class CapacityGenerator implements AutoCloseable
         final long[] timestamps;
         final byte[] signatures;
 
-        Pool(final int first, final int count, final byte[] template, final int frameLength)
+        Pool(final int count, final byte[] template, final int frameLength)
         {
-            this.first = first;
             this.count = count;
             this.template = template;
             this.frameLength = frameLength;
@@ -558,7 +551,7 @@ public final class CapacityGenerator implements AutoCloseable
         }
     }
 
-    private Pool sign(final int first, final int count, final int origins, final int[] originRing, final Link[] parents)
+    private Pool sign(final int first, final int count, final int origins, final int[] originRing)
         throws InterruptedException
     {
         final long start = System.nanoTime();
@@ -577,7 +570,7 @@ public final class CapacityGenerator implements AutoCloseable
             }
         }
         final int frameLength = templateEncoder.finish();
-        final Pool pool = new Pool(first, count, java.util.Arrays.copyOf(templateBuffer.byteArray(), frameLength),
+        final Pool pool = new Pool(count, java.util.Arrays.copyOf(templateBuffer.byteArray(), frameLength),
             frameLength);
         final int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         final Thread[] workers = new Thread[threads];
