@@ -6,7 +6,7 @@
 #   perf/results/<date>-suite[-quick].md     headline ratios and tables
 #   perf/results/charts/<date>-suite*.png    charts
 # A full run also refreshes the latest table in perf/README.md.
-# usage: perf/run.sh [--quick] [--only pointToPoint,encryption,broadcast,sideBySide,scaling,jmh] [--name NAME]
+# usage: perf/run.sh [--quick] [--only pointToPoint,encryption,broadcast,sideBySide,scaling,jmh,capacity] [--name NAME]
 #   full run <= 15 min, --quick <= 2 min (CI smoke) on a 2-core machine. Needs java 17+, node + npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -56,7 +56,8 @@ function onMessage(ws, raw) {
   try { valid = bitcoinMessage.verify(`${msg.version}${dataText}${msg.timestamp}`, address, msg.signature); } catch (e) { valid = false; }
   if (!valid) { stats.invalid++; return; }
   stats.delivered++;
-  if (stats.latencies.length < LATENCY_SAMPLES) stats.latencies.push(now() - msg.data.sentAt);
+  // Pre-signed traffic (capacity.js) carries no send time: the generator times it.
+  if (typeof msg.data.sentAt === 'number' && stats.latencies.length < LATENCY_SAMPLES) stats.latencies.push(now() - msg.data.sentAt);
   if (self.pace) {
     setTimeout(() => sendToPeers(text, ws), Math.random() * 25);
   } else {

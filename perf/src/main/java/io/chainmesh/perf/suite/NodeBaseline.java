@@ -70,11 +70,26 @@ final class NodeBaseline
     JsonNode run(final int nodes, final long seconds, final int size, final int publishers, final double rate)
         throws IOException, InterruptedException
     {
+        return script("run.js", List.of("--nodes", Integer.toString(nodes), "--duration", Long.toString(seconds), "--size",
+            Integer.toString(size), "--publishers", Integer.toString(publishers), "--rate", Double.toString(rate)),
+            seconds + slackSeconds);
+    }
+
+    /**
+     * @param script         a script of the baseline's directory that prints one JSON result line.
+     * @param args           its arguments.
+     * @param timeoutSeconds how long it may take.
+     * @return its result line.
+     * @throws IOException          if node/npm cannot run or prints no result.
+     * @throws InterruptedException if interrupted.
+     */
+    JsonNode script(final String script, final List<String> args, final long timeoutSeconds)
+        throws IOException, InterruptedException
+    {
         install();
-        final List<String> command = new ArrayList<>(List.of("node", "run.js", "--nodes", Integer.toString(nodes),
-            "--duration", Long.toString(seconds), "--size", Integer.toString(size), "--publishers",
-            Integer.toString(publishers), "--rate", Double.toString(rate)));
-        final String out = execute(command, seconds + slackSeconds);
+        final List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(args);
+        final String out = execute(command, timeoutSeconds);
         final String[] lines = out.split("\n");
         for (int i = lines.length - 1; i >= 0; i--)
         {

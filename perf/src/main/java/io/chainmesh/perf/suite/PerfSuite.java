@@ -20,7 +20,7 @@ import java.util.Set;
  * A part that fails is recorded under {@code failures} and the suite carries on. Normally started by
  * {@code perf/run.sh [--quick]}, which builds the module and sets the JVM options.
  * <pre>
- * PerfSuite [--quick] [--only pointToPoint,encryption,broadcast,sideBySide,scaling,jmh] [--name suite] [--out perf/results] [--repository .]
+ * PerfSuite [--quick] [--only pointToPoint,encryption,broadcast,sideBySide,scaling,jmh,capacity] [--name suite] [--out perf/results] [--repository .]
  * </pre>
  */
 public final class PerfSuite
@@ -40,7 +40,7 @@ public final class PerfSuite
     static List<SuitePart> parts()
     {
         return List.of(new PointToPointPart(), new EncryptionPart(), new BroadcastPart(), new SideBySidePart(), new ScalingPart(),
-            new JmhPart());
+            new JmhPart(), new CapacityPart());
     }
 
     /**

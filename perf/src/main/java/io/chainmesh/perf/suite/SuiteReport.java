@@ -24,7 +24,8 @@ import java.util.Set;
 public final class SuiteReport
 {
     /** Parts this class draws tables for; any other part is listed as JSON. */
-    private static final Set<String> KNOWN_PARTS = Set.of("pointToPoint", "broadcast", "sideBySide", "scaling", "jmh");
+    private static final Set<String> KNOWN_PARTS = Set.of("pointToPoint", "broadcast", "sideBySide", "scaling", "jmh",
+        CapacityPart.NAME);
     /** Goals from the issues: point to point vs the raw Netty ceiling; signed broadcast vs FluxOS-style; AES-GCM vs plaintext. */
     static final double P2P_GOAL = 0.8;
     static final double BROADCAST_GOAL = 1000;
@@ -129,6 +130,7 @@ public final class SuiteReport
                 tree, fluxos, "B", tree / fluxos, "", null);
         }
         sideBySideHeadline(rows, root.path("parts").path("sideBySide").path("runs"));
+        CapacityPart.headline(rows, root.path("parts").path(CapacityPart.NAME));
         return rows;
     }
 
@@ -181,7 +183,7 @@ public final class SuiteReport
         }
     }
 
-    private static void row(
+    static void row(
         final ArrayNode rows, final String claim, final double chainmesh, final double baseline, final String unit,
         final double ratio, final String goal, final Boolean met)
     {
@@ -271,6 +273,7 @@ public final class SuiteReport
         broadcast(sb, parts.path("broadcast"));
         sideBySide(sb, parts.path("sideBySide"));
         scaling(sb, parts.path("scaling"));
+        CapacityPart.markdown(sb, parts.path(CapacityPart.NAME));
         jmh(sb, parts.path("jmh"));
         final Iterator<Map.Entry<String, JsonNode>> others = parts.properties().iterator();
         while (others.hasNext())

@@ -1,0 +1,868 @@
+package io.chainmesh.perf.capacity;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chainmesh.chain.DevnetChain;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
+import io.chainmesh.codec.batch.BatchDescriptor;
+import io.chainmesh.codec.batch.BatchEncoder;
+import io.chainmesh.codec.batch.BatchSigner;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.engine.EngineCounters;
+import io.chainmesh.engine.Status;
+import io.chainmesh.engine.overlay.OverlayTopology;
+import io.chainmesh.engine.overlay.OverlayView;
+import io.chainmesh.engine.transport.ChannelSetup;
+import io.chainmesh.engine.transport.Link;
+import io.chainmesh.engine.transport.LinkConfig;
+import io.chainmesh.engine.transport.LinkEvents;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.HdrHistogram.Histogram;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The load generator of a capacity run: one chainmesh node under test ({@link CapacityNode}) in its own JVM, fed
+ * pre-signed batches from many origins over real TCP on 127.0.0.1, through the real handshake and encrypted records.
+ * <p>
+ * The generator plays every overlay neighbour of the node (its tree parents and children for every origin) with
+ * the engine's own transport ({@link ChannelSetup}: handshake, record layer, heartbeats) under each neighbour's
+ * member key, dialling where the overlay says the neighbour dials and listening where the node dials. Each
+ * origin's batches travel the link from the node's parent in that origin's tree, in sequence order, so the node
+ * verifies, commits, delivers to its subscriber and forwards to its children for that origin exactly as inside a
+ * network; the generator counts the forwards it receives (and the node's DIGESTs), and times each batch from its
+ * send to its first forward back (send to node-forward, just after delivery on the node's commit thread).
+ * <p>
+ * Load: <b>closed loop with a bounded window</b> (default): batches are offered as fast as the links take them while
+ * fewer than {@code window} batches are sent and not yet delivered (the node answers a {@code delivered} query,
+ * asked only while the window is full). With {@code window = 0}: open loop with back-pressure respected only (a link
+ * whose ring is full, because the node's ingress is full and it stopped reading the socket, is waited for). The
+ * window stays below the node's ingress ring (1,024 batches): the open loop keeps that ring full, and lost a link to
+ * the node in one run on the loaded machine. Batches are signed before the measured window (the generator signs nothing while measuring), with
+ * timestamps of their signing, so a pool must be delivered within the protocol's 120 s window.
+ */
+public final class CapacityGenerator implements AutoCloseable
+{
+    /**
+     * What to run.
+     *
+     * @param shape            the directory and the node under test.
+     * @param origins          distinct origins (members other than the node) whose batches are sent.
+     * @param messagesPerBatch messages per pre-signed batch.
+     * @param messageSize      bytes per message.
+     * @param warmupBatches    batches sent first and not counted (JIT warm-up of the node).
+     * @param batches          batches in the measured pool.
+     * @param seconds          longest sending time of the measured pool.
+     * @param topic            topic of the messages.
+     * @param verifyWorkers    the node's verify threads.
+     * @param window           most batches sent and not yet delivered; 0 for open loop.
+     * @param nodeJvm          the node JVM's command up to the main class (java, options, class path).
+     * @param log              progress lines.
+     */
+    public record Settings(
+        CapacityShape shape,
+        int origins,
+        int messagesPerBatch,
+        int messageSize,
+        int warmupBatches,
+        int batches,
+        double seconds,
+        int topic,
+        int verifyWorkers,
+        int window,
+        List<String> nodeJvm,
+        java.util.function.Consumer<String> log)
+    {
+    }
+
+    /** A libsecp256k1 signing context when the codec loaded the library (it registers the JNI methods), else 0. */
+    private static final long NATIVE_SIGNING_CONTEXT = io.chainmesh.codec.crypto.Libsecp256k1.isAvailable() ?
+        fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_context_create(
+            fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
+    /** Default window: half the node's ingress ring, so the generator alone never fills it. */
+    public static final int DEFAULT_WINDOW = 512;
+    /**
+     * The generator's own patience with the node's PONGs: at load averages above 100 on this machine the engine's
+     * 3 missed heartbeats made the generator close every link to a node that was still working. The node keeps the
+     * engine's default; only the harness waits longer.
+     */
+    private static final int GENERATOR_MISSED_HEARTBEATS = 30;
+    private static final int OUTBOUND_BUDGET = 256 * 1024;
+    private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Settings settings;
+    private final ObjectMapper mapper;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final EngineCounters counters = EngineCounters.allocate();
+    private final Map<MemberId, Link> links = new ConcurrentHashMap<>();
+    private final List<Channel> servers = new ArrayList<>();
+    private DevnetChain chain;
+    private DirectorySnapshot snapshot;
+    private OverlayTopology topology;
+    private Process node;
+    private Writer nodeIn;
+    private BufferedReader nodeOut;
+    private Path portsFile;
+
+    // Written on the single IO thread only; read after a hand-off through it (see onIoThread).
+    private long forwardedBatchesMeasured;
+    private long forwardedBytesMeasured;
+    private long digestFrames;
+    private long digestBytes;
+    private long wantFrames;
+    private long otherFrames;
+    private final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+
+    private Long2LongHashMap slotByOrigin;
+    private long[] firstSeq;
+    private long[] sendNanos;
+    private BitSet forwardedOnce;
+    private int measuredFrom = Integer.MAX_VALUE;
+
+    /**
+     * @param settings what to run.
+     * @param mapper   for the result.
+     */
+    public CapacityGenerator(final Settings settings, final ObjectMapper mapper)
+    {
+        this.settings = settings;
+        this.mapper = mapper;
+    }
+
+    /**
+     * Starts the node, links it, warms it up, measures one pool, stops it.
+     *
+     * @return the figures of the measured pool.
+     * @throws Exception if the node or a link fails.
+     */
+    public ObjectNode run() throws Exception
+    {
+        final CapacityShape shape = settings.shape();
+        final DevnetChain provisional = shape.chain();
+        final DirectorySnapshot provisionalSnapshot = provisional.current();
+        final int n = provisionalSnapshot.size();
+        final int x = shape.nodeRing(provisionalSnapshot);
+        final OverlayTopology provisionalTopology = OverlayTopology.of(provisionalSnapshot, 2);
+        final int[] neighbours = provisionalTopology.neighbours(x);
+
+        // Bind what must listen: every neighbour the node dials, and a free port for the node itself.
+        final int[] ports = new int[shape.members()];
+        for (int i = 0; i < ports.length; i++)
+        {
+            ports[i] = provisional.portFor(i);
+        }
+        final Map<Integer, Channel> listenerByRing = new HashMap<>();
+        for (final int m : neighbours)
+        {
+            if (!provisionalTopology.dials(m, x))
+            {
+                final Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInitializer<>()
+                    {
+                        @Override
+                        protected void initChannel(final Channel ch)
+                        {
+                            ch.pipeline().addLast(new ChannelSetup(configFor(m), false, null));
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                servers.add(server);
+                listenerByRing.put(m, server);
+                ports[CapacityShape.chainIndex(provisional, m)] = ((InetSocketAddress)server.localAddress()).getPort();
+            }
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
+            java.net.InetAddress.getByName("127.0.0.1")))
+        {
+            ports[CapacityShape.chainIndex(provisional, x)] = probe.getLocalPort();
+        }
+        chain = shape.chain(ports);
+        snapshot = chain.current();
+        topology = OverlayTopology.of(snapshot, 2);
+        portsFile = Files.createTempFile("chainmesh-capacity-ports-", ".txt");
+        CapacityShape.writePorts(portsFile, ports);
+
+        final ObjectNode ready = startNode();
+        final MemberId nodeId = snapshot.member(x).id();
+        final int nodePort = snapshot.member(x).meshEndpoint().port();
+        // The neighbours that dial the node: dialled again while they have no link (a handshake can time out on a
+        // loaded machine; the node redials its own targets itself).
+        final Map<Integer, Channel> dials = new HashMap<>();
+        final Runnable dialMissing = () ->
+        {
+            for (final int m : neighbours)
+            {
+                final Channel pending = dials.get(m);
+                if (topology.dials(m, x) && !links.containsKey(snapshot.member(m).id()) &&
+                    (null == pending || !pending.isActive()))
+                {
+                    dials.put(m, new Bootstrap().group(group).channel(NioSocketChannel.class)
+                        .option(ChannelOption.TCP_NODELAY, true).handler(new ChannelSetup(configFor(m), true, nodeId))
+                        .connect(new InetSocketAddress("127.0.0.1", nodePort)).syncUninterruptibly().channel());
+                }
+            }
+        };
+        awaitLinks(neighbours.length, dialMissing);
+
+        // Origins: distinct members other than the node, spread over the ring; each one's batches travel the link
+        // from the node's parent in its tree; the node forwards to its children there (L(p) of PROTOCOL.md 9.3).
+        final int origins = Math.min(settings.origins(), n - 1);
+        final Random random = new Random(shape.seed());
+        final int[] originRing = new int[origins];
+        final Link[] parentLink = new Link[origins];
+        final int[] children = new int[origins];
+        final BitSet taken = new BitSet(n);
+        taken.set(x);
+        slotByOrigin = new Long2LongHashMap(origins * 2, 0.5f, -1);
+        for (int s = 0; s < origins; s++)
+        {
+            int o;
+            do
+            {
+                o = random.nextInt(n);
+            }
+            while (taken.get(o));
+            taken.set(o);
+            originRing[s] = o;
+            final int p = Math.floorMod(x - o, n);
+            final int low = Integer.lowestOneBit(p);
+            final int parent = Math.floorMod(x - low, n);
+            parentLink[s] = links.get(snapshot.member(parent).id());
+            if (null == parentLink[s])
+            {
+                throw new IllegalStateException("no link from the node's parent " + parent + " for origin " + o);
+            }
+            final int range = Math.min(low, n - p);
+            int count = 0;
+            for (int d = 1; d < range; d <<= 1)
+            {
+                count++;
+            }
+            children[s] = count;
+            slotByOrigin.put(snapshot.member(o).originId(), s);
+        }
+        firstSeq = new long[origins];
+        final long seqBase = System.currentTimeMillis() * 1000;
+        java.util.Arrays.fill(firstSeq, seqBase);
+        final int total = settings.warmupBatches() + settings.batches();
+        sendNanos = new long[total];
+        forwardedOnce = new BitSet(total);
+
+        final ObjectNode result = mapper.createObjectNode();
+        result.put("system", "chainmesh");
+        result.put("load", settings.window() > 0 ? "closed loop, at most " + settings.window() +
+            " batches sent and not yet delivered" : "open loop, back-pressure respected (a full link is waited for)");
+        result.put("window", settings.window());
+        result.put("members", n);
+        result.put("keys", snapshot.distinctKeys());
+        result.put("nodeRingIndex", x);
+        result.put("links", neighbours.length);
+        result.put("origins", origins);
+        result.put("messagesPerBatch", settings.messagesPerBatch());
+        result.put("messageSize", settings.messageSize());
+        result.put("verifyWorkers", settings.verifyWorkers());
+        result.put("verifier", ready.path("verifier").asText());
+        result.put("nativeLoadFailure", ready.path("nativeLoadFailure").isNull() ? null :
+            ready.path("nativeLoadFailure").asText());
+        result.put("signer", NATIVE_SIGNING_CONTEXT != 0 ? "libsecp256k1" : "bouncycastle");
+        result.put("expectedForwardsPerBatch", java.util.Arrays.stream(children).average().orElse(0));
+
+        // Warm-up pool, then the measured pool; each signed just before it is sent.
+        final Pool warmup = sign(0, settings.warmupBatches(), origins, originRing);
+        final ObjectNode warmStart = stats();
+        send(warmup, 0, parentLink, Long.MAX_VALUE, warmStart.path("delivered").asLong());
+        final ObjectNode warmEnd = awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
+            TimeUnit.SECONDS.toNanos(60));
+        result.put("warmupBatches", warmup.count);
+        result.put("warmupAllDelivered", delivered(warmStart, warmEnd) == (long)warmup.count * settings.messagesPerBatch());
+
+        final Pool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing);
+        final double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        onIoThread(() ->
+        {
+            measuredFrom = settings.warmupBatches();
+            forwardedBatchesMeasured = 0;
+            forwardedBytesMeasured = 0;
+            digestFrames = 0;
+            digestBytes = 0;
+            wantFrames = 0;
+            latency.reset();
+        });
+        result.put("measuredFromEpochMillis", System.currentTimeMillis());
+        final long generatorCpu0 = processCpuNanos();
+        final ObjectNode s0 = stats();
+        final long deadline = System.nanoTime() + (long)(settings.seconds() * 1e9);
+        final int sent = send(pool, settings.warmupBatches(), parentLink, deadline, s0.path("delivered").asLong());
+        final ObjectNode s1 = awaitDelivered(s0, (long)sent * settings.messagesPerBatch(), TimeUnit.SECONDS.toNanos(30));
+        final long generatorCpu1 = processCpuNanos();
+        final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        // Forwards of the last batches may trail the last delivery by a link drain.
+        long expectedForwards = 0;
+        for (int j = 0; j < sent; j++)
+        {
+            expectedForwards += children[(settings.warmupBatches() + j) % origins];
+        }
+        final long forwardsTarget = expectedForwards;
+        final long forwardWait = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (onIoThread(() -> forwardedBatchesMeasured) < forwardsTarget && System.nanoTime() < forwardWait)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+
+        final double seconds = (s1.path("nanoTime").asLong() - s0.path("nanoTime").asLong()) / 1e9;
+        final long deliveredMessages = delivered(s0, s1);
+        final double nodeCpuSeconds = (s1.path("cpuNanos").asLong() - s0.path("cpuNanos").asLong()) / 1e9;
+        final long[] io = onIoThread(() -> new long[]{ forwardedBatchesMeasured, forwardedBytesMeasured, digestFrames,
+            digestBytes, wantFrames, otherFrames });
+        final Histogram lat = onIoThread(latency::copy);
+        result.put("batchesSent", sent);
+        result.put("messagesSent", (long)sent * settings.messagesPerBatch());
+        result.put("messagesDelivered", deliveredMessages);
+        result.put("allDelivered", deliveredMessages == (long)sent * settings.messagesPerBatch());
+        result.put("seconds", seconds);
+        result.put("deliveredPerSecond", deliveredMessages / seconds);
+        result.put("batchesPerSecond", sent / seconds);
+        result.put("nodeCpuSeconds", nodeCpuSeconds);
+        result.put("nodeCpuCores", nodeCpuSeconds / seconds);
+        result.put("nodeCpuMicrosPerMessage", nodeCpuSeconds * 1e6 / Math.max(1, deliveredMessages));
+        result.put("nodeCpuMicrosPerBatch", nodeCpuSeconds * 1e6 / Math.max(1, sent));
+        result.put("generatorCpuSeconds", (generatorCpu1 - generatorCpu0) / 1e9);
+        result.put("forwardsExpected", expectedForwards);
+        result.put("forwardedBatches", io[0]);
+        result.put("forwardedBytes", io[1]);
+        result.put("forwardedBytesPerSecond", io[1] / seconds);
+        result.put("forwardedMessagesPerSecond", io[0] * (double)settings.messagesPerBatch() / seconds);
+        result.put("digestFrames", io[2]);
+        result.put("digestBytesPerSecond", io[3] / seconds);
+        result.put("wantFrames", io[4]);
+        result.put("nodeBytesOutPerSecond", (s1.path("bytesOut").asLong() - s0.path("bytesOut").asLong()) / seconds);
+        result.put("nodeBytesInPerSecond", (s1.path("bytesIn").asLong() - s0.path("bytesIn").asLong()) / seconds);
+        result.put("nodeGcMillis", s1.path("gcMillis").asLong() - s0.path("gcMillis").asLong());
+        result.put("latencySamples", lat.getTotalCount());
+        result.put("p50Millis", lat.getValueAtPercentile(50) / 1e6);
+        result.put("p99Millis", lat.getValueAtPercentile(99) / 1e6);
+        result.put("latency", "generator send -> first forward of that batch back from the node (after its delivery)");
+        result.put("loadAverageBefore", loadBefore);
+        result.put("loadAverageAfter", loadAfter);
+        result.set("nodeCountersAtEnd", s1);
+        return result;
+    }
+
+    /**
+     * One chainmesh capacity measurement, its figures as one JSON line on stdout.
+     * <pre>
+     * CapacityGenerator [CapacityShape args] [--origins 1024] [--messages-per-batch 64] [--size 64]
+     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--window 512]
+     *                   [--jfr node.jfr]
+     * </pre>
+     *
+     * @param args see above.
+     * @throws Exception if the run fails.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        final Settings settings = new Settings(CapacityShape.parse(args), CapacityShape.intArg(args, "--origins", 1024),
+            CapacityShape.intArg(args, "--messages-per-batch", 64), CapacityShape.intArg(args, "--size", 64),
+            CapacityShape.intArg(args, "--warmup-batches", 20_000), CapacityShape.intArg(args, "--batches", 60_000),
+            Double.parseDouble(CapacityShape.stringArg(args, "--seconds", "10")), 7,
+            CapacityShape.intArg(args, "--verify-workers", 1), CapacityShape.intArg(args, "--window", DEFAULT_WINDOW),
+            nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
+            System.err::println);
+        try (CapacityGenerator generator = new CapacityGenerator(settings, mapper))
+        {
+            System.out.println(mapper.writeValueAsString(generator.run()));
+        }
+    }
+
+    /**
+     * @param file where the node JVM writes a JFR recording ({@code settings=profile}), or empty for none.
+     * @return the JVM options for it.
+     */
+    public static List<String> jfrOptions(final String file)
+    {
+        return file.isEmpty() ? List.of() : List.of("-XX:StartFlightRecording=filename=" + file + ",settings=profile");
+    }
+
+    /**
+     * @param extraOptions JVM options of the node's JVM beyond the defaults (e.g. a JFR recording).
+     * @return the command that starts a JVM like this one (same java, same class path) for the node under test.
+     */
+    public static List<String> nodeJvm(final List<String> extraOptions)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Dio.netty.leakDetection.level=disabled", "-Xms512m", "-Xmx1g"));
+        command.addAll(extraOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return command;
+    }
+
+    private LinkConfig configFor(final int ring)
+    {
+        final MemberId member = snapshot.member(ring).id();
+        final OverlayView view = new OverlayView(topology, member);
+        final LinkEvents events = new LinkEvents()
+        {
+            @Override
+            public OverlayView view()
+            {
+                return view;
+            }
+
+            @Override
+            public void onAuthenticated(final Link link)
+            {
+                link.state(Link.State.ACTIVE);
+                links.put(member, link);
+            }
+
+            @Override
+            public void onLinkClosed(final Link link)
+            {
+                links.remove(member, link);
+            }
+
+            @Override
+            public void onRefusedByPeer(final MemberId expectedPeer, final CloseReason reason)
+            {
+                settings.log().accept("capacity: the node refused " + member + ": " + reason);
+            }
+
+            @Override
+            public void onDirect(final Link link, final MutableDirectBuffer buffer, final int offset, final int length)
+            {
+                otherFrames++;
+            }
+
+            @Override
+            public void onBroadcast(final Link link, final ByteBuf frame)
+            {
+                onNodeFrame(frame);
+            }
+        };
+        return new LinkConfig(chain.memberKey(chain.indexOf(member)), events, counters, SystemNanoClock.INSTANCE,
+            new SecureRandom(), TimeUnit.SECONDS.toNanos(5), 4096, 1 << 20, TimeUnit.SECONDS.toNanos(1),
+            GENERATOR_MISSED_HEARTBEATS, OUTBOUND_BUDGET, snapshot::height, channels);
+    }
+
+    private void onNodeFrame(final ByteBuf frame)
+    {
+        final int type = Frames.type(frame);
+        final int length = frame.readableBytes();
+        if (type == FrameType.BATCH)
+        {
+            final int base = frame.readerIndex();
+            final long origin = frame.getLong(base + BatchDescriptor.ORIGIN_ID_OFFSET);
+            final long seq = frame.getLong(base + BatchDescriptor.BATCH_SEQ_OFFSET);
+            final long slot = slotByOrigin.get(origin);
+            if (slot >= 0)
+            {
+                final long j = (seq - firstSeq[(int)slot]) * firstSeq.length + slot;
+                if (j >= measuredFrom && j < sendNanos.length)
+                {
+                    forwardedBatchesMeasured++;
+                    forwardedBytesMeasured += length;
+                    if (!forwardedOnce.get((int)j))
+                    {
+                        forwardedOnce.set((int)j);
+                        latency.recordValue(Math.min(latency.getHighestTrackableValue(),
+                            Math.max(0, System.nanoTime() - sendNanos[(int)j])));
+                    }
+                }
+            }
+        }
+        else if (type == FrameType.DIGEST)
+        {
+            digestFrames++;
+            digestBytes += length;
+        }
+        else if (type == FrameType.WANT)
+        {
+            wantFrames++;
+        }
+        else
+        {
+            otherFrames++;
+        }
+    }
+
+    /** Batches of one pool: the frame body shared by all (entries), and per batch its header fields and signature. */
+    private static final class Pool
+    {
+        final int count;
+        final byte[] template;
+        final int frameLength;
+        final long[] originIds;
+        final long[] seqs;
+        final long[] timestamps;
+        final byte[] signatures;
+
+        Pool(final int count, final byte[] template, final int frameLength)
+        {
+            this.count = count;
+            this.template = template;
+            this.frameLength = frameLength;
+            this.originIds = new long[count];
+            this.seqs = new long[count];
+            this.timestamps = new long[count];
+            this.signatures = new byte[count * BatchDescriptor.SIGNATURE_LENGTH];
+        }
+    }
+
+    private Pool sign(final int first, final int count, final int origins, final int[] originRing)
+        throws InterruptedException
+    {
+        final long start = System.nanoTime();
+        final byte[] payload = new byte[settings.messageSize()];
+        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload);
+        final int capacity = 64 * 1024 + 1024;
+        final UnsafeBuffer templateBuffer = new UnsafeBuffer(new byte[capacity]);
+        final BatchEncoder templateEncoder = new BatchEncoder().wrap(templateBuffer, 0, capacity).begin(0, 0, 0);
+        for (int i = 0; i < settings.messagesPerBatch(); i++)
+        {
+            payloadBuffer.putInt(0, i);
+            if (!templateEncoder.tryAppend(settings.topic(), payloadBuffer, 0, payload.length))
+            {
+                throw new IllegalArgumentException(settings.messagesPerBatch() + " messages of " + payload.length +
+                    " B do not fit one batch");
+            }
+        }
+        final int frameLength = templateEncoder.finish();
+        final Pool pool = new Pool(count, java.util.Arrays.copyOf(templateBuffer.byteArray(), frameLength),
+            frameLength);
+        final int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        final Thread[] workers = new Thread[threads];
+        final RuntimeException[] failure = new RuntimeException[1];
+        for (int t = 0; t < threads; t++)
+        {
+            final int worker = t;
+            workers[t] = new Thread(() ->
+            {
+                try
+                {
+                    final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
+                    final Map<Integer, BatchSigner> signers = new HashMap<>();
+                    final Map<Integer, byte[]> secrets = new HashMap<>();
+                    final java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+                    final int signedLength = BatchDescriptor.signedLength(frameLength);
+                    for (int i = worker; i < count; i += threads)
+                    {
+                        final int j = first + i;
+                        final int slot = j % origins;
+                        final MemberId origin = snapshot.member(originRing[slot]).id();
+                        final long seq = firstSeq[slot] + j / origins;
+                        final long timestamp = System.currentTimeMillis();
+                        frame.putLong(BatchDescriptor.ORIGIN_ID_OFFSET, origin.originId(), ByteOrder.BIG_ENDIAN);
+                        frame.putLong(BatchDescriptor.BATCH_SEQ_OFFSET, seq, ByteOrder.BIG_ENDIAN);
+                        frame.putLong(BatchDescriptor.TIMESTAMP_OFFSET, timestamp, ByteOrder.BIG_ENDIAN);
+                        if (NATIVE_SIGNING_CONTEXT != 0)
+                        {
+                            // The same ECDSA (RFC 6979, low-S) as BatchSigner, through libsecp256k1: ~3x faster.
+                            final byte[] secret = secrets.computeIfAbsent(chain.indexOf(origin),
+                                index -> org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32,
+                                    chain.memberKey(index).privateKeyParameters().getD()));
+                            sha256.update(frame.byteArray(), BatchDescriptor.SIGNED_OFFSET, signedLength);
+                            frame.putBytes(frameLength - BatchDescriptor.SIGNATURE_LENGTH,
+                                fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_ecdsa_sign(NATIVE_SIGNING_CONTEXT,
+                                    sha256.digest(), secret));
+                        }
+                        else
+                        {
+                            final BatchSigner signer = signers.computeIfAbsent(chain.indexOf(origin),
+                                index -> new BatchSigner(chain.memberKey(index)));
+                            signer.sign(frame, BatchDescriptor.SIGNED_OFFSET, signedLength, frame,
+                                frameLength - BatchDescriptor.SIGNATURE_LENGTH);
+                        }
+                        pool.originIds[i] = origin.originId();
+                        pool.seqs[i] = seq;
+                        pool.timestamps[i] = timestamp;
+                        frame.getBytes(frameLength - BatchDescriptor.SIGNATURE_LENGTH, pool.signatures,
+                            i * BatchDescriptor.SIGNATURE_LENGTH, BatchDescriptor.SIGNATURE_LENGTH);
+                    }
+                }
+                catch (final RuntimeException | java.security.NoSuchAlgorithmException ex)
+                {
+                    failure[0] = new IllegalStateException("signing failed", ex);
+                }
+            }, "capacity-signer-" + t);
+            workers[t].start();
+        }
+        for (final Thread worker : workers)
+        {
+            worker.join();
+        }
+        if (null != failure[0])
+        {
+            throw failure[0];
+        }
+        settings.log().accept(String.format("capacity: signed %,d batches of %d x %d B in %.1f s", count,
+            settings.messagesPerBatch(), settings.messageSize(), (System.nanoTime() - start) / 1e9));
+        return pool;
+    }
+
+    /** Offers the pool in order, each batch on its origin's parent link; waits while a link is full. */
+    private int send(final Pool pool, final int first, final Link[] parents, final long deadline,
+        final long deliveredBefore) throws IOException
+    {
+        final int window = settings.window();
+        long deliveredBatches = 0;
+        final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
+        final int origins = parents.length;
+        final int signatureOffset = pool.frameLength - BatchDescriptor.SIGNATURE_LENGTH;
+        for (int i = 0; i < pool.count; i++)
+        {
+            if ((i & 63) == 0 && System.nanoTime() > deadline)
+            {
+                return i;
+            }
+            while (window > 0 && i - deliveredBatches >= window)
+            {
+                nodeIn.write("delivered\n");
+                nodeIn.flush();
+                deliveredBatches = (Long.parseLong(nodeOut.readLine().trim()) - deliveredBefore) /
+                    settings.messagesPerBatch();
+                if (i - deliveredBatches >= window)
+                {
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+            final int j = first + i;
+            final Link link = parents[j % origins];
+            frame.putLong(BatchDescriptor.ORIGIN_ID_OFFSET, pool.originIds[i], ByteOrder.BIG_ENDIAN);
+            frame.putLong(BatchDescriptor.BATCH_SEQ_OFFSET, pool.seqs[i], ByteOrder.BIG_ENDIAN);
+            frame.putLong(BatchDescriptor.TIMESTAMP_OFFSET, pool.timestamps[i], ByteOrder.BIG_ENDIAN);
+            frame.putBytes(signatureOffset, pool.signatures, i * BatchDescriptor.SIGNATURE_LENGTH,
+                BatchDescriptor.SIGNATURE_LENGTH);
+            sendNanos[j] = System.nanoTime();
+            long status;
+            while ((status = link.offerFrame(frame, 0, pool.frameLength)) == Status.BACK_PRESSURED)
+            {
+                LockSupport.parkNanos(20_000);
+            }
+            if (status != Status.OK)
+            {
+                throw new IllegalStateException("link to the node closed: " + link + " " + Status.name(status) + "; " +
+                    closes());
+            }
+        }
+        return pool.count;
+    }
+
+    /** The CLOSE reasons the generator's links sent and received, for a failure's message. */
+    private String closes()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final CloseReason reason : CloseReason.values())
+        {
+            if (reason == CloseReason.UNRECOGNIZED)
+            {
+                continue;
+            }
+            final long sent = counters.closesSent(reason).get();
+            final long received = counters.closesReceived(reason).get();
+            if (sent + received > 0)
+            {
+                sb.append(reason).append(": sent ").append(sent).append(", received ").append(received).append("; ");
+            }
+        }
+        return sb.length() == 0 ? "no CLOSE sent or received" : sb.toString();
+    }
+
+    private ObjectNode startNode() throws IOException
+    {
+        final List<String> command = new ArrayList<>(settings.nodeJvm());
+        command.add(CapacityNode.class.getName());
+        command.addAll(settings.shape().toArgs());
+        command.addAll(List.of("--ports-file", portsFile.toString(), "--topic", Integer.toString(settings.topic()),
+            "--verify-workers", Integer.toString(settings.verifyWorkers())));
+        node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        nodeIn = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
+        nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        final ObjectNode ready = readLine();
+        if (!ready.path("ready").asBoolean())
+        {
+            throw new IOException("node under test did not start: " + ready);
+        }
+        settings.log().accept("capacity: node under test " + ready);
+        return ready;
+    }
+
+    private ObjectNode readLine() throws IOException
+    {
+        String line;
+        while (null != (line = nodeOut.readLine()))
+        {
+            if (line.startsWith("{"))
+            {
+                return (ObjectNode)mapper.readTree(line);
+            }
+        }
+        throw new IOException("node under test exited: " + (node.isAlive() ? "running" : "exit " + node.exitValue()));
+    }
+
+    private ObjectNode stats() throws IOException
+    {
+        nodeIn.write("stats\n");
+        nodeIn.flush();
+        return readLine();
+    }
+
+    private void awaitLinks(final int expected, final Runnable dialMissing) throws IOException
+    {
+        final long deadline = System.nanoTime() + WAIT_LINKS_NANOS;
+        long nextDial = 0;
+        while (true)
+        {
+            if (System.nanoTime() - nextDial >= 0)
+            {
+                dialMissing.run();
+                nextDial = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            }
+            final ObjectNode s = stats();
+            if (links.size() == expected && s.path("peers").asInt() == expected)
+            {
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new IOException("links: the generator has " + links.size() + ", the node " + s.path("peers") +
+                    ", expected " + expected);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    private ObjectNode awaitDelivered(final ObjectNode from, final long messages, final long timeoutNanos)
+        throws IOException
+    {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true)
+        {
+            final ObjectNode s = stats();
+            final long delivered = delivered(from, s);
+            if (delivered >= messages || System.nanoTime() > deadline)
+            {
+                return s;
+            }
+            if (delivered != last)
+            {
+                last = delivered;
+                lastChange = System.nanoTime();
+            }
+            else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(5))
+            {
+                settings.log().accept("capacity: no delivery for 5 s at " + delivered + " of " + messages + ": " + s);
+                return s;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    private static long delivered(final ObjectNode from, final ObjectNode to)
+    {
+        return to.path("delivered").asLong() - from.path("delivered").asLong();
+    }
+
+    private <T> T onIoThread(final java.util.concurrent.Callable<T> task) throws Exception
+    {
+        return group.next().submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    private void onIoThread(final Runnable task) throws Exception
+    {
+        group.next().submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    private static long processCpuNanos()
+    {
+        return ((com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    }
+
+    @Override
+    public void close()
+    {
+        if (null != node)
+        {
+            try
+            {
+                nodeIn.write("exit\n");
+                nodeIn.flush();
+            }
+            catch (final IOException ignored)
+            {
+                // It is gone already.
+            }
+            try
+            {
+                if (!node.waitFor(10, TimeUnit.SECONDS))
+                {
+                    node.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                node.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        servers.forEach(s -> s.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (null != portsFile)
+        {
+            try
+            {
+                Files.deleteIfExists(portsFile);
+            }
+            catch (final IOException ignored)
+            {
+                // A temp file.
+            }
+        }
+    }
+}
