@@ -177,7 +177,7 @@ public final class ChainmeshNode implements AutoCloseable
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .childHandler(new ChannelSetup(linkConfig, false, null));
+            .childHandler(new ChannelSetup(linkConfig, false, null, ctx.linkFaults()));
         if (ctx.socketSendBufferSize() > 0)
         {
             bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
@@ -604,6 +604,7 @@ public final class ChainmeshNode implements AutoCloseable
         private NodeKey nodeKey;
         private MemberId member;
         private boolean inboundAddressCheck = true;
+        private io.chainmesh.engine.transport.LinkFaults linkFaults;
         private DirectorySource directorySource;
         private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
         private Transport transport = Transport.AUTO;
@@ -658,6 +659,11 @@ public final class ChainmeshNode implements AutoCloseable
             Objects.requireNonNull(epochClock, "epochClock must be set");
             Objects.requireNonNull(nanoClock, "nanoClock must be set");
             Objects.requireNonNull(directHandler, "directHandler must be set");
+            if (null != linkFaults && !io.chainmesh.engine.transport.LinkFaults.enabled())
+            {
+                throw new IllegalArgumentException("linkFaults are for tests only: set -D" +
+                    io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY + "=true");
+            }
             if (null == member)
             {
                 member = memberOfKey(directorySource.current(), nodeKey.publicKey());
@@ -863,6 +869,24 @@ public final class ChainmeshNode implements AutoCloseable
         public boolean inboundAddressCheck()
         {
             return inboundAddressCheck;
+        }
+
+        /**
+         * @param faults test-only faults injected into every link (latency, partitions, ...), or null (default);
+         *               {@link #conclude()} refuses them unless
+         *               {@value io.chainmesh.engine.transport.LinkFaults#ENABLED_PROPERTY} is {@code true}.
+         * @return this.
+         */
+        public Context linkFaults(final io.chainmesh.engine.transport.LinkFaults faults)
+        {
+            this.linkFaults = faults;
+            return this;
+        }
+
+        /** @return the test-only link faults, or null. */
+        public io.chainmesh.engine.transport.LinkFaults linkFaults()
+        {
+            return linkFaults;
         }
 
         private static MemberId memberOfKey(final DirectorySnapshot snapshot, final io.chainmesh.codec.crypto.PublicKey key)

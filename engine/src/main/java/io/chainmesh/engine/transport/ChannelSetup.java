@@ -18,6 +18,7 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
     private final LinkConfig config;
     private final boolean dialler;
     private final MemberId expectedPeer;
+    private final LinkFaults faults;
 
     /**
      * @param config       node-wide settings.
@@ -26,9 +27,21 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
      */
     public ChannelSetup(final LinkConfig config, final boolean dialler, final MemberId expectedPeer)
     {
+        this(config, dialler, expectedPeer, null);
+    }
+
+    /**
+     * @param config       node-wide settings.
+     * @param dialler      true for outbound connections.
+     * @param expectedPeer the member dialled, null for inbound.
+     * @param faults       test-only link faults ({@link LinkFaultHandler} goes first), or null.
+     */
+    public ChannelSetup(final LinkConfig config, final boolean dialler, final MemberId expectedPeer, final LinkFaults faults)
+    {
         this.config = config;
         this.dialler = dialler;
         this.expectedPeer = expectedPeer;
+        this.faults = faults;
     }
 
     @Override
@@ -41,5 +54,9 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
             .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters()))
             .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))
             .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expectedPeer));
+        if (null != faults)
+        {
+            channel.pipeline().addFirst(LinkFaultHandler.NAME, faults.newHandler(expectedPeer));
+        }
     }
 }
