@@ -223,7 +223,7 @@ final class DevnetProcessReport
     }
 
     /** One origin process as seen by one receiver's final report. */
-    private record Seen(long distinct, long end, long received)
+    private record Seen(long distinct, long firstMissing, long end, long received)
     {
     }
 
@@ -263,7 +263,7 @@ final class DevnetProcessReport
                 received += Math.max(0, Math.min(to, owed) - from);
             }
         }
-        return new Seen(summary[0], summary[2], received);
+        return new Seen(summary[0], summary[1], summary[2], received);
     }
 
     DevnetReport report(
@@ -363,7 +363,8 @@ final class DevnetProcessReport
                 {
                     ctx.progress().accept("member " + r.index + " lacks " + shortfall + " of member " + origin.index +
                         (origin.incarnation > 0 ? " (incarnation " + origin.incarnation + ")" : "") + "'s " + owed[p] +
-                        " messages (has " + seen.distinct() + " distinct, up to #" + (seen.end() - 1) + ")");
+                        " messages (has " + seen.distinct() + " distinct, first missing #" + seen.firstMissing() + ", highest #" +
+                        (seen.end() - 1) + ")");
                 }
             }
             receiverMissing[processes.indexOf(r)] = nodeMissing;

@@ -45,6 +45,8 @@ final class DevnetProcessRunner
     private static final String WORK_DIR_PREFIX = "chainmesh-devnet-";
     private static final String PID_FILE = "parent.pid";
     private static final String MEMBERS_FILE = "members.txt";
+    /** Set to {@code true} to keep the members' logs and counters after the run (to look into a failure). */
+    static final String KEEP_WORK_DIR_PROPERTY = "chainmesh.devnet.keep.work.dir";
 
     /** A member process failed; the message names it and says why. */
     static final class MemberFailure extends RuntimeException
@@ -808,6 +810,11 @@ final class DevnetProcessRunner
     {
         if (null == workDir || !Files.exists(workDir))
         {
+            return;
+        }
+        if (Boolean.getBoolean(KEEP_WORK_DIR_PROPERTY))
+        {
+            ctx.progress().accept("work dir kept (-D" + KEEP_WORK_DIR_PROPERTY + "=true): " + workDir);
             return;
         }
         try
