@@ -52,7 +52,7 @@ final class DevnetProcessReport
     {
         final String startedBy;
         final long startNs;
-        final int live;
+        int live;
         final Tally tally = new Tally();
 
         PhaseTally(final String startedBy, final long startNs, final int live)
@@ -85,6 +85,11 @@ final class DevnetProcessReport
     void nextPhase(final String startedBy, final long nowNs, final int live)
     {
         phases.add(new PhaseTally(startedBy, nowNs, live));
+    }
+
+    void liveMembers(final int live)
+    {
+        phases.get(phases.size() - 1).live = live;
     }
 
     void stopped(final int member, final boolean isStopped)

@@ -201,7 +201,8 @@ final class DevnetProcessRunner
             "directory.rpc.url=" + rpc.uri() + "\n" +
             "directory.rpc.user=" + rpc.context().rpcUser() + "\n" +
             "directory.rpc.password=" + rpc.context().rpcPassword() + "\n" +
-            "directory.poll.interval.ms=50\n" +
+            // Every member polls the parent's RPC endpoint: fewer polls per member as members add up.
+            "directory.poll.interval.ms=" + 50 * ((ctx.nodes() + 7) / 8) + "\n" +
             "http.address=127.0.0.1:0\n" +
             "counters.file=counters.dat\n", StandardCharsets.UTF_8);
     }
@@ -394,8 +395,10 @@ final class DevnetProcessRunner
             {
                 final FaultPlan.Event event = events.get(nextEvent++);
                 ledger.collect(all());
+                // The phase starts at the fault: deliveries while it is carried out (a restart spawns a JVM) count in it.
+                ledger.nextPhase(event.text(), now, 0);
                 apply(event, now, start);
-                ledger.nextPhase(event.text(), System.nanoTime(), liveCount());
+                ledger.liveMembers(liveCount());
             }
             startRestarted(start);
             if (churned >= 0 && !left && now - start > (end - start) / 3)
