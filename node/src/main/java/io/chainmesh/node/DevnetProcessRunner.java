@@ -576,7 +576,10 @@ final class DevnetProcessRunner
             startRestarted(start);
             if (System.nanoTime() - deadline > 0)
             {
-                throw new MemberFailure("a restarted member was not ready within " + READY_TIMEOUT_MS / 1000 + " s");
+                final MemberProcess late = current.stream().filter(m -> !m.ended() && !m.started).findFirst().orElseThrow();
+                throw new MemberFailure(late.describe() + " was not ready " + READY_TIMEOUT_MS / 1000 +
+                    " s after publishing ended (started " + (System.nanoTime() - late.spawnedNs) / 1_000_000_000L +
+                    " s ago)" + late.logTail());
             }
             pause();
         }
