@@ -243,18 +243,19 @@ final class DevnetCommand implements Callable<Integer>
                 micros(p.latencyMicros().p99()), micros(p.latencyMicros().max()));
         }
         out.println();
-        out.printf("%-9s %8s %8s %-16s %10s %10s %12s %10s %9s%n", "member", "started", "ready", "ended",
-            "published", "owed", "to every", "catch-up", "missing");
+        out.printf("%-9s %8s %8s %-16s %10s %10s %12s %10s %9s %9s%n", "member", "started", "ready", "ended",
+            "published", "owed", "to every", "catch-up", "missing", "too old");
         for (final DevnetFaultReport.Incarnation i : f.incarnations())
         {
-            out.printf("%-9s %7.1fs %7.1fs %-16s %,10d %,10d %,12d %10s %,9d%n", i.member() + "." + i.incarnation(),
+            out.printf("%-9s %7.1fs %7.1fs %-16s %,10d %,10d %,12d %10s %,9d %,9d%n", i.member() + "." + i.incarnation(),
                 i.startedSeconds(), i.readySeconds(), null == i.endedSeconds() ? "live" :
                 String.format("%s at %.1fs", i.endedBy(), i.endedSeconds()), i.published(), i.owed(),
                 i.deliveredToEveryLiveMember(), null == i.catchUpSeconds() ? "-" : String.format("%.1f s", i.catchUpSeconds()),
-                i.missing());
+                i.missing(), i.beyondRetention());
         }
         out.println("member.incarnation; owed: its messages every live member must have (all it published if it lived, " +
-            "else what any live member committed); to every: the fewest of those any live member has");
+            "else what any live member committed); to every: the fewest of those any live member has; too old: history " +
+            "published more than 55 s before a restarted member was ready (beyond retention), not owed to it");
     }
 
     private DevnetProcessRunner.Faults faults()

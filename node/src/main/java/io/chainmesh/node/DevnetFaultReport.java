@@ -65,6 +65,8 @@ public record DevnetFaultReport(
      *                                  came back; null if it never did or was not restarted.
      * @param delivered                 messages delivered to it (its final report, or its last progress if killed).
      * @param missing                   messages owed to it that it lacks (0 if it did not live to the end).
+     * @param beyondRetention           for a restarted process: other members' messages published more than 55 s
+     *                                  before it was ready (beyond the engine's 60 s retention), not owed to it.
      */
     public record Incarnation(
         int member,
@@ -78,7 +80,8 @@ public record DevnetFaultReport(
         long deliveredToEveryLiveMember,
         Double catchUpSeconds,
         long delivered,
-        long missing)
+        long missing,
+        long beyondRetention)
     {
     }
 }

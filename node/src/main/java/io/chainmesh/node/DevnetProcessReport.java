@@ -6,6 +6,7 @@ import org.HdrHistogram.Histogram;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The accounting of {@code chainmesh devnet --processes}: per-phase tallies while the run goes (phases are cut at
@@ -16,12 +17,18 @@ import java.util.List;
  * each other member): an origin alive at the end owes everything it published; an origin the plan killed owes every
  * message that at least one live member committed (the highest sequence any live member holds, plus one). Messages
  * it published that no live member committed were in flight at its death and may be lost; they are reported as
- * {@code lostAtDeath}. A restarted member is a new receiver and is owed everything, history included (delivered
- * from the other members' retention). Used by the run thread only.
+ * {@code lostAtDeath}. A restarted member is a new receiver: it is owed what was published at most
+ * {@link #HISTORY_OWED_MS} before it was ready (history, delivered from the other members' retention) and everything
+ * after; older messages are beyond retention and counted apart. Used by the run thread only.
  */
 final class DevnetProcessReport
 {
     private static final int MAX_GAP_LINES = 10;
+    /**
+     * History a restarted member is owed: the engine's default {@code retentionMillis} (60 s; members run with the
+     * defaults) less 5 s for the slop of the parent's once-a-second publish timeline.
+     */
+    static final long HISTORY_OWED_MS = 55_000;
 
     /** Counts over an interval. */
     static final class Tally
@@ -120,6 +127,7 @@ final class DevnetProcessReport
                 m.countedPublished = m.published;
                 m.countedDelivered = m.delivered;
                 m.countedRepairs = m.repairs;
+                m.timeline.add(new long[] {System.nanoTime(), m.published});
                 phase.add(published, delivered, repairs, m.interval);
                 sinceProgress.add(published, delivered, repairs, m.interval);
                 m.interval.reset();
@@ -195,6 +203,31 @@ final class DevnetProcessReport
     }
 
     /**
+     * @param receiver a live receiver.
+     * @param origin   an origin process.
+     * @return how many of the origin's first messages are beyond what the receiver is owed: those published more
+     *         than {@link #HISTORY_OWED_MS} before a restarted receiver was ready; 0 for a receiver never restarted.
+     */
+    static long historyFloor(final MemberProcess receiver, final MemberProcess origin)
+    {
+        if (receiver.incarnation == 0 || !receiver.ready())
+        {
+            return 0;
+        }
+        final long cutNs = receiver.readyNs() - TimeUnit.MILLISECONDS.toNanos(HISTORY_OWED_MS);
+        long floor = 0;
+        for (final long[] sample : origin.timeline)
+        {
+            if (sample[0] - cutNs > 0)
+            {
+                break;
+            }
+            floor = sample[1];
+        }
+        return floor;
+    }
+
+    /**
      * @param processes every process started.
      * @param live      the processes alive now.
      * @param churned   the churned member, or -1 (it is not a receiver).
@@ -220,7 +253,7 @@ final class DevnetProcessReport
             {
                 if (r.index != origin.index && r.index != churned)
                 {
-                    owed += Math.max(0, due - r.distinct(origin.index, origin.incarnation));
+                    owed += Math.max(0, due - historyFloor(r, origin) - r.distinct(origin.index, origin.incarnation));
                 }
             }
         }
@@ -249,15 +282,15 @@ final class DevnetProcessReport
         return out;
     }
 
-    /** What of {@code [0, owed)} the summary says arrived. */
-    private static Seen seen(final long[] summary, final long owed)
+    /** What of {@code [floor, owed)} the summary says arrived. */
+    private static Seen seen(final long[] summary, final long floor, final long owed)
     {
         final int runs = (int)summary[3];
         long received = 0;
         if (runs >= DevnetMemberCommand.MAX_RUNS)
         {
             // The runs were cut short: take the distinct count, at most what is owed.
-            received = Math.min(summary[0], owed);
+            received = Math.min(summary[0], owed - floor);
         }
         else
         {
@@ -265,7 +298,7 @@ final class DevnetProcessReport
             {
                 final long from = summary[4 + 2 * i];
                 final long to = summary[5 + 2 * i];
-                received += Math.max(0, Math.min(to, owed) - from);
+                received += Math.max(0, Math.min(to, owed) - Math.max(from, floor));
             }
         }
         return new Seen(summary[0], summary[1], summary[2], received);
@@ -310,6 +343,7 @@ final class DevnetProcessReport
         long bytesOut = 0;
         int gaps = 0;
         final long[] receiverMissing = new long[processes.size()];
+        final long[] beyond = new long[processes.size()];
         final List<DevnetReport.NodeRow> rows = new ArrayList<>();
         for (int p = 0; p < processes.size(); p++)
         {
@@ -357,13 +391,16 @@ final class DevnetProcessReport
                 {
                     continue;
                 }
-                final Seen seen = seen(summary(r, origin), owed[p]);
-                nodeOwed += owed[p];
-                final long shortfall = owed[p] - seen.received();
+                final long floor = Math.min(owed[p], historyFloor(r, origin));
+                final long[] summary = summary(r, origin);
+                final Seen seen = seen(summary, floor, owed[p]);
+                nodeOwed += owed[p] - floor;
+                beyond[processes.indexOf(r)] += floor;
+                final long shortfall = owed[p] - floor - seen.received();
                 nodeMissing += shortfall;
                 // Sequences beyond what the origin says it published: as wrong as a duplicate.
-                nodeDuplicates += Math.max(0, seen.distinct() - seen.received());
-                fewest[p] = Math.min(fewest[p], seen.received());
+                nodeDuplicates += Math.max(0, seen.distinct() - seen(summary, 0, owed[p]).received());
+                fewest[p] = Math.min(fewest[p], floor + seen.received());
                 if (shortfall > 0 && r.index != churned && gaps++ < MAX_GAP_LINES)
                 {
                     ctx.progress().accept("member " + r.index + " lacks " + shortfall + " of member " + origin.index +
@@ -387,7 +424,7 @@ final class DevnetProcessReport
         final DevnetReport.Latency latency = latency(all);
         final int steady = Math.max(1, (int)live.stream().filter(m -> m.index != churned).count());
         final DevnetFaultReport faultReport = faults.any() ?
-            faultReport(processes, owed, fewest, receiverMissing, drainedNs) : null;
+            faultReport(processes, owed, fewest, receiverMissing, beyond, drainedNs) : null;
         return new DevnetReport(n, ctx.strategy().name(), ctx.messageSize(), ctx.rate(), seconds, totalPublished,
             backPressured, expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
             delivered * (double)ctx.messageSize() / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
@@ -396,7 +433,7 @@ final class DevnetProcessReport
 
     private DevnetFaultReport faultReport(
         final List<MemberProcess> processes, final long[] owed, final long[] fewest, final long[] receiverMissing,
-        final long drainedNs)
+        final long[] beyond, final long drainedNs)
     {
         final List<DevnetFaultReport.Phase> phaseRows = new ArrayList<>();
         for (int i = 0; i < phases.size(); i++)
@@ -425,7 +462,8 @@ final class DevnetProcessReport
             }
             incarnations.add(new DevnetFaultReport.Incarnation(m.index, m.incarnation, seconds(m.spawnedNs),
                 m.ready() ? seconds(m.readyNs()) : -1, m.ended() ? seconds(m.endedNs) : null, m.endedBy, published, owed[p],
-                fewest[p], 0 != m.caughtUpNs ? (m.caughtUpNs - m.readyNs()) / 1e9 : null, delivered, receiverMissing[p]));
+                fewest[p], 0 != m.caughtUpNs ? (m.caughtUpNs - m.readyNs()) / 1e9 : null, delivered, receiverMissing[p],
+                beyond[p]));
         }
         return new DevnetFaultReport(null == faults.plan() ? "" : faults.plan().text(), faults.latencyText(), phaseRows,
             incarnations, lostAtDeath);

@@ -54,6 +54,8 @@ final class MemberProcess
     long countedPublished;
     long countedDelivered;
     long countedRepairs;
+    /** (time, published) at every collect: when each of its messages was published, to a second or so. */
+    final java.util.ArrayList<long[]> timeline = new java.util.ArrayList<>();
     boolean started;
     String endedBy;
     long endedNs;
