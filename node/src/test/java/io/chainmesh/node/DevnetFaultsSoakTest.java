@@ -65,8 +65,8 @@ class DevnetFaultsSoakTest
     void shouldRunThirtyTwoMemberProcessesThroughKillsAndRestarts() throws Exception
     {
         final JsonNode json = run(dir.resolve("soak32.json"), "devnet", "--processes", "--nodes", "32", "--duration", "60s",
-            "--rate", "64", "--linger", "20ms", "--member-jvm-option=-Xmx128m", "--member-jvm-option=-Xss512k",
-            "--member-jvm-option=-XX:TieredStopAtLevel=1",
+            "--rate", "32", "--linger", "50ms", "--member-jvm-option=-Xmx96m", "--member-jvm-option=-Xss512k",
+            "--member-jvm-option=-XX:TieredStopAtLevel=1", "--member-jvm-option=-XX:ReservedCodeCacheSize=32m",
             "--faults", "10s:kill9:7,20s:restart:7,30s:term:20,40s:restart-wiped:20");
 
         assertThat(json.get("missing").asLong()).isZero();
