@@ -116,6 +116,30 @@ class DevnetProcessesSystemTest
             .as("no member process left").isZero();
     }
 
+    /**
+     * Known issue: a member killed with SIGKILL and restarted (same key and port) misses a few of the other members'
+     * messages published just after it returned (first missing around the sequence published at its return), and
+     * 60 s of drain with some 15,000 repair frames sent do not fill the hole: the run ends with exit 1 and 6-111
+     * deliveries missing at the restarted member (4 runs of 4). The survivors get everything. The cause, in the
+     * broadcast repair of an origin stream a restarted member joins mid-way, is not known; run with
+     * {@code -Dsurefire.excludedGroups=}.
+     */
+    @Test
+    @Tag("known-issue")
+    void shouldDeliverToARestartedMemberEverythingPublishedAfterItReturned() throws Exception
+    {
+        final Path report = dir.resolve("restart.json");
+
+        final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "8", "--rate", "300",
+            "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--faults", "2s:kill9:2,4s:restart:2",
+            "--report", report.toString());
+
+        assertThat(result.out()).contains("member 2 is back (incarnation 1)");
+        final JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("perNode").get(2).get("missing").asLong()).as(result.out()).isZero();
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+    }
+
     @Test
     void shouldRefuseABadFaultPlanBeforeStartingAnything()
     {
