@@ -149,6 +149,8 @@ public final class ChainmeshNode implements AutoCloseable
             .nanoClock(ctx.nanoClock())
             .countersManager(counters.manager()));
         manager.broadcast(broadcast);
+        // Before any link exists: nothing of these topics is committed without its handler.
+        ctx.initialSubscriptions().forEach(broadcast::subscribe);
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
@@ -605,6 +607,8 @@ public final class ChainmeshNode implements AutoCloseable
         private MemberId member;
         private boolean inboundAddressCheck = true;
         private io.chainmesh.engine.transport.LinkFaults linkFaults;
+        private final java.util.Map<Integer, io.chainmesh.engine.broadcast.MessageHandler> initialSubscriptions =
+            new java.util.LinkedHashMap<>();
         private DirectorySource directorySource;
         private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
         private Transport transport = Transport.AUTO;
@@ -881,6 +885,28 @@ public final class ChainmeshNode implements AutoCloseable
         {
             this.linkFaults = faults;
             return this;
+        }
+
+        /**
+         * Registers a topic's handler before the node links to anyone, so a node that starts while others publish
+         * (a restart) hands every message of that topic to it; {@link ChainmeshNode#subscribe} after launch may
+         * miss what is committed in between.
+         *
+         * @param topic   topic, 0..65535.
+         * @param handler as for {@link ChainmeshNode#subscribe}.
+         * @return this.
+         */
+        public Context subscribe(final int topic, final io.chainmesh.engine.broadcast.MessageHandler handler)
+        {
+            io.chainmesh.codec.batch.BatchDescriptor.checkTopic(topic);
+            initialSubscriptions.put(topic, Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /** @return the handlers registered with {@link #subscribe}, by topic. */
+        public java.util.Map<Integer, io.chainmesh.engine.broadcast.MessageHandler> initialSubscriptions()
+        {
+            return java.util.Collections.unmodifiableMap(initialSubscriptions);
         }
 
         /** @return the test-only link faults, or null. */

@@ -158,13 +158,15 @@ final class DevnetMemberCommand implements Callable<Integer>
         {
             return fail("bad config: " + ex.getMessage(), ChainmeshCli.EXIT_USAGE);
         }
+        // Subscribed before the node links: a restarted member joins a running stream and must see all of it.
+        final Receiver receiver = new Receiver(nodes);
         final NodeRunner runner;
         try
         {
             runner = NodeRunner.launch(nodeConfig, ctx ->
             {
                 ctx.reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(50)).backoffMinNs(TimeUnit.MILLISECONDS.toNanos(50))
-                    .linkFaults(faults);
+                    .linkFaults(faults).subscribe(DevnetRunner.TOPIC, receiver);
                 ctx.broadcast().strategy(strategy).batchLingerNanos(TimeUnit.MICROSECONDS.toNanos(lingerMicros))
                     .maxMessageLength(Math.max(1024, size));
             });
@@ -173,13 +175,11 @@ final class DevnetMemberCommand implements Callable<Integer>
         {
             return fail("failed to start (listen.address=" + nodeConfig.listenAddress() + "): " + ex, ChainmeshCli.EXIT_FAILURE);
         }
-        final Receiver receiver = new Receiver(nodes);
         // SIGTERM (a fault plan's term): close the node, so its peers see an orderly close.
         final Thread closeOnTerm = new Thread(runner::close, "chainmesh-member-term");
         Runtime.getRuntime().addShutdownHook(closeOnTerm);
         try
         {
-            runner.node().subscribe(DevnetRunner.TOPIC, receiver);
             final Map<String, Object> ready = message("ready");
             ready.put("pid", ProcessHandle.current().pid());
             ready.put("port", runner.node().localAddress().getPort());
