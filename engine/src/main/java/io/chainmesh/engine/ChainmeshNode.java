@@ -150,6 +150,8 @@ public final class ChainmeshNode implements AutoCloseable
             .nanoClock(ctx.nanoClock())
             .countersManager(counters.manager()));
         manager.broadcast(broadcast);
+        // Before any link exists: nothing of these topics is committed without its handler.
+        ctx.initialSubscriptions().forEach(broadcast::subscribe);
         final LinkConfig linkConfig = new LinkConfig(ctx.nodeKey(), manager, counters, ctx.nanoClock(),
             new SecureRandom(), ctx.handshakeTimeoutNs(), ctx.maxPreAuthBytes(), ctx.maxFrameLength(),
             ctx.heartbeatIntervalNs(), ctx.missedHeartbeatsBeforeDead(), ctx.peerOutboundBudget(),
@@ -179,7 +181,7 @@ public final class ChainmeshNode implements AutoCloseable
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
             .childHandler(new ChannelSetup(linkConfig, false, null,
-                new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource())));
+                new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource()), ctx.linkFaults()));
         if (ctx.socketSendBufferSize() > 0)
         {
             bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
@@ -632,6 +634,9 @@ public final class ChainmeshNode implements AutoCloseable
         private NodeKey nodeKey;
         private MemberId member;
         private boolean inboundAddressCheck = true;
+        private io.chainmesh.engine.transport.LinkFaults linkFaults;
+        private final java.util.Map<Integer, io.chainmesh.engine.broadcast.MessageHandler> initialSubscriptions =
+            new java.util.LinkedHashMap<>();
         private DirectorySource directorySource;
         private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
         private Transport transport = Transport.AUTO;
@@ -688,6 +693,11 @@ public final class ChainmeshNode implements AutoCloseable
             Objects.requireNonNull(epochClock, "epochClock must be set");
             Objects.requireNonNull(nanoClock, "nanoClock must be set");
             Objects.requireNonNull(directHandler, "directHandler must be set");
+            if (null != linkFaults && !io.chainmesh.engine.transport.LinkFaults.enabled())
+            {
+                throw new IllegalArgumentException("linkFaults are for tests only: set -D" +
+                    io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY + "=true");
+            }
             if (null == member)
             {
                 member = memberOfKey(directorySource.current(), nodeKey.publicKey());
@@ -897,6 +907,46 @@ public final class ChainmeshNode implements AutoCloseable
         public boolean inboundAddressCheck()
         {
             return inboundAddressCheck;
+        }
+
+        /**
+         * @param faults test-only faults injected into every link (latency, partitions, ...), or null (default);
+         *               {@link #conclude()} refuses them unless
+         *               {@value io.chainmesh.engine.transport.LinkFaults#ENABLED_PROPERTY} is {@code true}.
+         * @return this.
+         */
+        public Context linkFaults(final io.chainmesh.engine.transport.LinkFaults faults)
+        {
+            this.linkFaults = faults;
+            return this;
+        }
+
+        /**
+         * Registers a topic's handler before the node links to anyone, so a node that starts while others publish
+         * (a restart) hands every message of that topic to it; {@link ChainmeshNode#subscribe} after launch may
+         * miss what is committed in between.
+         *
+         * @param topic   topic, 0..65535.
+         * @param handler as for {@link ChainmeshNode#subscribe}.
+         * @return this.
+         */
+        public Context subscribe(final int topic, final io.chainmesh.engine.broadcast.MessageHandler handler)
+        {
+            io.chainmesh.codec.batch.BatchDescriptor.checkTopic(topic);
+            initialSubscriptions.put(topic, Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /** @return the handlers registered with {@link #subscribe}, by topic. */
+        public java.util.Map<Integer, io.chainmesh.engine.broadcast.MessageHandler> initialSubscriptions()
+        {
+            return java.util.Collections.unmodifiableMap(initialSubscriptions);
+        }
+
+        /** @return the test-only link faults, or null. */
+        public io.chainmesh.engine.transport.LinkFaults linkFaults()
+        {
+            return linkFaults;
         }
 
         private static MemberId memberOfKey(final DirectorySnapshot snapshot, final io.chainmesh.codec.crypto.PublicKey key)

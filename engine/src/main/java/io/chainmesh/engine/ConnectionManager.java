@@ -232,7 +232,7 @@ final class ConnectionManager implements LinkEvents
     {
         counters.connections(EngineCounters.ConnectionState.DIALING).increment();
         final ChannelFuture future = bootstrap.clone()
-            .handler(new ChannelSetup(linkConfig, true, member.id()))
+            .handler(new ChannelSetup(linkConfig, true, member.id(), null, ctx.linkFaults()))
             .connect(member.meshEndpoint().toSocketAddress());
         final Channel channel = future.channel();
         dial.channel = channel;

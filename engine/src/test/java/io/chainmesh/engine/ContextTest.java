@@ -160,4 +160,41 @@ class ContextTest
             .hasMessageContaining("rekeyAfterBytes=1099511627776");
         assertThatThrownBy(() -> valid().channelCipher(null).conclude()).hasMessageContaining("channelCipher");
     }
+
+    @Test
+    void shouldKeepHandlersRegisteredBeforeLaunchAndRefuseABadTopic()
+    {
+        final io.chainmesh.engine.broadcast.MessageHandler handler = (origin, topic, buffer, offset, length) ->
+        {
+        };
+        final ChainmeshNode.Context ctx = new ChainmeshNode.Context().subscribe(7, handler);
+
+        assertThat(ctx.initialSubscriptions()).containsEntry(7, handler).hasSize(1);
+        assertThatThrownBy(() -> ctx.subscribe(70_000, handler)).hasMessageContaining("topic=70000");
+    }
+
+    @Test
+    void shouldRefuseLinkFaultsWithoutTheTestSwitch()
+    {
+        final String previous = System.getProperty(io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY);
+        System.setProperty(io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY, "true");
+        final io.chainmesh.engine.transport.LinkFaults faults =
+            new io.chainmesh.engine.transport.LinkFaults(new io.chainmesh.engine.transport.LinkFaults.Context());
+        System.clearProperty(io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY);
+        try
+        {
+            final ChainmeshNode.Context ctx = new ChainmeshNode.Context().nodeKey(KEY)
+                .directorySource(new InMemoryDirectorySource(DirectorySnapshot.empty())).linkFaults(faults);
+
+            assertThatThrownBy(ctx::conclude).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-D" + io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY + "=true");
+        }
+        finally
+        {
+            if (null != previous)
+            {
+                System.setProperty(io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY, previous);
+            }
+        }
+    }
 }

@@ -86,6 +86,21 @@ final class DevnetCommand implements Callable<Integer>
         description = "Extra JVM option for every member process of --processes (repeatable), e.g. -Xmx512m.")
     List<String> memberJvmOptions = new java.util.ArrayList<>();
 
+    @Option(names = "--faults", paramLabel = "<plan>",
+        description = "With --processes: faults played during publishing, TIME:ACTION[:TARGET] separated by commas, e.g. " +
+            "5s:kill9:2,12s:restart:2,20s:partition:0-3|4-7,30s:heal; actions kill9, term, stop, cont, restart, " +
+            "restart-wiped, partition (groups of members joined by | , members within a group by +), heal.")
+    String faultPlan;
+
+    @Option(names = "--link-latency", paramLabel = "<min[-max]>",
+        description = "With --processes (test only): one-way latency every link adds inside the nodes, drawn per link " +
+            "in the range, e.g. 50ms-300ms; a bare number is milliseconds.")
+    String linkLatency;
+
+    @Option(names = "--link-jitter", paramLabel = "<duration>", converter = Durations.Millis.class,
+        description = "With --link-latency: most extra latency per read, without reordering (default: none).")
+    Duration linkJitter;
+
     @Option(names = "--report", defaultValue = "chainmesh-devnet-report.json", paramLabel = "<path>",
         description = "Where to write the JSON report (default: ${DEFAULT-VALUE}).")
     Path report;
@@ -97,6 +112,7 @@ final class DevnetCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--member-jvm-option=" + memberJvmOptions.get(0) + " needs --processes");
         }
+        final DevnetProcessRunner.Faults faults = faults();
         final PrintWriter out = spec.commandLine().getOut();
         final boolean terminal = ChainmeshCli.isTerminal();
         final DevnetRunner.Context settings = new DevnetRunner.Context()
@@ -126,12 +142,17 @@ final class DevnetCommand implements Callable<Integer>
             throw new IllegalArgumentException("--operators=" + operators + " must be in [-1, --nodes=" + nodes + "]");
         }
         settings.operators(operators);
-        final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions) : null;
+        final DevnetProcessRunner children = processes ? new DevnetProcessRunner(settings, memberJvmOptions, faults) : null;
         final DevnetRunner runner = processes ? null : new DevnetRunner(settings);
         final int keys = 0 == settings.operators() ? nodes : settings.operators();
         out.printf("chainmesh devnet: %d nodes%s under %d operator keys, %s broadcast, %s msgs/s of %d B for %s%s%n",
             nodes, processes ? " (one process each)" : "", keys, strategy, rate == 0 ? "max" : String.format("%,d", rate),
             size, Durations.human(duration.toNanos()), churn ? ", with churn" : "");
+        if (faults.any())
+        {
+            out.println("faults: " + (null == faults.plan() ? "none" : faults.plan().text()) +
+                (faults.latencyText().isEmpty() ? "" : "; link latency " + faults.latencyText() + " (injected inside the nodes)"));
+        }
         out.flush();
         final DevnetReport result;
         try
@@ -162,8 +183,17 @@ final class DevnetCommand implements Callable<Integer>
         }
         json.writeValue(report.toFile(), result);
         out.println("report: " + report.toAbsolutePath());
-        out.println(result.passed() ? "PASSED: every message reached every steady member exactly once" :
-            "FAILED: " + result.missing() + " deliveries missing, " + result.duplicates() + " duplicated");
+        if (null != result.faults() && null != faults.plan())
+        {
+            out.println(result.passed() ? "PASSED: every message owed reached every live member exactly once (" +
+                result.faults().lostAtDeath() + " in flight at a kill, committed by no live member)" :
+                "FAILED: " + result.missing() + " deliveries owed to live members missing, " + result.duplicates() + " duplicated");
+        }
+        else
+        {
+            out.println(result.passed() ? "PASSED: every message reached every steady member exactly once" :
+                "FAILED: " + result.missing() + " deliveries missing, " + result.duplicates() + " duplicated");
+        }
         out.flush();
         return result.passed() ? 0 : ChainmeshCli.EXIT_NEGATIVE;
     }
@@ -194,6 +224,78 @@ final class DevnetCommand implements Callable<Integer>
             r.batchesPublished() == 0 ? 0.0 : r.batchesForwarded() / (double)r.batchesPublished() / (r.nodes() - 1),
             r.repairFrames(), r.backPressured());
         out.println("batch sizes (messages per signature): " + describe(r.batchSizes()));
+        if (null != r.faults())
+        {
+            printFaults(out, r.faults());
+        }
+    }
+
+    private static void printFaults(final PrintWriter out, final DevnetFaultReport f)
+    {
+        out.println();
+        out.printf("%-5s %-26s %8s %8s %5s %10s %12s %10s %9s %10s %10s%n", "phase", "started by", "from", "to", "live",
+            "published", "delivered", "deliv/s", "repairs", "p99", "max");
+        for (final DevnetFaultReport.Phase p : f.phases())
+        {
+            out.printf("%-5d %-26s %7.1fs %7.1fs %5d %,10d %,12d %,10.0f %,9d %10s %10s%n", p.index(),
+                p.startedBy().length() > 26 ? p.startedBy().substring(0, 23) + "..." : p.startedBy(), p.fromSeconds(),
+                p.toSeconds(), p.liveMembers(), p.published(), p.delivered(), p.deliveredPerSecond(), p.repairFrames(),
+                micros(p.latencyMicros().p99()), micros(p.latencyMicros().max()));
+        }
+        out.println();
+        out.printf("%-9s %8s %8s %-16s %10s %10s %12s %10s %9s %9s%n", "member", "started", "ready", "ended",
+            "published", "owed", "to every", "catch-up", "missing", "too old");
+        for (final DevnetFaultReport.Incarnation i : f.incarnations())
+        {
+            out.printf("%-9s %7.1fs %7.1fs %-16s %,10d %,10d %,12d %10s %,9d %,9d%n", i.member() + "." + i.incarnation(),
+                i.startedSeconds(), i.readySeconds(), null == i.endedSeconds() ? "live" :
+                String.format("%s at %.1fs", i.endedBy(), i.endedSeconds()), i.published(), i.owed(),
+                i.deliveredToEveryLiveMember(), null == i.catchUpSeconds() ? "-" : String.format("%.1f s", i.catchUpSeconds()),
+                i.missing(), i.beyondRetention());
+        }
+        out.println("member.incarnation; owed: its messages every live member must have (all it published if it lived, " +
+            "else what any live member committed); to every: the fewest of those any live member has; too old: history " +
+            "published more than 55 s before a restarted member was ready (beyond retention), not owed to it");
+    }
+
+    private DevnetProcessRunner.Faults faults()
+    {
+        if (!processes && (null != faultPlan || null != linkLatency || null != linkJitter))
+        {
+            throw new IllegalArgumentException("--faults, --link-latency and --link-jitter need --processes");
+        }
+        if (null == faultPlan && null == linkLatency && null == linkJitter)
+        {
+            return DevnetProcessRunner.Faults.NONE;
+        }
+        final FaultPlan plan = null == faultPlan ? null : FaultPlan.parse(faultPlan, nodes, duration.toMillis());
+        if (null != plan && (rate == 0 || churn))
+        {
+            throw new IllegalArgumentException("--faults needs a fixed --rate and no --churn (the closed loop of --rate 0 " +
+                "waits for the slowest receiver, which a fault stops)");
+        }
+        long minUs = 0;
+        long maxUs = 0;
+        if (null != linkLatency)
+        {
+            final String[] range = linkLatency.split("-", -1);
+            if (range.length > 2)
+            {
+                throw new IllegalArgumentException("--link-latency=" + linkLatency + " is not MIN or MIN-MAX, e.g. 50ms-300ms");
+            }
+            minUs = Durations.parse(range[0], "ms").toNanos() / 1000;
+            maxUs = range.length == 2 ? Durations.parse(range[1], "ms").toNanos() / 1000 : minUs;
+            if (maxUs < minUs || maxUs > 60_000_000)
+            {
+                throw new IllegalArgumentException("--link-latency=" + linkLatency + " must be MIN <= MAX <= 1m");
+            }
+        }
+        final long jitterUs = null == linkJitter ? 0 : linkJitter.toNanos() / 1000;
+        if (jitterUs > 60_000_000)
+        {
+            throw new IllegalArgumentException("--link-jitter=" + linkJitter + " must be <= 1m");
+        }
+        return new DevnetProcessRunner.Faults(plan, minUs, maxUs, jitterUs, null == linkLatency ? "" : linkLatency);
     }
 
     private static String micros(final double micros)

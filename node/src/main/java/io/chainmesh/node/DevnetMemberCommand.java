@@ -54,6 +54,12 @@ final class DevnetMemberCommand implements Callable<Integer>
     /** Highest sequence tracked per origin; larger ones are counted as invalid rather than grow a bit set. */
     static final long MAX_SEQUENCE = 1L << 28;
     static final int ORIGIN_SHIFT = 40;
+    /** A restarted member publishes under a new incarnation: {@code origin << 40 | incarnation << 32 | sequence}. */
+    static final int INCARNATION_SHIFT = 32;
+    /** Incarnations tracked per origin (a fault plan restarts a member at most this many times less one). */
+    static final int MAX_INCARNATIONS = 16;
+    /** Runs of received sequences listed per (origin, incarnation) in the final report. */
+    static final int MAX_RUNS = 64;
 
     @Option(names = "--config", required = true)
     Path config;
@@ -79,6 +85,28 @@ final class DevnetMemberCommand implements Callable<Integer>
     @Option(names = "--linger-us", defaultValue = "20000")
     long lingerMicros;
 
+    @Option(names = "--incarnation", defaultValue = "0", description = "How many times this member was restarted.")
+    int incarnation;
+
+    @Option(names = "--link-faults", description = "Inject link faults (test only: needs -D" +
+        io.chainmesh.engine.transport.LinkFaults.ENABLED_PROPERTY + "=true).")
+    boolean linkFaults;
+
+    @Option(names = "--link-latency-min-us", defaultValue = "0")
+    long linkLatencyMinMicros;
+
+    @Option(names = "--link-latency-max-us", defaultValue = "0")
+    long linkLatencyMaxMicros;
+
+    @Option(names = "--link-jitter-us", defaultValue = "0")
+    long linkJitterMicros;
+
+    @Option(names = "--link-seed", defaultValue = "1")
+    long linkSeed;
+
+    @Option(names = "--members-file", description = "Lines 'index member' naming every member (for partitions).")
+    Path membersFile;
+
     private enum Phase { WAITING, PUBLISHING, STOPPED, FINISHING, ABORTED }
 
     // Stdout is the report channel, flushed per line; nothing else in the member writes to it.
@@ -87,6 +115,8 @@ final class DevnetMemberCommand implements Callable<Integer>
     private volatile long acked;
     private volatile long window = 1_000;
     private volatile String abortReason;
+    private volatile io.chainmesh.engine.transport.LinkFaults faults;
+    private volatile io.chainmesh.chain.MemberId[] memberIds;
 
     @Override
     public Integer call() throws InterruptedException
@@ -100,6 +130,24 @@ final class DevnetMemberCommand implements Callable<Integer>
         {
             return fail("size=" + size + " rate=" + rate + " linger-us=" + lingerMicros + " out of range", ChainmeshCli.EXIT_USAGE);
         }
+        if (incarnation < 0 || incarnation >= MAX_INCARNATIONS)
+        {
+            return fail("incarnation=" + incarnation + " must be in [0, " + MAX_INCARNATIONS + ")", ChainmeshCli.EXIT_USAGE);
+        }
+        if (linkFaults)
+        {
+            try
+            {
+                memberIds = readMembers();
+                faults = new io.chainmesh.engine.transport.LinkFaults(new io.chainmesh.engine.transport.LinkFaults.Context()
+                    .latencyNs(linkLatencyMinMicros * 1000, linkLatencyMaxMicros * 1000).jitterNs(linkJitterMicros * 1000)
+                    .seed(linkSeed * 1_000_003L + index * 31L + incarnation));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                return fail("link faults: " + ex.getMessage(), ChainmeshCli.EXIT_USAGE);
+            }
+        }
         watchParent();
         final NodeConfig nodeConfig;
         try
@@ -110,12 +158,15 @@ final class DevnetMemberCommand implements Callable<Integer>
         {
             return fail("bad config: " + ex.getMessage(), ChainmeshCli.EXIT_USAGE);
         }
+        // Subscribed before the node links: a restarted member joins a running stream and must see all of it.
+        final Receiver receiver = new Receiver(nodes);
         final NodeRunner runner;
         try
         {
             runner = NodeRunner.launch(nodeConfig, ctx ->
             {
-                ctx.reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(50)).backoffMinNs(TimeUnit.MILLISECONDS.toNanos(50));
+                ctx.reconcileIntervalNs(TimeUnit.MILLISECONDS.toNanos(50)).backoffMinNs(TimeUnit.MILLISECONDS.toNanos(50))
+                    .linkFaults(faults).subscribe(DevnetRunner.TOPIC, receiver);
                 ctx.broadcast().strategy(strategy).batchLingerNanos(TimeUnit.MICROSECONDS.toNanos(lingerMicros))
                     .maxMessageLength(Math.max(1024, size));
             });
@@ -124,10 +175,11 @@ final class DevnetMemberCommand implements Callable<Integer>
         {
             return fail("failed to start (listen.address=" + nodeConfig.listenAddress() + "): " + ex, ChainmeshCli.EXIT_FAILURE);
         }
-        final Receiver receiver = new Receiver(nodes);
+        // SIGTERM (a fault plan's term): close the node, so its peers see an orderly close.
+        final Thread closeOnTerm = new Thread(runner::close, "chainmesh-member-term");
+        Runtime.getRuntime().addShutdownHook(closeOnTerm);
         try
         {
-            runner.node().subscribe(DevnetRunner.TOPIC, receiver);
             final Map<String, Object> ready = message("ready");
             ready.put("pid", ProcessHandle.current().pid());
             ready.put("port", runner.node().localAddress().getPort());
@@ -152,7 +204,7 @@ final class DevnetMemberCommand implements Callable<Integer>
     private long runWorkload(final ChainmeshNode node, final Receiver receiver)
     {
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[size]);
-        final long originBits = (long)index << ORIGIN_SHIFT;
+        final long originBits = (long)index << ORIGIN_SHIFT | (long)incarnation << INCARNATION_SHIFT;
         final double intervalNanos = rate > 0 ? 1e9 / rate : 0;
         final long reportNanos = TimeUnit.MILLISECONDS.toNanos(MemberChannel.REPORT_INTERVAL_MS);
         long nextReport = System.nanoTime();
@@ -236,10 +288,23 @@ final class DevnetMemberCommand implements Callable<Integer>
         m.put("links", node.peers().size());
         final BroadcastCounters counters = node.broadcastCounters();
         m.put("repairs", null == counters ? 0 : counters.repairFramesSent());
-        final long[] distinct = new long[nodes];
+        final List<long[]> distinct = new ArrayList<>(nodes);
         for (int o = 0; o < nodes; o++)
         {
-            distinct[o] = receiver.distinct.get(o);
+            int incarnations = 1;
+            for (int k = 0; k < MAX_INCARNATIONS; k++)
+            {
+                if (receiver.distinct.get(o * MAX_INCARNATIONS + k) > 0)
+                {
+                    incarnations = k + 1;
+                }
+            }
+            final long[] counts = new long[incarnations];
+            for (int k = 0; k < incarnations; k++)
+            {
+                counts[k] = receiver.distinct.get(o * MAX_INCARNATIONS + k);
+            }
+            distinct.add(counts);
         }
         m.put("distinct", distinct);
         final Histogram interval = receiver.latency.getIntervalHistogram();
@@ -267,14 +332,101 @@ final class DevnetMemberCommand implements Callable<Integer>
         m.put("delivered", receiver.delivered.get());
         m.put("duplicates", receiver.duplicates.get());
         m.put("invalid", receiver.invalid.get());
-        final List<long[]> origins = new ArrayList<>();
+        final List<List<long[]>> origins = new ArrayList<>();
         for (int o = 0; o < nodes; o++)
         {
-            final BitSet seen = receiver.seen[o];
-            origins.add(new long[] {seen.cardinality(), seen.nextClearBit(0)});
+            final List<long[]> incarnations = new ArrayList<>();
+            int last = 0;
+            for (int k = 0; k < MAX_INCARNATIONS; k++)
+            {
+                if (null != receiver.seen[o][k] && !receiver.seen[o][k].isEmpty())
+                {
+                    last = k;
+                }
+            }
+            for (int k = 0; k <= last; k++)
+            {
+                incarnations.add(summary(receiver.seen[o][k]));
+            }
+            origins.add(incarnations);
         }
         m.put("origins", origins);
         emit(m);
+    }
+
+    /**
+     * @param seen the sequences received from one incarnation of an origin, or null.
+     * @return {@code [distinct, first missing, highest + 1, runs listed, from, to, from, to, ...]}: up to
+     *         {@link #MAX_RUNS} runs of received sequences {@code [from, to)}, lowest first.
+     */
+    static long[] summary(final BitSet seen)
+    {
+        if (null == seen)
+        {
+            return new long[] {0, 0, 0, 0};
+        }
+        final List<Long> runs = new ArrayList<>();
+        for (int from = seen.nextSetBit(0); from >= 0 && runs.size() < 2 * MAX_RUNS; from = seen.nextSetBit(from))
+        {
+            final int to = seen.nextClearBit(from);
+            runs.add((long)from);
+            runs.add((long)to);
+            from = to;
+        }
+        final long[] summary = new long[4 + runs.size()];
+        summary[0] = seen.cardinality();
+        summary[1] = seen.nextClearBit(0);
+        summary[2] = seen.length();
+        summary[3] = runs.size() / 2;
+        for (int i = 0; i < runs.size(); i++)
+        {
+            summary[4 + i] = runs.get(i);
+        }
+        return summary;
+    }
+
+    private io.chainmesh.chain.MemberId[] readMembers() throws IOException
+    {
+        if (null == membersFile)
+        {
+            throw new IllegalArgumentException("--link-faults needs --members-file");
+        }
+        final List<String> lines = java.nio.file.Files.readAllLines(membersFile, StandardCharsets.UTF_8);
+        if (lines.size() != nodes)
+        {
+            throw new IllegalArgumentException(membersFile + " has " + lines.size() + " lines, expected " + nodes);
+        }
+        final io.chainmesh.chain.MemberId[] ids = new io.chainmesh.chain.MemberId[nodes];
+        for (final String line : lines)
+        {
+            final String[] fields = line.trim().split(" ");
+            if (fields.length != 2 || !fields[0].matches("\\d{1,3}") || Integer.parseInt(fields[0]) >= nodes)
+            {
+                throw new IllegalArgumentException(membersFile + ": '" + line + "' is not 'index txhash:outidx'");
+            }
+            ids[Integer.parseInt(fields[0])] = io.chainmesh.chain.MemberId.parse(fields[1]);
+        }
+        return ids;
+    }
+
+    private void partition(final String spec)
+    {
+        final io.chainmesh.engine.transport.LinkFaults f = faults;
+        if (null == f)
+        {
+            throw new IllegalArgumentException("partition without --link-faults");
+        }
+        final int[] groups = FaultPlan.parseGroups("partition " + spec + ": ", spec, nodes);
+        final List<io.chainmesh.chain.MemberId> unreachable = new ArrayList<>();
+        for (int m = 0; m < nodes; m++)
+        {
+            if (groups[m] != groups[index])
+            {
+                unreachable.add(memberIds[m]);
+            }
+        }
+        f.partition(unreachable);
+        System.err.println("member " + index + " partitioned from " + unreachable.size() + " members (" + spec + ")");
     }
 
     private Map<String, Object> message(final String type)
@@ -340,6 +492,23 @@ final class DevnetMemberCommand implements Callable<Integer>
             case "start" -> phase = Phase.PUBLISHING;
             case "stop" -> phase = Phase.STOPPED;
             case "finish" -> phase = Phase.FINISHING;
+            case "partition" ->
+            {
+                if (words.length != 2)
+                {
+                    throw new IllegalArgumentException("'" + line + "' is not 'partition <groups>'");
+                }
+                partition(words[1]);
+            }
+            case "heal" ->
+            {
+                if (null == faults)
+                {
+                    throw new IllegalArgumentException("heal without --link-faults");
+                }
+                faults.heal();
+                System.err.println("member " + index + " healed");
+            }
             case "ack" ->
             {
                 if (words.length != 3)
@@ -376,7 +545,7 @@ final class DevnetMemberCommand implements Callable<Integer>
     {
         final Recorder latency = new Recorder(3);
         final Histogram total = new Histogram(3);
-        final BitSet[] seen;
+        final BitSet[][] seen;
         final AtomicLongArray distinct;
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong duplicates = new AtomicLong();
@@ -384,12 +553,8 @@ final class DevnetMemberCommand implements Callable<Integer>
 
         Receiver(final int nodes)
         {
-            seen = new BitSet[nodes];
-            for (int i = 0; i < nodes; i++)
-            {
-                seen[i] = new BitSet();
-            }
-            distinct = new AtomicLongArray(nodes);
+            seen = new BitSet[nodes][MAX_INCARNATIONS];
+            distinct = new AtomicLongArray(nodes * MAX_INCARNATIONS);
         }
 
         @Override
@@ -404,14 +569,21 @@ final class DevnetMemberCommand implements Callable<Integer>
             }
             final long tag = buffer.getLong(offset);
             final long origin = tag >>> ORIGIN_SHIFT;
-            final long seq = tag & ((1L << ORIGIN_SHIFT) - 1);
-            if (origin >= seen.length || seq >= MAX_SEQUENCE)
+            final int incarnation = (int)((tag >>> INCARNATION_SHIFT) & 0xFF);
+            final long seq = tag & ((1L << INCARNATION_SHIFT) - 1);
+            if (origin >= seen.length || incarnation >= MAX_INCARNATIONS || seq >= MAX_SEQUENCE)
             {
                 invalid.lazySet(invalid.get() + 1);
                 return;
             }
             latency.recordValue(Math.max(0, now - buffer.getLong(offset + 8)));
-            final BitSet bits = seen[(int)origin];
+            BitSet bits = seen[(int)origin][incarnation];
+            if (null == bits)
+            {
+                bits = new BitSet();
+                seen[(int)origin][incarnation] = bits;
+            }
+            final int counter = (int)origin * MAX_INCARNATIONS + incarnation;
             if (bits.get((int)seq))
             {
                 duplicates.lazySet(duplicates.get() + 1);
@@ -419,7 +591,7 @@ final class DevnetMemberCommand implements Callable<Integer>
             else
             {
                 bits.set((int)seq);
-                distinct.lazySet((int)origin, distinct.get((int)origin) + 1);
+                distinct.lazySet(counter, distinct.get(counter) + 1);
             }
         }
     }

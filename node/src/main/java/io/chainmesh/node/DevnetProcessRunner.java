@@ -1,18 +1,14 @@
 package io.chainmesh.node;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.chainmesh.chain.DevnetChain;
 import io.chainmesh.chain.DevnetRpcServer;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.engine.overlay.OverlayTopology;
-import org.HdrHistogram.Histogram;
+import io.chainmesh.engine.transport.LinkFaults;
 import org.agrona.CloseHelper;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,28 +23,35 @@ import java.util.stream.Stream;
 /**
  * {@code chainmesh devnet --processes}: the devnet with one JVM per member. This process runs the embedded
  * {@link DevnetChain} behind a {@link DevnetRpcServer} on 127.0.0.1 (port 0) and starts N children
- * ({@code devnet-member}, same java binary and class path) that read the directory from it. The children
- * publish; this process paces them (start, stop, and for {@code --rate 0} an ack window), mines the churn
- * blocks, aggregates their {@link MemberChannel} reports into the progress line and the {@link DevnetReport}.
- * <p>
- * Exactly-once is checked per (receiver, origin): at the end each child reports, for every origin, how many
- * distinct sequences it received and the first sequence it is missing; both must equal what the origin
- * published, with no duplicates and no invalid payloads.
+ * ({@code devnet-member}, same java binary and class path; {@link MemberProcess}) that read the directory from it.
+ * The children publish; this process paces them (start, stop, and for {@code --rate 0} an ack window), mines the
+ * churn blocks, plays the {@link FaultPlan} (signals, restarts, partitions), and aggregates their
+ * {@link MemberChannel} reports into the progress line, per-phase tallies and the {@link DevnetReport}
+ * ({@link DevnetProcessReport}).
  * <p>
  * Children never outlive this process: a shutdown hook destroys them, each child exits when its stdin closes
  * or this process exits, and {@link #run()} destroys them in {@code finally}. A child that fails (exits early,
- * reports an error, writes a malformed or oversized line) ends the run with a {@link MemberFailure} naming it.
+ * reports an error, writes a malformed or oversized line) ends the run with a {@link MemberFailure} naming it;
+ * a child the fault plan kills does not.
  */
 final class DevnetProcessRunner
 {
     private static final long READY_TIMEOUT_MS = 120_000;
+    /**
+     * A restarted member starts one JVM while all the others run: on a small shared machine it gets a sliver of the
+     * CPU (32 members at a 1-minute load of 145 on 2 cores: 0.25 s of CPU in its first 30 s).
+     */
+    private static final long RESTART_READY_TIMEOUT_MS = 300_000;
     private static final long OVERLAY_TIMEOUT_MS = 60_000;
     private static final long STOP_TIMEOUT_MS = 30_000;
     private static final long FINAL_TIMEOUT_MS = 60_000;
-    private static final int LOG_TAIL_BYTES = 2_048;
-    private static final int MAX_GAP_LINES = 10;
+    /** With faults, the drain may wait for reconnect backoff (up to 10 s) and repair after a partition. */
+    private static final long FAULT_DRAIN_MS = 60_000;
     private static final String WORK_DIR_PREFIX = "chainmesh-devnet-";
     private static final String PID_FILE = "parent.pid";
+    private static final String MEMBERS_FILE = "members.txt";
+    /** Set to {@code true} to keep the members' logs and counters after the run (to look into a failure). */
+    static final String KEEP_WORK_DIR_PROPERTY = "chainmesh.devnet.keep.work.dir";
 
     /** A member process failed; the message names it and says why. */
     static final class MemberFailure extends RuntimeException
@@ -61,11 +64,43 @@ final class DevnetProcessRunner
         }
     }
 
+    /**
+     * Faults for a run: a plan and injected link latency; both optional.
+     *
+     * @param plan           the fault plan, or null.
+     * @param latencyMinUs   least one-way link latency added, µs.
+     * @param latencyMaxUs   most one-way link latency added, µs (0: none).
+     * @param jitterUs       most jitter per read, µs.
+     * @param latencyText    the latency as given, for the report.
+     */
+    record Faults(FaultPlan plan, long latencyMinUs, long latencyMaxUs, long jitterUs, String latencyText)
+    {
+        static final Faults NONE = new Faults(null, 0, 0, 0, "");
+
+        boolean linkFaults()
+        {
+            return latencyMaxUs > 0 || jitterUs > 0 || (null != plan && plan.partitions());
+        }
+
+        boolean any()
+        {
+            return null != plan || linkFaults();
+        }
+    }
+
     private final DevnetRunner.Context ctx;
     private final int basePort;
     private final List<String> memberJavaOptions;
-    private final List<Member> members = new ArrayList<>();
+    private final Faults faults;
+    /** Every process ever started, for cleanup. Guarded by itself. */
+    private final List<MemberProcess> all = new ArrayList<>();
+    /** The current process of each member index (run thread only after start). */
+    private final List<MemberProcess> current = new ArrayList<>();
+    private final DevnetProcessReport ledger;
     private volatile Path workDir;
+    private DevnetChain chain;
+    private DevnetRpcServer rpc;
+    private String partition;
 
     /**
      * @param ctx               workload settings (ports, seed, rate, ...); concluded here.
@@ -73,9 +108,21 @@ final class DevnetProcessRunner
      */
     DevnetProcessRunner(final DevnetRunner.Context ctx, final List<String> memberJavaOptions)
     {
+        this(ctx, memberJavaOptions, Faults.NONE);
+    }
+
+    /**
+     * @param ctx               workload settings (ports, seed, rate, ...); concluded here.
+     * @param memberJavaOptions extra JVM options for every child.
+     * @param faults            the fault plan and link faults.
+     */
+    DevnetProcessRunner(final DevnetRunner.Context ctx, final List<String> memberJavaOptions, final Faults faults)
+    {
         this.ctx = ctx.conclude();
         this.basePort = ctx.basePort();
         this.memberJavaOptions = List.copyOf(memberJavaOptions);
+        this.faults = faults;
+        this.ledger = new DevnetProcessReport(this.ctx, faults);
     }
 
     /**
@@ -93,8 +140,6 @@ final class DevnetProcessRunner
             deleteWorkDir();
         }, "chainmesh-devnet-children");
         Runtime.getRuntime().addShutdownHook(hook);
-        DevnetChain chain = null;
-        DevnetRpcServer rpc = null;
         try
         {
             final DevnetChain.Context chainCtx = new DevnetChain.Context().seed(ctx.seed()).memberCount(ctx.nodes())
@@ -108,17 +153,20 @@ final class DevnetProcessRunner
             sweepStaleWorkDirs();
             workDir = Files.createTempDirectory(WORK_DIR_PREFIX);
             Files.writeString(workDir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
+            final StringBuilder members = new StringBuilder();
             for (int i = 0; i < ctx.nodes(); i++)
             {
-                final Member member = start(chain, rpc, i);
-                synchronized (members)
-                {
-                    members.add(member);
-                }
+                members.append(i).append(' ').append(chain.memberId(i)).append('\n');
+            }
+            Files.writeString(workDir.resolve(MEMBERS_FILE), members, StandardCharsets.US_ASCII);
+            for (int i = 0; i < ctx.nodes(); i++)
+            {
+                writeConfig(i);
+                current.add(spawn(i, 0));
             }
             awaitReady();
-            awaitOverlay(chain);
-            return runWorkload(chain);
+            awaitOverlay();
+            return runWorkload();
         }
         catch (final IOException ex)
         {
@@ -141,9 +189,14 @@ final class DevnetProcessRunner
         }
     }
 
-    private Member start(final DevnetChain chain, final DevnetRpcServer rpc, final int i) throws IOException
+    private Path memberDir(final int i)
     {
-        final Path dir = Files.createDirectory(workDir.resolve("member-" + i));
+        return workDir.resolve("member-" + i);
+    }
+
+    private void writeConfig(final int i) throws IOException
+    {
+        final Path dir = Files.createDirectories(memberDir(i));
         Files.writeString(dir.resolve("node.key"), chain.memberKey(i).privateKeyHex() + "\n", StandardCharsets.US_ASCII);
         Files.writeString(dir.resolve("node.properties"),
             "node.key.file=node.key\n" +
@@ -153,9 +206,15 @@ final class DevnetProcessRunner
             "directory.rpc.url=" + rpc.uri() + "\n" +
             "directory.rpc.user=" + rpc.context().rpcUser() + "\n" +
             "directory.rpc.password=" + rpc.context().rpcPassword() + "\n" +
-            "directory.poll.interval.ms=50\n" +
+            // Every member polls the parent's RPC endpoint: fewer polls per member as members add up.
+            "directory.poll.interval.ms=" + 50 * ((ctx.nodes() + 7) / 8) + "\n" +
             "http.address=127.0.0.1:0\n" +
             "counters.file=counters.dat\n", StandardCharsets.UTF_8);
+    }
+
+    private MemberProcess spawn(final int i, final int incarnation) throws IOException
+    {
+        final Path dir = memberDir(i);
         final int churned = churned();
         final int publishers = churned >= 0 ? ctx.nodes() - 1 : ctx.nodes();
         final List<String> command = new ArrayList<>();
@@ -166,6 +225,10 @@ final class DevnetProcessRunner
         command.add("-XX:+UseSerialGC");
         // Stdout is the report channel: VM warnings go to the member's log instead.
         command.add("-XX:+DisplayVMOutputToStderr");
+        if (faults.linkFaults())
+        {
+            command.add("-D" + LinkFaults.ENABLED_PROPERTY + "=true");
+        }
         command.addAll(memberJavaOptions);
         command.add("-cp");
         command.add(classPath());
@@ -179,7 +242,17 @@ final class DevnetProcessRunner
         command.add("--size=" + ctx.messageSize());
         command.add("--strategy=" + ctx.strategy().name());
         command.add("--linger-us=" + ctx.lingerMicros());
-        final Path log = dir.resolve("member.log");
+        command.add("--incarnation=" + incarnation);
+        if (faults.linkFaults())
+        {
+            command.add("--link-faults");
+            command.add("--members-file=" + workDir.resolve(MEMBERS_FILE));
+            command.add("--link-latency-min-us=" + faults.latencyMinUs());
+            command.add("--link-latency-max-us=" + faults.latencyMaxUs());
+            command.add("--link-jitter-us=" + faults.jitterUs());
+            command.add("--link-seed=" + ctx.seed());
+        }
+        final Path log = dir.resolve(incarnation == 0 ? "member.log" : "member." + incarnation + ".log");
         final Process process;
         try
         {
@@ -193,8 +266,12 @@ final class DevnetProcessRunner
         {
             throw new MemberFailure("member " + i + " could not be started (" + command.get(0) + "): " + ex.getMessage());
         }
-        final Member member = new Member(i, process, log);
-        member.reader.start();
+        final MemberProcess member = new MemberProcess(i, incarnation, process, log);
+        synchronized (all)
+        {
+            all.add(member);
+        }
+        member.startReading();
         return member;
     }
 
@@ -231,39 +308,39 @@ final class DevnetProcessRunner
         {
             checkMembers("while starting");
             int ready = 0;
-            for (final Member m : members)
+            MemberProcess firstNotReady = null;
+            for (final MemberProcess m : current)
             {
-                ready += m.ready() ? 1 : 0;
+                if (m.ready())
+                {
+                    ready++;
+                }
+                else if (null == firstNotReady)
+                {
+                    firstNotReady = m;
+                }
             }
-            if (ready == members.size())
+            if (null == firstNotReady)
             {
                 ctx.progress().accept(String.format("members started: %d processes in %.1f s (work dir %s)", ready,
                     (System.nanoTime() - startNs) / 1e9, workDir));
-                announceStatusPage(members.get(0));
+                final String http = current.get(0).http();
+                if (null != ctx.statusPage() && null != http)
+                {
+                    ctx.statusPage().accept("http://" + http + "/");
+                }
                 return;
             }
             if (System.nanoTime() - deadline > 0)
             {
-                throw new MemberFailure(ready + "/" + members.size() + " members were ready after " +
-                    READY_TIMEOUT_MS / 1000 + " s; first not ready: " + describe(firstNotReady()));
+                throw new MemberFailure(ready + "/" + current.size() + " members were ready after " +
+                    READY_TIMEOUT_MS / 1000 + " s; first not ready: " + firstNotReady.describe());
             }
             pause();
         }
     }
 
-    private Member firstNotReady()
-    {
-        for (final Member m : members)
-        {
-            if (!m.ready())
-            {
-                return m;
-            }
-        }
-        return members.get(0);
-    }
-
-    private void awaitOverlay(final DevnetChain chain) throws InterruptedException
+    private void awaitOverlay() throws InterruptedException
     {
         final DirectorySnapshot snapshot = chain.current();
         final OverlayTopology topology = OverlayTopology.of(snapshot, 2);
@@ -273,7 +350,7 @@ final class DevnetProcessRunner
             checkMembers("while linking");
             int formed = 0;
             int links = 0;
-            for (final Member m : members)
+            for (final MemberProcess m : current)
             {
                 final int links0 = m.links();
                 links += links0;
@@ -282,41 +359,53 @@ final class DevnetProcessRunner
                     formed++;
                 }
             }
-            if (formed == members.size())
+            if (formed == current.size())
             {
-                ctx.progress().accept("overlay formed: " + members.size() + " nodes, " + links + " link ends");
+                ctx.progress().accept("overlay formed: " + current.size() + " nodes, " + links + " link ends");
                 return;
             }
             if (System.nanoTime() - deadline > 0)
             {
                 throw new MemberFailure("overlay did not form within " + OVERLAY_TIMEOUT_MS / 1000 + " s: " + formed + "/" +
-                    members.size() + " nodes linked");
+                    current.size() + " nodes linked");
             }
             pause();
         }
     }
 
-    private DevnetReport runWorkload(final DevnetChain chain) throws InterruptedException
+    private DevnetReport runWorkload() throws InterruptedException, IOException
     {
-        final int n = members.size();
+        final int n = current.size();
         final int churned = churned();
-        final Histogram interval = new Histogram(3);
-        for (final Member m : members)
+        final List<FaultPlan.Event> events = null == faults.plan() ? List.of() : faults.plan().events();
+        for (final MemberProcess m : current)
         {
             m.send("start");
+            m.started = true;
         }
         final long start = System.nanoTime();
+        ledger.begin(start, liveCount());
         final long end = start + TimeUnit.MILLISECONDS.toNanos(ctx.durationMillis());
         long nextProgress = start + TimeUnit.SECONDS.toNanos(1);
-        long lastPublished = 0;
-        long lastDelivered = 0;
+        long nextCatchUpCheck = start;
         long lastAckNs = start;
         final long[] lastAcked = new long[n];
+        int nextEvent = 0;
         boolean left = false;
         boolean rejoined = false;
         for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime())
         {
             checkMembers("while publishing");
+            while (nextEvent < events.size() && now - start >= TimeUnit.MILLISECONDS.toNanos(events.get(nextEvent).atMillis()))
+            {
+                final FaultPlan.Event event = events.get(nextEvent++);
+                ledger.collect(all());
+                // The phase starts at the fault: deliveries while it is carried out (a restart spawns a JVM) count in it.
+                ledger.nextPhase(event.text(), now, 0);
+                apply(event, now, start);
+                ledger.liveMembers(liveCount());
+            }
+            startRestarted(start);
             if (churned >= 0 && !left && now - start > (end - start) / 3)
             {
                 chain.leave(churned);
@@ -336,51 +425,195 @@ final class DevnetProcessRunner
                 sendAcks(churned, lastAcked, (now - lastAckNs) / 1e9);
                 lastAckNs = now;
             }
+            if (now - nextCatchUpCheck >= 0)
+            {
+                ledger.checkCatchUp(current, now);
+                nextCatchUpCheck = now + TimeUnit.MILLISECONDS.toNanos(MemberChannel.REPORT_INTERVAL_MS);
+            }
             if (now - nextProgress >= 0)
             {
-                long published = 0;
-                long delivered = 0;
-                long repairs = 0;
-                int links = 0;
-                interval.reset();
-                for (final Member m : members)
-                {
-                    synchronized (m)
-                    {
-                        published += m.published;
-                        delivered += m.delivered;
-                        repairs += m.repairs;
-                        links += m.links;
-                        interval.add(m.interval);
-                        m.interval.reset();
-                    }
-                }
-                progressLine(now - start, published - lastPublished, delivered - lastDelivered, interval, links, repairs);
-                lastPublished = published;
-                lastDelivered = delivered;
+                ledger.collect(all());
+                progressLine(now - start, ledger.takeProgress());
                 nextProgress += TimeUnit.SECONDS.toNanos(1);
             }
             pause();
         }
-        for (final Member m : members)
+        awaitRestartedReady(start);
+        final List<MemberProcess> live = live();
+        for (final MemberProcess m : live)
         {
             m.send("stop");
         }
-        final long[] published = awaitStopped();
-        drain(published, churned);
-        final double seconds = (System.nanoTime() - start) / 1e9;
-        for (final Member m : members)
+        awaitStopped(live);
+        ledger.collect(all());
+        ledger.nextPhase("drain", System.nanoTime(), live.size());
+        drain(live, churned);
+        ledger.collect(all());
+        final long drained = System.nanoTime();
+        final double seconds = (drained - start) / 1e9;
+        for (final MemberProcess m : live)
         {
             m.send("finish");
         }
-        awaitFinals();
-        return report(published, churned, seconds);
+        awaitFinals(live);
+        return ledger.report(all(), current, churned, seconds, drained);
+    }
+
+    private void apply(final FaultPlan.Event event, final long now, final long start) throws InterruptedException, IOException
+    {
+        final String at = String.format("%5.1fs  fault: ", (now - start) / 1e9);
+        final int i = event.member();
+        final MemberProcess m = i >= 0 ? current.get(i) : null;
+        switch (event.action())
+        {
+            case KILL9 ->
+            {
+                m.expectExit("kill9", now);
+                m.closeStdin();
+                m.process.destroyForcibly();
+                ctx.progress().accept(at + "kill -9 " + m.describe());
+            }
+            case TERM ->
+            {
+                m.expectExit("term", now);
+                m.process.destroy();
+                ctx.progress().accept(at + "kill -TERM " + m.describe());
+            }
+            case STOP ->
+            {
+                m.signal("STOP");
+                ledger.stopped(i, true);
+                ctx.progress().accept(at + "kill -STOP " + m.describe());
+            }
+            case CONT ->
+            {
+                m.signal("CONT");
+                ledger.stopped(i, false);
+                ctx.progress().accept(at + "kill -CONT " + m.describe());
+            }
+            case RESTART, RESTART_WIPED ->
+            {
+                awaitExit(m);
+                final boolean wiped = event.action() == FaultPlan.Action.RESTART_WIPED;
+                if (wiped)
+                {
+                    wipe(i);
+                }
+                final MemberProcess next = spawn(i, m.incarnation + 1);
+                current.set(i, next);
+                ctx.progress().accept(at + (wiped ? "restart with its state wiped: member " : "restart: member ") + i +
+                    " (incarnation " + next.incarnation + ", pid " + next.process.pid() + ", same key and port)");
+            }
+            case PARTITION ->
+            {
+                partition = event.partition();
+                for (final MemberProcess p : live())
+                {
+                    p.send("partition " + partition);
+                }
+                ctx.progress().accept(at + "partition " + partition + " (links between the groups dropped inside the nodes)");
+            }
+            case HEAL ->
+            {
+                partition = null;
+                for (final MemberProcess p : live())
+                {
+                    p.send("heal");
+                }
+                ctx.progress().accept(at + "heal");
+            }
+            default -> throw new IllegalStateException(event.action().name());
+        }
+    }
+
+    /** A restarted member takes the port of the one killed: wait until that one is gone (SIGTERM takes a moment). */
+    private void awaitExit(final MemberProcess m) throws InterruptedException
+    {
+        if (!m.process.waitFor(10, TimeUnit.SECONDS))
+        {
+            m.process.destroyForcibly();
+            m.process.waitFor(5, TimeUnit.SECONDS);
+        }
+        m.closeStdin();
+    }
+
+    /** Empties a member's directory but for its key and config (counters, last good list, logs of earlier starts). */
+    private void wipe(final int i) throws IOException
+    {
+        try (Stream<Path> files = Files.list(memberDir(i)))
+        {
+            for (final Path f : files.toList())
+            {
+                final String name = f.getFileName().toString();
+                if (!name.equals("node.key") && !name.equals("node.properties") && Files.isRegularFile(f))
+                {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
+    private void startRestarted(final long start)
+    {
+        for (final MemberProcess m : current)
+        {
+            if (!m.started && m.ready())
+            {
+                m.started = true;
+                if (null != partition)
+                {
+                    m.send("partition " + partition);
+                }
+                m.send("start");
+                ledger.restarted(m, current);
+                ctx.progress().accept(String.format("%5.1fs  member %d is back (incarnation %d): ready %.1f s after its start",
+                    (System.nanoTime() - start) / 1e9, m.index, m.incarnation, (m.readyNs() - m.spawnedNs) / 1e9));
+            }
+        }
+    }
+
+    private void awaitRestartedReady(final long start) throws InterruptedException
+    {
+        while (current.stream().anyMatch(m -> !m.ended() && !m.started))
+        {
+            checkMembers("while restarting");
+            startRestarted(start);
+            final long now = System.nanoTime();
+            final MemberProcess late = current.stream()
+                .filter(m -> !m.ended() && !m.started && now - m.spawnedNs > TimeUnit.MILLISECONDS.toNanos(RESTART_READY_TIMEOUT_MS))
+                .findFirst().orElse(null);
+            if (null != late)
+            {
+                throw new MemberFailure(late.describe() + " was not ready " + RESTART_READY_TIMEOUT_MS / 1000 +
+                    " s after its restart" + late.logTail());
+            }
+            pause();
+        }
+    }
+
+    private List<MemberProcess> all()
+    {
+        synchronized (all)
+        {
+            return List.copyOf(all);
+        }
+    }
+
+    /** The processes alive now (not killed by the plan), one per member at most. */
+    private List<MemberProcess> live()
+    {
+        return current.stream().filter(m -> !m.ended()).toList();
+    }
+
+    private int liveCount()
+    {
+        return (int)current.stream().filter(m -> !m.ended() && !ledger.isStopped(m.index)).count();
     }
 
     /** Closed-loop pacing for {@code --rate 0}: each origin may run ahead of its slowest steady receiver by a window. */
     private void sendAcks(final int churned, final long[] lastAcked, final double seconds)
     {
-        final int n = members.size();
+        final int n = current.size();
         for (int o = 0; o < n; o++)
         {
             if (o == churned)
@@ -392,71 +625,46 @@ final class DevnetProcessRunner
             {
                 if (r != o && r != churned)
                 {
-                    acked = Math.min(acked, members.get(r).distinct(o));
+                    acked = Math.min(acked, current.get(r).distinct(o, 0));
                 }
             }
             // Half a second of what this origin is getting through, so the ack round trip never starves it.
             final long rate = (long)((acked - lastAcked[o]) / Math.max(1e-3, seconds));
             final long window = Math.max(ctx.maxOutstanding(), rate / 2);
             lastAcked[o] = acked;
-            members.get(o).send("ack " + acked + " " + window);
+            current.get(o).send("ack " + acked + " " + window);
         }
     }
 
-    private long[] awaitStopped() throws InterruptedException
+    private void awaitStopped(final List<MemberProcess> live) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
-        final long[] published = new long[members.size()];
         while (true)
         {
             checkMembers("while stopping");
-            int stopped = 0;
-            for (final Member m : members)
+            final long stopped = live.stream().filter(MemberProcess::stopped).count();
+            if (stopped == live.size())
             {
-                synchronized (m)
-                {
-                    if (m.stopped)
-                    {
-                        stopped++;
-                        published[m.index] = m.published;
-                    }
-                }
-            }
-            if (stopped == members.size())
-            {
-                return published;
+                return;
             }
             if (System.nanoTime() - deadline > 0)
             {
-                throw new MemberFailure(stopped + "/" + members.size() + " members confirmed the stop within " +
+                throw new MemberFailure(stopped + "/" + live.size() + " members confirmed the stop within " +
                     STOP_TIMEOUT_MS / 1000 + " s");
             }
             pause();
         }
     }
 
-    private void drain(final long[] published, final int churned) throws InterruptedException
+    private void drain(final List<MemberProcess> live, final int churned) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.drainMillis());
+        final long drainMs = faults.any() ? Math.max(ctx.drainMillis(), FAULT_DRAIN_MS) : ctx.drainMillis();
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
+        final List<MemberProcess> processes = all();
         while (System.nanoTime() - deadline < 0)
         {
             checkMembers("while draining");
-            long missing = 0;
-            for (final Member r : members)
-            {
-                if (r.index == churned)
-                {
-                    continue;
-                }
-                for (int o = 0; o < members.size(); o++)
-                {
-                    if (o != r.index)
-                    {
-                        missing += Math.max(0, published[o] - r.distinct(o));
-                    }
-                }
-            }
-            if (missing == 0)
+            if (ledger.owedNow(processes, live, churned) == 0)
             {
                 return;
             }
@@ -464,130 +672,56 @@ final class DevnetProcessRunner
         }
     }
 
-    private void awaitFinals() throws InterruptedException
+    private void awaitFinals(final List<MemberProcess> live) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_TIMEOUT_MS);
-        for (final Member m : members)
+        for (final MemberProcess m : live)
         {
             while (!m.hasFinal())
             {
                 checkMembers("while reporting");
                 if (System.nanoTime() - deadline > 0)
                 {
-                    throw new MemberFailure(describe(m) + " sent no final report within " + FINAL_TIMEOUT_MS / 1000 + " s");
+                    throw new MemberFailure(m.describe() + " sent no final report within " + FINAL_TIMEOUT_MS / 1000 + " s");
                 }
                 pause();
             }
         }
-        for (final Member m : members)
+        for (final MemberProcess m : live)
         {
             final long remainingMs = Math.max(1_000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             if (!m.process.waitFor(remainingMs, TimeUnit.MILLISECONDS))
             {
-                throw new MemberFailure(describe(m) + " did not exit after its final report");
+                throw new MemberFailure(m.describe() + " did not exit after its final report");
             }
             if (m.process.exitValue() != 0)
             {
-                throw new MemberFailure(describe(m) + " exited with code " + m.process.exitValue() + " after its final report" +
-                    logTail(m));
+                throw new MemberFailure(m.describe() + " exited with code " + m.process.exitValue() +
+                    " after its final report" + m.logTail());
             }
         }
     }
 
-    private DevnetReport report(final long[] published, final int churned, final double seconds)
-    {
-        final int n = members.size();
-        final Histogram all = new Histogram(3);
-        final List<DevnetReport.NodeRow> rows = new ArrayList<>();
-        final long[] batchSizes = new long[17];
-        long totalPublished = 0;
-        long backPressured = 0;
-        long expected = 0;
-        long delivered = 0;
-        long missing = 0;
-        long duplicates = 0;
-        long batchesPublished = 0;
-        long batchesForwarded = 0;
-        long repairs = 0;
-        long bytesOut = 0;
-        int gaps = 0;
-        for (final Member m : members)
-        {
-            final JsonNode fin = m.finalReport();
-            final int i = m.index;
-            final Histogram latency = m.finalLatency();
-            all.add(latency);
-            batchesPublished += fin.path("batchesPublished").asLong();
-            batchesForwarded += fin.path("batchesForwarded").asLong();
-            repairs += fin.path("repairs").asLong();
-            bytesOut += fin.path("bytesOut").asLong();
-            final JsonNode sizes = fin.path("batchSizes");
-            for (int b = 0; b < sizes.size() && b < batchSizes.length; b++)
-            {
-                batchSizes[b] += sizes.get(b).asLong();
-            }
-            totalPublished += published[i];
-            synchronized (m)
-            {
-                backPressured += m.backPressured;
-            }
-            final long nodeDelivered = fin.path("delivered").asLong();
-            // Duplicates and payloads that do not parse both break "exactly once".
-            long nodeDuplicates = fin.path("duplicates").asLong() + fin.path("invalid").asLong();
-            long owed = 0;
-            long nodeMissing = 0;
-            final JsonNode origins = fin.path("origins");
-            for (int o = 0; o < n; o++)
-            {
-                if (o == i)
-                {
-                    continue;
-                }
-                owed += published[o];
-                final JsonNode origin = origins.path(o);
-                final long distinct = origin.path(0).asLong(-1);
-                final long contiguous = origin.path(1).asLong(-1);
-                // Distinct == contiguous == published: all of 0..published-1 arrived, and nothing beyond.
-                final long shortfall = Math.max(0, published[o] - Math.min(distinct, contiguous)) +
-                    (distinct == contiguous ? 0 : Math.abs(distinct - contiguous));
-                nodeMissing += shortfall;
-                // More distinct messages than the origin says it published: as wrong as a duplicate.
-                nodeDuplicates += Math.max(0, distinct - published[o]);
-                if (shortfall > 0 && i != churned && gaps++ < MAX_GAP_LINES)
-                {
-                    ctx.progress().accept("member " + i + " lacks " + shortfall + " of member " + o + "'s " + published[o] +
-                        " messages (has " + distinct + " distinct, first missing #" + contiguous + ")");
-                }
-            }
-            if (i != churned)
-            {
-                expected += owed;
-                delivered += nodeDelivered;
-                missing += nodeMissing;
-                duplicates += nodeDuplicates;
-            }
-            rows.add(new DevnetReport.NodeRow(i, m.port(), published[i], nodeDelivered, nodeMissing, nodeDuplicates,
-                fin.path("links").asInt(), latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0));
-        }
-        final DevnetReport.Latency latency = new DevnetReport.Latency(
-            all.getValueAtPercentile(50) / 1000.0, all.getValueAtPercentile(90) / 1000.0,
-            all.getValueAtPercentile(99) / 1000.0, all.getValueAtPercentile(99.9) / 1000.0,
-            all.getMaxValue() / 1000.0, all.getTotalCount());
-        final int steady = churned >= 0 ? n - 1 : n;
-        return new DevnetReport(n, ctx.strategy().name(), ctx.messageSize(), ctx.rate(), seconds, totalPublished,
-            backPressured, expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
-            delivered * (double)ctx.messageSize() / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
-            repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut);
-    }
-
-    private void progressLine(
-        final long elapsedNanos, final long published, final long delivered, final Histogram latency, final int links,
-        final long repairs)
+    private void progressLine(final long elapsedNanos, final DevnetProcessReport.Tally second)
     {
         final double elapsed = elapsedNanos / 1e9;
+        int links = 0;
+        long repairs = 0;
+        for (final MemberProcess m : current)
+        {
+            if (!m.ended())
+            {
+                synchronized (m)
+                {
+                    links += m.links;
+                    repairs += m.repairs;
+                }
+            }
+        }
         final String line = String.format("%5.1fs  pub %,9d/s  deliv %,10d/s  %7.1f MB/s  p50 %9s  p99 %9s  links %d  repairs %d",
-            elapsed, published, delivered, delivered * (double)ctx.messageSize() / 1e6,
-            Durations.human(latency.getValueAtPercentile(50)), Durations.human(latency.getValueAtPercentile(99)), links, repairs);
+            elapsed, second.published, second.delivered, second.delivered * (double)ctx.messageSize() / 1e6,
+            Durations.human(second.latency.getValueAtPercentile(50)), Durations.human(second.latency.getValueAtPercentile(99)),
+            links, repairs);
         if (ctx.redrawProgress())
         {
             final int width = 20;
@@ -602,52 +736,13 @@ final class DevnetProcessRunner
 
     private void checkMembers(final String phase)
     {
-        for (final Member m : members)
+        for (final MemberProcess m : current)
         {
             final String failure = m.failure(phase);
             if (null != failure)
             {
-                throw new MemberFailure(describe(m) + " " + failure + logTail(m));
+                throw new MemberFailure(m.describe() + " " + failure + m.logTail());
             }
-        }
-    }
-
-    private void announceStatusPage(final Member first)
-    {
-        final String http;
-        synchronized (first)
-        {
-            http = first.http;
-        }
-        if (null != ctx.statusPage() && null != http)
-        {
-            ctx.statusPage().accept("http://" + http + "/");
-        }
-    }
-
-    private static String describe(final Member m)
-    {
-        return "member " + m.index + " (pid " + m.process.pid() + ")";
-    }
-
-    private static String logTail(final Member m)
-    {
-        try (RandomAccessFile file = new RandomAccessFile(m.log.toFile(), "r"))
-        {
-            final long length = file.length();
-            final int size = (int)Math.min(LOG_TAIL_BYTES, length);
-            if (size == 0)
-            {
-                return "";
-            }
-            final byte[] bytes = new byte[size];
-            file.seek(length - size);
-            file.readFully(bytes);
-            return "; its log (" + m.log.getFileName() + ") ends:\n" + new String(bytes, StandardCharsets.UTF_8).strip();
-        }
-        catch (final IOException ex)
-        {
-            return "";
         }
     }
 
@@ -663,18 +758,19 @@ final class DevnetProcessRunner
 
     private void destroyAll()
     {
-        final List<Member> snapshot;
-        synchronized (members)
-        {
-            snapshot = List.copyOf(members);
-        }
-        for (final Member m : snapshot)
+        final List<MemberProcess> snapshot = all();
+        for (final MemberProcess m : snapshot)
         {
             m.closeStdin();
+            if (ledger.isStopped(m.index))
+            {
+                // A member stopped by the plan would not act on SIGTERM.
+                m.process.destroyForcibly();
+            }
             m.process.destroy();
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        for (final Member m : snapshot)
+        for (final MemberProcess m : snapshot)
         {
             try
             {
@@ -728,6 +824,11 @@ final class DevnetProcessRunner
         {
             return;
         }
+        if (Boolean.getBoolean(KEEP_WORK_DIR_PROPERTY))
+        {
+            ctx.progress().accept("work dir kept (-D" + KEEP_WORK_DIR_PROPERTY + "=true): " + workDir);
+            return;
+        }
         try
         {
             delete(workDir);
@@ -745,253 +846,6 @@ final class DevnetProcessRunner
             for (final Path p : paths.sorted(Comparator.reverseOrder()).toList())
             {
                 Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** One child: its process, the reader thread of its stdout, and the latest of what it reported. */
-    private static final class Member
-    {
-        final int index;
-        final Process process;
-        final Path log;
-        final OutputStream stdin;
-        final Thread reader;
-
-        // Guarded by this: written by the reader thread, read by the run thread.
-        boolean ready;
-        int port;
-        String http;
-        String nodeIdHex;
-        long published;
-        long backPressured;
-        long delivered;
-        long repairs;
-        int links;
-        long[] distinct = new long[0];
-        final Histogram interval = new Histogram(3);
-        boolean stopped;
-        JsonNode finalReport;
-        Histogram finalLatency;
-        String error;
-        long otherLines;
-        String lastOtherLine;
-        boolean eof;
-
-        Member(final int index, final Process process, final Path log)
-        {
-            this.index = index;
-            this.process = process;
-            this.log = log;
-            this.stdin = process.getOutputStream();
-            this.reader = new Thread(this::read, "chainmesh-devnet-member-" + index);
-            reader.setDaemon(true);
-        }
-
-        private void read()
-        {
-            final InputStream in = process.getInputStream();
-            try
-            {
-                String line;
-                while (null != (line = MemberChannel.readLine(in, MemberChannel.MAX_CHILD_LINE)))
-                {
-                    if (line.startsWith("{"))
-                    {
-                        onLine(line);
-                    }
-                    else if (!line.isBlank())
-                    {
-                        // Not a report (a library printing to stdout): counted and kept for the failure message.
-                        synchronized (this)
-                        {
-                            otherLines++;
-                            lastOtherLine = line.length() > 200 ? line.substring(0, 200) + "..." : line;
-                        }
-                    }
-                }
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                synchronized (this)
-                {
-                    if (null == error)
-                    {
-                        error = "sent a bad report %s: " + ex.getMessage();
-                    }
-                }
-                process.destroyForcibly();
-            }
-            finally
-            {
-                synchronized (this)
-                {
-                    eof = true;
-                }
-            }
-        }
-
-        private void onLine(final String line) throws IOException
-        {
-            final JsonNode m = MemberChannel.JSON.readTree(line);
-            final String type = m.path("type").asText("");
-            final Histogram latency = m.has("latency") ? MemberChannel.decode(m.path("latency").asText()) : null;
-            synchronized (this)
-            {
-                switch (type)
-                {
-                    case "ready" ->
-                    {
-                        ready = true;
-                        port = m.path("port").asInt();
-                        http = m.path("http").asText(null);
-                    }
-                    case "progress", "stopped" ->
-                    {
-                        published = m.path("published").asLong();
-                        backPressured = m.path("backPressured").asLong();
-                        delivered = m.path("delivered").asLong();
-                        repairs = m.path("repairs").asLong();
-                        links = m.path("links").asInt();
-                        final JsonNode d = m.path("distinct");
-                        final long[] counts = new long[Math.min(d.size(), 256)];
-                        for (int i = 0; i < counts.length; i++)
-                        {
-                            counts[i] = d.get(i).asLong();
-                        }
-                        distinct = counts;
-                        if (null != latency)
-                        {
-                            interval.add(latency);
-                        }
-                        stopped |= "stopped".equals(type);
-                    }
-                    case "final" ->
-                    {
-                        if (null == latency || !m.path("origins").isArray())
-                        {
-                            throw new IOException("final report without latency or origins");
-                        }
-                        finalLatency = latency;
-                        finalReport = m;
-                    }
-                    case "error" -> error = "failed %s: " + m.path("message").asText("(no message)");
-                    default -> throw new IOException("unknown report type '" + type + "'");
-                }
-            }
-        }
-
-        synchronized boolean ready()
-        {
-            return ready;
-        }
-
-        synchronized int port()
-        {
-            return port;
-        }
-
-        synchronized int links()
-        {
-            return links;
-        }
-
-        synchronized long distinct(final int origin)
-        {
-            return origin < distinct.length ? distinct[origin] : 0;
-        }
-
-        synchronized boolean hasFinal()
-        {
-            return null != finalReport;
-        }
-
-        synchronized JsonNode finalReport()
-        {
-            return finalReport;
-        }
-
-        synchronized Histogram finalLatency()
-        {
-            return finalLatency;
-        }
-
-        /**
-         * @param phase what the run was doing, e.g. "while starting".
-         * @return why this member failed, or null while it is fine.
-         */
-        String failure(final String phase)
-        {
-            final boolean ended;
-            synchronized (this)
-            {
-                if (null != error)
-                {
-                    return error.replace("%s", phase);
-                }
-                if (null != finalReport)
-                {
-                    return null;
-                }
-                ended = eof;
-            }
-            if (ended || !process.isAlive())
-            {
-                try
-                {
-                    // Its stdout reached EOF: let the exit code (and a last error line still in the pipe) arrive.
-                    process.waitFor(2, TimeUnit.SECONDS);
-                    reader.join(2_000);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                synchronized (this)
-                {
-                    if (null != error)
-                    {
-                        return error.replace("%s", phase);
-                    }
-                    if (null != finalReport)
-                    {
-                        return null;
-                    }
-                }
-                final String other;
-                synchronized (this)
-                {
-                    other = otherLines == 0 ? "" : " (after " + otherLines + " non-report lines on stdout, the last: " +
-                        lastOtherLine + ")";
-                }
-                return (process.isAlive() ? "closed its output " : "exited with code " + process.exitValue() + " ") + phase +
-                    other;
-            }
-            return null;
-        }
-
-        void send(final String command)
-        {
-            try
-            {
-                stdin.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
-                stdin.flush();
-            }
-            catch (final IOException ex)
-            {
-                // A dead child: failure() reports it with its exit code on the next check.
-            }
-        }
-
-        void closeStdin()
-        {
-            try
-            {
-                stdin.close();
-            }
-            catch (final IOException ex)
-            {
-                // Already closed or the child is gone.
             }
         }
     }

@@ -29,6 +29,7 @@ import java.util.List;
  * @param bytesOut                bytes written by all nodes' links from the first offer to the end of the run
  *                                (engine {@code bytes out} counters: frames with headers, control traffic included;
  *                                with {@code --processes}, from each member's start, handshakes included).
+ * @param faults                  what a fault plan or link faults did ({@code --processes} only), or null.
  */
 public record DevnetReport(
     int nodes,
@@ -52,7 +53,8 @@ public record DevnetReport(
     int churned,
     List<NodeRow> perNode,
     boolean passed,
-    long bytesOut)
+    long bytesOut,
+    DevnetFaultReport faults)
 {
     /**
      * Latency percentiles in microseconds.

@@ -868,6 +868,6 @@ public final class DevnetRunner
         return new DevnetReport(n, ctx.strategy.name(), ctx.messageSize, ctx.rate, seconds, totalPublished, backPressured,
             expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
             delivered * (double)ctx.messageSize / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
-            repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut);
+            repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut, null);
     }
 }

@@ -18,7 +18,8 @@ import java.util.zip.DataFormatException;
  * The line protocol between {@code chainmesh devnet --processes} and its {@code devnet-member} children.
  * <p>
  * Parent to child, on the child's stdin, one command a line: {@code start}, {@code ack <delivered> <window>}
- * (closed-loop pacing for {@code --rate 0}), {@code stop}, {@code finish}. The child treats the end of its
+ * (closed-loop pacing for {@code --rate 0}), {@code stop}, {@code finish}, and with link faults
+ * {@code partition <groups>} ({@link FaultPlan} syntax, {@code 0-3|4-7}) and {@code heal}. The child treats the end of its
  * stdin as the parent's death and exits.
  * <p>
  * Child to parent, on its stdout, one JSON object a line with a {@code type}: {@code ready}, {@code progress}

@@ -78,6 +78,77 @@ class DevnetProcessesSystemTest
             .as("no member process left").isZero();
     }
 
+    /**
+     * A member killed with SIGKILL mid-run: the run goes on, the report has the survivors' figures and what the dead
+     * member published up to its death, and the exit code says whether every promise held (0).
+     */
+    @Test
+    void shouldSurviveAMemberKilledWithSigkillAndAccountForItsMessages() throws Exception
+    {
+        final Path report = dir.resolve("faults.json");
+
+        final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "3", "--rate", "300",
+            "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--faults", "1500ms:kill9:2",
+            "--report", report.toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+        assertThat(result.out()).containsPattern("fault: kill -9 member 2 \\(pid \\d+\\)").contains("PASSED");
+        final JsonNode json = new ObjectMapper().readTree(report.toFile());
+        final JsonNode faults = json.get("faults");
+        assertThat(faults.get("plan").asText()).isEqualTo("1500ms:kill9:2");
+        assertThat(faults.get("phases").size()).as("start, the kill, the drain").isEqualTo(3);
+        assertThat(faults.get("phases").get(1).get("startedBy").asText()).isEqualTo("1500ms:kill9:2");
+        assertThat(faults.get("phases").get(1).get("liveMembers").asInt()).isEqualTo(2);
+        assertThat(faults.get("phases").get(1).get("delivered").asLong()).as("survivors kept delivering").isPositive();
+        final JsonNode dead = faults.get("incarnations").get(2);
+        assertThat(dead.get("endedBy").asText()).isEqualTo("kill9");
+        assertThat(dead.get("owed").asLong()).as("what it published before its death").isPositive();
+        assertThat(dead.get("deliveredToEveryLiveMember").asLong()).isEqualTo(dead.get("owed").asLong());
+        for (final int survivor : new int[] {0, 1})
+        {
+            final JsonNode row = json.get("perNode").get(survivor);
+            assertThat(row.get("missing").asLong()).isZero();
+            assertThat(row.get("published").asLong()).isPositive();
+            assertThat(faults.get("incarnations").get(survivor).get("endedSeconds").isNull()).isTrue();
+        }
+        assertThat(json.get("delivered").asLong()).isEqualTo(json.get("expectedDeliveries").asLong());
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count())
+            .as("no member process left").isZero();
+    }
+
+    /**
+     * A member killed with SIGKILL and restarted (same key and port) joins streams that are running: it gets every
+     * message published after its return (its handler is registered before its node links) and its history. Slow-ish
+     * (a JVM restarts mid-run): soak.
+     */
+    @Test
+    @Tag("soak")
+    void shouldDeliverToARestartedMemberEverythingPublishedAfterItReturned() throws Exception
+    {
+        final Path report = dir.resolve("restart.json");
+
+        final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "8", "--rate", "300",
+            "--linger-ms", "5", "--member-jvm-option=-XX:TieredStopAtLevel=1", "--faults", "2s:kill9:2,4s:restart:2",
+            "--report", report.toString());
+
+        assertThat(result.out()).contains("member 2 is back (incarnation 1)");
+        final JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("perNode").get(2).get("missing").asLong()).as(result.out()).isZero();
+        assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
+    }
+
+    @Test
+    void shouldRefuseABadFaultPlanBeforeStartingAnything()
+    {
+        final Result result = run("devnet", "--processes", "--nodes", "3", "--duration", "3",
+            "--faults", "1s:kill9:2,2s:restart:1", "--report", dir.resolve("r.json").toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--faults event 2 '2s:restart:1': member 1 is running; restart needs a member " +
+            "that was killed (kill9 or term)");
+        assertThat(result.out()).doesNotContain("members started");
+    }
+
     /** Slow-ish (three JVMs start before one fails), so outside the default run. */
     @Test
     @Tag("soak")

@@ -25,6 +25,7 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
     private final boolean dialler;
     private final MemberId expectedPeer;
     private final Admission admission;
+    private final LinkFaults faults;
 
     /**
      * @param config       node-wide settings.
@@ -33,7 +34,7 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
      */
     public ChannelSetup(final LinkConfig config, final boolean dialler, final MemberId expectedPeer)
     {
-        this(config, dialler, expectedPeer, null);
+        this(config, dialler, expectedPeer, null, null);
     }
 
     /**
@@ -41,14 +42,20 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
      * @param dialler      true for outbound connections.
      * @param expectedPeer the member dialled, null for inbound.
      * @param admission    caps on unauthenticated inbound connections (null: none).
+     * @param faults       test-only link faults ({@link LinkFaultHandler} goes first), or null.
      */
     public ChannelSetup(
-        final LinkConfig config, final boolean dialler, final MemberId expectedPeer, final Admission admission)
+        final LinkConfig config,
+        final boolean dialler,
+        final MemberId expectedPeer,
+        final Admission admission,
+        final LinkFaults faults)
     {
         this.config = config;
         this.dialler = dialler;
         this.expectedPeer = expectedPeer;
         this.admission = admission;
+        this.faults = faults;
     }
 
     @Override
@@ -79,5 +86,9 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
             .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters(), release))
             .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))
             .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expectedPeer));
+        if (null != faults)
+        {
+            channel.pipeline().addFirst(LinkFaultHandler.NAME, faults.newHandler(expectedPeer));
+        }
     }
 }

@@ -74,6 +74,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         this.link = link;
     }
 
+    /**
+     * @return the authenticated link this handler serves.
+     */
+    public Link link()
+    {
+        return link;
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
