@@ -8,6 +8,8 @@ import io.chainmesh.chain.DevnetChain;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.PeerView;
 import io.chainmesh.node.flux.FluxBridge;
+import io.chainmesh.node.flux.FluxBridgeCounters;
+import io.chainmesh.node.flux.FluxEnvelope;
 import org.agrona.CloseHelper;
 
 import java.io.BufferedReader;
@@ -156,11 +158,40 @@ public final class FluxBridgeHarness
             }
             result.put("duplicatesReceived", duplicates);
             long notPublished = 0;
+            long bridgeDuplicates = 0;
+            long rateLimited = 0;
+            long droppedSlowPeer = 0;
+            long refused = 0;
+            long fewestDelivered = Long.MAX_VALUE;
             for (final FluxBridge bridge : bridges)
             {
                 notPublished += bridge.relay().notPublished();
+                bridgeDuplicates += bridge.relay().duplicates();
+                rateLimited += bridge.counters().get(FluxBridgeCounters.Counter.RATE_LIMITED);
+                droppedSlowPeer += bridge.counters().get(FluxBridgeCounters.Counter.DELIVERIES_DROPPED_SLOW_PEER);
+                for (final FluxEnvelope.Refusal refusal : FluxEnvelope.Refusal.values())
+                {
+                    refused += bridge.relay().refused(refusal);
+                }
+                if (bridge != bridges.get(0))
+                {
+                    fewestDelivered = Math.min(fewestDelivered, bridge.relay().delivered());
+                }
             }
+            result.put("relayedAtOrigin", bridges.get(0).relay().relayed());
+            result.put("fewestDeliveredByABridge", fewestDelivered);
+            result.put("rateLimited", rateLimited);
+            result.put("deliveriesDroppedSlowPeer", droppedSlowPeer);
+            result.put("refused", refused);
             result.put("notPublished", notPublished);
+            // Copies that reached a bridge again (from the overlay or a FluxOS peer) and went no further.
+            result.put("bridgeDuplicates", bridgeDuplicates);
+            int fewestReceived = Integer.MAX_VALUE;
+            for (int i = 1; i < NODES; i++)
+            {
+                fewestReceived = Math.min(fewestReceived, result.get("perNode").get(Integer.toString(i)).get("received").asInt());
+            }
+            result.put("fewestReceivedByAPeer", fewestReceived);
             result.remove("perNode");
             return result;
         }
@@ -241,22 +272,32 @@ public final class FluxBridgeHarness
             .append("in the same run).\n\n");
         md.append(String.format(Locale.ROOT, "%d nodes; one origin sends %d signed messages at %d/s.%n%n", NODES,
             messages, rate));
-        md.append("| system | complete | duplicates received | p50 ms | p99 ms | max ms | unique messages/s | deliveries/s |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-        md.append(String.format(Locale.ROOT, "| bridged (chainmesh tree, FluxOS peers at both ends) | %s | %d | %s | %s | %s | %s | %s |%n",
-            bridged.get("complete").asBoolean(), bridged.get("duplicatesReceived").asLong(),
-            bridged.get("latencyMs").get("p50"), bridged.get("latencyMs").get("p99"), bridged.get("latencyMs").get("max"),
-            bridged.get("messagesPerSecond"), bridged.get("deliveriesPerSecond")));
+        md.append("| system | published | all delivered | p50 ms | p99 ms | max ms | unique messages/s | deliveries/s | ")
+            .append("redundant copies received |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        final JsonNode latency = bridged.get("latencyMs");
+        md.append(String.format(Locale.ROOT, "| bridged (chainmesh overlay, FluxOS-style peers at both ends) | %d | %s | %d | %d | %d | %d | %d | %d |%n",
+            messages, bridged.get("complete").asBoolean(), latency.get("p50").asLong(), latency.get("p99").asLong(),
+            latency.get("max").asLong(), bridged.get("messagesPerSecond").asLong(), bridged.get("deliveriesPerSecond").asLong(),
+            bridged.get("duplicatesReceived").asLong() + bridged.get("bridgeDuplicates").asLong()));
+        final JsonNode later = bridged.get("secondHalfLatencyMs");
+        md.append(String.format(Locale.ROOT, "| bridged, second half of the messages only | %d | | %d | %d | %d | | | |%n",
+            messages / 2, later.get("p50").asLong(), later.get("p99").asLong(), later.get("max").asLong()));
         for (final String name : new String[] {"flood", "floodPaced"})
         {
             final JsonNode flood = result.get(name);
-            final double delivered = flood.get("deliveredPerNodePerSecond").asDouble() * NODES;
-            md.append(String.format(Locale.ROOT, "| FluxOS-style flood%s | %s | %d | %s | %s | %s | %.0f | %.0f |%n",
-                "floodPaced".equals(name) ? ", paced (--pace)" : "", flood.get("deliveredAll").asBoolean(),
-                flood.get("duplicatesReceived").asLong(), flood.get("latencyMillis").get("p50"),
-                flood.get("latencyMillis").get("p99"), flood.get("latencyMillis").get("max"),
-                delivered / Math.max(1, NODES - 1), delivered));
+            final double elapsed = flood.get("elapsedSeconds").asDouble();
+            final JsonNode floodLatency = flood.get("latencyMillis");
+            md.append(String.format(Locale.ROOT, "| FluxOS-style flood%s | %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %d |%n",
+                "floodPaced".equals(name) ? ", paced (--pace)" : "", flood.get("published").asLong(),
+                flood.get("deliveredAll").asBoolean(), floodLatency.get("p50").asDouble(), floodLatency.get("p99").asDouble(),
+                floodLatency.get("max").asDouble(), flood.get("published").asDouble() / elapsed,
+                flood.get("deliveredPerNodePerSecond").asDouble() * NODES, flood.get("duplicatesReceived").asLong()));
         }
+        md.append("\nunique messages/s: messages published over the time until the last node had them all (the flood's ")
+            .append("elapsed time includes its drain); deliveries/s: messages received by all nodes together per second; ")
+            .append("redundant copies: copies a node received and dropped as seen (bridged: at the FluxOS-style peers and ")
+            .append("the bridges; the overlay's own repair traffic is not in it).\n");
         md.append("\nLatency is from the origin's send to each other node's receipt (bridged: at the FluxOS-style peer ")
             .append("of that node, through two WebSocket hops and the overlay). Raw figures: the JSON file beside this one.\n");
         return md.toString();
