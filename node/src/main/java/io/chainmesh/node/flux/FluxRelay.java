@@ -11,8 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumMap;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -26,12 +24,11 @@ import java.util.function.Supplier;
  * copy cannot shadow the real message; a message seen before (from a peer or the overlay) goes no further and is
  * counted.
  * <p>
- * The seen set maps the SHA-256 of a message's signed text to the key and signature that verified for it: an exact
- * copy of a verified message (FluxOS floods many) is known as a duplicate without verifying it again, while a copy
- * with another signature is verified like a new message. The set is bounded twice: at most {@code seenCapacity}
- * entries (oldest first out), and an entry leaves once its message is older than FluxOS's freshness window, after
- * which any copy is refused as stale anyway. {@link #evictedFresh()} counts entries pushed out while their message
- * was still fresh: a non-zero value means the capacity is below the network's five-minute volume.
+ * The seen set ({@code FluxSeenSet}) maps the SHA-256 of a message's signed text to the key and signature that
+ * verified for it: an exact copy of a verified message (FluxOS floods many) is known as a duplicate without verifying
+ * it again, while a copy with another signature is verified like a new message. It is bounded by a capacity and by
+ * FluxOS's freshness window; {@link #evictedFresh()} says whether the capacity is below the network's five-minute
+ * volume.
  * <p>
  * Threads: {@link #onFluxPeerMessage} from any thread (the FluxOS peer connections); overlay messages on the
  * node's broadcast commit thread, where the check's signature verification runs (public key recovery, well under
@@ -91,16 +88,11 @@ public final class FluxRelay implements AutoCloseable
         }
     }
 
-    private record Seen(String signer, String signature, long expiresAtMs)
-    {
-    }
-
     private final ChainmeshNode node;
     private final Supplier<DirectorySnapshot> directory;
     private final EpochClock clock;
     private final Consumer<String> localPeers;
-    private final int seenCapacity;
-    private final LinkedHashMap<String, Seen> seen = new LinkedHashMap<>();
+    private final FluxSeenSet seen;
     private final AutoCloseable subscription;
     private final Map<FluxEnvelope.Refusal, AtomicLong> refusals = new EnumMap<>(FluxEnvelope.Refusal.class);
     private final AtomicLong relayed = new AtomicLong();
@@ -108,7 +100,6 @@ public final class FluxRelay implements AutoCloseable
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong notPublished = new AtomicLong();
-    private final AtomicLong evictedFresh = new AtomicLong();
 
     /**
      * @param node         the running node.
@@ -124,15 +115,11 @@ public final class FluxRelay implements AutoCloseable
         final Consumer<String> localPeers,
         final int seenCapacity)
     {
-        if (seenCapacity < 1)
-        {
-            throw new IllegalArgumentException("seenCapacity=" + seenCapacity + " must be >= 1");
-        }
         this.node = node;
         this.directory = directory;
         this.clock = clock;
         this.localPeers = localPeers;
-        this.seenCapacity = seenCapacity;
+        this.seen = new FluxSeenSet(seenCapacity, clock);
         for (final FluxEnvelope.Refusal refusal : FluxEnvelope.Refusal.values())
         {
             refusals.put(refusal, new AtomicLong());
@@ -162,7 +149,7 @@ public final class FluxRelay implements AutoCloseable
             return Outcome.TOO_LARGE;
         }
         final String key = key(envelope);
-        if (isExactCopyOfSeen(key, envelope))
+        if (seen.isExactCopy(key, envelope))
         {
             duplicates.incrementAndGet();
             return Outcome.DUPLICATE;
@@ -172,14 +159,14 @@ public final class FluxRelay implements AutoCloseable
         {
             return refuse(refusal);
         }
-        if (!markSeen(key, envelope))
+        if (!seen.mark(key, envelope))
         {
             duplicates.incrementAndGet();
             return Outcome.DUPLICATE;
         }
         if (node.offer(TOPIC, new UnsafeBuffer(bytes), 0, bytes.length) < 0)
         {
-            unmark(key);
+            seen.unmark(key);
             notPublished.incrementAndGet();
             return Outcome.NOT_PUBLISHED;
         }
@@ -201,7 +188,7 @@ public final class FluxRelay implements AutoCloseable
             return;
         }
         final String key = key(envelope);
-        if (isExactCopyOfSeen(key, envelope))
+        if (seen.isExactCopy(key, envelope))
         {
             duplicates.incrementAndGet();
             return;
@@ -212,7 +199,7 @@ public final class FluxRelay implements AutoCloseable
             refuse(refusal);
             return;
         }
-        if (!markSeen(key, envelope))
+        if (!seen.mark(key, envelope))
         {
             duplicates.incrementAndGet();
             return;
@@ -227,39 +214,8 @@ public final class FluxRelay implements AutoCloseable
         return Outcome.of(refusal);
     }
 
-    private synchronized boolean isExactCopyOfSeen(final String key, final FluxEnvelope envelope)
-    {
-        final Seen entry = seen.get(key);
-        return null != entry && entry.signer().equals(envelope.pubKey()) && entry.signature().equals(envelope.signature());
-    }
-
-    private synchronized boolean markSeen(final String key, final FluxEnvelope envelope)
-    {
-        final long now = clock.time();
-        for (final Iterator<Seen> it = seen.values().iterator(); it.hasNext(); )
-        {
-            final Seen eldest = it.next();
-            if (eldest.expiresAtMs() - now >= 0 && seen.size() < seenCapacity)
-            {
-                break;
-            }
-            if (eldest.expiresAtMs() - now >= 0)
-            {
-                evictedFresh.incrementAndGet();
-            }
-            it.remove();
-        }
-        return null == seen.putIfAbsent(key, new Seen(envelope.pubKey(), envelope.signature(),
-            envelope.timestampMs() + FluxEnvelope.MAX_AGE_MS));
-    }
-
-    private synchronized void unmark(final String key)
-    {
-        seen.remove(key);
-    }
-
     /** @return messages remembered for de-duplication now. */
-    public synchronized int seenSize()
+    public int seenSize()
     {
         return seen.size();
     }
@@ -319,7 +275,7 @@ public final class FluxRelay implements AutoCloseable
     /** @return seen entries pushed out by the capacity while their message was still inside the freshness window. */
     public long evictedFresh()
     {
-        return evictedFresh.get();
+        return seen.evictedFresh();
     }
 
     @Override

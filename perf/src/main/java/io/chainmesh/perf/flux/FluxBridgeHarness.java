@@ -64,6 +64,7 @@ public final class FluxBridgeHarness
         npmCi(PEERS);
         npmCi(FLOOD);
 
+        final String loadBefore = loadAverage();
         final JsonNode bridged = bridged(messages, rate);
         System.out.println("bridged: " + bridged);
         final long seconds = Math.max(1, Math.round((double)messages / rate));
@@ -78,6 +79,8 @@ public final class FluxBridgeHarness
         result.set("bridged", bridged);
         result.set("flood", flood);
         result.set("floodPaced", paced);
+        // The machine is shared: its load says how far the figures are from a quiet box's.
+        result.put("loadAverageBefore", loadBefore).put("loadAverageAfter", loadAverage());
         final String date = LocalDate.now(ZoneOffset.UTC).toString();
         Files.createDirectories(out);
         Files.writeString(out.resolve(date + "-flux-bridge.json"),
@@ -228,6 +231,18 @@ public final class FluxBridgeHarness
         return JSON.readTree(lines[lines.length - 1]);
     }
 
+    private static String loadAverage()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        }
+        catch (final IOException ex)
+        {
+            return "unknown";
+        }
+    }
+
     private static JsonNode readEvent(final BufferedReader lines, final String event) throws IOException
     {
         String line;
@@ -270,8 +285,9 @@ public final class FluxBridgeHarness
         md.append("Command: `perf/flux-bridge.sh ").append(messages).append(' ').append(rate).append("` (")
             .append(result.get("cpus").asInt()).append(" CPUs, all systems on the same machine, one after the other ")
             .append("in the same run).\n\n");
-        md.append(String.format(Locale.ROOT, "%d nodes; one origin sends %d signed messages at %d/s.%n%n", NODES,
-            messages, rate));
+        md.append(String.format(Locale.ROOT, "%d nodes; one origin sends %d signed messages at %d/s. Load average " +
+            "(1, 5, 15 min) before: %s; after: %s.%n%n", NODES, messages, rate,
+            result.get("loadAverageBefore").asText(), result.get("loadAverageAfter").asText()));
         md.append("| system | published | all delivered | p50 ms | p99 ms | max ms | unique messages/s | deliveries/s | ")
             .append("redundant copies received |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
