@@ -16,51 +16,64 @@ public final class FluxBridgeCounters
     public enum Counter
     {
         /** FluxOS peers connected now (gauge). */
-        PEERS_CONNECTED,
+        PEERS_CONNECTED("FluxOS peers connected now (gauge)."),
         /** Inbound connections that became peers. */
-        INBOUND_ACCEPTED,
+        INBOUND_ACCEPTED("Inbound connections that became peers."),
         /** Outbound connections (to the local FluxOS) that became peers. */
-        OUTBOUND_CONNECTED,
+        OUTBOUND_CONNECTED("Outbound connections (to the local FluxOS) that became peers."),
         /** Outbound connection attempts that failed (refused, timed out, bad handshake). */
-        OUTBOUND_FAILURES,
+        OUTBOUND_FAILURES("Outbound connection attempts that failed (refused, timed out, bad handshake)."),
         /** HTTP requests refused before an upgrade: wrong path, method, headers or malformed request. */
-        BAD_UPGRADES,
+        BAD_UPGRADES("HTTP requests refused before an upgrade: wrong path, method, headers or malformed request."),
         /** Inbound peers closed with 4000: the peer cap was reached. */
-        REFUSED_MAX_CONNECTIONS,
+        REFUSED_MAX_CONNECTIONS("Inbound peers closed with 4000: the peer cap was reached."),
         /** Inbound peers closed with 4001: that ip:port is connected already. */
-        REFUSED_DUPLICATE_PEER,
+        REFUSED_DUPLICATE_PEER("Inbound peers closed with 4001: that ip:port is connected already."),
         /** Inbound peers closed with 4003: the address is not allowed. */
-        REFUSED_BLOCKED,
+        REFUSED_BLOCKED("Inbound peers closed with 4003: the address is not allowed."),
         /** Inbound peers closed with 4019: this node is not a listed member. */
-        REFUSED_UNCONFIRMED,
+        REFUSED_UNCONFIRMED("Inbound peers closed with 4019: this node is not a listed member."),
         /** Peers closed with 4011: missed pongs. */
-        CLOSED_DEAD,
+        CLOSED_DEAD("Peers closed with 4011: missed pongs."),
         /** Peers closed with 4016/4017: a frame that is not valid. */
-        CLOSED_INVALID,
+        CLOSED_INVALID("Peers closed with 4016/4017: a frame that is not valid."),
         /** Peers closed with 4004/4007: 5 bad messages within 10 minutes. */
-        CLOSED_BAD_ORIGIN,
+        CLOSED_BAD_ORIGIN("Peers closed with 4004/4007: 5 bad messages within 10 minutes."),
         /** Text frames that were envelopes. */
-        ENVELOPES_RECEIVED,
+        ENVELOPES_RECEIVED("Text frames that were envelopes."),
         /** Frames over the frame size limit (the connection is closed with 1009). */
-        FRAMES_TOO_LARGE,
+        FRAMES_TOO_LARGE("Frames over the frame size limit (the connection is closed with 1009)."),
         /** Frames dropped because the peer sent more than its rate limit (120 a second, as FluxOS). */
-        RATE_LIMITED,
+        RATE_LIMITED("Frames dropped because the peer sent more than its rate limit (120 a second, as FluxOS)."),
         /** Hash announcements received (text or binary). */
-        HASHES_ANNOUNCED,
+        HASHES_ANNOUNCED("Hash announcements received (text or binary)."),
         /** Hash announcements for a hash requested before: not requested again. */
-        HASHES_ALREADY_REQUESTED,
+        HASHES_ALREADY_REQUESTED("Hash announcements for a hash requested before: not requested again."),
         /** Hash requests sent. */
-        HASH_REQUESTS_SENT,
+        HASH_REQUESTS_SENT("Hash requests sent."),
         /** Hash requests received: the bridge announces no hashes, so it holds nothing to answer with. */
-        HASH_REQUESTS_UNANSWERED,
+        HASH_REQUESTS_UNANSWERED("Hash requests received: the bridge announces no hashes, so it holds nothing to answer with."),
         /** NAKs received. */
-        NAKS_RECEIVED,
+        NAKS_RECEIVED("NAKs received."),
         /** Peer-exchange, peer-update and sync frames received: capabilities the bridge does not announce. */
-        UNSUPPORTED_FRAMES,
+        UNSUPPORTED_FRAMES("Peer-exchange, peer-update and sync frames received: capabilities the bridge does not announce."),
         /** Envelopes from the overlay written to a FluxOS peer. */
-        DELIVERIES,
+        DELIVERIES("Envelopes from the overlay written to a FluxOS peer."),
         /** Envelopes from the overlay not written to a peer whose socket was full. */
-        DELIVERIES_DROPPED_SLOW_PEER;
+        DELIVERIES_DROPPED_SLOW_PEER("Envelopes from the overlay not written to a peer whose socket was full.");
+
+        private final String help;
+
+        Counter(final String help)
+        {
+            this.help = help;
+        }
+
+        /** @return the Prometheus help text. */
+        public String help()
+        {
+            return help;
+        }
 
         /** @return the Prometheus name. */
         public String metricName()
@@ -128,6 +141,7 @@ public final class FluxBridgeCounters
         for (final Counter counter : Counter.values())
         {
             final String name = counter.metricName();
+            out.append("# HELP ").append(name).append(' ').append(counter.help()).append('\n');
             out.append("# TYPE ").append(name).append(counter == Counter.PEERS_CONNECTED ? " gauge\n" : " counter\n");
             out.append(name).append(' ').append(get(counter)).append('\n');
         }
@@ -135,12 +149,19 @@ public final class FluxBridgeCounters
         {
             return;
         }
-        counter(out, "chainmesh_flux_relayed_total", relay.relayed());
-        counter(out, "chainmesh_flux_delivered_total", relay.delivered());
-        counter(out, "chainmesh_flux_duplicates_total", relay.duplicates());
-        counter(out, "chainmesh_flux_too_large_total", relay.tooLarge());
-        counter(out, "chainmesh_flux_not_published_total", relay.notPublished());
-        counter(out, "chainmesh_flux_seen_evicted_fresh_total", relay.evictedFresh());
+        counter(out, "chainmesh_flux_relayed_total", "FluxOS envelopes from local peers published on the overlay",
+            relay.relayed());
+        counter(out, "chainmesh_flux_delivered_total", "FluxOS envelopes from the overlay handed to the local peers",
+            relay.delivered());
+        counter(out, "chainmesh_flux_duplicates_total", "FluxOS envelopes seen before, from either side",
+            relay.duplicates());
+        counter(out, "chainmesh_flux_too_large_total", "FluxOS envelopes longer than the largest broadcast message",
+            relay.tooLarge());
+        counter(out, "chainmesh_flux_not_published_total", "FluxOS envelopes the overlay refused for now",
+            relay.notPublished());
+        counter(out, "chainmesh_flux_seen_evicted_fresh_total",
+            "De-duplication entries pushed out by the capacity while still fresh", relay.evictedFresh());
+        out.append("# HELP chainmesh_flux_refused_total FluxOS envelopes refused by the checks, by reason\n");
         out.append("# TYPE chainmesh_flux_refused_total counter\n");
         for (final FluxEnvelope.Refusal refusal : FluxEnvelope.Refusal.values())
         {
@@ -149,8 +170,9 @@ public final class FluxBridgeCounters
         }
     }
 
-    private static void counter(final StringBuilder out, final String name, final long value)
+    private static void counter(final StringBuilder out, final String name, final String help, final long value)
     {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
         out.append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(value).append('\n');
     }
 }
