@@ -5,6 +5,7 @@ import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.node.app.AppApiServer;
 import io.chainmesh.node.app.AppToken;
+import io.chainmesh.node.flux.FluxBridge;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,11 +59,19 @@ public final class NodeConfig
     static final String APP_CLIENT_QUEUE_BYTES = "app.client.queue.bytes";
     static final String APP_SLOW_SUBSCRIBER = "app.slow.subscriber";
     static final String APP_MAX_CLIENTS = "app.max.clients";
+    static final String FLUX_LISTEN_ADDRESS = "flux.listen.address";
+    static final String FLUX_FLUXOS_ADDRESS = "flux.fluxos.address";
+    static final String FLUX_ADVERTISED_PORT = "flux.advertised.port";
+    static final String FLUX_PEERS_ALLOW = "flux.peers.allow";
+    static final String FLUX_MAX_PEERS = "flux.max.peers";
+    static final String FLUX_MAX_FRAME_LENGTH = "flux.max.frame.length";
+    static final String FLUX_SEEN_CAPACITY = "flux.seen.capacity";
 
     private static final Set<String> KNOWN = Set.of(NODE_KEY_FILE, MEMBER, REQUIRE_MEMBERSHIP, LISTEN_ADDRESS, DIRECTORY_SOURCE, FLUX_CONF,
         RPC_URL, RPC_USER, RPC_PASSWORD, FILE_PATH, POLL_INTERVAL_MS, HTTP_ADDRESS, COUNTERS_FILE, LAST_GOOD_LIST_FILE, MAX_FRAME_LENGTH,
-        PEER_OUTBOUND_BUDGET, MAX_UNAUTHENTICATED, MAX_UNAUTHENTICATED_PER_SOURCE, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH, APP_CLIENT_QUEUE_BYTES,
-        APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS);
+        PEER_OUTBOUND_BUDGET, MAX_UNAUTHENTICATED, MAX_UNAUTHENTICATED_PER_SOURCE, APP_ADDRESS, APP_TOKEN_FILE, APP_MAX_FRAME_LENGTH,
+        APP_CLIENT_QUEUE_BYTES, APP_SLOW_SUBSCRIBER, APP_MAX_CLIENTS, FLUX_LISTEN_ADDRESS, FLUX_FLUXOS_ADDRESS, FLUX_ADVERTISED_PORT,
+        FLUX_PEERS_ALLOW, FLUX_MAX_PEERS, FLUX_MAX_FRAME_LENGTH, FLUX_SEEN_CAPACITY);
 
     /** The kind of directory source. */
     public enum SourceKind
@@ -99,6 +108,13 @@ public final class NodeConfig
     private final int appClientQueueBytes;
     private final AppApiServer.SlowSubscriberPolicy appSlowSubscriber;
     private final int appMaxClients;
+    private final InetSocketAddress fluxListenAddress;
+    private final InetSocketAddress fluxOsAddress;
+    private final int fluxAdvertisedPort;
+    private final Set<InetAddress> fluxPeersAllow;
+    private final int fluxMaxPeers;
+    private final int fluxMaxFrameLength;
+    private final int fluxSeenCapacity;
 
     private NodeConfig(final Properties p, final Path base)
     {
@@ -232,6 +248,66 @@ public final class NodeConfig
             default -> throw new ConfigException(APP_SLOW_SUBSCRIBER, slow, "must be one of close, drop");
         }
         appMaxClients = (int)longValue(p, APP_MAX_CLIENTS, AppApiServer.Context.DEFAULT_MAX_CLIENTS, 1, 4096);
+        fluxListenAddress = blank(p, FLUX_LISTEN_ADDRESS) ? null : address(p, FLUX_LISTEN_ADDRESS, null);
+        fluxOsAddress = blank(p, FLUX_FLUXOS_ADDRESS) ? null : address(p, FLUX_FLUXOS_ADDRESS, null);
+        if (null != fluxOsAddress && 0 == fluxOsAddress.getPort())
+        {
+            throw new ConfigException(FLUX_FLUXOS_ADDRESS, p.getProperty(FLUX_FLUXOS_ADDRESS).trim(),
+                "port must be FluxOS's API port, not 0");
+        }
+        if (null == fluxListenAddress && null == fluxOsAddress)
+        {
+            for (final String name : new String[] {FLUX_ADVERTISED_PORT, FLUX_PEERS_ALLOW, FLUX_MAX_PEERS,
+                FLUX_MAX_FRAME_LENGTH, FLUX_SEEN_CAPACITY})
+            {
+                if (null != p.getProperty(name))
+                {
+                    throw new ConfigException(name, "has no effect without " + FLUX_LISTEN_ADDRESS + " or " +
+                        FLUX_FLUXOS_ADDRESS);
+                }
+            }
+        }
+        fluxAdvertisedPort = (int)longValue(p, FLUX_ADVERTISED_PORT, 0, 0, 65535);
+        fluxPeersAllow = inetAddresses(p, FLUX_PEERS_ALLOW);
+        fluxMaxPeers = (int)longValue(p, FLUX_MAX_PEERS, FluxBridge.Context.DEFAULT_MAX_PEERS, 1, 1024);
+        fluxMaxFrameLength = (int)longValue(p, FLUX_MAX_FRAME_LENGTH, FluxBridge.Context.DEFAULT_MAX_FRAME_LENGTH,
+            1024, 16 * 1024 * 1024);
+        fluxSeenCapacity = (int)longValue(p, FLUX_SEEN_CAPACITY, FluxBridge.Context.DEFAULT_SEEN_CAPACITY, 1, 1 << 24);
+    }
+
+    private static boolean blank(final Properties p, final String name)
+    {
+        return null == p.getProperty(name) || p.getProperty(name).isBlank();
+    }
+
+    private static Set<InetAddress> inetAddresses(final Properties p, final String name)
+    {
+        if (blank(p, name))
+        {
+            return Set.of();
+        }
+        final Set<InetAddress> addresses = new java.util.LinkedHashSet<>();
+        for (final String part : p.getProperty(name).split(","))
+        {
+            final String host = part.trim();
+            if (host.isEmpty())
+            {
+                continue;
+            }
+            if (!isLiteral(host) || addresses.size() >= 256)
+            {
+                throw new ConfigException(name, host, "must be a comma-separated list of at most 256 literal IP addresses");
+            }
+            try
+            {
+                addresses.add(InetAddress.getByName(host));
+            }
+            catch (final UnknownHostException ex)
+            {
+                throw new ConfigException(name, host, "is not a valid IP address");
+            }
+        }
+        return Set.copyOf(addresses);
     }
 
     /**
@@ -623,6 +699,54 @@ public final class NodeConfig
     public int appMaxClients()
     {
         return appMaxClients;
+    }
+
+    /** @return where FluxOS peers connect to this node's FluxOS bridge, or null for no inbound endpoint. */
+    public InetSocketAddress fluxListenAddress()
+    {
+        return fluxListenAddress;
+    }
+
+    /** @return the local FluxOS's API address the bridge dials, or null. */
+    public InetSocketAddress fluxOsAddress()
+    {
+        return fluxOsAddress;
+    }
+
+    /** @return true if the FluxOS bridge runs (either address is set). */
+    public boolean fluxBridgeEnabled()
+    {
+        return null != fluxListenAddress || null != fluxOsAddress;
+    }
+
+    /** @return the port the bridge names in its dial path; 0 for its listen port. */
+    public int fluxAdvertisedPort()
+    {
+        return fluxAdvertisedPort;
+    }
+
+    /** @return addresses inbound FluxOS peers may connect from; empty for any. */
+    public Set<InetAddress> fluxPeersAllow()
+    {
+        return fluxPeersAllow;
+    }
+
+    /** @return most FluxOS peers at once. */
+    public int fluxMaxPeers()
+    {
+        return fluxMaxPeers;
+    }
+
+    /** @return largest FluxOS WebSocket message, bytes. */
+    public int fluxMaxFrameLength()
+    {
+        return fluxMaxFrameLength;
+    }
+
+    /** @return FluxOS messages remembered for de-duplication. */
+    public int fluxSeenCapacity()
+    {
+        return fluxSeenCapacity;
     }
 
     /**

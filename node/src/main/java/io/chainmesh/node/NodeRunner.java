@@ -11,6 +11,8 @@ import io.chainmesh.chain.JsonFileSource;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.node.app.AppApiServer;
+import io.chainmesh.node.flux.FluxBridge;
+import io.chainmesh.node.http.BuildInfo;
 import io.chainmesh.node.http.StatusHttpServer;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class NodeRunner implements AutoCloseable
     private boolean unnamed;
     private volatile Membership membership = new Membership(false, "not started");
     private AppApiServer app;
+    private FluxBridge flux;
     private boolean closed;
 
     private NodeRunner(final NodeConfig config, final Consumer<ChainmeshNode.Context> tuning)
@@ -176,21 +179,54 @@ public final class NodeRunner implements AutoCloseable
         }
         endpoints = new StatusEndpoints(node, source::current, "node")
             .notMemberReason(() -> membership.member() ? "" : membership.reason());
-        if (null != app)
+        if (config.fluxBridgeEnabled())
+        {
+            flux = FluxBridge.launch(new FluxBridge.Context()
+                .node(node)
+                .directory(source::current)
+                .bindAddress(config.fluxListenAddress())
+                .fluxOsAddress(config.fluxOsAddress())
+                .advertisedPort(config.fluxAdvertisedPort())
+                .allowedPeers(config.fluxPeersAllow())
+                .maxPeers(config.fluxMaxPeers())
+                .maxFrameLength(config.fluxMaxFrameLength())
+                .seenCapacity(config.fluxSeenCapacity())
+                .version("chainmesh/" + BuildInfo.current().version()));
+        }
+        if (null != app || null != flux)
         {
             endpoints.extras(status ->
             {
-                final Map<String, Object> appStatus = new LinkedHashMap<>();
-                appStatus.put("url", app.url());
-                appStatus.putAll(app.counters().toMap());
-                status.put("app", appStatus);
-            }, metrics -> app.counters().renderPrometheus(metrics));
+                if (null != app)
+                {
+                    final Map<String, Object> appStatus = new LinkedHashMap<>();
+                    appStatus.put("url", app.url());
+                    appStatus.putAll(app.counters().toMap());
+                    status.put("app", appStatus);
+                }
+                if (null != flux)
+                {
+                    status.put("flux", flux.status());
+                }
+            }, metrics ->
+            {
+                if (null != app)
+                {
+                    app.counters().renderPrometheus(metrics);
+                }
+                if (null != flux)
+                {
+                    flux.renderPrometheus(metrics);
+                }
+            });
         }
         endpoints.start();
         http = new StatusHttpServer(config.httpAddress(), endpoints).launch();
         final DirectorySnapshot snapshot = source.current();
-        LOG.info("node {} (key {}) started: listen {} http {} app {} counters {} source {} directory height {} members {}",
-            member, node.publicKey().toHex(), node.localAddress(), http.localAddress(), null == app ? "off" : app.url(),
+        LOG.info("node {} (key {}) started: listen {} http {} app {} flux {} counters {} source {} directory height {} " +
+            "members {}", member, node.publicKey().toHex(), node.localAddress(), http.localAddress(),
+            null == app ? "off" : app.url(), null == flux ? "off" : flux.status().get("listen") + " fluxos " +
+            flux.status().get("fluxos"),
             config.countersFile(), config.sourceKind(), snapshot.height(), snapshot.size());
     }
 
@@ -383,6 +419,12 @@ public final class NodeRunner implements AutoCloseable
         return http.localAddress();
     }
 
+    /** @return the FluxOS bridge, or null when neither {@code flux.listen.address} nor {@code flux.fluxos.address} is set. */
+    public FluxBridge flux()
+    {
+        return flux;
+    }
+
     /** @return the application API, or null when {@code app.address} is not configured. */
     public AppApiServer app()
     {
@@ -428,6 +470,7 @@ public final class NodeRunner implements AutoCloseable
         LOG.info("node shutting down");
         CloseHelper.quietClose(http);
         // Clients are told the node is going away before the node stops delivering.
+        CloseHelper.quietClose(flux);
         CloseHelper.quietClose(app);
         // Its rate sampler reads the counters: stopped before the file is unmapped.
         CloseHelper.quietClose(endpoints);

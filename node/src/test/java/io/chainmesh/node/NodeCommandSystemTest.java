@@ -77,6 +77,7 @@ class NodeCommandSystemTest
                 "directory.rpc.user=devnet\n" +
                 "directory.rpc.password=devnet\n" +
                 "directory.poll.interval.ms=50\n" +
+                "flux.listen.address=127.0.0.1:0\n" +
                 "counters.file=" + counters + "\n");
             final NodeRunner runner = NodeRunner.launch(NodeConfig.load(config));
             resources.add(0, runner);
@@ -116,6 +117,10 @@ class NodeCommandSystemTest
                 "chainmesh_rtt_seconds", "chainmesh_broadcast_delivery_latency_seconds",
                 "chainmesh_broadcast_batch_size_messages", "chainmesh_directory_members", "jvm_memory_used_bytes",
                 "process_cpu_seconds_total");
+            assertThat(metrics.body()).contains("chainmesh_flux_peers_connected 0",
+                "chainmesh_flux_refused_total{reason=\"bad_signature\"} 0");
+            assertThat(getJson(runner, "/status").get("flux").get("listen").asText())
+                .isEqualTo(runner.flux().localAddress().toString());
             assertThat(metrics.body()).contains("chainmesh_closes_sent_total{reason=\"NORMAL_SHUTDOWN\"} ",
                 "chainmesh_directory_members 3", "chainmesh_rtt_seconds_bucket{le=\"+Inf\"} ");
             assertThat(metrics.body()).containsPattern("chainmesh_build_info\\{commit=\"[^\"]+\",version=\"[^\"]+\"} 1");

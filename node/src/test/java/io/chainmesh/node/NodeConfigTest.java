@@ -111,6 +111,41 @@ class NodeConfigTest
     }
 
     @Test
+    void shouldLeaveTheFluxBridgeOffUnlessConfiguredAndReadItsSettings() throws Exception
+    {
+        final Path off = dir.resolve("flux-off.properties");
+        Files.writeString(off, valid);
+        assertThat(NodeConfig.load(off).fluxBridgeEnabled()).isFalse();
+
+        final Path on = dir.resolve("flux-on.properties");
+        Files.writeString(on, valid + "flux.listen.address=0.0.0.0:16134\nflux.fluxos.address=203.0.113.7:16127\n" +
+            "flux.peers.allow=203.0.113.7, 127.0.0.1\nflux.max.peers=4\nflux.max.frame.length=65536\n" +
+            "flux.seen.capacity=1000\nflux.advertised.port=16134\n");
+        final NodeConfig config = NodeConfig.load(on);
+        assertThat(config.fluxBridgeEnabled()).isTrue();
+        assertThat(config.fluxListenAddress().getPort()).isEqualTo(16134);
+        assertThat(config.fluxOsAddress().getAddress().getHostAddress()).isEqualTo("203.0.113.7");
+        assertThat(config.fluxPeersAllow()).hasSize(2);
+        assertThat(config.fluxMaxPeers()).isEqualTo(4);
+        assertThat(config.fluxMaxFrameLength()).isEqualTo(65536);
+        assertThat(config.fluxSeenCapacity()).isEqualTo(1000);
+        assertThat(config.fluxAdvertisedPort()).isEqualTo(16134);
+    }
+
+    @Test
+    void shouldRejectBadFluxBridgeSettings() throws Exception
+    {
+        final String flux = valid + "flux.fluxos.address=203.0.113.7:16127\n";
+        assertRejected(valid + "flux.max.peers=4\n",
+            "flux.max.peers has no effect without flux.listen.address or flux.fluxos.address");
+        assertRejected(valid + "flux.fluxos.address=fluxos.example:16127\n", "host must be a literal IP address");
+        assertRejected(valid + "flux.fluxos.address=203.0.113.7:0\n", "port must be FluxOS's API port, not 0");
+        assertRejected(flux + "flux.peers.allow=1.2.3.4,host\n", "flux.peers.allow=host must be a comma-separated list");
+        assertRejected(flux + "flux.max.peers=0\n", "flux.max.peers=0 must be in [1, 1024]");
+        assertRejected(flux + "flux.max.frame.length=10\n", "flux.max.frame.length=10 must be in [1024, 16777216]");
+    }
+
+    @Test
     void shouldRejectBadApplicationApiSettings() throws Exception
     {
         Files.writeString(dir.resolve("app.token"), "0123456789abcdef0123456789abcdef\n");

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonFactory;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.Endpoint;
+import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.crypto.BitcoinMessage;
 import io.chainmesh.codec.crypto.PublicKey;
@@ -41,6 +44,11 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
         .build());
 
+    /** The only envelope version FluxOS accepts. */
+    public static final long VERSION = 1;
+    /** The API port FluxOS assumes for an address listed without one. */
+    public static final int DEFAULT_API_PORT = 16127;
+
     /** Why a message is refused. */
     public enum Refusal
     {
@@ -52,6 +60,11 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         FUTURE,
         /** {@code pubKey} is not the key of a listed member. */
         UNKNOWN_SIGNER,
+        /**
+         * The message names the node it speaks for ({@code data.ip}, or {@code data.oldIP} for
+         * {@code fluxipchanged}) and the member listed at that address holds another key, or none is listed there.
+         */
+        ADDRESS_MISMATCH,
         /** The signature does not verify for {@code pubKey} over the signed text. */
         BAD_SIGNATURE
     }
@@ -118,6 +131,12 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
      */
     public Refusal check(final long nowMs, final Predicate<PublicKey> isMember)
     {
+        return check(nowMs, isMember, false, null);
+    }
+
+    private Refusal check(
+        final long nowMs, final Predicate<PublicKey> isMember, final boolean targeted, final PublicKey listedAtTarget)
+    {
         if (nowMs - timestampMs > MAX_AGE_MS)
         {
             return Refusal.STALE;
@@ -139,6 +158,10 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         {
             return Refusal.UNKNOWN_SIGNER;
         }
+        if (targeted && !signer.equals(listedAtTarget))
+        {
+            return Refusal.ADDRESS_MISMATCH;
+        }
         try
         {
             return BitcoinMessage.verify(signer, signedText.getBytes(StandardCharsets.UTF_8), signature) ? null :
@@ -148,6 +171,91 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         {
             return Refusal.BAD_SIGNATURE;
         }
+    }
+
+    /**
+     * @return the address the message speaks for, as FluxOS reads it ({@code data.oldIP} for {@code fluxipchanged},
+     *         {@code data.ip} for the app-state and sigterm types), or null for the types FluxOS checks by key only.
+     */
+    public String targetAddress()
+    {
+        final String type = type();
+        if (null == type)
+        {
+            return null;
+        }
+        final String field = switch (type)
+        {
+            case "fluxapprunning", "fluxappinstalling", "fluxappinstallingerror", "fluxappremoved", "fluxnodesigterm" ->
+                "ip";
+            case "fluxipchanged" -> "oldIP";
+            default -> null;
+        };
+        if (null == field)
+        {
+            return null;
+        }
+        final JsonNode value = data.get(field);
+        // FluxOS looks up whatever is there; a missing or non-text address finds no node.
+        return null == value ? "" : value.isTextual() ? value.textValue() : value.toString();
+    }
+
+    /**
+     * @param address {@code host} or {@code host:port} (IPv4), as the node list writes it.
+     * @return the listed endpoint, port {@value #DEFAULT_API_PORT} if none is given; null if it is not one.
+     */
+    static Endpoint endpoint(final String address)
+    {
+        final int colon = address.indexOf(':');
+        if (address.isEmpty() || address.length() > 64 || (colon >= 0 && address.indexOf(':', colon + 1) >= 0))
+        {
+            return null;
+        }
+        try
+        {
+            final String host = colon < 0 ? address : address.substring(0, colon);
+            final int port = colon < 0 ? DEFAULT_API_PORT : Integer.parseInt(address.substring(colon + 1));
+            return host.isEmpty() || port < 1 || port > 65535 ? null : new Endpoint(host, port);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * Checks the message as FluxOS's {@code verifyFluxBroadcast} does: version 1 and a {@code data.type}, the
+     * freshness window, a signer that holds a listed member's key and, for the types that name the node they speak
+     * for ({@code data.ip}; {@code data.oldIP} for {@code fluxipchanged}), the member listed at that address holds
+     * the signer's key; the signature last.
+     *
+     * @param nowMs     the current time, epoch ms.
+     * @param directory the node list.
+     * @return null if the message may be relayed, else why not.
+     */
+    public Refusal check(final long nowMs, final DirectorySnapshot directory)
+    {
+        if (VERSION != version || null == type())
+        {
+            return Refusal.MALFORMED;
+        }
+        final String target = targetAddress();
+        if (null == target)
+        {
+            return check(nowMs, directory::hasKey, false, null);
+        }
+        final Endpoint endpoint = endpoint(target);
+        final Member listed = null == endpoint ? null : directory.findByEndpoint(endpoint);
+        return check(nowMs, directory::hasKey, true, null == listed ? null : listed.publicKey());
+    }
+
+    /**
+     * @return the envelope's JSON text without the {@code T<ms>|} send-time prefix: the bytes the signer's node sent,
+     *         which the bridge carries unchanged (the prefix describes one hop and each sender writes its own).
+     */
+    public String envelopeText()
+    {
+        return originalText.startsWith("T") ? originalText.substring(originalText.indexOf('|') + 1) : originalText;
     }
 
     /** @return {@code data.type}, or null. */

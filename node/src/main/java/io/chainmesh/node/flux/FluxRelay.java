@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -18,18 +18,22 @@ import java.util.function.Supplier;
 
 /**
  * Carries FluxOS broadcast messages across the chainmesh overlay, unchanged: an envelope from a local FluxOS peer
- * is {@linkplain FluxEnvelope#check checked}, marked seen, and published on the reserved topic {@value #TOPIC} as
- * its original UTF-8 text; an envelope from the overlay is checked the same way, marked seen, and handed to the
- * local FluxOS peers. Nothing is marked seen before its signature verifies, so a forged copy cannot shadow the
- * real message; a message seen before (from a peer or the overlay) goes no further and is counted.
+ * is {@linkplain FluxEnvelope#check(long, DirectorySnapshot) checked}, marked seen, and published on the reserved
+ * topic {@value #TOPIC} as its original UTF-8 text (without the per-hop {@code T<ms>|} send-time prefix); an envelope from the overlay is checked the same way, marked
+ * seen, and handed to the local FluxOS peers. Nothing is marked seen before its signature verifies, so a forged
+ * copy cannot shadow the real message; a message seen before (from a peer or the overlay) goes no further and is
+ * counted.
  * <p>
- * The seen set holds the SHA-256 of the signed text of the last {@code seenCapacity} messages (FIFO); FluxOS
- * refuses messages older than 5 minutes, so the capacity needs to cover 5 minutes of network-wide traffic (FluxOS
- * networks carry a few messages per second).
+ * The seen set ({@code FluxSeenSet}) maps the SHA-256 of a message's signed text to the key and signature that
+ * verified for it: an exact copy of a verified message (FluxOS floods many) is known as a duplicate without verifying
+ * it again, while a copy with another signature is verified like a new message. It is bounded by a capacity and by
+ * FluxOS's freshness window; {@link #evictedFresh()} says whether the capacity is below the network's five-minute
+ * volume.
  * <p>
  * Threads: {@link #onFluxPeerMessage} from any thread (the FluxOS peer connections); overlay messages on the
  * node's broadcast commit thread, where the check's signature verification runs (public key recovery, well under
- * a millisecond per message). The local peers' sink is called on that thread and must not block.
+ * a millisecond per message). The local peers' sink is called on that thread and must not block. The seen set is
+ * shared by those threads under one monitor: FluxOS networks carry a few messages per second, far from contention.
  */
 public final class FluxRelay implements AutoCloseable
 {
@@ -43,19 +47,52 @@ public final class FluxRelay implements AutoCloseable
         RELAYED,
         /** Seen before: not relayed again. */
         DUPLICATE,
-        /** Refused by the check (see the refusal counters). */
-        REFUSED,
+        /** Not an envelope, or not version 1 with a {@code data.type}. */
+        MALFORMED,
+        /** Older than FluxOS's freshness window. */
+        STALE,
+        /** Stamped too far ahead. */
+        FUTURE,
+        /** Signed by a key no listed member holds. */
+        UNKNOWN_SIGNER,
+        /** Signed by another key than the member listed at the address the message speaks for. */
+        ADDRESS_MISMATCH,
+        /** The signature does not verify. */
+        BAD_SIGNATURE,
         /** Longer than the node's largest broadcast message. */
         TOO_LARGE,
         /** The overlay refused it for now (back pressure, no peers); not marked seen, so a later copy may pass. */
-        NOT_PUBLISHED
+        NOT_PUBLISHED;
+
+        /**
+         * @param refusal why the check refused a message.
+         * @return the matching outcome.
+         */
+        static Outcome of(final FluxEnvelope.Refusal refusal)
+        {
+            return switch (refusal)
+            {
+                case MALFORMED -> MALFORMED;
+                case STALE -> STALE;
+                case FUTURE -> FUTURE;
+                case UNKNOWN_SIGNER -> UNKNOWN_SIGNER;
+                case ADDRESS_MISMATCH -> ADDRESS_MISMATCH;
+                case BAD_SIGNATURE -> BAD_SIGNATURE;
+            };
+        }
+
+        /** @return true if the message was refused by the check (not a duplicate, not too large, not back pressure). */
+        public boolean refused()
+        {
+            return ordinal() >= MALFORMED.ordinal() && ordinal() <= BAD_SIGNATURE.ordinal();
+        }
     }
 
     private final ChainmeshNode node;
     private final Supplier<DirectorySnapshot> directory;
     private final EpochClock clock;
     private final Consumer<String> localPeers;
-    private final Map<String, Boolean> seen;
+    private final FluxSeenSet seen;
     private final AutoCloseable subscription;
     private final Map<FluxEnvelope.Refusal, AtomicLong> refusals = new EnumMap<>(FluxEnvelope.Refusal.class);
     private final AtomicLong relayed = new AtomicLong();
@@ -78,28 +115,15 @@ public final class FluxRelay implements AutoCloseable
         final Consumer<String> localPeers,
         final int seenCapacity)
     {
-        if (seenCapacity < 1)
-        {
-            throw new IllegalArgumentException("seenCapacity=" + seenCapacity + " must be >= 1");
-        }
         this.node = node;
         this.directory = directory;
         this.clock = clock;
         this.localPeers = localPeers;
+        this.seen = new FluxSeenSet(seenCapacity, clock);
         for (final FluxEnvelope.Refusal refusal : FluxEnvelope.Refusal.values())
         {
             refusals.put(refusal, new AtomicLong());
         }
-        this.seen = new LinkedHashMap<>(16, 0.75f, false)
-        {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(final Map.Entry<String, Boolean> eldest)
-            {
-                return size() > seenCapacity;
-            }
-        };
         subscription = node.subscribe(TOPIC, this::onOverlay);
     }
 
@@ -109,26 +133,40 @@ public final class FluxRelay implements AutoCloseable
      */
     public Outcome onFluxPeerMessage(final String text)
     {
-        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final FluxEnvelope envelope;
+        try
+        {
+            envelope = FluxEnvelope.parse(text);
+        }
+        catch (final FluxEnvelope.FluxEnvelopeException ex)
+        {
+            return refuse(FluxEnvelope.Refusal.MALFORMED);
+        }
+        final byte[] bytes = envelope.envelopeText().getBytes(StandardCharsets.UTF_8);
         if (bytes.length > node.maxMessageLength())
         {
             tooLarge.incrementAndGet();
             return Outcome.TOO_LARGE;
         }
-        final FluxEnvelope envelope = checked(text);
-        if (null == envelope)
-        {
-            return Outcome.REFUSED;
-        }
         final String key = key(envelope);
-        if (!markSeen(key))
+        if (seen.isExactCopy(key, envelope))
+        {
+            duplicates.incrementAndGet();
+            return Outcome.DUPLICATE;
+        }
+        final FluxEnvelope.Refusal refusal = envelope.check(clock.time(), directory.get());
+        if (null != refusal)
+        {
+            return refuse(refusal);
+        }
+        if (!seen.mark(key, envelope))
         {
             duplicates.incrementAndGet();
             return Outcome.DUPLICATE;
         }
         if (node.offer(TOPIC, new UnsafeBuffer(bytes), 0, bytes.length) < 0)
         {
-            unmark(key);
+            seen.unmark(key);
             notPublished.incrementAndGet();
             return Outcome.NOT_PUBLISHED;
         }
@@ -139,22 +177,6 @@ public final class FluxRelay implements AutoCloseable
     private void onOverlay(final long originId, final int topic, final DirectBuffer buffer, final int offset, final int length)
     {
         final String text = buffer.getStringWithoutLengthUtf8(offset, length);
-        final FluxEnvelope envelope = checked(text);
-        if (null == envelope)
-        {
-            return;
-        }
-        if (!markSeen(key(envelope)))
-        {
-            duplicates.incrementAndGet();
-            return;
-        }
-        delivered.incrementAndGet();
-        localPeers.accept(envelope.originalText());
-    }
-
-    private FluxEnvelope checked(final String text)
-    {
         final FluxEnvelope envelope;
         try
         {
@@ -162,34 +184,47 @@ public final class FluxRelay implements AutoCloseable
         }
         catch (final FluxEnvelope.FluxEnvelopeException ex)
         {
-            refusals.get(FluxEnvelope.Refusal.MALFORMED).incrementAndGet();
-            return null;
+            refuse(FluxEnvelope.Refusal.MALFORMED);
+            return;
         }
-        final DirectorySnapshot snapshot = directory.get();
-        final FluxEnvelope.Refusal refusal = envelope.check(clock.time(), snapshot::hasKey);
+        final String key = key(envelope);
+        if (seen.isExactCopy(key, envelope))
+        {
+            duplicates.incrementAndGet();
+            return;
+        }
+        final FluxEnvelope.Refusal refusal = envelope.check(clock.time(), directory.get());
         if (null != refusal)
         {
-            refusals.get(refusal).incrementAndGet();
-            return null;
+            refuse(refusal);
+            return;
         }
-        return envelope;
+        if (!seen.mark(key, envelope))
+        {
+            duplicates.incrementAndGet();
+            return;
+        }
+        delivered.incrementAndGet();
+        localPeers.accept(envelope.envelopeText());
     }
 
-    private synchronized boolean markSeen(final String key)
+    private Outcome refuse(final FluxEnvelope.Refusal refusal)
     {
-        return null == seen.putIfAbsent(key, Boolean.TRUE);
+        refusals.get(refusal).incrementAndGet();
+        return Outcome.of(refusal);
     }
 
-    private synchronized void unmark(final String key)
+    /** @return messages remembered for de-duplication now. */
+    public int seenSize()
     {
-        seen.remove(key);
+        return seen.size();
     }
 
     private static String key(final FluxEnvelope envelope)
     {
         try
         {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(envelope.signedText().getBytes(StandardCharsets.UTF_8)));
         }
         catch (final NoSuchAlgorithmException ex)
@@ -235,6 +270,12 @@ public final class FluxRelay implements AutoCloseable
     public long notPublished()
     {
         return notPublished.get();
+    }
+
+    /** @return seen entries pushed out by the capacity while their message was still inside the freshness window. */
+    public long evictedFresh()
+    {
+        return seen.evictedFresh();
     }
 
     @Override

@@ -59,7 +59,7 @@ class FluxRelaySystemTest
             await(() -> nodes.stream().allMatch(n -> active(n) == NODES - 1));
 
             final String running = envelope(chain.memberKey(1), "{\"type\":\"fluxapprunning\",\"version\":1," +
-                "\"name\":\"web\",\"hash\":\"a1\",\"ip\":\"10.0.0.1:16127\",\"broadcastedAt\":" + (NOW - 10) + "}", NOW - 10);
+                "\"name\":\"web\",\"hash\":\"a1\",\"ip\":\"" + chain.endpoint(1) + "\",\"broadcastedAt\":" + (NOW - 10) + "}", NOW - 10);
             final String register = envelope(chain.memberKey(2), "{\"type\":\"fluxappregister\",\"version\":3," +
                 "\"appSpecifications\":{\"name\":\"web\",\"instances\":3,\"ports\":[31000]},\"hash\":\"b2\",\"timestamp\":" +
                 NOW + ",\"note\":\"caf\u00e9 \\\"q\\\"\"}", NOW);
@@ -67,7 +67,7 @@ class FluxRelaySystemTest
             // A forged copy first (same signed text, another signature): refused, and it must not shadow the real one.
             final String forged = running.replaceFirst("\"signature\":\"[^\"]+\"",
                 "\"signature\":\"" + BitcoinMessage.sign(chain.memberKey(3), "other".getBytes(StandardCharsets.UTF_8)) + "\"");
-            assertThat(relays.get(0).onFluxPeerMessage(forged)).isEqualTo(FluxRelay.Outcome.REFUSED);
+            assertThat(relays.get(0).onFluxPeerMessage(forged)).isEqualTo(FluxRelay.Outcome.BAD_SIGNATURE);
             assertThat(relays.get(0).refused(FluxEnvelope.Refusal.BAD_SIGNATURE)).isEqualTo(1);
 
             assertThat(relayUntilPublished(relays.get(0), running)).isEqualTo(FluxRelay.Outcome.RELAYED);
@@ -76,13 +76,13 @@ class FluxRelaySystemTest
 
             // Refused at the door, counted: stale, ahead of time, unlisted signer, not an envelope.
             assertThat(relays.get(0).onFluxPeerMessage(envelope(chain.memberKey(1), "{\"type\":\"old\"}",
-                NOW - FluxEnvelope.MAX_AGE_MS - 1))).isEqualTo(FluxRelay.Outcome.REFUSED);
+                NOW - FluxEnvelope.MAX_AGE_MS - 1))).isEqualTo(FluxRelay.Outcome.STALE);
             assertThat(relays.get(0).onFluxPeerMessage(envelope(chain.memberKey(1), "{\"type\":\"soon\"}",
-                NOW + FluxEnvelope.MAX_AHEAD_MS + 1))).isEqualTo(FluxRelay.Outcome.REFUSED);
+                NOW + FluxEnvelope.MAX_AHEAD_MS + 1))).isEqualTo(FluxRelay.Outcome.FUTURE);
             assertThat(relays.get(0).onFluxPeerMessage(envelope(NodeKey.fromHex(
                 "00000000000000000000000000000000000000000000000000000000000000aa"), "{\"type\":\"x\"}", NOW)))
-                .isEqualTo(FluxRelay.Outcome.REFUSED);
-            assertThat(relays.get(0).onFluxPeerMessage("{\"type\":\"x\"}")).isEqualTo(FluxRelay.Outcome.REFUSED);
+                .isEqualTo(FluxRelay.Outcome.UNKNOWN_SIGNER);
+            assertThat(relays.get(0).onFluxPeerMessage("{\"type\":\"x\"}")).isEqualTo(FluxRelay.Outcome.MALFORMED);
             assertThat(relays.get(0).refused(FluxEnvelope.Refusal.STALE)).isEqualTo(1);
             assertThat(relays.get(0).refused(FluxEnvelope.Refusal.FUTURE)).isEqualTo(1);
             assertThat(relays.get(0).refused(FluxEnvelope.Refusal.UNKNOWN_SIGNER)).isEqualTo(1);
