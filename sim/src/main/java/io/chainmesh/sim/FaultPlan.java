@@ -10,6 +10,8 @@ package io.chainmesh.sim;
  *   partition=30%@20+60      that share is cut off from the rest at 20 s, healed at 80 s
  *   slow=1%                  uplink at the slow rate (SimConfig.uplink)
  *   kill=1@20                that many members die at 20 s and stay down
+ *   forge=3@5                from 5 s, that many byzantine members send each of their peers a forged batch
+ *                            (a publisher's origin, a real batch's payload changed, not its signature) each second
  * </pre>
  * Publishers are never picked: what is measured is what happens to their batches.
  *
@@ -24,6 +26,8 @@ package io.chainmesh.sim;
  * @param slowShare      share with a slow uplink.
  * @param kills          members that die and stay down.
  * @param killAt         when they die, seconds.
+ * @param forgers        byzantine members sending forged batches.
+ * @param forgeFrom      when they start, seconds.
  */
 record FaultPlan(
     double downShare,
@@ -36,9 +40,11 @@ record FaultPlan(
     double partitionFor,
     double slowShare,
     int kills,
-    double killAt)
+    double killAt,
+    int forgers,
+    double forgeFrom)
 {
-    static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /**
      * @param text the plan, e.g. {@code down=2%,crash=5%@10-40+5,partition=30%@20+60}; empty for none.
@@ -77,7 +83,7 @@ record FaultPlan(
         {
             case "down":
                 return new FaultPlan(share(value), crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
-                    partitionAt, partitionFor, slowShare, kills, killAt);
+                    partitionAt, partitionFor, slowShare, kills, killAt, forgers, forgeFrom);
             case "crash":
             {
                 final String[] shareWhen = value.split("@");
@@ -85,23 +91,32 @@ record FaultPlan(
                 final String[] window = windowDown[0].split("-");
                 return new FaultPlan(downShare, share(shareWhen[0]), Double.parseDouble(window[0]),
                     Double.parseDouble(window[1]), Double.parseDouble(windowDown[1]), partitionShare, partitionAt,
-                    partitionFor, slowShare, kills, killAt);
+                    partitionFor, slowShare, kills, killAt, forgers, forgeFrom);
             }
             case "partition":
             {
                 final String[] shareWhen = value.split("@");
                 final String[] atFor = shareWhen[1].split("\\+");
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, share(shareWhen[0]),
-                    Double.parseDouble(atFor[0]), Double.parseDouble(atFor[1]), slowShare, kills, killAt);
+                    Double.parseDouble(atFor[0]), Double.parseDouble(atFor[1]), slowShare, kills, killAt, forgers,
+                    forgeFrom);
             }
             case "slow":
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
-                    partitionAt, partitionFor, share(value), kills, killAt);
+                    partitionAt, partitionFor, share(value), kills, killAt, forgers, forgeFrom);
             case "kill":
             {
                 final String[] countAt = value.split("@");
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
-                    partitionAt, partitionFor, slowShare, Integer.parseInt(countAt[0]), Double.parseDouble(countAt[1]));
+                    partitionAt, partitionFor, slowShare, Integer.parseInt(countAt[0]), Double.parseDouble(countAt[1]),
+                    forgers, forgeFrom);
+            }
+            case "forge":
+            {
+                final String[] countAt = value.split("@");
+                return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
+                    partitionAt, partitionFor, slowShare, kills, killAt, Integer.parseInt(countAt[0]),
+                    Double.parseDouble(countAt[1]));
             }
             default:
                 throw new IllegalArgumentException("unknown fault '" + name + "'");

@@ -17,6 +17,8 @@ final class Faults
     static final int PARTITION = 3;
     static final int HEAL = 4;
     static final int CUT_FOUND = 5;
+    static final int FORGE = 6;
+    private static final long FORGE_INTERVAL_NANOS = 1_000_000_000L;
     /** How long a cut takes to be found without heartbeats (three missed one-second beats). */
     private static final long CUT_DETECTION_NANOS = 3_000_000_000L;
 
@@ -38,6 +40,7 @@ final class Faults
     int restartsWithoutState;
     int killed;
     int slow;
+    long forged;
     int partitioned;
     long partitionStart = -1;
     long healedAt = -1;
@@ -78,6 +81,11 @@ final class Faults
         for (int i = 0; i < plan.kills(); i++, next++)
         {
             sim.events.schedule(seconds(plan.killAt()), Simulation.FAULT, 0, 0, new Fault(KILL, candidates.get(next), false));
+        }
+        for (int i = 0; i < plan.forgers(); i++, next++)
+        {
+            sim.events.schedule(seconds(plan.forgeFrom()) + sim.random.nextLong(FORGE_INTERVAL_NANOS), Simulation.FAULT, 0, 0,
+                new Fault(FORGE, candidates.get(next), false));
         }
         for (int i = 0; i < (int)Math.round(plan.slowShare() * n); i++, next++)
         {
@@ -136,6 +144,10 @@ final class Faults
                 break;
             case CUT_FOUND:
                 closeCutLinks();
+                break;
+            case FORGE:
+                forged += sim.forge(sim.nodes[fault.member()]);
+                sim.events.schedule(now + FORGE_INTERVAL_NANOS, Simulation.FAULT, 0, 0, fault);
                 break;
             default:
                 throw new IllegalStateException("fault kind " + fault.kind());

@@ -143,6 +143,11 @@ final class Ledger
         return origin[batch];
     }
 
+    long seq(final int batch)
+    {
+        return seq[batch];
+    }
+
     long publishedAt(final int batch)
     {
         return publishedAt[batch];

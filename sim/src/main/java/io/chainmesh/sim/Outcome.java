@@ -58,6 +58,7 @@ final class Outcome
         figures.put("faults", config.faults());
         figures.put("batches_published", ledger.batches());
         figures.put("offers_refused", sim.offersRefused);
+        figures.put("forged_frames_sent", sim.faults.forged);
         deliveries(sim);
         traffic(sim, n);
         state(sim);

@@ -65,7 +65,7 @@ public final class SimMain
             }
         }
         config.load(rate, publishers, payload);
-        final Outcome outcome = new Simulation(config).run();
+        final Outcome outcome = new Simulation(config).progress(System.err).run();
         final String json = Reports.json(outcome);
         System.out.println(json);
         if (null != out)

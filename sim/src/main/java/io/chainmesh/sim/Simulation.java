@@ -2,6 +2,7 @@ package io.chainmesh.sim;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
+import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
@@ -12,6 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
@@ -34,6 +36,7 @@ public final class Simulation
 
     static final int TOPIC = 1;
     static final long REPAIR_INTERVAL_NANOS = 100_000_000L;
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
     private static final Transmission TICK_WORK = new Transmission(Transmission.TICK, -1, -1, null, 0, 0, 0, 0);
     private static final NodeKey UNUSED_KEY = NodeKey.fromBytes(new byte[]{
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7});
@@ -59,6 +62,7 @@ public final class Simulation
     private final long endNanos;
     private final long publishUntilNanos;
     private Transmission processing;
+    private PrintStream progress;
     long offersRefused;
     long processed;
 
@@ -102,6 +106,16 @@ public final class Simulation
     }
 
     /**
+     * @param out where to print progress every 5 simulated seconds (null: nowhere).
+     * @return this.
+     */
+    public Simulation progress(final PrintStream out)
+    {
+        this.progress = out;
+        return this;
+    }
+
+    /**
      * Runs to the configured end.
      *
      * @return the figures and invariant checks.
@@ -110,10 +124,17 @@ public final class Simulation
     {
         final long wallStart = System.nanoTime();
         start();
+        long nextProgress = PROGRESS_NANOS;
         while (events.peekTime() <= endNanos && events.poll())
         {
             clock.now = events.time();
             dispatch(events.kind(), nodes[events.node()], events.arg(), events.payload());
+            if (clock.now >= nextProgress && null != progress)
+            {
+                progress.println("simulated " + nextProgress / 1_000_000_000L + " s: " + events.scheduled() + " events, " +
+                    (System.nanoTime() - wallStart) / 1_000_000_000L + " s wall, " + ledger.deliveries() + " deliveries");
+                nextProgress += PROGRESS_NANOS;
+            }
         }
         clock.now = endNanos;
         return Outcome.of(this, System.nanoTime() - wallStart);
@@ -286,6 +307,44 @@ public final class Simulation
             config.commitNanos());
     }
 
+    /**
+     * A byzantine member sends each peer a forged batch: a publisher's origin and a real batch's payload with one
+     * byte changed, under a signature made for other bytes (it cannot make the origin's).
+     *
+     * @return frames sent.
+     */
+    int forge(final SimNode forger)
+    {
+        if (!forger.alive || ledger.batches() == 0)
+        {
+            return 0;
+        }
+        final int victim = ledger.batches() - 1;
+        final Member origin = directory.member(ledger.origin(victim));
+        final int length = config.payloadBytes();
+        payload.putLong(0, victim);
+        payload.putLong(8, clock.now);
+        for (int i = 16; i < length; i++)
+        {
+            payload.putByte(i, (byte)SimSignatures.mix(victim * 31L + i));
+        }
+        // The origin's next sequence: accepted, the forgery would also block the real batch.
+        encoder.wrap(frame, 0, frame.capacity()).begin(origin.originId(), ledger.seq(victim) + 1, clock.time());
+        encoder.tryAppend(TOPIC, payload, 0, length);
+        final int frameLength = signatures.sign(encoder, frame, origin.publicKey());
+        final int lastPayloadByte = frameLength - BatchDescriptor.SIGNATURE_LENGTH - 1;
+        frame.putByte(lastPayloadByte, (byte)~frame.getByte(lastPayloadByte));
+        int sent = 0;
+        for (int slot = 0; slot < forger.neighbours.length; slot++)
+        {
+            if (forger.up[slot] && network.transmit(forger, slot, frame, 0, frameLength) == 0)
+            {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
     CommitStage newStage(final SimNode node)
     {
         final int retention = config.retentionBytes();
@@ -299,6 +358,7 @@ public final class Simulation
             .nanoClock(clock)
             .clock(clock)
             .signatures(signatures)
+            .errorHandler(ex -> ledger.violation("ENGINE ERROR at member " + node.index + ": " + ex))
             .retentionBytes(retention)
             .retentionMillis(config.retentionMillis())
             .replayWindowBits(config.replayWindowBits())
@@ -344,7 +404,7 @@ public final class Simulation
     private static CountersManager newCounters(final int members)
     {
         // Room for every member's counters; a member restarted from nothing frees its old ones first.
-        final int counters = members * 34 + 4_096;
+        final int counters = members * 40 + 4_096;
         return new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(counters * CountersReader.METADATA_LENGTH)),
             new UnsafeBuffer(ByteBuffer.allocateDirect(counters * CountersReader.COUNTER_LENGTH)));
