@@ -9,7 +9,8 @@ package io.chainmesh.sim;
  *                            every other one with its state kept, the rest from nothing
  *   partition=30%@20+60      that share is cut off from the rest at 20 s, healed at 80 s
  *   slow=1%                  uplink at the slow rate (SimConfig.uplink)
- *   kill=1@20                that many members die at 20 s and stay down
+ *   kill=1@20                that many hosts vanish at 20 s and stay down (no reset reaches their peers:
+ *                            links to them close on missed heartbeats)
  *   forge=3@5                from 5 s, that many byzantine members send each of their peers a forged batch
  *                            (a publisher's origin, a real batch's payload changed, not its signature) each second
  * </pre>

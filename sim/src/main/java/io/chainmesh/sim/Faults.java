@@ -124,9 +124,14 @@ final class Faults
                     new Fault(RESTART, fault.member(), fault.withState()));
                 break;
             case KILL:
+            {
+                // The host vanishes: no reset reaches its peers, whose links to it stay up until heartbeats miss.
                 killed++;
-                stop(sim.nodes[fault.member()], "KILLED");
+                final SimNode node = sim.nodes[fault.member()];
+                node.alive = false;
+                node.incarnation++;
                 break;
+            }
             case RESTART:
                 restart(sim.nodes[fault.member()], fault.withState());
                 break;

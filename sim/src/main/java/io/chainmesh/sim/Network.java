@@ -39,6 +39,7 @@ final class Network
     private boolean partitioned;
     private int nextEpoch = 1;
     private final Map<String, Long> closes = new TreeMap<>();
+    private final Map<String, Long> closesBetweenLiveMembers = new TreeMap<>();
     long droppedInFlight;
     long backPressured;
     long maxLinkPendingBytes;
@@ -172,6 +173,10 @@ final class Network
     {
         closes.merge(reason, 1L, Long::sum);
         final SimNode b = nodes[a.neighbours[slot]];
+        if (a.alive && b.alive)
+        {
+            closesBetweenLiveMembers.merge(reason, 1L, Long::sum);
+        }
         final int back = b.slotOf(a.index);
         for (final SimNode end : new SimNode[]{a, b})
         {
@@ -265,5 +270,11 @@ final class Network
     Map<String, Long> closes()
     {
         return closes;
+    }
+
+    /** @return links closed while both ends were alive, by reason: none in a run that should keep its links. */
+    Map<String, Long> closesBetweenLiveMembers()
+    {
+        return closesBetweenLiveMembers;
     }
 }

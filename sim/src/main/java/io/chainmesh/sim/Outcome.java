@@ -69,7 +69,7 @@ final class Outcome
             violations.add("... " + (ledger.violationCount() - ledger.violations().size()) + " more violations");
         }
         figures.put("violations", ledger.violationCount() + lostPairs);
-        figures.put("replay", "./mvnw -B -ntp -q -pl sim -am compile exec:java -Dsim.args=\"" + config.toArgs() + "\"");
+        figures.put("replay", "sim/run.sh " + config.toArgs());
     }
 
     private void deliveries(final Simulation sim)
@@ -167,6 +167,7 @@ final class Outcome
         figures.put("frames_lost_in_reset_connections", sim.network.droppedInFlight);
         figures.put("sends_back_pressured", sim.network.backPressured);
         figures.put("link_closes", sim.network.closes());
+        figures.put("link_closes_between_live_members", sim.network.closesBetweenLiveMembers());
     }
 
     private void state(final Simulation sim)
@@ -201,6 +202,7 @@ final class Outcome
         long forged = 0;
         long resent = 0;
         long originPauses = 0;
+        long repairForwardsHeld = 0;
         for (final SimNode node : sim.nodes)
         {
             final BroadcastCounters c = node.stage.counters();
@@ -211,6 +213,7 @@ final class Outcome
             forged += c.forged();
             resent += c.forwardsResent();
             originPauses += c.originPauses();
+            repairForwardsHeld += c.repairForwardsHeld();
         }
         final Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("duplicates", duplicates);
@@ -220,6 +223,7 @@ final class Outcome
         counters.put("forged", forged);
         counters.put("forwards_resent", resent);
         counters.put("origin_pauses", originPauses);
+        counters.put("repair_forwards_held", repairForwardsHeld);
         figures.put("engine_counters", counters);
     }
 

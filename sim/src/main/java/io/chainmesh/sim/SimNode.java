@@ -23,6 +23,8 @@ final class SimNode implements LinkSender
     final int index;
     final MemberId id;
     final int[] neighbours;
+    /** The neighbours' ids, the directory's own instances: the engine hands them back, so a reference scan finds them. */
+    private final MemberId[] neighbourIds;
     final boolean[] dials;
     final boolean[] up;
     final int[] epoch;
@@ -66,6 +68,23 @@ final class SimNode implements LinkSender
         this.dialPending = new boolean[n];
         this.monitors = new HeartbeatMonitor[n];
         this.queues = new LinkQueue[n];
+        this.neighbourIds = new MemberId[n];
+        for (int slot = 0; slot < n; slot++)
+        {
+            neighbourIds[slot] = directory.member(neighbours[slot]).id();
+        }
+    }
+
+    private int slotOf(final MemberId peer)
+    {
+        for (int slot = 0; slot < neighbourIds.length; slot++)
+        {
+            if (neighbourIds[slot] == peer)
+            {
+                return slot;
+            }
+        }
+        return slotOf(directory.indexOf(peer));
     }
 
     /** @return the slot of a neighbour in this member's link arrays, or a negative number if it is none. */
@@ -92,7 +111,7 @@ final class SimNode implements LinkSender
     @Override
     public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
     {
-        final int slot = slotOf(directory.indexOf(peer));
+        final int slot = slotOf(peer);
         if (slot < 0 || !up[slot])
         {
             return NOT_CONNECTED;
@@ -117,7 +136,7 @@ final class SimNode implements LinkSender
             {
                 if (up[slot])
                 {
-                    peers[w++] = directory.member(neighbours[slot]).id();
+                    peers[w++] = neighbourIds[slot];
                 }
             }
             connected = peers;
@@ -128,14 +147,14 @@ final class SimNode implements LinkSender
     @Override
     public boolean isConnected(final MemberId peer)
     {
-        final int slot = slotOf(directory.indexOf(peer));
+        final int slot = slotOf(peer);
         return slot >= 0 && up[slot];
     }
 
     @Override
     public void closePeer(final MemberId peer, final CloseReason reason, final String text)
     {
-        final int slot = slotOf(directory.indexOf(peer));
+        final int slot = slotOf(peer);
         if (slot >= 0 && up[slot])
         {
             network.close(this, slot, reason.name());

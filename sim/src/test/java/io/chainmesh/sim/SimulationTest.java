@@ -50,6 +50,23 @@ class SimulationTest
         assertThat((long)outcome.figures.get("repair_frames")).isGreaterThan(0);
     }
 
+    @Test
+    void shouldDeliverNoForgedBatchAndStillDeliverTheRealOnes()
+    {
+        final Outcome outcome = new Simulation(new SimConfig().members(300).seconds(8).seed(5).faults("forge=3@2")).run();
+
+        assertThat(outcome.violations).isEmpty();
+        assertThat((long)outcome.figures.get("forged_frames_sent")).isGreaterThan(0);
+        assertThat(engineCounter(outcome, "forged")).isGreaterThan(0);
+        assertThat(outcome.figures.get("delivery_percent")).isEqualTo(100.0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long engineCounter(final Outcome outcome, final String name)
+    {
+        return ((Map<String, Long>)outcome.figures.get("engine_counters")).get(name);
+    }
+
     private static Map<String, Object> withoutWallTime(final Outcome outcome)
     {
         final Map<String, Object> figures = new LinkedHashMap<>(outcome.figures);

@@ -2,11 +2,18 @@ package io.chainmesh.engine.broadcast;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
+import com.google.protobuf.ByteString;
+import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
+import io.chainmesh.codec.control.Digest;
+import io.chainmesh.codec.control.DigestProgress;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.TestDirectory;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
@@ -72,6 +79,58 @@ class CommitStageTest
         nanos += 100_000_000L;
         stages[0].onTick(true);
         assertThat(inFlight).isNotEmpty();
+    }
+
+    @Test
+    void shouldNotForwardARepairedBatchToAChildWhoseDigestSaysItHoldsIt()
+    {
+        // Four members, origin at ring index 0: the member at index 2 covers [2, 4) and forwards to index 3.
+        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        final int length = signedBatch(frame, 5);
+        frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
+        final UnsafeBuffer digest = digestFrom(member(0).originId(), 5);
+        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+
+        parent.onFrame(member(1), frame, 0, length, true);
+
+        assertThat(batchesSentTo(member(3))).isZero();
+        assertThat(parent.counters().repairForwardsHeld()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldForwardARepairedBatchToAChildThatHasNotSaidItHoldsIt()
+    {
+        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        final int length = signedBatch(frame, 5);
+        frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
+        final UnsafeBuffer digest = digestFrom(member(0).originId(), 4);
+        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+
+        parent.onFrame(member(1), frame, 0, length, true);
+
+        assertThat(batchesSentTo(member(3))).isEqualTo(1);
+        assertThat(parent.counters().repairForwardsHeld()).isZero();
+    }
+
+    /** A full DIGEST saying the origin is contiguous and highest at {@code seq}. */
+    private static UnsafeBuffer digestFrom(final long originId, final long seq)
+    {
+        final byte[] packed = new byte[DigestProgress.MAX_ENTRY_LENGTH];
+        final int length = DigestProgress.put(packed, 0, originId, seq, seq);
+        final ControlFrames<String> control = new ControlFrames<>(null, new ExpandableArrayBuffer(256));
+        final int frameLength = control.encode(FrameType.DIGEST, Digest.newBuilder()
+            .setProgress(ByteString.copyFrom(packed, 0, length)).setFull(true).build());
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[frameLength]);
+        frame.putBytes(0, control.buffer(), 0, frameLength);
+        return frame;
+    }
+
+    private long batchesSentTo(final MemberId peer)
+    {
+        return inFlight.stream().filter(sent -> sent[1].equals(peer) &&
+            (((byte[])sent[2])[FrameDescriptor.TYPE_OFFSET] & 0xFF) == FrameType.BATCH).count();
     }
 
     private int signedBatch(final UnsafeBuffer frame, final long seq)
