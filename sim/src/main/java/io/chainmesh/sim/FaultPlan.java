@@ -13,6 +13,7 @@ package io.chainmesh.sim;
  *                            links to them close on missed heartbeats)
  *   forge=3@5                from 5 s, that many byzantine members send each of their peers a forged batch
  *                            (a publisher's origin, a real batch's payload changed, not its signature) each second
+ *   lie=5                    that many byzantine members answer every WANT with a WANT_MISS saying it is all gone
  * </pre>
  * Publishers are never picked: what is measured is what happens to their batches.
  *
@@ -29,6 +30,7 @@ package io.chainmesh.sim;
  * @param killAt         when they die, seconds.
  * @param forgers        byzantine members sending forged batches.
  * @param forgeFrom      when they start, seconds.
+ * @param liars          byzantine members lying in WANT_MISS.
  */
 record FaultPlan(
     double downShare,
@@ -43,9 +45,10 @@ record FaultPlan(
     int kills,
     double killAt,
     int forgers,
-    double forgeFrom)
+    double forgeFrom,
+    int liars)
 {
-    static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /**
      * @param text the plan, e.g. {@code down=2%,crash=5%@10-40+5,partition=30%@20+60}; empty for none.
@@ -84,7 +87,7 @@ record FaultPlan(
         {
             case "down":
                 return new FaultPlan(share(value), crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
-                    partitionAt, partitionFor, slowShare, kills, killAt, forgers, forgeFrom);
+                    partitionAt, partitionFor, slowShare, kills, killAt, forgers, forgeFrom, liars);
             case "crash":
             {
                 final String[] shareWhen = value.split("@");
@@ -92,7 +95,7 @@ record FaultPlan(
                 final String[] window = windowDown[0].split("-");
                 return new FaultPlan(downShare, share(shareWhen[0]), Double.parseDouble(window[0]),
                     Double.parseDouble(window[1]), Double.parseDouble(windowDown[1]), partitionShare, partitionAt,
-                    partitionFor, slowShare, kills, killAt, forgers, forgeFrom);
+                    partitionFor, slowShare, kills, killAt, forgers, forgeFrom, liars);
             }
             case "partition":
             {
@@ -100,25 +103,28 @@ record FaultPlan(
                 final String[] atFor = shareWhen[1].split("\\+");
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, share(shareWhen[0]),
                     Double.parseDouble(atFor[0]), Double.parseDouble(atFor[1]), slowShare, kills, killAt, forgers,
-                    forgeFrom);
+                    forgeFrom, liars);
             }
             case "slow":
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
-                    partitionAt, partitionFor, share(value), kills, killAt, forgers, forgeFrom);
+                    partitionAt, partitionFor, share(value), kills, killAt, forgers, forgeFrom, liars);
             case "kill":
             {
                 final String[] countAt = value.split("@");
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
                     partitionAt, partitionFor, slowShare, Integer.parseInt(countAt[0]), Double.parseDouble(countAt[1]),
-                    forgers, forgeFrom);
+                    forgers, forgeFrom, liars);
             }
             case "forge":
             {
                 final String[] countAt = value.split("@");
                 return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
                     partitionAt, partitionFor, slowShare, kills, killAt, Integer.parseInt(countAt[0]),
-                    Double.parseDouble(countAt[1]));
+                    Double.parseDouble(countAt[1]), liars);
             }
+            case "lie":
+                return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare,
+                    partitionAt, partitionFor, slowShare, kills, killAt, forgers, forgeFrom, Integer.parseInt(value));
             default:
                 throw new IllegalArgumentException("unknown fault '" + name + "'");
         }

@@ -41,6 +41,7 @@ final class Faults
     int killed;
     int slow;
     long forged;
+    int liars;
     int partitioned;
     long partitionStart = -1;
     long healedAt = -1;
@@ -86,6 +87,11 @@ final class Faults
         {
             sim.events.schedule(seconds(plan.forgeFrom()) + sim.random.nextLong(FORGE_INTERVAL_NANOS), Simulation.FAULT, 0, 0,
                 new Fault(FORGE, candidates.get(next), false));
+        }
+        for (int i = 0; i < plan.liars(); i++, next++)
+        {
+            sim.nodes[candidates.get(next)].liar = true;
+            liars++;
         }
         for (int i = 0; i < (int)Math.round(plan.slowShare() * n); i++, next++)
         {
@@ -151,7 +157,7 @@ final class Faults
                 closeCutLinks();
                 break;
             case FORGE:
-                forged += sim.forge(sim.nodes[fault.member()]);
+                forged += sim.byzantine.forge(sim.nodes[fault.member()]);
                 sim.events.schedule(now + FORGE_INTERVAL_NANOS, Simulation.FAULT, 0, 0, fault);
                 break;
             default:

@@ -59,6 +59,7 @@ final class Outcome
         figures.put("batches_published", ledger.batches());
         figures.put("offers_refused", sim.offersRefused);
         figures.put("forged_frames_sent", sim.faults.forged);
+        figures.put("lying_want_miss_sent", sim.byzantine.liesSent);
         deliveries(sim);
         traffic(sim, n);
         state(sim);
@@ -102,7 +103,7 @@ final class Outcome
                     if (lostPairs++ < MAX_LOST_LISTED)
                     {
                         violations.add("LOST batch " + b + " (origin " + ledger.origin(b) + ", published at " +
-                            ms(publishedAt) + " ms) never delivered to live member " + node.index);
+                            ms(publishedAt) + " ms) never delivered to live member " + node.index + describe(node));
                     }
                 }
             }
@@ -225,6 +226,12 @@ final class Outcome
         counters.put("origin_pauses", originPauses);
         counters.put("repair_forwards_held", repairForwardsHeld);
         figures.put("engine_counters", counters);
+    }
+
+    private static String describe(final SimNode node)
+    {
+        return (node.liar ? " (a liar)" : "") + (node.incarnation > 0 ? " (restarted " + node.incarnation / 2 + "x" +
+            (node.lastStatelessRestart >= 0 ? ", from nothing at " + ms(node.lastStatelessRestart) + " ms" : "") + ")" : "");
     }
 
     private static Map<String, Double> percentiles(final Histogram histogram)

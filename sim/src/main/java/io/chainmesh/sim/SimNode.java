@@ -42,6 +42,8 @@ final class SimNode implements LinkSender
     boolean alive = true;
     boolean downFromStart;
     boolean publisher;
+    /** Byzantine: answers every WANT with a WANT_MISS saying all of it is gone. */
+    boolean liar;
     int incarnation;
     long lastStatelessRestart = -1;
     long cpuFreeAt;

@@ -2,7 +2,6 @@ package io.chainmesh.sim;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
-import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
@@ -52,6 +51,7 @@ public final class Simulation
     final SimNode[] nodes;
     final SimSignatures signatures;
     final Faults faults;
+    final Byzantine byzantine;
     private final CountersManager counters;
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[64 * 1024]);
@@ -97,6 +97,7 @@ public final class Simulation
         this.publishers = pickPublishers(n, config.publishers());
         this.publisherSeqBase = new long[publishers.length];
         this.faults = new Faults(this);
+        this.byzantine = new Byzantine(this);
         this.endNanos = (long)(config.seconds() * 1e9);
         this.publishUntilNanos = (long)((config.seconds() - config.drainSeconds()) * 1e9);
         for (final SimNode node : nodes)
@@ -223,6 +224,10 @@ public final class Simulation
                 to.monitors[slot].onPong(t.pingId, t.pingSentNanos, clock.now);
                 break;
             default:
+                if (to.liar && byzantine.lie(to, slot, t))
+                {
+                    break;
+                }
                 view.wrap(t.bytes);
                 final int kind = to.stage.classify(view, 0, t.bytes.length);
                 enqueueWork(to, t, kind == CommitStage.BATCH_TO_VERIFY ? config.verifyNanos() + config.commitNanos() :
@@ -305,44 +310,6 @@ public final class Simulation
         frame.getBytes(0, bytes);
         enqueueWork(origin, new Transmission(Transmission.LOCAL, origin.index, origin.index, bytes, 0, 0, 0, 0),
             config.commitNanos());
-    }
-
-    /**
-     * A byzantine member sends each peer a forged batch: a publisher's origin and a real batch's payload with one
-     * byte changed, under a signature made for other bytes (it cannot make the origin's).
-     *
-     * @return frames sent.
-     */
-    int forge(final SimNode forger)
-    {
-        if (!forger.alive || ledger.batches() == 0)
-        {
-            return 0;
-        }
-        final int victim = ledger.batches() - 1;
-        final Member origin = directory.member(ledger.origin(victim));
-        final int length = config.payloadBytes();
-        payload.putLong(0, victim);
-        payload.putLong(8, clock.now);
-        for (int i = 16; i < length; i++)
-        {
-            payload.putByte(i, (byte)SimSignatures.mix(victim * 31L + i));
-        }
-        // The origin's next sequence: accepted, the forgery would also block the real batch.
-        encoder.wrap(frame, 0, frame.capacity()).begin(origin.originId(), ledger.seq(victim) + 1, clock.time());
-        encoder.tryAppend(TOPIC, payload, 0, length);
-        final int frameLength = signatures.sign(encoder, frame, origin.publicKey());
-        final int lastPayloadByte = frameLength - BatchDescriptor.SIGNATURE_LENGTH - 1;
-        frame.putByte(lastPayloadByte, (byte)~frame.getByte(lastPayloadByte));
-        int sent = 0;
-        for (int slot = 0; slot < forger.neighbours.length; slot++)
-        {
-            if (forger.up[slot] && network.transmit(forger, slot, frame, 0, frameLength) == 0)
-            {
-                sent++;
-            }
-        }
-        return sent;
     }
 
     CommitStage newStage(final SimNode node)

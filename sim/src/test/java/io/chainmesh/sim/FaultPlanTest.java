@@ -10,9 +10,9 @@ class FaultPlanTest
     @Test
     void shouldParseEveryFault()
     {
-        final FaultPlan plan = FaultPlan.parse("down=2%,crash=5%@10-40+5,partition=30%@20+60,slow=1%,kill=1@20,forge=3@5");
+        final FaultPlan plan = FaultPlan.parse("down=2%,crash=5%@10-40+5,partition=30%@20+60,slow=1%,kill=1@20,forge=3@5,lie=4");
 
-        assertThat(plan).isEqualTo(new FaultPlan(0.02, 0.05, 10, 40, 5, 0.30, 20, 60, 0.01, 1, 20, 3, 5));
+        assertThat(plan).isEqualTo(new FaultPlan(0.02, 0.05, 10, 40, 5, 0.30, 20, 60, 0.01, 1, 20, 3, 5, 4));
         assertThat(FaultPlan.parse("")).isEqualTo(FaultPlan.NONE);
     }
 

@@ -51,13 +51,15 @@ class SimulationTest
     }
 
     @Test
-    void shouldDeliverNoForgedBatchAndStillDeliverTheRealOnes()
+    void shouldDeliverNoForgedBatchAndLoseNothingToLyingMembers()
     {
-        final Outcome outcome = new Simulation(new SimConfig().members(300).seconds(8).seed(5).faults("forge=3@2")).run();
+        final Outcome outcome = new Simulation(new SimConfig().members(300).seconds(8).seed(5)
+            .faults("forge=3@2,lie=10")).run();
 
         assertThat(outcome.violations).isEmpty();
         assertThat((long)outcome.figures.get("forged_frames_sent")).isGreaterThan(0);
         assertThat(engineCounter(outcome, "forged")).isGreaterThan(0);
+        assertThat((long)outcome.figures.get("lying_want_miss_sent")).isGreaterThan(0);
         assertThat(outcome.figures.get("delivery_percent")).isEqualTo(100.0);
     }
 
