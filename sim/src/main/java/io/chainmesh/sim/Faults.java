@@ -165,6 +165,16 @@ final class Faults
         }
     }
 
+    /**
+     * @return true if a member was cut off from a batch's origin for longer than retention from its publication:
+     *         the batch had left every retention on the member's side before the partition healed.
+     */
+    boolean evictedBeforeHeal(final int member, final int origin, final long publishedAt, final long retentionNanos)
+    {
+        return partitionStart >= 0 && healedAt >= 0 && sides[member] != sides[origin] &&
+            publishedAt >= partitionStart && publishedAt <= healedAt - retentionNanos;
+    }
+
     private void stop(final SimNode node, final String reason)
     {
         node.alive = false;

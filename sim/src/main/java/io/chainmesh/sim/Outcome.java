@@ -80,6 +80,7 @@ final class Outcome
         final Histogram propagation = new Histogram(3_600_000_000_000L, 3);
         long expected = 0;
         long delivered = 0;
+        long notOwed = 0;
         int incomplete = 0;
         for (int b = 0; b < ledger.batches(); b++)
         {
@@ -90,6 +91,11 @@ final class Outcome
                 if (node.index == ledger.origin(b) || !node.alive || node.downFromStart ||
                     (node.lastStatelessRestart >= 0 && publishedAt < node.lastStatelessRestart - retentionNanos))
                 {
+                    continue;
+                }
+                if (sim.faults.evictedBeforeHeal(node.index, ledger.origin(b), publishedAt, retentionNanos))
+                {
+                    notOwed++;
                     continue;
                 }
                 expected++;
@@ -117,6 +123,7 @@ final class Outcome
             }
         }
         figures.put("expected_deliveries", expected);
+        figures.put("not_owed_beyond_retention_at_heal", notOwed);
         figures.put("delivered", delivered);
         figures.put("delivery_percent", expected == 0 ? 100.0 : round(100.0 * delivered / expected, 4));
         figures.put("batches_not_fully_delivered", incomplete);
