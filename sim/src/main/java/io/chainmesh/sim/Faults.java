@@ -21,6 +21,8 @@ final class Faults
     private static final long FORGE_INTERVAL_NANOS = 1_000_000_000L;
     /** How long a cut takes to be found without heartbeats (three missed one-second beats). */
     private static final long CUT_DETECTION_NANOS = 3_000_000_000L;
+    /** What a repair takes after a heal: a re-dial, a digest interval, a WANT and its answer, at most RTTs apart. */
+    static final long REPAIR_ALLOWANCE_NANOS = 1_000_000_000L;
 
     /**
      * One fault event.
@@ -166,13 +168,13 @@ final class Faults
     }
 
     /**
-     * @return true if a member was cut off from a batch's origin for longer than retention from its publication:
-     *         the batch had left every retention on the member's side before the partition healed.
+     * @return true if a member was cut off from a batch's origin until the batch was older than retention (less the
+     *         time a repair takes: links re-dialled, a digest, a WANT and its answer) when the partition healed.
      */
     boolean evictedBeforeHeal(final int member, final int origin, final long publishedAt, final long retentionNanos)
     {
         return partitionStart >= 0 && healedAt >= 0 && sides[member] != sides[origin] &&
-            publishedAt >= partitionStart && publishedAt <= healedAt - retentionNanos;
+            publishedAt >= partitionStart && publishedAt <= healedAt - retentionNanos + REPAIR_ALLOWANCE_NANOS;
     }
 
     private void stop(final SimNode node, final String reason)
