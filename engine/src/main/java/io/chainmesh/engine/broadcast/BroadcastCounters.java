@@ -43,6 +43,7 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter repairFloorsSent;
     final AtomicCounter peersClosedBeyondRetention;
     final AtomicCounter forwardsHandedOver;
+    final AtomicCounter repairForwardsHeld;
     final AtomicCounter duplicatesBeforeVerify;
     final AtomicCounter forwardsResent;
     final AtomicCounter forwardsLeftToRepair;
@@ -88,6 +89,7 @@ public final class BroadcastCounters implements AutoCloseable
             repairFloorsSent = manager.newCounter("broadcast repair history floors sent: " + node),
             peersClosedBeyondRetention = manager.newCounter("broadcast peers closed beyond retention: " + node),
             forwardsHandedOver = manager.newCounter("broadcast forwards handed over past a down member: " + node),
+            repairForwardsHeld = manager.newCounter("broadcast repaired forwards not sent, child holds them: " + node),
             duplicatesBeforeVerify = manager.newCounter("broadcast duplicates skipped before verification: " + node),
             forwardsResent = manager.newCounter("broadcast forwards resent once the link drained: " + node),
             forwardsLeftToRepair = manager.newCounter("broadcast skipped forwards left to repair: " + node),
@@ -170,6 +172,12 @@ public final class BroadcastCounters implements AutoCloseable
     public long forwardsHandedOver()
     {
         return forwardsHandedOver.get();
+    }
+
+    /** @return repaired batches not forwarded to a tree child whose word is that it holds them already. */
+    public long repairForwardsHeld()
+    {
+        return repairForwardsHeld.get();
     }
 
     /** @return forwards skipped under back pressure, then resent from retention once the peer's link took frames again. */

@@ -467,6 +467,26 @@ public final class BroadcastPipeline implements AutoCloseable
             return this;
         }
 
+        Supplier<DirectorySnapshot> directory()
+        {
+            return directory;
+        }
+
+        String name()
+        {
+            return name;
+        }
+
+        long maxAgeMillis()
+        {
+            return maxAgeMillis;
+        }
+
+        long maxFutureMillis()
+        {
+            return maxFutureMillis;
+        }
+
         NodeKey nodeKey()
         {
             return nodeKey;

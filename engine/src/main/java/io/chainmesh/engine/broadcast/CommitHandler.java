@@ -200,11 +200,12 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         if (!repaired || batchSeq > stream.historyLimit)
         {
             // History (from before we joined the stream) is delivered, not forwarded: the subtree asks for its own.
-            forward(event, originId, repaired ? 0 : BatchDescriptor.explicitRange(flags));
+            forward(event, originId, batchSeq, repaired, repaired ? 0 : BatchDescriptor.explicitRange(flags));
         }
     }
 
-    private void forward(final IngressEvent event, final long originId, final int explicitRange)
+    private void forward(
+        final IngressEvent event, final long originId, final long batchSeq, final boolean repaired, final int explicitRange)
     {
         final DirectorySnapshot dir = directory.get();
         if (ctx.strategy() == BroadcastStrategy.FLOOD)
@@ -231,8 +232,16 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         planned = null;
         for (int i = 0; i < targets; i++)
         {
+            final MemberId target = dir.member(tree.target(i)).id();
+            if (repaired && peerProgress.holds(target, originId, batchSeq))
+            {
+                // A repaired batch goes on down the tree for a subtree that lost it with us; a child whose contiguous
+                // mark is past it has it already (e.g. it was across a healed partition): a copy would be a duplicate.
+                counters.repairForwardsHeld.incrementRelease();
+                continue;
+            }
             event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)tree.flags(i));
-            if (owed.forward(dir.member(tree.target(i)).id(), event.buffer, event.length) && tree.isHandOver(i))
+            if (owed.forward(target, event.buffer, event.length) && tree.isHandOver(i))
             {
                 counters.forwardsHandedOver.incrementRelease();
             }

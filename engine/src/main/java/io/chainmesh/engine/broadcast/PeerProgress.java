@@ -90,6 +90,19 @@ final class PeerProgress<P>
     }
 
     /**
+     * @param peer     a peer.
+     * @param originId an origin.
+     * @param seq      a batch sequence.
+     * @return true if the peer's word is that it holds every batch of that origin up to {@code seq} (its vouched
+     *         contiguous mark is at or past it).
+     */
+    boolean holds(final P peer, final long originId, final long seq)
+    {
+        final View view = views.get(peer);
+        return null != view && view.contiguous(originId) >= seq;
+    }
+
+    /**
      * @param peer a peer.
      * @return true if we hold no full word of it and should ask it for one.
      */

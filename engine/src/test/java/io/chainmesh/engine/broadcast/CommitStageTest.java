@@ -1,0 +1,226 @@
+package io.chainmesh.engine.broadcast;
+
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.MemberId;
+import com.google.protobuf.ByteString;
+import io.chainmesh.codec.batch.BatchDescriptor;
+import io.chainmesh.codec.batch.BatchEncoder;
+import io.chainmesh.codec.control.Digest;
+import io.chainmesh.codec.control.DigestProgress;
+import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.control.CloseReason;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.engine.TestDirectory;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CommitStageTest
+{
+    private static final int TOPIC = 7;
+
+    private final List<NodeKey> keys = TestDirectory.keys(4);
+    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys, List.of(1001, 1002, 1003, 1004));
+    private final CountersManager countersManager = new CountersManager(
+        new UnsafeBuffer(new byte[512 * 1024]), new UnsafeBuffer(new byte[128 * 1024]));
+    private final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
+    private final CommitStage[] stages = new CommitStage[4];
+    private final int[] delivered = new int[4];
+    private long nanos;
+
+    @Test
+    void shouldDeliverALocalBatchToEveryOtherMemberOnceAndRejectAForgery()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            final int index = i;
+            stages[i] = CommitStage.create(context(i), countersManager, () -> false);
+            stages[i].subscribe(TOPIC, (originId, topic, buffer, offset, length) -> delivered[index]++);
+        }
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        final int length = signedBatch(frame, 1);
+        stages[0].onLocalBatch(frame, 0, length, true);
+        drain();
+
+        assertThat(delivered).containsExactly(0, 1, 1, 1);
+        assertThat(stages[1].classify(frame, 0, length)).isEqualTo(CommitStage.BATCH_KNOWN_DUPLICATE);
+
+        final int forgedLength = signedBatch(frame, 2);
+        frame.putByte(forgedLength - 1, (byte)(frame.getByte(forgedLength - 1) ^ 1));
+        assertThat(stages[1].classify(frame, 0, forgedLength)).isEqualTo(CommitStage.BATCH_TO_VERIFY);
+        stages[1].onFrame(member(0), frame, 0, forgedLength, true);
+        drain();
+
+        assertThat(delivered).containsExactly(0, 1, 1, 1);
+        assertThat(stages[1].counters().forged()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSendDigestsOnTicksOnceSomethingCommitted()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            stages[i] = CommitStage.create(context(i), countersManager, () -> false);
+        }
+        stages[0].onTick(true);
+        assertThat(inFlight).isEmpty();
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        stages[0].onLocalBatch(frame, 0, signedBatch(frame, 1), true);
+        inFlight.clear();
+        nanos += 100_000_000L;
+        stages[0].onTick(true);
+        assertThat(inFlight).isNotEmpty();
+    }
+
+    @Test
+    void shouldNotForwardARepairedBatchToAChildWhoseDigestSaysItHoldsIt()
+    {
+        // Four members, origin at ring index 0: the member at index 2 covers [2, 4) and forwards to index 3.
+        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        final int length = signedBatch(frame, 5);
+        frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
+        final UnsafeBuffer digest = digestFrom(member(0).originId(), 5);
+        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+
+        parent.onFrame(member(1), frame, 0, length, true);
+
+        assertThat(batchesSentTo(member(3))).isZero();
+        assertThat(parent.counters().repairForwardsHeld()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldForwardARepairedBatchToAChildThatHasNotSaidItHoldsIt()
+    {
+        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
+        final int length = signedBatch(frame, 5);
+        frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
+        final UnsafeBuffer digest = digestFrom(member(0).originId(), 4);
+        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+
+        parent.onFrame(member(1), frame, 0, length, true);
+
+        assertThat(batchesSentTo(member(3))).isEqualTo(1);
+        assertThat(parent.counters().repairForwardsHeld()).isZero();
+    }
+
+    /** A full DIGEST saying the origin is contiguous and highest at {@code seq}. */
+    private static UnsafeBuffer digestFrom(final long originId, final long seq)
+    {
+        final byte[] packed = new byte[DigestProgress.MAX_ENTRY_LENGTH];
+        final int length = DigestProgress.put(packed, 0, originId, seq, seq);
+        final ControlFrames<String> control = new ControlFrames<>(null, new ExpandableArrayBuffer(256));
+        final int frameLength = control.encode(FrameType.DIGEST, Digest.newBuilder()
+            .setProgress(ByteString.copyFrom(packed, 0, length)).setFull(true).build());
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[frameLength]);
+        frame.putBytes(0, control.buffer(), 0, frameLength);
+        return frame;
+    }
+
+    private long batchesSentTo(final MemberId peer)
+    {
+        return inFlight.stream().filter(sent -> sent[1].equals(peer) &&
+            (((byte[])sent[2])[FrameDescriptor.TYPE_OFFSET] & 0xFF) == FrameType.BATCH).count();
+    }
+
+    private int signedBatch(final UnsafeBuffer frame, final long seq)
+    {
+        final BatchEncoder encoder = new BatchEncoder().wrap(frame, 0, frame.capacity());
+        encoder.begin(member(0).originId(), seq, 1_000_000L + nanos / 1_000_000);
+        encoder.tryAppend(TOPIC, new UnsafeBuffer(new byte[]{1, 2, 3}), 0, 3);
+        return BatchSignatures.ECDSA.signer(keys.get(0)).sign(encoder);
+    }
+
+    private MemberId member(final int index)
+    {
+        return directory.member(index).id();
+    }
+
+    private BroadcastPipeline.Context context(final int index)
+    {
+        final MemberId self = member(index);
+        return new BroadcastPipeline.Context()
+            .nodeKey(keys.get(directory.indexOf(self) >= 0 ? keyIndexOf(self) : 0))
+            .member(self)
+            .directory(() -> directory)
+            .clock(() -> 1_000_000L + nanos / 1_000_000)
+            .nanoClock(() -> nanos)
+            .links(new QueueLinks(self));
+    }
+
+    private int keyIndexOf(final MemberId id)
+    {
+        for (int k = 0; k < keys.size(); k++)
+        {
+            if (TestDirectory.memberIdOf(keys.get(k)).equals(id))
+            {
+                return k;
+            }
+        }
+        throw new IllegalStateException("no key for " + id);
+    }
+
+    private void drain()
+    {
+        while (!inFlight.isEmpty())
+        {
+            final Object[] sent = inFlight.poll();
+            final byte[] bytes = (byte[])sent[2];
+            stages[directory.indexOf((MemberId)sent[1])].onFrame(
+                (MemberId)sent[0], new UnsafeBuffer(bytes), 0, bytes.length, inFlight.isEmpty());
+        }
+    }
+
+    private final class QueueLinks implements LinkSender
+    {
+        private final MemberId self;
+
+        QueueLinks(final MemberId self)
+        {
+            this.self = self;
+        }
+
+        @Override
+        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
+        {
+            final byte[] copy = new byte[length];
+            frame.getBytes(offset, copy);
+            inFlight.add(new Object[]{self, peer, copy});
+            return SENT;
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public MemberId[] connectedPeers()
+        {
+            final List<MemberId> others = new ArrayList<>();
+            for (int i = 0; i < directory.size(); i++)
+            {
+                if (!member(i).equals(self))
+                {
+                    others.add(member(i));
+                }
+            }
+            return others.toArray(new MemberId[0]);
+        }
+
+        @Override
+        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
+        {
+        }
+    }
+}

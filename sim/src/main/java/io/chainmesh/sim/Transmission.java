@@ -1,0 +1,44 @@
+package io.chainmesh.sim;
+
+/**
+ * One frame on a simulated link: the bytes the engine sent (copied), or a heartbeat, with what the simulator
+ * tracks beside it (never on the wire): the connection it travels on and, for a batch, its hop count.
+ */
+final class Transmission
+{
+    static final int FRAME = 0;
+    static final int PING = 1;
+    static final int PONG = 2;
+    static final int LOCAL = 3;
+    static final int TICK = 4;
+    /** Heartbeat frame length: header (6) and two u64. */
+    static final int HEARTBEAT_LENGTH = 22;
+
+    final int type;
+    final int from;
+    final int to;
+    final byte[] bytes;
+    final int hop;
+    /** The connection (link epoch) it was sent on: a reset connection loses what it carried. */
+    final int epoch;
+    final long pingId;
+    final long pingSentNanos;
+
+    Transmission(final int type, final int from, final int to, final byte[] bytes, final int hop, final int epoch,
+        final long pingId, final long pingSentNanos)
+    {
+        this.type = type;
+        this.from = from;
+        this.to = to;
+        this.bytes = bytes;
+        this.hop = hop;
+        this.epoch = epoch;
+        this.pingId = pingId;
+        this.pingSentNanos = pingSentNanos;
+    }
+
+    int length()
+    {
+        return null == bytes ? HEARTBEAT_LENGTH : bytes.length;
+    }
+}
