@@ -172,9 +172,7 @@ public final class StatusHttpServer implements AutoCloseable
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
-            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && request.decoderResult().isSuccess() &&
-                (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0 ||
-                io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)))
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && announcesBody(request))
             {
                 io.netty.util.ReferenceCountUtil.release(msg);
                 refused = true;
@@ -184,6 +182,26 @@ public final class StatusHttpServer implements AutoCloseable
                 return;
             }
             ctx.fireChannelRead(msg);
+        }
+
+        /**
+         * Read from the headers as sent, whether or not the request decoded: a malformed request that announces a body
+         * must not reach the aggregator, whose own 413 keeps the connection open.
+         */
+        private static boolean announcesBody(final io.netty.handler.codec.http.HttpRequest request)
+        {
+            if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING))
+            {
+                return true;
+            }
+            for (final String length : request.headers().getAll(HttpHeaderNames.CONTENT_LENGTH))
+            {
+                if (!"0".equals(length.trim()))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -145,6 +145,16 @@ class StatusHttpServerTest
     }
 
     @Test
+    void shouldRefuseABodyAnnouncedByAMalformedRequestAndClose()
+    {
+        // A header line without a colon: the request does not decode, and its body must still be refused here.
+        final String responses = embeddedExchange(path -> null,
+            "GET / HTTP/1.1\r\nContent-Length: 5\r\nMMMM\r\n\r\nhello" + "GET / HTTP/1.1\r\n\r\n");
+        assertThat(responses).startsWith("HTTP/1.1 413").contains("connection: close");
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+
+    @Test
     void shouldRefuseAnUnknownExpectationAndClose() throws Exception
     {
         assertThat(exchange("GET /ok HTTP/1.1\r\nExpect: something\r\n\r\nGET /ok HTTP/1.1\r\n\r\n"))
