@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * A small read-only HTTP/1.1 server (Netty HTTP codec) on its own single-thread event loop, for status and
  * metrics. Bounded: request line 1024 bytes, headers 4096 bytes, body 0 bytes (GET/HEAD only), 10 s read
  * timeout, one request per connection (requests pipelined behind it are not read). Unknown paths get 404, other
- * methods 405 with {@code Allow: GET, HEAD}, malformed requests 400, an {@code Expect} other than 100-continue 417.
+ * methods 405 with {@code Allow: GET, HEAD}, malformed requests 400, a request with an {@code Expect} 417.
  * <p>
  * Threads: {@link #launch()} starts the {@code chainmesh-http} thread, which runs the {@link Routes}.
  */
@@ -150,14 +150,14 @@ public final class StatusHttpServer implements AutoCloseable
             .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
             .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, 1024))
             .addLast(new BodyGuard())
-            // An Expect other than 100-continue is answered 417 and closed, like every other refusal.
-            .addLast(new HttpObjectAggregator(0, true))
+            .addLast(new HttpObjectAggregator(0))
             .addLast(new Handler(routes));
     }
 
     /**
-     * Refuses a request that announces a body before any of it is read: 413 and close, so the connection
-     * never lingers half-read (the aggregator alone would keep it open for the next request).
+     * Refuses a request that announces a body before any of it is read (413) or carries an {@code Expect} (417), and
+     * closes, so the connection never lingers half-read (the aggregator alone would keep it open for the next
+     * request); nothing after the refusal is read.
      */
     private static final class BodyGuard extends io.netty.channel.ChannelInboundHandlerAdapter
     {
@@ -172,16 +172,32 @@ public final class StatusHttpServer implements AutoCloseable
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
-            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && announcesBody(request))
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request)
             {
-                io.netty.util.ReferenceCountUtil.release(msg);
-                refused = true;
-                ctx.channel().config().setAutoRead(false);
-                Handler.reply(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8",
-                    "request body not accepted: GET or HEAD without a body\n", false);
-                return;
+                if (announcesBody(request))
+                {
+                    refuse(ctx, msg, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "request body not accepted: GET or HEAD without a body\n");
+                    return;
+                }
+                if (request.headers().contains(HttpHeaderNames.EXPECT))
+                {
+                    // Answered here, not by the aggregator: its 100 Continue or 417 would let the client go on.
+                    refuse(ctx, msg, HttpResponseStatus.EXPECTATION_FAILED,
+                        "Expect not accepted: GET or HEAD without a body\n");
+                    return;
+                }
             }
             ctx.fireChannelRead(msg);
+        }
+
+        private void refuse(final ChannelHandlerContext ctx, final Object msg, final HttpResponseStatus status,
+            final String text)
+        {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            refused = true;
+            ctx.channel().config().setAutoRead(false);
+            Handler.reply(ctx, status, "text/plain; charset=utf-8", text, false);
         }
 
         /**

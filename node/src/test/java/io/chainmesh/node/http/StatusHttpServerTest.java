@@ -155,10 +155,25 @@ class StatusHttpServerTest
     }
 
     @Test
-    void shouldRefuseAnUnknownExpectationAndClose() throws Exception
+    void shouldRefuseAnExpectationAndClose() throws Exception
     {
         assertThat(exchange("GET /ok HTTP/1.1\r\nExpect: something\r\n\r\nGET /ok HTTP/1.1\r\n\r\n"))
             .startsWith("HTTP/1.1 417").doesNotContain("200 OK");
+        assertThat(exchange("GET /ok HTTP/1.1\r\nExpect: 100-continue\r\n\r\n")).startsWith("HTTP/1.1 417");
+    }
+
+    @Test
+    void shouldRouteNothingPipelinedBehindAnEmptyExpectation()
+    {
+        final AtomicInteger routed = new AtomicInteger();
+        final String responses = embeddedExchange(path ->
+        {
+            routed.incrementAndGet();
+            return new StatusHttpServer.Response("text/plain", "fine\n");
+        }, "GET / HTTP/1.1\r\nExpect:\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        assertThat(routed).hasValue(0);
+        assertThat(responses).startsWith("HTTP/1.1 417").contains("connection: close");
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
     }
 
     private static String embeddedExchange(final StatusHttpServer.Routes routes, final String request)
