@@ -333,10 +333,11 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         final boolean ask,
         final long now)
     {
-        view.record(originId, contiguous, highest);
         if (originId != selfOriginId && null != dir.findByOriginId(originId))
         {
-            // Noted even while we do not ask: the peer will not say it again unless it changes.
+            // Kept for members only: a peer naming origin ids nobody has must not grow our state. Noted even while
+            // we do not ask: the peer will not say it again unless it changes.
+            view.record(originId, contiguous, highest);
             final OriginStream<MemberId> stream = streams.getOrCreate(originId);
             stream.bestOffered = Math.max(stream.bestOffered, highest);
             if (ask)

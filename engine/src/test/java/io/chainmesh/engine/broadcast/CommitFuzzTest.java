@@ -20,10 +20,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Object2IntHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
@@ -42,8 +44,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>
  * Invariants after every event: no message of a batch that failed verification is ever delivered (those
  * batches carry a marker in every entry); no message is delivered twice; a verified batch that was never
- * delivered is delivered when it arrives, unless a peer has claimed that origin's history is gone
- * (WANT_MISS), which may legitimately move the window; the stage never throws.
+ * delivered is delivered when it arrives (inside the replay window; a peer's WANT_MISS may move the contiguous
+ * mark past a gap, never the window's record of what was committed); the window never moves past what was
+ * verified on a peer's word: each origin's highest is at most the highest verified batch of that origin, its
+ * contiguous mark at most its highest, and every sequence it holds as committed is one that was verified;
+ * memory stays bounded: retention bytes within {@code retentionBytes}, bytes owed to each peer within half of it
+ * and at most {@link OwedQueue#CAPACITY} batches, origin streams and each peer's recorded word only for members
+ * (so never more than the directory holds, however many origin ids DIGESTs name), invalid counts only for peers;
+ * the stage never throws.
  */
 class CommitFuzzTest
 {
@@ -58,6 +66,9 @@ class CommitFuzzTest
     private static final int[] BAD_VERDICTS = {IngressEvent.MALFORMED, IngressEvent.NOT_A_MEMBER, IngressEvent.FORGED,
         IngressEvent.TOO_OLD, IngressEvent.FROM_THE_FUTURE, IngressEvent.KNOWN_DUPLICATE};
     private static final int OPS = 8;
+    private static final int RETENTION_BYTES = 64 << 10;
+    /** Origin ids that no member has: DIGESTs name them to make us keep state for them. */
+    private static final long JUNK_ORIGIN_BASE = 1_000_000L;
     /** Shared by every run: statistics only, no invariant reads them, and a counters file has room for few sets. */
     private static final BroadcastCounters COUNTERS = new BroadcastCounters(new CountersManager(
         new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024))), "fuzz");
@@ -120,7 +131,10 @@ class CommitFuzzTest
         final CommitHandler commit;
         final IngressEvent event = new IngressEvent();
         final Set<Long> delivered = new HashSet<>();
-        final boolean[] historyClaimed = new boolean[PEERS.length];
+        /** Per origin (peers 0-2, then us): the verified sequences fed to the stage, and the highest of them. */
+        final Set<Long> verifiedSeqs = new HashSet<>();
+        final long[] highestVerified = {-1, -1, -1, -1};
+        final State state;
         String violation;
         long sequence;
 
@@ -131,12 +145,13 @@ class CommitFuzzTest
                 .member(TestDirectory.memberIdOf(LOCAL))
                 .directory(() -> DIRECTORY).links(links).clock(() -> now)
                 .nanoClock(() -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(now)).name("fuzz")
-                .maxBatchFrameLength(16 << 10).maxMessageLength(1024).retentionBytes(64 << 10).maxFramesPerWant(16)
+                .maxBatchFrameLength(16 << 10).maxMessageLength(1024).retentionBytes(RETENTION_BYTES).maxFramesPerWant(16)
                 .conclude();
             final Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
             handlers.put(TOPIC, this::onMessage);
             commit = new CommitHandler(ctx, () -> DIRECTORY, () -> handlers, COUNTERS, new SeenWindows(),
                 () -> false, new OriginPause(), new LocalCommitProgress());
+            state = new State(commit);
         }
 
         int u8()
@@ -198,7 +213,6 @@ class CommitFuzzTest
                 case 4 ->
                 {
                     final int origin = u8() % PEERS.length;
-                    historyClaimed[origin] = true;
                     control(FrameType.WANT_MISS, WantMiss.newBuilder().setOriginId(TestDirectory.memberIdOf(PEERS[origin]).originId())
                         .setAfterSeq(u8() % 40).setOldestRetainedSeq(u8() % 40).build());
                 }
@@ -221,7 +235,9 @@ class CommitFuzzTest
 
         private static long originId(final int pick)
         {
-            return pick % 5 == 4 ? TestDirectory.memberIdOf(LOCAL).originId() : pick % 5 == 3 ? 12345L : TestDirectory.memberIdOf(PEERS[pick % 5]).originId();
+            // One in five is us, one in five an id no member has (51 of them).
+            return pick % 5 == 4 ? TestDirectory.memberIdOf(LOCAL).originId() :
+                pick % 5 == 3 ? JUNK_ORIGIN_BASE + pick : TestDirectory.memberIdOf(PEERS[pick % 5]).originId();
         }
 
         private void remoteBatch(final boolean verified)
@@ -237,9 +253,13 @@ class CommitFuzzTest
             event.length = length;
             event.verdict = verified ? IngressEvent.VALID : BAD_VERDICTS[u8() % BAD_VERDICTS.length];
             final boolean wasDelivered = delivered.contains(key(origin, seq, 0));
+            if (verified)
+            {
+                verifiedSeqs.add(key(origin, seq, 0));
+                highestVerified[origin] = Math.max(highestVerified[origin], seq);
+            }
             deliver();
-            if (verified && !wasDelivered && !historyClaimed[origin] && null == violation &&
-                !delivered.contains(key(origin, seq, 0)))
+            if (verified && !wasDelivered && null == violation && !delivered.contains(key(origin, seq, 0)))
             {
                 violation = "verified batch origin " + origin + " seq " + seq + " was never delivered and not delivered now";
             }
@@ -248,7 +268,10 @@ class CommitFuzzTest
         private void localBatch()
         {
             event.kind = IngressEvent.LOCAL_BATCH;
-            event.length = batch(TestDirectory.memberIdOf(LOCAL).originId(), 0, (int)(++localSeq & 0xFF), 0, false);
+            final int seq = (int)(++localSeq & 0xFF);
+            verifiedSeqs.add(key(PEERS.length, seq, 0));
+            highestVerified[PEERS.length] = Math.max(highestVerified[PEERS.length], seq);
+            event.length = batch(TestDirectory.memberIdOf(LOCAL).originId(), 0, seq, 0, false);
             deliver();
         }
 
@@ -293,6 +316,124 @@ class CommitFuzzTest
         {
             commit.onEvent(event, sequence++, true);
         }
+
+        /** The invariants on the stage's own state, checked after every event. */
+        void checkState()
+        {
+            if (null != violation)
+            {
+                return;
+            }
+            for (int origin = 0; origin <= PEERS.length && null == violation; origin++)
+            {
+                final MemberId member = TestDirectory.memberIdOf(origin < PEERS.length ? PEERS[origin] : LOCAL);
+                final OriginStream<MemberId> stream = state.streams.get(member.originId());
+                if (null != stream)
+                {
+                    violation = checkWindow(origin, stream.window);
+                }
+            }
+            final int[] streams = {0};
+            state.streams.forEachStream((originId, stream) ->
+            {
+                streams[0]++;
+                if (null == violation && null == DIRECTORY.findByOriginId(originId))
+                {
+                    violation = "state kept for origin " + originId + ", not a member";
+                }
+            });
+            if (null == violation && streams[0] > DIRECTORY.size())
+            {
+                violation = streams[0] + " origin streams for a directory of " + DIRECTORY.size();
+            }
+            if (null == violation && state.retention.bytesHeld() > RETENTION_BYTES)
+            {
+                violation = "retention holds " + state.retention.bytesHeld() + " bytes, more than " + RETENTION_BYTES;
+            }
+            int owedPeers = 0;
+            for (final OwedQueue queue : state.owed.queues())
+            {
+                owedPeers++;
+                if (null == violation && (queue.bytes() > RETENTION_BYTES / 2 || queue.size() > OwedQueue.CAPACITY))
+                {
+                    violation = "owed " + queue.size() + " batches, " + queue.bytes() + " bytes to one peer";
+                }
+            }
+            if (null == violation && owedPeers > PEERS.length)
+            {
+                violation = "owed queues for " + owedPeers + " peers, " + PEERS.length + " linked";
+            }
+            for (int i = 0; i < PEERS.length && null == violation; i++)
+            {
+                final PeerProgress.View view = state.peerProgress.viewOf(TestDirectory.memberIdOf(PEERS[i]));
+                if (null != view && view.size() > DIRECTORY.size())
+                {
+                    violation = "the word of peer " + i + " is kept for " + view.size() + " origins, " +
+                        DIRECTORY.size() + " members";
+                }
+            }
+            if (null == violation && state.invalidByPeer.size() > PEERS.length)
+            {
+                violation = "invalid counts for " + state.invalidByPeer.size() + " peers";
+            }
+        }
+
+        private String checkWindow(final int origin, final ReplayWindow window)
+        {
+            final long highest = window.highest();
+            if (highest > highestVerified[origin])
+            {
+                return "origin " + origin + ": window highest " + highest + " past the highest verified " +
+                    highestVerified[origin];
+            }
+            if (window.contiguous() > highest)
+            {
+                return "origin " + origin + ": contiguous " + window.contiguous() + " past highest " + highest;
+            }
+            // Seqs are small here: every one the window still tells apart is checked.
+            for (long seq = Math.max(0, highest - 255); seq <= highest; seq++)
+            {
+                if (window.check(seq) == ReplayWindow.DUPLICATE && !verifiedSeqs.contains(key(origin, (int)seq, 0)))
+                {
+                    return "origin " + origin + ": seq " + seq + " held as committed, never verified";
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The commit stage's state the invariants read (its fields, by name: the stage exposes no accessors). */
+    private static final class State
+    {
+        final OriginStreams<MemberId> streams;
+        final RetentionBuffer retention;
+        final OwedForwards<MemberId> owed;
+        final PeerProgress<MemberId> peerProgress;
+        final Object2IntHashMap<MemberId> invalidByPeer;
+
+        State(final CommitHandler commit)
+        {
+            streams = field(commit, "streams");
+            retention = field(commit, "retention");
+            owed = field(commit, "owed");
+            peerProgress = field(commit, "peerProgress");
+            invalidByPeer = field(commit, "invalidByPeer");
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T> T field(final CommitHandler commit, final String name)
+        {
+            try
+            {
+                final Field field = CommitHandler.class.getDeclaredField(name);
+                field.setAccessible(true);
+                return (T)field.get(commit);
+            }
+            catch (final ReflectiveOperationException ex)
+            {
+                throw new IllegalStateException("CommitHandler." + name + " is what the invariants read", ex);
+            }
+        }
     }
 
     /**
@@ -306,6 +447,7 @@ class CommitFuzzTest
         while (run.position < input.length && steps++ < 256)
         {
             run.step(run.u8());
+            run.checkState();
             assertThat(run.violation).isNull();
         }
     }
@@ -323,5 +465,26 @@ class CommitFuzzTest
         assertThat(run.violation).isNull();
         assertThat(run.delivered).hasSize(ENTRIES);
         assertThat(run.links.sent).isPositive();
+    }
+
+    /** DIGESTs that name origin ids no member has leave no state behind: a peer's word is kept for members only. */
+    @Test
+    void aPeersWordIsKeptForMembersOnly()
+    {
+        // Three DIGESTs from peer 0, each naming two origin ids no member has (picks 3, 8, 13, ...), then one of peer 1.
+        final byte[] input = new byte[4 * 9];
+        for (int d = 0; d < 4; d++)
+        {
+            final byte[] digest = {2, (byte)(3 + 10 * d), 1, 2, (byte)(8 + 10 * d), 1, 2, 0, (byte)(d / 3)};
+            System.arraycopy(digest, 0, input, 9 * d, 9);
+        }
+        final Run run = new Run(input);
+        while (run.position < run.input.length)
+        {
+            run.step(run.u8());
+            run.checkState();
+            assertThat(run.violation).isNull();
+        }
+        assertThat(run.state.peerProgress.viewOf(TestDirectory.memberIdOf(PEERS[0]))).isNotNull();
     }
 }

@@ -154,6 +154,9 @@ class HandshakeFuzzTest
         private final long[] closesAtStart = new long[REASONS.length];
         private final long handshakingAtStart;
         final EmbeddedChannel channel;
+        /** The record protection the first HELLO that reached the handshake says (null: none yet, or it did not parse). */
+        Boolean firstHelloEncrypted;
+        boolean helloSeen;
 
         End(final NodeKey key, final ChannelCipher cipher, final boolean dialler, final NodeKey expected, final long seed,
             final EngineCounters counters)
@@ -175,6 +178,28 @@ class HandshakeFuzzTest
                 .handlers(new ChannelSetup(config, dialler, null == expected ? null : TestDirectory.memberIdOf(expected)))
                 .build();
             channel.freezeTime();
+            // Sees each frame as the handshake does: the HELLO it decides on is the first one.
+            channel.pipeline().addAfter(ChannelSetup.DECODER, "helloTap", new io.netty.channel.ChannelInboundHandlerAdapter()
+            {
+                @Override
+                public void channelRead(final io.netty.channel.ChannelHandlerContext ctx, final Object msg)
+                {
+                    if (!helloSeen && msg instanceof ByteBuf frame && Run.isType(frame, FrameType.HELLO))
+                    {
+                        helloSeen = true;
+                        try
+                        {
+                            firstHelloEncrypted = io.chainmesh.codec.control.Capabilities.encrypted(
+                                Hello.parseFrom(Run.body(frame)).getCapabilities());
+                        }
+                        catch (final com.google.protobuf.InvalidProtocolBufferException ex)
+                        {
+                            firstHelloEncrypted = null;
+                        }
+                    }
+                    ctx.fireChannelRead(msg);
+                }
+            });
         }
 
         long failures(final CloseReason reason)
@@ -277,6 +302,7 @@ class HandshakeFuzzTest
         final Input in;
         final boolean localDials;
         final boolean peerIsAuthentic;
+        final boolean localEncrypted;
         final End local;
         final End peer;
         final ArrayDeque<ByteBuf> toLocal = new ArrayDeque<>();
@@ -303,8 +329,10 @@ class HandshakeFuzzTest
                 default -> MEMBER;
             };
             final NodeKey expected = (setup & 0x40) != 0 ? OUTSIDER : MEMBER;
-            peerIsAuthentic = peerKey == MEMBER && (!localDials || expected == MEMBER) &&
-                (localCipher == ChannelCipher.PLAINTEXT) == (peerCipher == ChannelCipher.PLAINTEXT);
+            // Whoever holds the member's key may send a HELLO whose record settings differ from the honest peer's: what
+            // must match the local node's is the HELLO the local node decided on (checked when it authenticates).
+            peerIsAuthentic = peerKey == MEMBER && (!localDials || expected == MEMBER);
+            localEncrypted = localCipher != ChannelCipher.PLAINTEXT;
             local = new End(LOCAL, localCipher, localDials, localDials ? expected : null, 1, LOCAL_COUNTERS);
             peer = new End(peerKey, peerCipher, !localDials, localDials ? null : LOCAL, 2, PEER_COUNTERS);
             drain();
@@ -612,6 +640,8 @@ class HandshakeFuzzTest
             if (authenticated)
             {
                 assertThat(peerIsAuthentic).as("a peer that must be refused authenticated").isTrue();
+                assertThat(local.firstHelloEncrypted).as("authenticated a HELLO whose record protection is not its own")
+                    .isEqualTo(localEncrypted);
                 assertThat(events.authenticated.get(0).remoteId()).isEqualTo(TestDirectory.memberIdOf(MEMBER));
                 assertThat(local.channel.pipeline().get(PreAuthGuard.class)).isNull();
                 assertThat(local.totalFailures()).isZero();

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -33,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A small read-only HTTP/1.1 server (Netty HTTP codec) on its own single-thread event loop, for status and
  * metrics. Bounded: request line 1024 bytes, headers 4096 bytes, body 0 bytes (GET/HEAD only), 10 s read
- * timeout, one request per connection. Unknown paths get 404, other methods 405 with {@code Allow: GET, HEAD},
- * malformed requests 400.
+ * timeout, one request per connection (requests pipelined behind it are not read). Unknown paths get 404, other
+ * methods 405 with {@code Allow: GET, HEAD}, malformed requests 400, a request with an {@code Expect} 417.
  * <p>
  * Threads: {@link #launch()} starts the {@code chainmesh-http} thread, which runs the {@link Routes}.
  */
@@ -44,6 +45,8 @@ public final class StatusHttpServer implements AutoCloseable
     public static final int MAX_INITIAL_LINE_LENGTH = 1024;
     /** Largest accepted header block. */
     public static final int MAX_HEADER_SIZE = 4096;
+    /** A connection that sends nothing for this long is closed. */
+    static final int READ_TIMEOUT_SECONDS = 10;
 
     /** A response body with its content type. */
     public record Response(String contentType, String body)
@@ -97,12 +100,7 @@ public final class StatusHttpServer implements AutoCloseable
                     @Override
                     protected void initChannel(final SocketChannel ch)
                     {
-                        ch.pipeline()
-                            .addLast(new ReadTimeoutHandler(10, TimeUnit.SECONDS))
-                            .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, 1024))
-                            .addLast(new BodyGuard())
-                            .addLast(new HttpObjectAggregator(0))
-                            .addLast(new Handler(routes));
+                        initPipeline(ch.pipeline(), routes);
                     }
                 })
                 .bind(bindAddress).syncUninterruptibly().channel();
@@ -141,31 +139,93 @@ public final class StatusHttpServer implements AutoCloseable
     }
 
     /**
-     * Refuses a request that announces a body before any of it is read: 413 and close, so the connection
-     * never lingers half-read (the aggregator alone would keep it open for the next request).
+     * The handlers of one connection, in order (the fuzz target drives the same pipeline on an embedded channel).
+     *
+     * @param pipeline a new connection's pipeline.
+     * @param routes   the handlers.
+     */
+    static void initPipeline(final ChannelPipeline pipeline, final Routes routes)
+    {
+        pipeline
+            .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, 1024))
+            .addLast(new BodyGuard())
+            .addLast(new HttpObjectAggregator(0))
+            .addLast(new Handler(routes));
+    }
+
+    /**
+     * Refuses a request that announces a body before any of it is read (413) or carries an {@code Expect} (417), and
+     * closes, so the connection never lingers half-read (the aggregator alone would keep it open for the next
+     * request); nothing after the refusal is read.
      */
     private static final class BodyGuard extends io.netty.channel.ChannelInboundHandlerAdapter
     {
+        private boolean refused;
+
         @Override
         public void channelRead(final ChannelHandlerContext ctx, final Object msg)
         {
-            if (msg instanceof io.netty.handler.codec.http.HttpRequest request && request.decoderResult().isSuccess() &&
-                (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0 ||
-                io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)))
+            if (refused)
             {
+                // The rest of what the same read decoded (the body, pipelined requests): the connection is closing.
                 io.netty.util.ReferenceCountUtil.release(msg);
-                ctx.channel().config().setAutoRead(false);
-                Handler.reply(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8",
-                    "request body not accepted: GET or HEAD without a body\n", false);
                 return;
             }
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request)
+            {
+                if (announcesBody(request))
+                {
+                    refuse(ctx, msg, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "request body not accepted: GET or HEAD without a body\n");
+                    return;
+                }
+                if (request.headers().contains(HttpHeaderNames.EXPECT))
+                {
+                    // Answered here, not by the aggregator: its 100 Continue or 417 would let the client go on.
+                    refuse(ctx, msg, HttpResponseStatus.EXPECTATION_FAILED,
+                        "Expect not accepted: GET or HEAD without a body\n");
+                    return;
+                }
+            }
             ctx.fireChannelRead(msg);
+        }
+
+        private void refuse(final ChannelHandlerContext ctx, final Object msg, final HttpResponseStatus status,
+            final String text)
+        {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            refused = true;
+            ctx.channel().config().setAutoRead(false);
+            Handler.reply(ctx, status, "text/plain; charset=utf-8", text, false);
+        }
+
+        /**
+         * Read from the headers as sent, whether or not the request decoded: a malformed request that announces a body
+         * must not reach the aggregator, whose own 413 keeps the connection open.
+         */
+        private static boolean announcesBody(final io.netty.handler.codec.http.HttpRequest request)
+        {
+            if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING))
+            {
+                return true;
+            }
+            for (final String length : request.headers().getAll(HttpHeaderNames.CONTENT_LENGTH))
+            {
+                if (!"0".equals(length.trim()))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         private final Routes routes;
+        /** One request per connection: requests pipelined behind the first in the same read are not routed. */
+        private boolean answered;
 
         Handler(final Routes routes)
         {
@@ -175,6 +235,11 @@ public final class StatusHttpServer implements AutoCloseable
         @Override
         protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
         {
+            if (answered)
+            {
+                return;
+            }
+            answered = true;
             if (!request.decoderResult().isSuccess())
             {
                 reply(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8",

@@ -1,5 +1,8 @@
 package io.chainmesh.node.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -15,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -111,5 +115,81 @@ class StatusHttpServerTest
         assertThat(exchange("\u0001\u0002 nonsense\r\n\r\n")).doesNotContain("200 OK");
         // The server is still serving afterwards.
         assertThat(exchange("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200 OK");
+    }
+
+    @Test
+    void shouldRouteOnlyTheFirstOfRequestsPipelinedInOneRead()
+    {
+        final AtomicInteger routed = new AtomicInteger();
+        final String responses = embeddedExchange(path ->
+        {
+            routed.incrementAndGet();
+            return new StatusHttpServer.Response("text/plain", "fine\n");
+        }, "GET /ok HTTP/1.1\r\n\r\n".repeat(50));
+        assertThat(routed).hasValue(1);
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+
+    @Test
+    void shouldReadNothingAfterRefusingABody()
+    {
+        final AtomicInteger routed = new AtomicInteger();
+        final String responses = embeddedExchange(path ->
+        {
+            routed.incrementAndGet();
+            return null;
+        }, "GET /ok HTTP/1.1\r\ncontent-length: 3\r\n\r\nabcGET /ok HTTP/1.1\r\n\r\n");
+        assertThat(routed).hasValue(0);
+        assertThat(responses).startsWith("HTTP/1.1 413");
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+
+    @Test
+    void shouldRefuseABodyAnnouncedByAMalformedRequestAndClose()
+    {
+        // A header line without a colon: the request does not decode, and its body must still be refused here.
+        final String responses = embeddedExchange(path -> null,
+            "GET / HTTP/1.1\r\nContent-Length: 5\r\nMMMM\r\n\r\nhello" + "GET / HTTP/1.1\r\n\r\n");
+        assertThat(responses).startsWith("HTTP/1.1 413").contains("connection: close");
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+
+    @Test
+    void shouldRefuseAnExpectationAndClose() throws Exception
+    {
+        assertThat(exchange("GET /ok HTTP/1.1\r\nExpect: something\r\n\r\nGET /ok HTTP/1.1\r\n\r\n"))
+            .startsWith("HTTP/1.1 417").doesNotContain("200 OK");
+        assertThat(exchange("GET /ok HTTP/1.1\r\nExpect: 100-continue\r\n\r\n")).startsWith("HTTP/1.1 417");
+    }
+
+    @Test
+    void shouldRouteNothingPipelinedBehindAnEmptyExpectation()
+    {
+        final AtomicInteger routed = new AtomicInteger();
+        final String responses = embeddedExchange(path ->
+        {
+            routed.incrementAndGet();
+            return new StatusHttpServer.Response("text/plain", "fine\n");
+        }, "GET / HTTP/1.1\r\nExpect:\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        assertThat(routed).hasValue(0);
+        assertThat(responses).startsWith("HTTP/1.1 417").contains("connection: close");
+        assertThat(responses.split("HTTP/1.1 ", -1)).hasSize(2);
+    }
+
+    private static String embeddedExchange(final StatusHttpServer.Routes routes, final String request)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        StatusHttpServer.initPipeline(channel.pipeline(), routes);
+        channel.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
+        final StringBuilder out = new StringBuilder();
+        ByteBuf bytes;
+        while (null != (bytes = channel.readOutbound()))
+        {
+            out.append(bytes.toString(StandardCharsets.ISO_8859_1));
+            bytes.release();
+        }
+        assertThat(channel.isOpen()).isFalse();
+        channel.finishAndReleaseAll();
+        return out.toString();
     }
 }
