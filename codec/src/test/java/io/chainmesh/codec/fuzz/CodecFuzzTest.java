@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.fail;
  * raises {@link CodecException} (and nothing else escapes), decoded fields stay inside the input, and what
  * decodes re-encodes to the same bytes. Without {@code JAZZER_FUZZ} they run once over the empty input and
  * the committed inputs in {@code src/test/resources/io/chainmesh/codec/fuzz/CodecFuzzTestInputs/<method>};
- * {@code fuzz/run.sh} runs them coverage-guided. {@link FuzzSeeds} writes the seeds from real encodings.
+ * {@code perf/fuzz.sh} runs them coverage-guided. {@link FuzzSeeds} writes the seeds from real encodings.
  */
 class CodecFuzzTest
 {
