@@ -9,6 +9,7 @@ import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.record.RecordDescriptor;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.LinkSender;
 import io.chainmesh.engine.broadcast.MessageHandler;
@@ -310,7 +311,7 @@ public final class ChainmeshNode implements AutoCloseable
     /**
      * Offers a message for signed broadcast to every other member: it is packed into a batch with
      * other messages offered meanwhile, the batch is signed once, and it travels the deterministic
-     * tree (or floods, see {@link BroadcastPipeline.Context#strategy}). Any thread; never blocks.
+     * tree (or floods, see {@link BroadcastContext#strategy}). Any thread; never blocks.
      *
      * @param topic  topic, 0..65535.
      * @param buffer message bytes (copied before return).
@@ -666,7 +667,7 @@ public final class ChainmeshNode implements AutoCloseable
         };
         private AtomicBuffer countersMetaDataBuffer;
         private AtomicBuffer countersValuesBuffer;
-        private final BroadcastPipeline.Context broadcast = new BroadcastPipeline.Context();
+        private final BroadcastContext broadcast = new BroadcastContext();
         private ChannelCipher channelCipher = RecordSettings.DEFAULT.cipher();
         private int maxRecordPlaintext = RecordSettings.DEFAULT_MAX_RECORD_PLAINTEXT;
         private long rekeyAfterRecords = RecordSettings.DEFAULT_REKEY_AFTER_RECORDS;
@@ -798,7 +799,7 @@ public final class ChainmeshNode implements AutoCloseable
          *
          * @return the broadcast pipeline's context.
          */
-        public BroadcastPipeline.Context broadcast()
+        public BroadcastContext broadcast()
         {
             return broadcast;
         }

@@ -5,6 +5,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.Status;
 import io.chainmesh.engine.Transport;
+import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastStrategy;
 import io.chainmesh.engine.broadcast.MessageHandler;
@@ -202,7 +203,7 @@ public final class DevnetRunner
         }
 
         /**
-         * @param micros batch linger per node (see {@code BroadcastPipeline.Context#batchLingerNanos}).
+         * @param micros batch linger per node (see {@code BroadcastContext#batchLingerNanos}).
          * @return this.
          */
         public Context lingerMicros(final long micros)

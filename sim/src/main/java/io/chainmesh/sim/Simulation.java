@@ -4,6 +4,7 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.CommitStage;
 import io.chainmesh.engine.overlay.OverlayTopology;
@@ -316,7 +317,7 @@ public final class Simulation
     {
         final int retention = config.retentionBytes();
         final int maxFrame = Math.min(64 * 1024, retention / 2 - 64);
-        final BroadcastPipeline.Context ctx = new BroadcastPipeline.Context()
+        final BroadcastContext ctx = new BroadcastContext()
             .nodeKey(UNUSED_KEY)
             .member(node.id)
             .name(Integer.toString(node.index))

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  */
 final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
 {
-    private final BroadcastPipeline.Context ctx;
+    private final BroadcastContext ctx;
     private final Supplier<DirectorySnapshot> directory;
     private final SubscriberDelivery delivery;
     private final BooleanSupplier congested;
@@ -72,7 +72,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private DirectorySnapshot planned;
 
     CommitHandler(
-        final BroadcastPipeline.Context ctx,
+        final BroadcastContext ctx,
         final Supplier<DirectorySnapshot> directory,
         final Supplier<Int2ObjectHashMap<MessageHandler>> handlers,
         final BroadcastCounters counters,

@@ -43,7 +43,7 @@ public final class CommitStage implements AutoCloseable
     private Int2ObjectHashMap<MessageHandler> handlers = new Int2ObjectHashMap<>();
     private long sequence;
 
-    private CommitStage(final BroadcastPipeline.Context ctx, final CountersManager counters, final BooleanSupplier congested)
+    private CommitStage(final BroadcastContext ctx, final CountersManager counters, final BooleanSupplier congested)
     {
         this.counters = new BroadcastCounters(counters, ctx.name());
         this.verify = new VerifyHandler(0, 1, ctx.directory(), ctx.clock(), ctx.maxAgeMillis(), ctx.maxFutureMillis(),
@@ -55,14 +55,14 @@ public final class CommitStage implements AutoCloseable
     /**
      * Builds the stages of one member.
      *
-     * @param ctx       the member's settings ({@link BroadcastPipeline.Context#conclude()} is called here; the node
+     * @param ctx       the member's settings ({@link BroadcastContext#conclude()} is called here; the node
      *                  key is required by it but never used: nothing is signed here).
      * @param counters  where this member's counters are allocated (may be shared by many members).
      * @param congested whether the member's ingress backlog is over half its ring (repair asks nothing meanwhile).
      * @return the stages, holding no state yet.
      */
     public static CommitStage create(
-        final BroadcastPipeline.Context ctx, final CountersManager counters, final BooleanSupplier congested)
+        final BroadcastContext ctx, final CountersManager counters, final BooleanSupplier congested)
     {
         Objects.requireNonNull(counters, "counters");
         Objects.requireNonNull(congested, "congested");

@@ -83,7 +83,7 @@ class BroadcastPipelineSystemTest
     private void start(final int i, final MessageHandler extra)
     {
         final Map<String, AtomicInteger> mine = received.get(i);
-        nodes[i] = BroadcastPipeline.launch(new BroadcastPipeline.Context()
+        nodes[i] = BroadcastPipeline.launch(new BroadcastContext()
             .nodeKey(keys[i])
             .member(ids[i])
             .directory(() -> directory)

@@ -141,7 +141,7 @@ class CommitFuzzTest
         Run(final byte[] input)
         {
             this.input = input;
-            final BroadcastPipeline.Context ctx = new BroadcastPipeline.Context().nodeKey(LOCAL)
+            final BroadcastContext ctx = new BroadcastContext().nodeKey(LOCAL)
                 .member(TestDirectory.memberIdOf(LOCAL))
                 .directory(() -> DIRECTORY).links(links).clock(() -> now)
                 .nanoClock(() -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(now)).name("fuzz")

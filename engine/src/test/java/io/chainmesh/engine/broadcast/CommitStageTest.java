@@ -146,10 +146,10 @@ class CommitStageTest
         return directory.member(index).id();
     }
 
-    private BroadcastPipeline.Context context(final int index)
+    private BroadcastContext context(final int index)
     {
         final MemberId self = member(index);
-        return new BroadcastPipeline.Context()
+        return new BroadcastContext()
             .nodeKey(keys.get(directory.indexOf(self) >= 0 ? keyIndexOf(self) : 0))
             .member(self)
             .directory(() -> directory)

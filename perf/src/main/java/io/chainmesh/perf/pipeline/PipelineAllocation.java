@@ -9,6 +9,7 @@ import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import io.chainmesh.engine.broadcast.LinkSender;
 import org.agrona.DirectBuffer;
@@ -57,9 +58,9 @@ public final class PipelineAllocation
             new Member(mb, b.publicKey(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
         final BroadcastPipeline[] nodes = new BroadcastPipeline[2];
         final AtomicLong delivered = new AtomicLong();
-        nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)
+        nodes[0] = BroadcastPipeline.launch(new BroadcastContext().nodeKey(a).member(ma).directory(() -> directory)
             .links(new Link(mb, ma, nodes, 1)).name("A").retentionBytes(1 << 20));
-        nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).member(mb).directory(() -> directory)
+        nodes[1] = BroadcastPipeline.launch(new BroadcastContext().nodeKey(b).member(mb).directory(() -> directory)
             .links(new Link(ma, mb, nodes, 0)).name("B").retentionBytes(1 << 20));
         nodes[1].subscribe(1, (originId, topic, buffer, offset, length) -> delivered.lazySet(delivered.get() + 1));
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);

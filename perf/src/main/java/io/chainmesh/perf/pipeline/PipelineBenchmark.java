@@ -10,6 +10,7 @@ import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.batch.BatchVerifier;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.broadcast.BatchSignatures;
+import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -77,10 +78,10 @@ public class PipelineBenchmark
                 new Member(ma, a.publicKey(), new Endpoint("127.0.0.1", 1), Tier.CUMULUS, 1, 1, 1, 0, "", 0),
                 new Member(mb, b.publicKey(), new Endpoint("127.0.0.1", 2), Tier.CUMULUS, 1, 1, 1, 0, "", 1)));
             final BatchSignatures scheme = "ECDSA".equals(signatures) ? BatchSignatures.ECDSA : new NoSignatures();
-            nodes[0] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(a).member(ma).directory(() -> directory)
+            nodes[0] = BroadcastPipeline.launch(new BroadcastContext().nodeKey(a).member(ma).directory(() -> directory)
                 .links(new PipelineAllocation.Link(mb, ma, nodes, 1)).name("A").retentionBytes(1 << 20)
                 .signatures(scheme));
-            nodes[1] = BroadcastPipeline.launch(new BroadcastPipeline.Context().nodeKey(b).member(mb).directory(() -> directory)
+            nodes[1] = BroadcastPipeline.launch(new BroadcastContext().nodeKey(b).member(mb).directory(() -> directory)
                 .links(new PipelineAllocation.Link(ma, mb, nodes, 0)).name("B").retentionBytes(1 << 20)
                 .signatures(scheme));
             nodes[1].subscribe(1, (originId, topic, buffer, offset, length) -> { });
