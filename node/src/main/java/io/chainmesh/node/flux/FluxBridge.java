@@ -98,7 +98,8 @@ public final class FluxBridge implements AutoCloseable
     private volatile boolean closed;
     private long reconnectDelayMs;
 
-    private FluxBridge(final Context ctx)
+    // Package-private so a session can be driven without sockets in tests; launch() is the way to run one.
+    FluxBridge(final Context ctx)
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
