@@ -52,13 +52,27 @@ public final class HeartbeatMonitor
      */
     public Action onTick(final boolean peerShowedLife)
     {
+        return onTick(peerShowedLife, false);
+    }
+
+    /**
+     * A tick that may have run late, right after the previous one (an event loop catching up on fixed-rate ticks):
+     * such a tick had no chance to see an answer, so it neither counts a miss nor clears the misses counted so far.
+     * Clearing them would let a silent peer live forever on a loop that keeps running its ticks in bursts.
+     *
+     * @param peerShowedLife whether the peer showed life since the previous tick other than by a PONG.
+     * @param lateTick       whether this tick ran too soon after the previous one to judge the peer.
+     * @return what to do at this heartbeat tick.
+     */
+    public Action onTick(final boolean peerShowedLife, final boolean lateTick)
+    {
         if (outstandingPingId >= 0)
         {
             if (peerShowedLife)
             {
                 missed = 0;
             }
-            else if (++missed >= missedBeforeDead)
+            else if (!lateTick && ++missed >= missedBeforeDead)
             {
                 return Action.DEAD;
             }

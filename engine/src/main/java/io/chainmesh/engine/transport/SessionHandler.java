@@ -133,7 +133,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final HeartbeatMonitor monitor = link.heartbeat();
-        if (monitor.onTick(peerShowedLife(ctx)) == HeartbeatMonitor.Action.DEAD)
+        // The event loop schedules the ticks on the system's monotonic clock, so their spacing is measured on it.
+        final long now = System.nanoTime();
+        final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
+        tickNs = now;
+        if (monitor.onTick(peerShowedLife(ctx), lateTick) == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
             link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
@@ -149,13 +153,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      * Whether the peer showed life since the previous tick other than by a PONG, which under load may wait behind
      * megabytes of batches in either direction: it sent frames other than PINGs (its PONG is behind them), it
      * took bytes that were queued for it (our PING waits behind those), or this end is the one not reading (it holds
-     * frames its pipeline cannot take yet). A tick run late, right after the previous one (an event loop catching up
-     * on fixed-rate ticks), had no chance to see anything and is not held against the peer either.
+     * frames its pipeline cannot take yet).
      */
     private boolean peerShowedLife(final ChannelHandlerContext ctx)
     {
-        // The event loop schedules the ticks on the system's monotonic clock, so their spacing is measured on it.
-        final long now = System.nanoTime();
         // The peer's own PINGs do not count: a peer that sends nothing else and answers none of ours is not reading.
         final long frames = link.framesIn() + readFrames - pingsRead;
         final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
@@ -163,12 +164,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long written = link.bytesOut() - pending;
         final boolean sent = frames != framesAtTick;
         final boolean took = pendingAtTick > 0 && written > writtenAtTick;
-        final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
         framesAtTick = frames;
         writtenAtTick = written;
         pendingAtTick = pending;
-        tickNs = now;
-        return sent || took || lateTick || link.holdingInbound();
+        return sent || took || link.holdingInbound();
     }
 
     @Override

@@ -38,6 +38,22 @@ class HeartbeatAndBackoffTest
     }
 
     @Test
+    void shouldDeclareASilentPeerDeadWhenTicksRunInBursts()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        // A lagging loop runs its fixed-rate ticks in bursts: one on time, then late ones right behind it.
+        for (int burst = 0; burst < 2; burst++)
+        {
+            assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+            assertThat(monitor.missed()).isEqualTo(burst + 1);
+        }
+        assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.DEAD);
+    }
+
+    @Test
     void shouldMeasureRttAndResetMissesOnMatchingPong()
     {
         final HeartbeatMonitor monitor = new HeartbeatMonitor(2);

@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
@@ -98,7 +97,8 @@ public final class FluxBridge implements AutoCloseable
     private volatile boolean closed;
     private long reconnectDelayMs;
 
-    private FluxBridge(final Context ctx)
+    // Package-private so a session can be driven without sockets in tests; launch() is the way to run one.
+    FluxBridge(final Context ctx)
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
@@ -147,7 +147,7 @@ public final class FluxBridge implements AutoCloseable
                         protected void initChannel(final SocketChannel ch)
                         {
                             ch.pipeline()
-                                .addLast(UPGRADE_TIMEOUT, new ReadTimeoutHandler(ctx.upgradeTimeoutMs(), TimeUnit.MILLISECONDS))
+                                .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs()))
                                 .addLast(new HttpServerCodec(2048, 8192, 1024))
                                 .addLast(new HttpObjectAggregator(0))
                                 .addLast(new FluxUpgradeGuard(FluxBridge.this));
@@ -352,7 +352,7 @@ public final class FluxBridge implements AutoCloseable
                 protected void initChannel(final SocketChannel ch)
                 {
                     ch.pipeline()
-                        .addLast(UPGRADE_TIMEOUT, new ReadTimeoutHandler(ctx.upgradeTimeoutMs(), TimeUnit.MILLISECONDS))
+                        .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs()))
                         .addLast(new HttpClientCodec(4096, 8192, 8192))
                         .addLast(new HttpObjectAggregator(8192))
                         .addLast(new Dialler(handshaker, key));

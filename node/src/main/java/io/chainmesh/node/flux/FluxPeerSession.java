@@ -47,6 +47,8 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
     static final long BAD_MESSAGE_WINDOW_MS = TimeUnit.MINUTES.toMillis(10);
     /** Texts at most this long that carry no signature are read as control messages. */
     private static final int MAX_CONTROL_LENGTH = 512;
+    /** How long a close frame may wait for a peer that reads nothing before the connection is closed anyway. */
+    static final long FORCE_CLOSE_MS = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FluxBridge bridge;
@@ -61,6 +63,8 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
     private Channel channel;
     private ScheduledFuture<?> pinger;
     private boolean counted;
+    // Event loop only: a close frame was written; nothing more is read, counted or pinged.
+    private boolean closing;
 
     /**
      * @param bridge       the bridge.
@@ -134,6 +138,10 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
     /** Sends a ping, or closes the peer with 4011 once it has missed too many pongs. */
     void onPingTick()
     {
+        if (closing)
+        {
+            return;
+        }
         if (missedPongs >= bridge.context().missedPongs())
         {
             bridge.counters().increment(Counter.CLOSED_DEAD);
@@ -147,6 +155,10 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
     @Override
     protected void channelRead0(final ChannelHandlerContext ctx, final WebSocketFrame frame)
     {
+        if (closing)
+        {
+            return;
+        }
         if (frame instanceof PingWebSocketFrame)
         {
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
@@ -382,8 +394,24 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
             "Message not valid, disconnect: " + why);
     }
 
+    /**
+     * Writes a close frame with this code, then closes; once per connection. A peer that reads nothing (hung, or its
+     * host gone) never takes the frame, so the connection is closed after {@link #FORCE_CLOSE_MS} in any case.
+     * Any thread.
+     */
     void closeWith(final int code, final String reason)
     {
+        if (!channel.eventLoop().inEventLoop())
+        {
+            channel.eventLoop().execute(() -> closeWith(code, reason));
+            return;
+        }
+        if (closing)
+        {
+            return;
+        }
+        closing = true;
+        channel.eventLoop().schedule(() -> channel.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
         // A close reason is at most 123 bytes on the wire.
         final String shortReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
         channel.writeAndFlush(new CloseWebSocketFrame(code, shortReason)).addListener(ChannelFutureListener.CLOSE);

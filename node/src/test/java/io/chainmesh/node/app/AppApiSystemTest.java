@@ -1,5 +1,6 @@
 package io.chainmesh.node.app;
 
+import io.chainmesh.node.WebSocketWire;
 import io.chainmesh.node.app.AppClient.Closed;
 import io.chainmesh.node.app.AppClient.Control;
 import io.chainmesh.node.app.AppClient.Delivery;
@@ -134,14 +135,14 @@ class AppApiSystemTest
 
             // The session still works: a well-formed subscribe gets its result.
             client.writeFrame(0x2, frame(AppFrameDescriptor.TYPE_SUBSCRIBE, 0, TOPIC, 11, new byte[0]));
-            RawWebSocket.Frame result = client.readFrame();
+            WebSocketWire.Frame result = client.readFrame();
             assertThat(result.opcode()).isEqualTo(0x2);
             assertThat(ByteBuffer.wrap(result.payload()).getInt(AppFrameDescriptor.CORRELATION_ID_OFFSET)).isEqualTo(11);
             assertThat(ByteBuffer.wrap(result.payload()).getInt(AppFrameDescriptor.STATUS_OFFSET)).isZero();
 
             // An oversized message closes this client with 1009 (message too big), counted.
             client.writeFrame(0x2, new byte[1025]);
-            final RawWebSocket.Frame close = client.readUntilClose();
+            final WebSocketWire.Frame close = client.readUntilClose();
             assertThat(null == close ? -1 : close.closeCode()).isEqualTo(1009);
             AppTestNodes.await("protocol error counted", () -> counters.get(Counter.PROTOCOL_ERRORS) == 1);
 
@@ -151,7 +152,7 @@ class AppApiSystemTest
             {
                 badOpcode.readTextContaining("\"hello\"");
                 badOpcode.writeFrame(0x3, new byte[] {1});
-                final RawWebSocket.Frame badClose = badOpcode.readUntilClose();
+                final WebSocketWire.Frame badClose = badOpcode.readUntilClose();
                 assertThat(null == badClose ? -1 : badClose.closeCode()).isEqualTo(1002);
             }
             // An unmasked client frame, and reserved bits without an extension: 1002 each.
@@ -162,12 +163,12 @@ class AppApiSystemTest
             {
                 unmasked.readTextContaining("\"hello\"");
                 unmasked.writeFrame(0x82, frame(AppFrameDescriptor.TYPE_SUBSCRIBE, 0, TOPIC, 0, new byte[0]), false);
-                final RawWebSocket.Frame unmaskedClose = unmasked.readUntilClose();
+                final WebSocketWire.Frame unmaskedClose = unmasked.readUntilClose();
                 assertThat(null == unmaskedClose ? -1 : unmaskedClose.closeCode()).isEqualTo(1002);
                 reservedBits.readTextContaining("\"hello\"");
                 reservedBits.writeFrame(0x80 | 0x40 | 0x2, frame(AppFrameDescriptor.TYPE_SUBSCRIBE, 0, TOPIC, 0,
                     new byte[0]), true);
-                final RawWebSocket.Frame reservedClose = reservedBits.readUntilClose();
+                final WebSocketWire.Frame reservedClose = reservedBits.readUntilClose();
                 assertThat(null == reservedClose ? -1 : reservedClose.closeCode()).isEqualTo(1002);
             }
             AppTestNodes.await("four protocol errors counted", () -> counters.get(Counter.PROTOCOL_ERRORS) == 4);
@@ -201,7 +202,7 @@ class AppApiSystemTest
             assertThat(counters.get(Counter.DROPPED_TOO_LARGE)).isZero();
             AppTestNodes.await("slow client gone", () -> counters.get(Counter.CLIENTS_CONNECTED) == 1);
             assertThat(counters.get(Counter.DROPPED_SLOW)).isPositive();
-            final RawWebSocket.Frame close = slow.readUntilClose();
+            final WebSocketWire.Frame close = slow.readUntilClose();
             assertThat(null == close ? -1 : close.closeCode()).isEqualTo(AppSession.CLOSE_SLOW_SUBSCRIBER);
             assertThat(new String(close.payload(), 2, close.payload().length - 2, StandardCharsets.UTF_8))
                 .contains("slow subscriber", "65536 bytes");

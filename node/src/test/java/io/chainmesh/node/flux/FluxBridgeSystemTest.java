@@ -1,5 +1,6 @@
 package io.chainmesh.node.flux;
 
+import io.chainmesh.node.WebSocketWire;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chainmesh.chain.DevnetChain;
 import io.chainmesh.codec.crypto.BitcoinMessage;
@@ -100,7 +101,7 @@ class FluxBridgeSystemTest
                 announce[0] = FluxPeerFrameDescriptor.HASH_PRESENT;
                 System.arraycopy(hash, 0, announce, 1, 20);
                 peerA.writeFrame(0x2, announce);
-                final FluxRawPeer.Frame request = peerA.read(0x2);
+                final WebSocketWire.Frame request = peerA.read(0x2);
                 assertThat(request.payload()[0]).isEqualTo(FluxPeerFrameDescriptor.HASH_REQUEST);
                 assertThat(java.util.Arrays.copyOfRange(request.payload(), 1, 21)).isEqualTo(hash);
                 peerA.sendText("{\"messageHashPresent\":\"00112233445566778899aabbccddeeff00112233\"}");

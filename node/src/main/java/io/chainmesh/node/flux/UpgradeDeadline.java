@@ -1,0 +1,71 @@
+package io.chainmesh.node.flux;
+
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ends a connection that has not completed its WebSocket upgrade within a fixed time of becoming active, however it
+ * trickles bytes in: a read timeout would let a peer that sends a byte now and then hold the connection, and its
+ * descriptor, for as long as it likes. On expiry it fires a {@link ChannelException} (the handler behind it counts
+ * the failure) and closes. Removed from the pipeline once the upgrade completes. Event loop only.
+ */
+final class UpgradeDeadline extends ChannelInboundHandlerAdapter
+{
+    private final long timeoutMs;
+    private ScheduledFuture<?> deadline;
+
+    /**
+     * @param timeoutMs time from the connection becoming active to the end of its upgrade, at most.
+     */
+    UpgradeDeadline(final long timeoutMs)
+    {
+        this.timeoutMs = timeoutMs;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        if (ctx.channel().isActive())
+        {
+            arm(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        arm(ctx);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        if (null != deadline)
+        {
+            deadline.cancel(false);
+        }
+    }
+
+    private void arm(final ChannelHandlerContext ctx)
+    {
+        if (null == deadline)
+        {
+            deadline = ctx.executor().schedule(() -> expire(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void expire(final ChannelHandlerContext ctx)
+    {
+        if (ctx.isRemoved() || !ctx.channel().isOpen())
+        {
+            return;
+        }
+        ctx.fireExceptionCaught(new ChannelException("no WebSocket upgrade within " + timeoutMs + " ms"));
+        ctx.close();
+    }
+}
