@@ -1,5 +1,6 @@
 package io.chainmesh.chain;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -31,6 +32,18 @@ public record Endpoint(String host, int port)
     public InetSocketAddress toSocketAddress()
     {
         return new InetSocketAddress(EndpointParser.toAddress(host), port);
+    }
+
+    /**
+     * The address of an IP literal, by the same strict rules as the node list's endpoints.
+     *
+     * @param host an IPv4 dotted quad or an IPv6 literal (without brackets).
+     * @return the address, built from the literal's bytes: no name service is consulted for any input.
+     * @throws IllegalArgumentException naming what is wrong when the text is not such a literal.
+     */
+    public static InetAddress literalAddress(final String host)
+    {
+        return EndpointParser.toAddress(Objects.requireNonNull(host, "host"));
     }
 
     @Override

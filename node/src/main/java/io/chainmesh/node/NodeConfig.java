@@ -1,6 +1,7 @@
 package io.chainmesh.node;
 
 import io.chainmesh.codec.CodecException;
+import io.chainmesh.chain.Endpoint;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.node.app.AppApiServer;
@@ -14,7 +15,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -294,17 +294,17 @@ public final class NodeConfig
             {
                 continue;
             }
-            if (!isLiteral(host) || addresses.size() >= 256)
+            if (addresses.size() >= 256)
             {
                 throw new ConfigException(name, host, "must be a comma-separated list of at most 256 literal IP addresses");
             }
             try
             {
-                addresses.add(InetAddress.getByName(host));
+                addresses.add(Endpoint.literalAddress(host));
             }
-            catch (final UnknownHostException ex)
+            catch (final IllegalArgumentException ex)
             {
-                throw new ConfigException(name, host, "is not a valid IP address");
+                throw new ConfigException(name, host, "must be a comma-separated list of at most 256 literal IP addresses");
             }
         }
         return Set.copyOf(addresses);
@@ -452,27 +452,14 @@ public final class NodeConfig
         {
             throw new ConfigException(name, value, "port must be in [0, 65535]");
         }
-        if (!isLiteral(host))
+        try
+        {
+            return new InetSocketAddress(Endpoint.literalAddress(host), port);
+        }
+        catch (final IllegalArgumentException ex)
         {
             throw new ConfigException(name, value, "host must be a literal IP address");
         }
-        try
-        {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new ConfigException(name, value, "host is not a valid IP address");
-        }
-    }
-
-    private static boolean isLiteral(final String host)
-    {
-        if (host.indexOf(':') >= 0)
-        {
-            return host.matches("[0-9a-fA-F:.]+");
-        }
-        return host.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     private static long longValue(

@@ -143,6 +143,10 @@ class NodeConfigTest
         assertRejected(flux + "flux.peers.allow=1.2.3.4,host\n", "flux.peers.allow=host must be a comma-separated list");
         assertRejected(flux + "flux.max.peers=0\n", "flux.max.peers=0 must be in [1, 1024]");
         assertRejected(flux + "flux.max.frame.length=10\n", "flux.max.frame.length=10 must be in [1024, 16777216]");
+        // Not literals by the node list's strict rules: refused without asking a name service.
+        assertRejected(valid + "flux.fluxos.address=1.2.3.999:16127\n", "host must be a literal IP address");
+        assertRejected(valid + "flux.fluxos.address=010.1.1.1:16127\n", "host must be a literal IP address");
+        assertRejected(flux + "flux.peers.allow=1.2.3.4,1.2.3.999\n", "flux.peers.allow=1.2.3.999 must be a comma-separated list");
     }
 
     @Test
