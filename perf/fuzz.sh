@@ -36,6 +36,7 @@ TARGETS=(
   "chain-adapter:ChainFuzzTest#fluxConf stateless"
   "node:StatusHttpFuzzTest#httpRequest stateless"
   "node:AppFrameFuzzTest#appFrame stateless"
+  "node:AppControlFuzzTest#appControl stateless"
   "node:FluxEnvelopeFuzzTest#fluxEnvelope stateless"
   "node:FluxEnvelopeFuzzTest#jsJson stateless"
   "engine:HandshakeFuzzTest#handshake stateful"
