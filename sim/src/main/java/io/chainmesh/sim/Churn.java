@@ -21,6 +21,9 @@ import java.util.List;
  */
 final class Churn
 {
+    /** A batch published this long before a block is still travelling when the block moves links. */
+    private static final long NEAR_BLOCK_BEFORE_NANOS = 1_000_000_000L;
+    private static final long NEAR_BLOCK_AFTER_NANOS = 3_000_000_000L;
     private final Simulation sim;
     private final FaultPlan plan;
     /** Member indices of the initial list; joiners are the indices after them. */
@@ -107,11 +110,18 @@ final class Churn
         leaversByBlock = new int[blocks][];
         for (int b = 0; b < blocks; b++)
         {
-            final int count = Math.min(perBlock, candidates.size() - taken);
-            leaversByBlock[b] = new int[Math.max(0, count)];
+            final int[] publishers = sim.publishers();
+            final int quitting = b == 0 ? Math.min(plan.quitters(), Math.min(perBlock, publishers.length - 1)) : 0;
+            final int count = Math.min(perBlock - quitting, candidates.size() - taken);
+            leaversByBlock[b] = new int[Math.max(0, count) + quitting];
+            for (int i = 0; i < quitting; i++)
+            {
+                // The last publishers quit: the first one always stays, so publishing goes on.
+                leaversByBlock[b][i] = publishers[publishers.length - 1 - i];
+            }
             for (int i = 0; i < count; i++)
             {
-                leaversByBlock[b][i] = candidates.get(taken++);
+                leaversByBlock[b][quitting + i] = candidates.get(taken++);
             }
             sim.events.schedule(nanos((b + 1) * plan.blockSeconds()), Simulation.FAULT, 0, 0,
                 new Faults.Fault(Faults.BLOCK, b + 1, false));
@@ -248,6 +258,24 @@ final class Churn
     boolean listedThroughout(final SimNode member, final long at)
     {
         return !member.joiner && (member.leftAt < 0 || member.leftAt > at);
+    }
+
+    /**
+     * @param at a time, nanoseconds.
+     * @return true if it falls from 1 s before a block to 3 s after its skew ends: while members disagree on the
+     *         ring or links are still moving.
+     */
+    boolean nearBlock(final long at)
+    {
+        for (int b = 1; b <= blocks; b++)
+        {
+            final long block = nanos(b * plan.blockSeconds());
+            if (at >= block - NEAR_BLOCK_BEFORE_NANOS && at <= block + nanos(plan.skewSeconds()) + NEAR_BLOCK_AFTER_NANOS)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void add(final DirectorySnapshot snapshot)

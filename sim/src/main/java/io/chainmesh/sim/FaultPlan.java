@@ -14,6 +14,8 @@ package io.chainmesh.sim;
  *   churn=0.5%@30+2          at each block (every 30 s) that share of the listed members leaves the list and as
  *                            many new members join it; each member sees the block 0-2 s after it is found
  *                            (drawn per member and block); "churn=0.5%" takes a 30 s block and 2 s of skew
+ *   quit=1                   with churn: that many publishers leave the list at the first block (one of the
+ *                            block's leavers), so what becomes of a leaver's batches is measured
  *   forge=3@5                from 5 s, that many byzantine members send each of their peers a forged batch
  *                            (a publisher's origin, a real batch's payload changed, not its signature) each second
  *   lie=5                    that many byzantine members answer every WANT with a WANT_MISS saying it is all gone
@@ -49,6 +51,7 @@ package io.chainmesh.sim;
  * @param floodPerSecond WANT rounds per second per flooder.
  * @param replayers      byzantine members re-sending old genuine batches.
  * @param replayFrom     when they start, seconds.
+ * @param quitters       publishers leaving the list at the first block.
  */
 record FaultPlan(
     double downShare,
@@ -73,7 +76,8 @@ record FaultPlan(
     double floodFrom,
     double floodPerSecond,
     int replayers,
-    double replayFrom)
+    double replayFrom,
+    int quitters)
 {
     /** Flux's block interval (FluxOS refetches the list at most once per block). */
     static final double DEFAULT_BLOCK_SECONDS = 30;
@@ -143,6 +147,7 @@ record FaultPlan(
         double floodPerSecond = DEFAULT_FLOOD_PER_SECOND;
         int replayers;
         double replayFrom;
+        int quitters;
 
         void with(final String name, final String value)
         {
@@ -207,6 +212,9 @@ record FaultPlan(
                 case "lie":
                     liars = count(value);
                     break;
+                case "quit":
+                    quitters = count(value);
+                    break;
                 case "narrow":
                     narrowers = count(value);
                     break;
@@ -235,7 +243,7 @@ record FaultPlan(
         {
             return new FaultPlan(downShare, crashShare, crashFrom, crashTo, crashDowntime, partitionShare, partitionAt,
                 partitionFor, slowShare, kills, killAt, forgers, forgeFrom, liars, churnShare, blockSeconds, skewSeconds,
-                narrowers, flooders, floodFrom, floodPerSecond, replayers, replayFrom);
+                narrowers, flooders, floodFrom, floodPerSecond, replayers, replayFrom, quitters);
         }
     }
 

@@ -109,7 +109,9 @@ final class Ledger
         hopCounts[h]++;
         deliveries++;
         final SimNode node = null == nodes ? null : nodes[member];
+        final SimNode from = null == nodes ? null : nodes[origin[batch]];
         if (null != node && ((node.joiner && publishedAt[batch] < node.joinedAt) ||
+            (from.leftAt >= 0 && publishedAt[batch] > from.leftAt - Outcome.LEAVER_ALLOWANCE_NANOS) ||
             (node.leftAt >= 0 && publishedAt[batch] > node.leftAt - Outcome.LEAVER_ALLOWANCE_NANOS)))
         {
             // History a joiner catches up on, or what a leaver still gets: not part of the batch's propagation.

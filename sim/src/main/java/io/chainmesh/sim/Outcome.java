@@ -110,10 +110,14 @@ final class Outcome
         final Ledger ledger = sim.ledger;
         final long retentionNanos = sim.config.retentionMillis() * 1_000_000L;
         final Histogram propagation = new Histogram(3_600_000_000_000L, 3);
+        final Histogram nearBlock = new Histogram(3_600_000_000_000L, 3);
+        final Histogram awayFromBlocks = new Histogram(3_600_000_000_000L, 3);
         long expected = 0;
         long delivered = 0;
         long notOwed = 0;
         long joinerHistory = 0;
+        long quitterLate = 0;
+        long quitterLateDelivered = 0;
         long afterLeaving = 0;
         int incomplete = 0;
         for (int b = 0; b < ledger.batches(); b++)
@@ -130,6 +134,14 @@ final class Outcome
                 if (sim.faults.evictedBeforeHeal(node.index, ledger.origin(b), publishedAt, retentionNanos))
                 {
                     notOwed++;
+                    continue;
+                }
+                final SimNode origin = sim.nodes[ledger.origin(b)];
+                if (origin.leftAt >= 0 && publishedAt > origin.leftAt - LEAVER_ALLOWANCE_NANOS)
+                {
+                    // Published by a leaver near or after the block that removed it: lists without it refuse it.
+                    quitterLate++;
+                    quitterLateDelivered += ledger.delivered(b, node.index) ? 1 : 0;
                     continue;
                 }
                 if (node.joiner && publishedAt < node.joinedAt)
@@ -162,6 +174,11 @@ final class Outcome
             if (complete)
             {
                 propagation.recordValue(Math.max(0, ledger.lastDeliveryAt(b) - publishedAt));
+                if (null != sim.churn)
+                {
+                    (sim.churn.nearBlock(publishedAt) ? nearBlock : awayFromBlocks)
+                        .recordValue(Math.max(0, ledger.lastDeliveryAt(b) - publishedAt));
+                }
             }
             else
             {
@@ -175,6 +192,11 @@ final class Outcome
         {
             figures.put("joiner_history_deliveries_not_owed", joinerHistory);
             figures.put("leaver_deliveries_not_owed", afterLeaving);
+            if (sim.faults.plan.quitters() > 0)
+            {
+                figures.put("quitting_publishers_batches_near_leave_member_pairs", quitterLate);
+                figures.put("quitting_publishers_batches_near_leave_delivered", quitterLateDelivered);
+            }
         }
         figures.put("delivery_percent", expected == 0 ? 100.0 : round(100.0 * delivered / expected, 4));
         figures.put("batches_not_fully_delivered", incomplete);
@@ -193,6 +215,11 @@ final class Outcome
         figures.put("hops_bound", 1 + (int)Math.ceil(Math.log(sim.nodes.length) / Math.log(2)));
         figures.put("hops_distribution", hopDistribution);
         figures.put("propagation_to_last_member_ms", percentiles(propagation));
+        if (null != sim.churn)
+        {
+            figures.put("propagation_to_last_member_ms_published_near_a_block", percentiles(nearBlock));
+            figures.put("propagation_to_last_member_ms_published_away_from_blocks", percentiles(awayFromBlocks));
+        }
         perDelivery = ledger.deliveryLatency();
         toLastMember = propagation;
         hopCounts = hops;

@@ -53,6 +53,19 @@ class ChurnTest
         assertThat((long)outcome.figures.get("expected_deliveries")).isEqualTo((long)outcome.figures.get("delivered"));
     }
 
+    @Test
+    void shouldDeliverAQuittingPublishersBatchesFromWhileItWasListedAndNoLinkClosesOverItsLaterOnes()
+    {
+        final Outcome outcome = new Simulation(new SimConfig().members(250).seconds(20).drainSeconds(8).seed(3)
+            .faults("churn=2%@4+1.5,quit=1")).run();
+
+        assertThat(outcome.violations).isEmpty();
+        assertThat(outcome.figures.get("delivery_percent")).isEqualTo(100.0);
+        // Its batches from about its leave on are refused by lists that no longer have it: not owed, counted.
+        assertThat((long)outcome.figures.get("quitting_publishers_batches_near_leave_member_pairs")).isGreaterThan(0);
+        assertThat(closes(outcome)).containsOnlyKeys("MEMBER_LEFT", "LINK_NO_LONGER_NEEDED");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Long> closes(final Outcome outcome)
     {

@@ -11,10 +11,10 @@ class FaultPlanTest
     void shouldParseEveryFault()
     {
         final FaultPlan plan = FaultPlan.parse("down=2%,crash=5%@10-40+5,partition=30%@20+60,slow=1%,kill=1@20," +
-            "forge=3@5,lie=4,churn=0.5%@20+1.5,narrow=6,flood=2@3/50,replay=7@4");
+            "forge=3@5,lie=4,churn=0.5%@20+1.5,narrow=6,flood=2@3/50,replay=7@4,quit=1");
 
         assertThat(plan).isEqualTo(new FaultPlan(0.02, 0.05, 10, 40, 5, 0.30, 20, 60, 0.01, 1, 20, 3, 5, 4,
-            0.005, 20, 1.5, 6, 2, 3, 50, 7, 4));
+            0.005, 20, 1.5, 6, 2, 3, 50, 7, 4, 1));
         assertThat(FaultPlan.parse("")).isEqualTo(FaultPlan.NONE);
         assertThat(FaultPlan.NONE.churns()).isFalse();
     }
