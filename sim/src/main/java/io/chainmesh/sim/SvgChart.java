@@ -119,7 +119,7 @@ final class SvgChart
             minY = Math.min(0, minY);
             maxY = niceCeiling(maxY);
         }
-        maxX = maxX <= minX ? minX + 1 : niceCeiling(maxX);
+        maxX = maxX <= minX ? minX + 1 : roundUp(maxX);
         final StringBuilder svg = begin();
         final double plotW = WIDTH - LEFT - RIGHT;
         final double plotH = HEIGHT - TOP - BOTTOM;
@@ -212,6 +212,17 @@ final class SvgChart
             return String.format(Locale.ROOT, "%,d", (long)value);
         }
         return String.format(Locale.ROOT, Math.abs(value) < 10 ? "%.2f" : "%,.0f", value);
+    }
+
+    /** @return the value rounded up to two significant digits (an axis that ends near the data). */
+    static double roundUp(final double value)
+    {
+        if (value <= 0)
+        {
+            return 1;
+        }
+        final double unit = Math.pow(10, Math.floor(Math.log10(value)) - 1);
+        return Math.ceil(value / unit) * unit;
     }
 
     /** @return the smallest of 1, 2, 2.5, 5 times a power of ten at or above the value. */
