@@ -196,26 +196,28 @@ class FluxBridgeSystemTest
     {
         final DevnetChain chain = DevnetChain.launch(new DevnetChain.Context().memberCount(1));
         final List<Socket> silent = new ArrayList<>();
+        FluxBridge bridge = null;
         try (ChainmeshNode node = ChainmeshNode.launch(new ChainmeshNode.Context()
                 .nodeKey(chain.memberKey(0))
                 .member(chain.memberId(0))
                 .directorySource(chain)
                 .bindAddress(new InetSocketAddress("127.0.0.1", chain.portFor(0)))
-                .ioThreads(1));
-            FluxBridge bridge = FluxBridge.launch(new FluxBridge.Context().node(node).directory(chain::current)
-                .bindAddress(new InetSocketAddress("127.0.0.1", 0)).maxPendingUpgrades(3, 2)))
+                .ioThreads(1)))
         {
+            bridge = FluxBridge.launch(new FluxBridge.Context().node(node).directory(chain::current)
+                .bindAddress(new InetSocketAddress("127.0.0.1", 0)).maxPendingUpgrades(3, 2));
+            final FluxBridge admitting = bridge;
             // Two connections from 127.0.0.1 that never send a byte hold the source's two places.
             for (int i = 0; i < 2; i++)
             {
                 final Socket socket = new Socket();
-                socket.connect(bridge.localAddress(), 5_000);
+                socket.connect(admitting.localAddress(), 5_000);
                 silent.add(socket);
             }
             // A third from the same source is reset at accept: it reads end of stream or a reset, never a reply.
             try (Socket third = new Socket())
             {
-                third.connect(bridge.localAddress(), 5_000);
+                third.connect(admitting.localAddress(), 5_000);
                 third.setSoTimeout(10_000);
                 int read;
                 try
@@ -228,13 +230,13 @@ class FluxBridgeSystemTest
                 }
                 assertThat(read).isEqualTo(-1);
             }
-            assertThat(bridge.counters().get(Counter.REFUSED_PENDING_UPGRADES)).isEqualTo(1);
+            assertThat(admitting.counters().get(Counter.REFUSED_PENDING_UPGRADES)).isEqualTo(1);
 
             // A place given back (the peer left) admits a real FluxOS peer, which upgrades.
             silent.remove(0).close();
             await(() ->
             {
-                try (FluxRawPeer peer = FluxRawPeer.connect(bridge.localAddress(), "/ws/flux/16127", CAPABLE))
+                try (FluxRawPeer peer = FluxRawPeer.connect(admitting.localAddress(), "/ws/flux/16127", CAPABLE))
                 {
                     return peer.upgraded();
                 }
@@ -243,9 +245,20 @@ class FluxBridgeSystemTest
                     return false;
                 }
             });
+
+            // Shutting the bridge down tells a connected peer so, with FluxOS's code for a closed inbound peer.
+            await(() -> admitting.counters().get(Counter.PEERS_CONNECTED) == 0);
+            try (FluxRawPeer peer = FluxRawPeer.connect(admitting.localAddress(), "/ws/flux/16128", CAPABLE))
+            {
+                assertThat(peer.upgraded()).as(peer.head).isTrue();
+                await(() -> admitting.counters().get(Counter.PEERS_CONNECTED) == 1);
+                admitting.close();
+                assertThat(peer.readCloseCode()).isEqualTo(FluxCloseCodes.CLOSED_INBOUND);
+            }
         }
         finally
         {
+            CloseHelper.quietClose(bridge);
             for (final Socket socket : silent)
             {
                 socket.close();
