@@ -1,6 +1,7 @@
 package io.chainmesh.sim;
 
 import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastTree;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -57,6 +58,17 @@ final class Outcome
         figures.put("members", n);
         figures.put("distinct_keys", sim.directory.distinctKeys());
         figures.put("alive_at_end", alive);
+        long links = 0;
+        int mostLinks = 0;
+        for (final SimNode node : sim.nodes)
+        {
+            links += node.neighbours.length;
+            mostLinks = Math.max(mostLinks, node.neighbours.length);
+        }
+        final Map<String, Object> linksPerMember = new LinkedHashMap<>();
+        linksPerMember.put("mean", round((double)links / Math.max(1, n), 1));
+        linksPerMember.put("max", mostLinks);
+        figures.put("links_per_member", linksPerMember);
         figures.put("simulated_seconds", config.seconds());
         figures.put("wall_seconds", round(wallNanos / 1e9, 1));
         figures.put("events", sim.events.scheduled());
@@ -212,7 +224,8 @@ final class Outcome
             }
         }
         figures.put("hops_max", maxHop);
-        figures.put("hops_bound", 1 + (int)Math.ceil(Math.log(sim.nodes.length) / Math.log(2)));
+        // One hop more than the tree's depth: a hand-over past a down member adds one.
+        figures.put("hops_bound", 1 + BroadcastTree.depthBound(Math.max(1, sim.nodes.length)));
         figures.put("hops_distribution", hopDistribution);
         figures.put("propagation_to_last_member_ms", percentiles(propagation));
         if (null != sim.churn)
