@@ -38,6 +38,7 @@ TARGETS=(
   "node:AppFrameFuzzTest#appFrame stateless"
   "node:AppControlFuzzTest#appControl stateless"
   "node:FluxEnvelopeFuzzTest#fluxEnvelope stateless"
+  "node:FluxEnvelopeFuzzTest#fluxCheck stateless"
   "node:FluxEnvelopeFuzzTest#jsJson stateless"
   "engine:HandshakeFuzzTest#handshake stateful"
   "engine:CommitFuzzTest#commitStage stateful"
