@@ -1,6 +1,5 @@
 package io.chainmesh.sim;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its retention once, not again while the flooder's digest says it holds it. Replay: {@code sim/run.sh --members 300
  * --seconds 8 --seed 5 --faults flood=3@2/100}.
  */
-@Tag("known-issue")
 class FloodedRepairTest
 {
     private static final int FLOODERS = 3;
