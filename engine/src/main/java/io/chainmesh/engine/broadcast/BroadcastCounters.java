@@ -99,7 +99,7 @@ public final class BroadcastCounters implements AutoCloseable
             slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
             wantMissUnasked = manager.newCounter("broadcast repair beyond-retention answers not asked for: " + node),
             repairCutByBudget = manager.newCounter("broadcast repair answers cut by the repair budget: " + node),
-            repairCutByPeerAllowance = manager.newCounter("broadcast repair answers cut by the asker's allowance: " + node),
+            repairCutByPeerAllowance = manager.newCounter("broadcast repair answers cut by the allowance of the asker: " + node),
             repairRangesHeldByAsker = manager.newCounter("broadcast repair ranges trimmed, the asker holds them: " + node),
         };
     }
