@@ -307,6 +307,8 @@ final class Outcome
         long resent = 0;
         long originPauses = 0;
         long repairForwardsHeld = 0;
+        long repairCutByPeerAllowance = 0;
+        long repairRangesHeldByAsker = 0;
         for (final SimNode node : sim.nodes)
         {
             final BroadcastCounters c = node.stage.counters();
@@ -318,6 +320,8 @@ final class Outcome
             resent += c.forwardsResent();
             originPauses += c.originPauses();
             repairForwardsHeld += c.repairForwardsHeld();
+            repairCutByPeerAllowance += c.repairCutByPeerAllowance();
+            repairRangesHeldByAsker += c.repairRangesHeldByAsker();
         }
         final Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("duplicates", duplicates);
@@ -328,6 +332,8 @@ final class Outcome
         counters.put("forwards_resent", resent);
         counters.put("origin_pauses", originPauses);
         counters.put("repair_forwards_held", repairForwardsHeld);
+        counters.put("repair_cut_by_peer_allowance", repairCutByPeerAllowance);
+        counters.put("repair_ranges_held_by_asker", repairRangesHeldByAsker);
         figures.put("engine_counters", counters);
     }
 

@@ -1,21 +1,17 @@
 package io.chainmesh.sim;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A known defect the simulator found, left out of the default build (tag {@code known-issue}): a member answers every
- * WANT from its retention, whoever asks and however often. {@code RepairBudget} limits repair only while the member
- * is saturated, and a WANT for everything retained does not saturate it, so three byzantine members each asking their
- * neighbours for everything 100 times a second take 147 MB of repair from the honest members in 6 s (a WANT of ~100
- * bytes buys every retained frame it names, though the flooders' own digests say they hold all of it). Delivery
- * stays at 100 %. The bound asserted is what one answer per neighbour would cost: each honest member sends a flooder
- * its retention once, not again while the flooder's digest says it holds it. Replay: {@code sim/run.sh --members 300
- * --seconds 8 --seed 5 --faults flood=3@2/100}.
+ * Three byzantine members each ask their neighbours for everything retained, 100 times a second, for 6 s. A WANT of
+ * ~100 bytes names every retained frame; a member serves a peer only above the contiguous mark that peer's own digest
+ * vouches for, and at most that peer's repair allowance (what it retains, earned back at twice what it commits), so
+ * the flood cannot take the same retention again and again. Delivery stays at 100 %. The bound asserted is what one
+ * answer per neighbour would cost: each honest member sends a flooder its retention once. Replay: {@code sim/run.sh
+ * --members 300 --seconds 8 --seed 5 --faults flood=3@2/100}.
  */
-@Tag("known-issue")
 class FloodedRepairTest
 {
     private static final int FLOODERS = 3;

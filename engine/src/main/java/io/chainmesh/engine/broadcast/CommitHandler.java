@@ -109,9 +109,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.owed = new OwedForwards<>(out, retention, counters, ctx.retentionBytes() / 2, scratch, budget);
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
         this.requester = new RepairRequester<>(timings, out, control, counters);
-        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget);
-        this.digests = new DigestWriter<>(out, control);
         this.peerProgress = new PeerProgress<>(out);
+        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget,
+            peerProgress, ctx.retentionMillis());
+        this.digests = new DigestWriter<>(out, control);
     }
 
     @Override
@@ -331,7 +332,9 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             switch (type)
             {
                 case FrameType.DIGEST: onDigest(event.from, ControlCodec.parseDigest(frame)); break;
-                case FrameType.WANT: responder.onWant(event.from, ControlCodec.parseWant(frame)); break;
+                case FrameType.WANT:
+                    responder.onWant(event.from, ControlCodec.parseWant(frame), millis(clock.nanoTime()));
+                    break;
                 case FrameType.WANT_MISS: onWantMiss(event.from, ControlCodec.parseWantMiss(frame)); break;
                 default: countInvalid(event.from, IngressEvent.MALFORMED); break;
             }
@@ -407,7 +410,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         final boolean congestedNow = congested.getAsBoolean();
         budget.onInterval(owed.takeRefused() || owed.total() > 0 || congestedNow);
         retention.evictExpired(millis(now));
-        responder.forgetDisconnected();
+        responder.forgetDisconnected(millis(now));
         flow.forgetDisconnected(out);
         if (owed.total() > 0)
         {
