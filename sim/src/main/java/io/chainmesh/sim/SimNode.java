@@ -32,6 +32,8 @@ final class SimNode implements LinkSender
     final int[] dialFailures;
     final boolean[] dialPending;
     final HeartbeatMonitor[] monitors;
+    /** Something arrived on the link since its previous heartbeat tick (what the engine counts as the peer heard). */
+    final boolean[] heard;
     final LinkQueue[] queues;
     private final Network network;
     private final DirectorySnapshot directory;
@@ -69,6 +71,7 @@ final class SimNode implements LinkSender
         this.dialFailures = new int[n];
         this.dialPending = new boolean[n];
         this.monitors = new HeartbeatMonitor[n];
+        this.heard = new boolean[n];
         this.queues = new LinkQueue[n];
         this.neighbourIds = new MemberId[n];
         for (int slot = 0; slot < n; slot++)

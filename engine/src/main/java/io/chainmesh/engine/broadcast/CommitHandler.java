@@ -103,7 +103,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
         this.requester = new RepairRequester<>(timings, out, control, counters);
         this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget);
-        this.digests = new DigestWriter<>(out, control);
+        this.digests = new DigestWriter<>(out, control,
+            DigestWriter.credit(ctx.digestPeersPerSecond(), ctx.repairIntervalMillis()));
         this.peerProgress = new PeerProgress<>(out);
     }
 

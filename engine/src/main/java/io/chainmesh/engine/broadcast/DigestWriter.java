@@ -12,11 +12,17 @@ import java.util.ArrayList;
 import java.util.function.Predicate;
 
 /**
- * Our digests. Each interval every peer is told only the origins whose progress changed since our last
- * digest it took (everything, in as many frames as needed, the first time after its link opens or when it
- * asks for a resync), and nothing at all when there is nothing to say: steady-state digest bytes follow
- * what changes, not how many origins exist. The progress is packed ({@link DigestProgress}), with no
- * message object per origin. Commit thread only.
+ * Our digests. A peer is told only the origins whose progress changed since our last digest it took
+ * (everything, in as many frames as needed, the first time after its link opens or when it asks for a resync),
+ * and nothing at all when there is nothing to say: steady-state digest bytes follow what changes, not how many
+ * origins exist. The progress is packed ({@link DigestProgress}), with no message object per origin.
+ * <p>
+ * Full digests, resyncs and, while our forwards are backed up, every peer go out each interval. Otherwise the
+ * changes travel round the peers in turn, a fixed number of peers per second (the {@code fanout}): each catch-up
+ * carries every origin that changed since that peer's previous one, so changes that pile up between two turns
+ * cost one entry per origin, and the bytes per second depend on the fanout, not on how many links we hold. A
+ * member still hears some peer's word about {@code fanout} times per second, which is what finds a batch the tree
+ * lost. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -24,6 +30,10 @@ final class DigestWriter<P>
 {
     /** Origins per DIGEST frame at most, so a frame stays far below a link's largest record. */
     static final int MAX_ORIGINS_PER_FRAME = 2048;
+    /** What one catch-up of one peer costs in {@link #creditPerInterval} units (thousandths of a peer). */
+    static final long PEER_COST = 1000;
+    /** Every peer every interval: the fanout of a writer built without one. */
+    static final long EVERY_PEER = Long.MAX_VALUE / 4;
     private static final long NEVER = RepairTimings.NEVER;
 
     private final Outbound<P> out;
@@ -32,17 +42,48 @@ final class DigestWriter<P>
     private final LongArrayList changed = new LongArrayList();
     private final ArrayList<P> upToDate = new ArrayList<>();
     private final byte[] packed = new byte[MAX_ORIGINS_PER_FRAME * DigestProgress.MAX_ENTRY_LENGTH];
+    private final long creditPerInterval;
+    private long credit;
+    private int cursor;
+    private long lastChangeInterval = NEVER;
     private long interval;
     private long bytesSent;
     /** Bound once, so an interval allocates no lambda. */
     private final LongObjConsumer<OriginStream<P>> markChanged = this::markChanged;
     private final Predicate<P> disconnected;
 
+    /**
+     * A writer that tells every peer every interval.
+     *
+     * @param out     the port.
+     * @param control encodes control frames.
+     */
     DigestWriter(final Outbound<P> out, final ControlFrames<P> control)
+    {
+        this(out, control, EVERY_PEER);
+    }
+
+    /**
+     * @param out               the port.
+     * @param control           encodes control frames.
+     * @param creditPerInterval catch-ups per interval in thousandths of a peer ({@link #credit(int, long)}).
+     */
+    DigestWriter(final Outbound<P> out, final ControlFrames<P> control, final long creditPerInterval)
     {
         this.out = out;
         this.control = control;
+        this.creditPerInterval = creditPerInterval;
         this.disconnected = peer -> !out.isConnected(peer);
+    }
+
+    /**
+     * @param peersPerSecond  catch-ups sent per second.
+     * @param intervalMillis  the digest interval.
+     * @return the credit per interval, in thousandths of a peer.
+     */
+    static long credit(final int peersPerSecond, final long intervalMillis)
+    {
+        return (long)peersPerSecond * intervalMillis;
     }
 
     /** @param peer it asked for everything (it holds nothing of our word). */
@@ -69,27 +110,80 @@ final class DigestWriter<P>
         interval++;
         changed.clear();
         streams.forEachStream(markChanged);
+        if (!changed.isEmpty())
+        {
+            lastChangeInterval = interval;
+        }
         final P[] peers = out.connectedPeers();
         upToDate.clear();
+        final boolean everyPeer = backedUp || creditPerInterval >= EVERY_PEER;
         for (final P peer : peers)
         {
             final boolean resync = progress.resyncWanted(peer);
             final long since = sentInterval.getValue(peer);
-            if (since == interval - 1 && !resync)
+            if (since == NEVER || resync)
             {
-                upToDate.add(peer);
+                catchUp(peer, since, streams, backedUp, resync, progress);
             }
-            else if (sendSince(peer, since, streams, backedUp, resync))
+            else if (everyPeer)
             {
-                sentInterval.put(peer, interval);
-                if (resync)
+                if (since == interval - 1)
                 {
-                    progress.resyncAsked(peer);
+                    upToDate.add(peer);
+                }
+                else
+                {
+                    catchUp(peer, since, streams, backedUp, false, progress);
                 }
             }
         }
-        sendChanged(streams, backedUp);
+        if (everyPeer)
+        {
+            sendChanged(streams, backedUp);
+        }
+        else
+        {
+            catchUpInTurn(peers, streams, progress);
+        }
         sentInterval.keySet().removeIf(disconnected);
+    }
+
+    /**
+     * The next peers in turn that have not heard our latest changes get them, as many as the credit pays for.
+     * Credit does not pile up while nobody is behind, so a burst after a quiet spell goes out at the same pace.
+     */
+    private void catchUpInTurn(final P[] peers, final OriginStreams<P> streams, final PeerProgress<P> progress)
+    {
+        final int n = peers.length;
+        credit = Math.min(credit + creditPerInterval, Math.max(PEER_COST, creditPerInterval));
+        int visited = 0;
+        while (credit >= PEER_COST && visited < n)
+        {
+            final int index = (cursor + visited) % n;
+            visited++;
+            final P peer = peers[index];
+            final long since = sentInterval.getValue(peer);
+            if (since != NEVER && since < lastChangeInterval)
+            {
+                catchUp(peer, since, streams, false, false, progress);
+                credit -= PEER_COST;
+            }
+        }
+        cursor = n == 0 ? 0 : (cursor + visited) % n;
+    }
+
+    private void catchUp(
+        final P peer, final long since, final OriginStreams<P> streams, final boolean backedUp, final boolean resync,
+        final PeerProgress<P> progress)
+    {
+        if (sendSince(peer, since, streams, backedUp, resync))
+        {
+            sentInterval.put(peer, interval);
+            if (resync)
+            {
+                progress.resyncAsked(peer);
+            }
+        }
     }
 
     private void markChanged(final long originId, final OriginStream<P> stream)
