@@ -49,7 +49,7 @@ public final class BroadcastContext
     private long maxFutureMillis = 10_000;
     private long repairIntervalMillis = 100;
     private long repairDelayMillis = 250;
-    private int digestPeersPerSecond = 5;
+    private int digestPeersPerSecond = 3;
     private int maxFramesPerWant = 1024;
     private long slowPeerMillis = 5_000;
     private int maxInvalidPerPeer = 5;
@@ -284,8 +284,8 @@ public final class BroadcastContext
     /**
      * @param millis how long this node's own publishing waits (offers refused with {@link BroadcastPipeline#BACK_PRESSURED})
      *               for a peer whose link stays backed up; after that the peer is in repair mode and
-     *               publishing goes on at the others' pace (default 5 s, longer than a dead link takes to be
-     *               noticed by missed heartbeats).
+     *               publishing goes on at the others' pace (default 5 s, at least as long as missed
+     *               heartbeats take to close a dead link: 4 to 5 s after its last frame).
      * @return this.
      */
     public BroadcastContext slowPeerMillis(final long millis)
