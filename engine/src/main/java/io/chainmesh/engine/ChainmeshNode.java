@@ -1100,7 +1100,8 @@ public final class ChainmeshNode implements AutoCloseable
         }
 
         /**
-         * @param heartbeatIntervalNs PING period (default 1 s).
+         * @param heartbeatIntervalNs heartbeat tick period: a PING goes out after a tick without a word from the
+         *                            peer (default 1 s).
          * @return this.
          */
         public Context heartbeatIntervalNs(final long heartbeatIntervalNs)
@@ -1109,7 +1110,7 @@ public final class ChainmeshNode implements AutoCloseable
             return this;
         }
 
-        /** @return PING period in ns. */
+        /** @return heartbeat tick period in ns. */
         public long heartbeatIntervalNs()
         {
             return heartbeatIntervalNs;

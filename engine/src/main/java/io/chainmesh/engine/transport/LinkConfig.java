@@ -17,7 +17,7 @@ import java.security.SecureRandom;
  * @param handshakeTimeoutNs    time allowed from connect to authentication.
  * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
  * @param maxFrameLength        largest frame length field accepted after authentication.
- * @param heartbeatIntervalNs   PING period.
+ * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
  * @param missedHeartbeats      unanswered PINGs before the link is closed.
  * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
@@ -54,7 +54,7 @@ public record LinkConfig(
      * @param handshakeTimeoutNs    time allowed from connect to authentication.
      * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
      * @param maxFrameLength        largest frame length field accepted after authentication.
-     * @param heartbeatIntervalNs   PING period.
+     * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
      * @param missedHeartbeats      unanswered PINGs before the link is closed.
      * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
      * @param directoryHeightSource supplies the directory height advertised in HELLO.
