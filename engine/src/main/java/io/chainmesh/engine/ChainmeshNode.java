@@ -1117,7 +1117,8 @@ public final class ChainmeshNode implements AutoCloseable
         }
 
         /**
-         * @param missedHeartbeatsBeforeDead unanswered PINGs before closing (default 3).
+         * @param missedHeartbeatsBeforeDead silent heartbeat intervals in a row before closing, two at least counted
+         *                                   (default 3).
          * @return this.
          */
         public Context missedHeartbeatsBeforeDead(final int missedHeartbeatsBeforeDead)

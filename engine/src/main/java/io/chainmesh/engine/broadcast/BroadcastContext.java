@@ -284,8 +284,8 @@ public final class BroadcastContext
     /**
      * @param millis how long this node's own publishing waits (offers refused with {@link BroadcastPipeline#BACK_PRESSURED})
      *               for a peer whose link stays backed up; after that the peer is in repair mode and
-     *               publishing goes on at the others' pace (default 5 s, at least as long as missed
-     *               heartbeats take to close a dead link: 4 to 5 s after its last frame).
+     *               publishing goes on at the others' pace (default 5 s, longer than missed heartbeats
+     *               take to close a dead link: 3 to 4 s after its last frame).
      * @return this.
      */
     public BroadcastContext slowPeerMillis(final long millis)

@@ -68,6 +68,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final LocalCommitProgress localCommitted;
     private final Object2IntHashMap<MemberId> invalidByPeer = new Object2IntHashMap<>(0);
     private long directoryHeightSeen = -1;
+    /** Batch bytes committed since the previous tick: under load, digests go to more peers in turn. */
+    private long committedBytesSinceTick;
     /** The directory of the forward being planned, for {@link #test}. */
     private DirectorySnapshot planned;
 
@@ -183,6 +185,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             stream.onFirstCommit(batchSeq, event.kind == IngressEvent.REMOTE_BATCH, now);
         }
         counters.batchesCommitted.incrementRelease();
+        committedBytesSinceTick += event.length;
         requester.onCommitted(stream, batchSeq, highestBefore);
         if (retention.fits(event.length))
         {
@@ -390,8 +393,9 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         }
         if (!streams.isEmpty())
         {
-            digests.onInterval(streams, flow.linksBackedUp(), peerProgress);
+            digests.onInterval(streams, flow.linksBackedUp(), peerProgress, committedBytesSinceTick);
         }
+        committedBytesSinceTick = 0;
     }
 
     private boolean isOtherMember(final long originId)

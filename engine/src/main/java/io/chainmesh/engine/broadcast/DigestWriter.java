@@ -18,11 +18,13 @@ import java.util.function.Predicate;
  * origins exist. The progress is packed ({@link DigestProgress}), with no message object per origin.
  * <p>
  * Full digests, resyncs and, while our forwards are backed up, every peer go out each interval. Otherwise the
- * changes travel round the peers in turn, a fixed number of peers per second (the {@code fanout}): each catch-up
- * carries every origin that changed since that peer's previous one, so changes that pile up between two turns
- * cost one entry per origin, and the bytes per second depend on the fanout, not on how many links we hold. A
- * member still hears some peer's word about {@code fanout} times per second, which is what finds a batch the tree
- * lost. Commit thread only.
+ * changes travel round the peers in turn: a fixed number of peers per second (the fanout), and besides as many
+ * as digest bytes worth {@code 1 / }{@link #DATA_SHARE} of the batch bytes committed meanwhile pay for. Each
+ * catch-up carries every origin that changed since that peer's previous one, so changes that pile up between two
+ * turns cost one entry per origin, and the bytes per second follow the fanout and the load, not how many links we
+ * hold. A member still hears some peer's word at least fanout times per second (what finds a batch the tree
+ * lost), and under load, when little retention time is left to repair a loss in, many times more. Commit thread
+ * only.
  *
  * @param <P> how a peer is identified.
  */
@@ -32,6 +34,8 @@ final class DigestWriter<P>
     static final int MAX_ORIGINS_PER_FRAME = 2048;
     /** What one catch-up of one peer costs in {@link #creditPerInterval} units (thousandths of a peer). */
     static final long PEER_COST = 1000;
+    /** Under load, digest bytes in turn up to this fraction of the batch bytes committed add to the fanout. */
+    static final int DATA_SHARE = 8;
     /** Every peer every interval: the fanout of a writer built without one. */
     static final long EVERY_PEER = Long.MAX_VALUE / 4;
     private static final long NEVER = RepairTimings.NEVER;
@@ -44,6 +48,7 @@ final class DigestWriter<P>
     private final byte[] packed = new byte[MAX_ORIGINS_PER_FRAME * DigestProgress.MAX_ENTRY_LENGTH];
     private final long creditPerInterval;
     private long credit;
+    private long byteCredit;
     private int cursor;
     private long lastChangeInterval = NEVER;
     private long interval;
@@ -107,6 +112,20 @@ final class DigestWriter<P>
      */
     void onInterval(final OriginStreams<P> streams, final boolean backedUp, final PeerProgress<P> progress)
     {
+        onInterval(streams, backedUp, progress, 0);
+    }
+
+    /**
+     * One digest interval.
+     *
+     * @param streams        our streams.
+     * @param backedUp       our forwards are backed up (neighbours pause while we say so, so it is always said).
+     * @param progress       what we hold of peers' word: a peer we need a full digest from is asked for one.
+     * @param committedBytes batch bytes committed since the previous interval.
+     */
+    void onInterval(
+        final OriginStreams<P> streams, final boolean backedUp, final PeerProgress<P> progress, final long committedBytes)
+    {
         interval++;
         changed.clear();
         streams.forEachStream(markChanged);
@@ -143,7 +162,7 @@ final class DigestWriter<P>
         }
         else
         {
-            catchUpInTurn(peers, streams, progress);
+            catchUpInTurn(peers, streams, progress, committedBytes / DATA_SHARE);
         }
         sentInterval.keySet().removeIf(disconnected);
     }
@@ -152,12 +171,15 @@ final class DigestWriter<P>
      * The next peers in turn that have not heard our latest changes get them, as many as the credit pays for.
      * Credit does not pile up while nobody is behind, so a burst after a quiet spell goes out at the same pace.
      */
-    private void catchUpInTurn(final P[] peers, final OriginStreams<P> streams, final PeerProgress<P> progress)
+    private void catchUpInTurn(
+        final P[] peers, final OriginStreams<P> streams, final PeerProgress<P> progress, final long byteGain)
     {
         final int n = peers.length;
         credit = Math.min(credit + creditPerInterval, Math.max(PEER_COST, creditPerInterval));
+        // An overdraft (the last turn cost more than was left) is paid back first; a surplus is not saved up.
+        byteCredit = Math.min(byteCredit + byteGain, byteGain);
         int visited = 0;
-        while (credit >= PEER_COST && visited < n)
+        while ((credit >= PEER_COST || byteCredit > 0) && visited < n)
         {
             final int index = (cursor + visited) % n;
             visited++;
@@ -165,8 +187,16 @@ final class DigestWriter<P>
             final long since = sentInterval.getValue(peer);
             if (since != NEVER && since < lastChangeInterval)
             {
+                final long before = bytesSent;
                 catchUp(peer, since, streams, false, false, progress);
-                credit -= PEER_COST;
+                if (byteCredit > 0)
+                {
+                    byteCredit -= bytesSent - before;
+                }
+                else
+                {
+                    credit -= PEER_COST;
+                }
             }
         }
         cursor = n == 0 ? 0 : (cursor + visited) % n;

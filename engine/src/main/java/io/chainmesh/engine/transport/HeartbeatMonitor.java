@@ -3,9 +3,10 @@ package io.chainmesh.engine.transport;
 /**
  * Heartbeat bookkeeping of one link, free of IO so it can be tested with a fake clock. A PING is only sent when
  * the link was silent: each tick, if anything came from the peer since the previous one (any frame, its PINGs and
- * PONGs included, or it took bytes queued for it), nothing is sent and nothing is counted; otherwise a PING goes
- * out, and the peer is declared dead once {@code missedBeforeDead} PINGs in a row have each had a whole silent
- * interval to be answered. On an idle link the two ends thus take turns (a PING heard counts as life for the
+ * PONGs included, or it took bytes queued for it), nothing is sent and nothing is counted; otherwise the tick is
+ * silent and a PING goes out, and the peer is declared dead at the {@code missedBeforeDead}-th silent tick in a row
+ * (the second at least, so a PING always had a whole interval to be answered): with 3, after 3 silent intervals,
+ * 3 to 4 intervals after the last frame heard. On an idle link the two ends thus take turns (a PING heard counts as life for the
  * end that reads it, so it does not PING back), and a busy link carries no heartbeats at all but one PING every
  * {@link #RTT_SAMPLE_TICKS} ticks for the RTT figures. A PONG that echoes the outstanding ping id yields an RTT
  * sample (last and EWMA with weight 1/8).
@@ -31,7 +32,7 @@ public final class HeartbeatMonitor
     private final int missedBeforeDead;
     private long pingId;
     private long outstandingPingId = -1;
-    private int missed;
+    private int silentTicks;
     private int ticksSincePing;
     private boolean answeredSinceTick;
     private volatile long rttLastNs = -1;
@@ -80,7 +81,7 @@ public final class HeartbeatMonitor
         if (heard || answeredSinceTick)
         {
             answeredSinceTick = false;
-            missed = 0;
+            silentTicks = 0;
             outstandingPingId = -1;
             return ticksSincePing >= RTT_SAMPLE_TICKS && !lateTick ? ping() : Action.NONE;
         }
@@ -88,7 +89,7 @@ public final class HeartbeatMonitor
         {
             return Action.NONE;
         }
-        if (outstandingPingId >= 0 && ++missed >= missedBeforeDead)
+        if (++silentTicks >= missedBeforeDead && silentTicks >= 2)
         {
             return Action.DEAD;
         }
@@ -123,7 +124,7 @@ public final class HeartbeatMonitor
             return false;
         }
         outstandingPingId = -1;
-        missed = 0;
+        silentTicks = 0;
         answeredSinceTick = true;
         final long rtt = nowNs - echoedSendNs;
         rttLastNs = rtt;
@@ -133,11 +134,11 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * @return consecutive unanswered PINGs.
+     * @return consecutive silent ticks (each sent a PING that nothing answered since).
      */
     public int missed()
     {
-        return missed;
+        return silentTicks;
     }
 
     /**

@@ -18,7 +18,7 @@ import java.security.SecureRandom;
  * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
  * @param maxFrameLength        largest frame length field accepted after authentication.
  * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
- * @param missedHeartbeats      unanswered PINGs before the link is closed.
+ * @param missedHeartbeats      silent heartbeat ticks in a row before the link is closed.
  * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
  * @param channels              every open connection of the node (removed automatically on close).
@@ -55,7 +55,7 @@ public record LinkConfig(
      * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
      * @param maxFrameLength        largest frame length field accepted after authentication.
      * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
-     * @param missedHeartbeats      unanswered PINGs before the link is closed.
+     * @param missedHeartbeats      silent heartbeat ticks in a row before the link is closed.
      * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
      * @param directoryHeightSource supplies the directory height advertised in HELLO.
      * @param channels              every open connection of the node.

@@ -140,7 +140,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         if (action == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
-            link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
+            link.close(CloseReason.HEARTBEAT_TIMEOUT, "silent for " + monitor.missed() + " heartbeat intervals");
             return;
         }
         if (action == HeartbeatMonitor.Action.SEND_PING)

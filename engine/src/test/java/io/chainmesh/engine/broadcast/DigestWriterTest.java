@@ -235,4 +235,36 @@ class DigestWriterTest
         assertThat(three.digestsTo("a")).hasSize(3);
         assertThat(three.digestsTo("a").get(2).getFull()).isTrue();
     }
+
+    @Test
+    void shouldTellMorePeersInTurnWhenMoreBatchBytesWereCommitted()
+    {
+        final RecordingOutbound four = new RecordingOutbound("a", "b", "c", "d");
+        final PeerProgress<String> fourProgress = new PeerProgress<>(four);
+        // A tenth of a peer per interval from the fanout alone.
+        final DigestWriter<String> inTurn = new DigestWriter<>(four, new ControlFrames<>(four, new ExpandableArrayBuffer()),
+            DigestWriter.credit(1, 100));
+        commit(1, B);
+        inTurn.onInterval(streams, false, fourProgress, 0);
+        commit(1, B + 1);
+        inTurn.onInterval(streams, false, fourProgress, 0);
+        assertThat(four.sentOfType(FrameType.DIGEST)).as("full digests only").hasSize(4);
+
+        commit(1, B + 2);
+        // Digest bytes worth 1/DATA_SHARE of what was committed pay for turns beyond the fanout: here everyone's.
+        inTurn.onInterval(streams, false, fourProgress, DigestWriter.DATA_SHARE * 1_000L);
+        for (final String peer : new String[] {"a", "b", "c", "d"})
+        {
+            assertThat(four.digestsTo(peer)).hasSize(2);
+            assertThat(entries(four.digestsTo(peer).get(1))).containsExactly(new long[] {1, B + 2, B + 2});
+        }
+
+        // Committed bytes worth exactly one catch-up frame buy one turn per interval.
+        final long frameLength = four.sent.get(four.sent.size() - 1).frame().length;
+        commit(1, B + 3);
+        inTurn.onInterval(streams, false, fourProgress, DigestWriter.DATA_SHARE * frameLength);
+        commit(1, B + 4);
+        inTurn.onInterval(streams, false, fourProgress, DigestWriter.DATA_SHARE * frameLength);
+        assertThat(four.sentOfType(FrameType.DIGEST)).hasSize(10);
+    }
 }

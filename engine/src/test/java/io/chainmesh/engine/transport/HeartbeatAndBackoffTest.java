@@ -9,13 +9,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HeartbeatAndBackoffTest
 {
     @Test
-    void shouldDeclareDeadAfterConfiguredMissedHeartbeats()
+    void shouldDeclareDeadAtTheConfiguredSilentTickAndNeverBeforeAPingHadAnIntervalToBeAnswered()
     {
         final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.DEAD);
+
+        final HeartbeatMonitor one = new HeartbeatMonitor(1);
+        assertThat(one.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(one.onTick()).isEqualTo(HeartbeatMonitor.Action.DEAD);
     }
 
     @Test
@@ -24,15 +27,14 @@ class HeartbeatAndBackoffTest
         final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-        assertThat(monitor.missed()).isEqualTo(1);
+        assertThat(monitor.missed()).isEqualTo(2);
         // Frames arrive (its PONG is queued behind them): no PONG for many ticks, still alive, and no PING needed.
         for (int i = 0; i < HeartbeatMonitor.RTT_SAMPLE_TICKS - 2; i++)
         {
             assertThat(monitor.onTick(true)).isEqualTo(HeartbeatMonitor.Action.NONE);
             assertThat(monitor.missed()).isZero();
         }
-        // Then nothing at all: a PING, and dead once three PINGs in a row each had a silent tick to be answered.
-        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        // Then nothing at all: a PING at each silent tick, dead at the third.
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.missed()).isEqualTo(2);
@@ -93,7 +95,7 @@ class HeartbeatAndBackoffTest
     @Test
     void shouldDeclareASilentPeerDeadWhenTicksRunInBursts()
     {
-        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(4);
         assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         // A lagging loop runs its fixed-rate ticks in bursts: one on time, then late ones right behind it.
         for (int burst = 0; burst < 2; burst++)
@@ -101,7 +103,7 @@ class HeartbeatAndBackoffTest
             assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
             assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.NONE);
             assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.NONE);
-            assertThat(monitor.missed()).isEqualTo(burst + 1);
+            assertThat(monitor.missed()).isEqualTo(burst + 2);
         }
         assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.DEAD);
     }
