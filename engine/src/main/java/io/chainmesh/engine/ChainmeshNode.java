@@ -1100,7 +1100,8 @@ public final class ChainmeshNode implements AutoCloseable
         }
 
         /**
-         * @param heartbeatIntervalNs PING period (default 1 s).
+         * @param heartbeatIntervalNs heartbeat tick period: a PING goes out after a tick without a word from the
+         *                            peer (default 1 s).
          * @return this.
          */
         public Context heartbeatIntervalNs(final long heartbeatIntervalNs)
@@ -1109,14 +1110,15 @@ public final class ChainmeshNode implements AutoCloseable
             return this;
         }
 
-        /** @return PING period in ns. */
+        /** @return heartbeat tick period in ns. */
         public long heartbeatIntervalNs()
         {
             return heartbeatIntervalNs;
         }
 
         /**
-         * @param missedHeartbeatsBeforeDead unanswered PINGs before closing (default 3).
+         * @param missedHeartbeatsBeforeDead silent heartbeat intervals in a row before closing, two at least counted
+         *                                   (default 3).
          * @return this.
          */
         public Context missedHeartbeatsBeforeDead(final int missedHeartbeatsBeforeDead)

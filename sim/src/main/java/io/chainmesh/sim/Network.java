@@ -180,6 +180,7 @@ final class Network
             end.lastArrival[s] = 0;
             end.dialFailures[s] = 0;
             end.monitors[s] = config.heartbeats() ? new HeartbeatMonitor(config.missedHeartbeats()) : null;
+            end.heard[s] = false;
             if (null != end.queues[s])
             {
                 end.queues[s].clear();
@@ -282,18 +283,23 @@ final class Network
         open(node, slot);
     }
 
-    /** One heartbeat interval of a member: a PING on each link, or a close where too many went unanswered. */
+    /**
+     * One heartbeat interval of a member: on each link the engine's monitor, told whether the peer was heard since
+     * the previous tick, asks for a PING, nothing, or a close where too many went unanswered.
+     */
     void heartbeatTick(final SimNode node)
     {
         for (int slot = 0; slot < node.neighbours.length; slot++)
         {
             if (node.up[slot])
             {
-                if (node.monitors[slot].onTick() == HeartbeatMonitor.Action.DEAD)
+                final HeartbeatMonitor.Action action = node.monitors[slot].onTick(node.heard[slot]);
+                node.heard[slot] = false;
+                if (action == HeartbeatMonitor.Action.DEAD)
                 {
                     close(node, slot, CloseReason.HEARTBEAT_TIMEOUT.name());
                 }
-                else
+                else if (action == HeartbeatMonitor.Action.SEND_PING)
                 {
                     heartbeat(node, slot, Transmission.PING, node.monitors[slot].pingId(), clock.now);
                 }

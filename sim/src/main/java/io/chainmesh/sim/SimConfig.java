@@ -34,6 +34,7 @@ public final class SimConfig
     private int ringSuccessors = 2;
     private int ingressRingSize = 1024;
     private String faults = "";
+    private int digestPeersPerSecond;
 
     /**
      * @param members listed entries, mainnet-shaped ({@link #MAINNET} is Flux mainnet's size).
@@ -122,6 +123,16 @@ public final class SimConfig
     public SimConfig heartbeats(final boolean heartbeats)
     {
         this.heartbeats = heartbeats;
+        return this;
+    }
+
+    /**
+     * @param peersPerSecond the engine's {@code digestPeersPerSecond} (0 keeps the engine's default).
+     * @return this.
+     */
+    public SimConfig digestPeersPerSecond(final int peersPerSecond)
+    {
+        this.digestPeersPerSecond = peersPerSecond;
         return this;
     }
 
@@ -296,6 +307,11 @@ public final class SimConfig
         return ingressRingSize;
     }
 
+    int digestPeersPerSecond()
+    {
+        return digestPeersPerSecond;
+    }
+
     String faults()
     {
         return faults;
@@ -309,6 +325,7 @@ public final class SimConfig
         return "--members " + members + " --seconds " + seconds + " --seed " + seed + " --rate " + batchesPerSecond +
             " --publishers " + publishers + " --payload " + payloadBytes + " --drain " + drainSeconds +
             " --uplink-mbps " + uplinkMbps + " --retention-kib " + (retentionBytes >> 10) +
-            (heartbeats ? "" : " --no-heartbeats") + (faults.isEmpty() ? "" : " --faults " + faults);
+            (heartbeats ? "" : " --no-heartbeats") +
+            (digestPeersPerSecond > 0 ? " --digest-peers " + digestPeersPerSecond : "") + (faults.isEmpty() ? "" : " --faults " + faults);
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  *   --payload B           bytes per batch                       --drain S       quiet seconds at the end
  *   --uplink-mbps M       uplink per member                     --retention-kib K   retention per member
  *   --verify-micros U     CPU per signature check               --no-heartbeats
+ *   --digest-peers P      peers told our changes per second (the engine's digestPeersPerSecond)
  *   --faults PLAN         see FaultPlan                         --out PREFIX    write PREFIX.json, PREFIX.md and
  *                                                                               the charts PREFIX-*.svg
  * </pre>
@@ -60,6 +61,7 @@ public final class SimMain
                 case "--retention-kib": config.retention(Integer.parseInt(value) << 10, 60_000); i++; break;
                 case "--verify-micros": config.cpu(Long.parseLong(value) * 1_000, 8_000, 4_000); i++; break;
                 case "--no-heartbeats": config.heartbeats(false); break;
+                case "--digest-peers": config.digestPeersPerSecond(Integer.parseInt(value)); i++; break;
                 case "--faults": config.faults(value); i++; break;
                 case "--out": out = value; i++; break;
                 case "--title": title = value; i++; break;

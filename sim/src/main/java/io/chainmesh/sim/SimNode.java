@@ -33,6 +33,8 @@ final class SimNode implements LinkSender
     int[] dialFailures;
     boolean[] dialPending;
     HeartbeatMonitor[] monitors;
+    /** Something arrived on the link since its previous heartbeat tick (what the engine counts as the peer heard). */
+    boolean[] heard;
     LinkQueue[] queues;
     private final Network network;
     /** What byzantine members do instead (set for every member; used by byzantine ones only). */
@@ -100,6 +102,7 @@ final class SimNode implements LinkSender
         final int[] newDialFailures = new int[n];
         final boolean[] newDialPending = new boolean[n];
         final HeartbeatMonitor[] newMonitors = new HeartbeatMonitor[n];
+        final boolean[] newHeard = new boolean[n];
         final LinkQueue[] newQueues = new LinkQueue[n];
         final MemberId[] newIds = new MemberId[n];
         for (int slot = 0; slot < n; slot++)
@@ -114,6 +117,7 @@ final class SimNode implements LinkSender
                 newDialFailures[slot] = dialFailures[old];
                 newDialPending[slot] = dialPending[old];
                 newMonitors[slot] = monitors[old];
+                newHeard[slot] = heard[old];
                 newQueues[slot] = queues[old];
             }
         }
@@ -124,6 +128,7 @@ final class SimNode implements LinkSender
         this.lastArrival = newLastArrival;
         this.dialFailures = newDialFailures;
         this.dialPending = newDialPending;
+        this.heard = newHeard;
         this.monitors = newMonitors;
         this.queues = newQueues;
         this.neighbourIds = newIds;

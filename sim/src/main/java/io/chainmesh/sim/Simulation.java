@@ -242,6 +242,7 @@ public final class Simulation
             return;
         }
         final SimNode to = nodes[t.to];
+        to.heard[slot] = true;
         switch (t.type)
         {
             case Transmission.PING:
@@ -362,6 +363,10 @@ public final class Simulation
             .replayWindowBits(config.replayWindowBits())
             .maxBatchFrameLength(maxFrame)
             .maxMessageLength(Math.min(16 * 1024, maxFrame - 128));
+        if (config.digestPeersPerSecond() > 0)
+        {
+            ctx.digestPeersPerSecond(config.digestPeersPerSecond());
+        }
         final CommitStage stage = CommitStage.create(ctx, counters, () -> node.ingressDepth > config.ingressRingSize() / 2);
         final int member = node.index;
         stage.subscribe(TOPIC, (originId, topic, buffer, offset, length) -> ledger.onDeliver(member,

@@ -49,6 +49,7 @@ public final class BroadcastContext
     private long maxFutureMillis = 10_000;
     private long repairIntervalMillis = 100;
     private long repairDelayMillis = 250;
+    private int digestPeersPerSecond = 3;
     private int maxFramesPerWant = 1024;
     private long slowPeerMillis = 5_000;
     private int maxInvalidPerPeer = 5;
@@ -250,6 +251,17 @@ public final class BroadcastContext
     }
 
     /**
+     * @param peersPerSecond how many peers per second are told, in turn, what changed since their previous digest
+     *                       (full digests, resyncs and backed-up digests go to every peer that needs one at once).
+     * @return this.
+     */
+    public BroadcastContext digestPeersPerSecond(final int peersPerSecond)
+    {
+        this.digestPeersPerSecond = peersPerSecond;
+        return this;
+    }
+
+    /**
      * @param millis how long a gap must persist before it is requested.
      * @return this.
      */
@@ -272,8 +284,8 @@ public final class BroadcastContext
     /**
      * @param millis how long this node's own publishing waits (offers refused with {@link BroadcastPipeline#BACK_PRESSURED})
      *               for a peer whose link stays backed up; after that the peer is in repair mode and
-     *               publishing goes on at the others' pace (default 5 s, longer than a dead link takes to be
-     *               noticed by missed heartbeats).
+     *               publishing goes on at the others' pace (default 5 s, longer than missed heartbeats
+     *               take to close a dead link: 3 to 4 s after its last frame).
      * @return this.
      */
     public BroadcastContext slowPeerMillis(final long millis)
@@ -427,6 +439,11 @@ public final class BroadcastContext
         return repairIntervalMillis;
     }
 
+    int digestPeersPerSecond()
+    {
+        return digestPeersPerSecond;
+    }
+
     long repairDelayMillis()
     {
         return repairDelayMillis;
@@ -512,6 +529,7 @@ public final class BroadcastContext
         check(BitUtil.isPowerOfTwo(replayWindowBits) && replayWindowBits >= 64 && replayWindowBits <= (1 << 20),
             "replayWindowBits=" + replayWindowBits + " must be a power of two in [64, 1048576]");
         check(repairIntervalMillis >= 1, "repairIntervalMillis=" + repairIntervalMillis + " must be >= 1");
+        check(digestPeersPerSecond >= 1, "digestPeersPerSecond=" + digestPeersPerSecond + " must be >= 1");
         check(repairDelayMillis >= 0, "repairDelayMillis=" + repairDelayMillis + " must be >= 0");
         check(slowPeerMillis >= 1, "slowPeerMillis=" + slowPeerMillis + " must be >= 1");
         check(maxFramesPerWant >= 1, "maxFramesPerWant=" + maxFramesPerWant + " must be >= 1");

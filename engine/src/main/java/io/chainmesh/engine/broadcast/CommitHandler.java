@@ -75,6 +75,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private DirectorySnapshot indexedDirectory;
     private int selfIndex = -1;
     private final Object2IntHashMap<MemberId> peerIndices = new Object2IntHashMap<>(NO_INDEX);
+    /** Batch bytes committed since the previous tick: under load, digests go to more peers in turn. */
+    private long committedBytesSinceTick;
     /** The directory of the forward being planned, for {@link #test}. */
     private DirectorySnapshot planned;
 
@@ -112,7 +114,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.peerProgress = new PeerProgress<>(out);
         this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget,
             peerProgress, ctx.retentionMillis());
-        this.digests = new DigestWriter<>(out, control);
+        this.digests = new DigestWriter<>(out, control,
+            DigestWriter.credit(ctx.digestPeersPerSecond(), ctx.repairIntervalMillis()));
     }
 
     @Override
@@ -193,6 +196,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             stream.onFirstCommit(batchSeq, event.kind == IngressEvent.REMOTE_BATCH, now);
         }
         counters.batchesCommitted.incrementRelease();
+        committedBytesSinceTick += event.length;
         requester.onCommitted(stream, batchSeq, highestBefore);
         if (retention.fits(event.length))
         {
@@ -440,8 +444,9 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         }
         if (!streams.isEmpty())
         {
-            digests.onInterval(streams, flow.linksBackedUp(), peerProgress);
+            digests.onInterval(streams, flow.linksBackedUp(), peerProgress, committedBytesSinceTick);
         }
+        committedBytesSinceTick = 0;
     }
 
     private boolean isOtherMember(final long originId)

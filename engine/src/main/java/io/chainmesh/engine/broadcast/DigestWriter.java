@@ -12,11 +12,19 @@ import java.util.ArrayList;
 import java.util.function.Predicate;
 
 /**
- * Our digests. Each interval every peer is told only the origins whose progress changed since our last
- * digest it took (everything, in as many frames as needed, the first time after its link opens or when it
- * asks for a resync), and nothing at all when there is nothing to say: steady-state digest bytes follow
- * what changes, not how many origins exist. The progress is packed ({@link DigestProgress}), with no
- * message object per origin. Commit thread only.
+ * Our digests. A peer is told only the origins whose progress changed since our last digest it took
+ * (everything, in as many frames as needed, the first time after its link opens or when it asks for a resync),
+ * and nothing at all when there is nothing to say: steady-state digest bytes follow what changes, not how many
+ * origins exist. The progress is packed ({@link DigestProgress}), with no message object per origin.
+ * <p>
+ * Full digests, resyncs and, while our forwards are backed up, every peer go out each interval. Otherwise the
+ * changes travel round the peers in turn: a fixed number of peers per second (the fanout), and besides as many
+ * as digest bytes worth {@code 1 / }{@link #DATA_SHARE} of the batch bytes committed meanwhile pay for. Each
+ * catch-up carries every origin that changed since that peer's previous one, so changes that pile up between two
+ * turns cost one entry per origin, and the bytes per second follow the fanout and the load, not how many links we
+ * hold. A member still hears some peer's word at least fanout times per second (what finds a batch the tree
+ * lost), and under load, when little retention time is left to repair a loss in, many times more. Commit thread
+ * only.
  *
  * @param <P> how a peer is identified.
  */
@@ -24,6 +32,12 @@ final class DigestWriter<P>
 {
     /** Origins per DIGEST frame at most, so a frame stays far below a link's largest record. */
     static final int MAX_ORIGINS_PER_FRAME = 2048;
+    /** What one catch-up of one peer costs in {@link #creditPerInterval} units (thousandths of a peer). */
+    static final long PEER_COST = 1000;
+    /** Under load, digest bytes in turn up to this fraction of the batch bytes committed add to the fanout. */
+    static final int DATA_SHARE = 8;
+    /** Every peer every interval: the fanout of a writer built without one. */
+    static final long EVERY_PEER = Long.MAX_VALUE / 4;
     private static final long NEVER = RepairTimings.NEVER;
 
     private final Outbound<P> out;
@@ -32,17 +46,49 @@ final class DigestWriter<P>
     private final LongArrayList changed = new LongArrayList();
     private final ArrayList<P> upToDate = new ArrayList<>();
     private final byte[] packed = new byte[MAX_ORIGINS_PER_FRAME * DigestProgress.MAX_ENTRY_LENGTH];
+    private final long creditPerInterval;
+    private long credit;
+    private long byteCredit;
+    private int cursor;
+    private long lastChangeInterval = NEVER;
     private long interval;
     private long bytesSent;
     /** Bound once, so an interval allocates no lambda. */
     private final LongObjConsumer<OriginStream<P>> markChanged = this::markChanged;
     private final Predicate<P> disconnected;
 
+    /**
+     * A writer that tells every peer every interval.
+     *
+     * @param out     the port.
+     * @param control encodes control frames.
+     */
     DigestWriter(final Outbound<P> out, final ControlFrames<P> control)
+    {
+        this(out, control, EVERY_PEER);
+    }
+
+    /**
+     * @param out               the port.
+     * @param control           encodes control frames.
+     * @param creditPerInterval catch-ups per interval in thousandths of a peer ({@link #credit(int, long)}).
+     */
+    DigestWriter(final Outbound<P> out, final ControlFrames<P> control, final long creditPerInterval)
     {
         this.out = out;
         this.control = control;
+        this.creditPerInterval = creditPerInterval;
         this.disconnected = peer -> !out.isConnected(peer);
+    }
+
+    /**
+     * @param peersPerSecond  catch-ups sent per second.
+     * @param intervalMillis  the digest interval.
+     * @return the credit per interval, in thousandths of a peer.
+     */
+    static long credit(final int peersPerSecond, final long intervalMillis)
+    {
+        return (long)peersPerSecond * intervalMillis;
     }
 
     /** @param peer it asked for everything (it holds nothing of our word). */
@@ -66,30 +112,108 @@ final class DigestWriter<P>
      */
     void onInterval(final OriginStreams<P> streams, final boolean backedUp, final PeerProgress<P> progress)
     {
+        onInterval(streams, backedUp, progress, 0);
+    }
+
+    /**
+     * One digest interval.
+     *
+     * @param streams        our streams.
+     * @param backedUp       our forwards are backed up (neighbours pause while we say so, so it is always said).
+     * @param progress       what we hold of peers' word: a peer we need a full digest from is asked for one.
+     * @param committedBytes batch bytes committed since the previous interval.
+     */
+    void onInterval(
+        final OriginStreams<P> streams, final boolean backedUp, final PeerProgress<P> progress, final long committedBytes)
+    {
         interval++;
         changed.clear();
         streams.forEachStream(markChanged);
+        if (!changed.isEmpty())
+        {
+            lastChangeInterval = interval;
+        }
         final P[] peers = out.connectedPeers();
         upToDate.clear();
+        final boolean everyPeer = backedUp || creditPerInterval >= EVERY_PEER;
         for (final P peer : peers)
         {
             final boolean resync = progress.resyncWanted(peer);
             final long since = sentInterval.getValue(peer);
-            if (since == interval - 1 && !resync)
+            if (since == NEVER || resync)
             {
-                upToDate.add(peer);
+                catchUp(peer, since, streams, backedUp, resync, progress);
             }
-            else if (sendSince(peer, since, streams, backedUp, resync))
+            else if (everyPeer)
             {
-                sentInterval.put(peer, interval);
-                if (resync)
+                if (since == interval - 1)
                 {
-                    progress.resyncAsked(peer);
+                    upToDate.add(peer);
+                }
+                else
+                {
+                    catchUp(peer, since, streams, backedUp, false, progress);
                 }
             }
         }
-        sendChanged(streams, backedUp);
+        if (everyPeer)
+        {
+            sendChanged(streams, backedUp);
+        }
+        else
+        {
+            catchUpInTurn(peers, streams, progress, committedBytes / DATA_SHARE);
+        }
         sentInterval.keySet().removeIf(disconnected);
+    }
+
+    /**
+     * The next peers in turn that have not heard our latest changes get them, as many as the credit pays for.
+     * Credit does not pile up while nobody is behind, so a burst after a quiet spell goes out at the same pace.
+     */
+    private void catchUpInTurn(
+        final P[] peers, final OriginStreams<P> streams, final PeerProgress<P> progress, final long byteGain)
+    {
+        final int n = peers.length;
+        credit = Math.min(credit + creditPerInterval, Math.max(PEER_COST, creditPerInterval));
+        // An overdraft (the last turn cost more than was left) is paid back first; a surplus is not saved up.
+        byteCredit = Math.min(byteCredit + byteGain, byteGain);
+        int visited = 0;
+        while ((credit >= PEER_COST || byteCredit > 0) && visited < n)
+        {
+            final int index = (cursor + visited) % n;
+            visited++;
+            final P peer = peers[index];
+            final long since = sentInterval.getValue(peer);
+            if (since != NEVER && since < lastChangeInterval)
+            {
+                final long before = bytesSent;
+                catchUp(peer, since, streams, false, false, progress);
+                if (byteCredit > 0)
+                {
+                    byteCredit -= bytesSent - before;
+                }
+                else
+                {
+                    credit -= PEER_COST;
+                }
+            }
+        }
+        cursor = n == 0 ? 0 : (cursor + visited) % n;
+    }
+
+    private void catchUp(
+        final P peer, final long since, final OriginStreams<P> streams, final boolean backedUp, final boolean resync,
+        final PeerProgress<P> progress)
+    {
+        if (sendSince(peer, since, streams, backedUp, resync))
+        {
+            sentInterval.put(peer, interval);
+            if (resync)
+            {
+                progress.resyncAsked(peer);
+            }
+        }
     }
 
     private void markChanged(final long originId, final OriginStream<P> stream)

@@ -1,18 +1,28 @@
 package io.chainmesh.engine.transport;
 
 /**
- * Heartbeat bookkeeping of one link, free of IO so it can be tested with a fake clock: each tick either
- * asks for a PING or declares the peer dead after {@code missedBeforeDead} unanswered ones in a row during which
- * the peer showed no other sign of life either; a PONG that echoes the outstanding ping id yields an RTT sample
- * (last and EWMA with weight 1/8).
+ * Heartbeat bookkeeping of one link, free of IO so it can be tested with a fake clock. A PING is only sent when
+ * the link was silent: each tick, if anything came from the peer since the previous one (any frame, its PINGs and
+ * PONGs included, or it took bytes queued for it), nothing is sent and nothing is counted; otherwise the tick is
+ * silent and a PING goes out, and the peer is declared dead at the {@code missedBeforeDead}-th silent tick in a row
+ * (the second at least, so a PING always had a whole interval to be answered): with 3, after 3 silent intervals,
+ * 3 to 4 intervals after the last frame heard. On an idle link the two ends thus take turns (a PING heard counts as life for the
+ * end that reads it, so it does not PING back), and a busy link carries no heartbeats at all but one PING every
+ * {@link #RTT_SAMPLE_TICKS} ticks for the RTT figures. A PONG that echoes the outstanding ping id yields an RTT
+ * sample (last and EWMA with weight 1/8).
  * <p>
  * Owned by the link's IO thread; {@link #rttLastNs()} and {@link #rttEwmaNs()} may be read from others.
  */
 public final class HeartbeatMonitor
 {
+    /** While the peer is heard every tick, one PING per this many ticks still samples the RTT. */
+    public static final int RTT_SAMPLE_TICKS = 32;
+
     /** What a tick asks the link to do. */
     public enum Action
     {
+        /** Nothing: the peer was heard since the previous tick. */
+        NONE,
         /** Send a PING with {@link #pingId()} and the tick's time. */
         SEND_PING,
         /** Too many PINGs unanswered: close the link. */
@@ -22,7 +32,9 @@ public final class HeartbeatMonitor
     private final int missedBeforeDead;
     private long pingId;
     private long outstandingPingId = -1;
-    private int missed;
+    private int silentTicks;
+    private int ticksSincePing;
+    private boolean answeredSinceTick;
     private volatile long rttLastNs = -1;
     private volatile long rttEwmaNs = -1;
 
@@ -35,7 +47,7 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * @return what to do at this heartbeat tick, with no other sign of the peer's life than its PONGs.
+     * @return what to do at this heartbeat tick, with no other sign of the peer's life than PONGs to our PINGs.
      */
     public Action onTick()
     {
@@ -43,40 +55,50 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * A tick: an unanswered PING is a miss unless the peer showed life otherwise since the previous tick (it sent
-     * frames, so its PONG may be queued behind them; it took bytes queued for it, so our PING may be behind them).
-     * Only {@code missedBeforeDead} consecutive ticks without any sign declare it dead.
+     * A tick: see the class comment.
      *
-     * @param peerShowedLife whether the peer showed life since the previous tick other than by a PONG.
+     * @param heard whether the peer was heard since the previous tick (any frame read from it, or bytes it took).
      * @return what to do at this heartbeat tick.
      */
-    public Action onTick(final boolean peerShowedLife)
+    public Action onTick(final boolean heard)
     {
-        return onTick(peerShowedLife, false);
+        return onTick(heard, false);
     }
 
     /**
      * A tick that may have run late, right after the previous one (an event loop catching up on fixed-rate ticks):
-     * such a tick had no chance to see an answer, so it neither counts a miss nor clears the misses counted so far.
-     * Clearing them would let a silent peer live forever on a loop that keeps running its ticks in bursts.
+     * such a tick had no chance to see an answer, so it neither counts a miss nor sends another PING. Only a peer
+     * actually heard clears the misses counted so far, so a silent peer cannot live forever on a loop that keeps
+     * running its ticks in bursts.
      *
-     * @param peerShowedLife whether the peer showed life since the previous tick other than by a PONG.
-     * @param lateTick       whether this tick ran too soon after the previous one to judge the peer.
+     * @param heard    whether the peer was heard since the previous tick (any frame read from it, or bytes it took).
+     * @param lateTick whether this tick ran too soon after the previous one to judge the peer.
      * @return what to do at this heartbeat tick.
      */
-    public Action onTick(final boolean peerShowedLife, final boolean lateTick)
+    public Action onTick(final boolean heard, final boolean lateTick)
     {
-        if (outstandingPingId >= 0)
+        ticksSincePing++;
+        if (heard || answeredSinceTick)
         {
-            if (peerShowedLife)
-            {
-                missed = 0;
-            }
-            else if (!lateTick && ++missed >= missedBeforeDead)
-            {
-                return Action.DEAD;
-            }
+            answeredSinceTick = false;
+            silentTicks = 0;
+            outstandingPingId = -1;
+            return ticksSincePing >= RTT_SAMPLE_TICKS && !lateTick ? ping() : Action.NONE;
         }
+        if (lateTick)
+        {
+            return Action.NONE;
+        }
+        if (++silentTicks >= missedBeforeDead && silentTicks >= 2)
+        {
+            return Action.DEAD;
+        }
+        return ping();
+    }
+
+    private Action ping()
+    {
+        ticksSincePing = 0;
         outstandingPingId = ++pingId;
         return Action.SEND_PING;
     }
@@ -102,7 +124,8 @@ public final class HeartbeatMonitor
             return false;
         }
         outstandingPingId = -1;
-        missed = 0;
+        silentTicks = 0;
+        answeredSinceTick = true;
         final long rtt = nowNs - echoedSendNs;
         rttLastNs = rtt;
         final long ewma = rttEwmaNs;
@@ -111,11 +134,11 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * @return consecutive unanswered PINGs.
+     * @return consecutive silent ticks (each sent a PING that nothing answered since).
      */
     public int missed()
     {
-        return missed;
+        return silentTicks;
     }
 
     /**

@@ -17,8 +17,8 @@ import java.security.SecureRandom;
  * @param handshakeTimeoutNs    time allowed from connect to authentication.
  * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
  * @param maxFrameLength        largest frame length field accepted after authentication.
- * @param heartbeatIntervalNs   PING period.
- * @param missedHeartbeats      unanswered PINGs before the link is closed.
+ * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
+ * @param missedHeartbeats      silent heartbeat ticks in a row before the link is closed.
  * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
  * @param directoryHeightSource supplies the directory height advertised in HELLO.
  * @param channels              every open connection of the node (removed automatically on close).
@@ -54,8 +54,8 @@ public record LinkConfig(
      * @param handshakeTimeoutNs    time allowed from connect to authentication.
      * @param maxPreAuthBytes       bytes a peer may send before it is authenticated.
      * @param maxFrameLength        largest frame length field accepted after authentication.
-     * @param heartbeatIntervalNs   PING period.
-     * @param missedHeartbeats      unanswered PINGs before the link is closed.
+     * @param heartbeatIntervalNs   heartbeat tick period (a PING after a tick without a word from the peer).
+     * @param missedHeartbeats      silent heartbeat ticks in a row before the link is closed.
      * @param outboundBudgetBytes   capacity of each link's outbound queue (a power of two).
      * @param directoryHeightSource supplies the directory height advertised in HELLO.
      * @param channels              every open connection of the node.

@@ -55,7 +55,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private long writtenAtTick;
     private long pendingAtTick;
     private long tickNs;
-    private long pingsRead;
     private long readBytes;
     private long readFrames;
     private FrameDecoder decoder;
@@ -137,28 +136,32 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long now = System.nanoTime();
         final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
         tickNs = now;
-        if (monitor.onTick(peerShowedLife(ctx), lateTick) == HeartbeatMonitor.Action.DEAD)
+        final HeartbeatMonitor.Action action = monitor.onTick(peerHeard(ctx), lateTick);
+        if (action == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
-            link.close(CloseReason.HEARTBEAT_TIMEOUT, monitor.missed() + " heartbeats unanswered");
+            link.close(CloseReason.HEARTBEAT_TIMEOUT, "silent for " + monitor.missed() + " heartbeat intervals");
             return;
         }
-        final ByteBuf ping = ctx.alloc().directBuffer(PingDescriptor.FRAME_LENGTH);
-        PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
-        link.onWrite(PingDescriptor.FRAME_LENGTH);
-        ctx.writeAndFlush(ping, ctx.voidPromise());
+        if (action == HeartbeatMonitor.Action.SEND_PING)
+        {
+            final ByteBuf ping = ctx.alloc().directBuffer(PingDescriptor.FRAME_LENGTH);
+            PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
+            link.onWrite(PingDescriptor.FRAME_LENGTH);
+            ctx.writeAndFlush(ping, ctx.voidPromise());
+        }
     }
 
     /**
-     * Whether the peer showed life since the previous tick other than by a PONG, which under load may wait behind
-     * megabytes of batches in either direction: it sent frames other than PINGs (its PONG is behind them), it
-     * took bytes that were queued for it (our PING waits behind those), or this end is the one not reading (it holds
-     * frames its pipeline cannot take yet).
+     * Whether the peer was heard since the previous tick, so the link needs no PING: it sent frames (any: its
+     * PINGs too, and a PONG, which under load may wait behind megabytes of batches, is behind them), it took bytes
+     * that were queued for it (our PING waits behind those), or this end is the one not reading (it holds frames its
+     * pipeline cannot take yet). A peer that PINGs but reads nothing of ours is found by its own end: our PONGs
+     * never reach it, so it closes the link.
      */
-    private boolean peerShowedLife(final ChannelHandlerContext ctx)
+    private boolean peerHeard(final ChannelHandlerContext ctx)
     {
-        // The peer's own PINGs do not count: a peer that sends nothing else and answers none of ours is not reading.
-        final long frames = link.framesIn() + readFrames - pingsRead;
+        final long frames = link.framesIn() + readFrames;
         final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
         final long pending = null == outbound ? 0 : outbound.totalPendingWriteBytes();
         final long written = link.bytesOut() - pending;
@@ -196,7 +199,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     break;
 
                 case FrameType.PING:
-                    pingsRead++;
                     PingDescriptor.checkFrame(frame);
                     PingDescriptor.toPong(frame);
                     link.onWrite(length);

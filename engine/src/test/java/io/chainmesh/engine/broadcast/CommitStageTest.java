@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CommitStageTest
 {
@@ -139,6 +140,14 @@ class CommitStageTest
         encoder.begin(member(0).originId(), seq, 1_000_000L + nanos / 1_000_000);
         encoder.tryAppend(TOPIC, new UnsafeBuffer(new byte[]{1, 2, 3}), 0, 3);
         return BatchSignatures.ECDSA.signer(keys.get(0)).sign(encoder);
+    }
+
+    @Test
+    void shouldRefuseADigestFanoutBelowOnePeerPerSecond()
+    {
+        assertThatThrownBy(() -> context(0).digestPeersPerSecond(0).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("digestPeersPerSecond=0 must be >= 1");
+        assertThat(context(0).digestPeersPerSecond(1).conclude()).isNotNull();
     }
 
     private MemberId member(final int index)

@@ -9,46 +9,101 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HeartbeatAndBackoffTest
 {
     @Test
-    void shouldDeclareDeadAfterConfiguredMissedHeartbeats()
+    void shouldDeclareDeadAtTheConfiguredSilentTickAndNeverBeforeAPingHadAnIntervalToBeAnswered()
     {
         final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
-        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.DEAD);
+
+        final HeartbeatMonitor one = new HeartbeatMonitor(1);
+        assertThat(one.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(one.onTick()).isEqualTo(HeartbeatMonitor.Action.DEAD);
     }
 
     @Test
-    void shouldNotCountAMissWhileThePeerShowsLifeOtherwise()
+    void shouldSendNoPingWhileThePeerIsHeardAndCountMissesOnlyOverSilentTicks()
     {
         final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-        assertThat(monitor.missed()).isEqualTo(1);
-        // Frames arrive (its PONG is queued behind them): no PONG for many ticks, still alive.
-        for (int i = 0; i < 50; i++)
+        assertThat(monitor.missed()).isEqualTo(2);
+        // Frames arrive (its PONG is queued behind them): no PONG for many ticks, still alive, and no PING needed.
+        for (int i = 0; i < HeartbeatMonitor.RTT_SAMPLE_TICKS - 2; i++)
         {
-            assertThat(monitor.onTick(true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+            assertThat(monitor.onTick(true)).isEqualTo(HeartbeatMonitor.Action.NONE);
             assertThat(monitor.missed()).isZero();
         }
-        // Then nothing at all: dead after the configured number of silent ticks.
+        // Then nothing at all: a PING at each silent tick, dead at the third.
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.missed()).isEqualTo(2);
         assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.DEAD);
+    }
+
+    @Test
+    void shouldStillSampleTheRttOnceInAWhileOnALinkThatIsAlwaysHeard()
+    {
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        assertThat(monitor.onTick(false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        int pings = 0;
+        for (int i = 0; i < 4 * HeartbeatMonitor.RTT_SAMPLE_TICKS; i++)
+        {
+            if (monitor.onTick(true) == HeartbeatMonitor.Action.SEND_PING)
+            {
+                pings++;
+            }
+        }
+        assertThat(pings).isEqualTo(4);
+        assertThat(monitor.missed()).isZero();
+    }
+
+    @Test
+    void shouldLetTheEndsOfAnIdleLinkTakeTurnsWithOnePingAndPongPerExchange()
+    {
+        // Two ends ticking half an interval apart on a link that carries nothing but heartbeats; frames arrive at once.
+        final HeartbeatMonitor a = new HeartbeatMonitor(3);
+        final HeartbeatMonitor b = new HeartbeatMonitor(3);
+        boolean aHeard = false;
+        boolean bHeard = false;
+        int pings = 0;
+        for (int tick = 0; tick < 60; tick++)
+        {
+            final HeartbeatMonitor.Action atA = a.onTick(aHeard);
+            aHeard = false;
+            assertThat(atA).isNotEqualTo(HeartbeatMonitor.Action.DEAD);
+            if (atA == HeartbeatMonitor.Action.SEND_PING)
+            {
+                pings++;
+                bHeard = true;
+                assertThat(a.onPong(a.pingId(), tick, tick)).isTrue();
+            }
+            final HeartbeatMonitor.Action atB = b.onTick(bHeard);
+            bHeard = false;
+            assertThat(atB).isNotEqualTo(HeartbeatMonitor.Action.DEAD);
+            if (atB == HeartbeatMonitor.Action.SEND_PING)
+            {
+                pings++;
+                aHeard = true;
+                assertThat(b.onPong(b.pingId(), tick, tick)).isTrue();
+            }
+        }
+        // Pinging on every tick at both ends would be 120.
+        assertThat(pings).isBetween(30, 40);
     }
 
     @Test
     void shouldDeclareASilentPeerDeadWhenTicksRunInBursts()
     {
-        final HeartbeatMonitor monitor = new HeartbeatMonitor(3);
+        final HeartbeatMonitor monitor = new HeartbeatMonitor(4);
         assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         // A lagging loop runs its fixed-rate ticks in bursts: one on time, then late ones right behind it.
         for (int burst = 0; burst < 2; burst++)
         {
             assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
-            assertThat(monitor.missed()).isEqualTo(burst + 1);
+            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.NONE);
+            assertThat(monitor.onTick(false, true)).isEqualTo(HeartbeatMonitor.Action.NONE);
+            assertThat(monitor.missed()).isEqualTo(burst + 2);
         }
         assertThat(monitor.onTick(false, false)).isEqualTo(HeartbeatMonitor.Action.DEAD);
     }
@@ -64,12 +119,13 @@ class HeartbeatAndBackoffTest
         assertThat(monitor.rttLastNs()).isEqualTo(4_000);
         assertThat(monitor.rttEwmaNs()).isEqualTo(4_000);
         assertThat(monitor.onPong(id, 1_000, 5_000)).as("duplicate pong").isFalse();
-        monitor.onTick();
+        assertThat(monitor.onTick()).as("the PONG was heard").isEqualTo(HeartbeatMonitor.Action.NONE);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
         assertThat(monitor.onPong(monitor.pingId(), 10_000, 22_000)).isTrue();
         assertThat(monitor.rttLastNs()).isEqualTo(12_000);
         assertThat(monitor.rttEwmaNs()).isEqualTo(4_000 + (12_000 - 4_000) / 8);
         assertThat(monitor.missed()).isZero();
-        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.SEND_PING);
+        assertThat(monitor.onTick()).isEqualTo(HeartbeatMonitor.Action.NONE);
     }
 
     @Test
