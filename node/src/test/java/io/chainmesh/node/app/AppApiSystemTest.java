@@ -25,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AppApiSystemTest
 {
     private static final int TOPIC = 7;
+    private static final int FLOOD_BURST = 16;
+    private static final long FLOOD_CORRELATION_BASE = 1_000_000;
 
     @TempDir
     Path dir;
@@ -252,26 +254,31 @@ class AppApiSystemTest
         }
     }
 
+    /**
+     * Publishes bursts on {@link #TOPIC} until {@code done}. The last publish of a burst asks for its result, and the
+     * next burst waits for it: a session answers in order, so at most one burst is ever unread by the node. Bursts
+     * of fire-and-forget publishes would pile up in the socket buffers faster than a busy node reads them, and a
+     * later request would then wait behind megabytes of them.
+     */
     private static void floodUntil(final AppClient publisher, final java.util.function.BooleanSupplier done)
         throws InterruptedException
     {
         final byte[] payload = new byte[AppTestNodes.MAX_MESSAGE_LENGTH];
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long burstId = FLOOD_CORRELATION_BASE;
         while (!done.getAsBoolean())
         {
             if (System.nanoTime() - deadline > 0)
             {
                 throw new AssertionError("slow subscriber policy never applied");
             }
-            for (int i = 0; i < 16; i++)
+            for (int i = 1; i < FLOOD_BURST; i++)
             {
                 publisher.publish(TOPIC, 0, payload);
             }
-            // Refusals (back pressure) come back as results; read them so the publisher's socket never fills.
-            while (null != publisher.poll(0, TimeUnit.MILLISECONDS))
-            {
-            }
-            Thread.sleep(1);
+            publisher.publish(TOPIC, ++burstId, payload);
+            // Refusals of the others (back pressure) come back as results before it; they are read on the way.
+            resultOf(publisher, burstId);
         }
     }
 
@@ -281,21 +288,33 @@ class AppApiSystemTest
         for (long id = 1000; id < 2000; id++)
         {
             publisher.publish(topic, id, payload);
-            Event event;
-            while (!((event = publisher.poll(10, TimeUnit.SECONDS)) instanceof Result result && result.correlationId() == id))
-            {
-                if (null == event)
-                {
-                    throw new AssertionError("no result for publish " + id);
-                }
-            }
-            if (((Result)event).status() == AppFrameDescriptor.RESULT_OK)
+            if (resultOf(publisher, id).status() == AppFrameDescriptor.RESULT_OK)
             {
                 return;
             }
             Thread.sleep(10);
         }
         throw new AssertionError("publish never accepted");
+    }
+
+    /** Reads events until the RESULT of request {@code correlationId}; fails at a close or after 20 s. */
+    private static Result resultOf(final AppClient client, final long correlationId) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() - deadline < 0)
+        {
+            final Event event = client.poll(100, TimeUnit.MILLISECONDS);
+            if (event instanceof Result result && result.correlationId() == correlationId)
+            {
+                return result;
+            }
+            if (event instanceof Closed closed)
+            {
+                throw new AssertionError("connection closed waiting for the result of request " + correlationId +
+                    ": " + closed);
+            }
+        }
+        throw new AssertionError("no result for request " + correlationId + " within 20 s");
     }
 
     static byte[] frame(final int type, final int flags, final int topic, final int correlationId, final byte[] body)
