@@ -8,10 +8,11 @@ import java.util.function.BiPredicate;
  * could make us skip what honest peers still retain. So a floor claim only ever lowers where we wait from (safe:
  * we wait for more, and a gap nobody fills is given up under the gap rules); it settles where history starts,
  * at the lowest floor claimed, once a second, independent peer (another operator) has said so too; at once
- * when the claimant is the origin itself or our only peer; or when it stands unopposed: another peer was asked
- * and left time to answer ({@link RepairTimings#answerWait}), or nobody else could be asked, for
- * {@link RepairTimings#unopposedClaim()} (members that all joined at once have one settled neighbour, the
- * origin, to start from). Commit thread only.
+ * when the claimant is the origin itself or our only peer; or when it stands unopposed: another peer that
+ * vouches for the history was asked, was left time to answer ({@link RepairTimings#answerWait}) and said
+ * nothing (it had not settled its own), and the claim is {@link RepairTimings#unopposedClaim()} old. Nobody else
+ * to ask while anything could be retained settles it too ({@link RepairTimings#historyWait()}). Commit thread
+ * only.
  *
  * @param <P> how a peer is identified.
  */
@@ -86,8 +87,8 @@ final class HistoryFloor<P>
      */
     boolean confirmUnopposed(final long now, final long unopposed, final long answerWait)
     {
-        if (null == claimant || confirmed || now - since < unopposed || !RepairTimings.elapsed(now, otherAskedAt,
-            answerWait))
+        if (null == claimant || confirmed || otherAskedAt == RepairTimings.NEVER || now - since < unopposed ||
+            now - otherAskedAt < answerWait)
         {
             return false;
         }
