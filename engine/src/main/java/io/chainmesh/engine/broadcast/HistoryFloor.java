@@ -7,8 +7,9 @@ import java.util.function.BiPredicate;
  * start or restart from nothing). A floor says "nothing below this can be had": taken from one peer, a liar
  * could make us skip what honest peers still retain. So a floor claim only ever lowers where we wait from (safe:
  * we wait for more, and a gap nobody fills is given up under the gap rules); it settles where history starts,
- * at the lowest floor claimed, once a second, independent peer (another operator) has said so too; at once
- * when the claimant is the origin itself or our only peer; or when it stands unopposed: another peer that
+ * at the lowest floor claimed, once a second, independent peer (another operator) has said so too, a third if
+ * neither floor is below our first batch (two liars would say exactly that); at once when the claimant is the
+ * origin itself; or when it stands unopposed: another peer that
  * vouches for the history was asked, was left time to answer ({@link RepairTimings#answerWait}) and said
  * nothing (it had not settled its own), and the claim is {@link RepairTimings#unopposedClaim()} old. Nobody else
  * to ask while anything could be retained settles it too ({@link RepairTimings#historyWait()}). Commit thread
@@ -22,6 +23,8 @@ final class HistoryFloor<P>
     static final long NONE = Long.MAX_VALUE;
 
     private P claimant;
+    /** A second independent claimant whose floor was no lower than what we had committed first: one more is needed. */
+    private P second;
     private long lowest = NONE;
     private boolean confirmed;
     private long since;
@@ -34,13 +37,21 @@ final class HistoryFloor<P>
      * @param peer       who said so.
      * @param lastNotOwed the last sequence not to wait for by its word (its oldest retained less one, capped at
      *                    what we asked it for).
-     * @param finalWord      true if its word needs no second: it is the origin itself, or our only peer.
+     * @param finalWord    true if its word needs no second: it is the origin itself.
+     * @param beforeFirst  the sequence below the first batch we committed (-1 if none yet): two peers whose
+     *                     lowest floor is not below it both say "there is nothing before what you have", which is
+     *                     what two liars would say, so a third peer must say it too.
      * @param sameOperator whether two peers are run by one operator (then they are not independent).
      * @param now          the monotonic clock.
      * @return true if the floor is confirmed now (by this claim or before).
      */
     boolean claim(
-        final P peer, final long lastNotOwed, final boolean finalWord, final BiPredicate<P, P> sameOperator, final long now)
+        final P peer,
+        final long lastNotOwed,
+        final boolean finalWord,
+        final long beforeFirst,
+        final BiPredicate<P, P> sameOperator,
+        final long now)
     {
         lowest = Math.min(lowest, lastNotOwed);
         if (null == claimant)
@@ -48,9 +59,16 @@ final class HistoryFloor<P>
             claimant = peer;
             since = now;
         }
-        else if (!peer.equals(claimant) && !sameOperator.test(peer, claimant))
+        else if (!claimedBy(peer, sameOperator))
         {
-            confirmed = true;
+            if (beforeFirst >= 0 && lowest < beforeFirst || null != second)
+            {
+                confirmed = true;
+            }
+            else
+            {
+                second = peer;
+            }
         }
         confirmed |= finalWord;
         return confirmed;
@@ -115,6 +133,7 @@ final class HistoryFloor<P>
      */
     boolean claimedBy(final P peer, final BiPredicate<P, P> sameOperator)
     {
-        return null != claimant && (peer.equals(claimant) || sameOperator.test(peer, claimant));
+        return null != claimant && (peer.equals(claimant) || sameOperator.test(peer, claimant)) ||
+            null != second && (peer.equals(second) || sameOperator.test(peer, second));
     }
 }

@@ -200,7 +200,8 @@ final class RepairRequester<P>
         final boolean onlyPeer = out.connectedPeers().length <= 1;
         if (after == 0)
         {
-            onHistoryFloor(from, stream, skipTo, onlyPeer || fromOrigin, now);
+            // Not on our only peer's word: a member coming back links one peer at a time, and the first may lie.
+            onHistoryFloor(from, stream, skipTo, fromOrigin, now);
             return;
         }
         final long mine = stream.window.contiguous();
@@ -263,7 +264,8 @@ final class RepairRequester<P>
         final P from, final OriginStream<P> stream, final long lastNotOwed, final boolean finalWord, final long now)
     {
         final HistoryFloor<P> claims = stream.historyClaims;
-        final boolean confirmed = claims.claim(from, lastNotOwed, finalWord, sameOperator, now);
+        final boolean confirmed = claims.claim(from, lastNotOwed, finalWord,
+            stream.window.highest() < 0 ? -1 : stream.historyLimit, sameOperator, now);
         if (stream.window.highest() < 0)
         {
             // Nothing committed yet: the first commit starts the window at the floor if confirmed by then, else it

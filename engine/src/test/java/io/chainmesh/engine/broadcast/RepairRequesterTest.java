@@ -326,7 +326,7 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldTakeTheOriginsOwnFloorOrOurOnlyPeersAtOnce()
+    void shouldTakeTheOriginsOwnFloorAtOnceButNotOurOnlyPeers()
     {
         final OriginStream<String> fromOrigin = joinedMidStream();
         digest("a", fromOrigin, B + 10, B + 10, T0);
@@ -338,7 +338,9 @@ class RepairRequesterTest
         final OriginStream<String> onlyPeer = joinedMidStream();
         digest("a", onlyPeer, B + 10, B + 10, T0 + TIMINGS.holeDelay());
         requester.onWantMiss("a", onlyPeer, 0, B + 6, T0 + TIMINGS.holeDelay() + MS);
-        assertThat(onlyPeer.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        // A member coming back links one peer at a time: the first may lie. It waits from B + 6 meanwhile.
+        assertThat(onlyPeer.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        assertThat(onlyPeer.window.contiguous()).isEqualTo(B + 5);
     }
 
     @Test
@@ -386,12 +388,17 @@ class RepairRequesterTest
     @Test
     void shouldMoveOnWhenHistoryIsHonestlyGoneEverywhere()
     {
-        // Everyone retains from B + 10 only: two peers say so, nothing is waited for, nothing counted lost.
+        // Everyone retains from B + 10 only: three peers say so (two could be liars), nothing is waited for, nothing
+        // counted lost.
+        out.connect("a", "b", "c");
         final OriginStream<String> stream = joinedMidStream();
         digest("a", stream, B + 10, B + 10, T0);
         requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
         digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
         requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        digest("c", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        requester.onWantMiss("c", stream, 0, B + 10, T0 + 2 * TIMINGS.holeDelay() + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B + 10);
         assertThat(stream.vouchedContiguous()).isEqualTo(B + 10);
@@ -530,6 +537,27 @@ class RepairRequesterTest
         requester.onWantMiss("c", stream, B + 2, B + 4, said + 2 * TIMINGS.holeDelay() + MS);
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
         assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAskAThirdPeerWhenTwoSayNothingPrecedesOurFirstBatch()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
+
+        // Two liars would say just that: neither is asked again, c is, and its honest floor wins.
+        digest("a", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("b", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("c", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        assertThat(lastWantTo("c").getAfterSeq()).isZero();
+        assertThat(out.wants()).hasSize(3);
+        requester.onWantMiss("c", stream, 0, B + 4, T0 + 2 * TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 3);
     }
 
     private static OriginStream<String> joinedMidStream()
