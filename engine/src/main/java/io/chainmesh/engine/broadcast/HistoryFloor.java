@@ -120,12 +120,6 @@ final class HistoryFloor<P>
         return lowest;
     }
 
-    /** @return true once two independent peers (or our only one) said where history starts. */
-    boolean confirmed()
-    {
-        return confirmed;
-    }
-
     /**
      * @param peer         a peer.
      * @param sameOperator whether two peers are run by one operator.
