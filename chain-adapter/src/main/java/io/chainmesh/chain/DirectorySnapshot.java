@@ -1,7 +1,7 @@
 package io.chainmesh.chain;
 
 import io.chainmesh.codec.crypto.PublicKey;
-import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.BitUtil;
 import org.agrona.collections.Object2IntHashMap;
 
 import java.util.ArrayList;
@@ -35,7 +35,9 @@ public final class DirectorySnapshot
     private final long height;
     private final Member[] members;
     private final Object2IntHashMap<MemberId> indexById;
-    private final Long2ObjectHashMap<Member> byOriginId;
+    /** Origin id to ring index, open addressing over primitive arrays: one lookup touches two cache lines. */
+    private final long[] originIdSlots;
+    private final int[] ringIndexSlots;
     private final Map<PublicKey, int[]> indicesByKey;
     private final Map<Endpoint, Member> byEndpoint;
 
@@ -45,7 +47,10 @@ public final class DirectorySnapshot
         this.members = sorted;
         final int capacity = Math.max(8, sorted.length * 2);
         this.indexById = new Object2IntHashMap<>(capacity, 0.65f, -1);
-        this.byOriginId = new Long2ObjectHashMap<>(capacity, 0.65f);
+        final int slots = BitUtil.findNextPositivePowerOfTwo(capacity);
+        this.originIdSlots = new long[slots];
+        this.ringIndexSlots = new int[slots];
+        Arrays.fill(ringIndexSlots, -1);
         this.byEndpoint = new HashMap<>(capacity);
         final Map<PublicKey, int[]> byKey = new HashMap<>();
         for (int i = 0; i < sorted.length; i++)
@@ -55,7 +60,7 @@ public final class DirectorySnapshot
             {
                 throw new IllegalArgumentException("duplicate collateral " + member.id() + " at height " + height);
             }
-            if (null != byOriginId.putIfAbsent(member.originId(), member))
+            if (!putOriginIndex(member.originId(), i))
             {
                 throw new IllegalArgumentException("originId collision " + Long.toHexString(member.originId()) +
                     " for " + member.id() + " at height " + height);
@@ -68,6 +73,31 @@ public final class DirectorySnapshot
             byKey.merge(member.publicKey(), new int[]{i}, DirectorySnapshot::append);
         }
         this.indicesByKey = byKey;
+    }
+
+    private boolean putOriginIndex(final long originId, final int ringIndex)
+    {
+        final int mask = originIdSlots.length - 1;
+        for (int slot = originSlot(originId, mask); ; slot = (slot + 1) & mask)
+        {
+            if (ringIndexSlots[slot] < 0)
+            {
+                originIdSlots[slot] = originId;
+                ringIndexSlots[slot] = ringIndex;
+                return true;
+            }
+            if (originIdSlots[slot] == originId)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static int originSlot(final long originId, final int mask)
+    {
+        // Origin ids are hash output already; the multiply keeps a crafted id set from sharing one probe run.
+        final long h = originId * 0x9E3779B97F4A7C15L;
+        return (int)(h ^ (h >>> 32)) & mask;
     }
 
     private static int[] append(final int[] indices, final int[] one)
@@ -212,7 +242,30 @@ public final class DirectorySnapshot
      */
     public Member findByOriginId(final long originId)
     {
-        return byOriginId.get(originId);
+        final int index = indexOfOriginId(originId);
+        return index < 0 ? null : members[index];
+    }
+
+    /**
+     * Allocation-free lookup for the hot path: the ring index of the member with this origin id, which then
+     * indexes per-member state kept in arrays for this snapshot.
+     *
+     * @param originId an 8-byte origin id.
+     * @return its ring index, or -1 if no member has it.
+     */
+    public int indexOfOriginId(final long originId)
+    {
+        final long[] ids = originIdSlots;
+        final int[] indices = ringIndexSlots;
+        final int mask = ids.length - 1;
+        for (int slot = originSlot(originId, mask); ; slot = (slot + 1) & mask)
+        {
+            final int index = indices[slot];
+            if (index < 0 || ids[slot] == originId)
+            {
+                return index;
+            }
+        }
     }
 
     /**

@@ -72,4 +72,20 @@ class MainnetShapedListTest
             assertThat(member.meshEndpoint().port()).isEqualTo(member.endpoint().port() + Member.MESH_PORT_OFFSET);
         }
     }
+
+    @Test
+    void shouldIndexEveryOriginIdByItsRingIndexAndNoOther()
+    {
+        final DirectorySnapshot snapshot = new FluxdNodeListParser().parse(LIST.json(), 0, LIST.json().length)
+            .toSnapshot(1);
+        for (int i = 0; i < snapshot.size(); i++)
+        {
+            assertThat(snapshot.indexOfOriginId(snapshot.member(i).originId())).isEqualTo(i);
+            // Neighbouring ids (same probe neighbourhood, no member) are not found.
+            assertThat(snapshot.indexOfOriginId(snapshot.member(i).originId() + 1)).isEqualTo(-1);
+        }
+        assertThat(snapshot.indexOfOriginId(0)).isEqualTo(-1);
+        assertThat(DirectorySnapshot.empty().indexOfOriginId(42)).isEqualTo(-1);
+        assertThat(DirectorySnapshot.empty().findByOriginId(42)).isNull();
+    }
 }

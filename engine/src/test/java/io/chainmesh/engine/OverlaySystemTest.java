@@ -67,9 +67,14 @@ class OverlaySystemTest
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode victim = cluster.nodes.get(0);
 
-            // The stranger believes it is a member (its own directory lists it next to the victim).
-            final NodeKey strangerKey = TestDirectory.keys(1).get(0);
+            // The stranger believes it is a member (its own directory lists it next to the victim). Two listed members
+            // that never run make its ring 6 long, so that it targets the victim (distance 1) and the victim does not
+            // target it (distance 5): the stranger dials whatever the two ids are.
+            final List<NodeKey> strangerKeys = TestDirectory.keys(3);
+            final NodeKey strangerKey = strangerKeys.get(0);
             final List<Member> strangerView = new ArrayList<>(snapshot.members());
+            strangerView.add(TestDirectory.member(strangerKeys.get(1), 11, 50));
+            strangerView.add(TestDirectory.member(strangerKeys.get(2), 12, 51));
             final InMemoryDirectorySource strangerSource = new InMemoryDirectorySource(DirectorySnapshot.empty());
             try (ChainmeshNode stranger = ChainmeshNode.launch(new ChainmeshNode.Context()
                 .nodeKey(strangerKey).member(TestDirectory.memberIdOf(strangerKey))
@@ -202,8 +207,8 @@ class OverlaySystemTest
     void shouldResolveSimultaneousDialToOneLink()
     {
         // Each node's directory lags differently so that both believe they must dial the other:
-        // ring [a, b, x, y] (k=1): a targets b; ring [b, a, x, y]: b targets a.
-        final List<NodeKey> keys = TestDirectory.keys(4);
+        // ring [a, b, x, y, z, w] (k=1): a targets b (distance 1), b not a (5); ring [b, a, x, y, z, w]: b targets a.
+        final List<NodeKey> keys = TestDirectory.keys(6);
         final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
         final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
         try (ChainmeshNode a = launch(keys.get(0), sourceA); ChainmeshNode b = launch(keys.get(1), sourceB))
@@ -212,12 +217,15 @@ class OverlaySystemTest
             final int pb = b.localAddress().getPort();
             final Member x = TestDirectory.member(keys.get(2), 11, 2);
             final Member y = TestDirectory.member(keys.get(3), 12, 3);
+            final Member z = TestDirectory.member(keys.get(4), 13, 4);
+            final Member w = TestDirectory.member(keys.get(5), 14, 5);
             final DirectorySnapshot viewA = DirectorySnapshot.of(1, List.of(
-                TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1), x, y));
+                TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1), x, y, z, w));
             final DirectorySnapshot viewB = DirectorySnapshot.of(1, List.of(
-                TestDirectory.member(keys.get(1), pb, 0), TestDirectory.member(keys.get(0), pa, 1), x, y));
+                TestDirectory.member(keys.get(1), pb, 0), TestDirectory.member(keys.get(0), pa, 1), x, y, z, w));
             assertThat(OverlayTopology.of(viewA, 1).dials(0, 1)).isTrue();
             assertThat(OverlayTopology.of(viewB, 1).dials(0, 1)).isTrue();
+            assertThat(OverlayTopology.of(viewA, 1).targets(1, 0)).isFalse();
             sourceA.publish(viewA);
             sourceB.publish(viewB);
             Await.until("one link each way", 10_000, () -> a.peers().size() == 1 && b.peers().size() == 1);
@@ -242,8 +250,9 @@ class OverlaySystemTest
     @Test
     void shouldRefuseUnexpectedInboundLinkBeyondExtraBudgetAndAcceptWithinIt()
     {
-        // k=1, N=6: targets at distances 1, 2, 4. In a's view a targets b; in b's view neither targets the other.
-        final List<NodeKey> keys = TestDirectory.keys(6);
+        // k=1, N=10: targets at distances 1, 2, 3, 4, 8. In a's view a targets b (distance 1, and b does not target a at
+        // distance 9); in b's view a is 5 away either way, so neither targets the other.
+        final List<NodeKey> keys = TestDirectory.keys(10);
         for (final int budget : new int[]{0, 1})
         {
             final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
@@ -257,12 +266,22 @@ class OverlaySystemTest
                 final Member ma = TestDirectory.member(keys.get(0), a.localAddress().getPort(), 0);
                 final Member mb = TestDirectory.member(keys.get(1), b.localAddress().getPort(), 1);
                 final List<Member> others = new ArrayList<>();
-                for (int i = 2; i < 6; i++)
+                for (int i = 2; i < 10; i++)
                 {
                     others.add(TestDirectory.member(keys.get(i), 10 + i, i));
                 }
-                sourceA.publish(ordered(List.of(ma, mb, others.get(0), others.get(1), others.get(2), others.get(3))));
-                sourceB.publish(ordered(List.of(mb, others.get(0), others.get(1), ma, others.get(2), others.get(3))));
+                final List<Member> viewA = new ArrayList<>(List.of(ma, mb));
+                viewA.addAll(others);
+                final List<Member> viewB = new ArrayList<>(List.of(mb));
+                viewB.addAll(others.subList(0, 4));
+                viewB.add(ma);
+                viewB.addAll(others.subList(4, 8));
+                final OverlayTopology topologyA = OverlayTopology.of(ordered(viewA), 1);
+                final OverlayTopology topologyB = OverlayTopology.of(ordered(viewB), 1);
+                assertThat(topologyA.targets(0, 1) && !topologyA.targets(1, 0)).as("a alone targets b in a's view").isTrue();
+                assertThat(topologyB.isLink(0, 5)).as("no link in b's view").isFalse();
+                sourceA.publish(ordered(viewA));
+                sourceB.publish(ordered(viewB));
                 if (budget == 0)
                 {
                     Await.until("a told NOT_AN_EXPECTED_LINK", 10_000,

@@ -365,12 +365,17 @@ class NodeCommandSystemTest
 
     static void await(final String what, final BooleanSupplier condition)
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        await(what, TIMEOUT_MS, condition);
+    }
+
+    static void await(final String what, final long timeoutMs, final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() > deadline)
             {
-                fail("timed out after " + TIMEOUT_MS + " ms waiting until " + what);
+                fail("timed out after " + timeoutMs + " ms waiting until " + what);
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }

@@ -53,7 +53,8 @@ class NodeProcessTest
         {
             final Pattern started = Pattern.compile("http on /127\\.0\\.0\\.1:(\\d+)");
             final Matcher[] matcher = {null};
-            NodeCommandSystemTest.await("node prints its http address", () ->
+            // A fresh JVM starting a node: seconds on an idle machine, far more on a loaded one.
+            NodeCommandSystemTest.await("node prints its http address", 90_000, () ->
             {
                 matcher[0] = started.matcher(readLog(log));
                 return matcher[0].find() || !process.isAlive();

@@ -18,7 +18,12 @@ final class Faults
     static final int HEAL = 4;
     static final int CUT_FOUND = 5;
     static final int FORGE = 6;
+    static final int BLOCK = 7;
+    static final int ADOPT = 8;
+    static final int FLOOD = 9;
+    static final int REPLAY = 10;
     private static final long FORGE_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long REPLAY_INTERVAL_NANOS = 1_000_000_000L;
     /** How long a cut takes to be found without heartbeats (three missed one-second beats). */
     private static final long CUT_DETECTION_NANOS = 3_000_000_000L;
     /** What a repair takes after a heal: a re-dial, a digest interval, a WANT and its answer, at most RTTs apart. */
@@ -30,9 +35,14 @@ final class Faults
      * @param kind      what happens.
      * @param member    to whom (-1 for a partition).
      * @param withState a restart that keeps the member's state.
+     * @param block     the block a member sees (ADOPT).
      */
-    record Fault(int kind, int member, boolean withState)
+    record Fault(int kind, int member, boolean withState, int block)
     {
+        Fault(final int kind, final int member, final boolean withState)
+        {
+            this(kind, member, withState, 0);
+        }
     }
 
     private final Simulation sim;
@@ -44,6 +54,7 @@ final class Faults
     int slow;
     long forged;
     int liars;
+    int narrowers;
     int partitioned;
     long partitionStart = -1;
     long healedAt = -1;
@@ -62,7 +73,7 @@ final class Faults
         final List<Integer> candidates = new ArrayList<>(n);
         for (int i = 0; i < n; i++)
         {
-            if (!sim.nodes[i].publisher)
+            if (!sim.nodes[i].publisher && i < sim.initialMembers)
             {
                 candidates.add(i);
             }
@@ -94,6 +105,28 @@ final class Faults
         {
             sim.nodes[candidates.get(next)].liar = true;
             liars++;
+        }
+        for (int i = 0; i < plan.narrowers(); i++, next++)
+        {
+            sim.nodes[candidates.get(next)].narrower = true;
+            narrowers++;
+        }
+        final long floodInterval = (long)(1e9 / Math.max(plan.floodPerSecond(), 1e-3));
+        for (int i = 0; i < plan.flooders(); i++, next++)
+        {
+            sim.nodes[candidates.get(next)].flooder = true;
+            sim.events.schedule(seconds(plan.floodFrom()) + sim.random.nextLong(floodInterval), Simulation.FAULT, 0, 0,
+                new Fault(FLOOD, candidates.get(next), false));
+        }
+        for (int i = 0; i < plan.replayers(); i++, next++)
+        {
+            sim.nodes[candidates.get(next)].replayer = true;
+            sim.events.schedule(seconds(plan.replayFrom()) + sim.random.nextLong(REPLAY_INTERVAL_NANOS), Simulation.FAULT,
+                0, 0, new Fault(REPLAY, candidates.get(next), false));
+        }
+        if (null != sim.churn)
+        {
+            next = sim.churn.schedule(candidates, next);
         }
         for (int i = 0; i < (int)Math.round(plan.slowShare() * n); i++, next++)
         {
@@ -161,6 +194,20 @@ final class Faults
             case FORGE:
                 forged += sim.byzantine.forge(sim.nodes[fault.member()]);
                 sim.events.schedule(now + FORGE_INTERVAL_NANOS, Simulation.FAULT, 0, 0, fault);
+                break;
+            case FLOOD:
+                sim.byzantine.flood(sim.nodes[fault.member()]);
+                sim.events.schedule(now + (long)(1e9 / plan.floodPerSecond()), Simulation.FAULT, 0, 0, fault);
+                break;
+            case REPLAY:
+                sim.byzantine.replay(sim.nodes[fault.member()]);
+                sim.events.schedule(now + REPLAY_INTERVAL_NANOS, Simulation.FAULT, 0, 0, fault);
+                break;
+            case BLOCK:
+                sim.churn.onBlock(fault.member());
+                break;
+            case ADOPT:
+                sim.churn.adopt(sim.nodes[fault.member()], fault.block());
                 break;
             default:
                 throw new IllegalStateException("fault kind " + fault.kind());

@@ -31,6 +31,8 @@ final class Ledger
     private final Histogram repairedLatency = new Histogram(3_600_000_000_000L, 3);
     private long deliveries;
     private long repairedDeliveries;
+    private long historyDeliveries;
+    private SimNode[] nodes;
     private long violationCount;
     private final List<String> violations = new ArrayList<>();
 
@@ -109,6 +111,16 @@ final class Ledger
         hops[batch][member] = (byte)(h + 1);
         hopCounts[h]++;
         deliveries++;
+        final SimNode node = null == nodes ? null : nodes[member];
+        final SimNode from = null == nodes ? null : nodes[origin[batch]];
+        if (null != node && ((node.joiner && publishedAt[batch] < node.joinedAt) ||
+            (from.leftAt >= 0 && publishedAt[batch] > from.leftAt - Outcome.LEAVER_ALLOWANCE_NANOS) ||
+            (node.leftAt >= 0 && publishedAt[batch] > node.leftAt - Outcome.LEAVER_ALLOWANCE_NANOS)))
+        {
+            // History a joiner catches up on, or what a leaver still gets: not part of the batch's propagation.
+            historyDeliveries++;
+            return;
+        }
         deliveryLatency.recordValue(Math.max(0, now - publishedAt[batch]));
         if (repaired)
         {
@@ -116,6 +128,18 @@ final class Ledger
             repairedLatency.recordValue(Math.max(0, now - publishedAt[batch]));
         }
         lastDeliveryAt[batch] = Math.max(lastDeliveryAt[batch], now);
+    }
+
+    /** @param all the run's members: who joined late or left is read from them. */
+    void nodes(final SimNode[] all)
+    {
+        this.nodes = all;
+    }
+
+    /** @return deliveries of history to joiners and of batches to leavers near or past their leave (not timed). */
+    long historyDeliveries()
+    {
+        return historyDeliveries;
     }
 
     /** A member restarted without state: what it delivered before may be delivered again. */

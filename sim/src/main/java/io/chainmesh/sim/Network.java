@@ -41,6 +41,10 @@ final class Network
     private final Map<String, Long> closes = new TreeMap<>();
     private final Map<String, Long> closesBetweenLiveMembers = new TreeMap<>();
     long droppedInFlight;
+    /** Connections refused because one end's list did not have the other (or itself): churn's skew. */
+    long refusedNotListed;
+    long repairBytesToFlooders;
+    private long[] repairToFloodersByMember;
     long backPressured;
     long maxLinkPendingBytes;
 
@@ -60,6 +64,17 @@ final class Network
     {
         this.nodes = all;
         this.side = new byte[all.length];
+        this.repairToFloodersByMember = new long[all.length];
+    }
+
+    long maxRepairBytesToFloodersByMember()
+    {
+        long max = 0;
+        for (final long bytes : repairToFloodersByMember)
+        {
+            max = Math.max(max, bytes);
+        }
+        return max;
     }
 
     /** The commit stage sends a frame: queue it on the uplink, or refuse it when the link's queue is full. */
@@ -92,6 +107,11 @@ final class Network
         queue.add(departAt, length);
         maxLinkPendingBytes = Math.max(maxLinkPendingBytes, queue.pendingBytes);
         final int to = from.neighbours[slot];
+        if (kind == Traffic.REPAIR && nodes[to].flooder)
+        {
+            repairBytesToFlooders += length;
+            repairToFloodersByMember[from.index] += length;
+        }
         schedule(from, slot, departAt, new Transmission(Transmission.FRAME, from.index, to, bytes, hop, from.epoch[slot], 0, 0));
         return LinkSender.SENT;
     }
@@ -150,7 +170,7 @@ final class Network
     void open(final SimNode a, final int slot)
     {
         final SimNode b = nodes[a.neighbours[slot]];
-        final int back = b.slotOf(a.index);
+        final int back = b.ensureSlot(a.index);
         final int epoch = nextEpoch++;
         for (final SimNode end : new SimNode[]{a, b})
         {
@@ -181,6 +201,11 @@ final class Network
         for (final SimNode end : new SimNode[]{a, b})
         {
             final int s = end == a ? slot : back;
+            if (s < 0)
+            {
+                // The other end dropped the link from its overlay already (it saw a block this end has not).
+                continue;
+            }
             end.up[s] = false;
             end.epoch[s] = 0;
             end.linksChanged();
@@ -201,21 +226,30 @@ final class Network
         final int failures = Math.min(node.dialFailures[slot]++, 40);
         final long ceiling = BACKOFF_MIN_NANOS << failures;
         final long d = ceiling <= 0 || ceiling > BACKOFF_MAX_NANOS ? BACKOFF_MAX_NANOS : ceiling;
-        events.schedule(clock.now + d / 2 + random.nextLong(d / 2 + 1), Simulation.DIAL, node.index, slot, null);
+        events.schedule(clock.now + d / 2 + random.nextLong(d / 2 + 1), Simulation.DIAL, node.index,
+            node.neighbours[slot], null);
     }
 
-    /** A dial attempt: the connection is up a round trip and a half later if both ends can reach each other. */
-    void dial(final SimNode node, final int slot)
+    /**
+     * A dial attempt: the connection is up a round trip and a half later if both ends can reach each other and the
+     * peer's list has both of them (the handshake refuses a member its list does not have: NOT_A_MEMBER).
+     */
+    void dial(final SimNode node, final int peer)
     {
+        final int slot = node.slotOf(peer);
+        if (slot < 0 || !node.dials[slot])
+        {
+            // The overlay moved on (a new snapshot) since this dial was scheduled.
+            return;
+        }
         node.dialPending[slot] = false;
         if (!node.alive || node.up[slot])
         {
             return;
         }
-        final int peer = node.neighbours[slot];
         if (nodes[peer].alive && !isCut(node.index, peer))
         {
-            events.schedule(clock.now + regions.rttNanos(node.index, peer) * 3 / 2, Simulation.LINK_UP, node.index, slot, null);
+            events.schedule(clock.now + regions.rttNanos(node.index, peer) * 3 / 2, Simulation.LINK_UP, node.index, peer, null);
         }
         else
         {
@@ -223,9 +257,20 @@ final class Network
         }
     }
 
-    void linkUp(final SimNode node, final int slot)
+    void linkUp(final SimNode node, final int peer)
     {
-        final int peer = node.neighbours[slot];
+        final int slot = node.slotOf(peer);
+        if (slot < 0 || !node.dials[slot])
+        {
+            return;
+        }
+        if (node.alive && !node.up[slot] && nodes[peer].alive && !isCut(node.index, peer) &&
+            !(node.accepts(nodes[peer]) && nodes[peer].accepts(node)))
+        {
+            refusedNotListed++;
+            scheduleDial(node, slot);
+            return;
+        }
         if (!node.alive || node.up[slot] || !nodes[peer].alive || isCut(node.index, peer))
         {
             if (node.alive && !node.up[slot])

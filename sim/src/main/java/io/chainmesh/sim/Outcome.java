@@ -1,6 +1,7 @@
 package io.chainmesh.sim;
 
 import io.chainmesh.engine.broadcast.BroadcastCounters;
+import io.chainmesh.engine.broadcast.BroadcastTree;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -17,10 +18,18 @@ import java.util.Map;
 final class Outcome
 {
     private static final int MAX_LOST_LISTED = 10;
+    /** A leaver is owed what was published this long before the block that removed it (a propagation and a repair). */
+    static final long LEAVER_ALLOWANCE_NANOS = 3_000_000_000L;
 
     final Map<String, Object> figures = new LinkedHashMap<>();
     final List<String> violations = new ArrayList<>();
     long lostPairs;
+    /** What the charts draw: latencies per delivery and to the last member, hops, bytes per member by kind. */
+    Histogram perDelivery;
+    Histogram toLastMember;
+    long[] hopCounts;
+    long[][] bytesByKind;
+    double seconds;
 
     static Outcome of(final Simulation sim, final long wallNanos)
     {
@@ -49,6 +58,17 @@ final class Outcome
         figures.put("members", n);
         figures.put("distinct_keys", sim.directory.distinctKeys());
         figures.put("alive_at_end", alive);
+        long links = 0;
+        int mostLinks = 0;
+        for (final SimNode node : sim.nodes)
+        {
+            links += node.neighbours.length;
+            mostLinks = Math.max(mostLinks, node.neighbours.length);
+        }
+        final Map<String, Object> linksPerMember = new LinkedHashMap<>();
+        linksPerMember.put("mean", round((double)links / Math.max(1, n), 1));
+        linksPerMember.put("max", mostLinks);
+        figures.put("links_per_member", linksPerMember);
         figures.put("simulated_seconds", config.seconds());
         figures.put("wall_seconds", round(wallNanos / 1e9, 1));
         figures.put("events", sim.events.scheduled());
@@ -60,6 +80,30 @@ final class Outcome
         figures.put("offers_refused", sim.offersRefused);
         figures.put("forged_frames_sent", sim.faults.forged);
         figures.put("lying_want_miss_sent", sim.byzantine.liesSent);
+        if (sim.faults.plan.narrowers() + sim.faults.plan.flooders() + sim.faults.plan.replayers() > 0)
+        {
+            final Map<String, Object> byzantine = new LinkedHashMap<>();
+            byzantine.put("narrowed_forwards_sent", sim.byzantine.narrowedSent);
+            byzantine.put("flood_wants_sent", sim.byzantine.floodWantsSent);
+            byzantine.put("replayed_frames_sent", sim.byzantine.replaysSent);
+            byzantine.put("repair_bytes_to_flooders", sim.network.repairBytesToFlooders);
+            byzantine.put("repair_bytes_per_second_to_flooders_per_honest_member_mean",
+                round(sim.network.repairBytesToFlooders / config.seconds() / Math.max(1, honest(sim)), 1));
+            byzantine.put("repair_bytes_per_second_to_flooders_busiest_member",
+                round(sim.network.maxRepairBytesToFloodersByMember() / config.seconds(), 1));
+            figures.put("byzantine", byzantine);
+        }
+        if (null != sim.churn)
+        {
+            figures.put("listed_at_start", sim.initialMembers);
+            figures.put("block_seconds", sim.faults.plan.blockSeconds());
+            figures.put("block_skew_max_seconds", sim.faults.plan.skewSeconds());
+            figures.put("blocks", sim.churn.blocks());
+            figures.put("left_per_block", sim.churn.perBlock());
+            figures.put("members_left", sim.churn.left);
+            figures.put("members_joined", sim.churn.joined);
+            figures.put("dials_refused_not_listed", sim.network.refusedNotListed);
+        }
         deliveries(sim);
         traffic(sim, n);
         state(sim);
@@ -78,9 +122,15 @@ final class Outcome
         final Ledger ledger = sim.ledger;
         final long retentionNanos = sim.config.retentionMillis() * 1_000_000L;
         final Histogram propagation = new Histogram(3_600_000_000_000L, 3);
+        final Histogram nearBlock = new Histogram(3_600_000_000_000L, 3);
+        final Histogram awayFromBlocks = new Histogram(3_600_000_000_000L, 3);
         long expected = 0;
         long delivered = 0;
         long notOwed = 0;
+        long joinerHistory = 0;
+        long quitterLate = 0;
+        long quitterLateDelivered = 0;
+        long afterLeaving = 0;
         int incomplete = 0;
         for (int b = 0; b < ledger.batches(); b++)
         {
@@ -96,6 +146,26 @@ final class Outcome
                 if (sim.faults.evictedBeforeHeal(node.index, ledger.origin(b), publishedAt, retentionNanos))
                 {
                     notOwed++;
+                    continue;
+                }
+                final SimNode origin = sim.nodes[ledger.origin(b)];
+                if (origin.leftAt >= 0 && publishedAt > origin.leftAt - LEAVER_ALLOWANCE_NANOS)
+                {
+                    // Published by a leaver near or after the block that removed it: lists without it refuse it.
+                    quitterLate++;
+                    quitterLateDelivered += ledger.delivered(b, node.index) ? 1 : 0;
+                    continue;
+                }
+                if (node.joiner && publishedAt < node.joinedAt)
+                {
+                    // A joiner is owed what is published from its join on; older history is counted apart.
+                    joinerHistory += ledger.delivered(b, node.index) ? 1 : 0;
+                    continue;
+                }
+                if (node.leftAt >= 0 && publishedAt > node.leftAt - LEAVER_ALLOWANCE_NANOS)
+                {
+                    // A leaver is owed only what was published while it was listed, a propagation before it left.
+                    afterLeaving += ledger.delivered(b, node.index) ? 1 : 0;
                     continue;
                 }
                 expected++;
@@ -116,6 +186,11 @@ final class Outcome
             if (complete)
             {
                 propagation.recordValue(Math.max(0, ledger.lastDeliveryAt(b) - publishedAt));
+                if (null != sim.churn)
+                {
+                    (sim.churn.nearBlock(publishedAt) ? nearBlock : awayFromBlocks)
+                        .recordValue(Math.max(0, ledger.lastDeliveryAt(b) - publishedAt));
+                }
             }
             else
             {
@@ -125,6 +200,16 @@ final class Outcome
         figures.put("expected_deliveries", expected);
         figures.put("not_owed_beyond_retention_at_heal", notOwed);
         figures.put("delivered", delivered);
+        if (null != sim.churn)
+        {
+            figures.put("joiner_history_deliveries_not_owed", joinerHistory);
+            figures.put("leaver_deliveries_not_owed", afterLeaving);
+            if (sim.faults.plan.quitters() > 0)
+            {
+                figures.put("quitting_publishers_batches_near_leave_member_pairs", quitterLate);
+                figures.put("quitting_publishers_batches_near_leave_delivered", quitterLateDelivered);
+            }
+        }
         figures.put("delivery_percent", expected == 0 ? 100.0 : round(100.0 * delivered / expected, 4));
         figures.put("batches_not_fully_delivered", incomplete);
         final long[] hops = ledger.hopCounts();
@@ -139,9 +224,20 @@ final class Outcome
             }
         }
         figures.put("hops_max", maxHop);
-        figures.put("hops_bound", 1 + (int)Math.ceil(Math.log(sim.nodes.length) / Math.log(2)));
+        // One hop more than the tree's depth: a hand-over past a down member adds one.
+        figures.put("hops_bound", 1 + BroadcastTree.depthBound(Math.max(1, sim.nodes.length)));
         figures.put("hops_distribution", hopDistribution);
         figures.put("propagation_to_last_member_ms", percentiles(propagation));
+        if (null != sim.churn)
+        {
+            figures.put("propagation_to_last_member_ms_published_near_a_block", percentiles(nearBlock));
+            figures.put("propagation_to_last_member_ms_published_away_from_blocks", percentiles(awayFromBlocks));
+        }
+        perDelivery = ledger.deliveryLatency();
+        toLastMember = propagation;
+        hopCounts = hops;
+        bytesByKind = sim.network.traffic.bytes;
+        seconds = sim.config.seconds();
         figures.put("delivery_latency_ms", percentiles(ledger.deliveryLatency()));
     }
 
@@ -218,6 +314,8 @@ final class Outcome
         long resent = 0;
         long originPauses = 0;
         long repairForwardsHeld = 0;
+        long repairCutByPeerAllowance = 0;
+        long repairRangesHeldByAsker = 0;
         for (final SimNode node : sim.nodes)
         {
             final BroadcastCounters c = node.stage.counters();
@@ -229,6 +327,8 @@ final class Outcome
             resent += c.forwardsResent();
             originPauses += c.originPauses();
             repairForwardsHeld += c.repairForwardsHeld();
+            repairCutByPeerAllowance += c.repairCutByPeerAllowance();
+            repairRangesHeldByAsker += c.repairRangesHeldByAsker();
         }
         final Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("duplicates", duplicates);
@@ -239,12 +339,25 @@ final class Outcome
         counters.put("forwards_resent", resent);
         counters.put("origin_pauses", originPauses);
         counters.put("repair_forwards_held", repairForwardsHeld);
+        counters.put("repair_cut_by_peer_allowance", repairCutByPeerAllowance);
+        counters.put("repair_ranges_held_by_asker", repairRangesHeldByAsker);
         figures.put("engine_counters", counters);
+    }
+
+    private static int honest(final Simulation sim)
+    {
+        int count = 0;
+        for (final SimNode node : sim.nodes)
+        {
+            count += node.flooder || node.liar || node.narrower || node.replayer ? 0 : 1;
+        }
+        return count;
     }
 
     private static String describe(final SimNode node)
     {
-        return (node.liar ? " (a liar)" : "") + (node.incarnation > 0 ? " (restarted " + node.incarnation / 2 + "x" +
+        return (node.liar ? " (a liar)" : "") + (node.joiner ? " (joined at " + ms(node.joinedAt) + " ms)" : "") +
+            (node.leftAt >= 0 ? " (left at " + ms(node.leftAt) + " ms)" : "") + (node.incarnation > 0 ? " (restarted " + node.incarnation / 2 + "x" +
             (node.lastStatelessRestart >= 0 ? ", from nothing at " + ms(node.lastStatelessRestart) + " ms" : "") + ")" : "");
     }
 

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A run's figures as JSON and as a Markdown summary. */
@@ -31,9 +33,20 @@ final class Reports
         }
     }
 
-    static String markdown(final String title, final Outcome outcome)
+    static String markdown(final String title, final Outcome outcome, final List<Path> charts)
     {
         final StringBuilder md = new StringBuilder("# ").append(title).append("\n\n");
+        if (!charts.isEmpty())
+        {
+            md.append("Charts:");
+            for (final Path chart : charts)
+            {
+                final String name = chart.getFileName().toString();
+                md.append(" [").append(name.substring(name.lastIndexOf('-') + 1, name.length() - 4)).append("](")
+                    .append(name).append(')');
+            }
+            md.append(".\n\n");
+        }
         md.append("Verdict: **").append(outcome.passed() ? "passed" : "FAILED").append("** (")
             .append(outcome.figures.get("violations")).append(" invariant violations).\n\n");
         md.append("| figure | value |\n| --- | --- |\n");

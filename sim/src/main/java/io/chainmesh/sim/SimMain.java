@@ -3,6 +3,7 @@ package io.chainmesh.sim;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Command line: runs one simulation, prints its figures, writes them as JSON and Markdown when asked, and exits
@@ -15,7 +16,8 @@ import java.nio.file.Path;
  *   --uplink-mbps M       uplink per member                     --retention-kib K   retention per member
  *   --verify-micros U     CPU per signature check               --no-heartbeats
  *   --retention-seconds S how long each member retains batches (60)
- *   --faults PLAN         see FaultPlan                         --out PREFIX    write PREFIX.json and PREFIX.md
+ *   --faults PLAN         see FaultPlan                         --out PREFIX    write PREFIX.json, PREFIX.md and
+ *                                                                               the charts PREFIX-*.svg
  * </pre>
  */
 public final class SimMain
@@ -76,7 +78,8 @@ public final class SimMain
         if (null != out)
         {
             Files.writeString(Path.of(out + ".json"), json + "\n");
-            Files.writeString(Path.of(out + ".md"), Reports.markdown(title, outcome));
+            final List<Path> charts = Charts.write(out, outcome);
+            Files.writeString(Path.of(out + ".md"), Reports.markdown(title, outcome, charts));
         }
         if (!outcome.passed())
         {

@@ -22,28 +22,48 @@ final class SimNode implements LinkSender
 
     final int index;
     final MemberId id;
-    final int[] neighbours;
+    /** The neighbours' indices (sorted): the overlay's links of the member's snapshot, and inbound links kept. */
+    int[] neighbours;
     /** The neighbours' ids, the directory's own instances: the engine hands them back, so a reference scan finds them. */
-    private final MemberId[] neighbourIds;
-    final boolean[] dials;
-    final boolean[] up;
-    final int[] epoch;
-    final long[] lastArrival;
-    final int[] dialFailures;
-    final boolean[] dialPending;
-    final HeartbeatMonitor[] monitors;
-    final LinkQueue[] queues;
+    private MemberId[] neighbourIds;
+    boolean[] dials;
+    boolean[] up;
+    int[] epoch;
+    long[] lastArrival;
+    int[] dialFailures;
+    boolean[] dialPending;
+    HeartbeatMonitor[] monitors;
+    LinkQueue[] queues;
     private final Network network;
-    private final DirectorySnapshot directory;
+    /** What byzantine members do instead (set for every member; used by byzantine ones only). */
+    Byzantine byzantine;
+    /** Every member of the run, listed now or later: indices here are the simulator's member numbers. */
+    private final DirectorySnapshot universe;
     private MemberId[] connected = NONE;
     private boolean connectedStale = true;
 
+    /** The node list this member holds now (the commit stage reads it through its supplier). */
+    DirectorySnapshot snapshot;
     CommitStage stage;
     boolean alive = true;
     boolean downFromStart;
     boolean publisher;
     /** Byzantine: answers every WANT with a WANT_MISS saying all of it is gone. */
     boolean liar;
+    /** Byzantine: forwards every batch with an explicit range narrower than the receiver's. */
+    boolean narrower;
+    /** Byzantine: sends WANTs for everything (scheduled by Faults). */
+    boolean flooder;
+    /** Byzantine: genuine batch frames kept to replay, and how many were seen. */
+    byte[][] captured;
+    int capturedCount;
+    boolean replayer;
+    /** Joins the list at a later block (not up before it sees that block). */
+    boolean joiner;
+    /** When a joiner came up (it saw the block listing it), -1 if it never did or is not a joiner. */
+    long joinedAt = -1;
+    /** The block time the list stopped listing this member, -1 if it never left. */
+    long leftAt = -1;
     int incarnation;
     long lastStatelessRestart = -1;
     long cpuFreeAt;
@@ -53,28 +73,92 @@ final class SimNode implements LinkSender
     long maxUplinkBacklogNanos;
     double nanosPerByte;
 
-    SimNode(final int index, final DirectorySnapshot directory, final int[] neighbours, final boolean[] dials,
+    SimNode(final int index, final DirectorySnapshot universe, final int[] neighbours, final boolean[] dials,
         final Network network)
     {
         this.index = index;
-        this.id = directory.member(index).id();
-        this.directory = directory;
-        this.neighbours = neighbours;
-        this.dials = dials;
+        this.id = universe.member(index).id();
+        this.universe = universe;
+        this.snapshot = universe;
         this.network = network;
-        final int n = neighbours.length;
-        this.up = new boolean[n];
-        this.epoch = new int[n];
-        this.lastArrival = new long[n];
-        this.dialFailures = new int[n];
-        this.dialPending = new boolean[n];
-        this.monitors = new HeartbeatMonitor[n];
-        this.queues = new LinkQueue[n];
-        this.neighbourIds = new MemberId[n];
+        reshape(neighbours, dials);
+    }
+
+    /**
+     * Takes a new set of neighbours, keeping the link state of those it had (a new snapshot moves the overlay: a
+     * link both snapshots expect stays up).
+     *
+     * @param peers     member indices, sorted.
+     * @param dialFlags whether this member dials each.
+     */
+    void reshape(final int[] peers, final boolean[] dialFlags)
+    {
+        final int n = peers.length;
+        final boolean[] newUp = new boolean[n];
+        final int[] newEpoch = new int[n];
+        final long[] newLastArrival = new long[n];
+        final int[] newDialFailures = new int[n];
+        final boolean[] newDialPending = new boolean[n];
+        final HeartbeatMonitor[] newMonitors = new HeartbeatMonitor[n];
+        final LinkQueue[] newQueues = new LinkQueue[n];
+        final MemberId[] newIds = new MemberId[n];
         for (int slot = 0; slot < n; slot++)
         {
-            neighbourIds[slot] = directory.member(neighbours[slot]).id();
+            newIds[slot] = universe.member(peers[slot]).id();
+            final int old = null == neighbours ? -1 : Arrays.binarySearch(neighbours, peers[slot]);
+            if (old >= 0)
+            {
+                newUp[slot] = up[old];
+                newEpoch[slot] = epoch[old];
+                newLastArrival[slot] = lastArrival[old];
+                newDialFailures[slot] = dialFailures[old];
+                newDialPending[slot] = dialPending[old];
+                newMonitors[slot] = monitors[old];
+                newQueues[slot] = queues[old];
+            }
         }
+        this.neighbours = peers;
+        this.dials = dialFlags;
+        this.up = newUp;
+        this.epoch = newEpoch;
+        this.lastArrival = newLastArrival;
+        this.dialFailures = newDialFailures;
+        this.dialPending = newDialPending;
+        this.monitors = newMonitors;
+        this.queues = newQueues;
+        this.neighbourIds = newIds;
+        linksChanged();
+    }
+
+    /**
+     * A peer this member's overlay does not expect connected in: it gets a slot (an inbound link the member keeps).
+     *
+     * @param peer the member that dialled.
+     * @return its slot.
+     */
+    int ensureSlot(final int peer)
+    {
+        final int found = slotOf(peer);
+        if (found >= 0)
+        {
+            return found;
+        }
+        final int at = -found - 1;
+        final int[] peers = new int[neighbours.length + 1];
+        final boolean[] dialFlags = new boolean[peers.length];
+        System.arraycopy(neighbours, 0, peers, 0, at);
+        System.arraycopy(neighbours, at, peers, at + 1, neighbours.length - at);
+        System.arraycopy(dials, 0, dialFlags, 0, at);
+        System.arraycopy(dials, at, dialFlags, at + 1, neighbours.length - at);
+        peers[at] = peer;
+        reshape(peers, dialFlags);
+        return at;
+    }
+
+    /** @return true if this member's list has both it and the dialling member (the handshake's listing check). */
+    boolean accepts(final SimNode dialler)
+    {
+        return alive && snapshot.contains(id) && snapshot.contains(dialler.id);
     }
 
     private int slotOf(final MemberId peer)
@@ -86,7 +170,8 @@ final class SimNode implements LinkSender
                 return slot;
             }
         }
-        return slotOf(directory.indexOf(peer));
+        final int member = universe.indexOf(peer);
+        return member < 0 ? -1 : slotOf(member);
     }
 
     /** @return the slot of a neighbour in this member's link arrays, or a negative number if it is none. */
@@ -117,6 +202,10 @@ final class SimNode implements LinkSender
         if (slot < 0 || !up[slot])
         {
             return NOT_CONNECTED;
+        }
+        if (narrower)
+        {
+            return byzantine.narrowed(this, slot, frame, offset, length);
         }
         return network.transmit(this, slot, frame, offset, length);
     }

@@ -55,6 +55,10 @@ public final class Simulation
     final SimSignatures signatures;
     final Faults faults;
     final Byzantine byzantine;
+    /** Membership changes at block boundaries, null when the list stays as it is. */
+    final Churn churn;
+    /** Members listed at the start (indices below this); the rest join at later blocks. */
+    final int initialMembers;
     private final CountersManager counters;
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[64 * 1024]);
@@ -76,31 +80,53 @@ public final class Simulation
     {
         this.config = config.conclude();
         this.random = new SplittableRandom(config.seed());
-        this.directory = Directories.mainnetShaped(config.members());
+        final FaultPlan plan = FaultPlan.parse(this.config.faults());
+        final int joiners = Churn.blocks(plan, this.config.seconds()) * Churn.perBlock(plan, this.config.members());
+        // Members that join later are listed after the rest of the run's list (a newer added_height sorts last).
+        this.directory = Directories.mainnetShaped(config.members() + joiners);
         final int n = directory.size();
+        this.initialMembers = n - joiners;
         this.regions = new Regions(n, config.seed(), config.jitter(), random);
         this.ledger = new Ledger(n);
         this.network = new Network(config, clock, events, regions, random, ledger, n);
         this.signatures = new SimSignatures(config.seed());
         this.counters = newCounters(n);
         this.nodes = new SimNode[n];
-        final OverlayTopology overlay = OverlayTopology.of(directory, config.ringSuccessors());
+        this.churn = plan.churns() ? new Churn(this, plan, initialMembers) : null;
+        final DirectorySnapshot initial = null == churn ? directory : churn.initial();
+        final OverlayTopology overlay = null == churn ? OverlayTopology.of(directory, config.ringSuccessors()) : null;
         for (int i = 0; i < n; i++)
         {
-            final int[] neighbours = overlay.neighbours(i);
-            final boolean[] dials = new boolean[neighbours.length];
-            for (int s = 0; s < neighbours.length; s++)
+            final int[] neighbours;
+            final boolean[] dials;
+            if (null == churn)
             {
-                dials[s] = overlay.dials(i, neighbours[s]);
+                neighbours = overlay.neighbours(i);
+                dials = new boolean[neighbours.length];
+                for (int s = 0; s < neighbours.length; s++)
+                {
+                    dials[s] = overlay.dials(i, neighbours[s]);
+                }
+            }
+            else
+            {
+                neighbours = i < initialMembers ? churn.neighboursAtStart(i) : new int[0];
+                dials = i < initialMembers ? churn.dialsAtStart(i) : new boolean[0];
             }
             nodes[i] = new SimNode(i, directory, neighbours, dials, network);
+            nodes[i].snapshot = initial;
             nodes[i].nanosPerByte = 8_000.0 / config.uplinkMbps();
         }
         network.nodes(nodes);
-        this.publishers = pickPublishers(n, config.publishers());
+        ledger.nodes(nodes);
+        this.publishers = pickPublishers(initialMembers, config.publishers());
         this.publisherSeqBase = new long[publishers.length];
         this.faults = new Faults(this);
         this.byzantine = new Byzantine(this);
+        for (final SimNode node : nodes)
+        {
+            node.byzantine = byzantine;
+        }
         this.endNanos = (long)(config.seconds() * 1e9);
         this.publishUntilNanos = (long)((config.seconds() - config.drainSeconds()) * 1e9);
         for (final SimNode node : nodes)
@@ -227,6 +253,10 @@ public final class Simulation
                 to.monitors[slot].onPong(t.pingId, t.pingSentNanos, clock.now);
                 break;
             default:
+                if (to.replayer)
+                {
+                    byzantine.capture(to, t);
+                }
                 if (to.liar && byzantine.lie(to, slot, t))
                 {
                     break;
@@ -323,7 +353,7 @@ public final class Simulation
             .nodeKey(UNUSED_KEY)
             .member(node.id)
             .name(Integer.toString(node.index))
-            .directory(() -> directory)
+            .directory(() -> node.snapshot)
             .links(node)
             .nanoClock(clock)
             .clock(clock)

@@ -103,6 +103,35 @@ public final class BatchDecoder
     }
 
     /**
+     * Wraps a frame that {@link #wrap(DirectBuffer, int, int)} has already validated (on this thread or an
+     * earlier stage, over the same bytes), without walking its entries again: only the bounds and the count are
+     * read. The entry iteration still stops at the signature, so a frame that was not in fact validated is never
+     * read outside its bounds; it may then yield fewer entries than its count.
+     *
+     * @param buffer      holding the frame.
+     * @param frameOffset first byte of the frame (its length field).
+     * @param frameLength whole frame length, header and signature included.
+     * @return this.
+     * @throws CodecException if the frame does not fit the buffer or is shorter than a BATCH header.
+     */
+    public BatchDecoder wrapValidated(final DirectBuffer buffer, final int frameOffset, final int frameLength)
+    {
+        this.buffer = null;
+        if (frameOffset < 0 || frameLength < BatchDescriptor.MIN_FRAME_LENGTH ||
+            frameOffset > buffer.capacity() - frameLength)
+        {
+            throw new CodecException("BATCH frame offset=" + frameOffset + " length=" + frameLength +
+                " is not a BATCH within buffer capacity " + buffer.capacity());
+        }
+        this.buffer = buffer;
+        this.frameOffset = frameOffset;
+        this.frameLength = frameLength;
+        this.count = buffer.getShort(frameOffset + BatchDescriptor.COUNT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        reset();
+        return this;
+    }
+
+    /**
      * Validates and wraps a frame held in a Netty buffer (its readable bytes), through a reusable view
      * of its memory: allocation-free for direct and heap buffers (see
      * {@link Frames#wrap(UnsafeBuffer, ByteBuf)}). {@link #buffer()} is then that view and offsets count
@@ -146,10 +175,20 @@ public final class BatchDecoder
             return false;
         }
         final int entry = nextEntryOffset;
+        final int signatureOffset = frameOffset + BatchDescriptor.signatureOffset(frameLength);
+        final int length;
+        if (entry > signatureOffset - BatchDescriptor.ENTRY_HEADER_LENGTH ||
+            (length = buffer.getInt(entry + BatchDescriptor.ENTRY_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN)) < 0 ||
+            length > signatureOffset - entry - BatchDescriptor.ENTRY_HEADER_LENGTH)
+        {
+            // Only reachable through wrapValidated with a frame that was not validated: stop at the signature.
+            entryIndex = count;
+            return false;
+        }
         entryTopic = buffer.getShort(entry + BatchDescriptor.ENTRY_TOPIC_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        entryLength = buffer.getInt(entry + BatchDescriptor.ENTRY_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+        entryLength = length;
         entryOffset = entry + BatchDescriptor.ENTRY_HEADER_LENGTH;
-        nextEntryOffset = entryOffset + entryLength;
+        nextEntryOffset = entryOffset + length;
         entryIndex++;
         return true;
     }

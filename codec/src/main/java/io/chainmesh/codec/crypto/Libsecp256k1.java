@@ -100,6 +100,16 @@ public final class Libsecp256k1
         return new NativeVerifier(CONTEXT, uncompressedKeys);
     }
 
+    /**
+     * @param maxCachedKeys most key encodings the verifier keeps.
+     * @return a verifier for one thread with a smaller key cache (tests of its bound).
+     */
+    static NativeVerifier verifierWithKeyCache(final int maxCachedKeys)
+    {
+        verifier(true);
+        return new NativeVerifier(CONTEXT, true, maxCachedKeys);
+    }
+
     private static long load() throws IOException
     {
         final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -157,25 +167,43 @@ public final class Libsecp256k1
     }
 
     /**
-     * One thread's verifier: scratch arrays for the JNI call and a small direct-mapped cache of the
-     * signers' key encodings (64 slots by key hash, so its memory is bounded whatever the peers send).
+     * One thread's verifier: scratch arrays for the JNI call and a cache of the signers' key encodings, so a
+     * key is encoded once and not per batch. The cache is an open-addressing table by key hash that grows with
+     * the distinct keys seen (Flux mainnet lists about 3,000) up to {@link #MAX_CACHED_KEYS}; past that a miss
+     * replaces an entry of its probe run. Its memory is bounded whatever the peers send, and a hit allocates
+     * nothing.
      */
     static final class NativeVerifier implements EcdsaVerifier
     {
-        private static final int CACHE_SLOTS = 64;
+        /** Most key encodings one verifier keeps (about 0.7 MiB when full). */
+        static final int MAX_CACHED_KEYS = 8192;
+        private static final int INITIAL_SLOTS = 64;
+        /** Slots looked at before a full table replaces one: keeps a miss as cheap as a hit. */
+        private static final int PROBE_LIMIT = 8;
         private static final byte[] N = unsigned32(Secp256k1.N);
         private static final byte[] HALF_N = unsigned32(Secp256k1.HALF_N);
 
         private final long context;
         private final boolean uncompressedKeys;
         private final byte[] signatureScratch = new byte[Secp256k1.SIGNATURE_LENGTH];
-        private final PublicKey[] cachedSigners = new PublicKey[CACHE_SLOTS];
-        private final byte[][] cachedKeys = new byte[CACHE_SLOTS][];
+        private PublicKey[] cachedSigners = new PublicKey[INITIAL_SLOTS];
+        private byte[][] cachedKeys = new byte[INITIAL_SLOTS][];
+        private int cachedCount;
+        private int replacements;
+        private final int maxCachedKeys;
+        private final int maxSlots;
 
         NativeVerifier(final long context, final boolean uncompressedKeys)
         {
+            this(context, uncompressedKeys, MAX_CACHED_KEYS);
+        }
+
+        NativeVerifier(final long context, final boolean uncompressedKeys, final int maxCachedKeys)
+        {
             this.context = context;
             this.uncompressedKeys = uncompressedKeys;
+            this.maxCachedKeys = maxCachedKeys;
+            this.maxSlots = Math.max(INITIAL_SLOTS, 2 * Integer.highestOneBit(maxCachedKeys));
         }
 
         @Override
@@ -210,17 +238,110 @@ public final class Libsecp256k1
             return "libsecp256k1";
         }
 
+        /** @return how many key encodings the cache holds (for tests). */
+        int cachedKeys()
+        {
+            return cachedCount;
+        }
+
+        /** @return the cache's slots (for tests). */
+        int cacheSlots()
+        {
+            return cachedSigners.length;
+        }
+
         private byte[] key(final PublicKey signer)
         {
-            final int slot = signer.hashCode() & (CACHE_SLOTS - 1);
-            final PublicKey cached = cachedSigners[slot];
-            if (cached != signer && !signer.equals(cached))
+            final PublicKey[] signers = cachedSigners;
+            final int mask = signers.length - 1;
+            final int home = mix(signer.hashCode()) & mask;
+            for (int i = 0; i < PROBE_LIMIT; i++)
             {
-                cachedKeys[slot] = uncompressedKeys ?
-                    signer.publicKeyParameters().getQ().getEncoded(false) : signer.toBytes();
-                cachedSigners[slot] = signer;
+                final int slot = (home + i) & mask;
+                final PublicKey cached = signers[slot];
+                if (cached == signer || (null != cached && signer.equals(cached)))
+                {
+                    return cachedKeys[slot];
+                }
+                if (null == cached)
+                {
+                    if (cachedCount < maxCachedKeys)
+                    {
+                        return insert(slot, signer);
+                    }
+                    // Full: the key takes the place of one ahead of it in its run, or goes uncached if none is.
+                    return i > 0 ?
+                        insert((home + (replacements++ & Integer.MAX_VALUE) % i) & mask, signer) : encode(signer);
+                }
             }
-            return cachedKeys[slot];
+            if (signers.length < maxSlots)
+            {
+                grow();
+                return key(signer);
+            }
+            // Full and the probe run taken: replace one of its slots in turn, so no run is pinned to one key.
+            return insert((home + (replacements++ & (PROBE_LIMIT - 1))) & mask, signer);
+        }
+
+        private byte[] insert(final int slot, final PublicKey signer)
+        {
+            final byte[] encoded = encode(signer);
+            if (null == cachedSigners[slot])
+            {
+                cachedCount++;
+            }
+            cachedSigners[slot] = signer;
+            cachedKeys[slot] = encoded;
+            if (cachedCount * 2 > cachedSigners.length && cachedSigners.length < maxSlots)
+            {
+                grow();
+            }
+            return encoded;
+        }
+
+        private byte[] encode(final PublicKey signer)
+        {
+            return uncompressedKeys ? signer.publicKeyParameters().getQ().getEncoded(false) : signer.toBytes();
+        }
+
+        private void grow()
+        {
+            final PublicKey[] oldSigners = cachedSigners;
+            final byte[][] oldKeys = cachedKeys;
+            final int slots = oldSigners.length * 2;
+            final PublicKey[] signers = new PublicKey[slots];
+            final byte[][] keys = new byte[slots][];
+            int count = 0;
+            for (int i = 0; i < oldSigners.length; i++)
+            {
+                final PublicKey signer = oldSigners[i];
+                if (null == signer)
+                {
+                    continue;
+                }
+                final int home = mix(signer.hashCode()) & (slots - 1);
+                for (int probe = 0; probe < PROBE_LIMIT; probe++)
+                {
+                    final int slot = (home + probe) & (slots - 1);
+                    if (null == signers[slot])
+                    {
+                        signers[slot] = signer;
+                        keys[slot] = oldKeys[i];
+                        count++;
+                        break;
+                    }
+                }
+            }
+            cachedSigners = signers;
+            cachedKeys = keys;
+            cachedCount = count;
+        }
+
+        private static int mix(final int hash)
+        {
+            // Keys hash their compressed bytes (Arrays.hashCode): spread them before masking.
+            final int h = hash * 0x9E3779B9;
+            return h ^ (h >>> 16);
         }
 
         private static boolean isZero(final byte[] src, final int offset)

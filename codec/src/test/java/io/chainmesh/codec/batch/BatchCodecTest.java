@@ -75,6 +75,42 @@ class BatchCodecTest
     }
 
     @Test
+    void shouldIterateAValidatedFrameTheSameWithoutWalkingItAgain()
+    {
+        final int length = encodeThree(7);
+        decoder.wrap(buffer, 7, length);
+        decoder.wrapValidated(buffer, 7, length);
+        assertThat(decoder.originId()).isEqualTo(ORIGIN_ID);
+        assertThat(decoder.count()).isEqualTo(3);
+        assertThat(decoder.nextEntry()).isTrue();
+        assertThat(buffer.getStringWithoutLengthAscii(decoder.entryOffset(), decoder.entryLength())).isEqualTo("alpha");
+        assertThat(decoder.nextEntry()).isTrue();
+        assertThat(decoder.entryTopic()).isEqualTo(65535);
+        assertThat(decoder.nextEntry()).isTrue();
+        assertThat(buffer.getStringWithoutLengthAscii(decoder.entryOffset(), decoder.entryLength())).isEqualTo("gamma");
+        assertThat(decoder.nextEntry()).isFalse();
+    }
+
+    @Test
+    void shouldStopAtTheSignatureWhenAFrameWrappedAsValidatedWasNot()
+    {
+        final int length = encodeThree(0);
+        // The second entry claims to run past the signature; the count claims more entries than there are.
+        buffer.putInt(BatchDescriptor.ENTRIES_OFFSET + BatchDescriptor.ENTRY_HEADER_LENGTH + 5 +
+            BatchDescriptor.ENTRY_LENGTH_OFFSET, 1_000, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(BatchDescriptor.COUNT_OFFSET, (short)9, ByteOrder.BIG_ENDIAN);
+        assertThatThrownBy(() -> decoder.wrap(buffer, 0, length)).isInstanceOf(CodecException.class);
+
+        decoder.wrapValidated(buffer, 0, length);
+        assertThat(decoder.nextEntry()).isTrue();
+        assertThat(decoder.entryLength()).isEqualTo(5);
+        assertThat(decoder.nextEntry()).isFalse();
+        assertThat(decoder.nextEntry()).isFalse();
+        assertThatThrownBy(() -> decoder.wrapValidated(buffer, 0, BatchDescriptor.MIN_FRAME_LENGTH - 1))
+            .isInstanceOf(CodecException.class);
+    }
+
+    @Test
     void shouldDecodeAndVerifyBatchInPooledDirectByteBuf()
     {
         final int length = encodeThree(0);

@@ -51,6 +51,8 @@ public final class BroadcastCounters implements AutoCloseable
     final AtomicCounter slowPeers;
     final AtomicCounter wantMissUnasked;
     final AtomicCounter repairCutByBudget;
+    final AtomicCounter repairCutByPeerAllowance;
+    final AtomicCounter repairRangesHeldByAsker;
 
     // commit thread
     final DeliveryStats delivery = new DeliveryStats();
@@ -97,6 +99,8 @@ public final class BroadcastCounters implements AutoCloseable
             slowPeers = manager.newCounter("broadcast slow peers not waited for: " + node),
             wantMissUnasked = manager.newCounter("broadcast repair beyond-retention answers not asked for: " + node),
             repairCutByBudget = manager.newCounter("broadcast repair answers cut by the repair budget: " + node),
+            repairCutByPeerAllowance = manager.newCounter("broadcast repair answers cut by the allowance of the asker: " + node),
+            repairRangesHeldByAsker = manager.newCounter("broadcast repair ranges trimmed, the asker holds them: " + node),
         };
     }
 
@@ -124,6 +128,21 @@ public final class BroadcastCounters implements AutoCloseable
     public long repairCutByBudget()
     {
         return repairCutByBudget.get();
+    }
+
+    /**
+     * @return WANT answers stopped because the asking peer had taken its repair allowance (a share of what this
+     *         node retains and commits); the requester asks again.
+     */
+    public long repairCutByPeerAllowance()
+    {
+        return repairCutByPeerAllowance.get();
+    }
+
+    /** @return WANT ranges served only above the contiguous mark the asker's own digest vouches for. */
+    public long repairRangesHeldByAsker()
+    {
+        return repairRangesHeldByAsker.get();
     }
 
     /** @return offers refused with BACK_PRESSURED because forwards owed to peers were above the high-water mark. */

@@ -39,6 +39,9 @@ import java.util.function.Supplier;
  */
 final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
 {
+    private static final int NO_INDEX = Integer.MIN_VALUE;
+    /** Linked peers whose ring index is kept (the links are far fewer; a bound all the same). */
+    private static final int MAX_PEER_INDICES = 1024;
     private final BroadcastContext ctx;
     private final Supplier<DirectorySnapshot> directory;
     private final SubscriberDelivery delivery;
@@ -68,6 +71,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private final LocalCommitProgress localCommitted;
     private final Object2IntHashMap<MemberId> invalidByPeer = new Object2IntHashMap<>(0);
     private long directoryHeightSeen = -1;
+    /** The snapshot {@link #selfIndex} and {@link #peerIndices} are ring indices in. */
+    private DirectorySnapshot indexedDirectory;
+    private int selfIndex = -1;
+    private final Object2IntHashMap<MemberId> peerIndices = new Object2IntHashMap<>(NO_INDEX);
     /** The directory of the forward being planned, for {@link #test}. */
     private DirectorySnapshot planned;
 
@@ -102,9 +109,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.owed = new OwedForwards<>(out, retention, counters, ctx.retentionBytes() / 2, scratch, budget);
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
         this.requester = new RepairRequester<>(timings, out, control, counters, this::sameOperator);
-        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget);
-        this.digests = new DigestWriter<>(out, control);
         this.peerProgress = new PeerProgress<>(out);
+        this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget,
+            peerProgress, ctx.retentionMillis());
+        this.digests = new DigestWriter<>(out, control);
     }
 
     @Override
@@ -168,7 +176,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         }
         final long originId = event.buffer.getLong(BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN);
         final long batchSeq = event.buffer.getLong(BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN);
-        final OriginStream<MemberId> stream = streams.getOrCreate(originId);
+        final DirectorySnapshot dir = directory.get();
+        final int originIndex = originIndex(event, dir, originId);
+        final OriginStream<MemberId> stream = originIndex < 0 ?
+            streams.getOrCreate(originId) : streams.getOrCreate(originId, dir, originIndex);
         final long highestBefore = stream.window.highest();
         final int seen = stream.window.check(batchSeq);
         if (seen != ReplayWindow.NEW || !stream.window.commit(batchSeq))
@@ -200,14 +211,19 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         if (!repaired || batchSeq > stream.historyLimit)
         {
             // History (from before we joined the stream) is delivered, not forwarded: the subtree asks for its own.
-            forward(event, originId, batchSeq, repaired, repaired ? 0 : BatchDescriptor.explicitRange(flags));
+            forward(event, dir, originIndex, originId, batchSeq, repaired, repaired ? 0 : BatchDescriptor.explicitRange(flags));
         }
     }
 
     private void forward(
-        final IngressEvent event, final long originId, final long batchSeq, final boolean repaired, final int explicitRange)
+        final IngressEvent event,
+        final DirectorySnapshot dir,
+        final int originIndex,
+        final long originId,
+        final long batchSeq,
+        final boolean repaired,
+        final int explicitRange)
     {
-        final DirectorySnapshot dir = directory.get();
         if (ctx.strategy() == BroadcastStrategy.FLOOD)
         {
             event.buffer.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)0);
@@ -220,15 +236,13 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             }
             return;
         }
-        final int selfIndex = dir.indexOf(self);
-        final Member origin = originId == selfOriginId ? dir.find(self) : dir.findByOriginId(originId);
-        if (selfIndex < 0 || null == origin)
+        if (selfIndex < 0 || originIndex < 0)
         {
             return;
         }
-        final int fromIndex = null == event.from ? -1 : dir.indexOf(event.from);
+        final int fromIndex = null == event.from ? -1 : peerIndex(event.from);
         planned = dir;
-        final int targets = tree.plan(dir.size(), selfIndex, dir.indexOf(origin.id()), fromIndex, explicitRange, this);
+        final int targets = tree.plan(dir.size(), selfIndex, originIndex, fromIndex, explicitRange, this);
         planned = null;
         for (int i = 0; i < targets; i++)
         {
@@ -246,6 +260,41 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
                 counters.forwardsHandedOver.incrementRelease();
             }
         }
+    }
+
+    /**
+     * @return the origin's ring index in {@code dir} (-1: not a member), as the verify stage found it when it used
+     * the same snapshot; {@link #selfIndex} and the peer indices are refreshed here when the snapshot changes.
+     */
+    private int originIndex(final IngressEvent event, final DirectorySnapshot dir, final long originId)
+    {
+        if (dir != indexedDirectory)
+        {
+            indexedDirectory = dir;
+            selfIndex = dir.indexOf(self);
+            peerIndices.clear();
+        }
+        if (originId == selfOriginId)
+        {
+            return selfIndex;
+        }
+        return event.directory == dir && event.originIndex >= 0 ? event.originIndex : dir.indexOfOriginId(originId);
+    }
+
+    /** @return a linked peer's ring index in {@link #indexedDirectory} (-1: not a member), from a map of the linked. */
+    private int peerIndex(final MemberId peer)
+    {
+        int index = peerIndices.getValue(peer);
+        if (NO_INDEX == index)
+        {
+            if (peerIndices.size() >= MAX_PEER_INDICES)
+            {
+                peerIndices.clear();
+            }
+            index = indexedDirectory.indexOf(peer);
+            peerIndices.put(peer, index);
+        }
+        return index;
     }
 
     private void countInvalid(final MemberId from, final int verdict)
@@ -283,7 +332,9 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             switch (type)
             {
                 case FrameType.DIGEST: onDigest(event.from, ControlCodec.parseDigest(frame)); break;
-                case FrameType.WANT: responder.onWant(event.from, ControlCodec.parseWant(frame)); break;
+                case FrameType.WANT:
+                    responder.onWant(event.from, ControlCodec.parseWant(frame), millis(clock.nanoTime()));
+                    break;
                 case FrameType.WANT_MISS: onWantMiss(event.from, ControlCodec.parseWantMiss(frame)); break;
                 default: countInvalid(event.from, IngressEvent.MALFORMED); break;
             }
@@ -362,7 +413,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         final boolean congestedNow = congested.getAsBoolean();
         budget.onInterval(owed.takeRefused() || owed.total() > 0 || congestedNow);
         retention.evictExpired(millis(now));
-        responder.forgetDisconnected();
+        responder.forgetDisconnected(millis(now));
         flow.forgetDisconnected(out);
         if (owed.total() > 0)
         {

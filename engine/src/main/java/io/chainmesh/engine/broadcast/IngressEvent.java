@@ -1,5 +1,6 @@
 package io.chainmesh.engine.broadcast;
 
+import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.chain.MemberId;
 import org.agrona.BitUtil;
@@ -32,6 +33,10 @@ final class IngressEvent
     UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
     int length;
     Member origin;
+    /** The origin's ring index in {@link #directory}, set with {@link #origin} by the verify stage (-1: none). */
+    int originIndex = -1;
+    /** The directory snapshot the verify stage found the origin in. */
+    DirectorySnapshot directory;
     int verdict;
 
     void ensureCapacity(final int capacity)
@@ -46,6 +51,8 @@ final class IngressEvent
     {
         from = null;
         origin = null;
+        originIndex = -1;
+        directory = null;
         verdict = VALID;
         length = 0;
     }

@@ -1,5 +1,6 @@
 package io.chainmesh.engine.broadcast;
 
+import io.chainmesh.chain.DirectorySnapshot;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongObjConsumer;
 
@@ -14,6 +15,9 @@ import java.util.function.LongPredicate;
 final class OriginStreams<P>
 {
     private final Long2ObjectHashMap<OriginStream<P>> byOrigin = new Long2ObjectHashMap<>();
+    /** The streams by ring index in {@link #indexedDirectory}, filled as origins are met (hash-free hot path). */
+    private OriginStream<P>[] byRingIndex;
+    private DirectorySnapshot indexedDirectory;
     private final int windowBits;
     private final SeenWindows seen;
 
@@ -40,6 +44,32 @@ final class OriginStreams<P>
     }
 
     /**
+     * {@link #getOrCreate(long)} through an array indexed by the origin's ring index, rebuilt when the snapshot
+     * changes: after an origin's first batch in a snapshot, finding its stream reads one array slot.
+     *
+     * @param originId  an origin.
+     * @param directory the snapshot {@code ringIndex} is in.
+     * @param ringIndex the origin's ring index in {@code directory}.
+     * @return its stream, created (and published to the verify workers) if new.
+     */
+    @SuppressWarnings("unchecked")
+    OriginStream<P> getOrCreate(final long originId, final DirectorySnapshot directory, final int ringIndex)
+    {
+        if (directory != indexedDirectory)
+        {
+            byRingIndex = (OriginStream<P>[])new OriginStream<?>[directory.size()];
+            indexedDirectory = directory;
+        }
+        OriginStream<P> stream = byRingIndex[ringIndex];
+        if (null == stream)
+        {
+            stream = getOrCreate(originId);
+            byRingIndex[ringIndex] = stream;
+        }
+        return stream;
+    }
+
+    /**
      * @param originId an origin.
      * @return its stream, or null.
      */
@@ -59,6 +89,8 @@ final class OriginStreams<P>
      */
     void forgetDeparted(final LongPredicate departed, final RetentionBuffer retention)
     {
+        indexedDirectory = null;
+        byRingIndex = null;
         byOrigin.keySet().removeIf(originId ->
         {
             final boolean gone = departed.test(originId);

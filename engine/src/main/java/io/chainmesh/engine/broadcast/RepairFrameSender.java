@@ -7,7 +7,8 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * Sends retained batches to one peer as repair frames until its link pushes back: the consumer handed to
+ * Sends retained batches to one peer as repair frames until its link pushes back, the node's
+ * {@link RepairBudget} or the peer's {@link RepairAllowances.Allowance} runs out: the consumer handed to
  * {@link RetentionBuffer#forEach}. Who it sends to and whether it was stopped are its own fields, set by
  * {@link #target} and read by {@link #blocked}; commit thread only.
  *
@@ -20,8 +21,10 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     private final AtomicCounter[] countersOnSent;
     private final RepairBudget budget;
     private P target;
+    private RepairAllowances.Allowance allowance;
     private boolean blocked;
     private boolean overBudget;
+    private boolean overAllowance;
 
     /**
      * @param out            the port.
@@ -57,9 +60,21 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
      */
     RepairFrameSender<P> target(final P peer)
     {
+        return target(peer, null);
+    }
+
+    /**
+     * @param peer      who the next frames go to.
+     * @param allowance the bytes it may still take (spent as frames are sent), or null for no limit.
+     * @return this, not blocked.
+     */
+    RepairFrameSender<P> target(final P peer, final RepairAllowances.Allowance allowance)
+    {
         target = peer;
+        this.allowance = allowance;
         blocked = false;
         overBudget = false;
+        overAllowance = false;
         return this;
     }
 
@@ -75,6 +90,12 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
         return overBudget;
     }
 
+    /** @return true if the target's allowance stopped a send since {@link #target} (it also counts as {@link #blocked}). */
+    boolean overAllowance()
+    {
+        return overAllowance;
+    }
+
     /** @return true if a send to the target met back pressure since {@link #target}. */
     boolean blocked()
     {
@@ -84,6 +105,12 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
     @Override
     public boolean accept(final long seq, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (null != allowance && allowance.bytes < length)
+        {
+            overAllowance = true;
+            blocked = true;
+            return false;
+        }
         if (null != budget && !budget.tryTake())
         {
             overBudget = true;
@@ -96,6 +123,10 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
         scratch.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
         if (out.send(target, scratch, 0, length) == LinkSender.SENT)
         {
+            if (null != allowance)
+            {
+                allowance.bytes -= length;
+            }
             for (final AtomicCounter counter : countersOnSent)
             {
                 counter.incrementRelease();

@@ -6,13 +6,17 @@ import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.control.WantRange;
 import io.chainmesh.codec.frame.FrameType;
 import org.agrona.collections.Object2IntHashMap;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * Answers peers' WANTs from retention: oldest first, stopping at the first back-pressured send (the
  * requester keeps a contiguous prefix and asks again from there). A WANT from 0 (history, first contact)
  * is answered first with WANT_MISS(0, F), F = where the stream we can serve starts, if we know it. A WANT
  * for something evicted gets WANT_MISS with the oldest retained, and a peer that asks
- * {@link #MAX_WANTS_BEYOND_RETENTION} times in a row for what is gone here is closed. Commit thread only.
+ * {@link #MAX_WANTS_BEYOND_RETENTION} times in a row for what is gone here is closed. What a peer takes is
+ * bounded twice: a range is served only above the contiguous mark the asker's own digest vouches for (it holds
+ * the rest), and every frame is paid from the asker's {@link RepairAllowances allowance}; an answer either cuts
+ * short stops like one cut by back pressure. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -28,6 +32,8 @@ final class RepairResponder<P>
     private final BroadcastCounters counters;
     private final int maxFramesPerWant;
     private final RepairFrameSender<P> sender;
+    private final PeerProgress<P> peerProgress;
+    private final RepairAllowances<P> allowances;
     private final Object2IntHashMap<P> strikes = new Object2IntHashMap<>(0);
 
     RepairResponder(
@@ -37,7 +43,9 @@ final class RepairResponder<P>
         final OriginStreams<P> streams,
         final BroadcastCounters counters,
         final int maxFramesPerWant,
-        final RepairBudget budget)
+        final RepairBudget budget,
+        final PeerProgress<P> peerProgress,
+        final long retentionMillis)
     {
         this.out = out;
         this.control = control;
@@ -46,15 +54,19 @@ final class RepairResponder<P>
         this.counters = counters;
         this.maxFramesPerWant = maxFramesPerWant;
         this.sender = new RepairFrameSender<>(out, control.buffer(), budget, counters.repairFramesSent);
+        this.peerProgress = peerProgress;
+        this.allowances = new RepairAllowances<>(out, retention, retentionMillis);
     }
 
     /**
-     * @param from who asks.
-     * @param want what it asks for.
+     * @param from      who asks.
+     * @param want      what it asks for.
+     * @param nowMillis the monotonic clock, in milliseconds (refills the asker's allowance).
      */
-    void onWant(final P from, final Want want)
+    void onWant(final P from, final Want want, final long nowMillis)
     {
-        sender.target(from);
+        sender.target(from, allowances.of(from, nowMillis));
+        final PeerProgress.View asker = peerProgress.viewOf(from);
         boolean toldBeyondRetention = false;
         for (final WantRange range : want.getRangesList())
         {
@@ -68,14 +80,21 @@ final class RepairResponder<P>
                 continue;
             }
             toldBeyondRetention |= sayWhatIsMissing(from, originId, after);
-            if (!sender.blocked())
+            // Its digest vouches for every batch up to its contiguous mark (0 while it does not know where the
+            // stream starts): an honest requester asks from there, so anything below is a copy it holds.
+            final long servedAfter = null == asker ? after : Math.max(after, asker.contiguous(originId));
+            if (servedAfter > after)
             {
-                retention.forEach(originId, after, upTo, maxFramesPerWant, sender);
+                counters.repairRangesHeldByAsker.incrementRelease();
+            }
+            if (!sender.blocked() && servedAfter < upTo)
+            {
+                retention.forEach(originId, servedAfter, upTo, maxFramesPerWant, sender);
             }
             if (sender.blocked())
             {
                 // Oldest first and stop: the requester keeps a contiguous prefix and asks again from there.
-                (sender.overBudget() ? counters.repairCutByBudget : counters.repairBackPressured).incrementRelease();
+                cutBy().incrementRelease();
                 break;
             }
         }
@@ -89,13 +108,34 @@ final class RepairResponder<P>
         }
     }
 
-    /** "In a row" means on one link: a peer that reconnects starts again from its own digest. */
-    void forgetDisconnected()
+    /**
+     * "In a row" means on one link: a peer that reconnects starts again from its own digest. Its allowance is
+     * kept until it has refilled.
+     *
+     * @param nowMillis the monotonic clock, in milliseconds.
+     */
+    void forgetDisconnected(final long nowMillis)
     {
         if (!strikes.isEmpty())
         {
             strikes.keySet().removeIf(peer -> !out.isConnected(peer));
         }
+        allowances.forgetDisconnected(nowMillis);
+    }
+
+    /** @return the peers' repair allowances (for tests). */
+    RepairAllowances<P> allowances()
+    {
+        return allowances;
+    }
+
+    private AtomicCounter cutBy()
+    {
+        if (sender.overAllowance())
+        {
+            return counters.repairCutByPeerAllowance;
+        }
+        return sender.overBudget() ? counters.repairCutByBudget : counters.repairBackPressured;
     }
 
     /** @return true if a WANT_MISS saying part of the range is evicted here was sent. */

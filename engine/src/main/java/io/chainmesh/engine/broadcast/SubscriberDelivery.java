@@ -29,23 +29,32 @@ final class SubscriberDelivery
     }
 
     /**
-     * @param frame  a verified BATCH frame.
+     * @param frame  a BATCH frame the verify stage has validated and verified (its entries are not walked
+     *               again before they are delivered).
      * @param length its length.
      */
     void deliver(final DirectBuffer frame, final int length)
     {
         final Int2ObjectHashMap<MessageHandler> byTopic = handlers.get();
-        decoder.wrap(frame, 0, length);
+        decoder.wrapValidated(frame, 0, length);
         final long originId = decoder.originId();
         int delivered = 0;
+        // A batch mostly carries one topic: its handler is looked up once per run of that topic.
+        int topic = -1;
+        MessageHandler handler = null;
         while (decoder.nextEntry())
         {
-            final MessageHandler handler = byTopic.get(decoder.entryTopic());
+            final int entryTopic = decoder.entryTopic();
+            if (entryTopic != topic)
+            {
+                topic = entryTopic;
+                handler = byTopic.get(entryTopic);
+            }
             if (null != handler)
             {
                 try
                 {
-                    handler.onMessage(originId, decoder.entryTopic(), frame, decoder.entryOffset(), decoder.entryLength());
+                    handler.onMessage(originId, entryTopic, frame, decoder.entryOffset(), decoder.entryLength());
                     delivered++;
                 }
                 catch (final RuntimeException ex)

@@ -8,8 +8,9 @@ import java.util.function.IntPredicate;
  * Where a batch goes next along its origin's tree, by directory index: pure, from (n, self, origin,
  * sender, the range the sender named, which members are linked). The plan is reused: commit thread only.
  * <ul>
- * <li>The node at offset p from the origin covers {@code [p, p + min(lowbit(p), n - p))} and forwards to
- *     distances 1, 2, 4, ... inside it ({@link BroadcastTree}).</li>
+ * <li>The node at offset p from the origin covers {@code [p, p + min(unit(p), n - p))}, {@code unit(p)} the place
+ *     value of p's lowest non-zero base-r digit, and forwards to the distances {@code c * r^j} inside it
+ *     ({@link BroadcastTree}).</li>
  * <li>A range narrower than our default is taken only in the shape a hand-over gives it
  *     ({@link BroadcastTree#checkedRange}); inside an explicit range every child's range is explicit too.</li>
  * <li>The range of a down predecessor is ours whichever way the batch reached us, so its subtree still gets
@@ -20,13 +21,28 @@ import java.util.function.IntPredicate;
  */
 final class TreeForwarder
 {
-    /** Children of one node at most (log2 of any directory size), plus a hand-over. */
-    private static final int MAX_TARGETS = 64;
-
-    private final int[] targets = new int[MAX_TARGETS];
-    private final int[] flags = new int[MAX_TARGETS];
+    private final int radixBits;
+    private final int[] targets;
+    private final int[] flags;
     private int count;
     private int handOver = -1;
+
+    TreeForwarder()
+    {
+        this(BroadcastTree.RADIX_BITS);
+    }
+
+    /**
+     * @param radixBits log2 of the tree's radix (the engine's is {@link BroadcastTree#RADIX_BITS}).
+     */
+    TreeForwarder(final int radixBits)
+    {
+        this.radixBits = radixBits;
+        // Children of one node at most (any directory size), plus a hand-over.
+        final int maxTargets = BroadcastTree.maxChildren(radixBits) + 1;
+        this.targets = new int[maxTargets];
+        this.flags = new int[maxTargets];
+    }
 
     /**
      * @param n             directory size.
@@ -48,28 +64,29 @@ final class TreeForwarder
         count = 0;
         handOver = -1;
         final int offset = BroadcastTree.offset(originIndex, selfIndex, n);
-        final int byDefault = BroadcastTree.rangeLength(offset, n);
+        final int byDefault = BroadcastTree.rangeLength(offset, n, radixBits);
         int range = byDefault;
         if (explicitRange > 0)
         {
             range = BroadcastTree.checkedRange(explicitRange, offset, n, BatchDescriptor.MAX_EXPLICIT_RANGE,
-                fromIndex < 0 ? -1 : BroadcastTree.offset(originIndex, fromIndex, n));
+                fromIndex < 0 ? -1 : BroadcastTree.offset(originIndex, fromIndex, n), radixBits);
         }
         boolean explicit = range != byDefault;
         if (!explicit && offset >= 2)
         {
-            final int downRange = BroadcastTree.rangeLength(offset - 1, n);
+            final int downRange = BroadcastTree.rangeLength(offset - 1, n, radixBits);
             if (downRange - 1 > range && !linked.test(BroadcastTree.indexAt(selfIndex, n - 1, n)))
             {
                 range = Math.min(downRange - 1, BatchDescriptor.MAX_EXPLICIT_RANGE);
                 explicit = true;
             }
         }
-        final int children = BroadcastTree.childCount(range);
-        for (int j = 0; j < children; j++)
+        // Children by distance: c * r^j for c in 1 .. r-1, so the next distance is always this one plus its digit's unit.
+        for (int distance = 1; distance > 0 && distance < range; )
         {
-            add(BroadcastTree.indexAt(selfIndex, BroadcastTree.childDistance(j), n),
-                explicit ? BroadcastTree.childRangeLength(range, j) : 0);
+            final int unit = BroadcastTree.digitUnit(distance, radixBits);
+            add(BroadcastTree.indexAt(selfIndex, distance, n), explicit ? Math.min(unit, range - distance) : 0);
+            distance += unit;
         }
         planHandOver(n, selfIndex, offset, fromIndex, linked);
         return count;
@@ -102,7 +119,7 @@ final class TreeForwarder
         {
             return;
         }
-        final int downRange = BroadcastTree.rangeLength(downOffset, n);
+        final int downRange = BroadcastTree.rangeLength(downOffset, n, radixBits);
         if (downRange <= 1 || linked.test(BroadcastTree.indexAt(selfIndex, 1, n)))
         {
             return;

@@ -82,11 +82,13 @@ final class VerifyHandler implements EventHandler<IngressEvent>
             // the dearest step, would change nothing. A forgery with a committed sequence is a no-op too.
             return IngressEvent.KNOWN_DUPLICATE;
         }
-        final Member origin = directory.get().findByOriginId(decoder.originId());
-        if (null == origin)
+        final DirectorySnapshot dir = directory.get();
+        final int originIndex = dir.indexOfOriginId(decoder.originId());
+        if (originIndex < 0)
         {
             return IngressEvent.NOT_A_MEMBER;
         }
+        final Member origin = dir.member(originIndex);
         final long age = clock.time() - decoder.timestampMillis();
         if (age > maxAgeMillis)
         {
@@ -101,6 +103,8 @@ final class VerifyHandler implements EventHandler<IngressEvent>
             return IngressEvent.FORGED;
         }
         event.origin = origin;
+        event.originIndex = originIndex;
+        event.directory = dir;
         return IngressEvent.VALID;
     }
 }

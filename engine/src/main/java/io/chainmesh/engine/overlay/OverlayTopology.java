@@ -2,12 +2,14 @@ package io.chainmesh.engine.overlay;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
+import io.chainmesh.engine.broadcast.BroadcastTree;
 
 /**
  * The overlay every member computes from the same {@link DirectorySnapshot}: for the member at ring
  * index {@code i} of {@code N}, its <em>targets</em> are its next {@code k} ring successors and the
- * fingers at ring distance {@code 2^j} for {@code j = 1, 2, ...} while {@code 2^j < N}, deduplicated,
- * never itself, ordered by clockwise distance.
+ * fingers at ring distance {@code c * r^j} for {@code c} in {@code 1 .. r - 1}, {@code j = 0, 1, ...} while
+ * below {@code N}, deduplicated, never itself, ordered by clockwise distance. The radix {@code r} is the
+ * broadcast tree's ({@link BroadcastTree#RADIX}), so every edge of every origin's tree is a link.
  * <p>
  * A member dials its targets and expects inbound links from the members whose targets include it, so
  * any member can compute (and verify) any other member's links. An undirected link {@code {a, b}} is
@@ -80,20 +82,34 @@ public final class OverlayTopology
      */
     public static int[] computeTargets(final int index, final int n, final int successors)
     {
+        return computeTargets(index, n, successors, BroadcastTree.RADIX_BITS);
+    }
+
+    /**
+     * Targets of ring index {@code index} in a ring of {@code n} with fingers of radix {@code 2^radixBits}.
+     *
+     * @param index      ring index in {@code [0, n)}.
+     * @param n          ring size.
+     * @param successors number of successors.
+     * @param radixBits  log2 of the fingers' radix.
+     * @return ring indices, deduplicated, without {@code index}, ordered by clockwise distance.
+     */
+    public static int[] computeTargets(final int index, final int n, final int successors, final int radixBits)
+    {
         if (n < 0 || index < 0 || index >= n)
         {
             throw new IllegalArgumentException("index=" + index + " must be in [0, " + n + ")");
         }
-        // Distances are the successors 1..k and the powers of two below n: at most k + 31 of them, so the cost
-        // per member is independent of n (a boolean per distance would make the whole overlay quadratic).
+        // Distances are the successors 1..k and the c * r^j below n, ascending: at most k + (r - 1) * 31 of them,
+        // so the cost per member is independent of n (a boolean per distance would make the whole overlay quadratic).
         final int maxSuccessor = (int)Math.min(successors, n - 1L);
-        final int[] distances = new int[Math.max(0, maxSuccessor) + 32];
+        final int[] distances = new int[Math.max(0, maxSuccessor) + BroadcastTree.maxChildren(radixBits)];
         int count = 0;
         for (int d = 1; d <= maxSuccessor; d++)
         {
             distances[count++] = d;
         }
-        for (long d = 2; d < n; d <<= 1)
+        for (long d = 1; d < n; d += BroadcastTree.digitUnit((int)d, radixBits))
         {
             if (d > maxSuccessor)
             {

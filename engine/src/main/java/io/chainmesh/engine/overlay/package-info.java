@@ -1,4 +1,5 @@
 /**
- * The computed overlay: ring successors and power-of-two fingers derived from the directory, the same on every member.
+ * The computed overlay: ring successors and fingers at {@code c * 4^j} (the broadcast tree's radix), derived from
+ * the directory, the same on every member.
  */
 package io.chainmesh.engine.overlay;

@@ -368,8 +368,8 @@ class BroadcastPipelineSystemTest
                 }
             }
         }
-        // Node 8 covers 8 of the 16 members in origin 0's tree and more than itself in every tree where its
-        // offset is even: without the hand-over its subtree would get those batches only by repair.
+        // Node 8 covers 4 of the 16 members in origin 0's tree and more than itself in every tree where its
+        // offset is a multiple of 4: without the hand-over its subtree would get those batches only by repair.
         assertThat(sumLive(down, BroadcastCounters::forwardsHandedOver)).as("hand-overs").isPositive();
         assertThat(sumLive(down, BroadcastCounters::batchesForwarded))
             .as("one tree copy per live member and batch (repairs=%d, duplicates=%d)",
@@ -518,9 +518,9 @@ class BroadcastPipelineSystemTest
         repairDelayMillis = 5_000;
         restartAll();
         final long origin = ids[0].originId();
-        final int receiver = 8;   // offset 8 from origin 0: covers members 8..15 by default
+        final int receiver = 8;   // offset 8 from origin 0: covers members 8..11 by default
         // Node 0's batches reach node 8 with a range of 1 in the (unsigned) flags, as a faulty or hostile parent
-        // could send them: taken at its word, node 8 would forward to nobody and 9..15 would wait for repair.
+        // could send them: taken at its word, node 8 would forward to nobody and 9..11 would wait for repair.
         links.lostTo.put(ids[receiver], frame ->
         {
             if (!isBatchOf(frame, origin))

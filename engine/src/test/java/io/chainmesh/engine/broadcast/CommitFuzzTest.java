@@ -58,8 +58,13 @@ class CommitFuzzTest
     private static final NodeKey LOCAL = NodeKey.fromHex("11".repeat(32));
     private static final NodeKey[] PEERS = {
         NodeKey.fromHex("22".repeat(32)), NodeKey.fromHex("33".repeat(32)), NodeKey.fromHex("44".repeat(32))};
-    private static final DirectorySnapshot DIRECTORY =
-        TestDirectory.snapshot(9, List.of(LOCAL, PEERS[0], PEERS[1], PEERS[2]), List.of(10, 11, 12, 13));
+    /**
+     * Two listed members that never link make the ring 6 long, so that we forward some origin's batches: at offset 4
+     * from PEERS[1] we cover [4, 6) of its 4-nomial tree and forward to PEERS[0].
+     */
+    private static final DirectorySnapshot DIRECTORY = TestDirectory.snapshot(9,
+        List.of(LOCAL, PEERS[0], PEERS[1], PEERS[2], NodeKey.fromHex("55".repeat(32)), NodeKey.fromHex("66".repeat(32))),
+        List.of(10, 11, 12, 13, 14, 15));
     private static final int TOPIC = 7;
     private static final int ENTRIES = 2;
     private static final byte FORGED_MARK = (byte)0xBD;

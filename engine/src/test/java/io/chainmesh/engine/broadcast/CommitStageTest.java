@@ -28,19 +28,19 @@ class CommitStageTest
 {
     private static final int TOPIC = 7;
 
-    private final List<NodeKey> keys = TestDirectory.keys(4);
-    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys, List.of(1001, 1002, 1003, 1004));
+    private final List<NodeKey> keys = TestDirectory.keys(6);
+    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys, List.of(1001, 1002, 1003, 1004, 1005, 1006));
     private final CountersManager countersManager = new CountersManager(
         new UnsafeBuffer(new byte[512 * 1024]), new UnsafeBuffer(new byte[128 * 1024]));
     private final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
-    private final CommitStage[] stages = new CommitStage[4];
-    private final int[] delivered = new int[4];
+    private final CommitStage[] stages = new CommitStage[6];
+    private final int[] delivered = new int[6];
     private long nanos;
 
     @Test
     void shouldDeliverALocalBatchToEveryOtherMemberOnceAndRejectAForgery()
     {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < stages.length; i++)
         {
             final int index = i;
             stages[i] = CommitStage.create(context(i), countersManager, () -> false);
@@ -51,7 +51,7 @@ class CommitStageTest
         stages[0].onLocalBatch(frame, 0, length, true);
         drain();
 
-        assertThat(delivered).containsExactly(0, 1, 1, 1);
+        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1);
         assertThat(stages[1].classify(frame, 0, length)).isEqualTo(CommitStage.BATCH_KNOWN_DUPLICATE);
 
         final int forgedLength = signedBatch(frame, 2);
@@ -60,7 +60,7 @@ class CommitStageTest
         stages[1].onFrame(member(0), frame, 0, forgedLength, true);
         drain();
 
-        assertThat(delivered).containsExactly(0, 1, 1, 1);
+        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1);
         assertThat(stages[1].counters().forged()).isEqualTo(1);
     }
 
@@ -84,33 +84,33 @@ class CommitStageTest
     @Test
     void shouldNotForwardARepairedBatchToAChildWhoseDigestSaysItHoldsIt()
     {
-        // Four members, origin at ring index 0: the member at index 2 covers [2, 4) and forwards to index 3.
-        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        // Six members, origin at ring index 0: the member at index 4 covers [4, 6) and forwards to index 5.
+        final CommitStage parent = CommitStage.create(context(4), countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
         final UnsafeBuffer digest = digestFrom(member(0).originId(), 5);
-        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+        parent.onFrame(member(5), digest, 0, digest.capacity(), true);
 
         parent.onFrame(member(1), frame, 0, length, true);
 
-        assertThat(batchesSentTo(member(3))).isZero();
+        assertThat(batchesSentTo(member(5))).isZero();
         assertThat(parent.counters().repairForwardsHeld()).isEqualTo(1);
     }
 
     @Test
     void shouldForwardARepairedBatchToAChildThatHasNotSaidItHoldsIt()
     {
-        final CommitStage parent = CommitStage.create(context(2), countersManager, () -> false);
+        final CommitStage parent = CommitStage.create(context(4), countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
         final UnsafeBuffer digest = digestFrom(member(0).originId(), 4);
-        parent.onFrame(member(3), digest, 0, digest.capacity(), true);
+        parent.onFrame(member(5), digest, 0, digest.capacity(), true);
 
         parent.onFrame(member(1), frame, 0, length, true);
 
-        assertThat(batchesSentTo(member(3))).isEqualTo(1);
+        assertThat(batchesSentTo(member(5))).isEqualTo(1);
         assertThat(parent.counters().repairForwardsHeld()).isZero();
     }
 

@@ -23,8 +23,18 @@ class RepairResponderTest
     private final RetentionBuffer retention = new RetentionBuffer(64 * 1024, CommitStageFixtures.RETENTION_MILLIS);
     private final OriginStreams<String> streams = new OriginStreams<>(1024, new SeenWindows());
     private final RepairBudget budget = new RepairBudget();
+    private final PeerProgress<String> peerProgress = new PeerProgress<>(out);
     private final RepairResponder<String> responder = new RepairResponder<>(
-        out, new ControlFrames<>(out, new ExpandableArrayBuffer()), retention, streams, counters, 1024, budget);
+        out, new ControlFrames<>(out, new ExpandableArrayBuffer()), retention, streams, counters, 1024, budget,
+        peerProgress, CommitStageFixtures.RETENTION_MILLIS);
+    private long nowMillis;
+
+    /** A WANT a retention time after the last one: the asker's allowance has refilled (rules other than it). */
+    private void ask(final String peer, final Want want)
+    {
+        nowMillis += CommitStageFixtures.RETENTION_MILLIS;
+        responder.onWant(peer, want, nowMillis);
+    }
 
     private static Want want(final long after, final long upTo)
     {
@@ -38,7 +48,7 @@ class RepairResponderTest
         retain(retention, ORIGIN, B, B + 9);
         out.takes("a", 3);
 
-        responder.onWant("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
 
         assertThat(out.batchesTo("a")).containsExactly(B + 2, B + 3, B + 4);
         assertThat(out.sentOfType(FrameType.BATCH))
@@ -58,16 +68,16 @@ class RepairResponderTest
         }
         budget.onInterval(true);
 
-        responder.onWant("a", want(B - 1, B + retained));
+        ask("a", want(B - 1, B + retained));
         final int share = RepairBudget.FLOOR_FRAMES + 2 * RepairBudget.FLOOR_FRAMES / RepairBudget.SHARE_DIVISOR;
         assertThat(out.batchesTo("a")).hasSize(share).startsWith(B, B + 1);
         assertThat(counters.repairCutByBudget.get()).isEqualTo(1);
-        responder.onWant("b", want(B - 1, B + retained));
+        ask("b", want(B - 1, B + retained));
         assertThat(out.batchesTo("b")).isEmpty();
 
         // Not saturated: repair takes what the links carry.
         budget.onInterval(false);
-        responder.onWant("b", want(B - 1, B + retained));
+        ask("b", want(B - 1, B + retained));
         assertThat(out.batchesTo("b")).hasSize(retained);
     }
 
@@ -81,7 +91,7 @@ class RepairResponderTest
             .addRanges(WantRange.newBuilder().setOriginId(ORIGIN).setAfterSeq(B + 6).setUpToSeq(B + 2))
             .build();
 
-        responder.onWant("a", bad);
+        ask("a", bad);
 
         assertThat(counters.malformed.get()).isEqualTo(3);
         assertThat(out.sent).isEmpty();
@@ -95,7 +105,7 @@ class RepairResponderTest
 
         for (int i = 1; i <= RepairResponder.MAX_WANTS_BEYOND_RETENTION; i++)
         {
-            responder.onWant("a", want(B + 1, B + 9));
+            ask("a", want(B + 1, B + 9));
             final var misses = out.sentOfType(FrameType.WANT_MISS);
             final WantMiss miss = misses.get(misses.size() - 1).wantMiss();
             assertThat(miss.getAfterSeq()).isEqualTo(B + 1);
@@ -112,15 +122,15 @@ class RepairResponderTest
     void shouldNeitherStrikeNorClearAPeerForAnAnswerCutShortByItsLink()
     {
         retainAfterEviction(retention, ORIGIN, B, B + 5, B + 9);
-        responder.onWant("a", want(B + 1, B + 9));
-        responder.onWant("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
 
         out.takes("a", 1);
-        responder.onWant("a", want(B + 5, B + 9));
+        ask("a", want(B + 5, B + 9));
         assertThat(out.closed).isEmpty();
 
         out.takes("a", Integer.MAX_VALUE);
-        responder.onWant("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
         assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
     }
 
@@ -128,10 +138,10 @@ class RepairResponderTest
     void shouldClearStrikesWhenAPeerAsksForWhatIsRetained()
     {
         retainAfterEviction(retention, ORIGIN, B, B + 5, B + 9);
-        responder.onWant("a", want(B + 1, B + 9));
-        responder.onWant("a", want(B + 1, B + 9));
-        responder.onWant("a", want(B + 5, B + 9));
-        responder.onWant("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
+        ask("a", want(B + 1, B + 9));
+        ask("a", want(B + 5, B + 9));
+        ask("a", want(B + 1, B + 9));
 
         assertThat(out.closed).isEmpty();
     }
@@ -145,16 +155,132 @@ class RepairResponderTest
         stream.onFirstCommit(B, true, 0);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
 
-        responder.onWant("a", want(0, B + 3));
+        ask("a", want(0, B + 3));
         assertThat(out.sentOfType(FrameType.WANT_MISS)).isEmpty();
         assertThat(out.batchesTo("a")).containsExactly(B, B + 1, B + 2, B + 3);
 
         stream.settleWhereStarted();
-        responder.onWant("b", want(0, B + 3));
+        ask("b", want(0, B + 3));
         final WantMiss floor = out.sentOfType(FrameType.WANT_MISS).get(0).wantMiss();
         assertThat(floor.getAfterSeq()).isZero();
         assertThat(floor.getOldestRetainedSeq()).isEqualTo(B);
         assertThat(counters.repairFloorsSent.get()).isEqualTo(1);
         assertThat(counters.wantMissSent.get()).isZero();
+    }
+
+    @Test
+    void shouldGiveAPeerThatAsksForEverythingAgainAndAgainNoMoreThanWhatItRetainsPlusWhatTimeEarnsBack()
+    {
+        retain(retention, ORIGIN, B, B + 199);
+        final long held = retention.bytesHeld();
+
+        // 100 WANTs for everything in one second, nothing committed meanwhile.
+        for (int i = 0; i < 100; i++)
+        {
+            responder.onWant("a", want(B - 1, B + 199), i * 10L);
+        }
+
+        final long taken = (long)out.batchesTo("a").size() * CommitStageFixtures.FRAME_LENGTH;
+        assertThat(out.batchesTo("a")).hasSizeGreaterThanOrEqualTo(200).startsWith(B, B + 1, B + 2);
+        assertThat(taken).isLessThanOrEqualTo(held + held * 1_000 / CommitStageFixtures.RETENTION_MILLIS);
+        assertThat(counters.repairCutByPeerAllowance.get()).isGreaterThanOrEqualTo(98);
+        assertThat(counters.repairBackPressured.get()).isZero();
+        assertThat(out.closed).isEmpty();
+
+        // Allowances are per asker: another peer still gets the whole retention at once.
+        responder.onWant("b", want(B - 1, B + 199), 1_000);
+        assertThat(out.batchesTo("b")).hasSize(200);
+    }
+
+    @Test
+    void shouldLetAPeerThatTookAWholeRetentionKeepUpWithWhatIsCommitted()
+    {
+        retain(retention, ORIGIN, B, B + 99);
+        responder.onWant("a", want(B - 1, B + 99), 0);
+        responder.onWant("a", want(B - 1, B + 99), 0);
+        responder.onWant("a", want(B - 1, B + 99), 0);
+        final int drained = out.batchesTo("a").size();
+        assertThat(counters.repairCutByPeerAllowance.get()).isGreaterThanOrEqualTo(1);
+
+        retain(retention, ORIGIN, B + 100, B + 109);
+        responder.onWant("a", want(B + 99, B + 109), 0);
+
+        assertThat(out.batchesTo("a").subList(drained, out.batchesTo("a").size()))
+            .containsExactly(B + 100, B + 101, B + 102, B + 103, B + 104, B + 105, B + 106, B + 107, B + 108, B + 109);
+    }
+
+    @Test
+    void shouldServeOnlyAboveTheContiguousMarkTheAskersOwnDigestVouchesFor()
+    {
+        retain(retention, ORIGIN, B, B + 9);
+        peerProgress.onDigest("a", true, false).record(ORIGIN, B + 5, B + 9);
+        // 0: it does not know where the stream starts yet, so it vouches for nothing.
+        peerProgress.onDigest("b", true, false).record(ORIGIN, 0, B + 9);
+
+        ask("a", want(B - 1, B + 9));
+        assertThat(out.batchesTo("a")).containsExactly(B + 6, B + 7, B + 8, B + 9);
+        ask("a", want(B - 1, B + 5));
+        assertThat(out.batchesTo("a")).hasSize(4);
+        assertThat(counters.repairRangesHeldByAsker.get()).isEqualTo(2);
+
+        ask("b", want(B - 1, B + 9));
+        assertThat(out.batchesTo("b")).hasSize(10);
+    }
+
+    @Test
+    void shouldLetAnHonestPeerCatchUpAWholeRetentionWhileBatchesKeepComingWithinBoundedTime()
+    {
+        final long repairDelayMillis = 250;
+        final int linkTakesPerAnswer = 32;
+        long highest = B + 299;
+        retain(retention, ORIGIN, B, highest);
+        long contiguous = B - 1;
+        long now = 0;
+        int answers = 0;
+        while (answers < 100)
+        {
+            out.takes("a", linkTakesPerAnswer);
+            responder.onWant("a", want(contiguous, highest), now);
+            answers++;
+            final var got = out.batchesTo("a");
+            contiguous = got.get(got.size() - 1);
+            if (contiguous == highest)
+            {
+                break;
+            }
+            // The stream goes on: 2 batches per re-ask delay.
+            retain(retention, ORIGIN, highest + 1, highest + 2);
+            highest += 2;
+            now += repairDelayMillis;
+        }
+
+        // What its link takes bounds it, not the allowance: 300 + 2 per re-ask at 32 per answer, 2.25 s.
+        assertThat(answers).isEqualTo(10);
+        assertThat(now).isEqualTo(9 * repairDelayMillis);
+        assertThat(counters.repairCutByPeerAllowance.get()).isZero();
+        assertThat(out.batchesTo("a")).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void shouldKeepTheDrainedAllowanceOfAPeerThatReconnectsAndForgetItOnceRefilled()
+    {
+        retain(retention, ORIGIN, B, B + 99);
+        responder.onWant("a", want(B - 1, B + 99), 0);
+        responder.onWant("a", want(B - 1, B + 99), 0);
+        responder.onWant("b", want(B + 99, B + 99 + 1), 0);
+        final int taken = out.batchesTo("a").size();
+
+        out.connect();
+        responder.forgetDisconnected(10);
+        // b took nothing (there was nothing to take) and is full: forgotten. a has drained its own: kept.
+        assertThat(responder.allowances().size()).isEqualTo(1);
+
+        out.connect("a", "b");
+        responder.onWant("a", want(B - 1, B + 99), 20);
+        assertThat(out.batchesTo("a")).hasSize(taken);
+
+        out.connect();
+        responder.forgetDisconnected(20 + CommitStageFixtures.RETENTION_MILLIS);
+        assertThat(responder.allowances().size()).isZero();
     }
 }

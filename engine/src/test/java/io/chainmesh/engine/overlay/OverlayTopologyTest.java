@@ -2,6 +2,7 @@ package io.chainmesh.engine.overlay;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.engine.TestDirectory;
+import io.chainmesh.engine.broadcast.BroadcastTree;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
@@ -58,10 +59,10 @@ class OverlayTopologyTest
     void shouldComputeSuccessorsAndFingersForSixteen()
     {
         final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(16), 2);
-        // successors 1, 2; fingers 2, 4, 8
-        assertThat(topology.targets(0)).containsExactly(1, 2, 4, 8);
-        assertThat(topology.targets(15)).containsExactly(0, 1, 3, 7);
-        assertThat(topology.expectedInbound(0)).containsExactly(8, 12, 14, 15);
+        // successors 1, 2; fingers 1, 2, 3, 4, 8, 12
+        assertThat(topology.targets(0)).containsExactly(1, 2, 3, 4, 8, 12);
+        assertThat(topology.targets(15)).containsExactly(0, 1, 2, 3, 7, 11);
+        assertThat(topology.expectedInbound(0)).containsExactly(4, 8, 12, 13, 14, 15);
         for (int i = 0; i < 16; i++)
         {
             assertThat(topology.targets(i)).doesNotContain(i).doesNotHaveDuplicates();
@@ -72,7 +73,18 @@ class OverlayTopologyTest
     void shouldHonourLargerSuccessorCount()
     {
         final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(16), 5);
-        assertThat(topology.targets(3)).containsExactly(4, 5, 6, 7, 8, 11);
+        assertThat(topology.targets(3)).containsExactly(4, 5, 6, 7, 8, 11, 15);
+    }
+
+    @Test
+    void shouldPlaceFingersAtPowersOfTheTreeRadix()
+    {
+        assertThat(OverlayTopology.computeTargets(0, 16, 2, 1)).as("radix 2").containsExactly(1, 2, 4, 8);
+        assertThat(OverlayTopology.computeTargets(0, 70, 2, 2)).as("radix 4")
+            .containsExactly(1, 2, 3, 4, 8, 12, 16, 32, 48, 64);
+        assertThat(OverlayTopology.computeTargets(0, 13_047, 2, BroadcastTree.RADIX_BITS)).as("Flux mainnet's list")
+            .hasSize(21);
+        assertThat(OverlayTopology.computeTargets(0, 13_047, 2, 1)).hasSize(14);
     }
 
     @Test
@@ -98,9 +110,9 @@ class OverlayTopologyTest
         final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(100), 2);
         for (int i = 0; i < 100; i++)
         {
-            // 2 successors + fingers 2..64 (6 of them, 2 duplicated) = 7 targets
-            assertThat(topology.targets(i)).hasSize(7);
-            assertThat(topology.neighbours(i).length).isLessThanOrEqualTo(2 * 7);
+            // 2 successors + fingers 1, 2, 3, 4, 8, 12, 16, 32, 48, 64 (2 duplicated) = 10 targets
+            assertThat(topology.targets(i)).hasSize(10);
+            assertThat(topology.neighbours(i).length).isLessThanOrEqualTo(2 * 10);
         }
     }
 
@@ -148,7 +160,7 @@ class OverlayTopologyTest
                     }
                 }
             }
-            assertThat(Arrays.stream(hops).max().getAsInt()).isLessThanOrEqualTo(7);
+            assertThat(Arrays.stream(hops).max().getAsInt()).isLessThanOrEqualTo(BroadcastTree.depthBound(n));
             assertThat(Arrays.stream(hops).min().getAsInt()).isZero();
         }
     }

@@ -42,6 +42,7 @@ class OverlayVectorTest
         final JsonNode v = vector();
         final int n = v.get("n").asInt();
         final int successors = v.get("successors").asInt();
+        assertThat(v.get("radix").asInt()).as("the vector's radix is the engine's").isEqualTo(BroadcastTree.RADIX);
         assertThat(v.get("targets").size()).isEqualTo(n);
         for (int i = 0; i < n; i++)
         {
@@ -73,7 +74,8 @@ class OverlayVectorTest
 
         for (final JsonNode check : v.get("checkedRanges"))
         {
-            assertThat(BroadcastTree.checkedRange(check.get("explicit").asInt(), check.get("offset").asInt(), n, 127,
+            assertThat(BroadcastTree.checkedRange(check.get("explicit").asInt(), check.get("offset").asInt(),
+                check.get("n").asInt(), 127,
                 check.get("fromOffset").asInt())).as(check.get("why").asText()).isEqualTo(check.get("covers").asInt());
         }
     }

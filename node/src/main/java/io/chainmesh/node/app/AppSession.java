@@ -1,6 +1,5 @@
 package io.chainmesh.node.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -338,47 +337,22 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
 
     private void onControl(final TextWebSocketFrame frame)
     {
-        final ByteBuf content = frame.content();
-        if (content.readableBytes() > AppApiServer.Context.MAX_CONTROL_LENGTH)
-        {
-            counters.increment(AppCounters.Counter.MALFORMED_FRAMES);
-            sendError("CONTROL_TOO_LONG", "text frame of " + content.readableBytes() + " bytes exceeds limit " +
-                AppApiServer.Context.MAX_CONTROL_LENGTH, -1);
-            return;
-        }
-        final JsonNode request;
+        final AppControlRequest request;
         try
         {
-            request = JSON.readTree(content.toString(StandardCharsets.UTF_8));
+            request = AppControlRequest.read(frame.content());
         }
-        catch (final Exception ex)
+        catch (final AppControlRequest.AppControlException ex)
         {
             counters.increment(AppCounters.Counter.MALFORMED_FRAMES);
-            sendError("BAD_JSON", "text frame is not JSON: " + firstLine(ex.getMessage()), -1);
+            sendError(ex.code(), ex.getMessage(), -1);
             return;
         }
-        final JsonNode op = null == request ? null : request.get("op");
-        final String name = null == op || !op.isTextual() ? null : op.asText();
-        final ObjectNode reply;
-        if ("status".equals(name))
-        {
-            reply = status();
-        }
-        else if ("members".equals(name))
-        {
-            reply = members();
-        }
-        else
-        {
-            counters.increment(AppCounters.Counter.MALFORMED_FRAMES);
-            sendError("UNKNOWN_OP", "op=" + (null == op ? "<missing>" : op.toString()) +
-                " is not one of \"status\", \"members\"", -1);
-            return;
-        }
+        final ObjectNode reply = AppControlRequest.STATUS.equals(request.op()) ? status() : members();
         counters.increment(AppCounters.Counter.CONTROL_REQUESTS);
-        if (request.has("id"))
+        if (null != request.id())
         {
-            reply.set("id", request.get("id"));
+            reply.set("id", request.id());
         }
         ctx.write(new TextWebSocketFrame(reply.toString()));
     }
@@ -444,16 +418,6 @@ final class AppSession extends SimpleChannelInboundHandler<WebSocketFrame>
             error.put("correlationId", correlationId);
         }
         ctx.write(new TextWebSocketFrame(error.toString()));
-    }
-
-    private static String firstLine(final String message)
-    {
-        if (null == message)
-        {
-            return "";
-        }
-        final int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.chainmesh.node.flux;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.node.flux.FluxBridgeCounters.Counter;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -87,6 +88,7 @@ public final class FluxBridge implements AutoCloseable
 
     private final Context ctx;
     private final FluxBridgeCounters counters = new FluxBridgeCounters();
+    private final Admission pendingUpgrades;
     private final CopyOnWriteArrayList<FluxPeerSession> sessions = new CopyOnWriteArrayList<>();
     private final Map<String, FluxPeerSession> sessionsByKey = new HashMap<>();
     private final LinkedHashMap<String, Long> askedHashes = new LinkedHashMap<>();
@@ -102,6 +104,7 @@ public final class FluxBridge implements AutoCloseable
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
+        this.pendingUpgrades = new Admission(ctx.maxPendingUpgrades(), ctx.maxPendingUpgradesPerSource());
     }
 
     /**
@@ -146,8 +149,18 @@ public final class FluxBridge implements AutoCloseable
                         @Override
                         protected void initChannel(final SocketChannel ch)
                         {
+                            final InetAddress source = ch.remoteAddress().getAddress();
+                            if (null != pendingUpgrades.tryAdmit(source))
+                            {
+                                // Over a cap: reset at accept, before any byte is read or any state is held for it.
+                                counters.increment(Counter.REFUSED_PENDING_UPGRADES);
+                                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                                ch.close();
+                                return;
+                            }
                             ch.pipeline()
-                                .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs()))
+                                .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(),
+                                    () -> pendingUpgrades.release(source)))
                                 .addLast(new HttpServerCodec(2048, 8192, 1024))
                                 .addLast(new HttpObjectAggregator(0))
                                 .addLast(new FluxUpgradeGuard(FluxBridge.this));
@@ -352,7 +365,7 @@ public final class FluxBridge implements AutoCloseable
                 protected void initChannel(final SocketChannel ch)
                 {
                     ch.pipeline()
-                        .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs()))
+                        .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(), null))
                         .addLast(new HttpClientCodec(4096, 8192, 8192))
                         .addLast(new HttpObjectAggregator(8192))
                         .addLast(new Dialler(handshaker, key));
@@ -484,6 +497,13 @@ public final class FluxBridge implements AutoCloseable
     {
         /** Default peer cap. */
         public static final int DEFAULT_MAX_PEERS = 16;
+        /** Default cap on inbound connections that have not completed their upgrade yet. */
+        public static final int DEFAULT_MAX_PENDING_UPGRADES = 64;
+        /**
+         * Default cap on such connections from one source (an IPv4 address or IPv6 /64); one host often runs several
+         * FluxOS nodes on different ports.
+         */
+        public static final int DEFAULT_MAX_PENDING_UPGRADES_PER_SOURCE = 8;
         /** Default largest frame, in bytes (FluxOS envelopes are at most {@link FluxEnvelope#MAX_LENGTH} chars). */
         public static final int DEFAULT_MAX_FRAME_LENGTH = 1024 * 1024;
         /** Default ping interval (FluxOS pings every 15 s). */
@@ -507,6 +527,8 @@ public final class FluxBridge implements AutoCloseable
         private int seenCapacity = DEFAULT_SEEN_CAPACITY;
         private int askedHashCapacity = DEFAULT_SEEN_CAPACITY;
         private long upgradeTimeoutMs = 10_000;
+        private int maxPendingUpgrades = DEFAULT_MAX_PENDING_UPGRADES;
+        private int maxPendingUpgradesPerSource = DEFAULT_MAX_PENDING_UPGRADES_PER_SOURCE;
         private long reconnectMinMs = 1_000;
         private long reconnectMaxMs = 60_000;
         private int writeBufferHighWaterMark = 4 * 1024 * 1024;
@@ -740,6 +762,35 @@ public final class FluxBridge implements AutoCloseable
         }
 
         /**
+         * Caps the inbound connections that have not completed their WebSocket upgrade: each holds a descriptor and
+         * an HTTP decoder for up to {@link #upgradeTimeoutMs()}, so without a cap one host could hold as many as the
+         * open-file limit allows. A connection over a cap is reset at accept and counted
+         * ({@code refused_pending_upgrades}).
+         *
+         * @param total     such connections at once, at most.
+         * @param perSource such connections from one source (an IPv4 address or an IPv6 /64), at most.
+         * @return this.
+         */
+        public Context maxPendingUpgrades(final int total, final int perSource)
+        {
+            this.maxPendingUpgrades = total;
+            this.maxPendingUpgradesPerSource = perSource;
+            return this;
+        }
+
+        /** @return the cap on connections not yet upgraded. */
+        public int maxPendingUpgrades()
+        {
+            return maxPendingUpgrades;
+        }
+
+        /** @return the cap on connections not yet upgraded from one source. */
+        public int maxPendingUpgradesPerSource()
+        {
+            return maxPendingUpgradesPerSource;
+        }
+
+        /**
          * @param minMs first redial delay.
          * @param maxMs largest redial delay (the delay doubles up to it).
          * @return this.
@@ -828,6 +879,8 @@ public final class FluxBridge implements AutoCloseable
                 throw new IllegalArgumentException("flux bridge needs flux.listen.address or flux.fluxos.address");
             }
             check("flux.max.peers", maxPeers, 1, 1024);
+            check("maxPendingUpgrades", maxPendingUpgrades, 1, 65536);
+            check("maxPendingUpgradesPerSource", maxPendingUpgradesPerSource, 1, maxPendingUpgrades);
             check("flux.max.frame.length", maxFrameLength, 1024, 16 * 1024 * 1024);
             check("flux.seen.capacity", seenCapacity, 1, 1 << 24);
             check("askedHashCapacity", askedHashCapacity, 1, 1 << 24);

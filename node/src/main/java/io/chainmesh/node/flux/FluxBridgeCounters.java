@@ -25,6 +25,8 @@ public final class FluxBridgeCounters
         OUTBOUND_FAILURES("Outbound connection attempts that failed (refused, timed out, bad handshake)."),
         /** HTTP requests refused before an upgrade: wrong path, method, headers or malformed request. */
         BAD_UPGRADES("HTTP requests refused before an upgrade: wrong path, method, headers or malformed request."),
+        /** Inbound connections reset at accept: too many not yet upgraded, in all or from that source. */
+        REFUSED_PENDING_UPGRADES("Inbound connections reset at accept: too many not yet upgraded, in all or from that source."),
         /** Inbound peers closed with 4000: the peer cap was reached. */
         REFUSED_MAX_CONNECTIONS("Inbound peers closed with 4000: the peer cap was reached."),
         /** Inbound peers closed with 4001: that ip:port is connected already. */

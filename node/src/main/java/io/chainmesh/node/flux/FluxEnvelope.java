@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * One FluxOS broadcast message: the JSON text frame {@code {"version":1,"timestamp":<ms>,"pubKey":"<hex>",
@@ -48,6 +49,7 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
     public static final long VERSION = 1;
     /** The API port FluxOS assumes for an address listed without one. */
     public static final int DEFAULT_API_PORT = 16127;
+    private static final Pattern PORT = Pattern.compile("[1-9][0-9]{0,4}");
 
     /** Why a message is refused. */
     public enum Refusal
@@ -211,16 +213,15 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         {
             return null;
         }
-        try
-        {
-            final String host = colon < 0 ? address : address.substring(0, colon);
-            final int port = colon < 0 ? DEFAULT_API_PORT : Integer.parseInt(address.substring(colon + 1));
-            return host.isEmpty() || port < 1 || port > 65535 ? null : new Endpoint(host, port);
-        }
-        catch (final NumberFormatException ex)
+        final String host = colon < 0 ? address : address.substring(0, colon);
+        final String digits = colon < 0 ? null : address.substring(colon + 1);
+        // As the node list writes a port: no sign, no leading zero ("+16137" and "016137" name no listed node).
+        if (host.isEmpty() || (null != digits && !PORT.matcher(digits).matches()))
         {
             return null;
         }
+        final int port = null == digits ? DEFAULT_API_PORT : Integer.parseInt(digits);
+        return port > 65535 ? null : new Endpoint(host, port);
     }
 
     /**

@@ -11,19 +11,24 @@ import java.util.concurrent.TimeUnit;
  * Ends a connection that has not completed its WebSocket upgrade within a fixed time of becoming active, however it
  * trickles bytes in: a read timeout would let a peer that sends a byte now and then hold the connection, and its
  * descriptor, for as long as it likes. On expiry it fires a {@link ChannelException} (the handler behind it counts
- * the failure) and closes. Removed from the pipeline once the upgrade completes. Event loop only.
+ * the failure) and closes. Removed from the pipeline once the upgrade completes, or with the rest of it when the
+ * connection closes: either way it then gives back the connection's place among those not yet upgraded. Event loop
+ * only.
  */
 final class UpgradeDeadline extends ChannelInboundHandlerAdapter
 {
     private final long timeoutMs;
+    private Runnable onRemoved;
     private ScheduledFuture<?> deadline;
 
     /**
      * @param timeoutMs time from the connection becoming active to the end of its upgrade, at most.
+     * @param onRemoved run once when the deadline leaves the pipeline (upgraded or closed); null for nothing.
      */
-    UpgradeDeadline(final long timeoutMs)
+    UpgradeDeadline(final long timeoutMs, final Runnable onRemoved)
     {
         this.timeoutMs = timeoutMs;
+        this.onRemoved = onRemoved;
     }
 
     @Override
@@ -48,6 +53,12 @@ final class UpgradeDeadline extends ChannelInboundHandlerAdapter
         if (null != deadline)
         {
             deadline.cancel(false);
+        }
+        final Runnable task = onRemoved;
+        onRemoved = null;
+        if (null != task)
+        {
+            task.run();
         }
     }
 

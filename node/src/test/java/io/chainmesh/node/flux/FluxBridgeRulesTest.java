@@ -65,6 +65,9 @@ class FluxBridgeRulesTest
         assertThat(FluxEnvelope.endpoint("1.2.3.4:0")).isNull();
         assertThat(FluxEnvelope.endpoint("1.2.3.4:x")).isNull();
         assertThat(FluxEnvelope.endpoint("1.2.3.4:99999")).isNull();
+        assertThat(FluxEnvelope.endpoint("1.2.3.4:016137")).isNull();
+        assertThat(FluxEnvelope.endpoint("1.2.3.4:+16137")).isNull();
+        assertThat(FluxEnvelope.endpoint("1.2.3.4:")).isNull();
         assertThat(FluxEnvelope.endpoint("::1")).isNull();
         assertThat(FluxEnvelope.endpoint(":16127")).isNull();
         assertThat(FluxEnvelope.endpoint("x".repeat(100))).isNull();

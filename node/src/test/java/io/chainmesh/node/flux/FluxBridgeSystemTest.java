@@ -11,8 +11,11 @@ import io.chainmesh.node.flux.FluxBridgeCounters.Counter;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -62,7 +65,7 @@ class FluxBridgeSystemTest
                 .bindAddress(new InetSocketAddress("127.0.0.1", 0)).maxPeers(2).maxFrameLength(8192)));
             bridges.add(FluxBridge.launch(new FluxBridge.Context().node(nodes.get(1)).directory(chain::current)
                 .bindAddress(new InetSocketAddress("127.0.0.1", 0)).confirmed(confirmedB::get).allowedPeers(allowedB)
-                .pingIntervalMs(200).missedPongs(2)));
+                .pingIntervalMs(1000).missedPongs(2)));
             await(() -> nodes.stream().allMatch(n -> n.peers().stream().anyMatch(p -> p.state() == PeerView.State.ACTIVE)));
             final FluxBridge a = bridges.get(0);
             final FluxBridge b = bridges.get(1);
@@ -185,6 +188,82 @@ class FluxBridgeSystemTest
             bridges.forEach(CloseHelper::quietClose);
             nodes.forEach(CloseHelper::quietClose);
             CloseHelper.quietClose(chain);
+        }
+    }
+
+    @Test
+    void shouldResetConnectionsOverThePendingUpgradeCapsAtAccept() throws Exception
+    {
+        final DevnetChain chain = DevnetChain.launch(new DevnetChain.Context().memberCount(1));
+        final List<Socket> silent = new ArrayList<>();
+        FluxBridge bridge = null;
+        try (ChainmeshNode node = ChainmeshNode.launch(new ChainmeshNode.Context()
+                .nodeKey(chain.memberKey(0))
+                .member(chain.memberId(0))
+                .directorySource(chain)
+                .bindAddress(new InetSocketAddress("127.0.0.1", chain.portFor(0)))
+                .ioThreads(1)))
+        {
+            bridge = FluxBridge.launch(new FluxBridge.Context().node(node).directory(chain::current)
+                .bindAddress(new InetSocketAddress("127.0.0.1", 0)).maxPendingUpgrades(3, 2));
+            final FluxBridge admitting = bridge;
+            // Two connections from 127.0.0.1 that never send a byte hold the source's two places.
+            for (int i = 0; i < 2; i++)
+            {
+                final Socket socket = new Socket();
+                socket.connect(admitting.localAddress(), 5_000);
+                silent.add(socket);
+            }
+            // A third from the same source is reset at accept: it reads end of stream or a reset, never a reply.
+            try (Socket third = new Socket())
+            {
+                third.connect(admitting.localAddress(), 5_000);
+                third.setSoTimeout(10_000);
+                int read;
+                try
+                {
+                    read = third.getInputStream().read();
+                }
+                catch (final SocketException ex)
+                {
+                    read = -1;
+                }
+                assertThat(read).isEqualTo(-1);
+            }
+            assertThat(admitting.counters().get(Counter.REFUSED_PENDING_UPGRADES)).isEqualTo(1);
+
+            // A place given back (the peer left) admits a real FluxOS peer, which upgrades.
+            silent.remove(0).close();
+            await(() ->
+            {
+                try (FluxRawPeer peer = FluxRawPeer.connect(admitting.localAddress(), "/ws/flux/16127", CAPABLE))
+                {
+                    return peer.upgraded();
+                }
+                catch (final IOException ex)
+                {
+                    return false;
+                }
+            });
+
+            // Shutting the bridge down tells a connected peer so, with FluxOS's code for a closed inbound peer.
+            await(() -> admitting.counters().get(Counter.PEERS_CONNECTED) == 0);
+            try (FluxRawPeer peer = FluxRawPeer.connect(admitting.localAddress(), "/ws/flux/16128", CAPABLE))
+            {
+                assertThat(peer.upgraded()).as(peer.head).isTrue();
+                await(() -> admitting.counters().get(Counter.PEERS_CONNECTED) == 1);
+                admitting.close();
+                assertThat(peer.readCloseCode()).isEqualTo(FluxCloseCodes.CLOSED_INBOUND);
+            }
+        }
+        finally
+        {
+            CloseHelper.quietClose(bridge);
+            for (final Socket socket : silent)
+            {
+                socket.close();
+            }
+            chain.close();
         }
     }
 

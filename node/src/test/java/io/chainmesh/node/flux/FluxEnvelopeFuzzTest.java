@@ -4,6 +4,15 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.DoubleNode;
+import io.chainmesh.chain.DirectorySnapshot;
+import io.chainmesh.chain.Endpoint;
+import io.chainmesh.chain.Member;
+import io.chainmesh.chain.MemberId;
+import io.chainmesh.chain.Tier;
+import io.chainmesh.codec.CodecException;
+import io.chainmesh.codec.crypto.BitcoinMessage;
+import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.crypto.PublicKey;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -11,7 +20,10 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,6 +40,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FluxEnvelopeFuzzTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CHECK_NOW = 1_765_015_200_000L;
+    private static final NodeKey OPERATOR =
+        NodeKey.fromHex("00000000000000000000000000000000000000000000000000000000000000a1");
+    private static final NodeKey OTHER =
+        NodeKey.fromHex("00000000000000000000000000000000000000000000000000000000000000b2");
+    private static final DirectorySnapshot CHECK_LIST = DirectorySnapshot.of(10, List.of(
+        member(1, OPERATOR, "1.2.3.4", 16127),
+        member(2, OPERATOR, "1.2.3.4", 16137),
+        member(3, OTHER, "5.6.7.8", 16127)));
 
     /**
      * Input: a text frame, UTF-8.
@@ -61,6 +82,102 @@ class FluxEnvelopeFuzzTest
         assertThat(data.isObject()).isTrue();
         assertThat(envelope.signedText()).isEqualTo(root.get("version").longValue() + JsJson.stringify(data) +
             root.get("timestamp").longValue());
+    }
+
+    /**
+     * Input: a text frame, UTF-8, checked against a small node list at a fixed time. The seeds are envelopes signed
+     * by the list's keys ({@link #seedsAreAcceptedSoTheCorpusReachesEveryCheck}), so mutations reach each refusal.
+     * <p>
+     * Contract of {@code check}: it never throws; it refuses with the first rule FluxOS applies that the envelope
+     * breaks (version and type, freshness, a listed signer, the owner of the address it speaks for, the signature),
+     * each rule judged here independently; it accepts only what a separate signature check verifies.
+     */
+    @FuzzTest(maxDuration = "5m")
+    void fluxCheck(final byte[] input)
+    {
+        final FluxEnvelope envelope;
+        try
+        {
+            envelope = FluxEnvelope.parse(new String(input, StandardCharsets.UTF_8));
+        }
+        catch (final FluxEnvelope.FluxEnvelopeException ex)
+        {
+            return;
+        }
+        final FluxEnvelope.Refusal refusal = envelope.check(CHECK_NOW, CHECK_LIST);
+        assertThat(refusal).isEqualTo(expectedRefusal(envelope));
+    }
+
+    private static FluxEnvelope.Refusal expectedRefusal(final FluxEnvelope envelope)
+    {
+        if (envelope.version() != 1 || null == envelope.data().get("type") || !envelope.data().get("type").isTextual())
+        {
+            return FluxEnvelope.Refusal.MALFORMED;
+        }
+        if (CHECK_NOW - envelope.timestampMs() > FluxEnvelope.MAX_AGE_MS)
+        {
+            return FluxEnvelope.Refusal.STALE;
+        }
+        if (envelope.timestampMs() - CHECK_NOW > FluxEnvelope.MAX_AHEAD_MS)
+        {
+            return FluxEnvelope.Refusal.FUTURE;
+        }
+        final PublicKey signer;
+        try
+        {
+            signer = PublicKey.fromHex(envelope.pubKey());
+        }
+        catch (final CodecException ex)
+        {
+            return FluxEnvelope.Refusal.MALFORMED;
+        }
+        if (!CHECK_LIST.hasKey(signer))
+        {
+            return FluxEnvelope.Refusal.UNKNOWN_SIGNER;
+        }
+        final String target = envelope.targetAddress();
+        if (null != target)
+        {
+            final Member listed = CHECK_LIST.members().stream()
+                .filter(m -> target.equals(m.endpoint().host()) && m.endpoint().port() == FluxEnvelope.DEFAULT_API_PORT ||
+                    target.equals(m.endpoint().host() + ":" + m.endpoint().port()))
+                .findFirst().orElse(null);
+            if (null == listed || !listed.publicKey().equals(signer))
+            {
+                return FluxEnvelope.Refusal.ADDRESS_MISMATCH;
+            }
+        }
+        boolean verified;
+        try
+        {
+            verified = BitcoinMessage.verify(signer, envelope.signedText().getBytes(StandardCharsets.UTF_8),
+                envelope.signature());
+        }
+        catch (final CodecException ex)
+        {
+            verified = false;
+        }
+        return verified ? null : FluxEnvelope.Refusal.BAD_SIGNATURE;
+    }
+
+    /** Every committed seed of {@code fluxCheck} that is an envelope verifies against the list it is checked with. */
+    @Test
+    void seedsAreAcceptedSoTheCorpusReachesEveryCheck() throws Exception
+    {
+        final Path seeds = Path.of("src/test/resources/io/chainmesh/node/flux/FluxEnvelopeFuzzTestInputs/fluxCheck");
+        int accepted = 0;
+        try (var files = Files.list(seeds))
+        {
+            for (final Path seed : files.filter(f -> f.getFileName().toString().startsWith("seed-signed-")).toList())
+            {
+                final byte[] text = Files.readAllBytes(seed);
+                assertThat(FluxEnvelope.parse(new String(text, StandardCharsets.UTF_8)).check(CHECK_NOW, CHECK_LIST))
+                    .as(seed.toString()).isNull();
+                fluxCheck(text);
+                accepted++;
+            }
+        }
+        assertThat(accepted).isGreaterThanOrEqualTo(4);
     }
 
     /**
@@ -151,5 +268,11 @@ class FluxEnvelopeFuzzTest
         final byte[] withDouble = Arrays.copyOf(ByteBuffer.allocate(8).putDouble(123.456e300).array(), 12);
         jsJson(withDouble);
         jsJson("{\"x\":[1,2.5,\"\\u0001\",null,true]}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Member member(final int index, final NodeKey key, final String host, final int port)
+    {
+        return new Member(MemberId.of("%064x".formatted(index), 0), key.publicKey(), new Endpoint(host, port),
+            Tier.CUMULUS, index, index, index, 0, "", -1);
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,13 +23,16 @@ class UpgradeDeadlineTest
 {
     private static final long TIMEOUT_MS = 1000;
 
+    private final AtomicInteger released = new AtomicInteger();
+
     @Test
     void shouldEndAConnectionThatTricklesBytesWithoutUpgrading()
     {
         final Recorder recorder = new Recorder();
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS)).addLast(recorder);
+        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
+            .addLast(recorder);
 
         // A byte every 300 ms never lets a read go idle, yet the connection has had its time after 1 s.
         for (int i = 0; i < 3; i++)
@@ -43,6 +47,7 @@ class UpgradeDeadlineTest
         channel.runPendingTasks();
 
         assertThat(channel.isOpen()).isFalse();
+        assertThat(released).as("place given back once, on close").hasValue(1);
         assertThat(recorder.failures).singleElement(InstanceOfAssertFactories.THROWABLE)
             .isInstanceOf(ChannelException.class).hasMessage("no WebSocket upgrade within 1000 ms");
     }
@@ -53,7 +58,8 @@ class UpgradeDeadlineTest
         final Recorder recorder = new Recorder();
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS)).addLast(recorder);
+        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
+            .addLast(recorder);
 
         channel.advanceTimeBy(TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
         channel.runPendingTasks();
@@ -64,6 +70,7 @@ class UpgradeDeadlineTest
         assertThat(channel.isOpen()).isTrue();
         assertThat(recorder.failures).isEmpty();
         channel.finishAndReleaseAll();
+        assertThat(released).as("place given back once, at the upgrade, not again at close").hasValue(1);
     }
 
     private static final class Recorder extends ChannelInboundHandlerAdapter

@@ -13,6 +13,7 @@ import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.Status;
+import io.chainmesh.engine.broadcast.BroadcastTree;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.chainmesh.engine.transport.ChannelSetup;
@@ -265,20 +266,13 @@ public final class CapacityGenerator implements AutoCloseable
             taken.set(o);
             originRing[s] = o;
             final int p = Math.floorMod(x - o, n);
-            final int low = Integer.lowestOneBit(p);
-            final int parent = Math.floorMod(x - low, n);
+            final int parent = Math.floorMod(x - p + BroadcastTree.parentOffset(p), n);
             parentLink[s] = links.get(snapshot.member(parent).id());
             if (null == parentLink[s])
             {
                 throw new IllegalStateException("no link from the node's parent " + parent + " for origin " + o);
             }
-            final int range = Math.min(low, n - p);
-            int count = 0;
-            for (int d = 1; d < range; d <<= 1)
-            {
-                count++;
-            }
-            children[s] = count;
+            children[s] = BroadcastTree.childCount(BroadcastTree.rangeLength(p, n));
             slotByOrigin.put(snapshot.member(o).originId(), s);
         }
         firstSeq = new long[origins];

@@ -74,7 +74,7 @@ public final class RawFanoutCeiling
         this.batch = batch;
         this.maxOutstanding = maxOutstanding;
         this.deliveredByOrigin = new AtomicLongArray(nodes);
-        this.links = new Channel[nodes][32];
+        this.links = new Channel[nodes][BroadcastTree.maxChildren(BroadcastTree.RADIX_BITS)];
     }
 
     /**
@@ -132,10 +132,11 @@ public final class RawFanoutCeiling
                 });
             for (int i = 0; i < nodes; i++)
             {
-                for (int j = 0; (1 << j) < nodes; j++)
+                // Link j leads to the node at the tree's j-th child distance: every child of every range is one of them.
+                for (int j = 0; j < BroadcastTree.childCount(nodes); j++)
                 {
-                    links[i][j] = client.connect(new InetSocketAddress("127.0.0.1", ports[(i + (1 << j)) % nodes]))
-                        .sync().channel();
+                    links[i][j] = client.connect(new InetSocketAddress("127.0.0.1",
+                        ports[(i + BroadcastTree.childDistance(j)) % nodes])).sync().channel();
                 }
             }
             publish(Math.min(2.0, seconds / 2));

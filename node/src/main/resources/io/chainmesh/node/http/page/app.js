@@ -280,7 +280,7 @@ function render(o) {
   drawRing(o.overlay);
   const successors = o.overlay.ringSuccessors;
   $('overlay-text').textContent = 'Ring position ' + o.overlay.selfIndex + ' of ' + o.overlay.size + ': links to ' +
-    successors + ' ring successor' + (successors === 1 ? '' : 's') + ' and power-of-two fingers, ' +
+    successors + ' ring successor' + (successors === 1 ? '' : 's') + ' and fingers at c·4^j, ' +
     o.overlay.links + ' links in the whole overlay.';
 
   if (o.latency) {
