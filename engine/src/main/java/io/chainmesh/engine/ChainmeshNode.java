@@ -609,6 +609,13 @@ public final class ChainmeshNode implements AutoCloseable
         }
 
         @Override
+        public long rttNanos(final MemberId peer)
+        {
+            final Link link = manager.routes().directLink(peer);
+            return null == link ? -1 : link.heartbeat().rttEwmaNs();
+        }
+
+        @Override
         public void closePeer(final MemberId peer, final CloseReason reason, final String text)
         {
             final Link link = manager.routes().directLink(peer);

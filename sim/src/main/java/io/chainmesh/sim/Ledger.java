@@ -28,7 +28,9 @@ final class Ledger
     private int batches;
     private final long[] hopCounts = new long[256];
     private final Histogram deliveryLatency = new Histogram(3_600_000_000_000L, 3);
+    private final Histogram repairedLatency = new Histogram(3_600_000_000_000L, 3);
     private long deliveries;
+    private long repairedDeliveries;
     private long historyDeliveries;
     private SimNode[] nodes;
     private long violationCount;
@@ -88,10 +90,11 @@ final class Ledger
      * @param originIdValue the origin the engine says it came from.
      * @param hash     hash of the delivered payload.
      * @param hop      the hop it arrived on.
+     * @param repaired true if it arrived in a repair answer (a BATCH flagged REPAIR).
      * @param now      simulated time.
      */
     void onDeliver(final int member, final int batch, final long originIdValue, final long hash, final int hop,
-        final long now)
+        final boolean repaired, final long now)
     {
         if (batch < 0 || batch >= batches || originId[batch] != originIdValue || contentHash[batch] != hash)
         {
@@ -119,6 +122,11 @@ final class Ledger
             return;
         }
         deliveryLatency.recordValue(Math.max(0, now - publishedAt[batch]));
+        if (repaired)
+        {
+            repairedDeliveries++;
+            repairedLatency.recordValue(Math.max(0, now - publishedAt[batch]));
+        }
         lastDeliveryAt[batch] = Math.max(lastDeliveryAt[batch], now);
     }
 
@@ -195,6 +203,17 @@ final class Ledger
     long deliveries()
     {
         return deliveries;
+    }
+
+    /** @return latency from publish of the deliveries that arrived in a repair answer. */
+    Histogram repairedLatency()
+    {
+        return repairedLatency;
+    }
+
+    long repairedDeliveries()
+    {
+        return repairedDeliveries;
     }
 
     long violationCount()

@@ -251,6 +251,13 @@ final class Outcome
         figures.put("transmissions_per_delivery", deliveries == 0 ? 0 : round((double)batchFrames / deliveries, 4));
         figures.put("repair_frames", traffic.total(Traffic.REPAIR, false));
         figures.put("repair_bytes", traffic.total(Traffic.REPAIR, true));
+        final long repaired = sim.ledger.repairedDeliveries();
+        figures.put("repaired_deliveries", repaired);
+        figures.put("repair_frames_per_repaired_delivery",
+            repaired == 0 ? 0 : round((double)traffic.total(Traffic.REPAIR, false) / repaired, 3));
+        figures.put("repair_bytes_per_repaired_delivery",
+            repaired == 0 ? 0 : round((double)traffic.total(Traffic.REPAIR, true) / repaired, 1));
+        figures.put("repaired_delivery_latency_ms", percentiles(sim.ledger.repairedLatency()));
         final Map<String, Object> perNode = new LinkedHashMap<>();
         long control = 0;
         for (int kind = 0; kind < Traffic.NAMES.length; kind++)

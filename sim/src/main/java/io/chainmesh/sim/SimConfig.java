@@ -325,6 +325,7 @@ public final class SimConfig
         return "--members " + members + " --seconds " + seconds + " --seed " + seed + " --rate " + batchesPerSecond +
             " --publishers " + publishers + " --payload " + payloadBytes + " --drain " + drainSeconds +
             " --uplink-mbps " + uplinkMbps + " --retention-kib " + (retentionBytes >> 10) +
+            (retentionMillis == 60_000 ? "" : " --retention-seconds " + retentionMillis / 1000.0) +
             (heartbeats ? "" : " --no-heartbeats") +
             (digestPeersPerSecond > 0 ? " --digest-peers " + digestPeersPerSecond : "") + (faults.isEmpty() ? "" : " --faults " + faults);
     }

@@ -16,6 +16,7 @@ import java.util.List;
  *   --uplink-mbps M       uplink per member                     --retention-kib K   retention per member
  *   --verify-micros U     CPU per signature check               --no-heartbeats
  *   --digest-peers P      peers told our changes per second (the engine's digestPeersPerSecond)
+ *   --retention-seconds S how long each member retains batches (60)
  *   --faults PLAN         see FaultPlan                         --out PREFIX    write PREFIX.json, PREFIX.md and
  *                                                                               the charts PREFIX-*.svg
  * </pre>
@@ -58,7 +59,11 @@ public final class SimMain
                 case "--payload": payload = Integer.parseInt(value); i++; break;
                 case "--drain": config.drainSeconds(Double.parseDouble(value)); i++; break;
                 case "--uplink-mbps": config.uplink(Double.parseDouble(value), 2); i++; break;
-                case "--retention-kib": config.retention(Integer.parseInt(value) << 10, 60_000); i++; break;
+                case "--retention-kib": config.retention(Integer.parseInt(value) << 10, config.retentionMillis()); i++; break;
+                case "--retention-seconds":
+                    config.retention(config.retentionBytes(), Math.round(Double.parseDouble(value) * 1000));
+                    i++;
+                    break;
                 case "--verify-micros": config.cpu(Long.parseLong(value) * 1_000, 8_000, 4_000); i++; break;
                 case "--no-heartbeats": config.heartbeats(false); break;
                 case "--digest-peers": config.digestPeersPerSecond(Integer.parseInt(value)); i++; break;

@@ -248,6 +248,13 @@ final class SimNode implements LinkSender
     }
 
     @Override
+    public long rttNanos(final MemberId peer)
+    {
+        final int slot = slotOf(peer);
+        return slot < 0 || !up[slot] || null == monitors[slot] ? -1 : monitors[slot].rttEwmaNs();
+    }
+
+    @Override
     public void closePeer(final MemberId peer, final CloseReason reason, final String text)
     {
         final int slot = slotOf(peer);

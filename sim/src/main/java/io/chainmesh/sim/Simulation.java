@@ -2,7 +2,9 @@ package io.chainmesh.sim;
 
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
+import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
+import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
@@ -371,8 +373,14 @@ public final class Simulation
         final int member = node.index;
         stage.subscribe(TOPIC, (originId, topic, buffer, offset, length) -> ledger.onDeliver(member,
             (int)buffer.getLong(offset), originId, payloadHash(buffer, offset, length),
-            null == processing ? 1 : processing.hop, clock.now));
+            null == processing ? 1 : processing.hop, isRepair(processing), clock.now));
         return stage;
+    }
+
+    private static boolean isRepair(final Transmission work)
+    {
+        return null != work && work.bytes.length > FrameDescriptor.FLAGS_OFFSET &&
+            (work.bytes[FrameDescriptor.FLAGS_OFFSET] & BatchDescriptor.FLAG_REPAIR) != 0;
     }
 
     static long payloadHash(final DirectBuffer buffer, final int offset, final int length)

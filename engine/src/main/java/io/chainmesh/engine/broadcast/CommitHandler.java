@@ -110,7 +110,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         // Owed bytes stay well inside the retention they are resent from.
         this.owed = new OwedForwards<>(out, retention, counters, ctx.retentionBytes() / 2, scratch, budget);
         this.flow = new OriginFlowControl<>(timings, ctx.retentionBytes(), originPause, counters);
-        this.requester = new RepairRequester<>(timings, out, control, counters);
+        this.requester = new RepairRequester<>(timings, out, control, counters, this::sameOperator);
         this.peerProgress = new PeerProgress<>(out);
         this.responder = new RepairResponder<>(out, control, retention, streams, counters, ctx.maxFramesPerWant(), budget,
             peerProgress, ctx.retentionMillis());
@@ -357,6 +357,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         {
             digests.resendFull(from);
         }
+        // Its first word since its link came up: the full digest sent at link-up.
+        final boolean freshLink = digest.getFull() && null == peerProgress.viewOf(from);
         final PeerProgress.View view = peerProgress.onDigest(from, digest.getFull(), digest.getOriginsCount() > 0);
         // While our ring is backed up, what we lack is most likely queued in front of us (and TCP is pushing back
         // upstream): asking for it again would only add load. The peer's word is kept; repair resumes once we drain.
@@ -365,12 +367,12 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         for (final OriginProgress progress : digest.getOriginsList())
         {
             onProgress(from, view, dir, progress.getOriginId(), progress.getContiguousSeq(), progress.getHighestSeq(),
-                ask, now);
+                ask, freshLink, now);
         }
         final DigestProgress.Reader packed = progressReader.wrap(digest.getProgress());
         while (packed.next())
         {
-            onProgress(from, view, dir, packed.originId(), packed.contiguous(), packed.highest(), ask, now);
+            onProgress(from, view, dir, packed.originId(), packed.contiguous(), packed.highest(), ask, freshLink, now);
         }
         if (ask)
         {
@@ -386,6 +388,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         final long contiguous,
         final long highest,
         final boolean ask,
+        final boolean freshLink,
         final long now)
     {
         if (originId != selfOriginId && null != dir.findByOriginId(originId))
@@ -397,7 +400,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             stream.bestOffered = Math.max(stream.bestOffered, highest);
             if (ask)
             {
-                requester.onProgress(from, originId, stream, contiguous, highest, now);
+                requester.onProgress(from, originId, stream, contiguous, highest, freshLink, now);
             }
         }
     }
@@ -405,7 +408,7 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
     private void onWantMiss(final MemberId from, final WantMiss miss)
     {
         requester.onWantMiss(from, streams.get(miss.getOriginId()), miss.getAfterSeq(), miss.getOldestRetainedSeq(),
-            clock.nanoTime());
+            null != from && from.originId() == miss.getOriginId(), clock.nanoTime());
     }
 
     private void onTick()
@@ -447,6 +450,15 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
             digests.onInterval(streams, flow.linksBackedUp(), peerProgress, committedBytesSinceTick);
         }
         committedBytesSinceTick = 0;
+    }
+
+    /** Two members listed under one operator key: their word counts once where independence matters. */
+    private boolean sameOperator(final MemberId a, final MemberId b)
+    {
+        final DirectorySnapshot dir = directory.get();
+        final Member ma = dir.find(a);
+        final Member mb = dir.find(b);
+        return null != ma && null != mb && ma.publicKey().equals(mb.publicKey());
     }
 
     private boolean isOtherMember(final long originId)

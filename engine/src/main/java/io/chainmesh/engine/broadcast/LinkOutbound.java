@@ -36,6 +36,12 @@ final class LinkOutbound implements Outbound<MemberId>
     }
 
     @Override
+    public long rttNanos(final MemberId peer)
+    {
+        return links.rttNanos(peer);
+    }
+
+    @Override
     public void closePeer(final MemberId peer, final CloseReason reason, final String text)
     {
         links.closePeer(peer, reason, text);

@@ -60,6 +60,18 @@ public interface LinkSender
     }
 
     /**
+     * The round-trip time the link's heartbeats measure to a peer: repair waits for an answer at least this
+     * long before asking again, so a long link is not asked twice while the first answer is on its way.
+     *
+     * @param peer a peer.
+     * @return its smoothed heartbeat RTT in nanoseconds, or -1 if not linked or not measured yet (the default).
+     */
+    default long rttNanos(final MemberId peer)
+    {
+        return -1;
+    }
+
+    /**
      * Closes the link to a peer with a reason it will receive.
      *
      * @param peer   the peer.

@@ -3,9 +3,10 @@ package io.chainmesh.engine.broadcast;
 /**
  * What one peer said is beyond its retention above a mark (a gap above our contiguous mark, or a tail
  * past what peers already said is gone), and since when. The one rule for "a peer says it is gone",
- * for gaps and tails alike: a claim is acted on, only as far as both say, once a second peer says so
- * too; at once when the claimant is our only peer; or when nobody else has offered that range within
- * {@link RepairTimings#unopposedClaim()}. Commit thread only.
+ * for gaps and tails alike: a claim is acted on, only as far as all say, once a second peer says so
+ * too (a third if yet another peer offered the range since the first claim: two liars must not outvote a
+ * peer that says it holds it); at once when the claimant is our only peer; or when nobody else has offered
+ * that range within {@link RepairTimings#unopposedClaim()}. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -15,6 +16,8 @@ final class MissClaim<P>
     static final long KEEP = -1;
 
     private P from;
+    /** A second peer that said so while a third had offered the range: one more is needed. */
+    private P second;
     private long at = -1;
     /** Where it said what it retains starts, capped at what it said it had. */
     private long skipTo;
@@ -43,12 +46,13 @@ final class MissClaim<P>
      */
     boolean isFrom(final P peer)
     {
-        return null != from && peer.equals(from);
+        return null != from && (peer.equals(from) || peer.equals(second));
     }
 
     void clear()
     {
         from = null;
+        second = null;
         at = -1;
     }
 
@@ -65,9 +69,17 @@ final class MissClaim<P>
     long onGone(final P peer, final long mark, final long upTo, final boolean onlyPeer, final long now)
     {
         final boolean held = holds(mark);
-        if (held && !peer.equals(from))
+        if (held && !isFrom(peer))
         {
-            // Two different peers no longer retain it: lost for good, as far as both say (nothing the one that
+            if (offeredElsewhere && null == second)
+            {
+                // Another peer said it holds the range since the first claim: two "gone" may be two liars. Asked of
+                // a third peer before anything is skipped (the offerer is asked like any suitable peer).
+                second = peer;
+                skipTo = Math.min(upTo, skipTo);
+                return KEEP;
+            }
+            // Different peers no longer retain it: lost for good, as far as all say (nothing the one that
             // retains more still has is skipped).
             return Math.min(upTo, skipTo);
         }
@@ -79,6 +91,7 @@ final class MissClaim<P>
         {
             // One peer said so: another may still have it.
             from = peer;
+            second = null;
             at = mark;
             skipTo = upTo;
             since = now;

@@ -29,7 +29,16 @@ final class OriginStream<P>
     /** Learnt (WANT_MISS) before the first commit: the last sequence not to wait for (-1: none). */
     long floor = -1;
 
+    /** Where peers said the retained history starts, until two independent ones agree. */
+    final HistoryFloor<P> historyClaims = new HistoryFloor<>();
+
     final AskLog<P> asks = new AskLog<>();
+    /** Who the last gap or tail WANT went to and how far it asked: an answer is on its way until the mark passes it. */
+    P askedPeer;
+    long askedUpTo = -1;
+    /** Our mark as last seen by a digest, and when it last moved: an answer is arriving while it moves. */
+    long markSeen = Long.MIN_VALUE;
+    long markMovedAt = RepairTimings.NEVER;
     /** One peer said the gap above our contiguous mark is beyond its retention. */
     final MissClaim<P> gapMiss = new MissClaim<>();
     /** Peers said the tail above our highest is gone up to here (-1: none). */
@@ -92,8 +101,25 @@ final class OriginStream<P>
         else
         {
             // Joined this origin's stream mid-way (first start or restart): ask where its retained history starts.
+            // One peer's unconfirmed word can only make us wait for more, never skip.
             phase = Phase.HISTORY_UNKNOWN;
             historyUnknownSince = now;
+            lowerHistoryTo(historyClaims.lowest());
+        }
+    }
+
+    /**
+     * A peer said history can be had from above {@code lastNotOwed}: we wait from there if that is lower than
+     * where we do (it may be a lie; lowering only makes us wait for more, and a gap nobody fills is given up
+     * under the gap rules). Until our history is settled only.
+     *
+     * @param lastNotOwed the last sequence not to wait for.
+     */
+    void lowerHistoryTo(final long lastNotOwed)
+    {
+        if (phase == Phase.HISTORY_UNKNOWN && lastNotOwed != HistoryFloor.NONE)
+        {
+            window.rebase(Math.min(lastNotOwed, window.first() - 1));
         }
     }
 
@@ -103,16 +129,6 @@ final class OriginStream<P>
         phase = Phase.SETTLED;
     }
 
-    /**
-     * A peer that knows said what it retains of the stream starts at {@code oldest}.
-     *
-     * @param oldest the oldest it retains.
-     */
-    void settleHistoryAt(final long oldest)
-    {
-        phase = Phase.SETTLED;
-        window.rebase(Math.min(oldest, window.first()) - 1);
-    }
 
     /** @return our contiguous mark as peers may take it: 0 until we know where our history starts. */
     long vouchedContiguous()

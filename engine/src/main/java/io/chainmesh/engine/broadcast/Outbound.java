@@ -34,6 +34,15 @@ interface Outbound<P>
     boolean isConnected(P peer);
 
     /**
+     * @param peer a peer.
+     * @return its smoothed heartbeat RTT in nanoseconds, or -1 if unknown (see {@link LinkSender#rttNanos}).
+     */
+    default long rttNanos(final P peer)
+    {
+        return -1;
+    }
+
+    /**
      * @param peer   the peer.
      * @param reason why, sent to it.
      * @param text   detail.

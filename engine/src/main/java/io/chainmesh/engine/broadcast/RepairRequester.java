@@ -5,14 +5,19 @@ import io.chainmesh.codec.control.WantRange;
 import io.chainmesh.codec.frame.FrameType;
 
 import java.util.ArrayList;
+import java.util.function.BiPredicate;
 
 /**
  * Asks peers for what this node lacks. Per origin, on each peer's digest: a hole below our highest is
  * asked for after {@link RepairTimings#holeDelay()}, a missing tail after {@link RepairTimings#tailDelay()}
- * and only once our highest has stopped moving; a peer past our mark is preferred. A WANT_MISS ("gone
- * here") is taken only as the answer to one of our recent asks and never past what that peer offered;
- * what a peer says is gone is skipped under the one rule of {@link MissClaim}. A gap stuck for longer
- * than anyone retains is given up. Every loss is counted. Commit thread only.
+ * and only once our highest has stopped moving; a peer past our mark is preferred; on a link that has just
+ * come up, at once if our mark has stopped moving (nothing is on its way). A hole is asked for only up to
+ * the next batch we hold. An asked range is not asked for again while its answer is arriving, nor before
+ * {@link RepairTimings#answerWait} (a few round trips of the asked peer's link) has passed since the answer
+ * last moved our mark. A WANT_MISS ("gone here") is taken only as the answer to one of our recent asks and
+ * never past what that peer offered; what a peer says is gone is skipped under the one rule of
+ * {@link MissClaim}, and where history starts under {@link HistoryFloor}. A gap stuck for longer than anyone
+ * retains is given up. Every loss is counted. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -22,16 +27,35 @@ final class RepairRequester<P>
     private final Outbound<P> out;
     private final ControlFrames<P> control;
     private final BroadcastCounters counters;
+    private final BiPredicate<P, P> sameOperator;
     private final ArrayList<OriginStream<P>> asked = new ArrayList<>();
     private Want.Builder want;
 
     RepairRequester(
         final RepairTimings timings, final Outbound<P> out, final ControlFrames<P> control, final BroadcastCounters counters)
     {
+        this(timings, out, control, counters, (a, b) -> false);
+    }
+
+    /**
+     * @param timings      the durations.
+     * @param out          the port.
+     * @param control      control frame writer.
+     * @param counters     counters.
+     * @param sameOperator whether two peers are run by one operator: their word on where history starts is one word.
+     */
+    RepairRequester(
+        final RepairTimings timings,
+        final Outbound<P> out,
+        final ControlFrames<P> control,
+        final BroadcastCounters counters,
+        final BiPredicate<P, P> sameOperator)
+    {
         this.timings = timings;
         this.out = out;
         this.control = control;
         this.counters = counters;
+        this.sameOperator = sameOperator;
     }
 
     /**
@@ -52,6 +76,29 @@ final class RepairRequester<P>
         final long theirHighest,
         final long now)
     {
+        onProgress(from, originId, stream, theirContiguous, theirHighest, false, now);
+    }
+
+    /**
+     * One origin's entry of a peer's digest. Call {@link #endDigest} after the last.
+     *
+     * @param from            the peer.
+     * @param originId        the origin.
+     * @param stream          our state of it.
+     * @param theirContiguous the peer's contiguous mark (0: it cannot vouch for its history).
+     * @param theirHighest    the peer's highest.
+     * @param freshLink       true if it is the peer's first word since its link came up (its full digest).
+     * @param now             the monotonic clock.
+     */
+    void onProgress(
+        final P from,
+        final long originId,
+        final OriginStream<P> stream,
+        final long theirContiguous,
+        final long theirHighest,
+        final boolean freshLink,
+        final long now)
+    {
         askHistory(from, originId, stream, theirContiguous, now);
         final ReplayWindow window = stream.window;
         if (window.highest() != stream.lastHighest)
@@ -60,6 +107,11 @@ final class RepairRequester<P>
             stream.highestMoved = now;
         }
         long mine = stream.mark();
+        if (mine != stream.markSeen)
+        {
+            stream.markSeen = mine;
+            stream.markMovedAt = now;
+        }
         if (stream.gapMiss.holds(mine))
         {
             final long skipTo = stream.gapMiss.onDigest(from, theirContiguous > mine, now, timings.unopposedClaim(),
@@ -76,7 +128,7 @@ final class RepairRequester<P>
             return;
         }
         giveUpStuckGap(stream, mine, theirHighest, now);
-        askGap(from, originId, stream, mine, theirContiguous, theirHighest, now);
+        askGap(from, originId, stream, mine, theirContiguous, theirHighest, freshLink, now);
     }
 
     /**
@@ -98,6 +150,7 @@ final class RepairRequester<P>
                 for (final OriginStream<P> stream : asked)
                 {
                     stream.asks.forgetLast();
+                    stream.askedUpTo = -1;
                 }
             }
         }
@@ -116,6 +169,23 @@ final class RepairRequester<P>
      */
     void onWantMiss(final P from, final OriginStream<P> stream, final long after, final long oldest, final long now)
     {
+        onWantMiss(from, stream, after, oldest, false, now);
+    }
+
+    /**
+     * A peer says what we asked it for is beyond its retention.
+     *
+     * @param from       the peer.
+     * @param stream     our state of the origin, or null if we have none.
+     * @param after      the lower bound it answers for.
+     * @param oldest     the oldest it retains (where the stream it can serve starts).
+     * @param fromOrigin true if the peer is the origin of that stream (its word on where it starts is final).
+     * @param now        the monotonic clock.
+     */
+    void onWantMiss(
+        final P from, final OriginStream<P> stream, final long after, final long oldest, final boolean fromOrigin,
+        final long now)
+    {
         final long askedUpTo = null == stream || oldest <= 0 || after < 0 ? AskLog.NOT_ASKED :
             stream.asks.upToOfAsk(from, after, now, timings.askRemembered());
         if (askedUpTo == AskLog.NOT_ASKED)
@@ -127,21 +197,14 @@ final class RepairRequester<P>
         }
         // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
         final long skipTo = Math.min(oldest - 1, askedUpTo);
+        final boolean onlyPeer = out.connectedPeers().length <= 1;
         if (after == 0)
         {
-            if (stream.window.highest() < 0)
-            {
-                // Nothing committed yet: this is where the stream we can still get starts (not a loss).
-                stream.floor = skipTo;
-            }
-            else if (stream.phase() == OriginStream.Phase.HISTORY_UNKNOWN)
-            {
-                stream.settleHistoryAt(oldest);
-            }
+            // Not on our only peer's word: a member coming back links one peer at a time, and the first may lie.
+            onHistoryFloor(from, stream, skipTo, fromOrigin, now);
             return;
         }
         final long mine = stream.window.contiguous();
-        final boolean onlyPeer = out.connectedPeers().length <= 1;
         if (after == stream.lostTailUpTo && after > mine && skipTo > after)
         {
             // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows under the
@@ -161,6 +224,14 @@ final class RepairRequester<P>
         if (gapTo != MissClaim.KEEP)
         {
             skipMissedGap(stream, gapTo);
+        }
+        else if (stream.gapMiss.isFrom(from))
+        {
+            // Its answer is in ("gone here"): nothing is on its way, and another peer may still hold it. The next
+            // ask goes to another peer after one delay, not after the backoff of an unanswered ask.
+            stream.askedUpTo = -1;
+            stream.lastAskMark = Long.MIN_VALUE;
+            stream.askBackoff = 1;
         }
     }
 
@@ -185,6 +256,36 @@ final class RepairRequester<P>
         }
     }
 
+    /**
+     * Where the stream a peer can serve starts (not a loss: history from before we joined). Taken under the rule of
+     * {@link HistoryFloor}: one peer's word only lowers where we wait from; two independent peers settle it.
+     */
+    private void onHistoryFloor(
+        final P from, final OriginStream<P> stream, final long lastNotOwed, final boolean finalWord, final long now)
+    {
+        final HistoryFloor<P> claims = stream.historyClaims;
+        final boolean confirmed = claims.claim(from, lastNotOwed, finalWord,
+            stream.window.highest() < 0 ? -1 : stream.historyLimit, sameOperator, now);
+        if (stream.window.highest() < 0)
+        {
+            // Nothing committed yet: the first commit starts the window at the floor if confirmed by then, else it
+            // waits from the lowest claim and keeps asking where history starts.
+            if (confirmed)
+            {
+                stream.floor = claims.lowest();
+            }
+            return;
+        }
+        if (stream.phase() == OriginStream.Phase.HISTORY_UNKNOWN)
+        {
+            stream.lowerHistoryTo(claims.lowest());
+            if (confirmed)
+            {
+                stream.settleWhereStarted();
+            }
+        }
+    }
+
     private void askHistory(
         final P from, final long originId, final OriginStream<P> stream, final long theirContiguous, final long now)
     {
@@ -197,9 +298,26 @@ final class RepairRequester<P>
             stream.settleWhereStarted();
             return;
         }
+        final HistoryFloor<P> claims = stream.historyClaims;
+        final P other = claims.otherAsked();
+        if (claims.confirmUnopposed(now, timings.unopposedClaim(),
+            timings.answerWait(timings.holeDelay(), null == other ? -1 : out.rttNanos(other))))
+        {
+            stream.settleWhereStarted();
+            return;
+        }
         final long first = stream.window.first();
+        if (claims.claimedBy(from, sameOperator))
+        {
+            // Its word is in; only another operator's can confirm it.
+            return;
+        }
         if (theirContiguous >= first - 1 && RepairTimings.elapsed(now, stream.lastHistoryWant, timings.holeDelay()))
         {
+            if (claims.lowest() != HistoryFloor.NONE)
+            {
+                claims.askedOther(from, now);
+            }
             // Where does what they retain start? Asked of a peer that has settled everything up to our first batch;
             // the answer (WANT_MISS with the oldest retained, then the batches, oldest first) moves our window's
             // start down to it. Asked again until it comes.
@@ -238,6 +356,7 @@ final class RepairRequester<P>
         final long mine,
         final long theirContiguous,
         final long theirHighest,
+        final boolean freshLink,
         final long now)
     {
         if (theirHighest <= mine || theirHighest <= 0)
@@ -246,18 +365,29 @@ final class RepairRequester<P>
             // here let peers as far behind as we are postpone repair for ever).
             return;
         }
+        final boolean started = stream.window.highest() >= 0;
+        // A link that has just come up (e.g. a partition healed) carried nothing to us yet, and our own stream has
+        // stopped moving: what it offers is not on its way. Waiting a repair delay would only age it towards the
+        // edge of everyone's retention.
+        // Not while it is our only link (a member coming back links one peer at a time): a "gone" from our only peer
+        // is taken at once, and that peer should not be the one asked first just because its link came up first.
+        final boolean freshAndStalled = freshLink && started && out.connectedPeers().length > 1 &&
+            RepairTimings.elapsed(now, stream.markMovedAt, timings.holeDelay()) &&
+            RepairTimings.elapsed(now, stream.highestMoved, timings.holeDelay());
         if (stream.behindSince == RepairTimings.NEVER || mine >= stream.behindTarget)
         {
             // Under steady traffic an upstream peer is always a little ahead: time how long one specific sequence
             // stays missing, not how long we have been behind at all.
             stream.behindSince = now;
             stream.behindTarget = theirHighest;
-            return;
+            if (!freshAndStalled)
+            {
+                return;
+            }
         }
-        final boolean started = stream.window.highest() >= 0;
         final boolean hole = stream.window.highest() > mine;
         final long delay = hole ? timings.holeDelay() : timings.tailDelay();
-        if (!hole && started && now - stream.highestMoved < delay)
+        if (!hole && started && now - stream.highestMoved < delay && !freshAndStalled)
         {
             // Behind only by a tail while the stream still reaches us: under load that is latency, not loss, and
             // asking for it again would add to the load (repair storms). Asked once it stalls.
@@ -274,14 +404,26 @@ final class RepairRequester<P>
         // not louder (each re-ask waits twice as long, up to RepairTimings.MAX_BACKOFF times the delay).
         final boolean again = stream.lastAskMark == mine;
         final long backoff = again ? Math.min(2 * stream.askBackoff, RepairTimings.MAX_BACKOFF) : 1;
-        final long wait = delay * backoff;
-        if (now - stream.behindSince >= delay && RepairTimings.elapsed(now, stream.lastWant, wait) &&
-            (suitable || RepairTimings.elapsed(now, stream.lastWant, RepairTimings.preferSuitable(wait))))
+        long wait = delay * backoff;
+        long since = stream.lastWant;
+        if (stream.askedUpTo > mine && stream.lastWant != RepairTimings.NEVER && out.isConnected(stream.askedPeer))
+        {
+            // What we asked for is not all in: its answer may still be on its way over a long link, or arriving.
+            // Left to it for a few round trips of that link, counted from the last time it moved our mark.
+            wait = timings.answerWait(wait, out.rttNanos(stream.askedPeer));
+            since = Math.max(since, stream.markMovedAt);
+        }
+        if ((freshAndStalled || now - stream.behindSince >= delay) && RepairTimings.elapsed(now, since, wait) &&
+            (suitable || RepairTimings.elapsed(now, since, RepairTimings.preferSuitable(wait))))
         {
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;
-            ask(from, originId, stream, Math.max(0, mine), theirHighest, now);
+            // A hole is asked for only up to the next batch we hold: the rest of the range would come twice.
+            final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
+            stream.askedPeer = from;
+            stream.askedUpTo = upTo;
+            ask(from, originId, stream, Math.max(0, mine), upTo, now);
         }
     }
 

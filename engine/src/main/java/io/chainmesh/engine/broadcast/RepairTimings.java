@@ -44,6 +44,12 @@ record RepairTimings(
      */
     static final long MAX_BACKOFF = 8;
 
+    /**
+     * An answer is waited for at least this many round trips of the link it comes over (the WANT's way out, the
+     * answer's way back, and the answer's own length behind it) before the range is asked for again.
+     */
+    static final long ANSWER_ROUND_TRIPS = 2;
+
     /** A time that never happened: {@link #elapsed} is true for it whatever the clock reads. */
     static final long NEVER = Long.MIN_VALUE;
 
@@ -73,6 +79,26 @@ record RepairTimings(
     static long preferSuitable(final long delay)
     {
         return 2 * delay;
+    }
+
+    /**
+     * How long an asked range is left to its answer before it is asked for again: the fixed wait, or
+     * {@link #ANSWER_ROUND_TRIPS} round trips of the asked peer's link plus one digest interval (the
+     * answer's progress is seen at digest granularity) if longer; never more than {@link #MAX_BACKOFF} hole
+     * delays, so a silent peer is left for another within that.
+     *
+     * @param fixedWait the wait the rules give without the link's RTT.
+     * @param rttNanos  the asked peer's heartbeat RTT, or a negative number if unknown.
+     * @return the wait.
+     */
+    long answerWait(final long fixedWait, final long rttNanos)
+    {
+        if (rttNanos <= 0)
+        {
+            return fixedWait;
+        }
+        final long byLink = Math.min(ANSWER_ROUND_TRIPS * rttNanos + repairInterval, MAX_BACKOFF * holeDelay);
+        return Math.max(fixedWait, byLink);
     }
 
     /**

@@ -239,6 +239,25 @@ public final class ReplayWindow
     }
 
     /**
+     * @param seq a sequence (usually the contiguous mark).
+     * @return the lowest committed sequence above it inside the window, or {@link Long#MAX_VALUE} if none
+     *         (nothing committed above it: what is missing there is a tail, not a hole).
+     */
+    public long nextCommittedAbove(final long seq)
+    {
+        if (!started || seq >= highest)
+        {
+            return Long.MAX_VALUE;
+        }
+        long next = Math.max(seq + 1, highest - windowBits + 1);
+        while (next < highest && !isSet(next))
+        {
+            next++;
+        }
+        return next;
+    }
+
+    /**
      * @return the lowest sequence the window starts from (the first committed, or one above the floor
      *         given to {@link #rebase}), or -1 before the first.
      */

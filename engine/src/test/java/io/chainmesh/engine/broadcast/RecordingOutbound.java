@@ -61,6 +61,7 @@ final class RecordingOutbound implements Outbound<String>
     final List<Sent> sent = new ArrayList<>();
     final List<String> closed = new ArrayList<>();
     private final Map<String, Integer> capacity = new HashMap<>();
+    private final Map<String, Long> rtts = new HashMap<>();
     private String[] connected;
 
     RecordingOutbound(final String... connected)
@@ -71,6 +72,18 @@ final class RecordingOutbound implements Outbound<String>
     void connect(final String... peers)
     {
         connected = peers;
+    }
+
+    /** The peer's link measures this heartbeat RTT. */
+    void rtt(final String peer, final long nanos)
+    {
+        rtts.put(peer, nanos);
+    }
+
+    @Override
+    public long rttNanos(final String peer)
+    {
+        return rtts.getOrDefault(peer, -1L);
     }
 
     /** The peer's link takes {@code frames} more frames, then pushes back. */

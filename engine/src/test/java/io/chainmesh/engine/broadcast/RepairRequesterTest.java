@@ -38,18 +38,18 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldAskForAHoleOnceItHasBeenMissingForOneRepairDelay()
+    void shouldAskForAHoleOnceItHasBeenMissingForOneRepairDelayOnlyUpToTheNextBatchWeHold()
     {
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
 
-        digest("a", stream, B + 4, B + 4, T0);
-        digest("a", stream, B + 4, B + 4, T0 + TIMINGS.holeDelay() - MS);
+        digest("a", stream, B + 6, B + 6, T0);
+        digest("a", stream, B + 6, B + 6, T0 + TIMINGS.holeDelay() - MS);
         assertThat(out.wants()).isEmpty();
 
-        digest("a", stream, B + 4, B + 4, T0 + TIMINGS.holeDelay());
+        digest("a", stream, B + 6, B + 6, T0 + TIMINGS.holeDelay());
         final WantRange range = lastWantTo("a");
         assertThat(range.getAfterSeq()).isEqualTo(B + 2);
-        assertThat(range.getUpToSeq()).isEqualTo(B + 4);
+        assertThat(range.getUpToSeq()).isEqualTo(B + 3);
         assertThat(counters.wantsSent.get()).isEqualTo(1);
     }
 
@@ -256,10 +256,316 @@ class RepairRequesterTest
         assertThat(history.getAfterSeq()).isZero();
         assertThat(history.getUpToSeq()).isEqualTo(B + 9);
 
+        // One peer's word lowers where we wait from (safe) but does not settle it ...
         requester.onWantMiss("a", stream, 0, B + 5, T0 + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+
+        // ... a second peer's does, at the lower of the two; a is not asked again meanwhile.
+        digest("a", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        assertThat(out.wants()).hasSize(1);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        assertThat(lastWantTo("b").getUpToSeq()).isEqualTo(B + 4);
+        requester.onWantMiss("b", stream, 0, B + 7, T0 + TIMINGS.holeDelay() + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
         assertThat(stream.historyLimit).isEqualTo(B + 9);
+        assertThat(counters.lostBeyondRetention.get()).isZero();
+    }
+
+    @Test
+    void shouldNotLetOneLyingPeerSayHistoryStartsAtOurFirstBatch()
+    {
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+
+        // a lies: "nothing before what you have is retained".
+        requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        assertThat(stream.vouchedContiguous()).isZero();
+
+        // b answers honestly: history from B + 3 on is retained, and is waited for.
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 3, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        assertThat(counters.lostBeyondRetention.get()).isZero();
+    }
+
+    @Test
+    void shouldNotTakeALyingFloorOverAnHonestOneThatCameFirst()
+    {
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 3, T0 + MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+    }
+
+    @Test
+    void shouldNotTakeASecondMemberOfTheSameOperatorAsConfirmation()
+    {
+        final RepairRequester<String> oneOperator = new RepairRequester<>(TIMINGS, out,
+            new ControlFrames<>(out, new ExpandableArrayBuffer()), counters, (x, y) -> true);
+        final OriginStream<String> stream = joinedMidStream();
+        oneOperator.onProgress("a", ORIGIN, stream, B + 10, B + 10, T0);
+        oneOperator.endDigest("a");
+        oneOperator.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+
+        // b runs under a's key: not asked (its word would not count) and its answer does not settle anything.
+        oneOperator.onProgress("b", ORIGIN, stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        oneOperator.endDigest("b");
+        assertThat(out.wants()).hasSize(1);
+        oneOperator.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay());
+        assertThat(counters.wantMissUnasked.get()).isEqualTo(1);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+    }
+
+    @Test
+    void shouldTakeTheOriginsOwnFloorAtOnceButNotOurOnlyPeers()
+    {
+        final OriginStream<String> fromOrigin = joinedMidStream();
+        digest("a", fromOrigin, B + 10, B + 10, T0);
+        requester.onWantMiss("a", fromOrigin, 0, B + 6, true, T0 + MS);
+        assertThat(fromOrigin.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(fromOrigin.window.contiguous()).isEqualTo(B + 5);
+
+        out.connect("a");
+        final OriginStream<String> onlyPeer = joinedMidStream();
+        digest("a", onlyPeer, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("a", onlyPeer, 0, B + 6, T0 + TIMINGS.holeDelay() + MS);
+        // A member coming back links one peer at a time: the first may lie. It waits from B + 6 meanwhile.
+        assertThat(onlyPeer.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        assertThat(onlyPeer.window.contiguous()).isEqualTo(B + 5);
+    }
+
+    @Test
+    void shouldSettleAnUnopposedFloorOnceAnotherPeerHadTimeToAnswer()
+    {
+        out.rtt("b", 300 * MS);
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+        final long askedB = T0 + TIMINGS.holeDelay();
+        digest("b", stream, B + 10, B + 10, askedB);
+        assertThat(lastWantTo("b").getAfterSeq()).isZero();
+
+        // b cannot tell (it has not settled its own history) and says nothing: a's word stands once b had its
+        // round trips, and the claim its time.
+        final long answerWait = TIMINGS.answerWait(TIMINGS.holeDelay(), 300 * MS);
+        digest("a", stream, B + 10, B + 10, askedB + answerWait - MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        digest("a", stream, B + 10, B + 10, askedB + answerWait);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.first()).isEqualTo(B + 10);
+    }
+
+    @Test
+    void shouldNotLetOneLyingPeerSetTheFloorOfAStreamNotStartedYet()
+    {
+        final OriginStream<String> stream = new OriginStream<>(1024);
+        digest("a", stream, B + 10, B + 10, T0);
+        final long asked = T0 + TIMINGS.tailDelay();
+        digest("a", stream, B + 10, B + 10, asked);
+        assertThat(lastWantTo("a").getAfterSeq()).isZero();
+        requester.onWantMiss("a", stream, 0, B + 11, asked + MS);
+        assertThat(stream.floor).isEqualTo(-1);
+
+        // The next batch comes down the tree: history is still asked for, not assumed to start there.
+        stream.window.commit(B + 11);
+        stream.onFirstCommit(B + 11, true, asked + 2 * MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        digest("b", stream, B + 11, B + 11, asked + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 2, asked + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 1);
+    }
+
+    @Test
+    void shouldMoveOnWhenHistoryIsHonestlyGoneEverywhere()
+    {
+        // Everyone retains from B + 10 only: three peers say so (two could be liars), nothing is waited for, nothing
+        // counted lost.
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        digest("c", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        requester.onWantMiss("c", stream, 0, B + 10, T0 + 2 * TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 10);
+        assertThat(stream.vouchedContiguous()).isEqualTo(B + 10);
+    }
+
+    @Test
+    void shouldGiveUpHistoryALiarClaimedLowerThanAnyoneRetainsCountedAsLost()
+    {
+        // a lies low ("from B + 1"), b honestly from B + 8: we wait from B + 1, nobody can serve B + 1..B + 7, and
+        // the gap is given up under the gap rule: bounded, counted.
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 1, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 8, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B);
+        stream.window.commit(B + 8);
+        stream.window.commit(B + 9);
+
+        final long start = T0 + 2 * TIMINGS.holeDelay();
+        out.takes("a", 0);
+        out.takes("b", 0);
+        digest("b", stream, B + 10, B + 10, start);
+        digest("b", stream, B + 10, B + 10, start + TIMINGS.stuckGap() + MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 10);
+        assertThat(counters.lostBeyondRetention.get()).isEqualTo(7);
+    }
+
+    @Test
+    void shouldNotAskAgainWhileTheAnswerIsStillArriving()
+    {
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 9);
+        digest("a", stream, B + 9, B + 9, T0);
+        long now = T0 + TIMINGS.holeDelay();
+        digest("a", stream, B + 9, B + 9, now);
+        assertThat(lastWantTo("a").getUpToSeq()).isEqualTo(B + 8);
+
+        // The answer streams in, one batch per digest interval: long past a repair delay, nothing is asked again.
+        for (long seq = B + 3; seq <= B + 6; seq++)
+        {
+            now += TIMINGS.repairInterval();
+            stream.window.commit(seq);
+            digest("a", stream, B + 9, B + 9, now);
+            digest("b", stream, B + 9, B + 9, now);
+        }
+        assertThat(now - T0 - TIMINGS.holeDelay()).isGreaterThan(TIMINGS.holeDelay());
+        assertThat(out.wants()).hasSize(1);
+
+        // It stopped short (cut by the link's budget): what is still missing is asked for, once it stopped moving.
+        digest("a", stream, B + 9, B + 9, now + TIMINGS.holeDelay() - MS);
+        assertThat(out.wants()).hasSize(1);
+        digest("a", stream, B + 9, B + 9, now + TIMINGS.holeDelay());
+        assertThat(lastWantTo("a").getAfterSeq()).isEqualTo(B + 6);
+    }
+
+    @Test
+    void shouldLeaveAnAskToAFewRoundTripsOfALongLinkButNoLongerThanTheBackoffCeiling()
+    {
+        out.rtt("a", 300 * MS);
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        digest("a", stream, B + 4, B + 4, T0);
+        final long asked = T0 + TIMINGS.holeDelay();
+        digest("a", stream, B + 4, B + 4, asked);
+        assertThat(out.wants()).hasSize(1);
+
+        // 2 x 300 ms + one digest interval, not the 2 repair delays of a re-ask from the same mark.
+        final long wait = 2 * 300 * MS + TIMINGS.repairInterval();
+        assertThat(TIMINGS.answerWait(2 * TIMINGS.holeDelay(), 300 * MS)).isEqualTo(wait);
+        digest("a", stream, B + 4, B + 4, asked + wait - MS);
+        assertThat(out.wants()).hasSize(1);
+        digest("a", stream, B + 4, B + 4, asked + wait);
+        assertThat(out.wants()).hasSize(2);
+
+        // A link measured at seconds (backed up) is not waited for longer than the backoff ceiling.
+        assertThat(TIMINGS.answerWait(TIMINGS.holeDelay(), 5_000 * MS))
+            .isEqualTo(RepairTimings.MAX_BACKOFF * TIMINGS.holeDelay());
+        assertThat(TIMINGS.answerWait(TIMINGS.holeDelay(), -1)).isEqualTo(TIMINGS.holeDelay());
+    }
+
+    @Test
+    void shouldAskAtOnceOnALinkThatJustCameUpWhenOurStreamHasStopped()
+    {
+        final OriginStream<String> stream = stream(B, B + 1, B + 2);
+        // Our stream was last seen moving at T0 (e.g. a partition began).
+        digest("a", stream, B + 2, B + 2, T0);
+        stream.highestMoved = T0;
+        final long healed = T0 + 60_000 * MS;
+
+        // b's first word after its link came up: asked at once, not a tail delay later.
+        requester.onProgress("b", ORIGIN, stream, B + 40, B + 40, true, healed);
+        requester.endDigest("b");
+        final WantRange range = lastWantTo("b");
+        assertThat(range.getAfterSeq()).isEqualTo(B + 2);
+        assertThat(range.getUpToSeq()).isEqualTo(B + 40);
+    }
+
+    @Test
+    void shouldNotAskAtOnceOnAFreshLinkWhileOurStreamMovesOrWhenItIsOurOnlyLink()
+    {
+        final OriginStream<String> moving = stream(B, B + 1, B + 2);
+        digest("a", moving, B + 1, B + 1, T0);
+        moving.window.commit(B + 3);
+        requester.onProgress("b", ORIGIN, moving, B + 5, B + 5, true, T0 + MS);
+        requester.endDigest("b");
+        assertThat(out.wants()).isEmpty();
+
+        out.connect("b");
+        final OriginStream<String> alone = stream(B, B + 1, B + 2);
+        digest("b", alone, B + 2, B + 2, T0);
+        alone.highestMoved = T0;
+        requester.onProgress("b", ORIGIN, alone, B + 40, B + 40, true, T0 + 60_000 * MS);
+        requester.endDigest("b");
+        assertThat(out.wants()).isEmpty();
+    }
+
+    @Test
+    void shouldAskAThirdPeerWhenTwoSayGoneWhileAnotherSaysItHoldsIt()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        askBoth(stream);
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 4, said);
+        // c says it holds everything up to B + 4.
+        digest("c", stream, B + 4, B + 4, said + MS);
+        requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+
+        // Neither a nor b is asked again; c is, one delay after the last ask, not after a backoff.
+        digest("a", stream, B + 4, B + 4, said + 2 * TIMINGS.holeDelay());
+        digest("b", stream, B + 4, B + 4, said + 2 * TIMINGS.holeDelay());
+        digest("c", stream, B + 4, B + 4, said + 2 * TIMINGS.holeDelay());
+        assertThat(lastWantTo("c").getAfterSeq()).isEqualTo(B + 2);
+
+        // c too says it is gone: three peers, it is lost.
+        requester.onWantMiss("c", stream, B + 2, B + 4, said + 2 * TIMINGS.holeDelay() + MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAskAThirdPeerWhenTwoSayNothingPrecedesOurFirstBatch()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 10, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
+
+        // Two liars would say just that: neither is asked again, c is, and its honest floor wins.
+        digest("a", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("b", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("c", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        assertThat(lastWantTo("c").getAfterSeq()).isZero();
+        assertThat(out.wants()).hasSize(3);
+        requester.onWantMiss("c", stream, 0, B + 4, T0 + 2 * TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 3);
+    }
+
+    private static OriginStream<String> joinedMidStream()
+    {
+        final OriginStream<String> stream = new OriginStream<>(1024);
+        stream.window.commit(B + 10);
+        stream.onFirstCommit(B + 10, true, T0);
+        return stream;
     }
 
     @Test

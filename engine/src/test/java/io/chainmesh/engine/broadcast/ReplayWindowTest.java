@@ -199,4 +199,21 @@ class ReplayWindowTest
         assertThatThrownBy(() -> new ReplayWindow(100)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("windowBits=100");
     }
+
+    @Test
+    void shouldFindTheNextCommittedSequenceAboveAHole()
+    {
+        final ReplayWindow window = new ReplayWindow(64);
+        assertThat(window.nextCommittedAbove(0)).isEqualTo(Long.MAX_VALUE);
+        window.commit(10);
+        window.commit(11);
+        window.commit(15);
+        window.commit(18);
+        assertThat(window.nextCommittedAbove(window.contiguous())).isEqualTo(15);
+        assertThat(window.nextCommittedAbove(15)).isEqualTo(18);
+        assertThat(window.nextCommittedAbove(18)).isEqualTo(Long.MAX_VALUE);
+        // Far below the window: the scan starts where the window does.
+        window.commit(200);
+        assertThat(window.nextCommittedAbove(0)).isEqualTo(200);
+    }
 }

@@ -1,0 +1,133 @@
+package io.chainmesh.engine.broadcast;
+
+import java.util.function.BiPredicate;
+
+/**
+ * Where peers say an origin's retained history starts, for a member that joined the stream mid-way (first
+ * start or restart from nothing). A floor says "nothing below this can be had": taken from one peer, a liar
+ * could make us skip what honest peers still retain. So a floor claim only ever lowers where we wait from (safe:
+ * we wait for more, and a gap nobody fills is given up under the gap rules); it settles where history starts,
+ * at the lowest floor claimed, once a second, independent peer (another operator) has said so too, a third if
+ * neither floor is below our first batch (two liars would say exactly that); at once when the claimant is the
+ * origin itself; or when it stands unopposed: another peer that
+ * vouches for the history was asked, was left time to answer ({@link RepairTimings#answerWait}) and said
+ * nothing (it had not settled its own), and the claim is {@link RepairTimings#unopposedClaim()} old. Nobody else
+ * to ask while anything could be retained settles it too ({@link RepairTimings#historyWait()}). Commit thread
+ * only.
+ *
+ * @param <P> how a peer is identified.
+ */
+final class HistoryFloor<P>
+{
+    /** No claim yet. */
+    static final long NONE = Long.MAX_VALUE;
+
+    private P claimant;
+    /** A second independent claimant whose floor was no lower than what we had committed first: one more is needed. */
+    private P second;
+    private long lowest = NONE;
+    private boolean confirmed;
+    private long since;
+    private P otherAsked;
+    private long otherAskedAt = RepairTimings.NEVER;
+
+    /**
+     * A peer answered our WANT from 0 with where what it retains starts.
+     *
+     * @param peer       who said so.
+     * @param lastNotOwed the last sequence not to wait for by its word (its oldest retained less one, capped at
+     *                    what we asked it for).
+     * @param finalWord    true if its word needs no second: it is the origin itself.
+     * @param beforeFirst  the sequence below the first batch we committed (-1 if none yet): two peers whose
+     *                     lowest floor is not below it both say "there is nothing before what you have", which is
+     *                     what two liars would say, so a third peer must say it too.
+     * @param sameOperator whether two peers are run by one operator (then they are not independent).
+     * @param now          the monotonic clock.
+     * @return true if the floor is confirmed now (by this claim or before).
+     */
+    boolean claim(
+        final P peer,
+        final long lastNotOwed,
+        final boolean finalWord,
+        final long beforeFirst,
+        final BiPredicate<P, P> sameOperator,
+        final long now)
+    {
+        lowest = Math.min(lowest, lastNotOwed);
+        if (null == claimant)
+        {
+            claimant = peer;
+            since = now;
+        }
+        else if (!claimedBy(peer, sameOperator))
+        {
+            if (beforeFirst >= 0 && lowest < beforeFirst || null != second)
+            {
+                confirmed = true;
+            }
+            else
+            {
+                second = peer;
+            }
+        }
+        confirmed |= finalWord;
+        return confirmed;
+    }
+
+    /**
+     * Where history starts was asked of a peer other than the claimant: the first such answer is waited for (a
+     * peer that vouches for everything below our first batch has settled its history and answers with its floor;
+     * later asks do not push the wait back, or peers that cannot answer would hold the claim for ever).
+     *
+     * @param peer the peer asked.
+     * @param now  the monotonic clock.
+     */
+    void askedOther(final P peer, final long now)
+    {
+        if (otherAskedAt == RepairTimings.NEVER)
+        {
+            otherAsked = peer;
+            otherAskedAt = now;
+        }
+    }
+
+    /** @return the peer last asked besides the claimant, or null. */
+    P otherAsked()
+    {
+        return otherAsked;
+    }
+
+    /**
+     * @param now        the monotonic clock.
+     * @param unopposed  how long a claim waits for another word.
+     * @param answerWait how long the answer of the other peer asked is waited for.
+     * @return true if a claim stands, unconfirmed, and nobody has opposed it in time: it is confirmed now.
+     */
+    boolean confirmUnopposed(final long now, final long unopposed, final long answerWait)
+    {
+        if (null == claimant || confirmed || otherAskedAt == RepairTimings.NEVER || now - since < unopposed ||
+            now - otherAskedAt < answerWait)
+        {
+            return false;
+        }
+        confirmed = true;
+        return true;
+    }
+
+    /** @return the lowest floor claimed (the last sequence not to wait for), or {@link #NONE}. */
+    long lowest()
+    {
+        return lowest;
+    }
+
+    /**
+     * @param peer         a peer.
+     * @param sameOperator whether two peers are run by one operator.
+     * @return true if that peer (or one of its operator's) already claimed a floor: its word cannot confirm it.
+     */
+    boolean claimedBy(final P peer, final BiPredicate<P, P> sameOperator)
+    {
+        return null != claimant && (peer.equals(claimant) || sameOperator.test(peer, claimant)) ||
+            null != second && (peer.equals(second) || sameOperator.test(peer, second));
+    }
+}
