@@ -112,17 +112,17 @@ final class Network
             repairBytesToFlooders += length;
             repairToFloodersByMember[from.index] += length;
         }
-        schedule(from, slot, departAt, new Transmission(Transmission.FRAME, from.index, to, bytes, hop, from.epoch[slot], 0, 0));
+        schedule(from, slot, departAt, new Transmission(Transmission.FRAME, from.index, to, bytes, hop, from.epoch[slot], 0));
         return LinkSender.SENT;
     }
 
     /** A PING or PONG: written by the link's IO thread into the same outbound stream, behind what is queued. */
-    void heartbeat(final SimNode from, final int slot, final int type, final long pingId, final long sentNanos)
+    void heartbeat(final SimNode from, final int slot, final int type, final long pingId)
     {
         traffic.count(Traffic.HEARTBEAT, from.index, Transmission.HEARTBEAT_LENGTH);
         final long departAt = depart(from, Transmission.HEARTBEAT_LENGTH);
         schedule(from, slot, departAt, new Transmission(type, from.index, from.neighbours[slot], null, 0,
-            from.epoch[slot], pingId, sentNanos));
+            from.epoch[slot], pingId));
     }
 
     private long depart(final SimNode from, final int length)
@@ -293,7 +293,7 @@ final class Network
         {
             if (node.up[slot])
             {
-                final HeartbeatMonitor.Action action = node.monitors[slot].onTick(node.heard[slot]);
+                final HeartbeatMonitor.Action action = node.monitors[slot].onTick(node.heard[slot], clock.now);
                 node.heard[slot] = false;
                 if (action == HeartbeatMonitor.Action.DEAD)
                 {
@@ -301,7 +301,7 @@ final class Network
                 }
                 else if (action == HeartbeatMonitor.Action.SEND_PING)
                 {
-                    heartbeat(node, slot, Transmission.PING, node.monitors[slot].pingId(), clock.now);
+                    heartbeat(node, slot, Transmission.PING, node.monitors[slot].pingId());
                 }
             }
         }

@@ -39,7 +39,7 @@ public final class Simulation
     static final int TOPIC = 1;
     static final long REPAIR_INTERVAL_NANOS = 100_000_000L;
     private static final long PROGRESS_NANOS = 5_000_000_000L;
-    private static final Transmission TICK_WORK = new Transmission(Transmission.TICK, -1, -1, null, 0, 0, 0, 0);
+    private static final Transmission TICK_WORK = new Transmission(Transmission.TICK, -1, -1, null, 0, 0, 0);
     private static final NodeKey UNUSED_KEY = NodeKey.fromBytes(new byte[]{
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7});
 
@@ -248,10 +248,10 @@ public final class Simulation
         switch (t.type)
         {
             case Transmission.PING:
-                network.heartbeat(to, slot, Transmission.PONG, t.pingId, t.pingSentNanos);
+                network.heartbeat(to, slot, Transmission.PONG, t.pingId);
                 break;
             case Transmission.PONG:
-                to.monitors[slot].onPong(t.pingId, t.pingSentNanos, clock.now);
+                to.monitors[slot].onPong(t.pingId, clock.now);
                 break;
             default:
                 if (to.replayer)
@@ -342,7 +342,7 @@ public final class Simulation
         ledger.publish(origin.index, member.originId(), seq, clock.now, payloadHash(payload, 0, length));
         final byte[] bytes = new byte[frameLength];
         frame.getBytes(0, bytes);
-        enqueueWork(origin, new Transmission(Transmission.LOCAL, origin.index, origin.index, bytes, 0, 0, 0, 0),
+        enqueueWork(origin, new Transmission(Transmission.LOCAL, origin.index, origin.index, bytes, 0, 0, 0),
             config.commitNanos());
     }
 

@@ -1,5 +1,7 @@
 package io.chainmesh.sim;
 
+import io.chainmesh.codec.ping.PingDescriptor;
+
 /**
  * One frame on a simulated link: the bytes the engine sent (copied), or a heartbeat, with what the simulator
  * tracks beside it (never on the wire): the connection it travels on and, for a batch, its hop count.
@@ -11,8 +13,8 @@ final class Transmission
     static final int PONG = 2;
     static final int LOCAL = 3;
     static final int TICK = 4;
-    /** Heartbeat frame length: header (6) and two u64. */
-    static final int HEARTBEAT_LENGTH = 22;
+    /** Heartbeat frame length on the wire: the codec's PING/PONG frame, header (6) and a u32 ping id. */
+    static final int HEARTBEAT_LENGTH = PingDescriptor.FRAME_LENGTH;
 
     final int type;
     final int from;
@@ -22,10 +24,9 @@ final class Transmission
     /** The connection (link epoch) it was sent on: a reset connection loses what it carried. */
     final int epoch;
     final long pingId;
-    final long pingSentNanos;
 
     Transmission(final int type, final int from, final int to, final byte[] bytes, final int hop, final int epoch,
-        final long pingId, final long pingSentNanos)
+        final long pingId)
     {
         this.type = type;
         this.from = from;
@@ -34,7 +35,6 @@ final class Transmission
         this.hop = hop;
         this.epoch = epoch;
         this.pingId = pingId;
-        this.pingSentNanos = pingSentNanos;
     }
 
     int length()

@@ -42,18 +42,11 @@ public final class PingDecoder
     }
 
     /**
-     * @return the ping id.
+     * @return the ping id, unsigned: 0 to 2^32 - 1.
      */
     public long pingId()
     {
-        return buffer.getLong(frameOffset + PingDescriptor.PING_ID_OFFSET, ByteOrder.BIG_ENDIAN);
-    }
-
-    /**
-     * @return the pinger's send time in nanoseconds.
-     */
-    public long sendTimeNanos()
-    {
-        return buffer.getLong(frameOffset + PingDescriptor.SEND_TIME_OFFSET, ByteOrder.BIG_ENDIAN);
+        return buffer.getInt(frameOffset + PingDescriptor.PING_ID_OFFSET, ByteOrder.BIG_ENDIAN) &
+            PingDescriptor.PING_ID_MASK;
     }
 }

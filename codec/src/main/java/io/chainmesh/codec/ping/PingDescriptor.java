@@ -10,24 +10,20 @@ import org.agrona.DirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Layout of {@code PING} and {@code PONG} frames (a PONG echoes the PING's two fields). Offsets are
+ * Layout of {@code PING} and {@code PONG} frames (a PONG echoes the PING's id). The pinger keeps the send time
+ * of its outstanding PING itself, so the RTT it measures does not depend on anything the peer echoes. Offsets are
  * frame-relative; integers big-endian.
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                        length (u32) = 18                      |  0
+ *  |                        length (u32) = 6                       |  0
  *  +---------------+---------------+-------------------------------+
  *  |type 0x12/0x13 |    flags      |                               |  4
  *  +---------------+---------------+                               +
- *  |                         pingId (u64)                          |  6
- *  +                               +-------------------------------+
- *  |                               |                               |
- *  +-------------------------------+                               + 14
- *  |                      sendTimeNanos (u64)                      |
- *  +                               +-------------------------------+
- *  |                               |                                 22
- *  +-------------------------------+
+ *  |                         pingId (u32)                          |  6
+ *  +-------------------------------+-------------------------------+
+ *                                                                    10
  * </pre>
  * The static {@code ByteBuf} accessors read a frame whose first byte is at the reader index; call
  * {@link #checkFrame(ByteBuf)} once before using them on untrusted input.
@@ -36,10 +32,10 @@ public final class PingDescriptor
 {
     /** Frame-relative offset of the ping id. */
     public static final int PING_ID_OFFSET = FrameDescriptor.BODY_OFFSET;
-    /** Frame-relative offset of the sender's send time ({@code System.nanoTime()} domain). */
-    public static final int SEND_TIME_OFFSET = PING_ID_OFFSET + 8;
-    /** Body length. */
-    public static final int BODY_LENGTH = 16;
+    /** Body length: the u32 ping id. */
+    public static final int BODY_LENGTH = 4;
+    /** Mask that keeps the 32 bits of a ping id carried on the wire. */
+    public static final long PING_ID_MASK = 0xFFFF_FFFFL;
     /** Whole frame length, header included. */
     public static final int FRAME_LENGTH = FrameDescriptor.HEADER_LENGTH + BODY_LENGTH;
 
@@ -107,16 +103,14 @@ public final class PingDescriptor
      *
      * @param out           destination (grown if needed; not released).
      * @param type          {@link FrameType#PING} or {@link FrameType#PONG}.
-     * @param pingId        ping id.
-     * @param sendTimeNanos the pinger's send time.
+     * @param pingId ping id; only its low 32 bits are written.
      */
-    public static void writeFrame(final ByteBuf out, final int type, final long pingId, final long sendTimeNanos)
+    public static void writeFrame(final ByteBuf out, final int type, final long pingId)
     {
         checkType(type);
         out.ensureWritable(FRAME_LENGTH);
         Frames.writeHeader(out, type, 0, BODY_LENGTH);
-        out.writeLong(pingId);
-        out.writeLong(sendTimeNanos);
+        out.writeInt((int)pingId);
     }
 
     /**
@@ -131,20 +125,11 @@ public final class PingDescriptor
 
     /**
      * @param frame a PING or PONG frame.
-     * @return the ping id.
+     * @return the ping id, unsigned: 0 to 2^32 - 1.
      */
     public static long pingId(final ByteBuf frame)
     {
-        return frame.getLong(frame.readerIndex() + PING_ID_OFFSET);
-    }
-
-    /**
-     * @param frame a PING or PONG frame.
-     * @return the pinger's send time in nanoseconds.
-     */
-    public static long sendTimeNanos(final ByteBuf frame)
-    {
-        return frame.getLong(frame.readerIndex() + SEND_TIME_OFFSET);
+        return frame.getUnsignedInt(frame.readerIndex() + PING_ID_OFFSET);
     }
 
     static void checkType(final int type)

@@ -13,17 +13,14 @@ public final class PingEncoder
     /**
      * Writes a whole PING or PONG frame.
      *
-     * @param buffer        destination.
-     * @param frameOffset   where the frame starts.
-     * @param type          {@link io.chainmesh.codec.frame.FrameType#PING} or {@code PONG}.
-     * @param pingId        ping id.
-     * @param sendTimeNanos the pinger's send time.
+     * @param buffer      destination.
+     * @param frameOffset where the frame starts.
+     * @param type        {@link io.chainmesh.codec.frame.FrameType#PING} or {@code PONG}.
+     * @param pingId      ping id; only its low 32 bits are written.
      * @return {@link PingDescriptor#FRAME_LENGTH}.
      * @throws IllegalArgumentException if the type is neither or the frame does not fit.
      */
-    public int encode(
-        final MutableDirectBuffer buffer, final int frameOffset, final int type, final long pingId,
-        final long sendTimeNanos)
+    public int encode(final MutableDirectBuffer buffer, final int frameOffset, final int type, final long pingId)
     {
         PingDescriptor.checkType(type);
         if (frameOffset < 0 || frameOffset > buffer.capacity() - PingDescriptor.FRAME_LENGTH)
@@ -32,8 +29,7 @@ public final class PingEncoder
                 buffer.capacity());
         }
         Frames.writeHeader(buffer, frameOffset, type, 0, PingDescriptor.BODY_LENGTH);
-        buffer.putLong(frameOffset + PingDescriptor.PING_ID_OFFSET, pingId, ByteOrder.BIG_ENDIAN);
-        buffer.putLong(frameOffset + PingDescriptor.SEND_TIME_OFFSET, sendTimeNanos, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(frameOffset + PingDescriptor.PING_ID_OFFSET, (int)pingId, ByteOrder.BIG_ENDIAN);
         return PingDescriptor.FRAME_LENGTH;
     }
 }

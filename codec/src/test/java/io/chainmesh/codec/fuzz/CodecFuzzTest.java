@@ -18,6 +18,7 @@ import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.codec.ping.PingDecoder;
+import io.chainmesh.codec.ping.PingDescriptor;
 import io.chainmesh.codec.ping.PingEncoder;
 import io.chainmesh.codec.record.RecordAead;
 import io.chainmesh.codec.record.RecordCipher;
@@ -229,8 +230,8 @@ class CodecFuzzTest
             return;
         }
         final byte[] copy = new byte[frame.length];
-        final int length = new PingEncoder().encode(new UnsafeBuffer(copy), 0, decoder.type(), decoder.pingId(),
-            decoder.sendTimeNanos());
+        assertThat(decoder.pingId()).isBetween(0L, PingDescriptor.PING_ID_MASK);
+        final int length = new PingEncoder().encode(new UnsafeBuffer(copy), 0, decoder.type(), decoder.pingId());
         assertThat(length).isEqualTo(frame.length);
         copy[FrameDescriptor.FLAGS_OFFSET] = frame[FrameDescriptor.FLAGS_OFFSET];
         assertThat(copy).isEqualTo(frame);

@@ -74,6 +74,12 @@ public final class FuzzSeeds
         write(root, "directDecoder", "payload-0", direct(new byte[0]));
         write(root, "pingDecoder", "ping", ping);
         write(root, "pingDecoder", "pong", pong);
+        write(root, "pingDecoder", "pong-max-id", pingWithId(FrameType.PONG, 0xFFFF_FFFFL));
+        write(root, "pingDecoder", "truncated", Arrays.copyOf(ping, ping.length - 1));
+        write(root, "pingDecoder", "trailing-byte", Arrays.copyOf(ping, ping.length + 1));
+        final byte[] wrongLengthField = ping.clone();
+        wrongLengthField[3] = 18;
+        write(root, "pingDecoder", "wrong-length-field", wrongLengthField);
 
         write(root, "controlCodec", "hello", hello);
         write(root, "controlCodec", "auth", control(FrameType.AUTH, auth()));
@@ -133,8 +139,13 @@ public final class FuzzSeeds
 
     private static byte[] ping(final int type)
     {
+        return pingWithId(type, 77);
+    }
+
+    private static byte[] pingWithId(final int type, final long pingId)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
-        final int length = new PingEncoder().encode(buffer, 0, type, 77, 123_456_789L);
+        final int length = new PingEncoder().encode(buffer, 0, type, pingId);
         return Arrays.copyOf(buffer.byteArray(), length);
     }
 

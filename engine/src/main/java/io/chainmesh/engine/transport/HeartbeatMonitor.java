@@ -1,5 +1,7 @@
 package io.chainmesh.engine.transport;
 
+import io.chainmesh.codec.ping.PingDescriptor;
+
 /**
  * Heartbeat bookkeeping of one link, free of IO so it can be tested with a fake clock. A PING is only sent when
  * the link was silent: each tick, if anything came from the peer since the previous one (any frame, its PINGs and
@@ -9,7 +11,9 @@ package io.chainmesh.engine.transport;
  * 3 to 4 intervals after the last frame heard. On an idle link the two ends thus take turns (a PING heard counts as life for the
  * end that reads it, so it does not PING back), and a busy link carries no heartbeats at all but one PING every
  * {@link #RTT_SAMPLE_TICKS} ticks for the RTT figures. A PONG that echoes the outstanding ping id yields an RTT
- * sample (last and EWMA with weight 1/8).
+ * sample (last and EWMA with weight 1/8), measured from the send time this monitor recorded for that PING: the
+ * PONG carries only the id, so the peer cannot make the RTT look shorter or longer than it is by more than it can
+ * delay its answer. Ping ids are the u32 of the wire and wrap around from 2^32 - 1 to 0.
  * <p>
  * Owned by the link's IO thread; {@link #rttLastNs()} and {@link #rttEwmaNs()} may be read from others.
  */
@@ -23,7 +27,7 @@ public final class HeartbeatMonitor
     {
         /** Nothing: the peer was heard since the previous tick. */
         NONE,
-        /** Send a PING with {@link #pingId()} and the tick's time. */
+        /** Send a PING with {@link #pingId()}; the tick's time is recorded as its send time. */
         SEND_PING,
         /** Too many PINGs unanswered: close the link. */
         DEAD
@@ -32,6 +36,7 @@ public final class HeartbeatMonitor
     private final int missedBeforeDead;
     private long pingId;
     private long outstandingPingId = -1;
+    private long outstandingSentNs;
     private int silentTicks;
     private int ticksSincePing;
     private boolean answeredSinceTick;
@@ -43,26 +48,36 @@ public final class HeartbeatMonitor
      */
     public HeartbeatMonitor(final int missedBeforeDead)
     {
+        this(missedBeforeDead, 0);
+    }
+
+    HeartbeatMonitor(final int missedBeforeDead, final long lastPingId)
+    {
         this.missedBeforeDead = missedBeforeDead;
+        this.pingId = lastPingId & PingDescriptor.PING_ID_MASK;
     }
 
     /**
-     * @return what to do at this heartbeat tick, with no other sign of the peer's life than PONGs to our PINGs.
+     * A tick with no other sign of the peer's life than PONGs to our PINGs.
+     *
+     * @param nowNs the tick's time, on the clock {@link #onPong(long, long)} is given.
+     * @return what to do at this heartbeat tick.
      */
-    public Action onTick()
+    public Action onTick(final long nowNs)
     {
-        return onTick(false);
+        return onTick(false, nowNs);
     }
 
     /**
      * A tick: see the class comment.
      *
      * @param heard whether the peer was heard since the previous tick (any frame read from it, or bytes it took).
+     * @param nowNs the tick's time, on the clock {@link #onPong(long, long)} is given.
      * @return what to do at this heartbeat tick.
      */
-    public Action onTick(final boolean heard)
+    public Action onTick(final boolean heard, final long nowNs)
     {
-        return onTick(heard, false);
+        return onTick(heard, false, nowNs);
     }
 
     /**
@@ -73,9 +88,11 @@ public final class HeartbeatMonitor
      *
      * @param heard    whether the peer was heard since the previous tick (any frame read from it, or bytes it took).
      * @param lateTick whether this tick ran too soon after the previous one to judge the peer.
+     * @param nowNs    the tick's time, on the clock {@link #onPong(long, long)} is given: the send time of the PING
+     *                 this tick may ask for.
      * @return what to do at this heartbeat tick.
      */
-    public Action onTick(final boolean heard, final boolean lateTick)
+    public Action onTick(final boolean heard, final boolean lateTick, final long nowNs)
     {
         ticksSincePing++;
         if (heard || answeredSinceTick)
@@ -83,7 +100,7 @@ public final class HeartbeatMonitor
             answeredSinceTick = false;
             silentTicks = 0;
             outstandingPingId = -1;
-            return ticksSincePing >= RTT_SAMPLE_TICKS && !lateTick ? ping() : Action.NONE;
+            return ticksSincePing >= RTT_SAMPLE_TICKS && !lateTick ? ping(nowNs) : Action.NONE;
         }
         if (lateTick)
         {
@@ -93,18 +110,20 @@ public final class HeartbeatMonitor
         {
             return Action.DEAD;
         }
-        return ping();
+        return ping(nowNs);
     }
 
-    private Action ping()
+    private Action ping(final long nowNs)
     {
         ticksSincePing = 0;
-        outstandingPingId = ++pingId;
+        pingId = (pingId + 1) & PingDescriptor.PING_ID_MASK;
+        outstandingPingId = pingId;
+        outstandingSentNs = nowNs;
         return Action.SEND_PING;
     }
 
     /**
-     * @return id to put in the PING asked for by the latest tick.
+     * @return id to put in the PING asked for by the latest tick, 0 to 2^32 - 1.
      */
     public long pingId()
     {
@@ -112,21 +131,23 @@ public final class HeartbeatMonitor
     }
 
     /**
-     * @param echoedPingId  ping id in the PONG.
-     * @param echoedSendNs  send time in the PONG (our clock).
-     * @param nowNs         now, same clock.
-     * @return true if it answered the outstanding ping.
+     * A PONG arrived. Only the one echoing the outstanding PING counts; its RTT is measured from the send time
+     * recorded at the tick that asked for that PING.
+     *
+     * @param echoedPingId ping id in the PONG (only its low 32 bits are compared, as on the wire).
+     * @param nowNs        now, on the clock the ticks were given.
+     * @return true if it answered the outstanding ping (then {@link #rttLastNs()} is its RTT).
      */
-    public boolean onPong(final long echoedPingId, final long echoedSendNs, final long nowNs)
+    public boolean onPong(final long echoedPingId, final long nowNs)
     {
-        if (echoedPingId != outstandingPingId || echoedSendNs > nowNs)
+        if ((echoedPingId & PingDescriptor.PING_ID_MASK) != outstandingPingId || nowNs < outstandingSentNs)
         {
             return false;
         }
         outstandingPingId = -1;
         silentTicks = 0;
         answeredSinceTick = true;
-        final long rtt = nowNs - echoedSendNs;
+        final long rtt = nowNs - outstandingSentNs;
         rttLastNs = rtt;
         final long ewma = rttEwmaNs;
         rttEwmaNs = ewma < 0 ? rtt : ewma + ((rtt - ewma) >> 3);

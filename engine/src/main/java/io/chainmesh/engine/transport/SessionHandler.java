@@ -136,7 +136,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final long now = System.nanoTime();
         final boolean lateTick = now - tickNs < config.heartbeatIntervalNs() / 2;
         tickNs = now;
-        final HeartbeatMonitor.Action action = monitor.onTick(peerHeard(ctx), lateTick);
+        final HeartbeatMonitor.Action action =
+            monitor.onTick(peerHeard(ctx), lateTick, config.nanoClock().nanoTime());
         if (action == HeartbeatMonitor.Action.DEAD)
         {
             heartbeatTask.cancel(false);
@@ -146,7 +147,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         if (action == HeartbeatMonitor.Action.SEND_PING)
         {
             final ByteBuf ping = ctx.alloc().directBuffer(PingDescriptor.FRAME_LENGTH);
-            PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId(), config.nanoClock().nanoTime());
+            PingDescriptor.writeFrame(ping, FrameType.PING, monitor.pingId());
             link.onWrite(PingDescriptor.FRAME_LENGTH);
             ctx.writeAndFlush(ping, ctx.voidPromise());
         }
@@ -209,11 +210,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 case FrameType.PONG:
                 {
                     PingDescriptor.checkFrame(frame);
-                    final long now = config.nanoClock().nanoTime();
-                    final long sent = PingDescriptor.sendTimeNanos(frame);
-                    if (link.heartbeat().onPong(PingDescriptor.pingId(frame), sent, now))
+                    final HeartbeatMonitor monitor = link.heartbeat();
+                    if (monitor.onPong(PingDescriptor.pingId(frame), config.nanoClock().nanoTime()))
                     {
-                        config.counters().onRtt(now - sent);
+                        config.counters().onRtt(monitor.rttLastNs());
                     }
                     break;
                 }

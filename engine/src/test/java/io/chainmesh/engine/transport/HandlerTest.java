@@ -362,7 +362,7 @@ class HandlerTest
         final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[64]);
         encoder.encode(in, 1, 9, 8, payload, 0, 64);
         encoder.encode(in, 2, 9, 8, payload, 0, 64);
-        io.chainmesh.codec.ping.PingDescriptor.writeFrame(in, FrameType.PING, 42, 1234);
+        io.chainmesh.codec.ping.PingDescriptor.writeFrame(in, FrameType.PING, 42);
         encoder.encode(in, 3, 9, 8, payload, 0, 0);
         channel.writeInbound(in);
 
@@ -387,12 +387,12 @@ class HandlerTest
         final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
         channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
         final ByteBuf ping = Unpooled.buffer();
-        io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 42, 1234);
+        io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 0xFFFF_FFFEL);
         channel.writeInbound(ping);
         final ByteBuf pong = channel.readOutbound();
         assertThat(Frames.type(pong)).isEqualTo(FrameType.PONG);
-        assertThat(io.chainmesh.codec.ping.PingDescriptor.pingId(pong)).isEqualTo(42);
-        assertThat(io.chainmesh.codec.ping.PingDescriptor.sendTimeNanos(pong)).isEqualTo(1234);
+        assertThat(pong.readableBytes()).isEqualTo(io.chainmesh.codec.ping.PingDescriptor.FRAME_LENGTH);
+        assertThat(io.chainmesh.codec.ping.PingDescriptor.pingId(pong)).isEqualTo(0xFFFF_FFFEL);
         pong.release();
         channel.finishAndReleaseAll();
     }

@@ -492,7 +492,7 @@ class HandshakeFuzzTest
             final ByteBuf frame = Unpooled.buffer();
             switch (in.u8() % 3)
             {
-                case 0 -> PingDescriptor.writeFrame(frame, FrameType.PING, in.u64(), 0);
+                case 0 -> PingDescriptor.writeFrame(frame, FrameType.PING, in.u64());
                 case 1 -> new DirectEncoder().encode(frame, TestDirectory.memberIdOf(LOCAL).originId(),
                     TestDirectory.memberIdOf(MEMBER).originId(), 4,
                     new UnsafeBuffer(new byte[8]), 0, 8);

@@ -381,7 +381,7 @@ class RecordLayerTest
         assertThat(eventsA.authenticated).hasSize(1);
         // a's first sealed frame goes out right behind its AUTH: b reads both in one buffer.
         final ByteBuf ping = Unpooled.buffer();
-        PingDescriptor.writeFrame(ping, FrameType.PING, 7, 99);
+        PingDescriptor.writeFrame(ping, FrameType.PING, 7);
         a.writeAndFlush(ping);
         pumpMerged(a, b);
         assertThat(eventsB.authenticated).hasSize(1);
