@@ -150,6 +150,9 @@ while IFS=$'\t' read -r target status wall log new kind limit secs load_start lo
   last=$(grep -a -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
   cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p'); ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
   corp=$(echo "$last" | sed -n 's/.*corp: \([^ ]*\).*/\1/p')
+  # A run stopped from outside prints no final statistics: its last status line says how far it got.
+  [ -n "$executed" ] || executed=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+  [ -n "$rate" ] || rate=$(echo "$last" | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
   exceptions=$(grep -a -c '^== Java Exception' "$log" || true)
   findings="none"
   if [ "$status" != 0 ] || [ -n "$new" ] || [ "${exceptions:-0}" != 0 ]; then findings="exit $status; ${exceptions:-0} exception(s); ${new:-no new input files}"; fi
