@@ -135,7 +135,8 @@ public final class ChainmeshCli
 
         /**
          * @param resource the build's {@code version.properties}, or null when it is missing.
-         * @return {@code chainmesh <version> (commit <id>[, modified])}, "unknown" for whatever the build did not know.
+         * @return {@code chainmesh <version> (commit <id>[, modified]), protocol <n>, Java <version>}, "unknown" for
+         *     whatever the build did not know; {@code n} is the wire protocol version the node speaks.
          */
         static String versionLine(final java.io.InputStream resource)
         {
@@ -154,7 +155,8 @@ public final class ChainmeshCli
             final String commit = known(properties.getProperty("commit"));
             return "chainmesh " + known(properties.getProperty("version")) + " (commit " + commit +
                 ("unknown".equals(commit) || !"true".equals(properties.getProperty("dirty")) ? "" : ", modified") +
-                "), Java " + Runtime.version();
+                "), protocol " + io.chainmesh.engine.transport.HandshakeHandler.PROTOCOL_VERSION + ", Java " +
+                Runtime.version();
         }
 
         private static String known(final String value)

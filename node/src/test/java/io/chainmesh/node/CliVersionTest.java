@@ -1,5 +1,6 @@
 package io.chainmesh.node;
 
+import io.chainmesh.engine.transport.HandshakeHandler;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -21,7 +22,8 @@ class CliVersionTest
         assertThat(code).isZero();
         // The commit is known in a git checkout and "unknown" in a source tarball; never a placeholder.
         assertThat(out.toString().trim())
-            .matches("chainmesh \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{10}(, modified)?|unknown)\\), Java .+");
+            .matches("chainmesh \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{10}(, modified)?|unknown)\\), protocol " +
+                HandshakeHandler.PROTOCOL_VERSION + ", Java .+");
     }
 
     @Test
@@ -41,10 +43,10 @@ class CliVersionTest
     {
         final String unexpanded = "version=0.1.0\ncommit=${git.commit.id.abbrev}\ndirty=${git.dirty}\n";
         assertThat(ChainmeshCli.Version.versionLine(new ByteArrayInputStream(unexpanded.getBytes(StandardCharsets.UTF_8))))
-            .startsWith("chainmesh 0.1.0 (commit unknown), Java ");
-        assertThat(ChainmeshCli.Version.versionLine(null)).startsWith("chainmesh unknown (commit unknown), Java ");
+            .startsWith("chainmesh 0.1.0 (commit unknown), protocol " + HandshakeHandler.PROTOCOL_VERSION + ", Java ");
+        assertThat(ChainmeshCli.Version.versionLine(null)).startsWith("chainmesh unknown (commit unknown), protocol ");
         final String dirty = "version=0.2.0\ncommit=0123456789\ndirty=true\n";
         assertThat(ChainmeshCli.Version.versionLine(new ByteArrayInputStream(dirty.getBytes(StandardCharsets.UTF_8))))
-            .startsWith("chainmesh 0.2.0 (commit 0123456789, modified), Java ");
+            .startsWith("chainmesh 0.2.0 (commit 0123456789, modified), protocol ");
     }
 }

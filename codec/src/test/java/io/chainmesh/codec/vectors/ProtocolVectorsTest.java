@@ -7,10 +7,13 @@ import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.batch.BatchVerifier;
+import io.chainmesh.codec.control.Capabilities;
 import io.chainmesh.codec.crypto.Ecdsa;
 import io.chainmesh.codec.crypto.EphemeralKey;
 import io.chainmesh.codec.crypto.Hkdf;
 import io.chainmesh.codec.crypto.NodeKey;
+import io.chainmesh.codec.frame.FrameType;
+import io.chainmesh.codec.ping.PingDescriptor;
 import io.chainmesh.codec.record.RecordAead;
 import io.chainmesh.codec.record.RecordCipher;
 import io.chainmesh.codec.record.SessionKeys;
@@ -39,9 +42,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Checks the codec against the published test vectors in {@code docs/vectors} (the ones {@code docs/PROTOCOL.md}
- * points a second implementation to): the signed BATCH and the record layer's key schedule and records. Each
- * vector is checked twice: the codec reproduces it, and a plain JDK computation that follows the spec's text
- * (not the codec) does too, so the document, the vectors and the code cannot drift apart.
+ * points a second implementation to): the signed BATCH and the record layer's key schedule and records (the session
+ * that follows the handshake vector, whose frames {@code engine} checks). Each vector is checked twice: the codec
+ * reproduces it, and a plain JDK computation that follows the spec's text (not the codec) does too, so the document,
+ * the vectors and the code cannot drift apart. {@code engine}'s {@code ProtocolVectors} generates the files.
  */
 class ProtocolVectorsTest
 {
@@ -190,6 +194,9 @@ class ProtocolVectorsTest
         for (final JsonNode record : direction.get("records"))
         {
             final byte[] plaintext = hex(record, "plaintext");
+            assertThat(PingDescriptor.checkFrame(new UnsafeBuffer(plaintext), 0, plaintext.length))
+                .as(name + ": the plaintext is a PING or PONG frame of this version")
+                .isIn(FrameType.PING, FrameType.PONG);
             final byte[] expected = hex(record, "record");
             final long sequence = record.get("sequence").asLong();
             final boolean keyUpdate = record.get("keyUpdate").asBoolean();
@@ -235,6 +242,20 @@ class ProtocolVectorsTest
         final byte[] result = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, result, a.length, b.length);
         return result;
+    }
+
+    @Test
+    void shouldContinueTheHandshakeVectorInTheRecordVector() throws Exception
+    {
+        final JsonNode handshake = vector("handshake.json");
+        final JsonNode record = vector("record.json");
+        assertThat(record.get("transcriptHash")).isEqualTo(handshake.get("transcriptHash"));
+        assertThat(record.get("diallerEphemeralKey")).isEqualTo(handshake.get("dialler").get("hello").get("ephemeralKey"));
+        assertThat(record.get("acceptorEphemeralKey")).isEqualTo(handshake.get("acceptor").get("hello").get("ephemeralKey"));
+        assertThat(record.get("directions").get(0).get("aeadId").asLong())
+            .isEqualTo(Capabilities.recordAeadId(handshake.get("dialler").get("hello").get("capabilities").asLong()));
+        assertThat(record.get("directions").get(1).get("aeadId").asLong())
+            .isEqualTo(Capabilities.recordAeadId(handshake.get("acceptor").get("hello").get("capabilities").asLong()));
     }
 
     @Test

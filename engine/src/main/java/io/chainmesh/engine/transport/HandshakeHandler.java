@@ -62,8 +62,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
 {
     /** Name in the pipeline. */
     public static final String NAME = "handshake";
-    /** Protocol version this engine speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    /**
+     * Protocol version this engine speaks ({@code docs/PROTOCOL.md}); a HELLO with any other is refused with
+     * VERSION_MISMATCH. It changes with every change to the wire format or to what peers must compute alike (the
+     * overlay, the broadcast tree), so nodes that would misunderstand each other never link.
+     */
+    public static final int PROTOCOL_VERSION = 2;
 
     private static final byte[] DOMAIN = "chainmesh/handshake/v1".getBytes(StandardCharsets.US_ASCII);
 
@@ -260,7 +264,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
         if (hello.getProtocolVersion() != PROTOCOL_VERSION)
         {
             fail(ctx, CloseReason.VERSION_MISMATCH,
-                "protocol_version " + hello.getProtocolVersion() + " is not supported, expected " + PROTOCOL_VERSION);
+                "protocol_version " + Integer.toUnsignedString(hello.getProtocolVersion()) + " is not supported, expected " +
+                PROTOCOL_VERSION);
             return;
         }
         remoteId = MemberId.fromBytes(hello.getMember().toByteArray());

@@ -18,6 +18,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -297,28 +299,52 @@ class HandlerTest
         acceptor.finishAndReleaseAll();
     }
 
-    @Test
-    void shouldRefuseVersionMismatch()
+    /**
+     * A node of another protocol version is refused before anything else is checked, by either end: 1 is what a
+     * node built before the radix-4 overlay, the 4-nomial tree and the 4-byte PING speaks; 0 is a HELLO without the
+     * field; above ours is a newer node (-1 is 2^32 - 1 on the wire, a uint32).
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "1, false", "1, true",
+        "0, false",
+        "3, false", "3, true",
+        "2147483647, false", "-1, false"})
+    void shouldRefuseAnyOtherProtocolVersionNamingBoth(final int peerVersion, final boolean dialler)
     {
+        assertThat(peerVersion).isNotEqualTo(HandshakeHandler.PROTOCOL_VERSION);
         final List<NodeKey> keys = TestDirectory.keys(2);
         final DirectorySnapshot snapshot = TestDirectory.snapshot(1, keys, List.of(10, 11));
         final Events events = new Events();
         events.view = new OverlayView(OverlayTopology.of(snapshot, 2), TestDirectory.memberIdOf(keys.get(1)));
         final EngineCounters counters = EngineCounters.allocate();
-        final EmbeddedChannel acceptor = channel(config(keys.get(1), events, counters), false, null);
-        ((ByteBuf)acceptor.readOutbound()).release();
-        acceptor.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO,
+        final EmbeddedChannel local = channel(config(keys.get(1), events, counters), dialler,
+            dialler ? TestDirectory.memberIdOf(keys.get(0)) : null);
+        final ByteBuf localHello = local.readOutbound();
+        assertThat(ControlCodec.parseHello(localHello).getProtocolVersion()).isEqualTo(HandshakeHandler.PROTOCOL_VERSION);
+        localHello.release();
+        local.writeInbound(Frames.encodeControl(Unpooled.buffer().alloc(), FrameType.HELLO,
             io.chainmesh.codec.control.Hello.newBuilder()
-                .setProtocolVersion(99)
+                .setProtocolVersion(peerVersion)
                 .setPublicKey(com.google.protobuf.ByteString.copyFrom(keys.get(0).publicKey().toBytes()))
                 .setMember(com.google.protobuf.ByteString.copyFrom(TestDirectory.memberIdOf(keys.get(0)).toBytes()))
                 .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                .setEphemeralKey(com.google.protobuf.ByteString.copyFrom(new byte[32]))
                 .build()));
-        final ByteBuf close = acceptor.readOutbound();
-        assertThat(ControlCodec.parseClose(close).getReason()).isEqualTo(CloseReason.VERSION_MISMATCH);
+
+        final ByteBuf close = local.readOutbound();
+        assertThat(Frames.type(close)).as("refused before AUTH").isEqualTo(FrameType.CLOSE);
+        final Close parsed = ControlCodec.parseClose(close);
         close.release();
+        assertThat(parsed.getReason()).isEqualTo(CloseReason.VERSION_MISMATCH);
+        assertThat(parsed.getText()).contains("protocol_version " + Integer.toUnsignedString(peerVersion))
+            .contains("expected " + HandshakeHandler.PROTOCOL_VERSION);
+        assertThat(local.<ByteBuf>readOutbound()).as("nothing after the CLOSE").isNull();
         assertThat(counters.handshakeFailures(CloseReason.VERSION_MISMATCH).get()).isEqualTo(1);
-        acceptor.finishAndReleaseAll();
+        assertThat(events.authenticated).isEmpty();
+        local.runPendingTasks();
+        assertThat(local.isOpen()).isFalse();
+        local.finishAndReleaseAll();
     }
 
     @Test
