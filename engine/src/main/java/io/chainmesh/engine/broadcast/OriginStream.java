@@ -33,6 +33,8 @@ final class OriginStream<P>
     final HistoryFloor<P> historyClaims = new HistoryFloor<>();
 
     final AskLog<P> asks = new AskLog<>();
+    /** Peers that said part of this stream is gone at their end: not asked for it again. */
+    final GoneAtPeers<P> goneAt = new GoneAtPeers<>();
     /** Who the last gap or tail WANT went to and how far it asked: an answer is on its way until the mark passes it. */
     P askedPeer;
     long askedUpTo = -1;

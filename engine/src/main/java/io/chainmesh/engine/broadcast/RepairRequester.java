@@ -16,7 +16,8 @@ import java.util.function.BiPredicate;
  * {@link RepairTimings#answerWait} (a few round trips of the asked peer's link) has passed since the answer
  * last moved our mark. A WANT_MISS ("gone here") is taken only as the answer to one of our recent asks and
  * never past what that peer offered; what a peer says is gone is skipped under the one rule of
- * {@link MissClaim}, and where history starts under {@link HistoryFloor}. A gap stuck for longer than anyone
+ * {@link MissClaim}, and where history starts under {@link HistoryFloor}; a peer is asked only for what
+ * follows what it said is gone at its end ({@link GoneAtPeers}). A gap stuck for longer than anyone
  * retains is given up. Every loss is counted. Commit thread only.
  *
  * @param <P> how a peer is identified.
@@ -114,7 +115,9 @@ final class RepairRequester<P>
         }
         if (stream.gapMiss.holds(mine))
         {
-            final long skipTo = stream.gapMiss.onDigest(from, theirContiguous > mine, now, timings.unopposedClaim(),
+            // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
+            final boolean offersGap = theirContiguous > mine && !stream.goneAt.saidGoneAfter(from, mine);
+            final long skipTo = stream.gapMiss.onDigest(from, offersGap, now, timings.unopposedClaim(),
                 Long.MAX_VALUE);
             if (skipTo != MissClaim.KEEP)
             {
@@ -204,6 +207,7 @@ final class RepairRequester<P>
             onHistoryFloor(from, stream, skipTo, fromOrigin, now);
             return;
         }
+        stream.goneAt.record(from, oldest - 1);
         final long mine = stream.window.contiguous();
         if (after == stream.lostTailUpTo && after > mine && skipTo > after)
         {
@@ -334,18 +338,21 @@ final class RepairRequester<P>
         final long tail = stream.lostTailUpTo;
         if (stream.tailMiss.holds(tail))
         {
-            final long extendTo = stream.tailMiss.onDigest(from, theirHighest > tail, now, timings.unopposedClaim(),
+            final long extendTo = stream.tailMiss.onDigest(from,
+                theirHighest > tail && !stream.goneAt.saidGoneAfter(from, tail), now, timings.unopposedClaim(),
                 timings.offerTrusted());
             if (extendTo != MissClaim.KEEP)
             {
                 extendLostTail(stream, extendTo);
             }
         }
-        if (theirHighest > stream.lostTailUpTo && !stream.tailMiss.isFrom(from) &&
+        // A peer that said more is gone at its end is asked only for what follows that.
+        final long askFrom = Math.max(stream.lostTailUpTo, stream.goneAt.goneUpTo(from));
+        if (theirHighest > askFrom && !stream.tailMiss.isFrom(from) &&
             RepairTimings.elapsed(now, stream.lastWant, timings.holeDelay()))
         {
             stream.lastWant = now;
-            ask(from, originId, stream, stream.lostTailUpTo, theirHighest, now);
+            ask(from, originId, stream, askFrom, theirHighest, now);
         }
     }
 
@@ -393,10 +400,14 @@ final class RepairRequester<P>
             // asking for it again would add to the load (repair storms). Asked once it stalls.
             return;
         }
-        if (stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
+        // A hole is asked for only up to the next batch we hold: the rest of the range would come twice.
+        final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
+        // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
+        final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from));
+        if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
         {
-            // It told us it no longer retains this: asking it again would only get the same answer (and get us
-            // closed for asking beyond retention).
+            // Asking it again would only get the same answer (and get us closed for asking beyond retention). Other
+            // peers are asked; a claim nobody opposes is taken in time.
             return;
         }
         final boolean suitable = theirContiguous > mine;
@@ -419,11 +430,9 @@ final class RepairRequester<P>
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;
-            // A hole is asked for only up to the next batch we hold: the rest of the range would come twice.
-            final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
             stream.askedPeer = from;
             stream.askedUpTo = upTo;
-            ask(from, originId, stream, Math.max(0, mine), upTo, now);
+            ask(from, originId, stream, askFrom, upTo, now);
         }
     }
 

@@ -6,14 +6,17 @@ import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.control.WantRange;
 import io.chainmesh.codec.frame.FrameType;
 import org.agrona.collections.Object2IntHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * Answers peers' WANTs from retention: oldest first, stopping at the first back-pressured send (the
  * requester keeps a contiguous prefix and asks again from there). A WANT from 0 (history, first contact)
  * is answered first with WANT_MISS(0, F), F = where the stream we can serve starts, if we know it. A WANT
- * for something evicted gets WANT_MISS with the oldest retained, and a peer that asks
- * {@link #MAX_WANTS_BEYOND_RETENTION} times in a row for what is gone here is closed. What a peer takes is
+ * for something evicted gets WANT_MISS with the oldest retained, and a peer that asks again, in
+ * {@link #MAX_WANTS_BEYOND_RETENTION} WANTs in a row, for what it was told is gone here is closed. A peer that
+ * took our word and finds that retention moved on meanwhile is told again, not held to it: under load an honest
+ * member repairing a hole chases the eviction edge for a while. What a peer takes is
  * bounded twice: a range is served only above the contiguous mark the asker's own digest vouches for (it holds
  * the rest), and every frame is paid from the asker's {@link RepairAllowances allowance}; an answer either cuts
  * short stops like one cut by back pressure. Commit thread only.
@@ -22,8 +25,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 final class RepairResponder<P>
 {
-    /** A peer that asks this many times in a row for what is no longer retained here is closed. */
+    /** A peer that asks again this many times in a row for what it was told is gone here is closed. */
     static final int MAX_WANTS_BEYOND_RETENTION = 3;
+    /** Origins per peer whose last "gone here" is remembered. */
+    static final int TOLD_ORIGINS = 4;
 
     private final Outbound<P> out;
     private final ControlFrames<P> control;
@@ -35,6 +40,7 @@ final class RepairResponder<P>
     private final PeerProgress<P> peerProgress;
     private final RepairAllowances<P> allowances;
     private final Object2IntHashMap<P> strikes = new Object2IntHashMap<>(0);
+    private final Object2ObjectHashMap<P, ToldGone> told = new Object2ObjectHashMap<>();
 
     RepairResponder(
         final Outbound<P> out,
@@ -67,7 +73,7 @@ final class RepairResponder<P>
     {
         sender.target(from, allowances.of(from, nowMillis));
         final PeerProgress.View asker = peerProgress.viewOf(from);
-        boolean toldBeyondRetention = false;
+        boolean askedAgain = false;
         for (final WantRange range : want.getRangesList())
         {
             final long originId = range.getOriginId();
@@ -79,7 +85,7 @@ final class RepairResponder<P>
                 counters.malformed.incrementRelease();
                 continue;
             }
-            toldBeyondRetention |= sayWhatIsMissing(from, originId, after);
+            askedAgain |= sayWhatIsMissing(from, originId, after);
             // Its digest vouches for every batch up to its contiguous mark (0 while it does not know where the
             // stream starts): an honest requester asks from there, so anything below is a copy it holds.
             final long servedAfter = null == asker ? after : Math.max(after, asker.contiguous(originId));
@@ -100,11 +106,11 @@ final class RepairResponder<P>
         }
         final boolean cut = sender.blocked();
         sender.target(null);
-        if (toldBeyondRetention || !cut)
+        if (askedAgain || !cut)
         {
             // A peer is held to what it was told: an answer cut short by its full link neither strikes it nor
             // clears its strikes.
-            strikeIfBeyondRetention(from, toldBeyondRetention);
+            strikeIfAskedAgain(from, askedAgain);
         }
     }
 
@@ -119,6 +125,10 @@ final class RepairResponder<P>
         if (!strikes.isEmpty())
         {
             strikes.keySet().removeIf(peer -> !out.isConnected(peer));
+        }
+        if (!told.isEmpty())
+        {
+            told.keySet().removeIf(peer -> !out.isConnected(peer));
         }
         allowances.forgetDisconnected(nowMillis);
     }
@@ -138,7 +148,7 @@ final class RepairResponder<P>
         return sender.overBudget() ? counters.repairCutByBudget : counters.repairBackPressured;
     }
 
-    /** @return true if a WANT_MISS saying part of the range is evicted here was sent. */
+    /** @return true if part of the range was gone here and the peer had been told so already (it asks again). */
     private boolean sayWhatIsMissing(final P from, final long originId, final long after)
     {
         final long first = retention.firstRetainedAfter(originId, after);
@@ -175,16 +185,24 @@ final class RepairResponder<P>
             sender.block();
             return false;
         }
-        if (beyond)
+        if (!beyond)
         {
-            counters.wantMissSent.incrementRelease();
+            return false;
         }
-        return beyond;
+        counters.wantMissSent.incrementRelease();
+        ToldGone toldPeer = told.get(from);
+        if (null == toldPeer)
+        {
+            toldPeer = new ToldGone();
+            told.put(from, toldPeer);
+        }
+        // It asks again if it asks from below where it was told what we retain starts.
+        return toldPeer.swap(originId, missUpTo) > after + 1;
     }
 
-    private void strikeIfBeyondRetention(final P from, final boolean beyondRetention)
+    private void strikeIfAskedAgain(final P from, final boolean askedAgain)
     {
-        if (!beyondRetention)
+        if (!askedAgain)
         {
             strikes.removeKey(from);
             return;
@@ -193,11 +211,41 @@ final class RepairResponder<P>
         strikes.put(from, count);
         if (count >= MAX_WANTS_BEYOND_RETENTION)
         {
-            // It was told (WANT_MISS) and keeps falling behind what we retain: it cannot keep up.
+            // It was told (WANT_MISS) and keeps asking for it all the same: it ignores us or cannot keep up.
             strikes.removeKey(from);
             counters.peersClosedBeyondRetention.incrementRelease();
             out.closePeer(from, CloseReason.BEYOND_RETENTION,
-                "asked " + count + " times in a row for batches no longer retained");
+                "asked " + count + " times in a row for batches it was told are no longer retained");
+        }
+    }
+
+    /** Where we last told one peer the stream we retain starts, for its last few origins. */
+    private static final class ToldGone
+    {
+        private final long[] origins = new long[TOLD_ORIGINS];
+        private final long[] retainedFrom = new long[TOLD_ORIGINS];
+        private int next;
+
+        /**
+         * @param originId     the origin.
+         * @param nowRetainedFrom where we now say what we retain of it starts.
+         * @return where we said it started before (0: not told, or forgotten).
+         */
+        long swap(final long originId, final long nowRetainedFrom)
+        {
+            for (int i = 0; i < TOLD_ORIGINS; i++)
+            {
+                if (retainedFrom[i] > 0 && origins[i] == originId)
+                {
+                    final long before = retainedFrom[i];
+                    retainedFrom[i] = nowRetainedFrom;
+                    return before;
+                }
+            }
+            origins[next] = originId;
+            retainedFrom[next] = nowRetainedFrom;
+            next = (next + 1) % TOLD_ORIGINS;
+            return 0;
         }
     }
 }

@@ -202,6 +202,39 @@ class RepairRequesterTest
     }
 
     @Test
+    void shouldAskAPeerOnlyForWhatFollowsWhatItSaidIsGoneAtItsEnd()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 20);
+        askBoth(stream);
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 9, said);
+        requester.onWantMiss("b", stream, B + 2, B + 5, said);
+        // Gone as far as both say: b retains from B + 5.
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        final int wantsBefore = out.wants().size();
+
+        // a said it has nothing up to B + 8: however far its digest says it is, it is asked only for what follows.
+        for (int i = 1; i <= 40; i++)
+        {
+            digest("a", stream, B + 20, B + 20, said + i * TIMINGS.holeDelay());
+        }
+        final var toA = out.sentOfType(FrameType.WANT).stream().skip(wantsBefore)
+            .filter(sent -> sent.peer().equals("a")).map(sent -> sent.want().getRanges(0)).toList();
+        assertThat(toA).isNotEmpty().allMatch(range -> range.getAfterSeq() == B + 8 && range.getUpToSeq() == B + 19);
+
+        // Under load retention moves on: a says more is gone, and is asked next from there.
+        requester.onWantMiss("a", stream, B + 8, B + 12, said + 41 * TIMINGS.holeDelay());
+        for (int i = 42; i <= 80; i++)
+        {
+            digest("a", stream, B + 20, B + 20, said + i * TIMINGS.holeDelay());
+        }
+        assertThat(lastWantTo("a").getAfterSeq()).isEqualTo(B + 11);
+        // None of it was a claim on the gap at our mark: only b's word or time settles that.
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+    }
+
+    @Test
     void shouldGiveUpAClaimedTailOnlyWhenABatchAboveItCommits()
     {
         final OriginStream<String> stream = stream(B, B + 1, B + 2);

@@ -36,6 +36,14 @@ class RepairResponderTest
         responder.onWant(peer, want, nowMillis);
     }
 
+    private WantMiss lastWantMissTo(final String peer)
+    {
+        final var misses = out.sentOfType(FrameType.WANT_MISS);
+        final var last = misses.get(misses.size() - 1);
+        assertThat(last.peer()).isEqualTo(peer);
+        return last.wantMiss();
+    }
+
     private static Want want(final long after, final long upTo)
     {
         return Want.newBuilder()
@@ -99,29 +107,79 @@ class RepairResponderTest
     }
 
     @Test
-    void shouldTellWhatIsBeyondRetentionAndCloseAPeerThatAsksForItThreeTimesInARow()
+    void shouldTellWhatIsBeyondRetentionAndCloseAPeerThatAsksForItAgainThreeTimesInARow()
     {
         retainAfterEviction(retention, ORIGIN, B, B + 5, B + 9);
+        final int asks = 1 + RepairResponder.MAX_WANTS_BEYOND_RETENTION;
 
-        for (int i = 1; i <= RepairResponder.MAX_WANTS_BEYOND_RETENTION; i++)
+        for (int i = 1; i <= asks; i++)
         {
             ask("a", want(B + 1, B + 9));
-            final var misses = out.sentOfType(FrameType.WANT_MISS);
-            final WantMiss miss = misses.get(misses.size() - 1).wantMiss();
+            final WantMiss miss = lastWantMissTo("a");
             assertThat(miss.getAfterSeq()).isEqualTo(B + 1);
             assertThat(miss.getOldestRetainedSeq()).isEqualTo(B + 5);
-            assertThat(out.closed).hasSize(i == RepairResponder.MAX_WANTS_BEYOND_RETENTION ? 1 : 0);
+            assertThat(out.closed).hasSize(i == asks ? 1 : 0);
         }
         assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
-        assertThat(counters.wantMissSent.get()).isEqualTo(3);
+        assertThat(counters.wantMissSent.get()).isEqualTo(asks);
         // What it still retains was served after each WANT_MISS.
-        assertThat(out.batchesTo("a")).hasSize(15);
+        assertThat(out.batchesTo("a")).hasSize(5 * asks);
+    }
+
+    @Test
+    void shouldTellAgainButNeverCloseAPeerThatTakesItsWordWhileRetentionMovesOn()
+    {
+        // Batch B + k is appended at k x 100 ms: each round below evicts five more.
+        for (int k = 0; k < 40; k++)
+        {
+            retain(retention, ORIGIN, B + k, B + k, k * 100L);
+        }
+        long after = B - 1;
+        final int rounds = 2 * RepairResponder.MAX_WANTS_BEYOND_RETENTION;
+        for (int round = 1; round <= rounds; round++)
+        {
+            retention.evictExpired(CommitStageFixtures.RETENTION_MILLIS + round * 500L);
+            ask("a", want(after, B + 39));
+            final WantMiss miss = lastWantMissTo("a");
+            assertThat(miss.getAfterSeq()).isEqualTo(after);
+            assertThat(miss.getOldestRetainedSeq()).isEqualTo(B + 5 * round);
+            // An honest member repairing under load: it asks next from where it was told what is retained starts.
+            after = miss.getOldestRetainedSeq() - 1;
+        }
+        assertThat(out.closed).isEmpty();
+        assertThat(counters.wantMissSent.get()).isEqualTo(rounds);
+
+        // Asking again for what it was told is gone is what counts against a peer.
+        for (int i = 0; i < RepairResponder.MAX_WANTS_BEYOND_RETENTION; i++)
+        {
+            ask("a", want(B, B + 39));
+        }
+        assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
+    }
+
+    @Test
+    void shouldRememberWhatItToldAPeerPerOrigin()
+    {
+        retainAfterEviction(retention, ORIGIN, B, B + 5, B + 9);
+        retainAfterEviction(retention, ORIGIN + 1, B, B + 5, B + 9);
+        final Want both = Want.newBuilder()
+            .addRanges(WantRange.newBuilder().setOriginId(ORIGIN).setAfterSeq(B + 1).setUpToSeq(B + 9))
+            .addRanges(WantRange.newBuilder().setOriginId(ORIGIN + 1).setAfterSeq(B + 1).setUpToSeq(B + 9))
+            .build();
+        ask("a", want(B + 1, B + 9));
+
+        // Told of ORIGIN only: asking ORIGIN + 1 is a first ask, but ORIGIN again is asking again.
+        ask("a", both);
+        ask("a", both);
+        ask("a", both);
+        assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
     }
 
     @Test
     void shouldNeitherStrikeNorClearAPeerForAnAnswerCutShortByItsLink()
     {
         retainAfterEviction(retention, ORIGIN, B, B + 5, B + 9);
+        ask("a", want(B + 1, B + 9));
         ask("a", want(B + 1, B + 9));
         ask("a", want(B + 1, B + 9));
 
