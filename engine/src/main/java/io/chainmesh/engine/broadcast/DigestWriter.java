@@ -55,6 +55,17 @@ final class DigestWriter<P>
     private long bytesSent;
     /** Bound once, so an interval allocates no lambda. */
     private final LongObjConsumer<OriginStream<P>> markChanged = this::markChanged;
+    private final LongObjConsumer<OriginStream<P>> putSince = this::putSince;
+    /** The digest {@link #sendSince} is writing: fields, so walking the streams allocates nothing. */
+    private P sincePeer;
+    private long sinceInterval;
+    private boolean sinceFull;
+    private boolean sinceResync;
+    private boolean sinceBackedUp;
+    private int sinceEntries;
+    private int sinceLength;
+    private boolean sinceFirst;
+    private boolean sinceFailed;
     private final Predicate<P> disconnected;
 
     /**
@@ -273,34 +284,43 @@ final class DigestWriter<P>
         final P peer, final long since, final OriginStreams<P> streams, final boolean backedUp, final boolean resync)
     {
         final boolean full = since == NEVER;
-        final int[] entries = {0};
-        final int[] length = {0};
-        final boolean[] first = {true};
-        final boolean[] failed = {false};
-        streams.forEachStream((originId, stream) ->
-        {
-            if (failed[0] || stream.advertisedHighest < 0 || !full && stream.changedEpoch <= since)
-            {
-                return;
-            }
-            length[0] = DigestProgress.put(packed, length[0], originId, stream.advertisedContiguous, stream.advertisedHighest);
-            if (++entries[0] % MAX_ORIGINS_PER_FRAME == 0)
-            {
-                failed[0] = !send(peer, encode(length[0], full && first[0], resync, backedUp));
-                first[0] = false;
-                length[0] = 0;
-            }
-        });
-        if (failed[0])
+        sincePeer = peer;
+        sinceInterval = since;
+        sinceFull = full;
+        sinceResync = resync;
+        sinceBackedUp = backedUp;
+        sinceEntries = 0;
+        sinceLength = 0;
+        sinceFirst = true;
+        sinceFailed = false;
+        streams.forEachStream(putSince);
+        sincePeer = null;
+        if (sinceFailed)
         {
             return false;
         }
-        if (length[0] > 0 || backedUp || resync)
+        if (sinceLength > 0 || backedUp || resync)
         {
-            return send(peer, encode(length[0], full && first[0], resync, backedUp));
+            return send(peer, encode(sinceLength, full && sinceFirst, resync, backedUp));
         }
         // Nothing to say; a first full digest waits until there is something in it.
-        return !full || entries[0] > 0;
+        return !full || sinceEntries > 0;
+    }
+
+    private void putSince(final long originId, final OriginStream<P> stream)
+    {
+        if (sinceFailed || stream.advertisedHighest < 0 || !sinceFull && stream.changedEpoch <= sinceInterval)
+        {
+            return;
+        }
+        sinceLength = DigestProgress.put(packed, sinceLength, originId, stream.advertisedContiguous,
+            stream.advertisedHighest);
+        if (++sinceEntries % MAX_ORIGINS_PER_FRAME == 0)
+        {
+            sinceFailed = !send(sincePeer, encode(sinceLength, sinceFull && sinceFirst, sinceResync, sinceBackedUp));
+            sinceFirst = false;
+            sinceLength = 0;
+        }
     }
 
     private int encode(final int progressLength, final boolean full, final boolean resync, final boolean backedUp)
