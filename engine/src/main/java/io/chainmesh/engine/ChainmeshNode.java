@@ -1,7 +1,6 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySource;
-import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
@@ -11,7 +10,6 @@ import io.chainmesh.codec.record.RecordDescriptor;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
-import io.chainmesh.engine.broadcast.LinkSender;
 import io.chainmesh.engine.broadcast.MessageHandler;
 import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.engine.transport.ChannelSetup;
@@ -146,7 +144,7 @@ public final class ChainmeshNode implements AutoCloseable
             .nodeKey(ctx.nodeKey())
             .member(self)
             .directory(() -> manager.view().snapshot())
-            .links(new OverlayLinks())
+            .links(new OverlayLinkSender(manager))
             .clock(ctx.epochClock())
             .nanoClock(ctx.nanoClock())
             .countersManager(counters.manager()));
@@ -575,54 +573,6 @@ public final class ChainmeshNode implements AutoCloseable
         if (ownsGroup && null != group)
         {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
-        }
-    }
-
-    /**
-     * The broadcast pipeline's view of the links: direct links only (tree edges are overlay links),
-     * read from the conductor's immutable route table, so the commit thread takes no lock.
-     */
-    private final class OverlayLinks implements LinkSender
-    {
-        @Override
-        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
-        {
-            final Link link = manager.routes().directLink(peer);
-            if (null == link)
-            {
-                return NOT_CONNECTED;
-            }
-            final long status = link.offerFrame(frame, offset, length);
-            return status == Status.OK ? SENT : status == Status.BACK_PRESSURED ? BACK_PRESSURED : NOT_CONNECTED;
-        }
-
-        @Override
-        public void flush()
-        {
-            // Each link drains on its IO thread once per scheduling, which already batches the writes.
-        }
-
-        @Override
-        public MemberId[] connectedPeers()
-        {
-            return manager.routes().peers;
-        }
-
-        @Override
-        public long rttNanos(final MemberId peer)
-        {
-            final Link link = manager.routes().directLink(peer);
-            return null == link ? -1 : link.heartbeat().rttEwmaNs();
-        }
-
-        @Override
-        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
-        {
-            final Link link = manager.routes().directLink(peer);
-            if (null != link)
-            {
-                link.close(reason, text);
-            }
         }
     }
 
