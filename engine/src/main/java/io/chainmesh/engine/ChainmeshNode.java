@@ -18,23 +18,13 @@ import io.chainmesh.engine.transport.LinkConfig;
 import io.chainmesh.engine.transport.RecordSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
@@ -126,7 +116,6 @@ public final class ChainmeshNode implements AutoCloseable
 
     private void start()
     {
-        final Transport transport = ctx.resolvedTransport();
         if (null != ctx.eventLoopGroup())
         {
             group = ctx.eventLoopGroup();
@@ -134,8 +123,7 @@ public final class ChainmeshNode implements AutoCloseable
         }
         else
         {
-            group = new MultiThreadIoEventLoopGroup(ctx.ioThreads(), new DefaultThreadFactory("chainmesh-io", true),
-                transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            group = NodeBootstraps.newEventLoopGroup(ctx.ioThreads(), ctx.resolvedTransport());
             ownsGroup = true;
         }
         conductor = group.next();
@@ -159,38 +147,9 @@ public final class ChainmeshNode implements AutoCloseable
             .withInboundAddressCheck(ctx.inboundAddressCheck());
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
-        final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
-            Math.max(32 * 1024, ctx.peerOutboundBudget() / 8), Math.max(64 * 1024, ctx.peerOutboundBudget() / 4));
-
-        final Bootstrap bootstrap = new Bootstrap()
-            .group(group)
-            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(ctx.handshakeTimeoutNs())));
-        final ServerBootstrap server = new ServerBootstrap()
-            .group(group)
-            .channel(transport == Transport.EPOLL ?
-                EpollServerSocketChannel.class : NioServerSocketChannel.class)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .option(ChannelOption.SO_BACKLOG, 256)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .childHandler(new ChannelSetup(linkConfig, false, null,
-                new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource()), ctx.linkFaults()));
-        if (ctx.socketSendBufferSize() > 0)
-        {
-            bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
-            server.childOption(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
-        }
-        if (ctx.socketReceiveBufferSize() > 0)
-        {
-            bootstrap.option(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
-            server.childOption(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
-        }
+        final Bootstrap bootstrap = NodeBootstraps.dialling(group, ctx);
+        final ServerBootstrap server = NodeBootstraps.accepting(group, ctx, new ChannelSetup(linkConfig, false, null,
+            new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource()), ctx.linkFaults()));
         manager.init(bootstrap, linkConfig);
         serverChannel = server.bind(ctx.bindAddress()).syncUninterruptibly().channel();
 
