@@ -387,17 +387,7 @@ public final class ChainmeshNode implements AutoCloseable
         final List<PeerView> views = new ArrayList<>(links.length);
         for (final Link link : links)
         {
-            views.add(new PeerView(
-                link.remoteId(),
-                link.remoteAddress(),
-                link.localAddress(),
-                link.outbound() ? PeerView.Direction.OUTBOUND : PeerView.Direction.INBOUND,
-                PeerView.State.valueOf(link.state().name()),
-                link.heartbeat().rttLastNs(),
-                link.heartbeat().rttEwmaNs(),
-                link.bytesIn(),
-                link.bytesOut(),
-                link.queuedBytes()));
+            views.add(PeerView.of(link));
         }
         return List.copyOf(views);
     }
