@@ -66,6 +66,7 @@ public final class ChainmeshNode implements AutoCloseable
     private final MemberId self;
     private final long selfOrigin;
     private final int hopLimit;
+    // Set once by start() on the launching thread, before launch() returns the node; only closed changes later.
     private EventLoopGroup group;
     private boolean ownsGroup;
     private EventLoop conductor;
