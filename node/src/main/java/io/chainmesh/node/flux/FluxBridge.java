@@ -3,7 +3,6 @@ package io.chainmesh.node.flux;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
-import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.node.flux.FluxBridgeCounters.Counter;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,7 +24,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -84,11 +82,8 @@ public final class FluxBridge implements AutoCloseable
     /** What the bridge announces: it reads binary frames and send-time prefixes; no peer exchange, no state sync. */
     public static final List<String> CAPABILITIES = List.of(CAPABILITY_TIMESTAMPS, CAPABILITY_BINARY);
 
-    static final String UPGRADE_TIMEOUT = "upgrade-timeout";
-
     private final Context ctx;
     private final FluxBridgeCounters counters = new FluxBridgeCounters();
-    private final Admission pendingUpgrades;
     private final CopyOnWriteArrayList<FluxPeerSession> sessions = new CopyOnWriteArrayList<>();
     private final Map<String, FluxPeerSession> sessionsByKey = new HashMap<>();
     private final LinkedHashMap<String, Long> askedHashes = new LinkedHashMap<>();
@@ -104,7 +99,6 @@ public final class FluxBridge implements AutoCloseable
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
-        this.pendingUpgrades = new Admission(ctx.maxPendingUpgrades(), ctx.maxPendingUpgradesPerSource());
     }
 
     /**
@@ -144,28 +138,7 @@ public final class FluxBridge implements AutoCloseable
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(ctx.writeBufferHighWaterMark() / 2, ctx.writeBufferHighWaterMark()))
-                    .childHandler(new ChannelInitializer<SocketChannel>()
-                    {
-                        @Override
-                        protected void initChannel(final SocketChannel ch)
-                        {
-                            final InetAddress source = ch.remoteAddress().getAddress();
-                            if (null != pendingUpgrades.tryAdmit(source))
-                            {
-                                // Over a cap: reset at accept, before any byte is read or any state is held for it.
-                                counters.increment(Counter.REFUSED_PENDING_UPGRADES);
-                                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                                ch.close();
-                                return;
-                            }
-                            ch.pipeline()
-                                .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(),
-                                    () -> pendingUpgrades.release(source)))
-                                .addLast(new HttpServerCodec(2048, 8192, 1024))
-                                .addLast(new HttpObjectAggregator(0))
-                                .addLast(new FluxUpgradeGuard(FluxBridge.this));
-                        }
-                    })
+                    .childHandler(new FluxInboundSetup(this))
                     .bind(ctx.bindAddress()).syncUninterruptibly().channel();
             }
             catch (final RuntimeException ex)
@@ -365,7 +338,7 @@ public final class FluxBridge implements AutoCloseable
                 protected void initChannel(final SocketChannel ch)
                 {
                     ch.pipeline()
-                        .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(), null))
+                        .addLast(UpgradeDeadline.HANDLER_NAME, new UpgradeDeadline(ctx.upgradeTimeoutMs(), null))
                         .addLast(new HttpClientCodec(4096, 8192, 8192))
                         .addLast(new HttpObjectAggregator(8192))
                         .addLast(new Dialler(handshaker, key));
@@ -435,7 +408,7 @@ public final class FluxBridge implements AutoCloseable
                 return;
             }
             final Set<String> remoteCapabilities = capabilities(response.headers().get(HEADER_CAPABILITIES));
-            c.pipeline().remove(UPGRADE_TIMEOUT);
+            c.pipeline().remove(UpgradeDeadline.HANDLER_NAME);
             c.pipeline().replace(this, "flux-aggregator", new WebSocketFrameAggregator(ctx.maxFrameLength()));
             c.pipeline().addLast("flux-session", new FluxPeerSession(FluxBridge.this, false, key, remoteCapabilities));
             counters.increment(Counter.OUTBOUND_CONNECTED);

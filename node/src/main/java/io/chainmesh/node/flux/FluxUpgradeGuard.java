@@ -100,7 +100,7 @@ final class FluxUpgradeGuard extends SimpleChannelInboundHandler<FullHttpRequest
         // The WebSocket decoder is in place once handshake() returns: the session is installed before any frame.
         bridge.counters().increment(Counter.INBOUND_ACCEPTED);
         // From here the session's pings decide whether the peer is alive.
-        ctx.pipeline().remove(FluxBridge.UPGRADE_TIMEOUT);
+        ctx.pipeline().remove(UpgradeDeadline.HANDLER_NAME);
         ctx.pipeline().replace(this, "flux-aggregator", new WebSocketFrameAggregator(bridge.context().maxFrameLength()));
         ctx.pipeline().addLast("flux-session", new FluxPeerSession(bridge, true, key, capabilities));
         upgraded.addListener(done ->
