@@ -4,30 +4,15 @@ import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.node.flux.FluxBridgeCounters.Counter;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
@@ -35,7 +20,6 @@ import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -92,7 +76,6 @@ public final class FluxBridge implements AutoCloseable
     private EventLoopGroup group;
     private Channel serverChannel;
     private volatile boolean closed;
-    private long reconnectDelayMs;
 
     // Package-private so a session can be driven without sockets in tests; launch() is the way to run one.
     FluxBridge(final Context ctx)
@@ -149,7 +132,7 @@ public final class FluxBridge implements AutoCloseable
         }
         if (null != ctx.fluxOsAddress())
         {
-            group.execute(this::dial);
+            new FluxDialler(this, group).start();
         }
     }
 
@@ -213,6 +196,12 @@ public final class FluxBridge implements AutoCloseable
         headers.set(HEADER_CAPABILITIES, String.join(",", CAPABILITIES));
         headers.set(HEADER_VERSION, ctx.version());
         headers.set(HEADER_UPTIME, Long.toString((ctx.clock().time() - startedMs) / 1000));
+    }
+
+    /** @return true once {@link #close()} has begun; the dialler stops redialling then. */
+    boolean isClosed()
+    {
+        return closed;
     }
 
     /**
@@ -309,117 +298,6 @@ public final class FluxBridge implements AutoCloseable
         for (final FluxPeerSession session : sessions)
         {
             session.send(envelopeText);
-        }
-    }
-
-    private void dial()
-    {
-        if (closed)
-        {
-            return;
-        }
-        final InetSocketAddress target = ctx.fluxOsAddress();
-        final URI uri = URI.create("ws://" + hostString(target.getAddress()) + ":" + target.getPort() +
-            FluxUpgradeGuard.PATH + "/" + advertisedPort());
-        final HttpHeaders headers = new DefaultHttpHeaders();
-        addFluxHeaders(headers);
-        final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
-            WebSocketVersion.V13, null, false, headers, ctx.maxFrameLength());
-        final String key = hostString(target.getAddress()) + ":" + target.getPort();
-        final ChannelFuture connect = new Bootstrap()
-            .group(group)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)ctx.upgradeTimeoutMs())
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(ctx.writeBufferHighWaterMark() / 2, ctx.writeBufferHighWaterMark()))
-            .handler(new ChannelInitializer<SocketChannel>()
-            {
-                @Override
-                protected void initChannel(final SocketChannel ch)
-                {
-                    ch.pipeline()
-                        .addLast(UpgradeDeadline.HANDLER_NAME, new UpgradeDeadline(ctx.upgradeTimeoutMs(), null))
-                        .addLast(new HttpClientCodec(4096, 8192, 8192))
-                        .addLast(new HttpObjectAggregator(8192))
-                        .addLast(new Dialler(handshaker, key));
-                }
-            })
-            .connect(target);
-        connect.addListener(done ->
-        {
-            if (!done.isSuccess())
-            {
-                counters.increment(Counter.OUTBOUND_FAILURES);
-                scheduleRedial();
-                return;
-            }
-            connect.channel().closeFuture().addListener(closedFuture -> scheduleRedial());
-        });
-    }
-
-    private int advertisedPort()
-    {
-        if (0 != ctx.advertisedPort())
-        {
-            return ctx.advertisedPort();
-        }
-        return null != serverChannel ? localAddress().getPort() : FluxEnvelope.DEFAULT_API_PORT;
-    }
-
-    private void scheduleRedial()
-    {
-        if (closed)
-        {
-            return;
-        }
-        reconnectDelayMs = 0 == reconnectDelayMs ? ctx.reconnectMinMs() : Math.min(2 * reconnectDelayMs, ctx.reconnectMaxMs());
-        group.schedule(this::dial, reconnectDelayMs, TimeUnit.MILLISECONDS);
-    }
-
-    /** The outbound connection's handshake: on the 101 answer it becomes a {@link FluxPeerSession}. */
-    private final class Dialler extends SimpleChannelInboundHandler<FullHttpResponse>
-    {
-        private final WebSocketClientHandshaker handshaker;
-        private final String key;
-
-        Dialler(final WebSocketClientHandshaker handshaker, final String key)
-        {
-            this.handshaker = handshaker;
-            this.key = key;
-        }
-
-        @Override
-        public void channelActive(final ChannelHandlerContext c)
-        {
-            handshaker.handshake(c.channel());
-        }
-
-        @Override
-        protected void channelRead0(final ChannelHandlerContext c, final FullHttpResponse response)
-        {
-            try
-            {
-                handshaker.finishHandshake(c.channel(), response);
-            }
-            catch (final RuntimeException ex)
-            {
-                counters.increment(Counter.OUTBOUND_FAILURES);
-                c.close();
-                return;
-            }
-            final Set<String> remoteCapabilities = capabilities(response.headers().get(HEADER_CAPABILITIES));
-            c.pipeline().remove(UpgradeDeadline.HANDLER_NAME);
-            c.pipeline().replace(this, "flux-aggregator", new WebSocketFrameAggregator(ctx.maxFrameLength()));
-            c.pipeline().addLast("flux-session", new FluxPeerSession(FluxBridge.this, false, key, remoteCapabilities));
-            counters.increment(Counter.OUTBOUND_CONNECTED);
-            reconnectDelayMs = 0;
-        }
-
-        @Override
-        public void exceptionCaught(final ChannelHandlerContext c, final Throwable cause)
-        {
-            counters.increment(Counter.OUTBOUND_FAILURES);
-            c.close();
         }
     }
 
