@@ -22,14 +22,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -68,8 +66,7 @@ public final class FluxBridge implements AutoCloseable
 
     private final Context ctx;
     private final FluxBridgeCounters counters = new FluxBridgeCounters();
-    private final CopyOnWriteArrayList<FluxPeerSession> sessions = new CopyOnWriteArrayList<>();
-    private final Map<String, FluxPeerSession> sessionsByKey = new HashMap<>();
+    private final FluxPeers peers;
     private final LinkedHashMap<String, Long> askedHashes = new LinkedHashMap<>();
     private final long startedMs;
     private FluxRelay relay;
@@ -82,6 +79,7 @@ public final class FluxBridge implements AutoCloseable
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
+        this.peers = new FluxPeers(ctx, counters);
     }
 
     /**
@@ -157,7 +155,7 @@ public final class FluxBridge implements AutoCloseable
     /** @return the FluxOS peers connected now, as {@code inbound|outbound ip:port}. */
     public List<String> peers()
     {
-        return sessions.stream().map(FluxPeerSession::toString).collect(Collectors.toList());
+        return peers.describe();
     }
 
     /** @return status for {@code /status}: peers and every counter. */
@@ -204,62 +202,10 @@ public final class FluxBridge implements AutoCloseable
         return closed;
     }
 
-    /**
-     * FluxOS's inbound rules, for a bridge. Runs on the event loop.
-     *
-     * @return 0 to admit the peer, else the close code.
-     */
-    int admit(final InetAddress remote, final String key)
+    /** @return the connected peers and the inbound rules. */
+    FluxPeers fluxPeers()
     {
-        if (!ctx.confirmed().getAsBoolean())
-        {
-            counters.increment(Counter.REFUSED_UNCONFIRMED);
-            return FluxCloseCodes.NODE_UNCONFIRMED;
-        }
-        if (!ctx.allowedPeers().isEmpty() && !ctx.allowedPeers().contains(remote))
-        {
-            counters.increment(Counter.REFUSED_BLOCKED);
-            return FluxCloseCodes.BLOCKED_INBOUND;
-        }
-        if (sessions.size() >= ctx.maxPeers())
-        {
-            counters.increment(Counter.REFUSED_MAX_CONNECTIONS);
-            return FluxCloseCodes.MAX_CONNECTIONS;
-        }
-        if (sessionsByKey.containsKey(key))
-        {
-            counters.increment(Counter.REFUSED_DUPLICATE_PEER);
-            return FluxCloseCodes.DUPLICATE_PEER;
-        }
-        return 0;
-    }
-
-    static String refusalReason(final int code)
-    {
-        return switch (code)
-        {
-            case FluxCloseCodes.NODE_UNCONFIRMED -> "node not confirmed";
-            case FluxCloseCodes.BLOCKED_INBOUND -> "address not allowed (flux.peers.allow)";
-            case FluxCloseCodes.MAX_CONNECTIONS -> "max number of incoming connections reached";
-            case FluxCloseCodes.DUPLICATE_PEER -> "Peer already connected";
-            default -> "refused";
-        };
-    }
-
-    void register(final FluxPeerSession session)
-    {
-        sessions.add(session);
-        sessionsByKey.putIfAbsent(session.key(), session);
-        counters.increment(Counter.PEERS_CONNECTED);
-    }
-
-    void unregister(final FluxPeerSession session)
-    {
-        if (sessions.remove(session))
-        {
-            sessionsByKey.remove(session.key(), session);
-            counters.decrement(Counter.PEERS_CONNECTED);
-        }
+        return peers;
     }
 
     /**
@@ -295,10 +241,7 @@ public final class FluxBridge implements AutoCloseable
      */
     void deliver(final String envelopeText)
     {
-        for (final FluxPeerSession session : sessions)
-        {
-            session.send(envelopeText);
-        }
+        peers.deliver(envelopeText);
     }
 
     static Set<String> capabilities(final String header)
@@ -327,11 +270,7 @@ public final class FluxBridge implements AutoCloseable
             return;
         }
         closed = true;
-        for (final FluxPeerSession session : sessions)
-        {
-            session.closeWith(session.inbound() ? FluxCloseCodes.CLOSED_INBOUND : FluxCloseCodes.CLOSED_OUTBOUND,
-                "shutdown");
-        }
+        peers.closeAll();
         if (null != serverChannel)
         {
             serverChannel.close().syncUninterruptibly();

@@ -86,7 +86,7 @@ final class FluxUpgradeGuard extends SimpleChannelInboundHandler<FullHttpRequest
         final String key = FluxBridge.hostString(remote) + ":" + port;
         final HttpHeaders responseHeaders = new DefaultHttpHeaders();
         bridge.addFluxHeaders(responseHeaders);
-        final int refusal = bridge.admit(remote, key);
+        final int refusal = bridge.fluxPeers().admit(remote, key);
         final io.netty.channel.ChannelFuture upgraded =
             handshaker.handshake(ctx.channel(), request, responseHeaders, ctx.newPromise());
         if (0 != refusal)
@@ -94,7 +94,7 @@ final class FluxUpgradeGuard extends SimpleChannelInboundHandler<FullHttpRequest
             // As FluxOS: the upgrade completes, then the close code says why.
             ctx.pipeline().remove(this);
             upgraded.addListener(done -> ctx.channel().writeAndFlush(
-                new CloseWebSocketFrame(refusal, FluxBridge.refusalReason(refusal))).addListener(ChannelFutureListener.CLOSE));
+                new CloseWebSocketFrame(refusal, FluxPeers.refusalReason(refusal))).addListener(ChannelFutureListener.CLOSE));
             return;
         }
         // The WebSocket decoder is in place once handshake() returns: the session is installed before any frame.
