@@ -22,7 +22,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +44,15 @@ import java.util.stream.Collectors;
  * new envelope from the overlay to its FluxOS peers in full, which FluxOS accepts as from any peer (the hash is
  * FluxOS's {@code object-hash} of {@code data}, which the bridge does not compute; see docs/FLUX-BRIDGE.md).
  * <p>
- * Threads: one {@code chainmesh-flux} event loop owns every connection, the peer list's writes and the asked-hash
- * memory; the relay calls {@link #deliver} on the node's commit thread, which reads the peer list (copy-on-write)
- * and hands each write to Netty.
+ * Parts: {@link FluxInboundSetup} admits accepted connections under the caps on those not yet upgraded,
+ * {@link FluxUpgradeGuard} upgrades them, {@link FluxDialler} keeps the outbound connection, {@link FluxPeers} holds
+ * the upgraded peers and FluxOS's inbound rules, {@link AskedHashes} remembers the hashes asked for, and a
+ * {@link FluxPeerSession} speaks to each peer.
+ * <p>
+ * Threads: one {@code chainmesh-flux} event loop owns every connection, the peer list's writes ({@link FluxPeers}),
+ * the asked-hash memory ({@link AskedHashes}) and the redial delay ({@link FluxDialler}); the relay calls
+ * {@link #deliver} on the node's commit thread, which reads the peer list (copy-on-write) and hands each write to
+ * Netty.
  */
 public final class FluxBridge implements AutoCloseable
 {
@@ -67,7 +72,7 @@ public final class FluxBridge implements AutoCloseable
     private final Context ctx;
     private final FluxBridgeCounters counters = new FluxBridgeCounters();
     private final FluxPeers peers;
-    private final LinkedHashMap<String, Long> askedHashes = new LinkedHashMap<>();
+    private final AskedHashes askedHashes;
     private final long startedMs;
     private FluxRelay relay;
     private EventLoopGroup group;
@@ -80,6 +85,7 @@ public final class FluxBridge implements AutoCloseable
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
         this.peers = new FluxPeers(ctx, counters);
+        this.askedHashes = new AskedHashes(ctx);
     }
 
     /**
@@ -215,17 +221,7 @@ public final class FluxBridge implements AutoCloseable
     void onHashAnnounced(final FluxPeerSession session, final byte[] hash)
     {
         counters.increment(Counter.HASHES_ANNOUNCED);
-        final long now = ctx.clock().time();
-        for (final var it = askedHashes.values().iterator(); it.hasNext(); )
-        {
-            final long askedAt = it.next();
-            if (now - askedAt < FluxEnvelope.MAX_AGE_MS && askedHashes.size() < ctx.askedHashCapacity())
-            {
-                break;
-            }
-            it.remove();
-        }
-        if (null != askedHashes.putIfAbsent(HexFormat.of().formatHex(hash), now))
+        if (!askedHashes.firstAsk(hash, ctx.clock().time()))
         {
             counters.increment(Counter.HASHES_ALREADY_REQUESTED);
             return;
