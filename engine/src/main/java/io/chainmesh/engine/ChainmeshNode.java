@@ -1,7 +1,6 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.DirectorySource;
-import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.crypto.NodeKey;
@@ -11,7 +10,6 @@ import io.chainmesh.codec.record.RecordDescriptor;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 import io.chainmesh.engine.broadcast.BroadcastContext;
 import io.chainmesh.engine.broadcast.BroadcastPipeline;
-import io.chainmesh.engine.broadcast.LinkSender;
 import io.chainmesh.engine.broadcast.MessageHandler;
 import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.engine.transport.ChannelSetup;
@@ -20,23 +18,13 @@ import io.chainmesh.engine.transport.LinkConfig;
 import io.chainmesh.engine.transport.RecordSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
@@ -78,6 +66,7 @@ public final class ChainmeshNode implements AutoCloseable
     private final MemberId self;
     private final long selfOrigin;
     private final int hopLimit;
+    // Set once by start() on the launching thread, before launch() returns the node; only closed changes later.
     private EventLoopGroup group;
     private boolean ownsGroup;
     private EventLoop conductor;
@@ -128,7 +117,6 @@ public final class ChainmeshNode implements AutoCloseable
 
     private void start()
     {
-        final Transport transport = ctx.resolvedTransport();
         if (null != ctx.eventLoopGroup())
         {
             group = ctx.eventLoopGroup();
@@ -136,8 +124,7 @@ public final class ChainmeshNode implements AutoCloseable
         }
         else
         {
-            group = new MultiThreadIoEventLoopGroup(ctx.ioThreads(), new DefaultThreadFactory("chainmesh-io", true),
-                transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            group = NodeBootstraps.newEventLoopGroup(ctx.ioThreads(), ctx.resolvedTransport());
             ownsGroup = true;
         }
         conductor = group.next();
@@ -146,7 +133,7 @@ public final class ChainmeshNode implements AutoCloseable
             .nodeKey(ctx.nodeKey())
             .member(self)
             .directory(() -> manager.view().snapshot())
-            .links(new OverlayLinks())
+            .links(new OverlayLinkSender(manager))
             .clock(ctx.epochClock())
             .nanoClock(ctx.nanoClock())
             .countersManager(counters.manager()));
@@ -161,38 +148,9 @@ public final class ChainmeshNode implements AutoCloseable
             .withInboundAddressCheck(ctx.inboundAddressCheck());
         maxDirectPayloadLength = Math.min(DirectDescriptor.maxPayloadLength(ctx.maxFrameLength()),
             ctx.peerOutboundBudget() / 8 - DirectDescriptor.PAYLOAD_OFFSET);
-        final WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
-            Math.max(32 * 1024, ctx.peerOutboundBudget() / 8), Math.max(64 * 1024, ctx.peerOutboundBudget() / 4));
-
-        final Bootstrap bootstrap = new Bootstrap()
-            .group(group)
-            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(ctx.handshakeTimeoutNs())));
-        final ServerBootstrap server = new ServerBootstrap()
-            .group(group)
-            .channel(transport == Transport.EPOLL ?
-                EpollServerSocketChannel.class : NioServerSocketChannel.class)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .option(ChannelOption.SO_BACKLOG, 256)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .childHandler(new ChannelSetup(linkConfig, false, null,
-                new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource()), ctx.linkFaults()));
-        if (ctx.socketSendBufferSize() > 0)
-        {
-            bootstrap.option(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
-            server.childOption(ChannelOption.SO_SNDBUF, ctx.socketSendBufferSize());
-        }
-        if (ctx.socketReceiveBufferSize() > 0)
-        {
-            bootstrap.option(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
-            server.childOption(ChannelOption.SO_RCVBUF, ctx.socketReceiveBufferSize());
-        }
+        final Bootstrap bootstrap = NodeBootstraps.dialling(group, ctx);
+        final ServerBootstrap server = NodeBootstraps.accepting(group, ctx, new ChannelSetup(linkConfig, false, null,
+            new Admission(ctx.maxUnauthenticatedConnections(), ctx.maxUnauthenticatedPerSource()), ctx.linkFaults()));
         manager.init(bootstrap, linkConfig);
         serverChannel = server.bind(ctx.bindAddress()).syncUninterruptibly().channel();
 
@@ -430,17 +388,7 @@ public final class ChainmeshNode implements AutoCloseable
         final List<PeerView> views = new ArrayList<>(links.length);
         for (final Link link : links)
         {
-            views.add(new PeerView(
-                link.remoteId(),
-                link.remoteAddress(),
-                link.localAddress(),
-                link.outbound() ? PeerView.Direction.OUTBOUND : PeerView.Direction.INBOUND,
-                PeerView.State.valueOf(link.state().name()),
-                link.heartbeat().rttLastNs(),
-                link.heartbeat().rttEwmaNs(),
-                link.bytesIn(),
-                link.bytesOut(),
-                link.queuedBytes()));
+            views.add(PeerView.of(link));
         }
         return List.copyOf(views);
     }
@@ -575,54 +523,6 @@ public final class ChainmeshNode implements AutoCloseable
         if (ownsGroup && null != group)
         {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
-        }
-    }
-
-    /**
-     * The broadcast pipeline's view of the links: direct links only (tree edges are overlay links),
-     * read from the conductor's immutable route table, so the commit thread takes no lock.
-     */
-    private final class OverlayLinks implements LinkSender
-    {
-        @Override
-        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
-        {
-            final Link link = manager.routes().directLink(peer);
-            if (null == link)
-            {
-                return NOT_CONNECTED;
-            }
-            final long status = link.offerFrame(frame, offset, length);
-            return status == Status.OK ? SENT : status == Status.BACK_PRESSURED ? BACK_PRESSURED : NOT_CONNECTED;
-        }
-
-        @Override
-        public void flush()
-        {
-            // Each link drains on its IO thread once per scheduling, which already batches the writes.
-        }
-
-        @Override
-        public MemberId[] connectedPeers()
-        {
-            return manager.routes().peers;
-        }
-
-        @Override
-        public long rttNanos(final MemberId peer)
-        {
-            final Link link = manager.routes().directLink(peer);
-            return null == link ? -1 : link.heartbeat().rttEwmaNs();
-        }
-
-        @Override
-        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
-        {
-            final Link link = manager.routes().directLink(peer);
-            if (null != link)
-            {
-                link.close(reason, text);
-            }
         }
     }
 

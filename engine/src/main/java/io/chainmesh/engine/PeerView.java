@@ -1,6 +1,7 @@
 package io.chainmesh.engine;
 
 import io.chainmesh.chain.MemberId;
+import io.chainmesh.engine.transport.Link;
 
 import java.net.InetSocketAddress;
 
@@ -48,5 +49,26 @@ public record PeerView(
         ACTIVE,
         /** Closed or closing. */
         CLOSED
+    }
+
+    /**
+     * Reads a link's identity, state and statistics as they are now.
+     *
+     * @param link a registered link.
+     * @return its snapshot.
+     */
+    static PeerView of(final Link link)
+    {
+        return new PeerView(
+            link.remoteId(),
+            link.remoteAddress(),
+            link.localAddress(),
+            link.outbound() ? Direction.OUTBOUND : Direction.INBOUND,
+            State.valueOf(link.state().name()),
+            link.heartbeat().rttLastNs(),
+            link.heartbeat().rttEwmaNs(),
+            link.bytesIn(),
+            link.bytesOut(),
+            link.queuedBytes());
     }
 }

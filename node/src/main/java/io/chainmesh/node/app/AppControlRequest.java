@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chainmesh.node.json.JsonErrors;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ record AppControlRequest(String op, JsonNode id)
         }
         catch (final IOException ex)
         {
-            throw new AppControlException("BAD_JSON", "text frame is not JSON: " + firstLine(ex.getMessage()));
+            throw new AppControlException("BAD_JSON", "text frame is not JSON: " + JsonErrors.firstLine(ex.getMessage()));
         }
         final JsonNode op = null == request ? null : request.get("op");
         final String name = null == op || !op.isTextual() ? null : op.textValue();
@@ -65,16 +66,6 @@ record AppControlRequest(String op, JsonNode id)
     private static String abbreviate(final String text)
     {
         return text.length() <= 64 ? text : text.substring(0, 64) + "...";
-    }
-
-    private static String firstLine(final String message)
-    {
-        if (null == message)
-        {
-            return "";
-        }
-        final int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** A control frame refused: {@link #code()} is the error code sent to the client, the message says why. */

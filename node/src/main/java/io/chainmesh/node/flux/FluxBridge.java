@@ -3,33 +3,16 @@ package io.chainmesh.node.flux;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.Member;
 import io.chainmesh.engine.ChainmeshNode;
-import io.chainmesh.engine.transport.Admission;
 import io.chainmesh.node.flux.FluxBridgeCounters.Counter;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
@@ -37,17 +20,13 @@ import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -65,9 +44,15 @@ import java.util.stream.Collectors;
  * new envelope from the overlay to its FluxOS peers in full, which FluxOS accepts as from any peer (the hash is
  * FluxOS's {@code object-hash} of {@code data}, which the bridge does not compute; see docs/FLUX-BRIDGE.md).
  * <p>
- * Threads: one {@code chainmesh-flux} event loop owns every connection, the peer list's writes and the asked-hash
- * memory; the relay calls {@link #deliver} on the node's commit thread, which reads the peer list (copy-on-write)
- * and hands each write to Netty.
+ * Parts: {@link FluxInboundSetup} admits accepted connections under the caps on those not yet upgraded,
+ * {@link FluxUpgradeGuard} upgrades them, {@link FluxDialler} keeps the outbound connection, {@link FluxPeers} holds
+ * the upgraded peers and FluxOS's inbound rules, {@link AskedHashes} remembers the hashes asked for, and a
+ * {@link FluxPeerSession} speaks to each peer.
+ * <p>
+ * Threads: one {@code chainmesh-flux} event loop owns every connection, the peer list's writes ({@link FluxPeers}),
+ * the asked-hash memory ({@link AskedHashes}) and the redial delay ({@link FluxDialler}); the relay calls
+ * {@link #deliver} on the node's commit thread, which reads the peer list (copy-on-write) and hands each write to
+ * Netty.
  */
 public final class FluxBridge implements AutoCloseable
 {
@@ -84,27 +69,23 @@ public final class FluxBridge implements AutoCloseable
     /** What the bridge announces: it reads binary frames and send-time prefixes; no peer exchange, no state sync. */
     public static final List<String> CAPABILITIES = List.of(CAPABILITY_TIMESTAMPS, CAPABILITY_BINARY);
 
-    static final String UPGRADE_TIMEOUT = "upgrade-timeout";
-
     private final Context ctx;
     private final FluxBridgeCounters counters = new FluxBridgeCounters();
-    private final Admission pendingUpgrades;
-    private final CopyOnWriteArrayList<FluxPeerSession> sessions = new CopyOnWriteArrayList<>();
-    private final Map<String, FluxPeerSession> sessionsByKey = new HashMap<>();
-    private final LinkedHashMap<String, Long> askedHashes = new LinkedHashMap<>();
+    private final FluxPeers peers;
+    private final AskedHashes askedHashes;
     private final long startedMs;
     private FluxRelay relay;
     private EventLoopGroup group;
     private Channel serverChannel;
     private volatile boolean closed;
-    private long reconnectDelayMs;
 
     // Package-private so a session can be driven without sockets in tests; launch() is the way to run one.
     FluxBridge(final Context ctx)
     {
         this.ctx = ctx;
         this.startedMs = ctx.clock().time();
-        this.pendingUpgrades = new Admission(ctx.maxPendingUpgrades(), ctx.maxPendingUpgradesPerSource());
+        this.peers = new FluxPeers(ctx, counters);
+        this.askedHashes = new AskedHashes(ctx);
     }
 
     /**
@@ -144,28 +125,7 @@ public final class FluxBridge implements AutoCloseable
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(ctx.writeBufferHighWaterMark() / 2, ctx.writeBufferHighWaterMark()))
-                    .childHandler(new ChannelInitializer<SocketChannel>()
-                    {
-                        @Override
-                        protected void initChannel(final SocketChannel ch)
-                        {
-                            final InetAddress source = ch.remoteAddress().getAddress();
-                            if (null != pendingUpgrades.tryAdmit(source))
-                            {
-                                // Over a cap: reset at accept, before any byte is read or any state is held for it.
-                                counters.increment(Counter.REFUSED_PENDING_UPGRADES);
-                                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                                ch.close();
-                                return;
-                            }
-                            ch.pipeline()
-                                .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(),
-                                    () -> pendingUpgrades.release(source)))
-                                .addLast(new HttpServerCodec(2048, 8192, 1024))
-                                .addLast(new HttpObjectAggregator(0))
-                                .addLast(new FluxUpgradeGuard(FluxBridge.this));
-                        }
-                    })
+                    .childHandler(new FluxInboundSetup(this))
                     .bind(ctx.bindAddress()).syncUninterruptibly().channel();
             }
             catch (final RuntimeException ex)
@@ -176,7 +136,7 @@ public final class FluxBridge implements AutoCloseable
         }
         if (null != ctx.fluxOsAddress())
         {
-            group.execute(this::dial);
+            new FluxDialler(this, group).start();
         }
     }
 
@@ -201,7 +161,7 @@ public final class FluxBridge implements AutoCloseable
     /** @return the FluxOS peers connected now, as {@code inbound|outbound ip:port}. */
     public List<String> peers()
     {
-        return sessions.stream().map(FluxPeerSession::toString).collect(Collectors.toList());
+        return peers.describe();
     }
 
     /** @return status for {@code /status}: peers and every counter. */
@@ -242,62 +202,16 @@ public final class FluxBridge implements AutoCloseable
         headers.set(HEADER_UPTIME, Long.toString((ctx.clock().time() - startedMs) / 1000));
     }
 
-    /**
-     * FluxOS's inbound rules, for a bridge. Runs on the event loop.
-     *
-     * @return 0 to admit the peer, else the close code.
-     */
-    int admit(final InetAddress remote, final String key)
+    /** @return true once {@link #close()} has begun; the dialler stops redialling then. */
+    boolean isClosed()
     {
-        if (!ctx.confirmed().getAsBoolean())
-        {
-            counters.increment(Counter.REFUSED_UNCONFIRMED);
-            return FluxCloseCodes.NODE_UNCONFIRMED;
-        }
-        if (!ctx.allowedPeers().isEmpty() && !ctx.allowedPeers().contains(remote))
-        {
-            counters.increment(Counter.REFUSED_BLOCKED);
-            return FluxCloseCodes.BLOCKED_INBOUND;
-        }
-        if (sessions.size() >= ctx.maxPeers())
-        {
-            counters.increment(Counter.REFUSED_MAX_CONNECTIONS);
-            return FluxCloseCodes.MAX_CONNECTIONS;
-        }
-        if (sessionsByKey.containsKey(key))
-        {
-            counters.increment(Counter.REFUSED_DUPLICATE_PEER);
-            return FluxCloseCodes.DUPLICATE_PEER;
-        }
-        return 0;
+        return closed;
     }
 
-    static String refusalReason(final int code)
+    /** @return the connected peers and the inbound rules. */
+    FluxPeers fluxPeers()
     {
-        return switch (code)
-        {
-            case FluxCloseCodes.NODE_UNCONFIRMED -> "node not confirmed";
-            case FluxCloseCodes.BLOCKED_INBOUND -> "address not allowed (flux.peers.allow)";
-            case FluxCloseCodes.MAX_CONNECTIONS -> "max number of incoming connections reached";
-            case FluxCloseCodes.DUPLICATE_PEER -> "Peer already connected";
-            default -> "refused";
-        };
-    }
-
-    void register(final FluxPeerSession session)
-    {
-        sessions.add(session);
-        sessionsByKey.putIfAbsent(session.key(), session);
-        counters.increment(Counter.PEERS_CONNECTED);
-    }
-
-    void unregister(final FluxPeerSession session)
-    {
-        if (sessions.remove(session))
-        {
-            sessionsByKey.remove(session.key(), session);
-            counters.decrement(Counter.PEERS_CONNECTED);
-        }
+        return peers;
     }
 
     /**
@@ -307,17 +221,7 @@ public final class FluxBridge implements AutoCloseable
     void onHashAnnounced(final FluxPeerSession session, final byte[] hash)
     {
         counters.increment(Counter.HASHES_ANNOUNCED);
-        final long now = ctx.clock().time();
-        for (final var it = askedHashes.values().iterator(); it.hasNext(); )
-        {
-            final long askedAt = it.next();
-            if (now - askedAt < FluxEnvelope.MAX_AGE_MS && askedHashes.size() < ctx.askedHashCapacity())
-            {
-                break;
-            }
-            it.remove();
-        }
-        if (null != askedHashes.putIfAbsent(HexFormat.of().formatHex(hash), now))
+        if (!askedHashes.firstAsk(hash, ctx.clock().time()))
         {
             counters.increment(Counter.HASHES_ALREADY_REQUESTED);
             return;
@@ -333,121 +237,7 @@ public final class FluxBridge implements AutoCloseable
      */
     void deliver(final String envelopeText)
     {
-        for (final FluxPeerSession session : sessions)
-        {
-            session.send(envelopeText);
-        }
-    }
-
-    private void dial()
-    {
-        if (closed)
-        {
-            return;
-        }
-        final InetSocketAddress target = ctx.fluxOsAddress();
-        final URI uri = URI.create("ws://" + hostString(target.getAddress()) + ":" + target.getPort() +
-            FluxUpgradeGuard.PATH + "/" + advertisedPort());
-        final HttpHeaders headers = new DefaultHttpHeaders();
-        addFluxHeaders(headers);
-        final WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
-            WebSocketVersion.V13, null, false, headers, ctx.maxFrameLength());
-        final String key = hostString(target.getAddress()) + ":" + target.getPort();
-        final ChannelFuture connect = new Bootstrap()
-            .group(group)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)ctx.upgradeTimeoutMs())
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(ctx.writeBufferHighWaterMark() / 2, ctx.writeBufferHighWaterMark()))
-            .handler(new ChannelInitializer<SocketChannel>()
-            {
-                @Override
-                protected void initChannel(final SocketChannel ch)
-                {
-                    ch.pipeline()
-                        .addLast(UPGRADE_TIMEOUT, new UpgradeDeadline(ctx.upgradeTimeoutMs(), null))
-                        .addLast(new HttpClientCodec(4096, 8192, 8192))
-                        .addLast(new HttpObjectAggregator(8192))
-                        .addLast(new Dialler(handshaker, key));
-                }
-            })
-            .connect(target);
-        connect.addListener(done ->
-        {
-            if (!done.isSuccess())
-            {
-                counters.increment(Counter.OUTBOUND_FAILURES);
-                scheduleRedial();
-                return;
-            }
-            connect.channel().closeFuture().addListener(closedFuture -> scheduleRedial());
-        });
-    }
-
-    private int advertisedPort()
-    {
-        if (0 != ctx.advertisedPort())
-        {
-            return ctx.advertisedPort();
-        }
-        return null != serverChannel ? localAddress().getPort() : FluxEnvelope.DEFAULT_API_PORT;
-    }
-
-    private void scheduleRedial()
-    {
-        if (closed)
-        {
-            return;
-        }
-        reconnectDelayMs = 0 == reconnectDelayMs ? ctx.reconnectMinMs() : Math.min(2 * reconnectDelayMs, ctx.reconnectMaxMs());
-        group.schedule(this::dial, reconnectDelayMs, TimeUnit.MILLISECONDS);
-    }
-
-    /** The outbound connection's handshake: on the 101 answer it becomes a {@link FluxPeerSession}. */
-    private final class Dialler extends SimpleChannelInboundHandler<FullHttpResponse>
-    {
-        private final WebSocketClientHandshaker handshaker;
-        private final String key;
-
-        Dialler(final WebSocketClientHandshaker handshaker, final String key)
-        {
-            this.handshaker = handshaker;
-            this.key = key;
-        }
-
-        @Override
-        public void channelActive(final ChannelHandlerContext c)
-        {
-            handshaker.handshake(c.channel());
-        }
-
-        @Override
-        protected void channelRead0(final ChannelHandlerContext c, final FullHttpResponse response)
-        {
-            try
-            {
-                handshaker.finishHandshake(c.channel(), response);
-            }
-            catch (final RuntimeException ex)
-            {
-                counters.increment(Counter.OUTBOUND_FAILURES);
-                c.close();
-                return;
-            }
-            final Set<String> remoteCapabilities = capabilities(response.headers().get(HEADER_CAPABILITIES));
-            c.pipeline().remove(UPGRADE_TIMEOUT);
-            c.pipeline().replace(this, "flux-aggregator", new WebSocketFrameAggregator(ctx.maxFrameLength()));
-            c.pipeline().addLast("flux-session", new FluxPeerSession(FluxBridge.this, false, key, remoteCapabilities));
-            counters.increment(Counter.OUTBOUND_CONNECTED);
-            reconnectDelayMs = 0;
-        }
-
-        @Override
-        public void exceptionCaught(final ChannelHandlerContext c, final Throwable cause)
-        {
-            counters.increment(Counter.OUTBOUND_FAILURES);
-            c.close();
-        }
+        peers.deliver(envelopeText);
     }
 
     static Set<String> capabilities(final String header)
@@ -476,11 +266,7 @@ public final class FluxBridge implements AutoCloseable
             return;
         }
         closed = true;
-        for (final FluxPeerSession session : sessions)
-        {
-            session.closeWith(session.inbound() ? FluxCloseCodes.CLOSED_INBOUND : FluxCloseCodes.CLOSED_OUTBOUND,
-                "shutdown");
-        }
+        peers.closeAll();
         if (null != serverChannel)
         {
             serverChannel.close().syncUninterruptibly();

@@ -12,6 +12,7 @@ import io.chainmesh.chain.Member;
 import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.crypto.BitcoinMessage;
 import io.chainmesh.codec.crypto.PublicKey;
+import io.chainmesh.node.json.JsonErrors;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +105,7 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
         }
         catch (final IOException ex)
         {
-            throw new FluxEnvelopeException("not JSON: " + firstLine(ex.getMessage()));
+            throw new FluxEnvelopeException("not JSON: " + JsonErrors.firstLine(ex.getMessage()));
         }
         if (null == root || !root.isObject())
         {
@@ -285,12 +286,6 @@ public record FluxEnvelope(String originalText, long version, long timestampMs, 
             throw new FluxEnvelopeException(name + " must be a string of 1 to " + maxLength + " characters");
         }
         return value.textValue();
-    }
-
-    private static String firstLine(final String message)
-    {
-        final int newline = null == message ? -1 : message.indexOf('\n');
-        return newline < 0 ? String.valueOf(message) : message.substring(0, newline);
     }
 
     /** A text that is not a FluxOS envelope; the message says why. */

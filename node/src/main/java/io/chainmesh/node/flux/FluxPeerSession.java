@@ -99,7 +99,7 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         channel = ctx.channel();
-        bridge.register(this);
+        bridge.fluxPeers().register(this);
         counted = true;
         final long interval = bridge.context().pingIntervalMs();
         if (interval > 0)
@@ -131,7 +131,7 @@ final class FluxPeerSession extends SimpleChannelInboundHandler<WebSocketFrame>
         if (counted)
         {
             counted = false;
-            bridge.unregister(this);
+            bridge.fluxPeers().unregister(this);
         }
     }
 

@@ -86,7 +86,7 @@ final class FluxUpgradeGuard extends SimpleChannelInboundHandler<FullHttpRequest
         final String key = FluxBridge.hostString(remote) + ":" + port;
         final HttpHeaders responseHeaders = new DefaultHttpHeaders();
         bridge.addFluxHeaders(responseHeaders);
-        final int refusal = bridge.admit(remote, key);
+        final int refusal = bridge.fluxPeers().admit(remote, key);
         final io.netty.channel.ChannelFuture upgraded =
             handshaker.handshake(ctx.channel(), request, responseHeaders, ctx.newPromise());
         if (0 != refusal)
@@ -94,13 +94,13 @@ final class FluxUpgradeGuard extends SimpleChannelInboundHandler<FullHttpRequest
             // As FluxOS: the upgrade completes, then the close code says why.
             ctx.pipeline().remove(this);
             upgraded.addListener(done -> ctx.channel().writeAndFlush(
-                new CloseWebSocketFrame(refusal, FluxBridge.refusalReason(refusal))).addListener(ChannelFutureListener.CLOSE));
+                new CloseWebSocketFrame(refusal, FluxPeers.refusalReason(refusal))).addListener(ChannelFutureListener.CLOSE));
             return;
         }
         // The WebSocket decoder is in place once handshake() returns: the session is installed before any frame.
         bridge.counters().increment(Counter.INBOUND_ACCEPTED);
         // From here the session's pings decide whether the peer is alive.
-        ctx.pipeline().remove(FluxBridge.UPGRADE_TIMEOUT);
+        ctx.pipeline().remove(UpgradeDeadline.HANDLER_NAME);
         ctx.pipeline().replace(this, "flux-aggregator", new WebSocketFrameAggregator(bridge.context().maxFrameLength()));
         ctx.pipeline().addLast("flux-session", new FluxPeerSession(bridge, true, key, capabilities));
         upgraded.addListener(done ->

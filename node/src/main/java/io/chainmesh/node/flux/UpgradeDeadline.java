@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpgradeDeadline extends ChannelInboundHandlerAdapter
 {
+    /** The deadline's name in a pipeline, by which the upgrade's end removes it. */
+    static final String HANDLER_NAME = "upgrade-timeout";
+
     private final long timeoutMs;
     private Runnable onRemoved;
     private ScheduledFuture<?> deadline;

@@ -31,7 +31,7 @@ class UpgradeDeadlineTest
         final Recorder recorder = new Recorder();
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
+        channel.pipeline().addLast(UpgradeDeadline.HANDLER_NAME, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
             .addLast(recorder);
 
         // A byte every 300 ms never lets a read go idle, yet the connection has had its time after 1 s.
@@ -58,12 +58,12 @@ class UpgradeDeadlineTest
         final Recorder recorder = new Recorder();
         final EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(FluxBridge.UPGRADE_TIMEOUT, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
+        channel.pipeline().addLast(UpgradeDeadline.HANDLER_NAME, new UpgradeDeadline(TIMEOUT_MS, released::incrementAndGet))
             .addLast(recorder);
 
         channel.advanceTimeBy(TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
         channel.runPendingTasks();
-        channel.pipeline().remove(FluxBridge.UPGRADE_TIMEOUT);
+        channel.pipeline().remove(UpgradeDeadline.HANDLER_NAME);
         channel.advanceTimeBy(10 * TIMEOUT_MS, TimeUnit.MILLISECONDS);
         channel.runPendingTasks();
 
