@@ -179,9 +179,13 @@ final class TamperingProxy implements AutoCloseable
                 if (null != heldFrame)
                 {
                     send(out, frame);
-                    send(out, heldFrame);
-                    heldFrame = null;
+                    // The reordering is done once the later frame is out. The acceptor may refuse it and end the
+                    // connection (the other pump then closes both sockets) before the held frame is written, so
+                    // that write may fail; it must not keep the tampering from being reported.
                     tampered.countDown();
+                    final byte[] late = heldFrame;
+                    heldFrame = null;
+                    send(out, late);
                     continue;
                 }
                 switch (mode)
