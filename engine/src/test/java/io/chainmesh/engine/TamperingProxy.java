@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * A TCP relay on 127.0.0.1 that sits on the path of a link and can misbehave, frame by frame, on the
  * dialler-to-acceptor direction (the acceptor-to-dialler direction is relayed untouched). It parses the
  * chainmesh framing ({@code u32 length} + body), which records keep, so it can act on whole records
- * after the handshake without knowing any key. Every byte it relays client-to-server is captured.
+ * after the handshake without knowing any key. Every byte it relays client-to-server is captured, per connection.
  * <p>
  * Only the newest connection is tampered with (a refused first dial may have been re-dialled before the
  * link came up); older ones are relayed as they are.
@@ -47,7 +49,7 @@ final class TamperingProxy implements AutoCloseable
     private final InetSocketAddress target;
     private final Thread acceptor;
     private final CopyOnWriteArrayList<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private final CopyOnWriteArrayList<ByteArrayOutputStream> captures = new CopyOnWriteArrayList<>();
     private final AtomicReference<Mode> armed = new AtomicReference<>(Mode.NONE);
     private final CountDownLatch held = new CountDownLatch(1);
     private final CountDownLatch tampered = new CountDownLatch(1);
@@ -86,13 +88,29 @@ final class TamperingProxy implements AutoCloseable
         return tampered;
     }
 
-    /** @return a copy of everything relayed from client to server so far. */
+    /** @return a copy of everything relayed from client to server so far, connection after connection. */
     byte[] captured()
     {
-        synchronized (captured)
+        final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        capturedConnections().forEach(all::writeBytes);
+        return all.toByteArray();
+    }
+
+    /**
+     * @return a copy of what was relayed from client to server so far on each connection, in the order the
+     *         connections were accepted (a re-dial after a refused first dial is a second connection).
+     */
+    List<byte[]> capturedConnections()
+    {
+        final List<byte[]> copies = new ArrayList<>();
+        for (final ByteArrayOutputStream capture : captures)
         {
-            return captured.toByteArray();
+            synchronized (capture)
+            {
+                copies.add(capture.toByteArray());
+            }
         }
+        return copies;
     }
 
     private void acceptLoop()
@@ -108,8 +126,10 @@ final class TamperingProxy implements AutoCloseable
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(upstream);
+                final ByteArrayOutputStream capture = new ByteArrayOutputStream();
+                captures.add(capture);
                 final int id = ++connections;
-                start("c2s", () -> framePump(client, upstream, id));
+                start("c2s", () -> framePump(client, upstream, id, capture));
                 start("s2c", () -> rawPump(upstream, client));
             }
             catch (final IOException ex)
@@ -149,7 +169,7 @@ final class TamperingProxy implements AutoCloseable
         closeQuietly(to);
     }
 
-    private void framePump(final Socket from, final Socket to, final int id)
+    private void framePump(final Socket from, final Socket to, final int id, final ByteArrayOutputStream capture)
     {
         try (DataInputStream in = new DataInputStream(from.getInputStream()); OutputStream out = to.getOutputStream())
         {
@@ -178,17 +198,21 @@ final class TamperingProxy implements AutoCloseable
                 final Mode mode = id == connections ? armed.getAndSet(Mode.NONE) : Mode.NONE;
                 if (null != heldFrame)
                 {
-                    send(out, frame);
-                    send(out, heldFrame);
-                    heldFrame = null;
+                    send(out, capture, frame);
+                    // The reordering is done once the later frame is out. The acceptor may refuse it and end the
+                    // connection (the other pump then closes both sockets) before the held frame is written, so
+                    // that write may fail; it must not keep the tampering from being reported.
                     tampered.countDown();
+                    final byte[] late = heldFrame;
+                    heldFrame = null;
+                    send(out, capture, late);
                     continue;
                 }
                 switch (mode)
                 {
                     case FLIP_BIT:
                         frame[4 + length / 2] ^= 0x04;
-                        send(out, frame);
+                        send(out, capture, frame);
                         tampered.countDown();
                         break;
 
@@ -200,13 +224,13 @@ final class TamperingProxy implements AutoCloseable
                         cut[1] = (byte)(shorter >>> 16);
                         cut[2] = (byte)(shorter >>> 8);
                         cut[3] = (byte)shorter;
-                        send(out, cut);
+                        send(out, capture, cut);
                         tampered.countDown();
                         break;
                     }
 
                     case TRUNCATE_AND_CLOSE:
-                        send(out, java.util.Arrays.copyOf(frame, 10));
+                        send(out, capture, java.util.Arrays.copyOf(frame, 10));
                         out.flush();
                         tampered.countDown();
                         closeQuietly(to);
@@ -214,8 +238,8 @@ final class TamperingProxy implements AutoCloseable
                         return;
 
                     case REPLAY:
-                        send(out, frame);
-                        send(out, frame);
+                        send(out, capture, frame);
+                        send(out, capture, frame);
                         tampered.countDown();
                         break;
 
@@ -225,7 +249,7 @@ final class TamperingProxy implements AutoCloseable
                         break;
 
                     default:
-                        send(out, frame);
+                        send(out, capture, frame);
                         break;
                 }
             }
@@ -238,11 +262,12 @@ final class TamperingProxy implements AutoCloseable
         closeQuietly(to);
     }
 
-    private void send(final OutputStream out, final byte[] frame) throws IOException
+    private static void send(final OutputStream out, final ByteArrayOutputStream capture, final byte[] frame)
+        throws IOException
     {
-        synchronized (captured)
+        synchronized (capture)
         {
-            captured.write(frame, 0, frame.length);
+            capture.write(frame, 0, frame.length);
         }
         out.write(frame);
         out.flush();

@@ -214,14 +214,16 @@ class FluxBridgeSystemTest
                 socket.connect(admitting.localAddress(), 5_000);
                 silent.add(socket);
             }
-            // A third from the same source is reset at accept: it reads end of stream or a reset, never a reply.
+            // A third from the same source is reset at accept: it reads end of stream or a reset, never a reply. The
+            // kernel completes the TCP handshake before the bridge accepts, so the reset can even reach the client
+            // while its connect() is still waiting to see the connection established (a descheduled test thread).
             try (Socket third = new Socket())
             {
-                third.connect(admitting.localAddress(), 5_000);
-                third.setSoTimeout(10_000);
                 int read;
                 try
                 {
+                    third.connect(admitting.localAddress(), 5_000);
+                    third.setSoTimeout(10_000);
                     read = third.getInputStream().read();
                 }
                 catch (final SocketException ex)
