@@ -57,7 +57,7 @@ final class DevnetCommand implements Callable<Integer>
     BroadcastStrategy strategy;
 
     @Option(names = "--operators", defaultValue = "-1", paramLabel = "<k>",
-        description = "Operators holding the members' keys: member i signs with operator i % k's key, as Flux " +
+        description = "Operators holding the members' keys: member i signs with operator i %% k's key, as Flux " +
             "operators list many nodes under one key; 0 = a key per member; -1 (default) = a quarter of the nodes.")
     int operators;
 

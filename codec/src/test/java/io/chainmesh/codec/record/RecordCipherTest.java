@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RecordCipherTest
 {
+    /** Every buffer a test took from the pool, given back after it (the leak detector reports any left). */
+    private final List<ByteBuf> allocated = new ArrayList<>();
     @Test
     void shouldDeriveKeysFromTheTrafficSecretAndTheNextSecretOnRekeyAsDocumented() throws Exception
     {
@@ -92,12 +95,27 @@ class RecordCipherTest
             SessionKeys.derive(a.agree(dPub), transcript, false, aead, aead)};
     }
 
-    private static ByteBuf buffer(final boolean direct, final int capacity)
+    private ByteBuf buffer(final boolean direct, final int capacity)
     {
-        return direct ? PooledByteBufAllocator.DEFAULT.directBuffer(capacity) : Unpooled.buffer(capacity);
+        final ByteBuf buf = direct ? PooledByteBufAllocator.DEFAULT.directBuffer(capacity) : Unpooled.buffer(capacity);
+        allocated.add(buf);
+        return buf;
     }
 
-    private static ByteBuf sealed(final RecordCipher sealer, final boolean direct, final String text, final boolean keyUpdate)
+    @AfterEach
+    void releaseBuffers()
+    {
+        for (final ByteBuf buf : allocated)
+        {
+            if (buf.refCnt() > 0)
+            {
+                buf.release(buf.refCnt());
+            }
+        }
+        allocated.clear();
+    }
+
+    private ByteBuf sealed(final RecordCipher sealer, final boolean direct, final String text, final boolean keyUpdate)
     {
         final byte[] plain = text.getBytes(StandardCharsets.UTF_8);
         final ByteBuf buf = buffer(direct, plain.length + RecordDescriptor.OVERHEAD);
