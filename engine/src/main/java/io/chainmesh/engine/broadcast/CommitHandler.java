@@ -103,7 +103,8 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         this.selfOriginId = self.originId();
         this.retention = new RetentionBuffer(ctx.retentionBytes(), ctx.retentionMillis());
         final RepairTimings timings = RepairTimings.of(
-            ctx.repairIntervalMillis(), ctx.repairDelayMillis(), ctx.retentionMillis(), ctx.slowPeerMillis());
+            ctx.repairIntervalMillis(), ctx.repairDelayMillis(), ctx.retentionMillis(), ctx.slowPeerMillis(),
+            ctx.digestPeersPerSecond());
         final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
         this.control = new ControlFrames<>(out, scratch);
         this.streams = new OriginStreams<>(ctx.replayWindowBits(), seen);

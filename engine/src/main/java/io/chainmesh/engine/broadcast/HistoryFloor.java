@@ -7,9 +7,11 @@ import java.util.function.BiPredicate;
  * start or restart from nothing). A floor says "nothing below this can be had": taken from one peer, a liar
  * could make us skip what honest peers still retain. So a floor claim only ever lowers where we wait from (safe:
  * we wait for more, and a gap nobody fills is given up under the gap rules); it settles where history starts,
- * at the lowest floor claimed, once a second, independent peer (another operator) has said so too, a third if
- * neither floor is below our first batch (two liars would say exactly that); at once when the claimant is the
- * origin itself; or when it stands unopposed: another peer that
+ * at the lowest floor claimed, once a second, independent peer (another operator) has said so too, a third unless
+ * one of them named a floor inside the range we asked it for and below our first batch (a liar says all of what it
+ * was asked for is gone, and what it was asked for may lie below our first batch: asked before anything was
+ * committed, or from where another claim lowered our wait); at once when the claimant is the origin itself; or when
+ * it stands unopposed: another peer that
  * vouches for the history was asked, was left time to answer ({@link RepairTimings#answerWait}) and said
  * nothing (it had not settled its own), and the claim is {@link RepairTimings#unopposedClaim()} old. Nobody else
  * to ask while anything could be retained settles it too ({@link RepairTimings#historyWait()}). Commit thread
@@ -23,9 +25,11 @@ final class HistoryFloor<P>
     static final long NONE = Long.MAX_VALUE;
 
     private P claimant;
-    /** A second independent claimant whose floor was no lower than what we had committed first: one more is needed. */
+    /** A second independent claimant, neither of the two having named a floor below our first batch: one more is needed. */
     private P second;
     private long lowest = NONE;
+    /** The lowest floor a claimant named inside what we asked it for (it said it retains part of it), or NONE. */
+    private long lowestNamed = NONE;
     private boolean confirmed;
     private long since;
     private P otherAsked;
@@ -37,10 +41,12 @@ final class HistoryFloor<P>
      * @param peer       who said so.
      * @param lastNotOwed the last sequence not to wait for by its word (its oldest retained less one, capped at
      *                    what we asked it for).
+     * @param askedUpTo    the upper bound of the WANT it answers: a floor at or above it says only "none of what you
+     *                     asked for is here", which is what a liar says to anything.
      * @param finalWord    true if its word needs no second: it is the origin itself.
-     * @param beforeFirst  the sequence below the first batch we committed (-1 if none yet): two peers whose
-     *                     lowest floor is not below it both say "there is nothing before what you have", which is
-     *                     what two liars would say, so a third peer must say it too.
+     * @param beforeFirst  the sequence below the first batch we committed (-1 if none yet): unless one of two peers
+     *                     named a floor below it inside what it was asked for, both say "there is nothing before what
+     *                     you have", which is what two liars would say, so a third peer must say it too.
      * @param sameOperator whether two peers are run by one operator (then they are not independent).
      * @param now          the monotonic clock.
      * @return true if the floor is confirmed now (by this claim or before).
@@ -48,12 +54,17 @@ final class HistoryFloor<P>
     boolean claim(
         final P peer,
         final long lastNotOwed,
+        final long askedUpTo,
         final boolean finalWord,
         final long beforeFirst,
         final BiPredicate<P, P> sameOperator,
         final long now)
     {
         lowest = Math.min(lowest, lastNotOwed);
+        if (lastNotOwed < askedUpTo)
+        {
+            lowestNamed = Math.min(lowestNamed, lastNotOwed);
+        }
         if (null == claimant)
         {
             claimant = peer;
@@ -61,7 +72,7 @@ final class HistoryFloor<P>
         }
         else if (!claimedBy(peer, sameOperator))
         {
-            if (beforeFirst >= 0 && lowest < beforeFirst || null != second)
+            if (beforeFirst >= 0 && lowestNamed < beforeFirst || null != second)
             {
                 confirmed = true;
             }
@@ -101,12 +112,13 @@ final class HistoryFloor<P>
      * @param now        the monotonic clock.
      * @param unopposed  how long a claim waits for another word.
      * @param answerWait how long the answer of the other peer asked is waited for.
-     * @return true if a claim stands, unconfirmed, and nobody has opposed it in time: it is confirmed now.
+     * @return true if a claim stands, unconfirmed, and nobody has opposed it in time: it is confirmed now (not once a
+     *         second peer said nothing of what it was asked for is there: that takes a third word, not silence).
      */
     boolean confirmUnopposed(final long now, final long unopposed, final long answerWait)
     {
-        if (null == claimant || confirmed || otherAskedAt == RepairTimings.NEVER || now - since < unopposed ||
-            now - otherAskedAt < answerWait)
+        if (null == claimant || null != second || confirmed || otherAskedAt == RepairTimings.NEVER ||
+            now - since < unopposed || now - otherAskedAt < answerWait)
         {
             return false;
         }

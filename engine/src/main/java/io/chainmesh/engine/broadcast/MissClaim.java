@@ -1,12 +1,17 @@
 package io.chainmesh.engine.broadcast;
 
+import java.util.Arrays;
+
 /**
- * What one peer said is beyond its retention above a mark (a gap above our contiguous mark, or a tail
- * past what peers already said is gone), and since when. The one rule for "a peer says it is gone",
- * for gaps and tails alike: a claim is acted on, only as far as all say, once a second peer says so
- * too (a third if yet another peer offered the range since the first claim: two liars must not outvote a
- * peer that says it holds it); at once when the claimant is our only peer; or when nobody else has offered
- * that range within {@link RepairTimings#unopposedClaim()}. Commit thread only.
+ * What peers said is beyond their retention above a mark (a gap above our contiguous mark, or a tail past what
+ * peers already said is gone), and since when. The one rule for "a peer says it is gone", for gaps and tails
+ * alike: a claim is acted on, only as far as all claimants say, at once when the claimant is our only peer; when
+ * a second peer says so too and nobody else offered that range since the first claim; and once anybody else did,
+ * only when no peer but the claimants has offered it for {@link RepairTimings#unopposedClaim()} after the latest
+ * claim (every peer that says it holds it is asked before it is skipped, however many liars answer first). One
+ * claimant with nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and
+ * every linked peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS}.
+ * Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -15,15 +20,19 @@ final class MissClaim<P>
     /** No skip decided. */
     static final long KEEP = -1;
 
-    private P from;
-    /** A second peer that said so while a third had offered the range: one more is needed. */
-    private P second;
+    /** Claimants remembered per claim; an array is made on the first claim. */
+    static final int CLAIMANTS = 8;
+
+    private Object[] claimants;
+    private int count;
     private long at = -1;
-    /** Where it said what it retains starts, capped at what it said it had. */
+    /** Where they said what they retain starts, capped at what each said it had: the lowest of them. */
     private long skipTo;
     private long since;
-    /** Another peer said it has what lies above {@link #at} since: we wait for its answer. */
+    private long lastClaim;
+    /** Another peer said it has what lies above {@link #at} since the first claim. */
     private boolean offeredElsewhere;
+    private long lastOffer = RepairTimings.NEVER;
 
     /**
      * @param mark a mark (our contiguous mark, or a tail claim's end).
@@ -31,28 +40,38 @@ final class MissClaim<P>
      */
     boolean holds(final long mark)
     {
-        return null != from && at == mark;
+        return count > 0 && at == mark;
     }
 
     /** @return true if a claim stands, whatever its mark. */
     boolean standing()
     {
-        return null != from;
+        return count > 0;
     }
 
     /**
      * @param peer a peer.
-     * @return true if a claim stands and that peer made it.
+     * @return true if a claim stands and that peer made it or said so too.
      */
     boolean isFrom(final P peer)
     {
-        return null != from && (peer.equals(from) || peer.equals(second));
+        for (int i = 0; i < Math.min(count, CLAIMANTS); i++)
+        {
+            if (peer.equals(claimants[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     void clear()
     {
-        from = null;
-        second = null;
+        if (null != claimants)
+        {
+            Arrays.fill(claimants, null);
+        }
+        count = 0;
         at = -1;
     }
 
@@ -69,34 +88,38 @@ final class MissClaim<P>
     long onGone(final P peer, final long mark, final long upTo, final boolean onlyPeer, final long now)
     {
         final boolean held = holds(mark);
-        if (held && !isFrom(peer))
+        if (held && isFrom(peer))
         {
-            if (offeredElsewhere && null == second)
+            return KEEP;
+        }
+        if (held)
+        {
+            remember(peer);
+            skipTo = Math.min(upTo, skipTo);
+            lastClaim = now;
+            if (!offeredElsewhere || onlyPeer)
             {
-                // Another peer said it holds the range since the first claim: two "gone" may be two liars. Asked of
-                // a third peer before anything is skipped (the offerer is asked like any suitable peer).
-                second = peer;
-                skipTo = Math.min(upTo, skipTo);
-                return KEEP;
+                // Different peers no longer retain it and nobody else said it holds it: lost for good, as far as
+                // all say (nothing the one that retains more still has is skipped).
+                return skipTo;
             }
-            // Different peers no longer retain it: lost for good, as far as all say (nothing the one that
-            // retains more still has is skipped).
-            return Math.min(upTo, skipTo);
+            // Somebody else said it holds it since the first claim: two "gone" may be two liars (or more). Decided
+            // once no peer but the claimants offers it any more; the offerers are asked meanwhile.
+            return KEEP;
         }
         if (onlyPeer)
         {
             return upTo;
         }
-        if (!held)
-        {
-            // One peer said so: another may still have it.
-            from = peer;
-            second = null;
-            at = mark;
-            skipTo = upTo;
-            since = now;
-            offeredElsewhere = false;
-        }
+        // One peer said so: another may still have it.
+        clear();
+        remember(peer);
+        at = mark;
+        skipTo = upTo;
+        since = now;
+        lastClaim = now;
+        offeredElsewhere = false;
+        lastOffer = RepairTimings.NEVER;
         return KEEP;
     }
 
@@ -106,24 +129,49 @@ final class MissClaim<P>
      * @param peer           who sent it.
      * @param offersPast     true if it offers what lies past the mark.
      * @param now            the monotonic clock.
-     * @param unopposed      how long the claim waits for another offer.
+     * @param everyPeersTurn how long a claim nobody else offered against waits: every peer's turn to offer it.
+     * @param noMoreOffers   how long after the latest claim no peer but the claimants may offer the range before a
+     *                       claim others offered against is taken.
      * @param offerTrusted   how long an offer from another peer is waited for.
      * @return how far to skip now, or {@link #KEEP}.
      */
-    long onDigest(final P peer, final boolean offersPast, final long now, final long unopposed, final long offerTrusted)
+    long onDigest(
+        final P peer,
+        final boolean offersPast,
+        final long now,
+        final long everyPeersTurn,
+        final long noMoreOffers,
+        final long offerTrusted)
     {
         final long age = now - since;
-        if (!peer.equals(from) && offersPast && age <= offerTrusted)
+        if (age > offerTrusted)
         {
-            offeredElsewhere = true;
-            return KEEP;
-        }
-        if (!offeredElsewhere && age >= unopposed || age > offerTrusted)
-        {
-            // Nobody else has offered it since, or whoever did has not delivered while anything could still be
-            // retained.
+            // Whoever offered it has not delivered while anything could still be retained.
             return skipTo;
         }
-        return KEEP;
+        if (offersPast && !isFrom(peer))
+        {
+            offeredElsewhere = true;
+            lastOffer = now;
+            return KEEP;
+        }
+        if (!offeredElsewhere)
+        {
+            // Nobody else has offered it since, while every peer had its turn to.
+            return age >= everyPeersTurn ? skipTo : KEEP;
+        }
+        // Offered elsewhere: taken once two or more say it is gone and no peer but them has offered it since the
+        // latest of them said so (each peer's word is replayed every interval, so an offer still standing shows).
+        return count >= 2 && lastOffer < lastClaim && now - lastClaim >= noMoreOffers ? skipTo : KEEP;
+    }
+
+    private void remember(final P peer)
+    {
+        if (null == claimants)
+        {
+            claimants = new Object[CLAIMANTS];
+        }
+        claimants[count % CLAIMANTS] = peer;
+        count++;
     }
 }

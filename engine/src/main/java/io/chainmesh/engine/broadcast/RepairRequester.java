@@ -117,8 +117,8 @@ final class RepairRequester<P>
         {
             // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
             final boolean offersGap = theirContiguous > mine && !stream.goneAt.saidGoneAfter(from, mine);
-            final long skipTo = stream.gapMiss.onDigest(from, offersGap, now, timings.unopposedClaim(),
-                Long.MAX_VALUE);
+            final long skipTo = stream.gapMiss.onDigest(from, offersGap, now,
+                timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), Long.MAX_VALUE);
             if (skipTo != MissClaim.KEEP)
             {
                 skipMissedGap(stream, skipTo);
@@ -204,7 +204,7 @@ final class RepairRequester<P>
         if (after == 0)
         {
             // Not on our only peer's word: a member coming back links one peer at a time, and the first may lie.
-            onHistoryFloor(from, stream, skipTo, fromOrigin, now);
+            onHistoryFloor(from, stream, skipTo, askedUpTo, fromOrigin, now);
             return;
         }
         stream.goneAt.record(from, oldest - 1);
@@ -265,10 +265,15 @@ final class RepairRequester<P>
      * {@link HistoryFloor}: one peer's word only lowers where we wait from; two independent peers settle it.
      */
     private void onHistoryFloor(
-        final P from, final OriginStream<P> stream, final long lastNotOwed, final boolean finalWord, final long now)
+        final P from,
+        final OriginStream<P> stream,
+        final long lastNotOwed,
+        final long askedUpTo,
+        final boolean finalWord,
+        final long now)
     {
         final HistoryFloor<P> claims = stream.historyClaims;
-        final boolean confirmed = claims.claim(from, lastNotOwed, finalWord,
+        final boolean confirmed = claims.claim(from, lastNotOwed, askedUpTo, finalWord,
             stream.window.highest() < 0 ? -1 : stream.historyLimit, sameOperator, now);
         if (stream.window.highest() < 0)
         {
@@ -339,8 +344,8 @@ final class RepairRequester<P>
         if (stream.tailMiss.holds(tail))
         {
             final long extendTo = stream.tailMiss.onDigest(from,
-                theirHighest > tail && !stream.goneAt.saidGoneAfter(from, tail), now, timings.unopposedClaim(),
-                timings.offerTrusted());
+                theirHighest > tail && !stream.goneAt.saidGoneAfter(from, tail), now,
+                timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), timings.offerTrusted());
             if (extendTo != MissClaim.KEEP)
             {
                 extendLostTail(stream, extendTo);

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * @param tailDelay          a missing tail may be in flight behind a backlog: asked for after 4 repair
  *                           delays, and only once our highest has stopped moving that long.
  * @param unopposedClaim     a peer's "gone" stands when nobody else offers that range within 2 repair
- *                           delays (one delay for the digest that would show it, one for its WANT).
+ *                           delays (one delay for the digest that would show it, one for its WANT), and no
+ *                           sooner than every linked peer had its turn to tell us its changes ({@link
+ *                           #unopposedClaim(int)}).
  * @param offerTrusted       a peer that offered a tail somebody said is gone is waited for while anything
  *                           could still be retained: retention plus the 4 repair delays of a tail.
  * @param stuckGap           a gap that has not moved while anything could be retained cannot be filled:
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  *                           lost or late digest does not end the pause.
  * @param slowPeer           a peer holding publishing back for longer is not waited for.
  * @param pauseBudgetWindow  neighbours may pause us for at most {@code slowPeer} in each 2 x slowPeer.
+ * @param digestTurn         peers tell their changes in turn, this long apart (a second over
+ *                           {@code digestPeersPerSecond}): a peer's word of us may be as old as one turn per link.
  */
 record RepairTimings(
     long repairInterval,
@@ -36,8 +40,12 @@ record RepairTimings(
     long askRemembered,
     long neighbourPause,
     long slowPeer,
-    long pauseBudgetWindow)
+    long pauseBudgetWindow,
+    long digestTurn)
 {
+    /** The engine's default number of peers told our changes per second. */
+    static final int DEFAULT_DIGEST_PEERS_PER_SECOND = 3;
+
     /**
      * A gap asked for again from the same mark waits up to this many times its delay: its answer may be queued
      * behind a backlog, and asking again would add to the load (repair storms under CPU starvation).
@@ -63,12 +71,45 @@ record RepairTimings(
     static RepairTimings of(
         final long repairIntervalMillis, final long repairDelayMillis, final long retentionMillis, final long slowPeerMillis)
     {
+        return of(repairIntervalMillis, repairDelayMillis, retentionMillis, slowPeerMillis,
+            DEFAULT_DIGEST_PEERS_PER_SECOND);
+    }
+
+    /**
+     * @param repairIntervalMillis digest interval.
+     * @param repairDelayMillis    repair delay.
+     * @param retentionMillis      how long batches are retained.
+     * @param slowPeerMillis       how long a backed-up peer is waited for.
+     * @param digestPeersPerSecond peers told our changes per second, in turn.
+     * @return the derived timings.
+     */
+    static RepairTimings of(
+        final long repairIntervalMillis,
+        final long repairDelayMillis,
+        final long retentionMillis,
+        final long slowPeerMillis,
+        final int digestPeersPerSecond)
+    {
         final long delay = TimeUnit.MILLISECONDS.toNanos(repairDelayMillis);
         final long retention = TimeUnit.MILLISECONDS.toNanos(retentionMillis);
         final long slow = TimeUnit.MILLISECONDS.toNanos(slowPeerMillis);
         final long interval = TimeUnit.MILLISECONDS.toNanos(repairIntervalMillis);
         return new RepairTimings(interval, delay, 4 * delay, 2 * delay, retention + 4 * delay, retention + 4 * delay,
-            retention, retention, 3 * interval, slow, 2 * slow);
+            retention, retention, 3 * interval, slow, 2 * slow, TimeUnit.SECONDS.toNanos(1) / digestPeersPerSecond);
+    }
+
+    /**
+     * How long one peer's "gone" waits for another peer's offer before it stands: {@link #unopposedClaim()}, and
+     * at least until every linked peer had its turn to tell us its changes. Peers tell their changes in turn, a few
+     * a second, so the word we hold of most of them is seconds old: that none of them offered the range within two
+     * delays says nothing (a liar's "gone" would make us skip what they received since).
+     *
+     * @param links how many peers we are linked to.
+     * @return the wait.
+     */
+    long unopposedClaim(final int links)
+    {
+        return Math.max(unopposedClaim, links * digestTurn);
     }
 
     /**

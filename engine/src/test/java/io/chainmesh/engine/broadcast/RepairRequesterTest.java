@@ -172,18 +172,54 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldSkipAGapOnePeerSaysIsGoneWhenNobodyElseOffersItWithinTwoDelays()
+    void shouldSkipAGapOnePeerSaysIsGoneWhenNobodyElseOffersItWhileEveryPeerHadItsTurn()
     {
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
         askBoth(stream);
         final long said = T0 + 3 * TIMINGS.holeDelay();
         requester.onWantMiss("a", stream, B + 2, B + 4, said);
+        final long unopposed = TIMINGS.unopposedClaim(2);
+        assertThat(unopposed).isEqualTo(Math.max(TIMINGS.unopposedClaim(), 2 * TIMINGS.digestTurn()));
 
         // b is no further than we are: no offer.
-        digest("b", stream, B + 2, B + 4, said + TIMINGS.unopposedClaim() - MS);
+        digest("b", stream, B + 2, B + 4, said + unopposed - MS);
         assertThat(stream.window.contiguous()).isEqualTo(B + 2);
-        digest("b", stream, B + 2, B + 4, said + TIMINGS.unopposedClaim());
+        digest("b", stream, B + 2, B + 4, said + unopposed);
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+    }
+
+    @Test
+    void shouldNotTakeOnePeersGoneUnopposedBeforeEveryPeerHadItsTurnToOfferIt()
+    {
+        // Peers tell their changes in turn, a few a second: with 24 links, the word we hold of most of them is
+        // seconds old. A liar says our tail is gone; that no other peer's word offers it two delays later is no
+        // evidence, and the first peer whose turn shows it received it is asked for all of it.
+        final String[] peers = new String[24];
+        peers[0] = "a";
+        for (int i = 1; i < peers.length; i++)
+        {
+            peers[i] = "p" + i;
+        }
+        out.connect(peers);
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 3);
+        digest("a", stream, B + 4, B + 4, T0);
+        digest("a", stream, B + 4, B + 4, T0 + TIMINGS.tailDelay());
+        assertThat(lastWantTo("a").getAfterSeq()).isEqualTo(B + 3);
+        final long said = T0 + TIMINGS.tailDelay() + MS;
+        requester.onWantMiss("a", stream, B + 3, B + 5, said);
+
+        for (int i = 1; i < 12; i++)
+        {
+            digest("p" + i, stream, B + 3, B + 3, said + i * TIMINGS.repairInterval());
+        }
+        // Two delays have passed without another offer: not enough while most peers have not had their turn.
+        assertThat(11 * TIMINGS.repairInterval()).isGreaterThan(TIMINGS.unopposedClaim());
+        final long turn = said + 2 * TIMINGS.tailDelay();
+        digest("p12", stream, B + 6, B + 6, turn);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 3);
+        assertThat(stream.lostTailUpTo).isEqualTo(-1);
+        assertThat(lastWantTo("p12").getAfterSeq()).isEqualTo(B + 3);
+        assertThat(lastWantTo("p12").getUpToSeq()).isEqualTo(B + 6);
     }
 
     @Test
@@ -548,9 +584,9 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldAskAThirdPeerWhenTwoSayGoneWhileAnotherSaysItHoldsIt()
+    void shouldAskEveryPeerThatOffersItBeforeSkippingWhatOthersSayIsGone()
     {
-        out.connect("a", "b", "c");
+        out.connect("a", "b", "c", "d");
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
         askBoth(stream);
         final long said = T0 + 3 * TIMINGS.holeDelay();
@@ -566,8 +602,22 @@ class RepairRequesterTest
         digest("c", stream, B + 4, B + 4, said + 2 * TIMINGS.holeDelay());
         assertThat(lastWantTo("c").getAfterSeq()).isEqualTo(B + 2);
 
-        // c too says it is gone: three peers, it is lost.
+        // c says it is gone too (three liars can answer first), but d's word offers it: d is asked before anything is
+        // skipped.
         requester.onWantMiss("c", stream, B + 2, B + 4, said + 2 * TIMINGS.holeDelay() + MS);
+        final long askedD = said + 3 * TIMINGS.holeDelay();
+        digest("d", stream, B + 4, B + 4, askedD);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        assertThat(lastWantTo("d").getAfterSeq()).isEqualTo(B + 2);
+
+        // d too says it is gone: nobody but those who said so offers it any more, and it is lost.
+        requester.onWantMiss("d", stream, B + 2, B + 4, askedD + MS);
+        for (final String peer : new String[] {"a", "b", "c", "d"})
+        {
+            digest(peer, stream, B + 4, B + 4, askedD + MS + TIMINGS.unopposedClaim() - MS);
+        }
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        digest("a", stream, B + 4, B + 4, askedD + MS + TIMINGS.unopposedClaim());
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
         assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
     }
@@ -591,6 +641,41 @@ class RepairRequesterTest
         requester.onWantMiss("c", stream, 0, B + 4, T0 + 2 * TIMINGS.holeDelay() + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B + 3);
+    }
+
+    @Test
+    void shouldNotLetTwoLiarsSetTheFloorWhenTheFirstWasAskedBeforeOurFirstBatch()
+    {
+        // A member restarted from nothing asks its first peer for all it offers before anything has committed, and a
+        // liar says all of it is gone. The first batch then comes down the tree above that, so the lie lies below our
+        // first batch; and it lowered where we wait from, so the next peer asked is asked only up to there.
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = new OriginStream<>(1024);
+        digest("a", stream, B + 10, B + 10, T0);
+        final long asked = T0 + TIMINGS.tailDelay();
+        digest("a", stream, B + 10, B + 10, asked);
+        assertThat(lastWantTo("a").getUpToSeq()).isEqualTo(B + 10);
+        requester.onWantMiss("a", stream, 0, B + 11, asked + MS);
+        stream.window.commit(B + 12);
+        stream.onFirstCommit(B + 12, true, asked + 2 * MS);
+        final long askedB = asked + TIMINGS.holeDelay();
+        digest("b", stream, B + 12, B + 12, askedB);
+        assertThat(lastWantTo("b").getAfterSeq()).isZero();
+        assertThat(lastWantTo("b").getUpToSeq()).isEqualTo(B + 10);
+
+        // A second liar says all of that is gone too. Neither named a floor inside what it was asked for: that is
+        // no word on where history starts, and b's lie is no silence either, however long it stands.
+        requester.onWantMiss("b", stream, 0, B + 11, askedB + MS);
+        digest("a", stream, B + 12, B + 12, askedB + 10 * TIMINGS.unopposedClaim());
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+
+        // A third peer that retains everything is asked, and its floor wins.
+        final long askedC = askedB + 10 * TIMINGS.unopposedClaim() + MS;
+        digest("c", stream, B + 12, B + 12, askedC);
+        assertThat(lastWantTo("c").getAfterSeq()).isZero();
+        requester.onWantMiss("c", stream, 0, B + 1, askedC + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B);
     }
 
     private static OriginStream<String> joinedMidStream()
