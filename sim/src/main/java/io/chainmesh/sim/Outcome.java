@@ -249,7 +249,8 @@ final class Outcome
     /**
      * Where the time to the last member went for the slowest batches: the one-way link latencies drawn along its
      * path, the senders' uplinks (backlog and serialisation), and the rest: CPU at each hop (ingress queue, verify,
-     * commit) and frames held behind earlier ones on the same connection.
+     * commit), frames held behind earlier ones on the same connection and, under faults, the time a holder kept the
+     * batch until a repair sent it on.
      */
     private static List<Map<String, Object>> slowestPaths(final Ledger ledger, final List<Integer> batches)
     {
