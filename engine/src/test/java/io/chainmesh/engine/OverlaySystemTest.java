@@ -67,14 +67,16 @@ class OverlaySystemTest
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
             final ChainmeshNode victim = cluster.nodes.get(0);
 
-            // The stranger believes it is a member (its own directory lists it next to the victim). Two listed members
-            // that never run make its ring 6 long, so that it targets the victim (distance 1) and the victim does not
-            // target it (distance 5): the stranger dials whatever the two ids are.
-            final List<NodeKey> strangerKeys = TestDirectory.keys(3);
+            // The stranger believes it is a member (its own directory lists it next to the victim). Six listed members
+            // that never run make its ring 10 long, so that it targets the victim (distance 1) and the victim does not
+            // target it (distance 9): the stranger dials whatever the two ids are.
+            final List<NodeKey> strangerKeys = TestDirectory.keys(7);
             final NodeKey strangerKey = strangerKeys.get(0);
             final List<Member> strangerView = new ArrayList<>(snapshot.members());
-            strangerView.add(TestDirectory.member(strangerKeys.get(1), 11, 50));
-            strangerView.add(TestDirectory.member(strangerKeys.get(2), 12, 51));
+            for (int i = 1; i < strangerKeys.size(); i++)
+            {
+                strangerView.add(TestDirectory.member(strangerKeys.get(i), 10 + i, 49 + i));
+            }
             final InMemoryDirectorySource strangerSource = new InMemoryDirectorySource(DirectorySnapshot.empty());
             try (ChainmeshNode stranger = ChainmeshNode.launch(new ChainmeshNode.Context()
                 .nodeKey(strangerKey).member(TestDirectory.memberIdOf(strangerKey))
@@ -104,10 +106,13 @@ class OverlaySystemTest
             final DirectorySnapshot snapshot = cluster.publishAll();
             Await.until("topology", 10_000, () -> cluster.formsTopology(snapshot, 2));
 
-            // A listed-looking impostor: it reads the real directory and claims member 0's collateral with its own key.
+            // A listed-looking impostor: it reads the real directory and claims a member's collateral with its own key.
+            // On a ring of 4 every member targets every other and the smaller id dials, so it claims the smallest id:
+            // it then dials everyone (claiming the largest, it would dial nobody, and nobody would dial it).
+            final MemberId claimed = cluster.members.stream().min(MemberId::compareTo).orElseThrow();
             final NodeKey impostorKey = TestDirectory.keys(1).get(0);
             try (ChainmeshNode impostor = ChainmeshNode.launch(new ChainmeshNode.Context()
-                .nodeKey(impostorKey).member(cluster.members.get(0))
+                .nodeKey(impostorKey).member(claimed)
                 .directorySource(cluster.source)
                 .transport(Transport.NIO)
                 .backoffMinNs(TimeUnit.MILLISECONDS.toNanos(20))
@@ -120,7 +125,7 @@ class OverlaySystemTest
                     .isPositive();
                 assertThat(impostor.peers().stream().filter(p -> p.state() == PeerView.State.ACTIVE)).isEmpty();
             }
-            assertThat(cluster.formsTopology(snapshot, 2)).as("the real member 0 keeps its links").isTrue();
+            assertThat(cluster.formsTopology(snapshot, 2)).as("the real member keeps its links").isTrue();
         }
     }
 
@@ -207,22 +212,27 @@ class OverlaySystemTest
     void shouldResolveSimultaneousDialToOneLink()
     {
         // Each node's directory lags differently so that both believe they must dial the other:
-        // ring [a, b, x, y, z, w] (k=1): a targets b (distance 1), b not a (5); ring [b, a, x, y, z, w]: b targets a.
-        final List<NodeKey> keys = TestDirectory.keys(6);
+        // ring [a, b, x1 .. x8] (k=1): a targets b (distance 1), b not a (9); ring [b, a, x1 .. x8]: b targets a.
+        final List<NodeKey> keys = TestDirectory.keys(10);
         final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
         final InMemoryDirectorySource sourceB = new InMemoryDirectorySource(DirectorySnapshot.empty());
         try (ChainmeshNode a = launch(keys.get(0), sourceA); ChainmeshNode b = launch(keys.get(1), sourceB))
         {
             final int pa = a.localAddress().getPort();
             final int pb = b.localAddress().getPort();
-            final Member x = TestDirectory.member(keys.get(2), 11, 2);
-            final Member y = TestDirectory.member(keys.get(3), 12, 3);
-            final Member z = TestDirectory.member(keys.get(4), 13, 4);
-            final Member w = TestDirectory.member(keys.get(5), 14, 5);
-            final DirectorySnapshot viewA = DirectorySnapshot.of(1, List.of(
-                TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1), x, y, z, w));
-            final DirectorySnapshot viewB = DirectorySnapshot.of(1, List.of(
-                TestDirectory.member(keys.get(1), pb, 0), TestDirectory.member(keys.get(0), pa, 1), x, y, z, w));
+            final List<Member> others = new ArrayList<>();
+            for (int i = 2; i < keys.size(); i++)
+            {
+                others.add(TestDirectory.member(keys.get(i), 9 + i, i));
+            }
+            final List<Member> ringA = new ArrayList<>(List.of(
+                TestDirectory.member(keys.get(0), pa, 0), TestDirectory.member(keys.get(1), pb, 1)));
+            ringA.addAll(others);
+            final List<Member> ringB = new ArrayList<>(List.of(
+                TestDirectory.member(keys.get(1), pb, 0), TestDirectory.member(keys.get(0), pa, 1)));
+            ringB.addAll(others);
+            final DirectorySnapshot viewA = DirectorySnapshot.of(1, ringA);
+            final DirectorySnapshot viewB = DirectorySnapshot.of(1, ringB);
             assertThat(OverlayTopology.of(viewA, 1).dials(0, 1)).isTrue();
             assertThat(OverlayTopology.of(viewB, 1).dials(0, 1)).isTrue();
             assertThat(OverlayTopology.of(viewA, 1).targets(1, 0)).isFalse();
@@ -250,9 +260,9 @@ class OverlaySystemTest
     @Test
     void shouldRefuseUnexpectedInboundLinkBeyondExtraBudgetAndAcceptWithinIt()
     {
-        // k=1, N=10: targets at distances 1, 2, 3, 4, 8. In a's view a targets b (distance 1, and b does not target a at
-        // distance 9); in b's view a is 5 away either way, so neither targets the other.
-        final List<NodeKey> keys = TestDirectory.keys(10);
+        // k=1, N=20: targets at distances 1 .. 8 and 16. In a's view a targets b (distance 1, and b does not target a at
+        // distance 19); in b's view a is 10 away either way, so neither targets the other.
+        final List<NodeKey> keys = TestDirectory.keys(20);
         for (final int budget : new int[]{0, 1})
         {
             final InMemoryDirectorySource sourceA = new InMemoryDirectorySource(DirectorySnapshot.empty());
@@ -266,20 +276,20 @@ class OverlaySystemTest
                 final Member ma = TestDirectory.member(keys.get(0), a.localAddress().getPort(), 0);
                 final Member mb = TestDirectory.member(keys.get(1), b.localAddress().getPort(), 1);
                 final List<Member> others = new ArrayList<>();
-                for (int i = 2; i < 10; i++)
+                for (int i = 2; i < 20; i++)
                 {
                     others.add(TestDirectory.member(keys.get(i), 10 + i, i));
                 }
                 final List<Member> viewA = new ArrayList<>(List.of(ma, mb));
                 viewA.addAll(others);
                 final List<Member> viewB = new ArrayList<>(List.of(mb));
-                viewB.addAll(others.subList(0, 4));
+                viewB.addAll(others.subList(0, 9));
                 viewB.add(ma);
-                viewB.addAll(others.subList(4, 8));
+                viewB.addAll(others.subList(9, 18));
                 final OverlayTopology topologyA = OverlayTopology.of(ordered(viewA), 1);
                 final OverlayTopology topologyB = OverlayTopology.of(ordered(viewB), 1);
                 assertThat(topologyA.targets(0, 1) && !topologyA.targets(1, 0)).as("a alone targets b in a's view").isTrue();
-                assertThat(topologyB.isLink(0, 5)).as("no link in b's view").isFalse();
+                assertThat(topologyB.isLink(0, 10)).as("no link in b's view").isFalse();
                 sourceA.publish(ordered(viewA));
                 sourceB.publish(ordered(viewB));
                 if (budget == 0)

@@ -25,6 +25,10 @@ final class Ledger
     private long[] contentHash = new long[256];
     private long[] lastDeliveryAt = new long[256];
     private byte[][] hops = new byte[256][];
+    /** Per batch and member: the link latency and uplink time along the path it was delivered by, in microseconds. */
+    private int[][] pathLinkMicros = new int[256][];
+    private int[][] pathUplinkMicros = new int[256][];
+    private int[] lastMember = new int[256];
     private int batches;
     private final long[] hopCounts = new long[256];
     private final Histogram deliveryLatency = new Histogram(3_600_000_000_000L, 3);
@@ -53,6 +57,9 @@ final class Ledger
             contentHash = Arrays.copyOf(contentHash, capacity);
             lastDeliveryAt = Arrays.copyOf(lastDeliveryAt, capacity);
             hops = Arrays.copyOf(hops, capacity);
+            pathLinkMicros = Arrays.copyOf(pathLinkMicros, capacity);
+            pathUplinkMicros = Arrays.copyOf(pathUplinkMicros, capacity);
+            lastMember = Arrays.copyOf(lastMember, capacity);
         }
         final int batch = batches++;
         origin[batch] = originIndex;
@@ -61,6 +68,9 @@ final class Ledger
         publishedAt[batch] = now;
         contentHash[batch] = hash;
         hops[batch] = new byte[members];
+        pathLinkMicros[batch] = new int[members];
+        pathUplinkMicros[batch] = new int[members];
+        lastMember[batch] = originIndex;
         batchByOriginSeq.put(key(originIdValue, batchSeq), batch);
         return batch;
     }
@@ -92,9 +102,10 @@ final class Ledger
      * @param hop      the hop it arrived on.
      * @param repaired true if it arrived in a repair answer (a BATCH flagged REPAIR).
      * @param now      simulated time.
+     * @param carrier  the frame it arrived in (its path's link and uplink times), null if none.
      */
     void onDeliver(final int member, final int batch, final long originIdValue, final long hash, final int hop,
-        final boolean repaired, final long now)
+        final boolean repaired, final long now, final Transmission carrier)
     {
         if (batch < 0 || batch >= batches || originId[batch] != originIdValue || contentHash[batch] != hash)
         {
@@ -109,6 +120,11 @@ final class Ledger
         }
         final int h = Math.max(1, Math.min(hop, 254));
         hops[batch][member] = (byte)(h + 1);
+        if (null != carrier && member != origin[batch])
+        {
+            pathLinkMicros[batch][member] = (int)Math.min(Integer.MAX_VALUE, carrier.pathLinkNanos / 1_000);
+            pathUplinkMicros[batch][member] = (int)Math.min(Integer.MAX_VALUE, carrier.pathUplinkNanos / 1_000);
+        }
         hopCounts[h]++;
         deliveries++;
         final SimNode node = null == nodes ? null : nodes[member];
@@ -127,7 +143,29 @@ final class Ledger
             repairedDeliveries++;
             repairedLatency.recordValue(Math.max(0, now - publishedAt[batch]));
         }
-        lastDeliveryAt[batch] = Math.max(lastDeliveryAt[batch], now);
+        if (now >= lastDeliveryAt[batch])
+        {
+            lastDeliveryAt[batch] = now;
+            lastMember[batch] = member;
+        }
+    }
+
+    /** @return the link latency along the path that brought the batch to the member (0 at its origin). */
+    long pathLinkNanos(final int batch, final int member)
+    {
+        return member == origin[batch] ? 0 : pathLinkMicros[batch][member] * 1_000L;
+    }
+
+    /** @return the uplink time (backlog and serialisation) along the path that brought the batch to the member. */
+    long pathUplinkNanos(final int batch, final int member)
+    {
+        return member == origin[batch] ? 0 : pathUplinkMicros[batch][member] * 1_000L;
+    }
+
+    /** @return the member that delivered the batch last (its origin until anyone has). */
+    int lastMember(final int batch)
+    {
+        return lastMember[batch];
     }
 
     /** @param all the run's members: who joined late or left is read from them. */

@@ -97,9 +97,10 @@ final class Network
         final int kind = Traffic.kindOf(frame, offset, length);
         traffic.count(kind, from.index, length);
         int hop = 1;
+        int batch = -1;
         if (kind == Traffic.DATA || kind == Traffic.REPAIR)
         {
-            final int batch = ledger.batchOf(frame.getLong(offset + BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN),
+            batch = ledger.batchOf(frame.getLong(offset + BatchDescriptor.ORIGIN_ID_OFFSET, ByteOrder.BIG_ENDIAN),
                 frame.getLong(offset + BatchDescriptor.BATCH_SEQ_OFFSET, ByteOrder.BIG_ENDIAN));
             hop = batch < 0 ? 1 : Math.max(0, ledger.hopAt(batch, from.index)) + 1;
         }
@@ -112,7 +113,13 @@ final class Network
             repairBytesToFlooders += length;
             repairToFloodersByMember[from.index] += length;
         }
-        schedule(from, slot, departAt, new Transmission(Transmission.FRAME, from.index, to, bytes, hop, from.epoch[slot], 0));
+        final Transmission transmission = new Transmission(Transmission.FRAME, from.index, to, bytes, hop, from.epoch[slot], 0);
+        final long oneWay = schedule(from, slot, departAt, transmission);
+        if (batch >= 0)
+        {
+            transmission.pathLinkNanos = ledger.pathLinkNanos(batch, from.index) + oneWay;
+            transmission.pathUplinkNanos = ledger.pathUplinkNanos(batch, from.index) + departAt - now;
+        }
         return LinkSender.SENT;
     }
 
@@ -133,11 +140,14 @@ final class Network
         return from.uplinkFreeAt;
     }
 
-    private void schedule(final SimNode from, final int slot, final long departAt, final Transmission transmission)
+    /** @return the one-way latency drawn for the frame (it may arrive later, behind the frame before it). */
+    private long schedule(final SimNode from, final int slot, final long departAt, final Transmission transmission)
     {
-        final long arriveAt = Math.max(departAt + regions.oneWayNanos(from.index, transmission.to), from.lastArrival[slot]);
+        final long oneWay = regions.oneWayNanos(from.index, transmission.to);
+        final long arriveAt = Math.max(departAt + oneWay, from.lastArrival[slot]);
         from.lastArrival[slot] = arriveAt;
         events.schedule(arriveAt, Simulation.ARRIVE, transmission.to, 0, transmission);
+        return oneWay;
     }
 
     /**

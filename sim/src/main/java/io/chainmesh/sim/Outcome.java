@@ -18,6 +18,8 @@ import java.util.Map;
 final class Outcome
 {
     private static final int MAX_LOST_LISTED = 10;
+    /** How many of the slowest batches have the path to their last member broken down. */
+    private static final int SLOWEST_BATCHES = 3;
     /** A leaver is owed what was published this long before the block that removed it (a propagation and a repair). */
     static final long LEAVER_ALLOWANCE_NANOS = 3_000_000_000L;
 
@@ -132,6 +134,7 @@ final class Outcome
         long quitterLateDelivered = 0;
         long afterLeaving = 0;
         int incomplete = 0;
+        final List<Integer> completeBatches = new ArrayList<>();
         for (int b = 0; b < ledger.batches(); b++)
         {
             final long publishedAt = ledger.publishedAt(b);
@@ -185,6 +188,7 @@ final class Outcome
             }
             if (complete)
             {
+                completeBatches.add(b);
                 propagation.recordValue(Math.max(0, ledger.lastDeliveryAt(b) - publishedAt));
                 if (null != sim.churn)
                 {
@@ -228,6 +232,7 @@ final class Outcome
         figures.put("hops_bound", 1 + BroadcastTree.depthBound(Math.max(1, sim.nodes.length)));
         figures.put("hops_distribution", hopDistribution);
         figures.put("propagation_to_last_member_ms", percentiles(propagation));
+        figures.put("slowest_batches_path_to_last_member", slowestPaths(ledger, completeBatches));
         if (null != sim.churn)
         {
             figures.put("propagation_to_last_member_ms_published_near_a_block", percentiles(nearBlock));
@@ -239,6 +244,36 @@ final class Outcome
         bytesByKind = sim.network.traffic.bytes;
         seconds = sim.config.seconds();
         figures.put("delivery_latency_ms", percentiles(ledger.deliveryLatency()));
+    }
+
+    /**
+     * Where the time to the last member went for the slowest batches: the one-way link latencies drawn along its
+     * path, the senders' uplinks (backlog and serialisation), and the rest: CPU at each hop (ingress queue, verify,
+     * commit), frames held behind earlier ones on the same connection and, under faults, the time a holder kept the
+     * batch until a repair sent it on.
+     */
+    private static List<Map<String, Object>> slowestPaths(final Ledger ledger, final List<Integer> batches)
+    {
+        batches.sort((a, b) -> Long.compare(ledger.lastDeliveryAt(b) - ledger.publishedAt(b),
+            ledger.lastDeliveryAt(a) - ledger.publishedAt(a)));
+        final List<Map<String, Object>> slowest = new ArrayList<>();
+        for (int i = 0; i < Math.min(SLOWEST_BATCHES, batches.size()); i++)
+        {
+            final int b = batches.get(i);
+            final int last = ledger.lastMember(b);
+            final long total = ledger.lastDeliveryAt(b) - ledger.publishedAt(b);
+            final long link = ledger.pathLinkNanos(b, last);
+            final long uplink = ledger.pathUplinkNanos(b, last);
+            final Map<String, Object> path = new LinkedHashMap<>();
+            path.put("batch", b);
+            path.put("to_last_member_ms", ms(total));
+            path.put("hops", ledger.hopAt(b, last));
+            path.put("link_latency_ms", ms(link));
+            path.put("uplink_ms", ms(uplink));
+            path.put("cpu_and_queueing_ms", ms(total - link - uplink));
+            slowest.add(path);
+        }
+        return slowest;
     }
 
     private void traffic(final Simulation sim, final int n)

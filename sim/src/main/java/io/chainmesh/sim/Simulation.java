@@ -373,7 +373,7 @@ public final class Simulation
         final int member = node.index;
         stage.subscribe(TOPIC, (originId, topic, buffer, offset, length) -> ledger.onDeliver(member,
             (int)buffer.getLong(offset), originId, payloadHash(buffer, offset, length),
-            null == processing ? 1 : processing.hop, isRepair(processing), clock.now));
+            null == processing ? 1 : processing.hop, isRepair(processing), clock.now, processing));
         return stage;
     }
 

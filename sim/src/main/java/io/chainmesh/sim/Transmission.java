@@ -24,6 +24,12 @@ final class Transmission
     /** The connection (link epoch) it was sent on: a reset connection loses what it carried. */
     final int epoch;
     final long pingId;
+    /**
+     * For a batch: its path from the origin to the receiver, split into the one-way link latencies drawn for each hop
+     * and the time each sender's uplink held it (backlog and serialisation), in nanoseconds.
+     */
+    long pathLinkNanos;
+    long pathUplinkNanos;
 
     Transmission(final int type, final int from, final int to, final byte[] bytes, final int hop, final int epoch,
         final long pingId)

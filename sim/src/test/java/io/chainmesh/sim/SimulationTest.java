@@ -1,8 +1,10 @@
 package io.chainmesh.sim;
 
+import io.chainmesh.engine.broadcast.BroadcastTree;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +25,21 @@ class SimulationTest
         assertThat((int)outcome.figures.get("batches_published")).isGreaterThan(20);
         assertThat(outcome.figures.get("transmissions_per_delivery")).isEqualTo(1.0);
         assertThat((int)outcome.figures.get("hops_max")).isLessThanOrEqualTo((int)outcome.figures.get("hops_bound"))
-            .as("the 4-nomial tree's depth, ceil(log4 999)").isLessThanOrEqualTo(5);
+            .as("the tree's depth, ceil(log_r 999)").isLessThanOrEqualTo(BroadcastTree.depthBound(999));
         assertThat(outcome.figures.get("repair_frames")).isEqualTo(0L);
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> slowest = (List<Map<String, Object>>)outcome.figures.get("slowest_batches_path_to_last_member");
+        assertThat(slowest).hasSize(3);
+        for (final Map<String, Object> path : slowest)
+        {
+            final double total = (double)path.get("to_last_member_ms");
+            assertThat((double)path.get("link_latency_ms")).as("one-way trips along the path").isPositive()
+                .isLessThanOrEqualTo(total);
+            assertThat((double)path.get("cpu_and_queueing_ms")).as("at least a verify per hop")
+                .isGreaterThanOrEqualTo(0.05 * (int)path.get("hops") - 0.1);
+        }
+        assertThat((double)slowest.get(0).get("to_last_member_ms"))
+            .isGreaterThanOrEqualTo((double)slowest.get(2).get("to_last_member_ms"));
     }
 
     @Test

@@ -4,7 +4,7 @@ package io.chainmesh.engine.broadcast;
  * The deterministic broadcast tree of one origin over the ring, computed from the shared directory
  * alone, so every member knows its place in every origin's tree without being told.
  * <p>
- * The tree is k-nomial with radix {@code r = 2^RADIX_BITS} (4: a 4-nomial tree). Positions are
+ * The tree is k-nomial with radix {@code r = 2^RADIX_BITS} (8: an 8-nomial tree). Positions are
  * <em>offsets</em> clockwise from the origin on a ring of {@code n} members: the origin is offset 0, its
  * successor 1, and so on. A node covers a range {@code [p, p + L)}: itself and the {@code L - 1} members
  * after it. It forwards to the members at local distances {@code c * r^j < L} for {@code c} in
@@ -21,7 +21,7 @@ package io.chainmesh.engine.broadcast;
 public final class BroadcastTree
 {
     /** log2 of the tree's radix; the overlay's fingers follow the same radix. */
-    public static final int RADIX_BITS = 2;
+    public static final int RADIX_BITS = 3;
 
     /** The tree's radix: how many ways a range splits at each level. */
     public static final int RADIX = 1 << RADIX_BITS;

@@ -67,7 +67,7 @@ class BroadcastTreeTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 2, 3})
     void shouldTakeEveryRangeAHandOverShapesAndRefuseOthersNarrowerThanTheDefault(final int radixBits)
     {
         final int maxExplicit = io.chainmesh.codec.batch.BatchDescriptor.MAX_EXPLICIT_RANGE;
@@ -124,7 +124,7 @@ class BroadcastTreeTest
                 .isEqualTo(1);
             assertThat(BroadcastTree.checkedRange(1, 6, 16, 127, 4, 1)).as("the same range from the default parent").isEqualTo(2);
         }
-        else
+        else if (radixBits == 2)
         {
             assertThat(BroadcastTree.checkedRange(1, 32, 64, 127, 0, 2)).as("offset 32 has no ancestor but the origin")
                 .isEqualTo(16);
@@ -133,6 +133,15 @@ class BroadcastTreeTest
             assertThat(BroadcastTree.checkedRange(1, 20, 64, 127, 16, 2)).as("the same range from the default parent").isEqualTo(4);
             assertThat(BroadcastTree.checkedRange(2, 20, 64, 127, 17, 2)).as("a shape the hand-over does not give").isEqualTo(4);
         }
+        else
+        {
+            assertThat(BroadcastTree.checkedRange(1, 256, 512, 127, 0, 3)).as("offset 256 has no ancestor but the origin")
+                .isEqualTo(64);
+            assertThat(BroadcastTree.checkedRange(1, 80, 512, 127, 73, 3)).as("shaped by a hand-over past 64, from its parent 73")
+                .isEqualTo(1);
+            assertThat(BroadcastTree.checkedRange(1, 80, 512, 127, 64, 3)).as("the same range from the default parent").isEqualTo(8);
+            assertThat(BroadcastTree.checkedRange(2, 80, 512, 127, 73, 3)).as("a shape the hand-over does not give").isEqualTo(8);
+        }
     }
 
     @Test
@@ -140,28 +149,41 @@ class BroadcastTreeTest
     {
         assertThat(BroadcastTree.offset(5, 2, 8)).isEqualTo(5);
         assertThat(BroadcastTree.indexAt(5, 5, 8)).isEqualTo(2);
-        assertThat(BroadcastTree.RADIX).isEqualTo(4);
+        assertThat(BroadcastTree.RADIX).isEqualTo(8);
         assertThat(BroadcastTree.rangeLength(0, 16)).isEqualTo(16);
-        assertThat(BroadcastTree.rangeLength(8, 16)).isEqualTo(4);
-        assertThat(BroadcastTree.rangeLength(16, 80)).isEqualTo(16);
-        assertThat(BroadcastTree.rangeLength(48, 80)).isEqualTo(16);
-        assertThat(BroadcastTree.rangeLength(12, 14)).isEqualTo(2);
+        assertThat(BroadcastTree.rangeLength(8, 16)).isEqualTo(8);
+        assertThat(BroadcastTree.rangeLength(64, 640)).isEqualTo(64);
+        assertThat(BroadcastTree.rangeLength(448, 640)).isEqualTo(64);
+        assertThat(BroadcastTree.rangeLength(16, 80)).isEqualTo(8);
+        assertThat(BroadcastTree.rangeLength(24, 30)).isEqualTo(6);
+        assertThat(BroadcastTree.rangeLength(12, 14)).isEqualTo(1);
+        assertThat(BroadcastTree.rangeLength(12, 14, 2)).isEqualTo(2);
         assertThat(BroadcastTree.rangeLength(13, 16)).isEqualTo(1);
+        assertThat(BroadcastTree.rangeLength(8, 16, 2)).isEqualTo(4);
+        assertThat(BroadcastTree.rangeLength(48, 80, 2)).isEqualTo(16);
         assertThat(BroadcastTree.rangeLength(8, 16, 1)).isEqualTo(8);
-        assertThat(BroadcastTree.parentOffset(13)).isEqualTo(12);
-        assertThat(BroadcastTree.parentOffset(12)).isZero();
-        assertThat(BroadcastTree.parentOffset(0b11_01_00)).isEqualTo(0b11_00_00);
+        assertThat(BroadcastTree.parentOffset(13)).isEqualTo(8);
+        assertThat(BroadcastTree.parentOffset(8)).isZero();
+        assertThat(BroadcastTree.parentOffset(01530)).isEqualTo(01500);
+        assertThat(BroadcastTree.parentOffset(13, 2)).isEqualTo(12);
+        assertThat(BroadcastTree.parentOffset(0b11_01_00, 2)).isEqualTo(0b11_00_00);
         assertThat(BroadcastTree.parentOffset(12, 1)).isEqualTo(8);
         assertThat(BroadcastTree.childCount(1)).isZero();
-        assertThat(BroadcastTree.childCount(16)).as("1, 2, 3, 4, 8, 12").isEqualTo(6);
-        assertThat(BroadcastTree.childCount(17)).as("and 16").isEqualTo(7);
+        assertThat(BroadcastTree.childCount(64)).as("1 .. 7, 8, 16, .., 56").isEqualTo(14);
+        assertThat(BroadcastTree.childCount(65)).as("and 64").isEqualTo(15);
+        assertThat(BroadcastTree.childCount(16, 2)).as("1, 2, 3, 4, 8, 12").isEqualTo(6);
+        assertThat(BroadcastTree.childCount(17, 2)).as("and 16").isEqualTo(7);
         assertThat(BroadcastTree.childCount(16, 1)).isEqualTo(4);
         assertThat(BroadcastTree.childCount(17, 1)).isEqualTo(5);
-        assertThat(BroadcastTree.childDistance(5)).isEqualTo(12);
-        assertThat(BroadcastTree.childRangeLength(14, 5)).isEqualTo(2);
+        assertThat(BroadcastTree.childDistance(9)).isEqualTo(24);
+        assertThat(BroadcastTree.childRangeLength(30, 9)).isEqualTo(6);
+        assertThat(BroadcastTree.childDistance(5, 2)).isEqualTo(12);
+        assertThat(BroadcastTree.childRangeLength(14, 5, 2)).isEqualTo(2);
+        assertThat(BroadcastTree.maxChildren(3)).isEqualTo(71);
         assertThat(BroadcastTree.maxChildren(2)).isEqualTo(46);
         assertThat(BroadcastTree.maxChildren(1)).isEqualTo(31);
-        assertThat(BroadcastTree.depthBound(13_047)).isEqualTo(7);
+        assertThat(BroadcastTree.depthBound(13_047)).isEqualTo(5);
+        assertThat(BroadcastTree.depthBound(13_047, 2)).isEqualTo(7);
         assertThat(BroadcastTree.depthBound(13_047, 1)).isEqualTo(14);
     }
 }

@@ -59,12 +59,14 @@ class CommitFuzzTest
     private static final NodeKey[] PEERS = {
         NodeKey.fromHex("22".repeat(32)), NodeKey.fromHex("33".repeat(32)), NodeKey.fromHex("44".repeat(32))};
     /**
-     * Two listed members that never link make the ring 6 long, so that we forward some origin's batches: at offset 4
-     * from PEERS[1] we cover [4, 6) of its 4-nomial tree and forward to PEERS[0].
+     * Six listed members that never link make the ring 10 long, so that we forward some origin's batches: at offset 8
+     * from PEERS[1] we cover [8, 10) of its 8-nomial tree and forward to PEERS[0].
      */
     private static final DirectorySnapshot DIRECTORY = TestDirectory.snapshot(9,
-        List.of(LOCAL, PEERS[0], PEERS[1], PEERS[2], NodeKey.fromHex("55".repeat(32)), NodeKey.fromHex("66".repeat(32))),
-        List.of(10, 11, 12, 13, 14, 15));
+        List.of(LOCAL, PEERS[0], PEERS[1], PEERS[2], NodeKey.fromHex("55".repeat(32)), NodeKey.fromHex("66".repeat(32)),
+            NodeKey.fromHex("77".repeat(32)), NodeKey.fromHex("88".repeat(32)), NodeKey.fromHex("99".repeat(32)),
+            NodeKey.fromHex("aa".repeat(32))),
+        List.of(10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
     private static final int TOPIC = 7;
     private static final int ENTRIES = 2;
     private static final byte FORGED_MARK = (byte)0xBD;

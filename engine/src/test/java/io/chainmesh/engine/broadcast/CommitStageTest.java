@@ -29,13 +29,14 @@ class CommitStageTest
 {
     private static final int TOPIC = 7;
 
-    private final List<NodeKey> keys = TestDirectory.keys(6);
-    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys, List.of(1001, 1002, 1003, 1004, 1005, 1006));
+    private final List<NodeKey> keys = TestDirectory.keys(10);
+    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys,
+        List.of(1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010));
     private final CountersManager countersManager = new CountersManager(
         new UnsafeBuffer(new byte[512 * 1024]), new UnsafeBuffer(new byte[128 * 1024]));
     private final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
-    private final CommitStage[] stages = new CommitStage[6];
-    private final int[] delivered = new int[6];
+    private final CommitStage[] stages = new CommitStage[10];
+    private final int[] delivered = new int[10];
     private long nanos;
 
     @Test
@@ -52,7 +53,7 @@ class CommitStageTest
         stages[0].onLocalBatch(frame, 0, length, true);
         drain();
 
-        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1);
+        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(stages[1].classify(frame, 0, length)).isEqualTo(CommitStage.BATCH_KNOWN_DUPLICATE);
 
         final int forgedLength = signedBatch(frame, 2);
@@ -61,7 +62,7 @@ class CommitStageTest
         stages[1].onFrame(member(0), frame, 0, forgedLength, true);
         drain();
 
-        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1);
+        assertThat(delivered).containsExactly(0, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(stages[1].counters().forged()).isEqualTo(1);
     }
 
@@ -85,33 +86,33 @@ class CommitStageTest
     @Test
     void shouldNotForwardARepairedBatchToAChildWhoseDigestSaysItHoldsIt()
     {
-        // Six members, origin at ring index 0: the member at index 4 covers [4, 6) and forwards to index 5.
-        final CommitStage parent = CommitStage.create(context(4), countersManager, () -> false);
+        // Ten members, origin at ring index 0: the member at index 8 covers [8, 10) and forwards to index 9.
+        final CommitStage parent = CommitStage.create(context(8), countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
         final UnsafeBuffer digest = digestFrom(member(0).originId(), 5);
-        parent.onFrame(member(5), digest, 0, digest.capacity(), true);
+        parent.onFrame(member(9), digest, 0, digest.capacity(), true);
 
         parent.onFrame(member(1), frame, 0, length, true);
 
-        assertThat(batchesSentTo(member(5))).isZero();
+        assertThat(batchesSentTo(member(9))).isZero();
         assertThat(parent.counters().repairForwardsHeld()).isEqualTo(1);
     }
 
     @Test
     void shouldForwardARepairedBatchToAChildThatHasNotSaidItHoldsIt()
     {
-        final CommitStage parent = CommitStage.create(context(4), countersManager, () -> false);
+        final CommitStage parent = CommitStage.create(context(8), countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
         final UnsafeBuffer digest = digestFrom(member(0).originId(), 4);
-        parent.onFrame(member(5), digest, 0, digest.capacity(), true);
+        parent.onFrame(member(9), digest, 0, digest.capacity(), true);
 
         parent.onFrame(member(1), frame, 0, length, true);
 
-        assertThat(batchesSentTo(member(5))).isEqualTo(1);
+        assertThat(batchesSentTo(member(9))).isEqualTo(1);
         assertThat(parent.counters().repairForwardsHeld()).isZero();
     }
 

@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Runs {@link TreeForwarder} on every member of whole rings, exhaustively for small rings: which members a batch
- * reaches, how often, over which links and how deep, with no member down, one down and two down. The radix-2 shape
- * is checked beside the engine's, with the same expectations.
+ * reaches, how often, over which links and how deep, with no member down, one down and two down. Radix 2, 4 and 8
+ * (the engine's) are checked with the same expectations.
  */
 class TreeCoveragePropertyTest
 {
@@ -94,7 +94,7 @@ class TreeCoveragePropertyTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 2, 3})
     void shouldReachEveryMemberExactlyOnceOverOverlayLinksWithinTheDepthBound(final int radixBits)
     {
         for (int n = 1; n <= 300; n++)
@@ -131,7 +131,7 @@ class TreeCoveragePropertyTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 2, 3})
     void shouldReachEveryLiveMemberExactlyOnceWithOneMemberDown(final int radixBits)
     {
         for (int n = 2; n <= 300; n++)
@@ -148,7 +148,7 @@ class TreeCoveragePropertyTest
         for (final int n : new int[] {4_097, 13_047})
         {
             final int[][] targets = targets(n, radixBits);
-            for (final int downOffset : new int[] {1, 3, 4, 63, 64, 65, 256, 1_024, 3_072, 4_096, 8_192, 12_288, n - 2})
+            for (final int downOffset : new int[] {1, 3, 4, 7, 8, 63, 64, 65, 256, 512, 1_024, 3_072, 3_584, 4_096, 8_192, 12_288, n - 2})
             {
                 if (downOffset >= n)
                 {
@@ -160,7 +160,7 @@ class TreeCoveragePropertyTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 2, 3})
     void shouldLeaveOnlyTheRangesOfTwoDownMembersToRepairAndReachTheRestOnce(final int radixBits)
     {
         int reachedOnce = 0;

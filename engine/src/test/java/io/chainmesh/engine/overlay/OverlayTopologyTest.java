@@ -59,10 +59,10 @@ class OverlayTopologyTest
     void shouldComputeSuccessorsAndFingersForSixteen()
     {
         final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(16), 2);
-        // successors 1, 2; fingers 1, 2, 3, 4, 8, 12
-        assertThat(topology.targets(0)).containsExactly(1, 2, 3, 4, 8, 12);
-        assertThat(topology.targets(15)).containsExactly(0, 1, 2, 3, 7, 11);
-        assertThat(topology.expectedInbound(0)).containsExactly(4, 8, 12, 13, 14, 15);
+        // successors 1, 2; fingers 1 .. 7, 8
+        assertThat(topology.targets(0)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(topology.targets(15)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(topology.expectedInbound(0)).containsExactly(8, 9, 10, 11, 12, 13, 14, 15);
         for (int i = 0; i < 16; i++)
         {
             assertThat(topology.targets(i)).doesNotContain(i).doesNotHaveDuplicates();
@@ -72,8 +72,8 @@ class OverlayTopologyTest
     @Test
     void shouldHonourLargerSuccessorCount()
     {
-        final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(16), 5);
-        assertThat(topology.targets(3)).containsExactly(4, 5, 6, 7, 8, 11, 15);
+        final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(100), 10);
+        assertThat(topology.targets(3)).containsExactly(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 19, 27, 35, 43, 51, 59, 67);
     }
 
     @Test
@@ -82,8 +82,11 @@ class OverlayTopologyTest
         assertThat(OverlayTopology.computeTargets(0, 16, 2, 1)).as("radix 2").containsExactly(1, 2, 4, 8);
         assertThat(OverlayTopology.computeTargets(0, 70, 2, 2)).as("radix 4")
             .containsExactly(1, 2, 3, 4, 8, 12, 16, 32, 48, 64);
+        assertThat(OverlayTopology.computeTargets(0, 70, 2, 3)).as("radix 8")
+            .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 40, 48, 56, 64);
         assertThat(OverlayTopology.computeTargets(0, 13_047, 2, BroadcastTree.RADIX_BITS)).as("Flux mainnet's list")
-            .hasSize(21);
+            .hasSize(31);
+        assertThat(OverlayTopology.computeTargets(0, 13_047, 2, 2)).hasSize(21);
         assertThat(OverlayTopology.computeTargets(0, 13_047, 2, 1)).hasSize(14);
     }
 
@@ -110,9 +113,9 @@ class OverlayTopologyTest
         final OverlayTopology topology = OverlayTopology.of(TestDirectory.snapshotOf(100), 2);
         for (int i = 0; i < 100; i++)
         {
-            // 2 successors + fingers 1, 2, 3, 4, 8, 12, 16, 32, 48, 64 (2 duplicated) = 10 targets
-            assertThat(topology.targets(i)).hasSize(10);
-            assertThat(topology.neighbours(i).length).isLessThanOrEqualTo(2 * 10);
+            // 2 successors + fingers 1 .. 7, 8, 16, .., 56, 64 (2 duplicated) = 15 targets
+            assertThat(topology.targets(i)).hasSize(15);
+            assertThat(topology.neighbours(i).length).isLessThanOrEqualTo(2 * 15);
         }
     }
 

@@ -292,16 +292,16 @@ final class ProtocolVectors
     }
 
     private static final RangeCase[] RANGE_CASES = {
-        new RangeCase(10, 3, 5, 3, "offset 4 is down: offset 3 hands its range [5, 8) to offset 5"),
-        new RangeCase(64, 15, 17, 15, "offset 16 of 64 is down: offset 15 hands its range [17, 32) to offset 17"),
-        new RangeCase(64, 1, 20, 17, "inside that hand-over, 17 is 20's parent and names the shaped range [20, 21)"),
-        new RangeCase(64, 1, 20, 16, "a narrower range from anyone else is ignored: the default [20, 24) is covered"),
+        new RangeCase(20, 7, 9, 7, "offset 8 of 20 is down: offset 7 hands its range [9, 16) to offset 9"),
+        new RangeCase(128, 63, 65, 63, "offset 64 of 128 is down: offset 63 hands its range [65, 128) to offset 65"),
+        new RangeCase(128, 1, 80, 73, "inside that hand-over, 73 is 80's parent and names the shaped range [80, 81)"),
+        new RangeCase(128, 1, 80, 64, "a narrower range from anyone else is ignored: the default [80, 88) is covered"),
         new RangeCase(10, 9, 2, 0, "a wider range is taken, capped at the end of the ring"),
     };
 
     private static String overlay()
     {
-        final int n = 10;
+        final int n = 20;
         final int successors = 2;
         final ObjectNode root = NODES.objectNode();
         root.put("description", "The worked example of PROTOCOL.md sections 7 and 9.3: the overlay targets of a " +
