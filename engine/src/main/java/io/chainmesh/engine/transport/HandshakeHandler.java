@@ -64,10 +64,10 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
     public static final String NAME = "handshake";
     /**
      * Protocol version this engine speaks ({@code docs/PROTOCOL.md}); a HELLO with any other is refused with
-     * VERSION_MISMATCH. It changes with every change to the wire format or to what peers must compute alike (the
-     * overlay, the broadcast tree), so nodes that would misunderstand each other never link.
+     * VERSION_MISMATCH. It changes with every change to the wire format or to what peers must compute or judge alike
+     * (the overlay, the broadcast tree, the repair rules), so nodes that would misunderstand each other never link.
      */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     private static final byte[] DOMAIN = "chainmesh/handshake/v1".getBytes(StandardCharsets.US_ASCII);
 

@@ -300,15 +300,16 @@ class HandlerTest
     }
 
     /**
-     * A node of another protocol version is refused before anything else is checked, by either end: 1 is what a
-     * node built before the radix-4 overlay, the 4-nomial tree and the 4-byte PING speaks; 0 is a HELLO without the
-     * field; above ours is a newer node (-1 is 2^32 - 1 on the wire, a uint32).
+     * A node of another protocol version is refused before anything else is checked, by either end: 1 and 2 are
+     * what nodes of the radix-2 and radix-4 trees speak (with their own PING layout and repair rules); 0 is a HELLO
+     * without the field; above ours is a newer node (-1 is 2^32 - 1 on the wire, a uint32).
      */
     @ParameterizedTest
     @CsvSource({
         "1, false", "1, true",
+        "2, false", "2, true",
         "0, false",
-        "3, false", "3, true",
+        "4, false", "4, true",
         "2147483647, false", "-1, false"})
     void shouldRefuseAnyOtherProtocolVersionNamingBoth(final int peerVersion, final boolean dialler)
     {
