@@ -10,7 +10,8 @@ import java.util.Arrays;
  * only when no peer but the claimants has offered it for {@link RepairTimings#unopposedClaim()} after the latest
  * claim (every peer that says it holds it is asked before it is skipped, however many liars answer first). One
  * claimant with nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and
- * every linked peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS}.
+ * every linked peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS} (more
+ * than a member's links: a claimant forgotten would count as offering the range again and hold the claim).
  * Commit thread only.
  *
  * @param <P> how a peer is identified.
@@ -20,8 +21,9 @@ final class MissClaim<P>
     /** No skip decided. */
     static final long KEEP = -1;
 
-    /** Claimants remembered per claim; an array is made on the first claim. */
-    static final int CLAIMANTS = 8;
+    /** Claimants remembered per claim; the array is made on the first claim and grows to this. */
+    static final int CLAIMANTS = 128;
+    private static final int FIRST_CAPACITY = 4;
 
     private Object[] claimants;
     private int count;
@@ -55,7 +57,7 @@ final class MissClaim<P>
      */
     boolean isFrom(final P peer)
     {
-        for (int i = 0; i < Math.min(count, CLAIMANTS); i++)
+        for (int i = 0; i < Math.min(count, null == claimants ? 0 : claimants.length); i++)
         {
             if (peer.equals(claimants[i]))
             {
@@ -169,9 +171,13 @@ final class MissClaim<P>
     {
         if (null == claimants)
         {
-            claimants = new Object[CLAIMANTS];
+            claimants = new Object[FIRST_CAPACITY];
         }
-        claimants[count % CLAIMANTS] = peer;
+        else if (count == claimants.length && count < CLAIMANTS)
+        {
+            claimants = Arrays.copyOf(claimants, 2 * count);
+        }
+        claimants[count % claimants.length] = peer;
         count++;
     }
 }

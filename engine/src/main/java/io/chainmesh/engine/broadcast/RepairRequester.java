@@ -207,20 +207,23 @@ final class RepairRequester<P>
             onHistoryFloor(from, stream, skipTo, askedUpTo, fromOrigin, now);
             return;
         }
-        stream.goneAt.record(from, oldest - 1);
+        // A peer asked only past what it said before (GoneAtPeers) speaks, word after word, of the whole range from
+        // where it was first asked: that joined word is its claim on our mark or tail.
+        final long saidFrom = stream.goneAt.record(from, after, oldest - 1);
         final long mine = stream.window.contiguous();
-        if (after == stream.lostTailUpTo && after > mine && skipTo > after)
+        final long tail = stream.lostTailUpTo;
+        if (tail > mine && after >= tail && saidFrom <= tail && skipTo > tail)
         {
             // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows under the
             // rule of any gap, and that peer is not asked again meanwhile.
-            final long extendTo = stream.tailMiss.onGone(from, after, skipTo, onlyPeer, now);
+            final long extendTo = stream.tailMiss.onGone(from, tail, skipTo, onlyPeer, now);
             if (extendTo != MissClaim.KEEP)
             {
                 extendLostTail(stream, extendTo);
             }
             return;
         }
-        if (skipTo <= mine || after > mine)
+        if (skipTo <= mine || saidFrom > mine)
         {
             return;
         }
@@ -352,7 +355,7 @@ final class RepairRequester<P>
             }
         }
         // A peer that said more is gone at its end is asked only for what follows that.
-        final long askFrom = Math.max(stream.lostTailUpTo, stream.goneAt.goneUpTo(from));
+        final long askFrom = Math.max(stream.lostTailUpTo, stream.goneAt.goneUpTo(from, stream.lostTailUpTo));
         if (theirHighest > askFrom && !stream.tailMiss.isFrom(from) &&
             RepairTimings.elapsed(now, stream.lastWant, timings.holeDelay()))
         {
@@ -408,7 +411,7 @@ final class RepairRequester<P>
         // A hole is asked for only up to the next batch we hold: the rest of the range would come twice.
         final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
         // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
-        final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from));
+        final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from, mine));
         if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
         {
             // Asking it again would only get the same answer (and get us closed for asking beyond retention). Other

@@ -259,15 +259,59 @@ class RepairRequesterTest
             .filter(sent -> sent.peer().equals("a")).map(sent -> sent.want().getRanges(0)).toList();
         assertThat(toA).isNotEmpty().allMatch(range -> range.getAfterSeq() == B + 8 && range.getUpToSeq() == B + 19);
 
-        // Under load retention moves on: a says more is gone, and is asked next from there.
+        // Under load retention moves on: a says more is gone. Its words join into one claim on our mark (it was first
+        // asked from below it), and it is asked next only past them.
         requester.onWantMiss("a", stream, B + 8, B + 12, said + 41 * TIMINGS.holeDelay());
+        assertThat(stream.gapMiss.holds(B + 4)).isTrue();
+        assertThat(stream.gapMiss.isFrom("a")).isTrue();
+        // b offers what it holds (from B + 5): one claimant is not enough while another offers the range.
+        digest("b", stream, B + 20, B + 20, said + 41 * TIMINGS.holeDelay() + MS);
         for (int i = 42; i <= 80; i++)
         {
             digest("a", stream, B + 20, B + 20, said + i * TIMINGS.holeDelay());
         }
         assertThat(lastWantTo("a").getAfterSeq()).isEqualTo(B + 11);
-        // None of it was a claim on the gap at our mark: only b's word or time settles that.
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+    }
+
+    @Test
+    void shouldJoinAPeersWordsSoTwoPeersAskedOnlyPastWhatTheySaidStillSettleTheGapAtOurMark()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 30);
+        askBoth(stream);
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 11, said);
+        requester.onWantMiss("b", stream, B + 2, B + 6, said);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 5);
+
+        // Each is asked again only past what it said: a from B + 10, b from our mark.
+        long now = said;
+        for (int i = 1; i <= 60 && !askedFrom("a", B + 10); i++)
+        {
+            now = said + i * TIMINGS.holeDelay();
+            digest("a", stream, B + 30, B + 30, now);
+        }
+        for (int i = 1; i <= 60 && !askedFrom("b", B + 5); i++)
+        {
+            now += TIMINGS.holeDelay();
+            digest("b", stream, B + 30, B + 30, now);
+        }
+        assertThat(askedFrom("a", B + 10)).isTrue();
+        assertThat(askedFrom("b", B + 5)).isTrue();
+
+        // Retention moved on at both meanwhile: two peers say what follows our mark is gone, one of them in two words
+        // (a was asked past its first): lost for good, as far as both say.
+        requester.onWantMiss("b", stream, B + 5, B + 14, now + 2 * MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 5);
+        requester.onWantMiss("a", stream, B + 10, B + 17, now + 3 * MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 13);
+    }
+
+    private boolean askedFrom(final String peer, final long after)
+    {
+        return out.sentOfType(FrameType.WANT).stream()
+            .anyMatch(sent -> sent.peer().equals(peer) && sent.want().getRanges(0).getAfterSeq() == after);
     }
 
     @Test
