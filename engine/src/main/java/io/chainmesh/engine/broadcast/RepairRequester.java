@@ -115,10 +115,22 @@ final class RepairRequester<P>
         }
         if (stream.gapMiss.holds(mine))
         {
-            // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
-            final boolean offersGap = theirContiguous > mine && !stream.goneAt.saidGoneAfter(from, mine);
-            final long skipTo = stream.gapMiss.onDigest(from, offersGap, now,
-                timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), Long.MAX_VALUE);
+            final long saidGone = stream.goneAt.goneUpTo(from, mine);
+            final long skipTo;
+            if (saidGone > mine && !stream.gapMiss.isFrom(from))
+            {
+                // Its word from before this claim covers our mark: it is one of the claimants, as far as it said (and
+                // no further than it offers), so nothing it still retains is skipped on others' word.
+                skipTo = stream.gapMiss.onGone(from, mine, Math.min(saidGone, theirHighest),
+                    out.connectedPeers().length <= 1, now);
+            }
+            else
+            {
+                // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
+                final boolean offersGap = theirContiguous > mine && saidGone <= mine;
+                skipTo = stream.gapMiss.onDigest(from, offersGap, now,
+                    timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), Long.MAX_VALUE);
+            }
             if (skipTo != MissClaim.KEEP)
             {
                 skipMissedGap(stream, skipTo);
