@@ -420,16 +420,6 @@ final class RepairRequester<P>
             // asking for it again would add to the load (repair storms). Asked once it stalls.
             return;
         }
-        // A hole is asked for only up to the next batch we hold: the rest of the range would come twice.
-        final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
-        // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
-        final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from, mine));
-        if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
-        {
-            // Asking it again would only get the same answer (and get us closed for asking beyond retention). Other
-            // peers are asked; a claim nobody opposes is taken in time.
-            return;
-        }
         final boolean suitable = theirContiguous > mine;
         // Asked from this mark before and it has not moved: the answer may be queued behind a backlog. Ask less often,
         // not louder (each re-ask waits twice as long, up to RepairTimings.MAX_BACKOFF times the delay).
@@ -447,6 +437,17 @@ final class RepairRequester<P>
         if ((freshAndStalled || now - stream.behindSince >= delay) && RepairTimings.elapsed(now, since, wait) &&
             (suitable || RepairTimings.elapsed(now, since, RepairTimings.preferSuitable(wait))))
         {
+            // Worked out only when it would be asked (finding the next batch we hold walks the window). A hole is
+            // asked for only up to the next batch we hold: the rest of the range would come twice.
+            final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
+            // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
+            final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from, mine));
+            if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
+            {
+                // Asking it again would only get the same answer (and get us closed for asking beyond retention).
+                // Other peers are asked; a claim nobody opposes is taken in time.
+                return;
+            }
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;
