@@ -615,8 +615,9 @@ final class ConnectionManager implements LinkEvents
         }
         else
         {
-            counters.directRefused(status == Status.BACK_PRESSURED ?
-                EngineCounters.DirectRefusal.RELAY_BACK_PRESSURED : EngineCounters.DirectRefusal.RELAY_NO_ROUTE).increment();
+            counters.directRefused(status == Status.BACK_PRESSURED ? EngineCounters.DirectRefusal.RELAY_BACK_PRESSURED :
+                status == Status.MESSAGE_TOO_LARGE ? EngineCounters.DirectRefusal.MESSAGE_TOO_LARGE :
+                EngineCounters.DirectRefusal.RELAY_NO_ROUTE).increment();
         }
     }
 }

@@ -219,7 +219,8 @@ public final class Link implements MessageHandler
      * @param frame  buffer holding the frame.
      * @param offset where it starts.
      * @param length its length.
-     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} or {@link Status#NO_ROUTE} if closed.
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED}, {@link Status#NO_ROUTE} if closed, or
+     *         {@link Status#MESSAGE_TOO_LARGE} if longer than this link's largest record (it never fits).
      */
     public long offerFrame(final DirectBuffer frame, final int offset, final int length)
     {
@@ -227,7 +228,12 @@ public final class Link implements MessageHandler
         {
             return Status.NO_ROUTE;
         }
-        if (!channel.isWritable() || length > ring.maxMsgLength())
+        if (length > ring.maxMsgLength())
+        {
+            // Never fits, however long the caller waits: saying BACK_PRESSURED would make it retry forever.
+            return Status.MESSAGE_TOO_LARGE;
+        }
+        if (!channel.isWritable())
         {
             return Status.BACK_PRESSURED;
         }

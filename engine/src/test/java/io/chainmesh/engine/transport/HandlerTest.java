@@ -423,4 +423,20 @@ class HandlerTest
         pong.release();
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void shouldSayAFrameLongerThanTheLinksLargestRecordIsTooLargeNotBackPressured()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        // A 64 KiB outbound budget: its ring's largest record is 8 KiB.
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
+        final org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(new byte[16 * 1024]);
+
+        assertThat(link.offerFrame(frame, 0, 8 * 1024 + 1)).isEqualTo(io.chainmesh.engine.Status.MESSAGE_TOO_LARGE);
+        assertThat(link.offerFrame(frame, 0, 16 * 1024)).isEqualTo(io.chainmesh.engine.Status.MESSAGE_TOO_LARGE);
+        assertThat(link.offerFrame(frame, 0, 1024)).isEqualTo(io.chainmesh.engine.Status.OK);
+        channel.finishAndReleaseAll();
+    }
 }

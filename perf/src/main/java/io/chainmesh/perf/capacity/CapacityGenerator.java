@@ -11,6 +11,7 @@ import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
+import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.Status;
 import io.chainmesh.engine.broadcast.BroadcastTree;
@@ -127,7 +128,8 @@ public final class CapacityGenerator implements AutoCloseable
      * engine's default; only the harness waits longer.
      */
     private static final int GENERATOR_MISSED_HEARTBEATS = 30;
-    private static final int OUTBOUND_BUDGET = 256 * 1024;
+    /** The node's default: a link's largest record is 1/8 of it, so every batch up to the default frame fits. */
+    private static final int OUTBOUND_BUDGET = ChainmeshNode.Context.DEFAULT_PEER_OUTBOUND_BUDGET;
     private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Settings settings;

@@ -3,6 +3,7 @@ package io.chainmesh.perf.suite;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.perf.capacity.CapacityGenerator;
 import io.chainmesh.perf.capacity.CapacityShape;
 import io.chainmesh.perf.capacity.JfrSummary;
@@ -16,9 +17,10 @@ import java.util.Locale;
 /**
  * Per-node capacity: ONE node under test in its own process, fed pre-signed traffic from many origins by a load
  * generator in another process over real TCP on 127.0.0.1, the node verifying, de-duplicating, delivering and
- * forwarding as in a network. chainmesh: {@link CapacityGenerator} (mainnet-shaped directory, batches of 64 and of
- * 256 messages); FluxOS-style: {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator
- * playing 8 peers). The three alternate, round after round (the machine is shared: ratios are taken within a round).
+ * forwarding as in a network. chainmesh: {@link CapacityGenerator} (mainnet-shaped directory, batches of 64, of
+ * 256 and of as many as the default largest frame holds ({@link #fullBatch()})); FluxOS-style:
+ * {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator playing 8 peers). The four
+ * alternate, round after round (the machine is shared: ratios are taken within a round).
  * With {@code CAPACITY_JFR=1} in the environment the chainmesh node of the first round records JFR and the FluxOS-style
  * node of the first round runs under V8's profiler, and the report summarises both (top frames); {@code CAPACITY_ROUNDS=N} sets the rounds (default 3). Quick mode: one round, a 64-member directory and small pools.
  */
@@ -44,7 +46,7 @@ final class CapacityPart implements SuitePart
         final int rounds = null != roundsSetting ? Integer.parseInt(roundsSetting) : quick ? 1 : 3;
         final double seconds = quick ? 2 : 10;
         final CapacityShape shape = quick ? new CapacityShape(64, 16, 7, 2_005, 5) : CapacityShape.mainnet();
-        final int[] batchSizes = quick ? new int[]{ 64 } : new int[]{ 64, 256 };
+        final int[] batchSizes = quick ? new int[]{ 64 } : new int[]{ 64, 256, fullBatch() };
         final ObjectNode part = settings.mapper().createObjectNode();
         part.put("description", "one node under test, pre-signed traffic from " + ORIGINS + " origins by a generator in " +
             "another process, 127.0.0.1, " + SIZE + " B messages; chainmesh closed loop (at most " +
@@ -53,6 +55,11 @@ final class CapacityPart implements SuitePart
         part.put("members", shape.members());
         part.put("keys", shape.operators());
         part.put("rounds", rounds);
+        final ArrayNode sizes = part.putArray("batchSizes");
+        for (final int batch : batchSizes)
+        {
+            sizes.add(batch);
+        }
         part.put("seconds", seconds);
         part.put("loadAverageBefore", SideBySidePart.loadAverage());
         final ArrayNode runs = part.putArray("runs");
@@ -203,6 +210,32 @@ final class CapacityPart implements SuitePart
     }
 
     /**
+     * @return the most {@link #SIZE}-byte messages one batch holds within the engine's default largest BATCH frame: the
+     *         size an origin's batcher reaches when it publishes faster than it signs.
+     */
+    static int fullBatch()
+    {
+        final int frame = new io.chainmesh.engine.broadcast.BroadcastContext().maxBatchFrameLength();
+        return (frame - BatchDescriptor.ENTRIES_OFFSET - BatchDescriptor.SIGNATURE_LENGTH) /
+            (BatchDescriptor.ENTRY_HEADER_LENGTH + SIZE);
+    }
+
+    private static String roundOrder(final JsonNode part)
+    {
+        final StringBuilder order = new StringBuilder();
+        final JsonNode sizes = part.path("batchSizes");
+        for (int i = 0; i < sizes.size(); i++)
+        {
+            order.append(i == 0 ? "chainmesh " : ", chainmesh ").append(sizes.get(i).asInt()).append(" per batch");
+            if (i == 0)
+            {
+                order.append(", FluxOS-style");
+            }
+        }
+        return order.toString();
+    }
+
+    /**
      * Adds the headline rows of a capacity part: chainmesh / FluxOS-style delivered msgs/s per node, and CPU per
      * message, medians over rounds of the ratio within each round.
      *
@@ -218,13 +251,14 @@ final class CapacityPart implements SuitePart
         }
         final double flux = summary.path("fluxosDeliveredPerSecond").asDouble();
         final double fluxCpu = summary.path("fluxosCpuMicrosPerMessage").asDouble();
-        for (final String row : new String[]{ "chainmesh64", "chainmesh256" })
+        for (final JsonNode size : part.path("batchSizes"))
         {
+            final String batch = size.asText();
+            final String row = "chainmesh" + batch;
             if (!summary.has(row + "DeliveredPerSecond"))
             {
                 continue;
             }
-            final String batch = row.substring("chainmesh".length());
             final double ratio = summary.path(row + "RatioDelivered").asDouble();
             SuiteReport.row(rows, "one node, pre-signed traffic from another process (" + batch + " msgs per batch), " +
                 "delivered msgs/s: chainmesh / FluxOS-style node (median of per-round ratios)",
@@ -253,8 +287,8 @@ final class CapacityPart implements SuitePart
             .append(part.path("description").asText()).append("; chainmesh directory ")
             .append(String.format(Locale.ROOT, "%,d", part.path("members").asInt())).append(" members under ")
             .append(String.format(Locale.ROOT, "%,d", part.path("keys").asInt())).append(" keys; ")
-            .append(part.path("rounds").asInt()).append(" rounds, each chainmesh 64 per batch, FluxOS-style, chainmesh 256 ")
-            .append("per batch in turn; load average ").append(part.path("loadAverageBefore").asDouble()).append(" before, ")
+            .append(part.path("rounds").asInt()).append(" rounds, each ").append(roundOrder(part))
+            .append(" in turn; load average ").append(part.path("loadAverageBefore").asDouble()).append(" before, ")
             .append(part.path("loadAverageAfter").asDouble()).append(" after.\n\n");
         sb.append("| round | node | delivered msgs/s | node CPU cores | node CPU µs per msg | forwarded msgs/s | ")
             .append("forwarded bytes/s | send → forward p50 / p99 ms | load before → after | all delivered |\n")
