@@ -20,10 +20,10 @@ import java.util.function.BiPredicate;
  * nothing could be retained any more. So an offerer that was asked for the range at least {@link #UNSERVED_ASKS}
  * times and moved nothing of it (our mark, where the claim stands, has not moved) for {@link
  * RepairTimings#offerUnserved()} since it was first asked loses its standing as an offerer of this claim: its
- * offers no longer count and it is not asked again. Only its own failure to serve costs it its standing (no other
- * peer's word does), and losing it restarts the wait for the offers of every other peer, which each peer's
- * replayed word shows within that wait. The offerers asked are remembered up to {@link #CLAIMANTS}, like the
- * claimants. Commit thread only.
+ * offers no longer count (the claim stands as if it had never offered) and it is not asked again. Only its own
+ * failure to serve costs it its standing: every other offerer's offers are kept, each by its own time, so no
+ * peer's word or silence takes away another's. The offerers are remembered up to {@link #CLAIMANTS}, like the
+ * claimants; an offer past that is never discounted. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -36,6 +36,8 @@ final class MissClaim<P>
     static final int CLAIMANTS = 128;
     /** Asks an offerer leaves unserved before it loses its standing (one ask's answer can be cut short). */
     static final int UNSERVED_ASKS = 2;
+    /** An offerer's ask count once it lost its standing. */
+    private static final int LOST_STANDING = Integer.MAX_VALUE;
     private static final int FIRST_CAPACITY = 4;
 
     private Object[] claimants;
@@ -45,7 +47,10 @@ final class MissClaim<P>
     private Object[] offerers;
     private long[] offererAskedAt;
     private int[] offererAsks;
+    private long[] offererLastOffer;
     private int offererCount;
+    /** An offer came from a peer past the {@link #CLAIMANTS} remembered: offers are never recounted without it. */
+    private boolean offerUnattributed;
     private long at = -1;
     /** Where they said what they retain starts, capped at what each said it had: the lowest of them. */
     private long skipTo;
@@ -99,6 +104,7 @@ final class MissClaim<P>
         count = 0;
         voices = 0;
         offererCount = 0;
+        offerUnattributed = false;
         at = -1;
     }
 
@@ -193,6 +199,11 @@ final class MissClaim<P>
         {
             offeredElsewhere = true;
             lastOffer = now;
+            final int i = offerer(peer);
+            if (i >= 0)
+            {
+                offererLastOffer[i] = now;
+            }
             return KEEP;
         }
         if (!offeredElsewhere)
@@ -213,64 +224,45 @@ final class MissClaim<P>
      */
     void onAsked(final P peer, final long now)
     {
-        if (count == 0)
+        final int i = count == 0 ? -1 : offerer(peer);
+        if (i >= 0 && offererAsks[i] != LOST_STANDING && offererAsks[i]++ == 0)
         {
-            return;
+            offererAskedAt[i] = now;
         }
-        final int i = offererIndex(peer);
-        if (i >= 0)
-        {
-            offererAsks[i]++;
-            return;
-        }
-        if (null == offerers)
-        {
-            offerers = new Object[FIRST_CAPACITY];
-            offererAskedAt = new long[FIRST_CAPACITY];
-            offererAsks = new int[FIRST_CAPACITY];
-        }
-        else if (offererCount == offerers.length)
-        {
-            if (offererCount == CLAIMANTS)
-            {
-                // More offerers asked than a member has links: the oldest keeps its standing (safe: it holds the
-                // claim at worst until the stuck-gap rule).
-                return;
-            }
-            offerers = Arrays.copyOf(offerers, 2 * offererCount);
-            offererAskedAt = Arrays.copyOf(offererAskedAt, 2 * offererCount);
-            offererAsks = Arrays.copyOf(offererAsks, 2 * offererCount);
-        }
-        offerers[offererCount] = peer;
-        offererAskedAt[offererCount] = now;
-        offererAsks[offererCount] = 1;
-        offererCount++;
     }
 
     /**
-     * Whether a peer's offer of the range still counts; the first time it is found not to, the wait for everybody
-     * else's offers starts again (so the claim can move on once no peer that serves offers it).
+     * Whether a peer's offer of the range still counts. The first time it is found not to, what the other offerers
+     * offered is counted again without it, each by its own time.
      *
-     * @param peer   a peer whose digest offers the range.
-     * @param now    the monotonic clock.
+     * @param peer     a peer whose digest offers the range.
+     * @param now      the monotonic clock.
      * @param unserved how long an offerer asked {@link #UNSERVED_ASKS} times may leave the range unserved.
      * @return false if it was asked for the range and has not served any of it in time.
      */
     boolean offerStands(final P peer, final long now, final long unserved)
     {
-        final int i = offererIndex(peer);
+        final int i = count == 0 ? -1 : offererIndex(peer);
         if (i < 0 || offererAsks[i] < UNSERVED_ASKS || now - offererAskedAt[i] < unserved)
         {
             return true;
         }
-        if (offererAsks[i] != Integer.MAX_VALUE)
+        if (offererAsks[i] != LOST_STANDING)
         {
-            offererAsks[i] = Integer.MAX_VALUE;
-            // Its offers said nothing: the others' turn to say they hold it starts now.
-            offeredElsewhere = false;
-            lastOffer = RepairTimings.NEVER;
-            since = now;
-            lastClaim = now;
+            offererAsks[i] = LOST_STANDING;
+            if (!offerUnattributed)
+            {
+                offeredElsewhere = false;
+                lastOffer = RepairTimings.NEVER;
+                for (int k = 0; k < offererCount; k++)
+                {
+                    if (offererAsks[k] != LOST_STANDING && offererLastOffer[k] != RepairTimings.NEVER)
+                    {
+                        offeredElsewhere = true;
+                        lastOffer = Math.max(lastOffer, offererLastOffer[k]);
+                    }
+                }
+            }
         }
         return false;
     }
@@ -282,7 +274,7 @@ final class MissClaim<P>
     boolean lostStanding(final P peer)
     {
         final int i = count == 0 ? -1 : offererIndex(peer);
-        return i >= 0 && offererAsks[i] == Integer.MAX_VALUE;
+        return i >= 0 && offererAsks[i] == LOST_STANDING;
     }
 
     private int offererIndex(final P peer)
@@ -297,17 +289,58 @@ final class MissClaim<P>
         return -1;
     }
 
+    /** @return the peer's place among the offerers, added if new; -1 if there is no room for it. */
+    private int offerer(final P peer)
+    {
+        final int i = offererIndex(peer);
+        if (i >= 0)
+        {
+            return i;
+        }
+        if (null == offerers)
+        {
+            offerers = new Object[FIRST_CAPACITY];
+            offererAskedAt = new long[FIRST_CAPACITY];
+            offererAsks = new int[FIRST_CAPACITY];
+            offererLastOffer = new long[FIRST_CAPACITY];
+        }
+        else if (offererCount == offerers.length)
+        {
+            if (offererCount == CLAIMANTS)
+            {
+                offerUnattributed = true;
+                return -1;
+            }
+            offerers = Arrays.copyOf(offerers, 2 * offererCount);
+            offererAskedAt = Arrays.copyOf(offererAskedAt, 2 * offererCount);
+            offererAsks = Arrays.copyOf(offererAsks, 2 * offererCount);
+            offererLastOffer = Arrays.copyOf(offererLastOffer, 2 * offererCount);
+        }
+        final int added = offererCount++;
+        offerers[added] = peer;
+        offererAskedAt[added] = RepairTimings.NEVER;
+        offererAsks[added] = 0;
+        offererLastOffer[added] = RepairTimings.NEVER;
+        return added;
+    }
+
     private boolean voicedBy(final P peer, final BiPredicate<P, P> sameOperator)
     {
         for (int i = 0; i < Math.min(count, null == claimants ? 0 : claimants.length); i++)
         {
-            @SuppressWarnings("unchecked") final P claimant = (P)claimants[i];
+            final P claimant = claimant(i);
             if (peer.equals(claimant) || sameOperator.test(peer, claimant))
             {
                 return true;
             }
         }
         return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private P claimant(final int i)
+    {
+        return (P)claimants[i];
     }
 
     private void remember(final P peer)

@@ -819,8 +819,7 @@ class RepairRequesterTest
 
         // c is asked, again and again, and never serves it; its word keeps offering the gap.
         long now = said;
-        final long unserved = TIMINGS.offerUnserved();
-        while (now < said + TIMINGS.holeDelay() + unserved)
+        while (stream.window.contiguous() == B + 2 && now < said + 4 * TIMINGS.offerUnserved())
         {
             now += TIMINGS.repairInterval();
             for (final String peer : new String[] {"a", "b", "c"})
@@ -828,33 +827,21 @@ class RepairRequesterTest
                 digest(peer, stream, B + 4, B + 4, now);
             }
         }
-        final long asksOfC = out.sentOfType(FrameType.WANT).stream().filter(w -> w.peer().equals("c")).count();
-        assertThat(asksOfC).isGreaterThanOrEqualTo(MissClaim.UNSERVED_ASKS);
-        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
 
-        // It had its time: its offer no longer holds the claim, and it is not asked again. Every peer gets its turn to
-        // offer the gap again, then what two operators say is gone is skipped, long before the stuck-gap rule.
-        final long lostAt = now + TIMINGS.unopposedClaim(3) + TIMINGS.repairInterval();
-        while (now < lostAt)
-        {
-            now += TIMINGS.repairInterval();
-            for (final String peer : new String[] {"a", "b", "c"})
-            {
-                digest(peer, stream, B + 4, B + 4, now);
-            }
-        }
+        // Once it had its time, its offer no longer holds the claim: nobody else offered the gap while every peer had
+        // its turn, and what two operators say is gone is skipped, long before the stuck-gap rule would.
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
         assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
-        assertThat(now - said).isLessThan(TIMINGS.stuckGap() / 10);
         assertThat(out.sentOfType(FrameType.WANT).stream().filter(w -> w.peer().equals("c")).count())
-            .isEqualTo(asksOfC);
+            .isGreaterThanOrEqualTo(MissClaim.UNSERVED_ASKS);
+        assertThat(now - said).isGreaterThan(TIMINGS.offerUnserved()).isLessThan(TIMINGS.stuckGap() / 10);
     }
 
     @Test
     void shouldKeepTheStandingOfAnOfferThatWasNotLeftUnservedWhenAnotherOffererLosesIts()
     {
         // c offers and never serves; d offers too but is not asked while c is. c losing its standing does not cost d
-        // its: d's replayed word offers the gap again, d is asked (and serves it) before anything is skipped.
+        // its: d's offer still holds the claim, d is asked (and serves it) before anything is skipped.
         out.connect("a", "b", "c", "d");
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
         askBoth(stream);
@@ -864,15 +851,16 @@ class RepairRequesterTest
         requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
 
         long now = said;
-        while (now < said + TIMINGS.holeDelay() + TIMINGS.offerUnserved() + TIMINGS.repairInterval())
+        while (!stream.gapMiss.lostStanding("c") && now < said + 4 * TIMINGS.offerUnserved())
         {
             now += TIMINGS.repairInterval();
-            for (final String peer : new String[] {"a", "b", "c"})
+            for (final String peer : new String[] {"a", "b", "c", "d"})
             {
                 digest(peer, stream, B + 4, B + 4, now);
             }
         }
         assertThat(stream.gapMiss.lostStanding("c")).isTrue();
+        assertThat(out.sentOfType(FrameType.WANT).stream().noneMatch(w -> w.peer().equals("d"))).isTrue();
         final int wantsBefore = out.wants().size();
         final long end = now + 10 * TIMINGS.unopposedClaim(4);
         boolean askedD = false;
