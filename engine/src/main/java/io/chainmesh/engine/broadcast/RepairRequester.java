@@ -485,7 +485,8 @@ final class RepairRequester<P>
                 // It offered the gap and did not serve it when asked: others are asked.
                 return;
             }
-            stream.gapAskPending = claimed;
+            // Only an ask for the batch at our mark is judged by whether our mark moves.
+            stream.gapAskPending = claimed && askFrom <= mine;
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;
