@@ -199,6 +199,10 @@ final class CommitHandler implements EventHandler<IngressEvent>, IntPredicate
         counters.batchesCommitted.incrementRelease();
         committedBytesSinceTick += event.length;
         requester.onCommitted(stream, batchSeq, highestBefore);
+        if (event.kind == IngressEvent.REMOTE_BATCH)
+        {
+            requester.onCommittedFrom(event.from, stream, batchSeq);
+        }
         if (retention.fits(event.length))
         {
             retention.append(originId, batchSeq, millis(now), event.buffer, 0, event.length);

@@ -7,15 +7,21 @@ import java.util.function.BiPredicate;
  * start or restart from nothing). A floor says "nothing below this can be had": taken from one peer, a liar
  * could make us skip what honest peers still retain. So a floor claim only ever lowers where we wait from (safe:
  * we wait for more, and a gap nobody fills is given up under the gap rules); it settles where history starts,
- * at the lowest floor claimed, once a second, independent peer (another operator) has said so too, a third unless
- * one of them named a floor inside the range we asked it for and below our first batch (a liar says all of what it
- * was asked for is gone, and what it was asked for may lie below our first batch: asked before anything was
- * committed, or from where another claim lowered our wait); at once when the claimant is the origin itself; or when
- * it stands unopposed: another peer that
- * vouches for the history was asked, was left time to answer ({@link RepairTimings#answerWait}) and said
- * nothing (it had not settled its own), and the claim is {@link RepairTimings#unopposedClaim()} old. Nobody else
- * to ask while anything could be retained settles it too ({@link RepairTimings#historyWait()}). Commit thread
- * only.
+ * at the lowest floor claimed: once a second, independent peer (another operator) has said so too, if one of the
+ * two named a floor inside the range we asked it for and below our first batch and then served the batch it named;
+ * once a third independent peer has said so otherwise; at once when the claimant is the origin itself; or when it
+ * stands unopposed: another peer that vouches for the history was asked, was left time to answer ({@link
+ * RepairTimings#answerWait}) and said nothing (it had not settled its own), and the claim is {@link
+ * RepairTimings#unopposedClaim()} old. Nobody else to ask while anything could be retained settles it too ({@link
+ * RepairTimings#historyWait()}).
+ * <p>
+ * Why a named floor needs its batch: any number a peer puts in its answer costs it nothing, so a word alone is the
+ * word of a liar as much as of an honest peer. "All of what you asked for is gone" is what a liar says to anything,
+ * and so is a floor that only echoes the bound it was asked up to (or any other number under it): two such words
+ * from two operators are what two liars say. An honest peer that names a floor inside the range serves the batches
+ * from there, oldest first, right after its answer: the batch it named, received from it, is what a liar that does
+ * not hold the history cannot give. Until it comes the claim waits for a third word like any other (a cut answer
+ * only delays settling: the floor already lowered where we wait from). Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -25,11 +31,15 @@ final class HistoryFloor<P>
     static final long NONE = Long.MAX_VALUE;
 
     private P claimant;
-    /** A second independent claimant, neither of the two having named a floor below our first batch: one more is needed. */
+    /** A second independent claimant: a third is needed unless one of the two served the floor it named. */
     private P second;
     private long lowest = NONE;
-    /** The lowest floor a claimant named inside what we asked it for (it said it retains part of it), or NONE. */
-    private long lowestNamed = NONE;
+    /** The floor (last sequence not owed) the claimant named inside what we asked it for, or NONE. */
+    private long claimantNamed = NONE;
+    /** The floor the second claimant named inside what we asked it for, or NONE. */
+    private long secondNamed = NONE;
+    /** The lowest floor a claimant named and then served the batch above it of, or NONE. */
+    private long lowestServed = NONE;
     private boolean confirmed;
     private long since;
     private P otherAsked;
@@ -45,8 +55,8 @@ final class HistoryFloor<P>
      *                     asked for is here", which is what a liar says to anything.
      * @param finalWord    true if its word needs no second: it is the origin itself.
      * @param beforeFirst  the sequence below the first batch we committed (-1 if none yet): unless one of two peers
-     *                     named a floor below it inside what it was asked for, both say "there is nothing before what
-     *                     you have", which is what two liars would say, so a third peer must say it too.
+     *                     named a floor below it inside what it was asked for and served the batch it named, both say
+     *                     no more than two liars would, so a third peer must say it too.
      * @param sameOperator whether two peers are run by one operator (then they are not independent).
      * @param now          the monotonic clock.
      * @return true if the floor is confirmed now (by this claim or before).
@@ -61,28 +71,56 @@ final class HistoryFloor<P>
         final long now)
     {
         lowest = Math.min(lowest, lastNotOwed);
-        if (lastNotOwed < askedUpTo)
-        {
-            lowestNamed = Math.min(lowestNamed, lastNotOwed);
-        }
+        final long named = lastNotOwed < askedUpTo ? lastNotOwed : NONE;
         if (null == claimant)
         {
             claimant = peer;
+            claimantNamed = named;
             since = now;
         }
         else if (!claimedBy(peer, sameOperator))
         {
-            if (beforeFirst >= 0 && lowestNamed < beforeFirst || null != second)
+            if (null != second)
             {
                 confirmed = true;
             }
             else
             {
                 second = peer;
+                secondNamed = named;
             }
         }
-        confirmed |= finalWord;
+        confirmed |= finalWord || servedBelow(beforeFirst);
         return confirmed;
+    }
+
+    /**
+     * A batch of the origin came from a peer and was committed: if it is the batch a claimant named as the oldest it
+     * retains, its floor is backed by what an honest peer gives.
+     *
+     * @param peer        who sent it.
+     * @param batchSeq    the batch.
+     * @param beforeFirst the sequence below the first batch we committed (-1 if none yet).
+     * @return true if the floor is confirmed now (by this batch or before).
+     */
+    boolean served(final P peer, final long batchSeq, final long beforeFirst)
+    {
+        if (null != claimant && claimantNamed != NONE && batchSeq == claimantNamed + 1 && peer.equals(claimant))
+        {
+            lowestServed = Math.min(lowestServed, claimantNamed);
+        }
+        else if (null != second && secondNamed != NONE && batchSeq == secondNamed + 1 && peer.equals(second))
+        {
+            lowestServed = Math.min(lowestServed, secondNamed);
+        }
+        confirmed |= servedBelow(beforeFirst);
+        return confirmed;
+    }
+
+    /** @return true if two operators claimed a floor and one of them served the floor it named, below our first. */
+    private boolean servedBelow(final long beforeFirst)
+    {
+        return null != second && beforeFirst >= 0 && lowestServed < beforeFirst;
     }
 
     /**

@@ -1,18 +1,29 @@
 package io.chainmesh.engine.broadcast;
 
 import java.util.Arrays;
+import java.util.function.BiPredicate;
 
 /**
  * What peers said is beyond their retention above a mark (a gap above our contiguous mark, or a tail past what
  * peers already said is gone), and since when. The one rule for "a peer says it is gone", for gaps and tails
  * alike: a claim is acted on, only as far as all claimants say, at once when the claimant is our only peer; when
- * a second peer says so too and nobody else offered that range since the first claim; and once anybody else did,
- * only when no peer but the claimants has offered it for {@link RepairTimings#unopposedClaim()} after the latest
- * claim (every peer that says it holds it is asked before it is skipped, however many liars answer first). One
- * claimant with nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and
- * every linked peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS} (more
- * than a member's links: a claimant forgotten would count as offering the range again and hold the claim).
- * Commit thread only.
+ * a peer of a second operator says so too and nobody else offered that range since the first claim; and once
+ * anybody else did, only when claimants of two operators said so and no peer but the claimants has offered it for
+ * {@link RepairTimings#unopposedClaim()} after the latest claim (every peer that says it holds it is asked before it
+ * is skipped, however many liars answer first). Members of one operator share a key, so their claims are one
+ * voice: one operator's peers never skip a gap on their own word sooner than one claimant would. One voice with
+ * nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and every linked
+ * peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS} (more than a member's
+ * links: a claimant forgotten would count as offering the range again and hold the claim).
+ * <p>
+ * An offer is a peer's word, and a peer that offers the range but never serves it would hold the claim until
+ * nothing could be retained any more. So an offerer that was asked for the range at least {@link #UNSERVED_ASKS}
+ * times and moved nothing of it (our mark, where the claim stands, has not moved) for {@link
+ * RepairTimings#offerUnserved()} since it was first asked loses its standing as an offerer of this claim: its
+ * offers no longer count (the claim stands as if it had never offered) and it is not asked again. Only its own
+ * failure to serve costs it its standing: every other offerer's offers are kept, each by its own time, so no
+ * peer's word or silence takes away another's. The offerers are remembered up to {@link #CLAIMANTS}, like the
+ * claimants; an offer past that is never discounted. Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -23,10 +34,23 @@ final class MissClaim<P>
 
     /** Claimants remembered per claim; the array is made on the first claim and grows to this. */
     static final int CLAIMANTS = 128;
+    /** Asks an offerer leaves unserved before it loses its standing (one ask's answer can be cut short). */
+    static final int UNSERVED_ASKS = 2;
+    /** An offerer's ask count once it lost its standing. */
+    private static final int LOST_STANDING = Integer.MAX_VALUE;
     private static final int FIRST_CAPACITY = 4;
 
     private Object[] claimants;
     private int count;
+    /** Claimants of distinct operators: members of one operator are one voice. */
+    private int voices;
+    private Object[] offerers;
+    private long[] offererAskedAt;
+    private int[] offererAsks;
+    private long[] offererLastOffer;
+    private int offererCount;
+    /** An offer came from a peer past the {@link #CLAIMANTS} remembered: offers are never recounted without it. */
+    private boolean offerUnattributed;
     private long at = -1;
     /** Where they said what they retain starts, capped at what each said it had: the lowest of them. */
     private long skipTo;
@@ -73,21 +97,35 @@ final class MissClaim<P>
         {
             Arrays.fill(claimants, null);
         }
+        if (null != offerers)
+        {
+            Arrays.fill(offerers, null);
+        }
         count = 0;
+        voices = 0;
+        offererCount = 0;
+        offerUnattributed = false;
         at = -1;
     }
 
     /**
      * A peer answered a WANT from {@code mark} with "gone up to {@code upTo}".
      *
-     * @param peer     who said so.
-     * @param mark     the mark it was asked from.
-     * @param upTo     how far it says it is gone (capped at what it said it had).
-     * @param onlyPeer true if it is our only linked peer.
-     * @param now      the monotonic clock.
+     * @param peer         who said so.
+     * @param mark         the mark it was asked from.
+     * @param upTo         how far it says it is gone (capped at what it said it had).
+     * @param onlyPeer     true if it is our only linked peer.
+     * @param sameOperator whether two peers are run by one operator (then their claims are one voice).
+     * @param now          the monotonic clock.
      * @return how far to skip now, or {@link #KEEP} (recorded, or the same peer saying it again).
      */
-    long onGone(final P peer, final long mark, final long upTo, final boolean onlyPeer, final long now)
+    long onGone(
+        final P peer,
+        final long mark,
+        final long upTo,
+        final boolean onlyPeer,
+        final BiPredicate<P, P> sameOperator,
+        final long now)
     {
         final boolean held = holds(mark);
         if (held && isFrom(peer))
@@ -96,13 +134,18 @@ final class MissClaim<P>
         }
         if (held)
         {
+            final boolean newVoice = !voicedBy(peer, sameOperator);
             remember(peer);
+            if (newVoice)
+            {
+                voices++;
+            }
             skipTo = Math.min(upTo, skipTo);
             lastClaim = now;
-            if (!offeredElsewhere || onlyPeer)
+            if (onlyPeer || newVoice && !offeredElsewhere)
             {
-                // Different peers no longer retain it and nobody else said it holds it: lost for good, as far as
-                // all say (nothing the one that retains more still has is skipped).
+                // Two operators no longer retain it and nobody else said it holds it: lost for good, as far as all
+                // say (nothing the one that retains more still has is skipped).
                 return skipTo;
             }
             // Somebody else said it holds it since the first claim: two "gone" may be two liars (or more). Decided
@@ -116,6 +159,7 @@ final class MissClaim<P>
         // One peer said so: another may still have it.
         clear();
         remember(peer);
+        voices = 1;
         at = mark;
         skipTo = upTo;
         since = now;
@@ -155,6 +199,11 @@ final class MissClaim<P>
         {
             offeredElsewhere = true;
             lastOffer = now;
+            final int i = offerer(peer);
+            if (i >= 0)
+            {
+                offererLastOffer[i] = now;
+            }
             return KEEP;
         }
         if (!offeredElsewhere)
@@ -164,7 +213,134 @@ final class MissClaim<P>
         }
         // Offered elsewhere: taken once two or more say it is gone and no peer but them has offered it since the
         // latest of them said so (each peer's word is replayed every interval, so an offer still standing shows).
-        return count >= 2 && lastOffer < lastClaim && now - lastClaim >= noMoreOffers ? skipTo : KEEP;
+        return voices >= 2 && lastOffer < lastClaim && now - lastClaim >= noMoreOffers ? skipTo : KEEP;
+    }
+
+    /**
+     * We asked a peer for the range while the claim {@link #holds} stands (the WANT left).
+     *
+     * @param peer who was asked.
+     * @param now  the monotonic clock.
+     */
+    void onAsked(final P peer, final long now)
+    {
+        final int i = count == 0 ? -1 : offerer(peer);
+        if (i >= 0 && offererAsks[i] != LOST_STANDING && offererAsks[i]++ == 0)
+        {
+            offererAskedAt[i] = now;
+        }
+    }
+
+    /**
+     * Whether a peer's offer of the range still counts. The first time it is found not to, what the other offerers
+     * offered is counted again without it, each by its own time.
+     *
+     * @param peer     a peer whose digest offers the range.
+     * @param now      the monotonic clock.
+     * @param unserved how long an offerer asked {@link #UNSERVED_ASKS} times may leave the range unserved.
+     * @return false if it was asked for the range and has not served any of it in time.
+     */
+    boolean offerStands(final P peer, final long now, final long unserved)
+    {
+        final int i = count == 0 ? -1 : offererIndex(peer);
+        if (i < 0 || offererAsks[i] < UNSERVED_ASKS || now - offererAskedAt[i] < unserved)
+        {
+            return true;
+        }
+        if (offererAsks[i] != LOST_STANDING)
+        {
+            offererAsks[i] = LOST_STANDING;
+            if (!offerUnattributed)
+            {
+                offeredElsewhere = false;
+                lastOffer = RepairTimings.NEVER;
+                for (int k = 0; k < offererCount; k++)
+                {
+                    if (offererAsks[k] != LOST_STANDING && offererLastOffer[k] != RepairTimings.NEVER)
+                    {
+                        offeredElsewhere = true;
+                        lastOffer = Math.max(lastOffer, offererLastOffer[k]);
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @param peer a peer.
+     * @return true if a claim stands and that peer lost its standing as an offerer of it.
+     */
+    boolean lostStanding(final P peer)
+    {
+        final int i = count == 0 ? -1 : offererIndex(peer);
+        return i >= 0 && offererAsks[i] == LOST_STANDING;
+    }
+
+    private int offererIndex(final P peer)
+    {
+        for (int i = 0; i < offererCount; i++)
+        {
+            if (peer.equals(offerers[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** @return the peer's place among the offerers, added if new; -1 if there is no room for it. */
+    private int offerer(final P peer)
+    {
+        final int i = offererIndex(peer);
+        if (i >= 0)
+        {
+            return i;
+        }
+        if (null == offerers)
+        {
+            offerers = new Object[FIRST_CAPACITY];
+            offererAskedAt = new long[FIRST_CAPACITY];
+            offererAsks = new int[FIRST_CAPACITY];
+            offererLastOffer = new long[FIRST_CAPACITY];
+        }
+        else if (offererCount == offerers.length)
+        {
+            if (offererCount == CLAIMANTS)
+            {
+                offerUnattributed = true;
+                return -1;
+            }
+            offerers = Arrays.copyOf(offerers, 2 * offererCount);
+            offererAskedAt = Arrays.copyOf(offererAskedAt, 2 * offererCount);
+            offererAsks = Arrays.copyOf(offererAsks, 2 * offererCount);
+            offererLastOffer = Arrays.copyOf(offererLastOffer, 2 * offererCount);
+        }
+        final int added = offererCount++;
+        offerers[added] = peer;
+        offererAskedAt[added] = RepairTimings.NEVER;
+        offererAsks[added] = 0;
+        offererLastOffer[added] = RepairTimings.NEVER;
+        return added;
+    }
+
+    private boolean voicedBy(final P peer, final BiPredicate<P, P> sameOperator)
+    {
+        for (int i = 0; i < Math.min(count, null == claimants ? 0 : claimants.length); i++)
+        {
+            final P claimant = claimant(i);
+            if (peer.equals(claimant) || sameOperator.test(peer, claimant))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private P claimant(final int i)
+    {
+        return (P)claimants[i];
     }
 
     private void remember(final P peer)

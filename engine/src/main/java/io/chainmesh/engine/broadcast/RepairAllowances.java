@@ -3,11 +3,12 @@ package io.chainmesh.engine.broadcast;
 import org.agrona.collections.Object2ObjectHashMap;
 
 /**
- * How many bytes of repair each asking peer may still take from us: one token bucket per peer, in frame bytes.
- * A peer starts with what we retain (a member restarted from nothing or healed after a partition takes a whole
- * retention at once) and earns {@link #COMMITTED_MULTIPLE} bytes for each byte this node appends to its retention
- * (a peer that lags behind every stream keeps up), plus what we retain once per retention time; it never holds
- * more than what we retain. A peer that asks again and again for what it was sent gets at most that, however
+ * How many bytes of repair each asking peer may still take from us: one token bucket per peer, in frame bytes,
+ * batches and WANT_MISS answers alike. A peer starts with what we retain (a member restarted from nothing or healed
+ * after a partition takes a whole retention at once) and earns {@link #COMMITTED_MULTIPLE} bytes for each byte this
+ * node appends to its retention (a peer that lags behind every stream keeps up), plus what we retain once per
+ * retention time; it never holds more than what we retain, or {@link #MIN_BYTES} if that is more (a node that
+ * retains little or nothing still tells a peer that what it asked for is gone). A peer that asks again and again for what it was sent gets at most that, however
  * often it asks. An answer the allowance cuts stops like one cut by back pressure: the requester asks again
  * later. A peer's bucket outlives its link until it has refilled (so reconnecting does not buy a fresh
  * retention); peers linked within the last retention time are all it keeps. Commit thread only.
@@ -18,6 +19,8 @@ final class RepairAllowances<P>
 {
     /** Repair bytes a peer earns per byte this node appends to its retention. */
     static final int COMMITTED_MULTIPLE = 2;
+    /** The least a bucket holds when full: room for a hundred or so WANT_MISS answers. */
+    static final long MIN_BYTES = 4096;
 
     /** One peer's bucket: the repair sender spends {@link #bytes} on the frames it sends. */
     static final class Allowance
@@ -59,7 +62,7 @@ final class RepairAllowances<P>
         Allowance allowance = byPeer.get(peer);
         if (null == allowance)
         {
-            allowance = new Allowance(retention.bytesHeld());
+            allowance = new Allowance(ceiling());
             allowance.writePosition = retention.writePosition();
             allowance.refilledMillis = nowMillis;
             byPeer.put(peer, allowance);
@@ -98,22 +101,27 @@ final class RepairAllowances<P>
         return byPeer.size();
     }
 
+    private long ceiling()
+    {
+        return Math.max(MIN_BYTES, retention.bytesHeld());
+    }
+
     /** @return true if the bucket is full. */
     private boolean refill(final Allowance allowance, final long nowMillis)
     {
-        final long held = retention.bytesHeld();
+        final long full = ceiling();
         final long written = retention.writePosition();
         final long elapsed = Math.max(0, nowMillis - allowance.refilledMillis);
-        final long overTime = elapsed >= retentionMillis ? held : (long)((double)held * elapsed / retentionMillis);
+        final long overTime = elapsed >= retentionMillis ? full : (long)((double)full * elapsed / retentionMillis);
         final long earned = COMMITTED_MULTIPLE * (written - allowance.writePosition) + overTime;
-        allowance.bytes = Math.min(held, allowance.bytes + earned);
+        allowance.bytes = Math.min(full, allowance.bytes + earned);
         allowance.writePosition = written;
-        final boolean full = allowance.bytes >= held;
-        if (overTime > 0 || full)
+        final boolean refilled = allowance.bytes >= full;
+        if (overTime > 0 || refilled)
         {
             // A peer asking more often than a byte's worth of time keeps accruing it.
             allowance.refilledMillis = nowMillis;
         }
-        return full;
+        return refilled;
     }
 }

@@ -84,6 +84,42 @@ final class RepairFrameSender<P> implements RetentionBuffer.FrameConsumer
         blocked = true;
     }
 
+    /**
+     * Pays a frame sent outside {@link #accept} (a control frame answering the target) from the target's allowance.
+     *
+     * @param length the frame's length.
+     * @return true if paid (or no allowance applies); false if the allowance cannot pay: the target is then {@link
+     *         #blocked}, as over its allowance.
+     */
+    boolean pay(final int length)
+    {
+        if (null == allowance)
+        {
+            return true;
+        }
+        if (allowance.bytes < length)
+        {
+            overAllowance = true;
+            blocked = true;
+            return false;
+        }
+        allowance.bytes -= length;
+        return true;
+    }
+
+    /**
+     * Gives back what {@link #pay} took for a frame that was not sent after all.
+     *
+     * @param length the frame's length.
+     */
+    void refund(final int length)
+    {
+        if (null != allowance)
+        {
+            allowance.bytes += length;
+        }
+    }
+
     /** @return true if the budget stopped a send since {@link #target} (it also counts as {@link #blocked}). */
     boolean overBudget()
     {

@@ -122,12 +122,14 @@ final class RepairRequester<P>
                 // Its word from before this claim covers our mark: it is one of the claimants, as far as it said (and
                 // no further than it offers), so nothing it still retains is skipped on others' word.
                 skipTo = stream.gapMiss.onGone(from, mine, Math.min(saidGone, theirHighest),
-                    out.connectedPeers().length <= 1, now);
+                    out.connectedPeers().length <= 1, sameOperator, now);
             }
             else
             {
-                // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
-                final boolean offersGap = theirContiguous > mine && saidGone <= mine;
+                // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says; nor does
+                // one that was asked for it and served none of it in time.
+                final boolean offersGap = theirContiguous > mine && saidGone <= mine &&
+                    stream.gapMiss.offerStands(from, now, timings.offerUnserved());
                 skipTo = stream.gapMiss.onDigest(from, offersGap, now,
                     timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), Long.MAX_VALUE);
             }
@@ -158,6 +160,16 @@ final class RepairRequester<P>
             if (control.send(from, FrameType.WANT, want.build()))
             {
                 counters.wantsSent.incrementRelease();
+                for (int i = 0; i < asked.size(); i++)
+                {
+                    final OriginStream<P> stream = asked.get(i);
+                    if (stream.gapAskPending)
+                    {
+                        // Asked for a gap others say is gone: it has its time to serve it, or loses its standing.
+                        stream.gapAskPending = false;
+                        stream.gapMiss.onAsked(from, stream.lastWant);
+                    }
+                }
             }
             else
             {
@@ -166,6 +178,7 @@ final class RepairRequester<P>
                 {
                     stream.asks.forgetLast();
                     stream.askedUpTo = -1;
+                    stream.gapAskPending = false;
                 }
             }
         }
@@ -228,7 +241,7 @@ final class RepairRequester<P>
         {
             // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows under the
             // rule of any gap, and that peer is not asked again meanwhile.
-            final long extendTo = stream.tailMiss.onGone(from, tail, skipTo, onlyPeer, now);
+            final long extendTo = stream.tailMiss.onGone(from, tail, skipTo, onlyPeer, sameOperator, now);
             if (extendTo != MissClaim.KEEP)
             {
                 extendLostTail(stream, extendTo);
@@ -239,7 +252,7 @@ final class RepairRequester<P>
         {
             return;
         }
-        final long gapTo = stream.gapMiss.onGone(from, mine, skipTo, onlyPeer, now);
+        final long gapTo = stream.gapMiss.onGone(from, mine, skipTo, onlyPeer, sameOperator, now);
         if (gapTo != MissClaim.KEEP)
         {
             skipMissedGap(stream, gapTo);
@@ -272,6 +285,24 @@ final class RepairRequester<P>
             stream.lostTailUpTo = -1;
             stream.tailMiss.clear();
             stream.gapMiss.clear();
+        }
+    }
+
+    /**
+     * A batch that came from a peer was committed: the batch a peer named as where its history starts, served by it,
+     * backs its floor ({@link HistoryFloor}).
+     *
+     * @param from     the peer it came from.
+     * @param stream   the origin's state.
+     * @param batchSeq the batch.
+     */
+    void onCommittedFrom(final P from, final OriginStream<P> stream, final long batchSeq)
+    {
+        if (null != from && stream.phase() == OriginStream.Phase.HISTORY_UNKNOWN &&
+            stream.historyClaims.served(from, batchSeq, stream.historyLimit))
+        {
+            stream.lowerHistoryTo(stream.historyClaims.lowest());
+            stream.settleWhereStarted();
         }
     }
 
@@ -442,12 +473,20 @@ final class RepairRequester<P>
             final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
             // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
             final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from, mine));
-            if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
+            final boolean claimed = stream.gapMiss.holds(mine);
+            if (askFrom >= upTo || askFrom <= mine && claimed && stream.gapMiss.isFrom(from))
             {
                 // Asking it again would only get the same answer (and get us closed for asking beyond retention).
                 // Other peers are asked; a claim nobody opposes is taken in time.
                 return;
             }
+            if (claimed && stream.gapMiss.lostStanding(from))
+            {
+                // It offered the gap and did not serve it when asked: others are asked.
+                return;
+            }
+            // Only an ask for the batch at our mark is judged by whether our mark moves.
+            stream.gapAskPending = claimed && askFrom <= mine;
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;

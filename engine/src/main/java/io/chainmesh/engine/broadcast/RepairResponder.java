@@ -5,6 +5,7 @@ import io.chainmesh.codec.control.Want;
 import io.chainmesh.codec.control.WantMiss;
 import io.chainmesh.codec.control.WantRange;
 import io.chainmesh.codec.frame.FrameType;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Object2IntHashMap;
 import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -14,11 +15,14 @@ import org.agrona.concurrent.status.AtomicCounter;
  * requester keeps a contiguous prefix and asks again from there). A WANT from 0 (history, first contact)
  * is answered first with WANT_MISS(0, F), F = where the stream we can serve starts, if we know it. A WANT
  * for something evicted gets WANT_MISS with the oldest retained, and a peer that asks again, in
- * {@link #MAX_WANTS_BEYOND_RETENTION} WANTs in a row, for what it was told is gone here is closed. A peer that
- * took our word and finds that retention moved on meanwhile is told again, not held to it: under load an honest
- * member repairing a hole chases the eviction edge for a while. What a peer takes is
+ * {@link #MAX_WANTS_BEYOND_RETENTION} WANTs in a row, for what it was told is gone here is closed. What a peer was
+ * told is remembered for every origin, as long as its link lasts: one entry per origin it was told of, so at most
+ * the origins retention knows (its members); a peer cannot make us forget what it was told by asking of more
+ * origins in turn. A peer that took our word and finds that retention moved on meanwhile is told again, not held
+ * to it: under load an honest member repairing a hole chases the eviction edge for a while. What a peer takes is
  * bounded twice: a range is served only above the contiguous mark the asker's own digest vouches for (it holds
- * the rest), and every frame is paid from the asker's {@link RepairAllowances allowance}; an answer either cuts
+ * the rest), and every frame, WANT_MISS answers included, is paid from the asker's {@link RepairAllowances
+ * allowance}, so no peer gets more WANT_MISS than its allowance pays for however it asks; an answer either cuts
  * short stops like one cut by back pressure. Commit thread only.
  *
  * @param <P> how a peer is identified.
@@ -27,8 +31,6 @@ final class RepairResponder<P>
 {
     /** A peer that asks again this many times in a row for what it was told is gone here is closed. */
     static final int MAX_WANTS_BEYOND_RETENTION = 3;
-    /** Origins per peer whose last "gone here" is remembered. */
-    static final int TOLD_ORIGINS = 4;
 
     private final Outbound<P> out;
     private final ControlFrames<P> control;
@@ -40,7 +42,8 @@ final class RepairResponder<P>
     private final PeerProgress<P> peerProgress;
     private final RepairAllowances<P> allowances;
     private final Object2IntHashMap<P> strikes = new Object2IntHashMap<>(0);
-    private final Object2ObjectHashMap<P, ToldGone> told = new Object2ObjectHashMap<>();
+    /** Per peer, per origin, where we last told it what we retain starts (0: not told). */
+    private final Object2ObjectHashMap<P, Long2LongHashMap> told = new Object2ObjectHashMap<>();
 
     RepairResponder(
         final Outbound<P> out,
@@ -179,9 +182,16 @@ final class RepairResponder<P>
         {
             return false;
         }
-        if (!control.send(from, FrameType.WANT_MISS, WantMiss.newBuilder()
-            .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build()))
+        final int length = control.encode(FrameType.WANT_MISS, WantMiss.newBuilder()
+            .setOriginId(originId).setAfterSeq(after).setOldestRetainedSeq(missUpTo).build());
+        if (!sender.pay(length))
         {
+            // Its allowance does not pay for it: cut like any answer (asking below what we retain costs it too).
+            return false;
+        }
+        if (out.send(from, control.buffer(), 0, length) != LinkSender.SENT)
+        {
+            sender.refund(length);
             sender.block();
             return false;
         }
@@ -190,14 +200,14 @@ final class RepairResponder<P>
             return false;
         }
         counters.wantMissSent.incrementRelease();
-        ToldGone toldPeer = told.get(from);
+        Long2LongHashMap toldPeer = told.get(from);
         if (null == toldPeer)
         {
-            toldPeer = new ToldGone();
+            toldPeer = new Long2LongHashMap(0);
             told.put(from, toldPeer);
         }
         // It asks again if it asks from below where it was told what we retain starts.
-        return toldPeer.swap(originId, missUpTo) > after + 1;
+        return toldPeer.put(originId, missUpTo) > after + 1;
     }
 
     private void strikeIfAskedAgain(final P from, final boolean askedAgain)
@@ -216,36 +226,6 @@ final class RepairResponder<P>
             counters.peersClosedBeyondRetention.incrementRelease();
             out.closePeer(from, CloseReason.BEYOND_RETENTION,
                 "asked " + count + " times in a row for batches it was told are no longer retained");
-        }
-    }
-
-    /** Where we last told one peer the stream we retain starts, for its last few origins. */
-    private static final class ToldGone
-    {
-        private final long[] origins = new long[TOLD_ORIGINS];
-        private final long[] retainedFrom = new long[TOLD_ORIGINS];
-        private int next;
-
-        /**
-         * @param originId     the origin.
-         * @param nowRetainedFrom where we now say what we retain of it starts.
-         * @return where we said it started before (0: not told, or forgotten).
-         */
-        long swap(final long originId, final long nowRetainedFrom)
-        {
-            for (int i = 0; i < TOLD_ORIGINS; i++)
-            {
-                if (retainedFrom[i] > 0 && origins[i] == originId)
-                {
-                    final long before = retainedFrom[i];
-                    retainedFrom[i] = nowRetainedFrom;
-                    return before;
-                }
-            }
-            origins[next] = originId;
-            retainedFrom[next] = nowRetainedFrom;
-            next = (next + 1) % TOLD_ORIGINS;
-            return 0;
         }
     }
 }

@@ -369,10 +369,13 @@ class RepairRequesterTest
         assertThat(history.getAfterSeq()).isZero();
         assertThat(history.getUpToSeq()).isEqualTo(B + 9);
 
-        // One peer's word lowers where we wait from (safe) but does not settle it ...
+        // One peer's word lowers where we wait from (safe) but does not settle it, nor does the batch it named,
+        // which it serves right after ...
         requester.onWantMiss("a", stream, 0, B + 5, T0 + MS);
-        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        served("a", stream, B + 5);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 5);
 
         // ... a second peer's does, at the lower of the two; a is not asked again meanwhile.
         digest("a", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
@@ -381,7 +384,7 @@ class RepairRequesterTest
         assertThat(lastWantTo("b").getUpToSeq()).isEqualTo(B + 4);
         requester.onWantMiss("b", stream, 0, B + 7, T0 + TIMINGS.holeDelay() + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
-        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        assertThat(stream.window.first()).isEqualTo(B + 5);
         assertThat(stream.historyLimit).isEqualTo(B + 9);
         assertThat(counters.lostBeyondRetention.get()).isZero();
     }
@@ -397,11 +400,13 @@ class RepairRequesterTest
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
         assertThat(stream.vouchedContiguous()).isZero();
 
-        // b answers honestly: history from B + 3 on is retained, and is waited for.
+        // b answers honestly: history from B + 3 on is retained, and is waited for; b serves it from there.
         digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
         requester.onWantMiss("b", stream, 0, B + 3, T0 + TIMINGS.holeDelay() + MS);
-        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        served("b", stream, B + 3);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.first()).isEqualTo(B + 3);
         assertThat(counters.lostBeyondRetention.get()).isZero();
     }
 
@@ -412,11 +417,12 @@ class RepairRequesterTest
         digest("a", stream, B + 10, B + 10, T0);
         requester.onWantMiss("a", stream, 0, B + 3, T0 + MS);
         assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        served("a", stream, B + 3);
 
         digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
         requester.onWantMiss("b", stream, 0, B + 10, T0 + TIMINGS.holeDelay() + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
-        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        assertThat(stream.window.first()).isEqualTo(B + 3);
     }
 
     @Test
@@ -494,8 +500,10 @@ class RepairRequesterTest
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
         digest("b", stream, B + 11, B + 11, asked + TIMINGS.holeDelay());
         requester.onWantMiss("b", stream, 0, B + 2, asked + TIMINGS.holeDelay() + MS);
-        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B + 1);
+        served("b", stream, B + 2);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.first()).isEqualTo(B + 2);
     }
 
     @Test
@@ -720,6 +728,165 @@ class RepairRequesterTest
         requester.onWantMiss("c", stream, 0, B + 1, askedC + MS);
         assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
         assertThat(stream.window.contiguous()).isEqualTo(B);
+    }
+
+    @Test
+    void shouldNotLetTwoOperatorsSettleAFloorByEchoingTheBoundTheyWereAskedUpTo()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        assertThat(lastWantTo("a").getUpToSeq()).isEqualTo(B + 9);
+
+        // a says it retains from the very bound it was asked up to: a floor inside the range, by its word.
+        requester.onWantMiss("a", stream, 0, B + 9, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        assertThat(lastWantTo("b").getUpToSeq()).isEqualTo(B + 8);
+        // b, of another operator, does the same with the bound it was asked up to.
+        requester.onWantMiss("b", stream, 0, B + 8, T0 + TIMINGS.holeDelay() + MS);
+        // Neither served the batch it named: two words any liar could give, and a third peer is asked.
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        digest("a", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("b", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        digest("c", stream, B + 10, B + 10, T0 + 2 * TIMINGS.holeDelay());
+        assertThat(lastWantTo("c").getAfterSeq()).isZero();
+        assertThat(lastWantTo("c").getUpToSeq()).isEqualTo(B + 7);
+        requester.onWantMiss("c", stream, 0, B + 2, T0 + 2 * TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 1);
+        assertThat(counters.lostBeyondRetention.get()).isZero();
+    }
+
+    @Test
+    void shouldSettleAFloorOnceThePeerThatNamedItServesTheBatchItNamed()
+    {
+        final OriginStream<String> stream = joinedMidStream();
+        digest("a", stream, B + 10, B + 10, T0);
+        requester.onWantMiss("a", stream, 0, B + 6, T0 + MS);
+        digest("b", stream, B + 10, B + 10, T0 + TIMINGS.holeDelay());
+        requester.onWantMiss("b", stream, 0, B + 9, T0 + TIMINGS.holeDelay() + MS);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+
+        // The same batch from another peer is no word of a's; from a, it is.
+        served("b", stream, B + 7);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.HISTORY_UNKNOWN);
+        served("a", stream, B + 6);
+        assertThat(stream.phase()).isEqualTo(OriginStream.Phase.SETTLED);
+        assertThat(stream.window.first()).isEqualTo(B + 6);
+    }
+
+    @Test
+    void shouldCountGoneClaimsOfOneOperatorAsOneVoice()
+    {
+        final RepairRequester<String> oneOperator = new RepairRequester<>(TIMINGS, out,
+            new ControlFrames<>(out, new ExpandableArrayBuffer()), counters, (x, y) -> true);
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        for (final long at : new long[] {T0, T0 + TIMINGS.holeDelay()})
+        {
+            oneOperator.onProgress("a", ORIGIN, stream, B + 4, B + 4, at);
+            oneOperator.endDigest("a");
+        }
+        oneOperator.onProgress("b", ORIGIN, stream, B + 4, B + 4, T0 + 3 * TIMINGS.holeDelay());
+        oneOperator.endDigest("b");
+        assertThat(out.wants()).hasSize(2);
+
+        // a and b run under one key: their two "gone" are one operator's word, not two.
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        oneOperator.onWantMiss("a", stream, B + 2, B + 4, said);
+        oneOperator.onWantMiss("b", stream, B + 2, B + 4, said);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+
+        // Taken as one claimant's word is: once every peer had its turn to offer it and none did.
+        final long unopposed = TIMINGS.unopposedClaim(2);
+        oneOperator.onProgress("b", ORIGIN, stream, B + 4, B + 4, said + unopposed - MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        oneOperator.onProgress("b", ORIGIN, stream, B + 4, B + 4, said + unopposed);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldTakeAwayTheStandingOfAPeerThatOffersAGapButDoesNotServeIt()
+    {
+        out.connect("a", "b", "c");
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        askBoth(stream);
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 4, said);
+        // c says it holds the gap; b says it is gone too.
+        digest("c", stream, B + 4, B + 4, said + MS);
+        requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
+
+        // c is asked, again and again, and never serves it; its word keeps offering the gap.
+        long now = said;
+        while (stream.window.contiguous() == B + 2 && now < said + 4 * TIMINGS.offerUnserved())
+        {
+            now += TIMINGS.repairInterval();
+            for (final String peer : new String[] {"a", "b", "c"})
+            {
+                digest(peer, stream, B + 4, B + 4, now);
+            }
+        }
+
+        // Once it had its time, its offer no longer holds the claim: nobody else offered the gap while every peer had
+        // its turn, and what two operators say is gone is skipped, long before the stuck-gap rule would.
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
+        assertThat(out.sentOfType(FrameType.WANT).stream().filter(w -> w.peer().equals("c")).count())
+            .isGreaterThanOrEqualTo(MissClaim.UNSERVED_ASKS);
+        assertThat(now - said).isGreaterThan(TIMINGS.offerUnserved()).isLessThan(TIMINGS.stuckGap() / 10);
+    }
+
+    @Test
+    void shouldKeepTheStandingOfAnOfferThatWasNotLeftUnservedWhenAnotherOffererLosesIts()
+    {
+        // c offers and never serves; d offers too but is not asked while c is. c losing its standing does not cost d
+        // its: d's offer still holds the claim, d is asked (and serves it) before anything is skipped.
+        out.connect("a", "b", "c", "d");
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
+        askBoth(stream);
+        final long said = T0 + 3 * TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 4, said);
+        digest("c", stream, B + 4, B + 4, said + MS);
+        requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
+
+        long now = said;
+        while (!stream.gapMiss.lostStanding("c") && now < said + 4 * TIMINGS.offerUnserved())
+        {
+            now += TIMINGS.repairInterval();
+            for (final String peer : new String[] {"a", "b", "c", "d"})
+            {
+                digest(peer, stream, B + 4, B + 4, now);
+            }
+        }
+        assertThat(stream.gapMiss.lostStanding("c")).isTrue();
+        assertThat(out.sentOfType(FrameType.WANT).stream().noneMatch(w -> w.peer().equals("d"))).isTrue();
+        final int wantsBefore = out.wants().size();
+        final long end = now + 10 * TIMINGS.unopposedClaim(4);
+        boolean askedD = false;
+        while (now < end && !askedD)
+        {
+            now += TIMINGS.repairInterval();
+            for (final String peer : new String[] {"a", "b", "c", "d"})
+            {
+                digest(peer, stream, B + 4, B + 4, now);
+            }
+            askedD = out.sentOfType(FrameType.WANT).stream().skip(wantsBefore).anyMatch(w -> w.peer().equals("d"));
+        }
+        assertThat(askedD).isTrue();
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        assertThat(counters.lostBeyondRetention.get()).isZero();
+        // d serves it.
+        stream.window.commit(B + 3);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
+        assertThat(stream.gapMiss.lostStanding("d")).isFalse();
+    }
+
+    /** The batch {@code seq} came from {@code peer} and was committed. */
+    private void served(final String peer, final OriginStream<String> stream, final long seq)
+    {
+        assertThat(stream.window.commit(seq)).isTrue();
+        requester.onCommittedFrom(peer, stream, seq);
     }
 
     private static OriginStream<String> joinedMidStream()

@@ -46,8 +46,13 @@ class RepairResponderTest
 
     private static Want want(final long after, final long upTo)
     {
+        return want(ORIGIN, after, upTo);
+    }
+
+    private static Want want(final long originId, final long after, final long upTo)
+    {
         return Want.newBuilder()
-            .addRanges(WantRange.newBuilder().setOriginId(ORIGIN).setAfterSeq(after).setUpToSeq(upTo)).build();
+            .addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(after).setUpToSeq(upTo)).build();
     }
 
     @Test
@@ -173,6 +178,78 @@ class RepairResponderTest
         ask("a", both);
         ask("a", both);
         assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
+    }
+
+    @Test
+    void shouldStrikeAPeerThatAsksAgainForWhatItWasToldIsGoneHoweverManyOriginsItRotatesThrough()
+    {
+        final int origins = 2 * RepairResponder.MAX_WANTS_BEYOND_RETENTION + 2;
+        for (int o = 0; o < origins; o++)
+        {
+            retain(retention, ORIGIN + o, B, B + 4, 0);
+        }
+        for (int o = 0; o < origins; o++)
+        {
+            retain(retention, ORIGIN + o, B + 5, B + 9, 1_000);
+        }
+        retention.evictExpired(CommitStageFixtures.RETENTION_MILLIS + 500);
+        // Told of each origin once: first asks, no strike.
+        for (int o = 0; o < origins; o++)
+        {
+            ask("a", want(ORIGIN + o, B + 1, B + 9));
+        }
+        assertThat(out.closed).isEmpty();
+        assertThat(counters.wantMissSent.get()).isEqualTo(origins);
+
+        // Then asks each again from below what it was told, one origin per WANT, in turn: asking again all the same.
+        for (int o = 0; o < RepairResponder.MAX_WANTS_BEYOND_RETENTION; o++)
+        {
+            assertThat(out.closed).isEmpty();
+            ask("a", want(ORIGIN + o, B + 1, B + 9));
+        }
+        assertThat(out.closed).containsExactly("a:BEYOND_RETENTION");
+    }
+
+    @Test
+    void shouldPayWantMissAnswersFromTheAskersAllowance()
+    {
+        final int origins = 200;
+        for (int o = 0; o <= origins; o++)
+        {
+            retain(retention, ORIGIN + o, B, B + 4, 0);
+        }
+        retain(retention, ORIGIN, B + 5, B + 9, 1_000);
+        retention.evictExpired(CommitStageFixtures.RETENTION_MILLIS + 500);
+        for (int o = 0; o <= origins; o++)
+        {
+            retain(retention, ORIGIN + o, B + 5, B + 5, 1_000);
+        }
+        // Only what is gone is asked for (nothing to serve): each answer is a WANT_MISS, and each is paid for.
+        final long before = responder.allowances().of("a", 0).bytes;
+        responder.onWant("a", want(ORIGIN, B + 1, B + 3), 0);
+        final long paid = before - responder.allowances().of("a", 0).bytes;
+        assertThat(out.sentOfType(FrameType.WANT_MISS)).hasSize(1);
+        assertThat(paid).isPositive();
+
+        // One WANT naming many origins below what we retain, again and again at one instant: it gets no more WANT_MISS
+        // than its allowance pays for, and the rest is cut like any answer.
+        final Want.Builder many = Want.newBuilder();
+        for (int o = 1; o <= origins; o++)
+        {
+            many.addRanges(WantRange.newBuilder().setOriginId(ORIGIN + o).setAfterSeq(B + 1).setUpToSeq(B + 3));
+        }
+        final Want manyGone = many.build();
+        final int wants = 1_000;
+        for (int i = 0; i < wants; i++)
+        {
+            responder.onWant("b", manyGone, 0);
+        }
+        final long held = Math.max(RepairAllowances.MIN_BYTES, retention.bytesHeld());
+        final long toB = out.sentOfType(FrameType.WANT_MISS).stream().filter(m -> m.peer().equals("b")).count();
+        assertThat(toB).isPositive().isLessThanOrEqualTo(held / paid + 1).isLessThan((long)wants * origins);
+        assertThat(out.batchesTo("b")).isEmpty();
+        assertThat(counters.repairCutByPeerAllowance.get()).isEqualTo(wants - toB / origins);
+        assertThat(responder.allowances().of("b", 0).bytes).isLessThan(paid);
     }
 
     @Test
