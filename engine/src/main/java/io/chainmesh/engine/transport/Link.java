@@ -553,6 +553,23 @@ public final class Link implements MessageHandler
     }
 
     /**
+     * Lets DIRECT frames read on this link reach the node: called once the connection manager has decided on the
+     * link (registered it, or refused it) and published the routes that follow, so a handler replying to the
+     * sender finds its route. Frames read before are held, and delivered in order now. Any thread.
+     */
+    public void openDirect()
+    {
+        eventLoop.execute(() ->
+        {
+            final SessionHandler session = channel.pipeline().get(SessionHandler.class);
+            if (null != session)
+            {
+                session.openDirect();
+            }
+        });
+    }
+
+    /**
      * Closes with a reason (from any thread).
      *
      * @param reason why.
