@@ -134,7 +134,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
 
     private void onHeartbeat(final ChannelHandlerContext ctx)
     {
-        if (link.suspended())
+        if (link.suspended() || Closer.isClosing(ctx.channel()))
         {
             return;
         }
@@ -215,6 +215,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
 
                 case FrameType.PING:
                     PingDescriptor.checkFrame(frame);
+                    if (Closer.isClosing(ctx.channel()))
+                    {
+                        // Read on after this end's CLOSE (a gentle close): nothing is written after it.
+                        break;
+                    }
                     PingDescriptor.toPong(frame);
                     link.onWrite(length);
                     release = false;
@@ -238,7 +243,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     config.counters().closesReceived(close.getReason()).increment();
                     receivedReason = close.getReason();
                     link.state(Link.State.CLOSED);
-                    ctx.close();
+                    if (Closer.readsUntilPeerCloses(receivedReason) && !Closer.isClosing(ctx.channel()))
+                    {
+                        // The peer reads on until this end closes: what was accepted for the link still reaches it.
+                        link.writeAccepted();
+                        Closer.closeAfterWrites(ctx.channel());
+                    }
+                    else
+                    {
+                        ctx.close();
+                    }
                     break;
                 }
 
