@@ -5,6 +5,7 @@ import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.direct.DirectEncoder;
 import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.Status;
@@ -559,7 +560,7 @@ public final class Link implements MessageHandler
 
     private static boolean isDirect(final DirectBuffer buffer, final int frameOffset)
     {
-        return (buffer.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == io.chainmesh.codec.frame.FrameType.DIRECT;
+        return (buffer.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == FrameType.DIRECT;
     }
 
     private static int frameLength(final DirectBuffer buffer, final int frameOffset)
@@ -606,7 +607,7 @@ public final class Link implements MessageHandler
 
     private void closeOnEventLoop(final CloseReason reason, final String text)
     {
-        if (channel.isOpen() && !Closer.isClosing(channel) && Closer.writesAcceptedFirst(reason))
+        if (channel.isOpen() && !Closer.isClosing(channel) && !suspended && Closer.writesAcceptedFirst(reason))
         {
             // The peer reads up to the CLOSE: what send accepted for this link reaches it instead of being dropped.
             writeAccepted();

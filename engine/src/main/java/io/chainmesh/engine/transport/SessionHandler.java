@@ -64,7 +64,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
     // Until the connection manager has decided on the link (registered or refused it) and published its routes,
     // DIRECT frames are held here in arrival order: a handler replying to one delivered earlier would find no
-    // route back to its sender. Reading pauses meanwhile, so this holds at most what one read had decoded.
+    // route back to its sender. Reading pauses meanwhile, so little is held.
     private boolean directOpen;
     private final java.util.ArrayDeque<ByteBuf> heldDirect = new java.util.ArrayDeque<>();
     private ChannelHandlerContext context;
@@ -307,9 +307,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The connection manager decided on the link (registered it, or refused it while the peer stays reachable
-     * or not) and published its routes: delivers the DIRECT frames held until then, in order, and from now on
-     * every one as it arrives. IO thread (see {@link Link#openDirect()}).
+     * The connection manager decided on the link (registered or refused it) and published the routes that follow,
+     * or the channel closed first: delivers the DIRECT frames held until then, in order, and from now on every one
+     * as it arrives. IO thread (see {@link Link#openDirect()}).
      */
     void openDirect()
     {
@@ -332,7 +332,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         publishReadStats();
         final io.netty.channel.Channel channel = context.channel();
-        if (channel.isActive() && !Closer.isClosing(channel) && !link.suspended() && !link.holdingInbound())
+        final CloseReason sent = Closer.sentReason(channel);
+        final boolean readsOn = null == sent || Closer.readsUntilPeerCloses(sent);
+        if (channel.isActive() && readsOn && !link.suspended() && !link.holdingInbound())
         {
             channel.config().setAutoRead(true);
         }
