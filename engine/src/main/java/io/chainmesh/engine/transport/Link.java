@@ -276,6 +276,9 @@ public final class Link implements MessageHandler
         }
     }
 
+    // Set once the connection manager decided on the link (openDirect); IO thread only.
+    private boolean directOpened;
+
     private void scheduleHeldRetry(final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
     {
         retryScheduled = true;
@@ -292,7 +295,12 @@ public final class Link implements MessageHandler
                 heldInbound.pollFirst().release();
             }
             releaseHeld();
-            channel.config().setAutoRead(true);
+            // Before the link is decided on, reading stays paused for the DIRECT frames held meanwhile: resuming
+            // here would let a peer queue any number of them before its link is registered.
+            if (directOpened)
+            {
+                channel.config().setAutoRead(true);
+            }
         }, 200, java.util.concurrent.TimeUnit.MICROSECONDS);
     }
 
@@ -578,6 +586,7 @@ public final class Link implements MessageHandler
     {
         eventLoop.execute(() ->
         {
+            directOpened = true;
             final SessionHandler session = channel.pipeline().get(SessionHandler.class);
             if (null != session)
             {

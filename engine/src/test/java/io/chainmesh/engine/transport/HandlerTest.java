@@ -461,4 +461,39 @@ class HandlerTest
         pong.release();
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void shouldKeepReadingPausedWhileDirectFramesWaitForTheLinkEvenWhenHeldBroadcastFramesAreTaken()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final LinkConfig config = config(keys.get(0), events, counters);
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
+        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
+        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
+        final ByteBuf in = Unpooled.directBuffer();
+        encoder.encode(in, 1, 9, 8, payload, 0, 16);
+        channel.writeInbound(in);
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        // A broadcast frame the pipeline cannot take yet, then can: its retry must not resume reading.
+        final java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final ByteBuf batch = Unpooled.buffer(8).writeLong(42);
+        link.deliverOrHold(batch, (peer, frame) -> !full.get());
+        batch.release();
+        full.set(false);
+        channel.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(link.holdingInbound()).isFalse();
+        assertThat(channel.config().isAutoRead()).as("direct frames still wait for the link").isFalse();
+
+        link.openDirect();
+        channel.runPendingTasks();
+        assertThat(events.directs).containsExactly(1L);
+        assertThat(channel.config().isAutoRead()).isTrue();
+        channel.finishAndReleaseAll();
+    }
 }
