@@ -183,6 +183,15 @@ public final class ChainmeshNode implements AutoCloseable
      * hand-off, and flushed when the current event-loop task returns. Messages sent by one thread to one
      * destination leave in the order sent (while the route stays the same); messages of different threads
      * interleave.
+     * <p>
+     * A message is sent at most once and never acknowledged. One accepted ({@link Status#OK}) is written
+     * before the link's CLOSE when the link closes in order (this node closes, a member leaves, the link is
+     * replaced as a duplicate or no longer needed); a link replaced while both members stay is read on at both
+     * ends until both have closed it (at most a second), so what was written on it is read. When a link fails
+     * instead (a silent peer, a protocol violation, a reset), accepted messages not yet written are dropped and
+     * counted as {@link EngineCounters.DirectRefusal#LINK_CLOSED}; bytes already handed to the socket are counted
+     * as {@link EngineCounters#directSent()} and may be lost with the connection. A message received on a link
+     * this node has not registered yet is delivered once it has, so a reply to its source finds the route.
      *
      * @param destination the member.
      * @param buffer      holds the payload (copied before return).

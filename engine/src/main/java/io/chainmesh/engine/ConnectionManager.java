@@ -327,6 +327,7 @@ final class ConnectionManager implements LinkEvents
             link.suspend();
         }
         rebuildRoutes();
+        link.openDirect();
     }
 
     /**
@@ -348,6 +349,8 @@ final class ConnectionManager implements LinkEvents
     private void refuse(final Link link, final CloseReason reason, final String text)
     {
         link.state(Link.State.CLOSED);
+        // What the peer sent before learning of the refusal is still delivered (a duplicate's peer stays reachable).
+        link.openDirect();
         link.channel().eventLoop().execute(() -> Closer.refuse(link.channel(), reason, text, counters));
     }
 

@@ -47,7 +47,10 @@ public final class EngineCounters
         HOP_LIMIT,
         /** Malformed DIRECT frame or unknown source. */
         MALFORMED,
-        /** Still queued on a link when it closed. */
+        /**
+         * Accepted (sent here or relayed) and still queued on a link that closed without writing it: the peer was
+         * silent or misbehaved, or the connection broke. Orderly closes write what was accepted first.
+         */
         LINK_CLOSED
     }
 

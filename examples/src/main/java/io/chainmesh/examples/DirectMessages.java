@@ -93,8 +93,8 @@ public final class DirectMessages
             final UnsafeBuffer request = new UnsafeBuffer(new byte[256]);
             final BackoffIdleStrategy idle = new BackoffIdleStrategy();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            // A direct message is sent at most once: one queued on a link that then closes (a first dial refused,
-            // a duplicate link replaced) goes with it. Requests not answered within a second are sent again.
+            // A direct message is sent at most once and never acknowledged: one on a link that fails (a peer gone
+            // silent, a reset connection) may be lost. Requests not answered within a second are sent again.
             while (answered.getCount() > 0 && System.nanoTime() < deadline)
             {
                 for (int i = 0; i < requests; i++)

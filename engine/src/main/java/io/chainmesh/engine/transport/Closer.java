@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sends CLOSE(reason, text) and then closes the channel, so a peer always learns why it was dropped.
  * If the CLOSE cannot be written within a second (a peer that stopped reading) the channel is closed anyway.
+ * <p>
+ * A link replaced while both members stay well ({@link #readsUntilPeerCloses}) is closed gently: this end keeps
+ * reading after its CLOSE until the peer closes (at most a second), so what the peer sent before it learned of
+ * the close still arrives, and the peer, on that CLOSE, writes what it had accepted for the link before it
+ * closes. Every other close stops reading at once.
  */
 public final class Closer
 {
@@ -42,6 +47,29 @@ public final class Closer
             counters.handshakeFailures(reason).increment();
             close(channel, reason, text, counters);
         }
+    }
+
+    /**
+     * @param reason a close reason.
+     * @return true if the peer stays a well-behaved member linked otherwise (the link was replaced by another, or
+     *         the overlay no longer needs it): the closing end reads on until the peer closes, and a receiver of
+     *         such a CLOSE writes the frames it had accepted for the link before closing.
+     */
+    public static boolean readsUntilPeerCloses(final CloseReason reason)
+    {
+        return reason == CloseReason.DUPLICATE_CONNECTION || reason == CloseReason.LINK_NO_LONGER_NEEDED;
+    }
+
+    /**
+     * @param reason a close reason.
+     * @return true if the peer is expected to read what precedes the CLOSE (an orderly close: shutdown, a member
+     *         leaving, a link replaced or no longer needed), so frames already accepted for the link are written
+     *         before it; false when the peer misbehaves or is silent, and they are counted as dropped instead.
+     */
+    public static boolean writesAcceptedFirst(final CloseReason reason)
+    {
+        return readsUntilPeerCloses(reason) || reason == CloseReason.NORMAL_SHUTDOWN ||
+            reason == CloseReason.MEMBER_LEFT;
     }
 
     /**
@@ -80,10 +108,26 @@ public final class Closer
         counters.closesSent(reason).increment();
         final String bounded = text.length() > ControlCodec.MAX_TEXT_LENGTH / 4 ?
             text.substring(0, ControlCodec.MAX_TEXT_LENGTH / 4) : text;
-        channel.config().setAutoRead(false);
+        final boolean readOn = readsUntilPeerCloses(reason);
+        if (!readOn)
+        {
+            channel.config().setAutoRead(false);
+        }
         channel.writeAndFlush(Frames.encodeControl(channel.alloc(), FrameType.CLOSE,
             Close.newBuilder().setReason(reason).setText(bounded).build()))
-            .addListener(ChannelFutureListener.CLOSE);
+            .addListener(readOn ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+        channel.eventLoop().schedule(() -> channel.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes once everything written so far has left, or after a second: the end of a link whose peer sent a
+     * CLOSE it reads on after ({@link #readsUntilPeerCloses}). Must run on the channel's event loop.
+     *
+     * @param channel the channel.
+     */
+    public static void closeAfterWrites(final Channel channel)
+    {
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> channel.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
     }
 }

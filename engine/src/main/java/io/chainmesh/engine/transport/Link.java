@@ -5,6 +5,7 @@ import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.direct.DirectDescriptor;
 import io.chainmesh.codec.direct.DirectEncoder;
 import io.chainmesh.codec.frame.FrameDescriptor;
+import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.Status;
@@ -281,6 +282,9 @@ public final class Link implements MessageHandler
         }
     }
 
+    // Set once the connection manager decided on the link (openDirect); IO thread only.
+    private boolean directOpened;
+
     private void scheduleHeldRetry(final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
     {
         retryScheduled = true;
@@ -297,7 +301,12 @@ public final class Link implements MessageHandler
                 heldInbound.pollFirst().release();
             }
             releaseHeld();
-            channel.config().setAutoRead(true);
+            // Before the link is decided on, reading stays paused for the DIRECT frames held meanwhile: resuming
+            // here would let a peer queue any number of them before its link is registered.
+            if (directOpened)
+            {
+                channel.config().setAutoRead(true);
+            }
         }, 200, java.util.concurrent.TimeUnit.MICROSECONDS);
     }
 
@@ -526,22 +535,27 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Counts frames still queued when the link closed as refused (never lost silently). IO thread.
+     * Drops what is still queued when the link has closed (in the ring, or appended to the outbound buffer and
+     * not handed to the channel) and counts the direct messages among it (sent here or relayed) as
+     * {@link EngineCounters.DirectRefusal#LINK_CLOSED}, so none is lost silently. IO thread.
      *
-     * @return frames discarded.
+     * @return direct messages dropped.
      */
     public int discardQueued()
     {
-        final int[] count = {0};
+        final int[] direct = {0};
         long before;
         do
         {
             before = ring.consumerPosition();
-            ring.read((msgTypeId, buffer, index, length) -> count[0]++, Integer.MAX_VALUE);
+            ring.read((msgTypeId, buffer, index, length) -> direct[0] += isDirect(buffer, index) ? 1 : 0,
+                Integer.MAX_VALUE);
         }
         while (ring.consumerPosition() != before);
-        // Frames appended on the IO thread but not yet handed to the channel are lost with the link too.
-        count[0] += outFrames;
+        for (int offset = 0; offset < outPosition; offset += frameLength(outView, offset))
+        {
+            direct[0] += isDirect(outView, offset) ? 1 : 0;
+        }
         if (null != out)
         {
             out.release();
@@ -551,11 +565,40 @@ public final class Link implements MessageHandler
         {
             publishPending();
         }
-        if (count[0] > 0)
+        if (direct[0] > 0)
         {
-            counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(count[0]);
+            counters.directRefused(EngineCounters.DirectRefusal.LINK_CLOSED).getAndAdd(direct[0]);
         }
-        return count[0];
+        return direct[0];
+    }
+
+    private static boolean isDirect(final DirectBuffer buffer, final int frameOffset)
+    {
+        return (buffer.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == FrameType.DIRECT;
+    }
+
+    private static int frameLength(final DirectBuffer buffer, final int frameOffset)
+    {
+        return FrameDescriptor.LENGTH_FIELD_LENGTH +
+            buffer.getInt(frameOffset + FrameDescriptor.LENGTH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Lets DIRECT frames read on this link reach the node: called once the connection manager has decided on the
+     * link (registered it, or refused it) and published the routes that follow, so a handler replying to the
+     * sender finds its route. Frames read before are held, and delivered in order now. Any thread.
+     */
+    public void openDirect()
+    {
+        eventLoop.execute(() ->
+        {
+            directOpened = true;
+            final SessionHandler session = channel.pipeline().get(SessionHandler.class);
+            if (null != session)
+            {
+                session.openDirect();
+            }
+        });
     }
 
     /**
@@ -569,12 +612,41 @@ public final class Link implements MessageHandler
         state = State.CLOSED;
         if (eventLoop.inEventLoop())
         {
-            Closer.close(channel, reason, text, counters);
+            closeOnEventLoop(reason, text);
         }
         else
         {
-            eventLoop.execute(() -> Closer.close(channel, reason, text, counters));
+            eventLoop.execute(() -> closeOnEventLoop(reason, text));
         }
+    }
+
+    private void closeOnEventLoop(final CloseReason reason, final String text)
+    {
+        if (channel.isOpen() && !Closer.isClosing(channel) && !suspended && Closer.writesAcceptedFirst(reason))
+        {
+            // The peer reads up to the CLOSE: what send accepted for this link reaches it instead of being dropped.
+            writeAccepted();
+        }
+        Closer.close(channel, reason, text, counters);
+    }
+
+    /**
+     * Writes every frame accepted for this link and not written yet (queued in the ring or in the outbound
+     * buffer), whether or not the channel is writable, and flushes: the link is closing in order and its peer
+     * reads them before the CLOSE or the end of the stream. A frame still being written into the ring by another
+     * thread stays there and is counted by {@link #discardQueued()}. IO thread.
+     */
+    void writeAccepted()
+    {
+        long before;
+        do
+        {
+            before = ring.consumerPosition();
+            ring.read(this, Integer.MAX_VALUE);
+        }
+        while (ring.consumerPosition() != before);
+        drainedBytes = 0;
+        flushOut();
     }
 
     void onRead(final long bytes, final long frames)

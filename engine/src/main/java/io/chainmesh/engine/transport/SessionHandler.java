@@ -62,6 +62,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final FrameDecoder.InPlaceHandler directFrames = this::onDirectFrame;
     // Only for a DIRECT frame that arrives as a slice (no in-place decoder in the pipeline).
     private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
+    // Until the connection manager has decided on the link (registered or refused it) and published its routes,
+    // DIRECT frames are held here in arrival order: a handler replying to one delivered earlier would find no
+    // route back to its sender. Reading pauses meanwhile, so little is held.
+    private boolean directOpen;
+    private final java.util.ArrayDeque<ByteBuf> heldDirect = new java.util.ArrayDeque<>();
+    private ChannelHandlerContext context;
 
     /**
      * @param config node-wide settings.
@@ -84,6 +90,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
+        context = ctx;
         final long interval = config.heartbeatIntervalNs();
         tickNs = System.nanoTime();
         heartbeatTask = ctx.executor().scheduleAtFixedRate(() -> onHeartbeat(ctx), interval, interval,
@@ -127,7 +134,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
 
     private void onHeartbeat(final ChannelHandlerContext ctx)
     {
-        if (link.suspended())
+        if (link.suspended() || Closer.isClosing(ctx.channel()))
         {
             return;
         }
@@ -171,7 +178,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         framesAtTick = frames;
         writtenAtTick = written;
         pendingAtTick = pending;
-        return sent || took || link.holdingInbound();
+        return sent || took || link.holdingInbound() || !heldDirect.isEmpty();
     }
 
     @Override
@@ -189,7 +196,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             switch (type)
             {
                 case FrameType.DIRECT:
-                    config.events().onDirect(link, Frames.wrap(sliceView, frame), 0, length);
+                    if (directOpen)
+                    {
+                        config.events().onDirect(link, Frames.wrap(sliceView, frame), 0, length);
+                    }
+                    else
+                    {
+                        holdDirect(Frames.wrap(sliceView, frame), 0, length);
+                    }
                     break;
 
                 case FrameType.BATCH:
@@ -201,6 +215,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
 
                 case FrameType.PING:
                     PingDescriptor.checkFrame(frame);
+                    if (Closer.isClosing(ctx.channel()))
+                    {
+                        // Read on after this end's CLOSE (a gentle close): nothing is written after it.
+                        break;
+                    }
                     PingDescriptor.toPong(frame);
                     link.onWrite(length);
                     release = false;
@@ -224,7 +243,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     config.counters().closesReceived(close.getReason()).increment();
                     receivedReason = close.getReason();
                     link.state(Link.State.CLOSED);
-                    ctx.close();
+                    if (Closer.readsUntilPeerCloses(receivedReason) && !Closer.isClosing(ctx.channel()))
+                    {
+                        // The peer reads on until this end closes: what was accepted for the link still reaches it.
+                        link.writeAccepted();
+                        Closer.closeAfterWrites(ctx.channel());
+                    }
+                    else
+                    {
+                        ctx.close();
+                    }
                     break;
                 }
 
@@ -258,7 +286,58 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         readBytes += length;
         readFrames++;
-        config.events().onDirect(link, buffer, offset, length);
+        if (directOpen)
+        {
+            config.events().onDirect(link, buffer, offset, length);
+        }
+        else
+        {
+            holdDirect(buffer, offset, length);
+        }
+    }
+
+    /** Copies a DIRECT frame read before the link was decided on and stops reading until then. */
+    private void holdDirect(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    {
+        final ByteBuf copy = context.alloc().directBuffer(length);
+        buffer.getBytes(offset, copy.nioBuffer(0, length), length);
+        copy.writerIndex(length);
+        heldDirect.addLast(copy);
+        context.channel().config().setAutoRead(false);
+    }
+
+    /**
+     * The connection manager decided on the link (registered or refused it) and published the routes that follow,
+     * or the channel closed first: delivers the DIRECT frames held until then, in order, and from now on every one
+     * as it arrives. IO thread (see {@link Link#openDirect()}).
+     */
+    void openDirect()
+    {
+        if (directOpen)
+        {
+            return;
+        }
+        directOpen = true;
+        ByteBuf held;
+        while (null != (held = heldDirect.pollFirst()))
+        {
+            try
+            {
+                config.events().onDirect(link, Frames.wrap(sliceView, held), 0, held.readableBytes());
+            }
+            finally
+            {
+                held.release();
+            }
+        }
+        publishReadStats();
+        final io.netty.channel.Channel channel = context.channel();
+        final CloseReason sent = Closer.sentReason(channel);
+        final boolean readsOn = null == sent || Closer.readsUntilPeerCloses(sent);
+        if (channel.isActive() && readsOn && !link.suspended() && !link.holdingInbound())
+        {
+            channel.config().setAutoRead(true);
+        }
     }
 
     @Override
@@ -325,6 +404,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         closedReported = true;
+        // Frames of a peer that closed before the link was decided on are still its messages to this node.
+        openDirect();
         publishReadStats();
         if (null != heartbeatTask)
         {

@@ -384,6 +384,9 @@ class HandlerTest
             });
         }
         channel.pipeline().addLast(new SessionHandler(config, link));
+        // As the connection manager does once it registered the link.
+        link.openDirect();
+        channel.runPendingTasks();
         final ByteBuf in = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer();
         final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
         final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[64]);
@@ -400,6 +403,41 @@ class HandlerTest
         assertThat(seenBetween.get()).isEqualTo(handlerInBetween ? 4 : 0);
         assertThat(link.framesIn()).isEqualTo(4);
         assertThat(counters.framesIn().get()).isEqualTo(4);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldHoldDirectFramesReadBeforeTheLinkIsDecidedOnAndDeliverThemInOrderOnceItIs()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final LinkConfig config = config(keys.get(0), events, counters);
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
+        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
+        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
+        final ByteBuf in = Unpooled.directBuffer();
+        encoder.encode(in, 1, 9, 8, payload, 0, 16);
+        io.chainmesh.codec.ping.PingDescriptor.writeFrame(in, FrameType.PING, 7);
+        encoder.encode(in, 2, 9, 8, payload, 0, 16);
+        channel.writeInbound(in);
+
+        assertThat(events.directs).as("held until the link is decided on").isEmpty();
+        assertThat(channel.config().isAutoRead()).as("reading paused meanwhile").isFalse();
+        final ByteBuf pong = channel.readOutbound();
+        assertThat(Frames.type(pong)).as("other frames go on").isEqualTo(FrameType.PONG);
+        pong.release();
+
+        link.openDirect();
+        channel.runPendingTasks();
+        assertThat(events.directs).containsExactly(1L, 2L);
+        assertThat(channel.config().isAutoRead()).isTrue();
+        final ByteBuf later = Unpooled.directBuffer();
+        encoder.encode(later, 3, 9, 8, payload, 0, 16);
+        channel.writeInbound(later);
+        assertThat(events.directs).containsExactly(1L, 2L, 3L);
         channel.finishAndReleaseAll();
     }
 
@@ -437,6 +475,41 @@ class HandlerTest
         assertThat(link.offerFrame(frame, 0, 8 * 1024 + 1)).isEqualTo(io.chainmesh.engine.Status.MESSAGE_TOO_LARGE);
         assertThat(link.offerFrame(frame, 0, 16 * 1024)).isEqualTo(io.chainmesh.engine.Status.MESSAGE_TOO_LARGE);
         assertThat(link.offerFrame(frame, 0, 1024)).isEqualTo(io.chainmesh.engine.Status.OK);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldKeepReadingPausedWhileDirectFramesWaitForTheLinkEvenWhenHeldBroadcastFramesAreTaken()
+    {
+        final List<NodeKey> keys = TestDirectory.keys(2);
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final LinkConfig config = config(keys.get(0), events, counters);
+        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
+        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
+        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
+        final ByteBuf in = Unpooled.directBuffer();
+        encoder.encode(in, 1, 9, 8, payload, 0, 16);
+        channel.writeInbound(in);
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        // A broadcast frame the pipeline cannot take yet, then can: its retry must not resume reading.
+        final java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final ByteBuf batch = Unpooled.buffer(8).writeLong(42);
+        link.deliverOrHold(batch, (peer, frame) -> !full.get());
+        batch.release();
+        full.set(false);
+        channel.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(link.holdingInbound()).isFalse();
+        assertThat(channel.config().isAutoRead()).as("direct frames still wait for the link").isFalse();
+
+        link.openDirect();
+        channel.runPendingTasks();
+        assertThat(events.directs).containsExactly(1L);
+        assertThat(channel.config().isAutoRead()).isTrue();
         channel.finishAndReleaseAll();
     }
 }

@@ -100,6 +100,8 @@ class HandshakeFuzzTest
         public void onAuthenticated(final Link link)
         {
             authenticated.add(link);
+            // As the connection manager does once it has registered the link: DIRECT frames flow from then on.
+            link.openDirect();
         }
 
         @Override
