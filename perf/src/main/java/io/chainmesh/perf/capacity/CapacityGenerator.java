@@ -98,6 +98,8 @@ public final class CapacityGenerator implements AutoCloseable
      * @param verifyWorkers    the node's verify threads.
      * @param window           most batches sent and not yet delivered; 0 for open loop.
      * @param nodeJvm          the node JVM's command up to the main class (java, options, class path).
+     * @param profileFile      where the node writes an async-profiler profile of the measured window (collapsed
+     *                         stacks per thread), or empty for none.
      * @param log              progress lines.
      */
     public record Settings(
@@ -112,6 +114,7 @@ public final class CapacityGenerator implements AutoCloseable
         int verifyWorkers,
         int window,
         List<String> nodeJvm,
+        String profileFile,
         java.util.function.Consumer<String> log)
     {
     }
@@ -326,10 +329,18 @@ public final class CapacityGenerator implements AutoCloseable
         });
         result.put("measuredFromEpochMillis", System.currentTimeMillis());
         final long generatorCpu0 = processCpuNanos();
+        if (!settings.profileFile().isEmpty())
+        {
+            result.set("profileStart", command("profile start"));
+        }
         final ObjectNode s0 = stats();
         final long deadline = System.nanoTime() + (long)(settings.seconds() * 1e9);
         final int sent = send(pool, settings.warmupBatches(), parentLink, deadline, s0.path("delivered").asLong());
         final ObjectNode s1 = awaitDelivered(s0, (long)sent * settings.messagesPerBatch(), TimeUnit.SECONDS.toNanos(30));
+        if (!settings.profileFile().isEmpty())
+        {
+            result.set("profileStop", command("profile stop " + settings.profileFile()));
+        }
         final long generatorCpu1 = processCpuNanos();
         final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         // Forwards of the last batches may trail the last delivery by a link drain.
@@ -389,7 +400,7 @@ public final class CapacityGenerator implements AutoCloseable
      * <pre>
      * CapacityGenerator [CapacityShape args] [--origins 1024] [--messages-per-batch 64] [--size 64]
      *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--window 512]
-     *                   [--jfr node.jfr]
+     *                   [--jfr node.jfr] [--profile node-collapsed.txt]
      * </pre>
      *
      * @param args see above.
@@ -404,7 +415,7 @@ public final class CapacityGenerator implements AutoCloseable
             Double.parseDouble(CapacityShape.stringArg(args, "--seconds", "10")), 7,
             CapacityShape.intArg(args, "--verify-workers", 1), CapacityShape.intArg(args, "--window", DEFAULT_WINDOW),
             nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
-            System.err::println);
+            CapacityShape.stringArg(args, "--profile", ""), System.err::println);
         try (CapacityGenerator generator = new CapacityGenerator(settings, mapper))
         {
             System.out.println(mapper.writeValueAsString(generator.run()));
@@ -740,7 +751,12 @@ public final class CapacityGenerator implements AutoCloseable
 
     private ObjectNode stats() throws IOException
     {
-        nodeIn.write("stats\n");
+        return command("stats");
+    }
+
+    private ObjectNode command(final String line) throws IOException
+    {
+        nodeIn.write(line + "\n");
         nodeIn.flush();
         return readLine();
     }

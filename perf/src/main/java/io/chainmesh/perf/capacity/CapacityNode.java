@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code delivered}: the messages delivered so far, a bare number (the generator's window);</li>
  *   <li>{@code stats}: delivered messages, this process's CPU time, links, engine and broadcast counters;</li>
+ *   <li>{@code profile start}, {@code profile stop FILE}: samples this process's CPU with async-profiler between
+ *       the two, written as collapsed stacks per thread ({@code {"profile":...}}, or the reason it cannot);</li>
  *   <li>{@code exit}: closes the node and exits 0.</li>
  * </ul>
  * It prints {@code {"ready":...}} once launched (with the verifier provider that runs).
@@ -33,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CapacityNode
 {
+    /** One sample per half millisecond of CPU: ~2,000 samples a second per busy core. */
+    private static final long PROFILE_INTERVAL_NANOS = 500_000;
+
     private CapacityNode()
     {
     }
@@ -81,6 +86,10 @@ public final class CapacityNode
                 {
                     out.println(stats(node, delivered.get()));
                 }
+                else if (line.startsWith("profile "))
+                {
+                    out.println(profile(line.substring("profile ".length()).trim()));
+                }
                 else if ("exit".equals(line.trim()))
                 {
                     break;
@@ -112,6 +121,27 @@ public final class CapacityNode
             ",\"outsideTimeWindow\":" + b.outsideTimeWindow() + ",\"forwardsSkipped\":" + b.forwardsSkipped() +
             ",\"wantsSent\":" + b.wantsSent() + ",\"ingressFull\":" + b.ingressFull() +
             ",\"gcMillis\":" + gcMillis + ",\"gcCount\":" + gcCount + "}";
+    }
+
+    /**
+     * {@code start} samples this process's CPU with async-profiler (every thread, native and kernel frames
+     * included); {@code stop FILE} writes the samples since as collapsed stacks with thread names.
+     */
+    private static String profile(final String command)
+    {
+        try
+        {
+            final one.profiler.AsyncProfiler profiler = one.profiler.AsyncProfiler.getInstance();
+            final String answer = "start".equals(command) ?
+                profiler.execute("start,event=cpu,interval=" + PROFILE_INTERVAL_NANOS + ",threads") :
+                profiler.execute("stop,file=" + command.substring("stop ".length()) + ",collapsed");
+            return "{\"profile\":" + quote(answer.trim()) + "}";
+        }
+        catch (final Throwable ex)
+        {
+            // Another platform, or perf events refused: the run goes on unprofiled and says why.
+            return "{\"profile\":null,\"profileFailure\":" + quote(ex.toString()) + "}";
+        }
     }
 
     private static String quote(final String text)

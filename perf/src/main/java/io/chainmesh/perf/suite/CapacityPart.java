@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chainmesh.codec.batch.BatchDescriptor;
 import io.chainmesh.perf.capacity.CapacityGenerator;
 import io.chainmesh.perf.capacity.CapacityShape;
+import io.chainmesh.perf.capacity.CollapsedProfile;
 import io.chainmesh.perf.capacity.JfrSummary;
 
 import java.nio.file.Files;
@@ -22,7 +23,10 @@ import java.util.Locale;
  * {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator playing 8 peers). The four
  * alternate, round after round (the machine is shared: ratios are taken within a round).
  * With {@code CAPACITY_JFR=1} in the environment the chainmesh node of the first round records JFR and the FluxOS-style
- * node of the first round runs under V8's profiler, and the report summarises both (top frames); {@code CAPACITY_ROUNDS=N} sets the rounds (default 3). Quick mode: one round, a 64-member directory and small pools.
+ * node of the first round runs under V8's profiler, and the report summarises both (top frames); with
+ * {@code CAPACITY_PROFILE=1} async-profiler samples each chainmesh node of the first round over its measured window
+ * (native and kernel frames included) and the report says where its CPU per message goes ({@link CollapsedProfile});
+ * {@code CAPACITY_ROUNDS=N} sets the rounds (default 3). Quick mode: one round, a 64-member directory and small pools.
  */
 final class CapacityPart implements SuitePart
 {
@@ -65,18 +69,21 @@ final class CapacityPart implements SuitePart
         final ArrayNode runs = part.putArray("runs");
         final NodeBaseline fluxos = NodeBaseline.fluxos(settings.repository(), settings.mapper());
         final boolean jfr = "1".equals(System.getenv("CAPACITY_JFR"));
+        final boolean profile = "1".equals(System.getenv("CAPACITY_PROFILE"));
         for (int round = 1; round <= rounds; round++)
         {
             for (final int batch : batchSizes)
             {
                 final Path recording = jfr && round == 1 && batch == batchSizes[0] ?
                     Files.createTempFile("chainmesh-capacity-", ".jfr") : null;
+                final Path profileFile = profile && round == 1 ? Files.createTempFile("chainmesh-capacity-", ".collapsed") :
+                    null;
                 settings.log().accept("capacity: round " + round + ", chainmesh node, " + batch + " messages per batch");
                 final int pool = quick ? 2_000 : (batch <= 64 ? 60_000 : 30_000);
                 final CapacityGenerator.Settings run = new CapacityGenerator.Settings(shape, ORIGINS, batch, SIZE,
                     quick ? 200 : 20_000, pool, seconds, 7, 1, CapacityGenerator.DEFAULT_WINDOW,
                     CapacityGenerator.nodeJvm(CapacityGenerator.jfrOptions(null == recording ? "" : recording.toString())),
-                    settings.log());
+                    null == profileFile ? "" : profileFile.toString(), settings.log());
                 ObjectNode result;
                 try (CapacityGenerator generator = new CapacityGenerator(run, settings.mapper()))
                 {
@@ -105,6 +112,14 @@ final class CapacityPart implements SuitePart
                         result.put("jfrSummary", "no recording: " + ex);
                     }
                     Files.deleteIfExists(recording);
+                }
+                if (null != profileFile)
+                {
+                    if (Files.size(profileFile) > 0)
+                    {
+                        result.set("profile", CollapsedProfile.summarize(profileFile, settings.mapper()));
+                    }
+                    Files.deleteIfExists(profileFile);
                 }
                 runs.add(result);
                 if (batch == batchSizes[0])
@@ -326,6 +341,17 @@ final class CapacityPart implements SuitePart
                 sb.append("JFR of the chainmesh node, round ").append(r.path("round").asInt()).append(", ")
                     .append(r.path("messagesPerBatch").asInt()).append(" per batch, samples of the measured window:\n\n```\n")
                     .append(r.path("jfrSummary").asText()).append("```\n\n");
+            }
+        }
+        for (final JsonNode r : part.path("runs"))
+        {
+            if (r.path("profile").isObject())
+            {
+                sb.append("async-profiler, chainmesh node, round ").append(r.path("round").asInt()).append(", ")
+                    .append(r.path("messagesPerBatch").asInt()).append(" per batch, the measured window (µs per msg: ")
+                    .append("the kind's share of the node's CPU per delivered message):\n\n```\n")
+                    .append(CollapsedProfile.text((ObjectNode)r.path("profile"), r.path("nodeCpuMicrosPerMessage").asDouble()))
+                    .append("```\n\n");
             }
         }
         for (final JsonNode r : part.path("runs"))

@@ -3,7 +3,9 @@ package io.chainmesh.perf.capacity;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,11 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CapacitySmokeTest
 {
     @Test
-    void shouldDeliverEveryPreSignedMessageAndReturnEveryForwardTheTreeOwes() throws Exception
+    void shouldDeliverEveryPreSignedMessageAndReturnEveryForwardTheTreeOwes(@TempDir final Path dir) throws Exception
     {
+        final Path profile = dir.resolve("node.collapsed");
         final CapacityGenerator.Settings settings = new CapacityGenerator.Settings(
             new CapacityShape(64, 16, 7, 2_005, 5), 16, 10, 64, 0, 20, 30, 7, 1, 8,
-            CapacityGenerator.nodeJvm(List.of("-Xms64m", "-Xmx256m")), line -> { });
+            CapacityGenerator.nodeJvm(List.of("-Xms64m", "-Xmx256m")), profile.toString(), line -> { });
 
         final ObjectNode result;
         try (CapacityGenerator generator = new CapacityGenerator(settings, new ObjectMapper()))
@@ -36,5 +39,15 @@ class CapacitySmokeTest
         assertThat(result.path("forwardedBatches").asLong()).isEqualTo(result.path("forwardsExpected").asLong());
         assertThat(result.path("verifier").asText()).isIn("libsecp256k1", "bouncycastle");
         assertThat(result.path("nodeCountersAtEnd").path("forged").asLong()).isZero();
+        // The node profiles its measured window, or says why it could not.
+        if (result.path("profileStart").has("profileFailure"))
+        {
+            assertThat(result.path("profileStart").path("profileFailure").asText()).isNotBlank();
+        }
+        else
+        {
+            assertThat(result.path("profileStop").path("profile").asText()).isNotBlank();
+            assertThat(profile).exists();
+        }
     }
 }
