@@ -58,6 +58,30 @@ class LinkChangeDirectSystemTest
             NioIoHandler.newFactory());
     }
 
+    /** What a node's links did, for a failure's message. */
+    private static String linkCounts(final ChainmeshNode node)
+    {
+        final EngineCounters c = node.counters();
+        final StringBuilder sb = new StringBuilder().append("dial failures ").append(c.dialFailures().get())
+            .append(", backoffs ").append(c.backoffs().get()).append(", opened ").append(c.linksOpened().get())
+            .append(", closed ").append(c.linksClosed().get()).append(", frames in ").append(c.framesIn().get());
+        for (final io.chainmesh.codec.control.CloseReason reason : io.chainmesh.codec.control.CloseReason.values())
+        {
+            if (reason != io.chainmesh.codec.control.CloseReason.UNRECOGNIZED)
+            {
+                final long failed = c.handshakeFailures(reason).get();
+                final long sent = c.closesSent(reason).get();
+                final long received = c.closesReceived(reason).get();
+                if (failed + sent + received > 0)
+                {
+                    sb.append(", ").append(reason).append(" handshake failures ").append(failed).append(" sent ")
+                        .append(sent).append(" received ").append(received);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     private static ChainmeshNode.Context context(final NodeKey key, final InMemoryDirectorySource directory)
     {
         final ChainmeshNode.Context ctx = new ChainmeshNode.Context();
@@ -120,8 +144,8 @@ class LinkChangeDirectSystemTest
             {
                 assertThat(conductorHeld.await(10, TimeUnit.SECONDS)).isTrue();
                 final MemberId responderId = responder.member();
-                Await.until("the requester's link registered", 10_000,
-                    () -> null != requester.linkForTest(responderId));
+                Await.until(() -> "the requester's link registered: requester " + linkCounts(requester) +
+                    ", responder " + linkCounts(responder), 10_000, () -> null != requester.linkForTest(responderId));
                 final UnsafeBuffer request = new UnsafeBuffer(new byte[8]);
                 for (int i = 0; i < REQUESTS; i++)
                 {
