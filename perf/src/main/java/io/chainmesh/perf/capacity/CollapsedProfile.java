@@ -141,7 +141,9 @@ public final class CollapsedProfile
         {
             return GC;
         }
-        if (running.startsWith("secp256k1_"))
+        // The codec extracts libsecp256k1 to a temporary file and deletes it once loaded: its frames then carry
+        // only the library's path.
+        if (running.startsWith("secp256k1_") || running.contains("libsecp256k1"))
         {
             return VERIFY;
         }

@@ -18,7 +18,8 @@ class CollapsedProfileTest
     {
         final Path file = dir.resolve("p.collapsed");
         Files.writeString(file, String.join("\n",
-            "[chainmesh-verify-0-1ba4349e tid=77];java/lang/Thread.run;Verifier.verify;secp256k1_fe_mul_inner 40",
+            "[chainmesh-verify-0-1ba4349e tid=77];java/lang/Thread.run;Verifier.verify;secp256k1_fe_mul_inner 30",
+            "[chainmesh-verify-0-1ba4349e tid=77];Verifier.verify;/tmp/chainmesh-libsecp256k1-12.so (deleted) 10",
             "[chainmesh-io-1 tid=78];Link.drain;RecordCipher.seal;counterMode_AESCrypt 20",
             "[chainmesh-io-2 tid=79];Link.flushOut;tcp_sendmsg_locked_[k] 10",
             "[chainmesh-commit-1ba4349e tid=80];Hashing.sha256;sha256_implCompressMB 10",
