@@ -409,13 +409,10 @@ class HandlerTest
     @Test
     void shouldHoldDirectFramesReadBeforeTheLinkIsDecidedOnAndDeliverThemInOrderOnceItIs()
     {
-        final List<NodeKey> keys = TestDirectory.keys(2);
-        final Events events = new Events();
-        final EngineCounters counters = EngineCounters.allocate();
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        final LinkConfig config = config(keys.get(0), events, counters);
-        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
-        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final Session session = new Session();
+        final Events events = session.events;
+        final EmbeddedChannel channel = session.channel;
+        final Link link = session.link;
         final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
         final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
         final ByteBuf in = Unpooled.directBuffer();
@@ -444,13 +441,10 @@ class HandlerTest
     @Test
     void shouldAnswerPingWithPongEchoingIt()
     {
-        final List<NodeKey> keys = TestDirectory.keys(2);
-        final Events events = new Events();
-        final EngineCounters counters = EngineCounters.allocate();
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        final LinkConfig config = config(keys.get(0), events, counters);
-        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
-        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final Session session = new Session();
+        final Events events = session.events;
+        final EmbeddedChannel channel = session.channel;
+        final Link link = session.link;
         final ByteBuf ping = Unpooled.buffer();
         io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 0xFFFF_FFFEL);
         channel.writeInbound(ping);
@@ -481,13 +475,10 @@ class HandlerTest
     @Test
     void shouldKeepReadingPausedWhileDirectFramesWaitForTheLinkEvenWhenHeldBroadcastFramesAreTaken()
     {
-        final List<NodeKey> keys = TestDirectory.keys(2);
-        final Events events = new Events();
-        final EngineCounters counters = EngineCounters.allocate();
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        final LinkConfig config = config(keys.get(0), events, counters);
-        final Link link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
-        channel.pipeline().addLast(new FrameDecoder(1024 * 1024)).addLast(new SessionHandler(config, link));
+        final Session session = new Session();
+        final Events events = session.events;
+        final EmbeddedChannel channel = session.channel;
+        final Link link = session.link;
         final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
         final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
         final ByteBuf in = Unpooled.directBuffer();
@@ -511,5 +502,22 @@ class HandlerTest
         assertThat(events.directs).containsExactly(1L);
         assertThat(channel.config().isAutoRead()).isTrue();
         channel.finishAndReleaseAll();
+    }
+
+    /** A link and its session handler on an embedded channel, as a finished handshake leaves them. */
+    private static final class Session
+    {
+        final Events events = new Events();
+        final EngineCounters counters = EngineCounters.allocate();
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final Link link;
+
+        Session()
+        {
+            final List<NodeKey> keys = TestDirectory.keys(2);
+            link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
+            channel.pipeline().addLast(new FrameDecoder(1024 * 1024))
+                .addLast(new SessionHandler(config(keys.get(0), events, counters), link));
+        }
     }
 }
