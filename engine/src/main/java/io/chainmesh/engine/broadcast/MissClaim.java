@@ -4,17 +4,18 @@ import java.util.Arrays;
 import java.util.function.BiPredicate;
 
 /**
- * What peers said is beyond their retention above a mark (a gap above our contiguous mark, or a tail past what
- * peers already said is gone), and since when. The one rule for "a peer says it is gone", for gaps and tails
- * alike: a claim is acted on, only as far as all claimants say, at once when the claimant is our only peer; when
- * a peer of a second operator says so too and nobody else offered that range since the first claim; and once
- * anybody else did, only when claimants of two operators said so and no peer but the claimants has offered it for
- * {@link RepairTimings#unopposedClaim()} after the latest claim (every peer that says it holds it is asked before it
- * is skipped, however many liars answer first). Members of one operator share a key, so their claims are one
- * voice: one operator's peers never skip a gap on their own word sooner than one claimant would. One voice with
- * nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and every linked
- * peer's turn to tell us its changes). The claimants are remembered, up to {@link #CLAIMANTS} (more than a member's
- * links: a claimant forgotten would count as offering the range again and hold the claim).
+ * What peers said is beyond their retention above a mark (a gap above our contiguous mark, or a tail past what peers
+ * already said is gone), and since when. The one rule for "a peer says it is gone", for gaps and tails alike: a claim
+ * is acted on, only as far as all claimants say, when a peer of a second operator says so too and nobody else offered
+ * that range since the first claim; and once anybody else did, only when claimants of two operators said so and no peer
+ * but the claimants has offered it for {@link RepairTimings#unopposedClaim()} after the latest claim (every peer that
+ * says it holds it is asked before it is skipped, however many liars answer first). Members of one operator share a
+ * key, so their claims are one voice: one operator's peers never skip a gap on their own word sooner than one claimant
+ * would. One voice with nobody else offering the range waits {@link RepairTimings#unopposedClaim(int)} (two delays, and
+ * every linked peer's turn to tell us its changes), even when the claimant is our only peer: a member coming back links
+ * one peer at a time, and the first to link may lie about what the peers linking next still hold. The claimants are
+ * remembered, up to {@link #CLAIMANTS} (more than a member's links: a claimant forgotten would count as offering the
+ * range again and hold the claim).
  * <p>
  * An offer is a peer's word, and a peer that offers the range but never serves it would hold the claim until
  * nothing could be retained any more. So an offerer that was asked for the range at least {@link #UNSERVED_ASKS}
@@ -114,7 +115,6 @@ final class MissClaim<P>
      * @param peer         who said so.
      * @param mark         the mark it was asked from.
      * @param upTo         how far it says it is gone (capped at what it said it had).
-     * @param onlyPeer     true if it is our only linked peer.
      * @param sameOperator whether two peers are run by one operator (then their claims are one voice).
      * @param now          the monotonic clock.
      * @return how far to skip now, or {@link #KEEP} (recorded, or the same peer saying it again).
@@ -123,7 +123,6 @@ final class MissClaim<P>
         final P peer,
         final long mark,
         final long upTo,
-        final boolean onlyPeer,
         final BiPredicate<P, P> sameOperator,
         final long now)
     {
@@ -142,7 +141,7 @@ final class MissClaim<P>
             }
             skipTo = Math.min(upTo, skipTo);
             lastClaim = now;
-            if (onlyPeer || newVoice && !offeredElsewhere)
+            if (newVoice && !offeredElsewhere)
             {
                 // Two operators no longer retain it and nobody else said it holds it: lost for good, as far as all
                 // say (nothing the one that retains more still has is skipped).
@@ -152,11 +151,8 @@ final class MissClaim<P>
             // once no peer but the claimants offers it any more; the offerers are asked meanwhile.
             return KEEP;
         }
-        if (onlyPeer)
-        {
-            return upTo;
-        }
-        // One peer said so: another may still have it.
+        // One peer said so, our only peer too: another may still have it (a member coming back links one peer at a time,
+        // and the peers that link after the first may hold what it says is gone).
         clear();
         remember(peer);
         voices = 1;

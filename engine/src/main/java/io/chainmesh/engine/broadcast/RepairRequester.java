@@ -121,8 +121,7 @@ final class RepairRequester<P>
             {
                 // Its word from before this claim covers our mark: it is one of the claimants, as far as it said (and
                 // no further than it offers), so nothing it still retains is skipped on others' word.
-                skipTo = stream.gapMiss.onGone(from, mine, Math.min(saidGone, theirHighest),
-                    out.connectedPeers().length <= 1, sameOperator, now);
+                skipTo = stream.gapMiss.onGone(from, mine, Math.min(saidGone, theirHighest), sameOperator, now);
             }
             else
             {
@@ -225,7 +224,6 @@ final class RepairRequester<P>
         }
         // Never beyond what that peer said it had: it cannot make us skip batches it never claimed.
         final long skipTo = Math.min(oldest - 1, askedUpTo);
-        final boolean onlyPeer = out.connectedPeers().length <= 1;
         if (after == 0)
         {
             // Not on our only peer's word: a member coming back links one peer at a time, and the first may lie.
@@ -241,7 +239,7 @@ final class RepairRequester<P>
         {
             // Past the tail already said to be gone, more is gone at the peer we asked: the claim grows under the
             // rule of any gap, and that peer is not asked again meanwhile.
-            final long extendTo = stream.tailMiss.onGone(from, tail, skipTo, onlyPeer, sameOperator, now);
+            final long extendTo = stream.tailMiss.onGone(from, tail, skipTo, sameOperator, now);
             if (extendTo != MissClaim.KEEP)
             {
                 extendLostTail(stream, extendTo);
@@ -252,7 +250,7 @@ final class RepairRequester<P>
         {
             return;
         }
-        final long gapTo = stream.gapMiss.onGone(from, mine, skipTo, onlyPeer, sameOperator, now);
+        final long gapTo = stream.gapMiss.onGone(from, mine, skipTo, sameOperator, now);
         if (gapTo != MissClaim.KEEP)
         {
             skipMissedGap(stream, gapTo);
@@ -427,8 +425,9 @@ final class RepairRequester<P>
         // A link that has just come up (e.g. a partition healed) carried nothing to us yet, and our own stream has
         // stopped moving: what it offers is not on its way. Waiting a repair delay would only age it towards the
         // edge of everyone's retention.
-        // Not while it is our only link (a member coming back links one peer at a time): a "gone" from our only peer
-        // is taken at once, and that peer should not be the one asked first just because its link came up first.
+        // Not while it is our only link (a member coming back links one peer at a time): that peer should not be the
+        // one asked first just because its link came up first (a liar's "gone" would start its claim's clock before
+        // the peers that link next had their turn).
         final boolean freshAndStalled = freshLink && started && out.connectedPeers().length > 1 &&
             RepairTimings.elapsed(now, stream.markMovedAt, timings.holeDelay()) &&
             RepairTimings.elapsed(now, stream.highestMoved, timings.holeDelay());

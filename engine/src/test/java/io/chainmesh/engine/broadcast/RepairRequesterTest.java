@@ -143,17 +143,71 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldSkipAGapAtOnceWhenOurOnlyPeerSaysItIsGoneButNeverPastWhatItOffered()
+    void shouldSkipAGapOurOnlyPeerSaysIsGoneOnceUnopposedButNeverPastWhatItOffered()
     {
         out.connect("a");
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
         digest("a", stream, B + 4, B + 4, T0);
         digest("a", stream, B + 4, B + 4, T0 + TIMINGS.holeDelay());
 
-        // It says everything up to B + 99 is gone, but it only ever offered up to B + 4.
-        requester.onWantMiss("a", stream, B + 2, B + 100, T0 + TIMINGS.holeDelay());
+        // It says everything up to B + 99 is gone, but it only ever offered up to B + 4. Our only peer's word waits
+        // like any one claimant's: a member coming back links one peer at a time.
+        final long said = T0 + TIMINGS.holeDelay();
+        requester.onWantMiss("a", stream, B + 2, B + 100, said);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+        digest("a", stream, B + 4, B + 4, said + TIMINGS.unopposedClaim(1) - MS);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 2);
+
+        digest("a", stream, B + 4, B + 4, said + TIMINGS.unopposedClaim(1));
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
         assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotTakeTheGoneOfTheFirstPeerToLinkAfterARestartWhileThePeersThatLinkNextHoldIt()
+    {
+        // A member restarted with its state: its stream stopped at B + 8 when it went down, while a peer offered B + 9.
+        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 3, B + 4, B + 5, B + 6, B + 7, B + 8);
+        digest("b", stream, B + 9, B + 9, T0);
+        out.connect();
+
+        // Back up, it links one peer at a time. The first, a liar, offers up to B + 13 in its first digest; our gap
+        // has been timed since before we went down, so it is asked at once, and says all of it is gone.
+        final long back = T0 + 4_000 * MS;
+        out.connect("a");
+        requester.onProgress("a", ORIGIN, stream, B + 13, B + 13, true, back);
+        requester.endDigest("a");
+        assertThat(lastWantTo("a").getAfterSeq()).isEqualTo(B + 8);
+        assertThat(lastWantTo("a").getUpToSeq()).isEqualTo(B + 13);
+        requester.onWantMiss("a", stream, B + 8, B + 14, back + 20 * MS);
+        assertThat(stream.lostTailUpTo).isEqualTo(-1);
+        assertThat(stream.gapMiss.holds(B + 8)).isTrue();
+
+        // The next peers link and offer it: the liar's word no longer stands alone, and the offerer is asked for all.
+        out.connect("a", "b", "c");
+        requester.onProgress("b", ORIGIN, stream, B + 13, B + 13, true, back + 120 * MS);
+        requester.endDigest("b");
+        requester.onProgress("c", ORIGIN, stream, B + 13, B + 13, true, back + 130 * MS);
+        requester.endDigest("c");
+        long now = back + 130 * MS;
+        for (int i = 1; i <= 20 && !askedFrom("b", B + 8); i++)
+        {
+            now = back + 130 * MS + i * TIMINGS.repairInterval();
+            digest("a", stream, B + 13, B + 13, now);
+            digest("b", stream, B + 13, B + 13, now);
+        }
+        assertThat(lastWantTo("b").getUpToSeq()).isEqualTo(B + 13);
+        assertThat(stream.window.contiguous()).isEqualTo(B + 8);
+
+        // It serves them; the stream goes on above: nothing was lost.
+        for (long seq = B + 9; seq <= B + 14; seq++)
+        {
+            final long highestBefore = stream.window.highest();
+            stream.window.commit(seq);
+            requester.onCommitted(stream, seq, highestBefore);
+        }
+        assertThat(stream.window.contiguous()).isEqualTo(B + 14);
+        assertThat(counters.lostBeyondRetention.get()).isZero();
     }
 
     @Test
