@@ -236,12 +236,13 @@ final class CapacityPart implements SuitePart
     }
 
     /**
-     * Warm-up batches before the measured pool: 20,000, and twice that for full batches, whose 20,000 take a few
-     * seconds and left C2 compiling through 14 % of the measured window's samples (6 % after 80,000).
+     * Warm-up batches before the measured pool. A node that has run for minutes has nothing left to compile; after
+     * 20,000 batches (a few seconds) C2 still took 30 % of the measured window's samples at 64 and 256 per batch,
+     * and 15 % at full batches after 40,000 (6 % after 80,000).
      */
     private static int warmupBatches(final int messagesPerBatch)
     {
-        return messagesPerBatch > 256 ? 40_000 : 20_000;
+        return messagesPerBatch > 256 ? 80_000 : 60_000;
     }
 
     private static String roundOrder(final JsonNode part)
