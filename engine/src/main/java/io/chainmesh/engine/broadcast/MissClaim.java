@@ -17,14 +17,11 @@ import java.util.function.BiPredicate;
  * remembered, up to {@link #CLAIMANTS} (more than a member's links: a claimant forgotten would count as offering the
  * range again and hold the claim).
  * <p>
- * An offer is a peer's word, and a peer that offers the range but never serves it would hold the claim until
- * nothing could be retained any more. So an offerer that was asked for the range at least {@link #UNSERVED_ASKS}
- * times and moved nothing of it (our mark, where the claim stands, has not moved) for {@link
- * RepairTimings#offerUnserved()} since it was first asked loses its standing as an offerer of this claim: its
- * offers no longer count (the claim stands as if it had never offered) and it is not asked again. Only its own
- * failure to serve costs it its standing: every other offerer's offers are kept, each by its own time, so no
- * peer's word or silence takes away another's. The offerers are remembered up to {@link #CLAIMANTS}, like the
- * claimants; an offer past that is never discounted. Commit thread only.
+ * An offer is a peer's word, and it counts however slowly the peer serves: a peer that offers the range and never
+ * serves it holds the claim until the gap is given up as stuck (older than retention), a delay and never a loss. Its
+ * standing is not taken away for unanswered asks, since an honest offerer's answers can be cut short by its own
+ * repair budget, which other askers share, and taking its offer away would leave a lone claimant's word standing.
+ * Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
@@ -35,23 +32,12 @@ final class MissClaim<P>
 
     /** Claimants remembered per claim; the array is made on the first claim and grows to this. */
     static final int CLAIMANTS = 128;
-    /** Asks an offerer leaves unserved before it loses its standing (one ask's answer can be cut short). */
-    static final int UNSERVED_ASKS = 2;
-    /** An offerer's ask count once it lost its standing. */
-    private static final int LOST_STANDING = Integer.MAX_VALUE;
     private static final int FIRST_CAPACITY = 4;
 
     private Object[] claimants;
     private int count;
     /** Claimants of distinct operators: members of one operator are one voice. */
     private int voices;
-    private Object[] offerers;
-    private long[] offererAskedAt;
-    private int[] offererAsks;
-    private long[] offererLastOffer;
-    private int offererCount;
-    /** An offer came from a peer past the {@link #CLAIMANTS} remembered: offers are never recounted without it. */
-    private boolean offerUnattributed;
     private long at = -1;
     /** Where they said what they retain starts, capped at what each said it had: the lowest of them. */
     private long skipTo;
@@ -98,14 +84,8 @@ final class MissClaim<P>
         {
             Arrays.fill(claimants, null);
         }
-        if (null != offerers)
-        {
-            Arrays.fill(offerers, null);
-        }
         count = 0;
         voices = 0;
-        offererCount = 0;
-        offerUnattributed = false;
         at = -1;
     }
 
@@ -195,11 +175,6 @@ final class MissClaim<P>
         {
             offeredElsewhere = true;
             lastOffer = now;
-            final int i = offerer(peer);
-            if (i >= 0)
-            {
-                offererLastOffer[i] = now;
-            }
             return KEEP;
         }
         if (!offeredElsewhere)
@@ -210,114 +185,6 @@ final class MissClaim<P>
         // Offered elsewhere: taken once two or more say it is gone and no peer but them has offered it since the
         // latest of them said so (each peer's word is replayed every interval, so an offer still standing shows).
         return voices >= 2 && lastOffer < lastClaim && now - lastClaim >= noMoreOffers ? skipTo : KEEP;
-    }
-
-    /**
-     * We asked a peer for the range while the claim {@link #holds} stands (the WANT left).
-     *
-     * @param peer who was asked.
-     * @param now  the monotonic clock.
-     */
-    void onAsked(final P peer, final long now)
-    {
-        final int i = count == 0 ? -1 : offerer(peer);
-        if (i >= 0 && offererAsks[i] != LOST_STANDING && offererAsks[i]++ == 0)
-        {
-            offererAskedAt[i] = now;
-        }
-    }
-
-    /**
-     * Whether a peer's offer of the range still counts. The first time it is found not to, what the other offerers
-     * offered is counted again without it, each by its own time.
-     *
-     * @param peer     a peer whose digest offers the range.
-     * @param now      the monotonic clock.
-     * @param unserved how long an offerer asked {@link #UNSERVED_ASKS} times may leave the range unserved.
-     * @return false if it was asked for the range and has not served any of it in time.
-     */
-    boolean offerStands(final P peer, final long now, final long unserved)
-    {
-        final int i = count == 0 ? -1 : offererIndex(peer);
-        if (i < 0 || offererAsks[i] < UNSERVED_ASKS || now - offererAskedAt[i] < unserved)
-        {
-            return true;
-        }
-        if (offererAsks[i] != LOST_STANDING)
-        {
-            offererAsks[i] = LOST_STANDING;
-            if (!offerUnattributed)
-            {
-                offeredElsewhere = false;
-                lastOffer = RepairTimings.NEVER;
-                for (int k = 0; k < offererCount; k++)
-                {
-                    if (offererAsks[k] != LOST_STANDING && offererLastOffer[k] != RepairTimings.NEVER)
-                    {
-                        offeredElsewhere = true;
-                        lastOffer = Math.max(lastOffer, offererLastOffer[k]);
-                    }
-                }
-            }
-        }
-        return false;
-    }
-
-    /**
-     * @param peer a peer.
-     * @return true if a claim stands and that peer lost its standing as an offerer of it.
-     */
-    boolean lostStanding(final P peer)
-    {
-        final int i = count == 0 ? -1 : offererIndex(peer);
-        return i >= 0 && offererAsks[i] == LOST_STANDING;
-    }
-
-    private int offererIndex(final P peer)
-    {
-        for (int i = 0; i < offererCount; i++)
-        {
-            if (peer.equals(offerers[i]))
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** @return the peer's place among the offerers, added if new; -1 if there is no room for it. */
-    private int offerer(final P peer)
-    {
-        final int i = offererIndex(peer);
-        if (i >= 0)
-        {
-            return i;
-        }
-        if (null == offerers)
-        {
-            offerers = new Object[FIRST_CAPACITY];
-            offererAskedAt = new long[FIRST_CAPACITY];
-            offererAsks = new int[FIRST_CAPACITY];
-            offererLastOffer = new long[FIRST_CAPACITY];
-        }
-        else if (offererCount == offerers.length)
-        {
-            if (offererCount == CLAIMANTS)
-            {
-                offerUnattributed = true;
-                return -1;
-            }
-            offerers = Arrays.copyOf(offerers, 2 * offererCount);
-            offererAskedAt = Arrays.copyOf(offererAskedAt, 2 * offererCount);
-            offererAsks = Arrays.copyOf(offererAsks, 2 * offererCount);
-            offererLastOffer = Arrays.copyOf(offererLastOffer, 2 * offererCount);
-        }
-        final int added = offererCount++;
-        offerers[added] = peer;
-        offererAskedAt[added] = RepairTimings.NEVER;
-        offererAsks[added] = 0;
-        offererLastOffer[added] = RepairTimings.NEVER;
-        return added;
     }
 
     private boolean voicedBy(final P peer, final BiPredicate<P, P> sameOperator)

@@ -54,8 +54,6 @@ final class OriginStream<P>
     /** Our mark when a gap was last asked for, and how many delays a re-ask from the same mark waits (1, 2, 4...). */
     long lastAskMark = Long.MIN_VALUE;
     long askBackoff = 1;
-    /** The WANT being built asks for a gap others say is gone ({@link MissClaim#onAsked} once it leaves). */
-    boolean gapAskPending;
     /** Contiguous mark last seen stuck, and since when (-1: none): a gap stuck longer than retention is given up. */
     long stuckAt = -1;
     long stuckSince;

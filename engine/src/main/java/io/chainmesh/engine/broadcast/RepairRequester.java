@@ -125,10 +125,8 @@ final class RepairRequester<P>
             }
             else
             {
-                // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says; nor does
-                // one that was asked for it and served none of it in time.
-                final boolean offersGap = theirContiguous > mine && saidGone <= mine &&
-                    stream.gapMiss.offerStands(from, now, timings.offerUnserved());
+                // A peer that said it is gone at its end offers it no more, whatever its contiguous mark says.
+                final boolean offersGap = theirContiguous > mine && saidGone <= mine;
                 skipTo = stream.gapMiss.onDigest(from, offersGap, now,
                     timings.unopposedClaim(out.connectedPeers().length), timings.unopposedClaim(), Long.MAX_VALUE);
             }
@@ -159,16 +157,6 @@ final class RepairRequester<P>
             if (control.send(from, FrameType.WANT, want.build()))
             {
                 counters.wantsSent.incrementRelease();
-                for (int i = 0; i < asked.size(); i++)
-                {
-                    final OriginStream<P> stream = asked.get(i);
-                    if (stream.gapAskPending)
-                    {
-                        // Asked for a gap others say is gone: it has its time to serve it, or loses its standing.
-                        stream.gapAskPending = false;
-                        stream.gapMiss.onAsked(from, stream.lastWant);
-                    }
-                }
             }
             else
             {
@@ -177,7 +165,6 @@ final class RepairRequester<P>
                 {
                     stream.asks.forgetLast();
                     stream.askedUpTo = -1;
-                    stream.gapAskPending = false;
                 }
             }
         }
@@ -472,20 +459,12 @@ final class RepairRequester<P>
             final long upTo = hole ? Math.min(theirHighest, stream.window.nextCommittedAbove(mine) - 1) : theirHighest;
             // It told us it no longer retains what follows our mark up to here: asked only for what follows that.
             final long askFrom = Math.max(Math.max(0, mine), stream.goneAt.goneUpTo(from, mine));
-            final boolean claimed = stream.gapMiss.holds(mine);
-            if (askFrom >= upTo || askFrom <= mine && claimed && stream.gapMiss.isFrom(from))
+            if (askFrom >= upTo || askFrom <= mine && stream.gapMiss.holds(mine) && stream.gapMiss.isFrom(from))
             {
                 // Asking it again would only get the same answer (and get us closed for asking beyond retention).
                 // Other peers are asked; a claim nobody opposes is taken in time.
                 return;
             }
-            if (claimed && stream.gapMiss.lostStanding(from))
-            {
-                // It offered the gap and did not serve it when asked: others are asked.
-                return;
-            }
-            // Only an ask for the batch at our mark is judged by whether our mark moves.
-            stream.gapAskPending = claimed && askFrom <= mine;
             stream.askBackoff = backoff;
             stream.lastAskMark = mine;
             stream.lastWant = now;

@@ -113,18 +113,6 @@ record RepairTimings(
     }
 
     /**
-     * How long a peer that offers a gap others say is gone, and was asked for it, may leave it unserved before its
-     * offer no longer counts: the longest an answer is waited for before another peer is asked ({@link
-     * #MAX_BACKOFF} hole delays, the ceiling of {@link #answerWait}), so a slow but serving peer keeps its standing.
-     *
-     * @return the wait.
-     */
-    long offerUnserved()
-    {
-        return MAX_BACKOFF * holeDelay;
-    }
-
-    /**
      * @param delay the delay before asking a peer whose contiguous mark is past ours.
      * @return the delay before asking a peer that is not (it may serve only part): twice as long, so a better
      *         placed peer's digest gets the first chance.

@@ -860,20 +860,21 @@ class RepairRequesterTest
     }
 
     @Test
-    void shouldTakeAwayTheStandingOfAPeerThatOffersAGapButDoesNotServeIt()
+    void shouldNotSkipAGapAPeerStillOffersHoweverLongItsAnswersTake()
     {
+        // c's answers may be cut short by its own repair budget, which other askers share: while its word offers the
+        // gap, two operators saying it is gone do not skip it (the stuck-gap rule gives it up once nothing can be
+        // retained any more, a delay and never a loss of what c holds).
         out.connect("a", "b", "c");
         final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
         askBoth(stream);
         final long said = T0 + 3 * TIMINGS.holeDelay();
         requester.onWantMiss("a", stream, B + 2, B + 4, said);
-        // c says it holds the gap; b says it is gone too.
         digest("c", stream, B + 4, B + 4, said + MS);
         requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
 
-        // c is asked, again and again, and never serves it; its word keeps offering the gap.
         long now = said;
-        while (stream.window.contiguous() == B + 2 && now < said + 4 * TIMINGS.offerUnserved())
+        while (now < said + 64 * TIMINGS.holeDelay() + 4 * TIMINGS.unopposedClaim(3))
         {
             now += TIMINGS.repairInterval();
             for (final String peer : new String[] {"a", "b", "c"})
@@ -882,58 +883,12 @@ class RepairRequesterTest
             }
         }
 
-        // Once it had its time, its offer no longer holds the claim: nobody else offered the gap while every peer had
-        // its turn, and what two operators say is gone is skipped, long before the stuck-gap rule would.
-        assertThat(stream.window.contiguous()).isEqualTo(B + 4);
-        assertThat(counters.lostBeyondRetention.get()).isEqualTo(1);
-        assertThat(out.sentOfType(FrameType.WANT).stream().filter(w -> w.peer().equals("c")).count())
-            .isGreaterThanOrEqualTo(MissClaim.UNSERVED_ASKS);
-        assertThat(now - said).isGreaterThan(TIMINGS.offerUnserved()).isLessThan(TIMINGS.stuckGap() / 10);
-    }
-
-    @Test
-    void shouldKeepTheStandingOfAnOfferThatWasNotLeftUnservedWhenAnotherOffererLosesIts()
-    {
-        // c offers and never serves; d offers too but is not asked while c is. c losing its standing does not cost d
-        // its: d's offer still holds the claim, d is asked (and serves it) before anything is skipped.
-        out.connect("a", "b", "c", "d");
-        final OriginStream<String> stream = stream(B, B + 1, B + 2, B + 4);
-        askBoth(stream);
-        final long said = T0 + 3 * TIMINGS.holeDelay();
-        requester.onWantMiss("a", stream, B + 2, B + 4, said);
-        digest("c", stream, B + 4, B + 4, said + MS);
-        requester.onWantMiss("b", stream, B + 2, B + 4, said + 2 * MS);
-
-        long now = said;
-        while (!stream.gapMiss.lostStanding("c") && now < said + 4 * TIMINGS.offerUnserved())
-        {
-            now += TIMINGS.repairInterval();
-            for (final String peer : new String[] {"a", "b", "c", "d"})
-            {
-                digest(peer, stream, B + 4, B + 4, now);
-            }
-        }
-        assertThat(stream.gapMiss.lostStanding("c")).isTrue();
-        assertThat(out.sentOfType(FrameType.WANT).stream().noneMatch(w -> w.peer().equals("d"))).isTrue();
-        final int wantsBefore = out.wants().size();
-        final long end = now + 10 * TIMINGS.unopposedClaim(4);
-        boolean askedD = false;
-        while (now < end && !askedD)
-        {
-            now += TIMINGS.repairInterval();
-            for (final String peer : new String[] {"a", "b", "c", "d"})
-            {
-                digest(peer, stream, B + 4, B + 4, now);
-            }
-            askedD = out.sentOfType(FrameType.WANT).stream().skip(wantsBefore).anyMatch(w -> w.peer().equals("d"));
-        }
-        assertThat(askedD).isTrue();
         assertThat(stream.window.contiguous()).isEqualTo(B + 2);
         assertThat(counters.lostBeyondRetention.get()).isZero();
-        // d serves it.
+        assertThat(out.sentOfType(FrameType.WANT).stream().filter(w -> w.peer().equals("c")).count()).isGreaterThan(1);
+        // c serves it at last.
         stream.window.commit(B + 3);
         assertThat(stream.window.contiguous()).isEqualTo(B + 4);
-        assertThat(stream.gapMiss.lostStanding("d")).isFalse();
     }
 
     /** The batch {@code seq} came from {@code peer} and was committed. */
