@@ -74,7 +74,7 @@ public final class CollapsedProfile
             total += count;
             threads.merge(thread, count, Long::sum);
             frames.merge(running, count, Long::sum);
-            kinds.merge(kind(thread, running), count, Long::sum);
+            kinds.merge(kind(thread, stack), count, Long::sum);
         }
         final ObjectNode result = mapper.createObjectNode();
         result.put("samples", total);
@@ -131,8 +131,9 @@ public final class CollapsedProfile
         return THREAD_SUFFIX.matcher(name.trim()).replaceAll("");
     }
 
-    static String kind(final String thread, final String running)
+    static String kind(final String thread, final String[] stack)
     {
+        final String running = stack[stack.length - 1];
         if (thread.startsWith("C1 Compiler") || thread.startsWith("C2 Compiler"))
         {
             return JIT;
@@ -159,7 +160,8 @@ public final class CollapsedProfile
         }
         if (running.endsWith("_[k]"))
         {
-            return KERNEL;
+            // The kernel parking or waking a thread is a hand-off, not socket work.
+            return parksOrWakes(stack) ? HANDOFF : KERNEL;
         }
         if (running.contains("arraycopy") || running.contains("copyMemory") || running.contains("memmove") ||
             running.contains("memcpy") || running.contains("memset") || running.contains("fill_to_memory"))
@@ -172,6 +174,18 @@ public final class CollapsedProfile
             return HANDOFF;
         }
         return OTHER;
+    }
+
+    private static boolean parksOrWakes(final String[] stack)
+    {
+        for (final String frame : stack)
+        {
+            if (frame.contains("futex") || frame.contains("Unsafe.park") || frame.contains("Unsafe.unpark"))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double share(final long count, final long total)
