@@ -349,8 +349,15 @@ final class ConnectionManager implements LinkEvents
     private void refuse(final Link link, final CloseReason reason, final String text)
     {
         link.state(Link.State.CLOSED);
-        // What the peer sent before learning of the refusal is still delivered (a duplicate's peer stays reachable).
-        link.openDirect();
+        if (reason == CloseReason.DUPLICATE_CONNECTION)
+        {
+            // The peer stays a member reachable over the surviving link: what it sent here is still its message.
+            link.openDirect();
+        }
+        else
+        {
+            link.refuseDirect();
+        }
         link.channel().eventLoop().execute(() -> Closer.refuse(link.channel(), reason, text, counters));
     }
 

@@ -51,7 +51,13 @@ public final class EngineCounters
          * Accepted (sent here or relayed) and still queued on a link that closed without writing it: the peer was
          * silent or misbehaved, or the connection broke. Orderly closes write what was accepted first.
          */
-        LINK_CLOSED
+        LINK_CLOSED,
+        /**
+         * Read on a link before it was registered, beyond what is held meanwhile (see
+         * {@code SessionHandler.MAX_HELD_DIRECT_FRAMES}), or on a link that was refused (its peer is not a member, or
+         * not expected to link here): never delivered nor relayed.
+         */
+        UNREGISTERED_LINK
     }
 
     /** Connection states counted as gauges. */

@@ -99,7 +99,11 @@ class LinkChangeDirectSystemTest
     @Test
     void shouldAnswerRequestsReadBeforeTheLinkIsRegistered() throws Exception
     {
-        final List<NodeKey> keys = TestDirectory.keys(2);
+        // The requester (keys.get(0)) gets the smaller MemberId, so it dials: a dial of the responder's could reach
+        // the requester before its conductor applied the snapshot, be refused as NOT_A_MEMBER, and the responder's
+        // redial would wait behind its held conductor.
+        final List<NodeKey> keys = new java.util.ArrayList<>(TestDirectory.keys(2));
+        keys.sort(java.util.Comparator.comparing(TestDirectory::memberIdOf));
         final InMemoryDirectorySource directory = new InMemoryDirectorySource(DirectorySnapshot.empty());
         final EventLoopGroup responderGroup = conductorApartGroup("responder-io");
         final AtomicLong answers = new AtomicLong();
@@ -146,6 +150,7 @@ class LinkChangeDirectSystemTest
                 final MemberId responderId = responder.member();
                 Await.until(() -> "the requester's link registered: requester " + linkCounts(requester) +
                     ", responder " + linkCounts(responder), 10_000, () -> null != requester.linkForTest(responderId));
+                assertThat(requester.linkForTest(responderId).outbound()).as("the requester dialled").isTrue();
                 final UnsafeBuffer request = new UnsafeBuffer(new byte[8]);
                 for (int i = 0; i < REQUESTS; i++)
                 {

@@ -282,7 +282,7 @@ public final class Link implements MessageHandler
         }
     }
 
-    // Set once the connection manager decided on the link (openDirect); IO thread only.
+    // Set once the connection manager decided on the link (openDirect or refuseDirect); IO thread only.
     private boolean directOpened;
 
     private void scheduleHeldRetry(final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
@@ -584,9 +584,11 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * Lets DIRECT frames read on this link reach the node: called once the connection manager has decided on the
-     * link (registered it, or refused it) and published the routes that follow, so a handler replying to the
-     * sender finds its route. Frames read before are held, and delivered in order now. Any thread.
+     * Lets DIRECT frames read on this link reach the node: called once the connection manager has registered the
+     * link, or refused it as a duplicate of a link that stays (its peer remains a member reachable over that one),
+     * and published the routes that follow, so a handler replying to the sender finds its route. Frames read before
+     * are held (up to {@link SessionHandler#MAX_HELD_DIRECT_FRAMES} and {@link SessionHandler#MAX_HELD_DIRECT_BYTES}),
+     * and delivered in order now. Any thread.
      */
     public void openDirect()
     {
@@ -597,6 +599,25 @@ public final class Link implements MessageHandler
             if (null != session)
             {
                 session.openDirect();
+            }
+        });
+    }
+
+    /**
+     * Keeps DIRECT frames read on this link from the node: called when the connection manager refused the link for
+     * a reason that leaves its peer no member reachable over it (not a member, not an expected link). The frames
+     * held are released and every one read from now on is dropped, all counted as
+     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}. Any thread.
+     */
+    public void refuseDirect()
+    {
+        eventLoop.execute(() ->
+        {
+            directOpened = true;
+            final SessionHandler session = channel.pipeline().get(SessionHandler.class);
+            if (null != session)
+            {
+                session.refuseDirect();
             }
         });
     }

@@ -44,6 +44,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     /** Name in the pipeline. */
     public static final String NAME = "session";
 
+    /**
+     * Most DIRECT frames held while the link is not decided on yet; a frame read beyond this (or beyond
+     * {@link #MAX_HELD_DIRECT_BYTES}, whichever is reached first) is dropped and counted as
+     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}. A member's peer decides within a conductor turn, so
+     * only a peer that floods before its link is registered reaches it.
+     */
+    public static final int MAX_HELD_DIRECT_FRAMES = 64;
+
+    /** Most bytes of DIRECT frames held while the link is not decided on yet (see {@link #MAX_HELD_DIRECT_FRAMES}). */
+    public static final int MAX_HELD_DIRECT_BYTES = 256 * 1024;
+
     private final LinkConfig config;
     private final Link link;
     private ScheduledFuture<?> heartbeatTask;
@@ -64,9 +75,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
     // Until the connection manager has decided on the link (registered or refused it) and published its routes,
     // DIRECT frames are held here in arrival order: a handler replying to one delivered earlier would find no
-    // route back to its sender. Reading pauses meanwhile, so little is held.
+    // route back to its sender. Reading pauses meanwhile, but a plaintext decoder that consumed a read entirely in
+    // place asks for the next one anyway, so the hold is bounded and what is read beyond it is dropped.
     private boolean directOpen;
+    // The link was refused for a reason that leaves the peer no member reachable over it: nothing of it is delivered.
+    private boolean directRefused;
     private final java.util.ArrayDeque<ByteBuf> heldDirect = new java.util.ArrayDeque<>();
+    private int heldDirectBytes;
     private ChannelHandlerContext context;
 
     /**
@@ -202,7 +217,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     }
                     else
                     {
-                        holdDirect(Frames.wrap(sliceView, frame), 0, length);
+                        holdOrDropDirect(Frames.wrap(sliceView, frame), 0, length);
                     }
                     break;
 
@@ -292,13 +307,23 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            holdDirect(buffer, offset, length);
+            holdOrDropDirect(buffer, offset, length);
         }
     }
 
-    /** Copies a DIRECT frame read before the link was decided on and stops reading until then. */
-    private void holdDirect(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    /**
+     * A DIRECT frame read before the link was decided on: copied and held (reading stops until the decision) while
+     * the hold has room; dropped and counted when it has none or the link was refused.
+     */
+    private void holdOrDropDirect(final org.agrona.DirectBuffer buffer, final int offset, final int length)
     {
+        if (directRefused || heldDirect.size() >= MAX_HELD_DIRECT_FRAMES ||
+            heldDirectBytes + length > MAX_HELD_DIRECT_BYTES)
+        {
+            config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).increment();
+            return;
+        }
+        heldDirectBytes += length;
         final ByteBuf copy = context.alloc().directBuffer(length);
         buffer.getBytes(offset, copy.nioBuffer(0, length), length);
         copy.writerIndex(length);
@@ -313,7 +338,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      */
     void openDirect()
     {
-        if (directOpen)
+        if (directOpen || directRefused)
         {
             return;
         }
@@ -330,7 +355,41 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 held.release();
             }
         }
+        heldDirectBytes = 0;
         publishReadStats();
+        resumeReadingAfterDecision();
+    }
+
+    /**
+     * The connection manager refused the link for a reason that leaves its peer no member reachable over it (not a
+     * member, not an expected link): the DIRECT frames held are released and counted as
+     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}, and so is every one read from now on; none is delivered.
+     * IO thread (see {@link Link#refuseDirect()}).
+     */
+    void refuseDirect()
+    {
+        if (directOpen || directRefused)
+        {
+            return;
+        }
+        directRefused = true;
+        final int dropped = heldDirect.size();
+        ByteBuf held;
+        while (null != (held = heldDirect.pollFirst()))
+        {
+            held.release();
+        }
+        heldDirectBytes = 0;
+        if (dropped > 0)
+        {
+            config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).getAndAdd(dropped);
+        }
+        publishReadStats();
+        resumeReadingAfterDecision();
+    }
+
+    private void resumeReadingAfterDecision()
+    {
         final io.netty.channel.Channel channel = context.channel();
         final CloseReason sent = Closer.sentReason(channel);
         final boolean readsOn = null == sent || Closer.readsUntilPeerCloses(sent);
@@ -404,7 +463,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         closedReported = true;
-        // Frames of a peer that closed before the link was decided on are still its messages to this node.
+        // Frames of a peer that closed before the link was decided on are still its messages to this node (none
+        // are held once the link was refused).
         openDirect();
         publishReadStats();
         if (null != heartbeatTask)

@@ -439,6 +439,84 @@ class HandlerTest
     }
 
     @Test
+    void shouldHoldAtMostTheBoundOfDirectFramesBeforeTheLinkIsDecidedOnAndDropAndCountTheRest()
+    {
+        final Session session = new Session();
+        final int extra = 5;
+        final int written = SessionHandler.MAX_HELD_DIRECT_FRAMES + extra;
+        // One read, as a plaintext decoder consumes it in place and asks for the next read whatever auto-read says.
+        session.channel.writeInbound(directFrames(1, written, 16));
+        assertThat(session.events.directs).isEmpty();
+        assertThat(session.unregistered()).isEqualTo(extra);
+
+        session.link.openDirect();
+        session.channel.runPendingTasks();
+        final List<Long> held = new ArrayList<>();
+        for (long destination = 1; destination <= SessionHandler.MAX_HELD_DIRECT_FRAMES; destination++)
+        {
+            held.add(destination);
+        }
+        assertThat(session.events.directs).as("the first ones read, in order").isEqualTo(held);
+        assertThat(session.unregistered()).isEqualTo(extra);
+        session.channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldHoldAtMostTheBoundOfDirectBytesBeforeTheLinkIsDecidedOn()
+    {
+        final Session session = new Session();
+        final int payloadLength = 64 * 1024;
+        final ByteBuf probe = directFrames(1, 1, payloadLength);
+        final int frameLength = probe.readableBytes();
+        probe.release();
+        final int fitting = SessionHandler.MAX_HELD_DIRECT_BYTES / frameLength;
+        assertThat(fitting).isLessThan(SessionHandler.MAX_HELD_DIRECT_FRAMES);
+        session.channel.writeInbound(directFrames(1, fitting + 2, payloadLength));
+        assertThat(session.unregistered()).isEqualTo(2);
+
+        session.link.openDirect();
+        session.channel.runPendingTasks();
+        assertThat(session.events.directs).hasSize(fitting);
+        session.channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldDeliverNothingOfALinkRefusedAndCountWhatWasHeldAndWhatIsReadAfter()
+    {
+        final Session session = new Session();
+        session.channel.writeInbound(directFrames(1, 3, 16));
+        assertThat(session.channel.config().isAutoRead()).isFalse();
+
+        session.link.refuseDirect();
+        session.channel.runPendingTasks();
+        assertThat(session.events.directs).isEmpty();
+        assertThat(session.unregistered()).as("the frames held").isEqualTo(3);
+
+        session.channel.writeInbound(directFrames(4, 2, 16));
+        assertThat(session.unregistered()).as("and the ones read after").isEqualTo(5);
+        // Neither a later openDirect nor the close path delivers them.
+        session.link.openDirect();
+        session.channel.runPendingTasks();
+        session.channel.close();
+        assertThat(session.events.directs).isEmpty();
+        session.channel.finishAndReleaseAll();
+    }
+
+    /** {@code count} DIRECT frames in one buffer, to destinations {@code first}, {@code first + 1}, ... */
+    private static ByteBuf directFrames(final long first, final int count, final int payloadLength)
+    {
+        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
+        final org.agrona.concurrent.UnsafeBuffer payload =
+            new org.agrona.concurrent.UnsafeBuffer(new byte[payloadLength]);
+        final ByteBuf in = Unpooled.directBuffer();
+        for (int i = 0; i < count; i++)
+        {
+            encoder.encode(in, first + i, 9, 8, payload, 0, payloadLength);
+        }
+        return in;
+    }
+
+    @Test
     void shouldAnswerPingWithPongEchoingIt()
     {
         final Session session = new Session();
@@ -518,6 +596,11 @@ class HandlerTest
             link = new Link(channel, TestDirectory.memberIdOf(keys.get(1)), true, counters, 3, 64 * 1024, 1024 * 1024);
             channel.pipeline().addLast(new FrameDecoder(1024 * 1024))
                 .addLast(new SessionHandler(config(keys.get(0), events, counters), link));
+        }
+
+        long unregistered()
+        {
+            return counters.directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).get();
         }
     }
 }

@@ -463,6 +463,8 @@ public final class CapacityGenerator implements AutoCloseable
             {
                 link.state(Link.State.ACTIVE);
                 links.put(member, link);
+                // The generator's links need no registration: DIRECT frames from the node are taken as they arrive.
+                link.openDirect();
             }
 
             @Override
