@@ -131,8 +131,8 @@ final class MissClaim<P>
             // once no peer but the claimants offers it any more; the offerers are asked meanwhile.
             return KEEP;
         }
-        // One peer said so, our only peer too: another may still have it (a member coming back links one peer at a time,
-        // and the peers that link after the first may hold what it says is gone).
+        // One peer said so, our only peer too: another may still have it (a member coming back links one peer at a
+        // time, and the peers that link after the first may hold what it says is gone).
         clear();
         remember(peer);
         voices = 1;

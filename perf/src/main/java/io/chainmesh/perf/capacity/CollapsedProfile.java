@@ -102,7 +102,8 @@ public final class CollapsedProfile
     public static String text(final ObjectNode summary, final double microsPerMessage)
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "samples: %,d (one per 0.5 ms of CPU)%n", summary.path("samples").asLong()));
+        sb.append(String.format(Locale.ROOT, "samples: %,d (one per 0.5 ms of CPU)%n",
+            summary.path("samples").asLong()));
         sb.append(String.format(Locale.ROOT, "%-45s %7s %12s%n", "kind of work (by the running frame)", "share",
             "µs per msg"));
         summary.path("kinds").properties().forEach(e -> sb.append(String.format(Locale.ROOT, "%-45s %6.1f%% %12.3f%n",

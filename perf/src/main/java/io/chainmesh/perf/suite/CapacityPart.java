@@ -76,8 +76,8 @@ final class CapacityPart implements SuitePart
             {
                 final Path recording = jfr && round == 1 && batch == batchSizes[0] ?
                     Files.createTempFile("chainmesh-capacity-", ".jfr") : null;
-                final Path profileFile = profile && round == 1 ? Files.createTempFile("chainmesh-capacity-", ".collapsed") :
-                    null;
+                final Path profileFile = profile && round == 1 ?
+                    Files.createTempFile("chainmesh-capacity-", ".collapsed") : null;
                 settings.log().accept("capacity: round " + round + ", chainmesh node, " + batch + " messages per batch");
                 final int pool = quick ? 2_000 : (batch <= 64 ? 60_000 : 30_000);
                 final CapacityGenerator.Settings run = new CapacityGenerator.Settings(shape, ORIGINS, batch, SIZE,
@@ -360,7 +360,8 @@ final class CapacityPart implements SuitePart
                 sb.append("async-profiler, chainmesh node, round ").append(r.path("round").asInt()).append(", ")
                     .append(r.path("messagesPerBatch").asInt()).append(" per batch, the measured window (µs per msg: ")
                     .append("the kind's share of the node's CPU per delivered message):\n\n```\n")
-                    .append(CollapsedProfile.text((ObjectNode)r.path("profile"), r.path("nodeCpuMicrosPerMessage").asDouble()))
+                    .append(CollapsedProfile.text((ObjectNode)r.path("profile"),
+                        r.path("nodeCpuMicrosPerMessage").asDouble()))
                     .append("```\n\n");
             }
         }
