@@ -9,9 +9,10 @@ import org.agrona.collections.Object2ObjectHashMap;
  * node appends to its retention (a peer that lags behind every stream keeps up), plus what we retain once per
  * retention time; it never holds more than what we retain, or {@link #MIN_BYTES} if that is more (a node that
  * retains little or nothing still tells a peer that what it asked for is gone). A peer that asks again and again
- * for what it was sent gets at most that, however often it asks. An answer the allowance cuts stops like one cut by back pressure: the requester asks again
- * later. A peer's bucket outlives its link until it has refilled (so reconnecting does not buy a fresh
- * retention); peers linked within the last retention time are all it keeps. Commit thread only.
+ * for what it was sent gets at most that, however often it asks. An answer the allowance cuts stops like one cut by
+ * back pressure: the requester asks again later. A peer's bucket outlives its link until it has refilled (so
+ * reconnecting does not buy a fresh retention); peers linked within the last retention time are all it keeps.
+ * Commit thread only.
  *
  * @param <P> how a peer is identified.
  */
