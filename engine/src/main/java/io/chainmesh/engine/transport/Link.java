@@ -283,7 +283,7 @@ public final class Link implements MessageHandler
     }
 
     // Set once the connection manager decided on the link (openDirect or refuseDirect); IO thread only.
-    private boolean directOpened;
+    private boolean directDecided;
 
     private void scheduleHeldRetry(final java.util.function.BiPredicate<MemberId, ByteBuf> consumer)
     {
@@ -303,7 +303,7 @@ public final class Link implements MessageHandler
             releaseHeld();
             // Before the link is decided on, reading stays paused for the DIRECT frames held meanwhile: resuming
             // here would let a peer queue any number of them before its link is registered.
-            if (directOpened)
+            if (directDecided)
             {
                 channel.config().setAutoRead(true);
             }
@@ -592,15 +592,7 @@ public final class Link implements MessageHandler
      */
     public void openDirect()
     {
-        eventLoop.execute(() ->
-        {
-            directOpened = true;
-            final SessionHandler session = channel.pipeline().get(SessionHandler.class);
-            if (null != session)
-            {
-                session.openDirect();
-            }
-        });
+        decideDirect(true);
     }
 
     /**
@@ -611,13 +603,18 @@ public final class Link implements MessageHandler
      */
     public void refuseDirect()
     {
+        decideDirect(false);
+    }
+
+    private void decideDirect(final boolean deliver)
+    {
         eventLoop.execute(() ->
         {
-            directOpened = true;
+            directDecided = true;
             final SessionHandler session = channel.pipeline().get(SessionHandler.class);
             if (null != session)
             {
-                session.refuseDirect();
+                session.decideDirect(deliver);
             }
         });
     }

@@ -332,23 +332,37 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The connection manager decided on the link (registered or refused it) and published the routes that follow,
-     * or the channel closed first: delivers the DIRECT frames held until then, in order, and from now on every one
-     * as it arrives. IO thread (see {@link Link#openDirect()}).
+     * The connection manager decided on the link and published the routes that follow, or the channel closed first.
+     * Delivered ({@code deliver}: it registered the link, or refused it as a duplicate of one that stays, or the
+     * channel closed undecided): the DIRECT frames held until then go to the node in order, and from now on every
+     * one as it arrives. Refused for a reason that leaves the peer no member reachable over it (not a member, not an
+     * expected link): the frames held are released and counted as
+     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}, and so is every one read from now on. Only the first
+     * decision counts. IO thread (see {@link Link#openDirect()}, {@link Link#refuseDirect()}).
+     *
+     * @param deliver true to deliver, false to drop and count.
      */
-    void openDirect()
+    void decideDirect(final boolean deliver)
     {
         if (directOpen || directRefused)
         {
             return;
         }
-        directOpen = true;
+        directOpen = deliver;
+        directRefused = !deliver;
         ByteBuf held;
         while (null != (held = heldDirect.pollFirst()))
         {
             try
             {
-                config.events().onDirect(link, Frames.wrap(sliceView, held), 0, held.readableBytes());
+                if (deliver)
+                {
+                    config.events().onDirect(link, Frames.wrap(sliceView, held), 0, held.readableBytes());
+                }
+                else
+                {
+                    config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).increment();
+                }
             }
             finally
             {
@@ -356,34 +370,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             }
         }
         heldDirectBytes = 0;
-        publishReadStats();
-        resumeReadingAfterDecision();
-    }
-
-    /**
-     * The connection manager refused the link for a reason that leaves its peer no member reachable over it (not a
-     * member, not an expected link): the DIRECT frames held are released and counted as
-     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}, and so is every one read from now on; none is delivered.
-     * IO thread (see {@link Link#refuseDirect()}).
-     */
-    void refuseDirect()
-    {
-        if (directOpen || directRefused)
-        {
-            return;
-        }
-        directRefused = true;
-        final int dropped = heldDirect.size();
-        ByteBuf held;
-        while (null != (held = heldDirect.pollFirst()))
-        {
-            held.release();
-        }
-        heldDirectBytes = 0;
-        if (dropped > 0)
-        {
-            config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).getAndAdd(dropped);
-        }
         publishReadStats();
         resumeReadingAfterDecision();
     }
@@ -465,7 +451,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         closedReported = true;
         // Frames of a peer that closed before the link was decided on are still its messages to this node (none
         // are held once the link was refused).
-        openDirect();
+        decideDirect(true);
         publishReadStats();
         if (null != heartbeatTask)
         {
