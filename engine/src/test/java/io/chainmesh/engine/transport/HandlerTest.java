@@ -413,12 +413,11 @@ class HandlerTest
         final Events events = session.events;
         final EmbeddedChannel channel = session.channel;
         final Link link = session.link;
-        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
-        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
-        final ByteBuf in = Unpooled.directBuffer();
-        encoder.encode(in, 1, 9, 8, payload, 0, 16);
+        final ByteBuf in = directFrames(1, 1, 16);
         io.chainmesh.codec.ping.PingDescriptor.writeFrame(in, FrameType.PING, 7);
-        encoder.encode(in, 2, 9, 8, payload, 0, 16);
+        final ByteBuf second = directFrames(2, 1, 16);
+        in.writeBytes(second);
+        second.release();
         channel.writeInbound(in);
 
         assertThat(events.directs).as("held until the link is decided on").isEmpty();
@@ -431,9 +430,7 @@ class HandlerTest
         channel.runPendingTasks();
         assertThat(events.directs).containsExactly(1L, 2L);
         assertThat(channel.config().isAutoRead()).isTrue();
-        final ByteBuf later = Unpooled.directBuffer();
-        encoder.encode(later, 3, 9, 8, payload, 0, 16);
-        channel.writeInbound(later);
+        channel.writeInbound(directFrames(3, 1, 16));
         assertThat(events.directs).containsExactly(1L, 2L, 3L);
         channel.finishAndReleaseAll();
     }
@@ -520,9 +517,7 @@ class HandlerTest
     void shouldAnswerPingWithPongEchoingIt()
     {
         final Session session = new Session();
-        final Events events = session.events;
         final EmbeddedChannel channel = session.channel;
-        final Link link = session.link;
         final ByteBuf ping = Unpooled.buffer();
         io.chainmesh.codec.ping.PingDescriptor.writeFrame(ping, FrameType.PING, 0xFFFF_FFFEL);
         channel.writeInbound(ping);
@@ -557,11 +552,7 @@ class HandlerTest
         final Events events = session.events;
         final EmbeddedChannel channel = session.channel;
         final Link link = session.link;
-        final io.chainmesh.codec.direct.DirectEncoder encoder = new io.chainmesh.codec.direct.DirectEncoder();
-        final org.agrona.concurrent.UnsafeBuffer payload = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
-        final ByteBuf in = Unpooled.directBuffer();
-        encoder.encode(in, 1, 9, 8, payload, 0, 16);
-        channel.writeInbound(in);
+        channel.writeInbound(directFrames(1, 1, 16));
         assertThat(channel.config().isAutoRead()).isFalse();
 
         // A broadcast frame the pipeline cannot take yet, then can: its retry must not resume reading.
