@@ -112,6 +112,15 @@ final class Batcher implements EventHandler<EgressEvent>
         }
     }
 
+    /**
+     * @return when the open batch's linger is up ({@link System#nanoTime()} scale), or
+     *         {@link LingerWaitStrategy#NO_BATCH_OPEN}; batcher thread only.
+     */
+    long lingerDeadlineNanos()
+    {
+        return open ? openedAtNanos + lingerNanos : LingerWaitStrategy.NO_BATCH_OPEN;
+    }
+
     private void begin()
     {
         encoder.wrap(batchBuffer, 0, batchBuffer.capacity()).begin(originId, nextSeq, clock.time());

@@ -34,7 +34,7 @@ public final class BlockingBackoffWaitStrategy implements WaitStrategy
     /**
      * @param maxParkNanos longest park while waiting for an earlier stage.
      * @param timeoutNanos if above 0, an idle wait for the producer ends after this long with a
-     *                     {@link TimeoutException}, so the consumer's {@code onTimeout} runs (the batcher's linger).
+     *                     {@link TimeoutException}, so the consumer's {@code onTimeout} runs.
      */
     public BlockingBackoffWaitStrategy(final long maxParkNanos, final long timeoutNanos)
     {

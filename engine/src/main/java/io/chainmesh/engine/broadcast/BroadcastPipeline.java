@@ -1,6 +1,5 @@
 package io.chainmesh.engine.broadcast;
 
-import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -17,6 +16,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
@@ -82,12 +82,8 @@ public final class BroadcastPipeline implements AutoCloseable
         this.counters = new BroadcastCounters(countersManager, ctx.name());
         this.ingress = new Disruptor<>(IngressEvent::new, ctx.ingressRingSize(), threads("ingress"),
             ProducerType.MULTI, ctx.waitStrategy().get());
-        this.egress = new Disruptor<>(() -> new EgressEvent(ctx.maxMessageLength()), ctx.egressRingSize(), threads("batcher"),
-            ProducerType.MULTI, ctx.batchLingerNanos() > 0 ?
-            new BlockingBackoffWaitStrategy(50_000, ctx.batchLingerNanos()) : ctx.waitStrategy().get());
         final ExceptionHandler<Object> stageErrors = new StageErrorHandler(ctx.errorHandler());
         ingress.setDefaultExceptionHandler(stageErrors);
-        egress.setDefaultExceptionHandler(stageErrors);
 
         final SeenWindows seen = new SeenWindows();
         final VerifyHandler[] verifiers = new VerifyHandler[ctx.verifyWorkers()];
@@ -101,11 +97,17 @@ public final class BroadcastPipeline implements AutoCloseable
             () -> ring.remainingCapacity() < ring.getBufferSize() / 2, originPause, localCommitted);
         ingress.handleEventsWith(verifiers).then(commit);
         this.ingressRing = ingress.getRingBuffer();
-        final EventHandler<EgressEvent> batcher = new Batcher(ctx.signatures().signer(ctx.nodeKey()),
+        final Batcher batcher = new Batcher(ctx.signatures().signer(ctx.nodeKey()),
             ctx.member().originId(), ctx.maxBatchFrameLength(),
             ctx.clock(), ingressRing, counters, new BackoffIdleStrategy(), () -> closed, batchSizes, ctx.batchLingerNanos(),
             ctx.maxMessagesPerBatch(), localCommitted,
             Math.max(2L * ctx.maxBatchFrameLength(), ctx.retentionBytes() / 8));
+        this.egress = new Disruptor<>(() -> new EgressEvent(ctx.maxMessageLength()), ctx.egressRingSize(), threads("batcher"),
+            ProducerType.MULTI, ctx.batchLingerNanos() > 0 ?
+            new LingerWaitStrategy(batcher::lingerDeadlineNanos, SystemNanoClock.INSTANCE, ctx.batchLingerNanos(),
+            ctx.egressRingSize()) :
+            ctx.waitStrategy().get());
+        egress.setDefaultExceptionHandler(stageErrors);
         egress.handleEventsWith(batcher);
         this.egressRing = egress.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(threads("tick"));

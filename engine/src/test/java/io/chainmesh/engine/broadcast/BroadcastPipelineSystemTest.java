@@ -45,6 +45,9 @@ class BroadcastPipelineSystemTest
     private final List<Map<String, AtomicInteger>> received = new ArrayList<>();
     private DirectorySnapshot directory;
     private int retentionBytes = 1 << 20;
+    private long batchLingerNanos;
+    private int egressRingSize = 4096;
+    private int maxMessagesPerBatch = BatchDescriptor.MAX_ENTRIES;
     private int maxBatchFrameLength = 64 << 10;
     private long repairDelayMillis = 150;
     private long slowPeerMillis = 5_000;
@@ -96,6 +99,9 @@ class BroadcastPipelineSystemTest
             .retentionBytes(retentionBytes)
             .retentionMillis(retentionMillis)
             .maxBatchFrameLength(maxBatchFrameLength)
+            .batchLingerNanos(batchLingerNanos)
+            .egressRingSize(egressRingSize)
+            .maxMessagesPerBatch(maxMessagesPerBatch)
             .maxMessageLength(1024));
         nodes[i].subscribe(TOPIC, (originId, topic, buffer, offset, length) ->
         {
@@ -171,6 +177,43 @@ class BroadcastPipelineSystemTest
                 sum(BroadcastCounters::repairFramesSent), sum(BroadcastCounters::duplicates))
             .isEqualTo((N - 1) * sum(BroadcastCounters::batchesPublished));
         assertThat(sum(BroadcastCounters::forged) + sum(BroadcastCounters::malformed)).isZero();
+    }
+
+    @Test
+    void shouldSignMessagesOfferedWithinTheLingerAsOneBatchOnceTheLingerIsUp()
+    {
+        restartNodeZero(TimeUnit.SECONDS.toNanos(1));
+        for (int m = 0; m < 5; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+
+        await(() -> received.stream().skip(1).allMatch(r -> r.size() == 5), () -> "every node to receive the 5 messages");
+        assertThat(nodes[0].counters().batchesPublished()).as("one signature for the 5").isEqualTo(1);
+    }
+
+    @Test
+    void shouldKeepTakingOffersWhileABatchLingersAndSignEachBatchThatFills()
+    {
+        // 40 offers through a 16-slot ring while batches linger: none is refused for good, and every batch of 8 is
+        // signed when it is full.
+        egressRingSize = 16;
+        maxMessagesPerBatch = 8;
+        restartNodeZero(TimeUnit.SECONDS.toNanos(1));
+        for (int m = 0; m < 40; m++)
+        {
+            assertThat(publish(0, m)).isGreaterThanOrEqualTo(0);
+        }
+
+        await(() -> received.stream().skip(1).allMatch(r -> r.size() == 40), () -> "every node to receive the 40 messages");
+        assertThat(nodes[0].counters().batchesPublished()).isEqualTo(5);
+    }
+
+    private void restartNodeZero(final long lingerNanos)
+    {
+        batchLingerNanos = lingerNanos;
+        nodes[0].close();
+        start(0, null);
     }
 
     @Test

@@ -1,0 +1,138 @@
+package io.chainmesh.engine.broadcast;
+
+import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
+
+import org.agrona.concurrent.NanoClock;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The egress ring's wait strategy when batches linger ({@link BroadcastContext#batchLingerNanos}).
+ * <p>
+ * With no batch open, the batcher blocks until a message is offered, and the first offer of an idle spell wakes
+ * it. While a batch is open, offers never wake it: it sleeps until the batch's linger is up, in slices of at most
+ * {@value #MAX_SLICE_NANOS} ns, and comes back early only once a quarter of the ring is waiting (so offers are not
+ * refused as back-pressured while it sleeps). Waking the batcher for every offer, as a blocking strategy does,
+ * costs the publishing thread a futex wake and the batcher a context switch per message, only for the batcher to
+ * append one message and sleep again: at thousands of messages a second that was most of a lingering node's
+ * hand-off cost.
+ * <p>
+ * The batcher is the ring's only consumer and the one thread that calls {@link #waitFor}; the deadline it is
+ * given is read on that thread.
+ */
+final class LingerWaitStrategy implements WaitStrategy
+{
+    /** What {@code lingerDeadlineNanos} answers while no batch is open. */
+    static final long NO_BATCH_OPEN = Long.MIN_VALUE;
+    /** Longest sleep between two looks at the ring while a batch lingers. */
+    static final long MAX_SLICE_NANOS = 5_000_000;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition producerAdvanced = lock.newCondition();
+    private final AtomicBoolean signalNeeded = new AtomicBoolean(false);
+    private final LongSupplier lingerDeadlineNanos;
+    private final NanoClock clock;
+    private final long sliceNanos;
+    private final long wakeEarlyAt;
+
+    /**
+     * @param lingerDeadlineNanos the open batch's deadline on {@code clock}'s scale, or {@link #NO_BATCH_OPEN};
+     *                            called on the batcher's thread.
+     * @param clock               the batcher's clock.
+     * @param lingerNanos         the linger, so the sleep is cut into a few slices of it.
+     * @param ringSize            the egress ring's size.
+     */
+    LingerWaitStrategy(final LongSupplier lingerDeadlineNanos, final NanoClock clock, final long lingerNanos,
+        final int ringSize)
+    {
+        this.lingerDeadlineNanos = lingerDeadlineNanos;
+        this.clock = clock;
+        this.sliceNanos = Math.max(1, Math.min(MAX_SLICE_NANOS, lingerNanos / 4));
+        this.wakeEarlyAt = Math.max(1, ringSize / 4);
+    }
+
+    @Override
+    public long waitFor(final long sequence, final Sequence cursor, final Sequence dependentSequence,
+        final SequenceBarrier barrier) throws AlertException, InterruptedException, TimeoutException
+    {
+        final long deadline = lingerDeadlineNanos.getAsLong();
+        if (NO_BATCH_OPEN == deadline)
+        {
+            awaitFirstOffer(sequence, cursor, barrier);
+            return cursor.get();
+        }
+        while (true)
+        {
+            barrier.checkAlert();
+            final long available = cursor.get();
+            final long left = deadline - clock.nanoTime();
+            if (left <= 0)
+            {
+                if (available >= sequence)
+                {
+                    return available;
+                }
+                // Nothing more came: the batcher's onTimeout signs the batch.
+                throw TimeoutException.INSTANCE;
+            }
+            if (available - sequence + 1 >= wakeEarlyAt)
+            {
+                return available;
+            }
+            LockSupport.parkNanos(Math.min(left, sliceNanos));
+        }
+    }
+
+    private void awaitFirstOffer(final long sequence, final Sequence cursor, final SequenceBarrier barrier)
+        throws AlertException, InterruptedException
+    {
+        if (cursor.get() >= sequence)
+        {
+            return;
+        }
+        lock.lock();
+        try
+        {
+            while (cursor.get() < sequence)
+            {
+                signalNeeded.set(true);
+                if (cursor.get() >= sequence)
+                {
+                    break;
+                }
+                barrier.checkAlert();
+                producerAdvanced.await();
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void signalAllWhenBlocking()
+    {
+        // A plain read first: while the batcher lingers or runs, publishing costs no atomic write here.
+        if (signalNeeded.get() && signalNeeded.getAndSet(false))
+        {
+            lock.lock();
+            try
+            {
+                producerAdvanced.signalAll();
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+    }
+}
