@@ -1,8 +1,13 @@
 package io.chainmesh.perf.ceiling;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chainmesh.engine.broadcast.BroadcastStrategy;
+import io.chainmesh.perf.capacity.CollapsedProfile;
 import io.chainmesh.node.DevnetReport;
 import io.chainmesh.node.DevnetRunner;
+
+import java.nio.file.Path;
 
 /**
  * One broadcast run to profile from outside (JFR, async-profiler): chainmesh tree or flood at max rate, or the
@@ -10,6 +15,8 @@ import io.chainmesh.node.DevnetRunner;
  * <pre>
  * $JAVA -XX:StartFlightRecording=filename=tree.jfr,settings=profile io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8
  * jfr print --events jdk.ExecutionSample tree.jfr   # or: jfr summary tree.jfr
+ * $JAVA -Dprofile=tree.collapsed io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8   # async-profiler, from the
+ *                                                                                       # end of the warm-up
  * </pre>
  */
 public final class BroadcastProfileTarget
@@ -19,10 +26,11 @@ public final class BroadcastProfileTarget
     }
 
     /**
-     * @param args {@code tree|flood|ceiling} [seconds=8] [nodes=16] [ceiling batch=40].
+     * @param args {@code tree|flood|ceiling} [seconds=8] [nodes=16] [ceiling batch=40] [verify workers per node=1].
      * @throws InterruptedException if interrupted.
+     * @throws java.io.IOException if {@code -Dprofile=FILE} cannot be written or read.
      */
-    public static void main(final String[] args) throws InterruptedException
+    public static void main(final String[] args) throws InterruptedException, java.io.IOException
     {
         final String what = args.length > 0 ? args[0] : "tree";
         final int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
@@ -33,12 +41,38 @@ public final class BroadcastProfileTarget
             System.out.println(RawFanoutCeiling.run(nodes, 64, batch, seconds, 1000));
             return;
         }
+        final String profile = System.getProperty("profile");
         final DevnetReport report = new DevnetRunner(new DevnetRunner.Context().nodes(nodes).messageSize(64)
+            .progress(line -> startProfileAfterWarmUp(profile, line), false)
             .durationMillis(seconds * 1000L).drainMillis(30_000)
             .strategy("flood".equals(what) ? BroadcastStrategy.FLOOD : BroadcastStrategy.TREE).rate(0).lingerMicros(20_000)
-            .warmupMillis(2_000).maxMessagesPerBatch(65_535)).run();
+            .warmupMillis(Long.getLong("warmupMillis", 2_000)).maxMessagesPerBatch(65_535)
+            .verifyWorkers(args.length > 4 ? Integer.parseInt(args[4]) : 1)).run();
         System.out.printf("%s: %.0f delivered msgs/s per node, %.1f msgs per signature, p50 %.1f ms, p99 %.1f ms, all delivered %s%n",
             what, report.deliveredPerNodePerSecond(), report.published() / (double)Math.max(1, report.batchesPublished()),
             report.latencyMicros().p50() / 1000, report.latencyMicros().p99() / 1000, report.passed());
+        if (null != profile)
+        {
+            one.profiler.AsyncProfiler.getInstance().execute("stop,file=" + profile + ",collapsed");
+            final long deliveries = Math.round(report.deliveredPerNodePerSecond() * nodes * report.durationSeconds());
+            final ObjectNode summary = CollapsedProfile.summarize(Path.of(profile), new ObjectMapper());
+            // One sample per 0.5 ms of CPU, all threads, from the end of the warm-up to the end of the drain.
+            System.out.println(CollapsedProfile.text(summary, summary.path("samples").asLong() * 500.0 / deliveries));
+        }
+    }
+
+    private static void startProfileAfterWarmUp(final String profile, final String line)
+    {
+        if (null != profile && line.startsWith("warm-up: ") && line.contains(" messages in "))
+        {
+            try
+            {
+                one.profiler.AsyncProfiler.getInstance().execute(System.getProperty("profileEvent", "start,event=cpu,interval=500000") + ",threads");
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }
     }
 }
