@@ -19,7 +19,9 @@ import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.chainmesh.engine.transport.ChannelSetup;
 import io.chainmesh.engine.transport.Link;
+import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.transport.LinkConfig;
+import io.chainmesh.engine.transport.RecordSettings;
 import io.chainmesh.engine.transport.LinkEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -96,6 +98,8 @@ public final class CapacityGenerator implements AutoCloseable
      * @param seconds          longest sending time of the measured pool.
      * @param topic            topic of the messages.
      * @param verifyWorkers    the node's verify threads.
+     * @param cipher           how the links between generator and node are protected (the node's
+     *                         {@code channelCipher}): AES-GCM records as deployed, or plaintext frames.
      * @param window           most batches sent and not yet delivered; 0 for open loop.
      * @param nodeJvm          the node JVM's command up to the main class (java, options, class path).
      * @param profileFile      where the node writes an async-profiler profile of the measured window (collapsed
@@ -112,6 +116,7 @@ public final class CapacityGenerator implements AutoCloseable
         double seconds,
         int topic,
         int verifyWorkers,
+        ChannelCipher cipher,
         int window,
         List<String> nodeJvm,
         String profileFile,
@@ -300,6 +305,7 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("messagesPerBatch", settings.messagesPerBatch());
         result.put("messageSize", settings.messageSize());
         result.put("verifyWorkers", settings.verifyWorkers());
+        result.put("cipher", settings.cipher().name());
         result.put("verifier", ready.path("verifier").asText());
         result.put("nativeLoadFailure", ready.path("nativeLoadFailure").isNull() ? null :
             ready.path("nativeLoadFailure").asText());
@@ -399,8 +405,8 @@ public final class CapacityGenerator implements AutoCloseable
      * One chainmesh capacity measurement, its figures as one JSON line on stdout.
      * <pre>
      * CapacityGenerator [CapacityShape args] [--origins 1024] [--messages-per-batch 64] [--size 64]
-     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1] [--window 512]
-     *                   [--jfr node.jfr] [--profile node-collapsed.txt]
+     *                   [--warmup-batches 20000] [--batches 60000] [--seconds 10] [--verify-workers 1]
+     *                   [--cipher AES_GCM|PLAINTEXT] [--window 512] [--jfr node.jfr] [--profile node-collapsed.txt]
      * </pre>
      *
      * @param args see above.
@@ -413,7 +419,9 @@ public final class CapacityGenerator implements AutoCloseable
             CapacityShape.intArg(args, "--messages-per-batch", 64), CapacityShape.intArg(args, "--size", 64),
             CapacityShape.intArg(args, "--warmup-batches", 20_000), CapacityShape.intArg(args, "--batches", 60_000),
             Double.parseDouble(CapacityShape.stringArg(args, "--seconds", "10")), 7,
-            CapacityShape.intArg(args, "--verify-workers", 1), CapacityShape.intArg(args, "--window", DEFAULT_WINDOW),
+            CapacityShape.intArg(args, "--verify-workers", 1),
+            ChannelCipher.valueOf(CapacityShape.stringArg(args, "--cipher", ChannelCipher.AES_GCM.name())),
+            CapacityShape.intArg(args, "--window", DEFAULT_WINDOW),
             nodeJvm(jfrOptions(CapacityShape.stringArg(args, "--jfr", ""))),
             CapacityShape.stringArg(args, "--profile", ""), System.err::println);
         try (CapacityGenerator generator = new CapacityGenerator(settings, mapper))
@@ -493,7 +501,9 @@ public final class CapacityGenerator implements AutoCloseable
         };
         return new LinkConfig(chain.memberKey(chain.indexOf(member)), events, counters, SystemNanoClock.INSTANCE,
             new SecureRandom(), TimeUnit.SECONDS.toNanos(5), 4096, 1 << 20, TimeUnit.SECONDS.toNanos(1),
-            GENERATOR_MISSED_HEARTBEATS, OUTBOUND_BUDGET, snapshot::height, channels);
+            GENERATOR_MISSED_HEARTBEATS, OUTBOUND_BUDGET, snapshot::height, channels)
+            .withRecords(new RecordSettings(settings.cipher(), RecordSettings.DEFAULT.maxRecordPlaintext(),
+                RecordSettings.DEFAULT.rekeyAfterRecords(), RecordSettings.DEFAULT.rekeyAfterBytes()));
     }
 
     private void onNodeFrame(final ByteBuf frame)
@@ -727,7 +737,7 @@ public final class CapacityGenerator implements AutoCloseable
         command.add(CapacityNode.class.getName());
         command.addAll(settings.shape().toArgs());
         command.addAll(List.of("--ports-file", portsFile.toString(), "--topic", Integer.toString(settings.topic()),
-            "--verify-workers", Integer.toString(settings.verifyWorkers())));
+            "--verify-workers", Integer.toString(settings.verifyWorkers()), "--cipher", settings.cipher().name()));
         node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         nodeIn = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
         nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));

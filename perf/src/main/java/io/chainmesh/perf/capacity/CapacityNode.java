@@ -5,6 +5,7 @@ import io.chainmesh.chain.Member;
 import io.chainmesh.codec.crypto.EcdsaVerifier;
 import io.chainmesh.codec.crypto.Libsecp256k1;
 import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.broadcast.BroadcastCounters;
 
 import java.io.BufferedReader;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * It prints {@code {"ready":...}} once launched (with the verifier provider that runs).
  * <pre>
- * CapacityNode [CapacityShape args] --ports-file FILE [--topic 7] [--verify-workers 1]
+ * CapacityNode [CapacityShape args] --ports-file FILE [--topic 7] [--verify-workers 1] [--cipher AES_GCM|PLAINTEXT]
  * </pre>
  */
 public final class CapacityNode
@@ -53,6 +54,8 @@ public final class CapacityNode
         final CapacityShape shape = CapacityShape.parse(args);
         final int topic = CapacityShape.intArg(args, "--topic", 7);
         final int verifyWorkers = CapacityShape.intArg(args, "--verify-workers", 1);
+        final ChannelCipher cipher = ChannelCipher.valueOf(
+            CapacityShape.stringArg(args, "--cipher", ChannelCipher.AES_GCM.name()));
         final DevnetChain chain = shape.chain(CapacityShape.readPorts(
             java.nio.file.Path.of(CapacityShape.stringArg(args, "--ports-file", "ports.txt"))));
         final int ring = shape.nodeRing(chain.current());
@@ -63,7 +66,8 @@ public final class CapacityNode
             .nodeKey(chain.memberKey(index))
             .member(self.id())
             .directorySource(chain)
-            .bindAddress(new InetSocketAddress("127.0.0.1", self.meshEndpoint().port()));
+            .bindAddress(new InetSocketAddress("127.0.0.1", self.meshEndpoint().port()))
+            .channelCipher(cipher);
         ctx.broadcast().verifyWorkers(verifyWorkers);
         try (ChainmeshNode node = ChainmeshNode.launch(ctx))
         {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chainmesh.codec.batch.BatchDescriptor;
+import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.perf.capacity.CapacityGenerator;
 import io.chainmesh.perf.capacity.CapacityShape;
 import io.chainmesh.perf.capacity.CollapsedProfile;
@@ -19,8 +20,9 @@ import java.util.Locale;
  * Per-node capacity: ONE node under test in its own process, fed pre-signed traffic from many origins by a load
  * generator in another process over real TCP on 127.0.0.1, the node verifying, de-duplicating, delivering and
  * forwarding as in a network. chainmesh: {@link CapacityGenerator} (mainnet-shaped directory, batches of 64, of
- * 256 and of as many as the default largest frame holds ({@link #fullBatch()})); FluxOS-style:
- * {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator playing 8 peers). The four
+ * 256 and of as many as the default largest frame holds ({@link #fullBatch()}), over AES-GCM records as deployed, and
+ * full batches once more over plaintext links, like for like with FluxOS's unencrypted {@code ws://}); FluxOS-style:
+ * {@code perf/baselines/fluxos/capacity.js} (flux-node.js fed by a Node.js generator playing 8 peers). The five
  * alternate, round after round (the machine is shared: ratios are taken within a round).
  * With {@code CAPACITY_JFR=1} in the environment the chainmesh node of the first round records JFR and the FluxOS-style
  * node of the first round runs under V8's profiler, and the report summarises both (top frames); with
@@ -50,7 +52,9 @@ final class CapacityPart implements SuitePart
         final int rounds = null != roundsSetting ? Integer.parseInt(roundsSetting) : quick ? 1 : 3;
         final double seconds = quick ? 2 : 10;
         final CapacityShape shape = quick ? new CapacityShape(64, 16, 7, 2_005, 5) : CapacityShape.mainnet();
-        final int[] batchSizes = quick ? new int[]{ 64 } : new int[]{ 64, 256, fullBatch() };
+        final List<ChainmeshRow> chainmeshRows = quick ? List.of(new ChainmeshRow(64, ChannelCipher.AES_GCM)) : List.of(
+            new ChainmeshRow(64, ChannelCipher.AES_GCM), new ChainmeshRow(256, ChannelCipher.AES_GCM),
+            new ChainmeshRow(fullBatch(), ChannelCipher.AES_GCM), new ChainmeshRow(fullBatch(), ChannelCipher.PLAINTEXT));
         final ObjectNode part = settings.mapper().createObjectNode();
         part.put("description", "one node under test, pre-signed traffic from " + ORIGINS + " origins by a generator in " +
             "another process, 127.0.0.1, " + SIZE + " B messages; chainmesh closed loop (at most " +
@@ -59,10 +63,11 @@ final class CapacityPart implements SuitePart
         part.put("members", shape.members());
         part.put("keys", shape.operators());
         part.put("rounds", rounds);
-        final ArrayNode sizes = part.putArray("batchSizes");
-        for (final int batch : batchSizes)
+        final ArrayNode rowsRun = part.putArray("chainmeshRows");
+        for (final ChainmeshRow row : chainmeshRows)
         {
-            sizes.add(batch);
+            rowsRun.addObject().put("key", row.key()).put("messagesPerBatch", row.messagesPerBatch())
+                .put("cipher", row.cipher().name());
         }
         part.put("seconds", seconds);
         part.put("loadAverageBefore", SideBySidePart.loadAverage());
@@ -72,16 +77,18 @@ final class CapacityPart implements SuitePart
         final boolean profile = "1".equals(System.getenv("CAPACITY_PROFILE"));
         for (int round = 1; round <= rounds; round++)
         {
-            for (final int batch : batchSizes)
+            for (final ChainmeshRow row : chainmeshRows)
             {
-                final Path recording = jfr && round == 1 && batch == batchSizes[0] ?
+                final int batch = row.messagesPerBatch();
+                final boolean first = row.equals(chainmeshRows.get(0));
+                final Path recording = jfr && round == 1 && first ?
                     Files.createTempFile("chainmesh-capacity-", ".jfr") : null;
                 final Path profileFile = profile && round == 1 ?
                     Files.createTempFile("chainmesh-capacity-", ".collapsed") : null;
-                settings.log().accept("capacity: round " + round + ", chainmesh node, " + batch + " messages per batch");
+                settings.log().accept("capacity: round " + round + ", chainmesh node, " + row.label());
                 final int pool = quick ? 2_000 : (batch <= 64 ? 60_000 : 30_000);
                 final CapacityGenerator.Settings run = new CapacityGenerator.Settings(shape, ORIGINS, batch, SIZE,
-                    quick ? 200 : warmupBatches(batch), pool, seconds, 7, 1, CapacityGenerator.DEFAULT_WINDOW,
+                    quick ? 200 : warmupBatches(batch), pool, seconds, 7, 1, row.cipher(), CapacityGenerator.DEFAULT_WINDOW,
                     CapacityGenerator.nodeJvm(CapacityGenerator.jfrOptions(null == recording ? "" : recording.toString())),
                     null == profileFile ? "" : profileFile.toString(), settings.log());
                 ObjectNode result;
@@ -96,10 +103,11 @@ final class CapacityPart implements SuitePart
                     result = settings.mapper().createObjectNode();
                     result.put("system", "chainmesh");
                     result.put("messagesPerBatch", batch);
+                    result.put("cipher", row.cipher().name());
                     result.put("failed", ex.toString());
                 }
                 result.put("round", round);
-                result.put("row", "chainmesh" + batch);
+                result.put("row", row.key());
                 if (null != recording)
                 {
                     try
@@ -122,7 +130,7 @@ final class CapacityPart implements SuitePart
                     Files.deleteIfExists(profileFile);
                 }
                 runs.add(result);
-                if (batch == batchSizes[0])
+                if (first)
                 {
                     settings.log().accept("capacity: round " + round + ", FluxOS-style node");
                     ObjectNode flux;
@@ -163,9 +171,9 @@ final class CapacityPart implements SuitePart
         }
         part.put("loadAverageAfter", SideBySidePart.loadAverage());
         final ObjectNode summary = part.putObject("summary");
-        for (final int batch : batchSizes)
+        for (final ChainmeshRow chainmeshRow : chainmeshRows)
         {
-            final String row = "chainmesh" + batch;
+            final String row = chainmeshRow.key();
             summary.put(row + "DeliveredPerSecond", median(runs, row, "deliveredPerSecond"));
             summary.put(row + "CpuMicrosPerMessage", median(runs, row, "nodeCpuMicrosPerMessage"));
             summary.put(row + "RatioDelivered", medianRatio(runs, row, "deliveredPerSecond", false));
@@ -248,10 +256,10 @@ final class CapacityPart implements SuitePart
     private static String roundOrder(final JsonNode part)
     {
         final StringBuilder order = new StringBuilder();
-        final JsonNode sizes = part.path("batchSizes");
-        for (int i = 0; i < sizes.size(); i++)
+        final JsonNode rows = part.path("chainmeshRows");
+        for (int i = 0; i < rows.size(); i++)
         {
-            order.append(i == 0 ? "chainmesh " : ", chainmesh ").append(sizes.get(i).asInt()).append(" per batch");
+            order.append(i == 0 ? "chainmesh " : ", chainmesh ").append(ChainmeshRow.of(rows.get(i)).label());
             if (i == 0)
             {
                 order.append(", FluxOS-style");
@@ -276,21 +284,21 @@ final class CapacityPart implements SuitePart
         }
         final double flux = summary.path("fluxosDeliveredPerSecond").asDouble();
         final double fluxCpu = summary.path("fluxosCpuMicrosPerMessage").asDouble();
-        for (final JsonNode size : part.path("batchSizes"))
+        for (final JsonNode chainmeshRow : part.path("chainmeshRows"))
         {
-            final String batch = size.asText();
-            final String row = "chainmesh" + batch;
+            final ChainmeshRow variant = ChainmeshRow.of(chainmeshRow);
+            final String row = variant.key();
             if (!summary.has(row + "DeliveredPerSecond"))
             {
                 continue;
             }
             final double ratio = summary.path(row + "RatioDelivered").asDouble();
-            SuiteReport.row(rows, "one node, pre-signed traffic from another process (" + batch + " msgs per batch), " +
+            SuiteReport.row(rows, "one node, pre-signed traffic from another process (" + variant.label() + "), " +
                 "delivered msgs/s: chainmesh / FluxOS-style node (median of per-round ratios)",
                 summary.path(row + "DeliveredPerSecond").asDouble(), flux, "msgs/s", ratio, "≥ " + (long)GOAL + "×",
                 ratio >= GOAL);
             final double cpuRatio = summary.path(row + "RatioCpuPerMessage").asDouble();
-            SuiteReport.row(rows, "one node (" + batch + " msgs per batch), node CPU per delivered message: " +
+            SuiteReport.row(rows, "one node (" + variant.label() + "), node CPU per delivered message: " +
                 "chainmesh / FluxOS-style (lower is better)", summary.path(row + "CpuMicrosPerMessage").asDouble(), fluxCpu,
                 "µs", cpuRatio == 0 ? 0 : 1 / cpuRatio, "", null);
         }
@@ -321,7 +329,7 @@ final class CapacityPart implements SuitePart
         for (final JsonNode r : part.path("runs"))
         {
             final boolean chainmesh = "chainmesh".equals(r.path("system").asText());
-            final String node = chainmesh ? "chainmesh, " + r.path("messagesPerBatch").asInt() + " msgs per batch, " +
+            final String node = chainmesh ? "chainmesh, " + ChainmeshRow.of(r).label() + ", " +
                 r.path("links").asInt() + " links, verify " + r.path("verifier").asText() :
                 "FluxOS-style, " + r.path("peers").asInt() + " peers, secp256k1 " + r.path("secp256k1").asText();
             if (r.has("failed"))
@@ -358,7 +366,7 @@ final class CapacityPart implements SuitePart
             if (r.path("profile").isObject())
             {
                 sb.append("async-profiler, chainmesh node, round ").append(r.path("round").asInt()).append(", ")
-                    .append(r.path("messagesPerBatch").asInt()).append(" per batch, the measured window (µs per msg: ")
+                    .append(ChainmeshRow.of(r).label()).append(", the measured window (µs per msg: ")
                     .append("the kind's share of the node's CPU per delivered message):\n\n```\n")
                     .append(CollapsedProfile.text((ObjectNode)r.path("profile"),
                         r.path("nodeCpuMicrosPerMessage").asDouble()))
@@ -378,5 +386,31 @@ final class CapacityPart implements SuitePart
             .append("(FluxOS-style), counted by the generator. Latency: generator send → the first forward of that batch or ")
             .append("message back from the node (after its delivery); under open-loop saturation it is queueing. CPU: the ")
             .append("node process's CPU time over the measured window (JIT and GC threads included) / delivered messages.\n\n");
+    }
+
+    /**
+     * One chainmesh configuration of the part: messages per batch, and how the links are protected. The deployed
+     * default is AES-GCM records; the plaintext row is the like-for-like comparison with the FluxOS-style node, whose
+     * peers talk unencrypted {@code ws://} as FluxOS's do.
+     */
+    record ChainmeshRow(int messagesPerBatch, ChannelCipher cipher)
+    {
+        static ChainmeshRow of(final JsonNode node)
+        {
+            return new ChainmeshRow(node.path("messagesPerBatch").asInt(),
+                ChannelCipher.valueOf(node.path("cipher").asText(ChannelCipher.AES_GCM.name())));
+        }
+
+        String key()
+        {
+            return "chainmesh" + messagesPerBatch + (cipher == ChannelCipher.AES_GCM ? "" : "-" +
+                cipher.name().toLowerCase(Locale.ROOT));
+        }
+
+        String label()
+        {
+            return messagesPerBatch + " msgs per batch" + (cipher == ChannelCipher.PLAINTEXT ?
+                ", plaintext links like FluxOS's ws://" : cipher == ChannelCipher.AES_GCM ? "" : ", " + cipher);
+        }
     }
 }
