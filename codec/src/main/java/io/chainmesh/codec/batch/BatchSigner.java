@@ -1,6 +1,6 @@
 package io.chainmesh.codec.batch;
 
-import io.chainmesh.codec.crypto.Ecdsa;
+import io.chainmesh.codec.crypto.EcdsaSigner;
 import io.chainmesh.codec.crypto.NodeKey;
 import io.chainmesh.codec.crypto.Secp256k1;
 import org.agrona.DirectBuffer;
@@ -12,12 +12,13 @@ import java.security.MessageDigest;
  * Signs batches with a node's chain key: low-S ECDSA (RFC 6979) over SHA-256 of the signed region.
  * <p>
  * Not thread-safe: one instance per signing thread. Hashing (the JDK's SHA-256) reuses a digest and scratch
- * arrays and allocates nothing; the ECDSA step itself allocates inside Bouncy Castle (BigInteger arithmetic),
- * which is fine since one signature covers a whole batch.
+ * arrays and allocates nothing; the ECDSA step is libsecp256k1's when it loaded, else Bouncy Castle's (the same
+ * bytes, see {@link EcdsaSigner}), and allocates a little, which is fine since one signature covers a whole batch.
  */
 public final class BatchSigner
 {
     private final NodeKey key;
+    private final EcdsaSigner ecdsa;
     private final MessageDigest digest = Hashing.newSha256();
     private final byte[] hash = new byte[32];
     private final byte[] signature = new byte[Secp256k1.SIGNATURE_LENGTH];
@@ -29,6 +30,7 @@ public final class BatchSigner
     public BatchSigner(final NodeKey key)
     {
         this.key = key;
+        this.ecdsa = EcdsaSigner.preferred(key.privateKeyParameters());
     }
 
     /**
@@ -52,7 +54,7 @@ public final class BatchSigner
         final DirectBuffer src, final int offset, final int length, final MutableDirectBuffer dst, final int dstOffset)
     {
         Hashing.sha256(digest, src, offset, length, scratch, hash);
-        Ecdsa.sign(key.privateKeyParameters(), hash, signature, 0);
+        ecdsa.sign(hash, signature, 0);
         dst.putBytes(dstOffset, signature);
     }
 }

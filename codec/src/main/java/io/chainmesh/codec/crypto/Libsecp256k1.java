@@ -2,6 +2,7 @@ package io.chainmesh.codec.crypto;
 
 import fr.acinq.secp256k1.Secp256k1CFunctions;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.util.BigIntegers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,18 +10,21 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Bitcoin Core's libsecp256k1 for signature verification, through ACINQ's JNI binding
+ * Bitcoin Core's libsecp256k1 for signing and signature verification, through ACINQ's JNI binding
  * ({@code fr.acinq.secp256k1:secp256k1-kmp-jni-jvm-linux}, whose jar carries the linux x86-64 and aarch64
  * shared libraries). Only the binding's Java class of native methods is used: the library is loaded here,
  * so neither the binding's Kotlin loader nor the Kotlin standard library is needed.
  * <p>
  * Loading happens once, on first use: the shared library is copied from the class path to a temporary
- * file, loaded, the file deleted, a verify context created, and a self-test run (a Bouncy Castle
- * signature must verify, a changed one must not). Any failure leaves {@link #isAvailable()} false with
- * the reason in {@link #loadFailure()}, and {@link EcdsaVerifier#preferred()} falls back to Bouncy Castle.
+ * file, loaded, the file deleted, a signing and verifying context created, and a self-test run (a Bouncy Castle
+ * signature must verify, a changed one must not, and the library's own signature must be Bouncy Castle's to the
+ * byte). Any failure leaves {@link #isAvailable()} false with
+ * the reason in {@link #loadFailure()}, and {@link EcdsaVerifier#preferred()} and {@link EcdsaSigner#preferred}
+ * fall back to Bouncy Castle.
  * {@code -Dchainmesh.secp256k1.native=false} turns the native provider off.
  */
 public final class Libsecp256k1
@@ -101,6 +105,20 @@ public final class Libsecp256k1
     }
 
     /**
+     * @param key the private key.
+     * @return a signer for one thread.
+     * @throws IllegalStateException if the library is not available.
+     */
+    public static EcdsaSigner signer(final ECPrivateKeyParameters key)
+    {
+        if (!isAvailable())
+        {
+            throw new IllegalStateException("libsecp256k1 is not available: " + LOAD_FAILURE);
+        }
+        return new NativeSigner(CONTEXT, key);
+    }
+
+    /**
      * @param maxCachedKeys most key encodings the verifier keeps.
      * @return a verifier for one thread with a smaller key cache (tests of its bound).
      */
@@ -136,7 +154,8 @@ public final class Libsecp256k1
                 Files.deleteIfExists(file);
             }
         }
-        final long context = Secp256k1CFunctions.secp256k1_context_create(Secp256k1CFunctions.SECP256K1_CONTEXT_VERIFY);
+        final long context = Secp256k1CFunctions.secp256k1_context_create(
+            Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN | Secp256k1CFunctions.SECP256K1_CONTEXT_VERIFY);
         if (0 == context)
         {
             throw new IllegalStateException("secp256k1_context_create returned null");
@@ -158,12 +177,47 @@ public final class Libsecp256k1
         {
             return "self-test: a valid signature did not verify";
         }
+        if (!Arrays.equals(signature, new NativeSigner(context, key).signature(hash)))
+        {
+            return "self-test: the library's signature differs from Bouncy Castle's (RFC 6979, low-S)";
+        }
         hash[0] = 2;
         if (verifier.verify(signer, hash, signature, 0))
         {
             return "self-test: a signature over another hash verified";
         }
         return null;
+    }
+
+    /** One key's signer: the secret as the 32 bytes the binding takes, encoded once. */
+    static final class NativeSigner implements EcdsaSigner
+    {
+        private final long context;
+        private final byte[] secret;
+
+        NativeSigner(final long context, final ECPrivateKeyParameters key)
+        {
+            this.context = context;
+            this.secret = BigIntegers.asUnsignedByteArray(32, key.getD());
+        }
+
+        @Override
+        public void sign(final byte[] hash32, final byte[] dst, final int offset)
+        {
+            System.arraycopy(signature(hash32), 0, dst, offset, Secp256k1.SIGNATURE_LENGTH);
+        }
+
+        byte[] signature(final byte[] hash32)
+        {
+            // libsecp256k1's default nonce is RFC 6979's and its signatures are low-S: Ecdsa.sign's bytes.
+            return Secp256k1CFunctions.secp256k1_ecdsa_sign(context, hash32, secret);
+        }
+
+        @Override
+        public String provider()
+        {
+            return "libsecp256k1";
+        }
     }
 
     /**
