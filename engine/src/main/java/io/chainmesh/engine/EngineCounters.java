@@ -54,7 +54,7 @@ public final class EngineCounters
         LINK_CLOSED,
         /**
          * Read on a link before it was registered, beyond what is held meanwhile (see
-         * {@code SessionHandler.MAX_HELD_DIRECT_FRAMES}), or on a link that was refused (its peer is not a member, or
+         * {@code SessionHandler.MAX_HELD_DIRECT_BYTES}), or on a link that was refused (its peer is not a member, or
          * not expected to link here): never delivered nor relayed.
          */
         UNREGISTERED_LINK

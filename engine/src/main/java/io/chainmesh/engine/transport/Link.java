@@ -587,8 +587,7 @@ public final class Link implements MessageHandler
      * Lets DIRECT frames read on this link reach the node: called once the connection manager has registered the
      * link, or refused it as a duplicate of a link that stays (its peer remains a member reachable over that one),
      * and published the routes that follow, so a handler replying to the sender finds its route. Frames read before
-     * are held (up to {@link SessionHandler#MAX_HELD_DIRECT_FRAMES} and {@link SessionHandler#MAX_HELD_DIRECT_BYTES}),
-     * and delivered in order now. Any thread.
+     * are held (up to {@link SessionHandler#MAX_HELD_DIRECT_BYTES}), and delivered in order now. Any thread.
      */
     public void openDirect()
     {

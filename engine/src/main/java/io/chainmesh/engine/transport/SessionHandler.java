@@ -4,6 +4,7 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
+import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
@@ -20,6 +21,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,14 +47,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public static final String NAME = "session";
 
     /**
-     * Most DIRECT frames held while the link is not decided on yet; a frame read beyond this (or beyond
-     * {@link #MAX_HELD_DIRECT_BYTES}, whichever is reached first) is dropped and counted as
-     * {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}. A member's peer decides within a conductor turn, so
-     * only a peer that floods before its link is registered reaches it.
+     * Most bytes of DIRECT frames held while the link is not decided on yet; a frame read beyond this is dropped
+     * and counted as {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}. Reading stops at the first frame held,
+     * but the frames the current read completes are handled all the same: up to a read (64 KiB) and what was
+     * buffered before it (a record and a partial frame). This holds all of that, so an encrypted link drops
+     * nothing; a plaintext decoder that consumes its reads in place asks for the next read anyway, so there only a
+     * peer that sends this much before its link is decided loses frames.
      */
-    public static final int MAX_HELD_DIRECT_FRAMES = 64;
-
-    /** Most bytes of DIRECT frames held while the link is not decided on yet (see {@link #MAX_HELD_DIRECT_FRAMES}). */
     public static final int MAX_HELD_DIRECT_BYTES = 256 * 1024;
 
     private final LinkConfig config;
@@ -80,8 +81,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private boolean directOpen;
     // The link was refused for a reason that leaves the peer no member reachable over it: nothing of it is delivered.
     private boolean directRefused;
-    private final java.util.ArrayDeque<ByteBuf> heldDirect = new java.util.ArrayDeque<>();
-    private int heldDirectBytes;
+    // The held frames back to back, each with its length field (null while none is held).
+    private ByteBuf heldDirect;
+    private final UnsafeBuffer heldView = new UnsafeBuffer(0, 0);
     private ChannelHandlerContext context;
 
     /**
@@ -193,7 +195,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         framesAtTick = frames;
         writtenAtTick = written;
         pendingAtTick = pending;
-        return sent || took || link.holdingInbound() || !heldDirect.isEmpty();
+        return sent || took || link.holdingInbound() || null != heldDirect;
     }
 
     @Override
@@ -317,17 +319,19 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      */
     private void holdOrDropDirect(final org.agrona.DirectBuffer buffer, final int offset, final int length)
     {
-        if (directRefused || heldDirect.size() >= MAX_HELD_DIRECT_FRAMES ||
-            heldDirectBytes + length > MAX_HELD_DIRECT_BYTES)
+        final int held = null == heldDirect ? 0 : heldDirect.readableBytes();
+        if (directRefused || held + length > MAX_HELD_DIRECT_BYTES)
         {
             config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).increment();
             return;
         }
-        heldDirectBytes += length;
-        final ByteBuf copy = context.alloc().directBuffer(length);
-        buffer.getBytes(offset, copy.nioBuffer(0, length), length);
-        copy.writerIndex(length);
-        heldDirect.addLast(copy);
+        if (null == heldDirect)
+        {
+            heldDirect = context.alloc().directBuffer(Math.max(length, 4096), MAX_HELD_DIRECT_BYTES);
+        }
+        heldDirect.ensureWritable(length);
+        buffer.getBytes(offset, heldDirect.nioBuffer(heldDirect.writerIndex(), length), length);
+        heldDirect.writerIndex(heldDirect.writerIndex() + length);
         context.channel().config().setAutoRead(false);
     }
 
@@ -350,18 +354,27 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         directOpen = deliver;
         directRefused = !deliver;
-        ByteBuf held;
-        while (null != (held = heldDirect.pollFirst()))
+        final ByteBuf held = heldDirect;
+        heldDirect = null;
+        if (null != held)
         {
             try
             {
-                if (deliver)
+                final UnsafeBuffer frames = Frames.wrap(heldView, held);
+                final int end = held.readableBytes();
+                for (int offset = 0; offset < end; )
                 {
-                    config.events().onDirect(link, Frames.wrap(sliceView, held), 0, held.readableBytes());
-                }
-                else
-                {
-                    config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).increment();
+                    final int length = FrameDescriptor.LENGTH_FIELD_LENGTH +
+                        frames.getInt(offset + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+                    if (deliver)
+                    {
+                        config.events().onDirect(link, frames, offset, length);
+                    }
+                    else
+                    {
+                        config.counters().directRefused(EngineCounters.DirectRefusal.UNREGISTERED_LINK).increment();
+                    }
+                    offset += length;
                 }
             }
             finally
@@ -369,7 +382,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 held.release();
             }
         }
-        heldDirectBytes = 0;
         publishReadStats();
         resumeReadingAfterDecision();
     }
