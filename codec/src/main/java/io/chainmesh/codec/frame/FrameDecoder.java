@@ -99,6 +99,22 @@ public final class FrameDecoder extends ByteToMessageDecoder
     }
 
     /**
+     * Keeps a frame that spans reads as a composite of the reads' buffers, instead of copying each new read onto
+     * the bytes already buffered (Netty's default, which under load copies nearly every read once more, since
+     * nearly every read ends inside a frame). Worth it where the consumer copies each frame out anyway, as the
+     * record layer copies each record's ciphertext into its plaintext buffer; not with {@link #inPlace}, whose
+     * handler needs the frames in one contiguous buffer and gets slices while a composite is buffered. Event loop
+     * thread only.
+     *
+     * @return this.
+     */
+    public FrameDecoder joinReadsWithoutCopying()
+    {
+        setCumulator(COMPOSITE_CUMULATOR);
+        return this;
+    }
+
+    /**
      * Hands frames of {@code frameType} to {@code handler} in place instead of emitting slices; {@code null}
      * restores slices for every type. Takes effect from the next frame, even within the current read
      * (a handler that installs this while handling an emitted frame sees the frames that follow it).

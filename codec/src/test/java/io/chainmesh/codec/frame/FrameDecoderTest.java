@@ -98,6 +98,25 @@ class FrameDecoderTest
     }
 
     @Test
+    void shouldReassembleFramesSpanningReadsWithoutCopyingTheReadsTogether()
+    {
+        decoder.joinReadsWithoutCopying();
+        final byte[] a = frame(FrameType.BATCH, 0, body(300, 3));
+        final byte[] b = frame(FrameType.RECORD, 0, body(90, 4));
+        final byte[] stream = new byte[a.length + b.length];
+        System.arraycopy(a, 0, stream, 0, a.length);
+        System.arraycopy(b, 0, stream, a.length, b.length);
+        // Reads that end inside a frame, inside a length field and on a frame boundary.
+        final int[] cuts = {0, 100, 101, 250, a.length, a.length + 2, a.length + 50, stream.length};
+        for (int i = 1; i < cuts.length; i++)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(stream, cuts[i - 1], cuts[i] - cuts[i - 1]));
+        }
+
+        assertThat(drain()).containsExactly(a, b);
+    }
+
+    @Test
     void shouldEmitSeveralFramesFromOneRead()
     {
         final byte[] a = frame(FrameType.PING, 0, body(16, 1));
