@@ -4,6 +4,7 @@ import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.batch.BatchVerifier;
 import io.chainmesh.codec.crypto.BitcoinMessage;
+import io.chainmesh.codec.crypto.EcdsaSigner;
 import io.chainmesh.codec.crypto.PublicKey;
 import io.chainmesh.codec.crypto.NodeKey;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -26,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
- * Cost of secp256k1 signatures (Bouncy Castle): raw low-S ECDSA sign/verify over a hash, Bitcoin
- * signed-message sign/verify (FluxOS format, includes public-key recovery), and sign/verify of a whole
- * 16x64 B batch (hash + ECDSA).
+ * Cost of secp256k1 signatures: raw low-S ECDSA sign/verify over a hash (Bouncy Castle), the same signature from
+ * each {@link EcdsaSigner} provider (Bouncy Castle, and libsecp256k1 where it loads), Bitcoin signed-message
+ * sign/verify (FluxOS format, includes public-key recovery), and sign/verify of a whole 16x64 B batch (hash + ECDSA,
+ * on the preferred providers).
  * <pre>
  * perf/jmh.sh crypto 'SignatureBenchmark' -f 1 -wi 2 -i 3 -w 1s -r 2s
  * </pre>
@@ -48,6 +50,9 @@ public class SignatureBenchmark
     private byte[] message;
     private String messageSignature;
     private BatchSigner batchSigner;
+    private EcdsaSigner bouncyCastleSigner;
+    private EcdsaSigner preferredSigner;
+    private final byte[] signed = new byte[64];
     private final BatchVerifier batchVerifier = new BatchVerifier();
     private final BatchEncoder encoder = new BatchEncoder();
     private final UnsafeBuffer batch = new UnsafeBuffer(new byte[2048]);
@@ -68,6 +73,8 @@ public class SignatureBenchmark
         message = "1700000000000 chainmesh benchmark message".getBytes(UTF_8);
         messageSignature = BitcoinMessage.sign(key, message);
         batchSigner = new BatchSigner(key);
+        bouncyCastleSigner = EcdsaSigner.bouncyCastle(key.privateKeyParameters());
+        preferredSigner = EcdsaSigner.preferred(key.privateKeyParameters());
         encoder.wrap(batch, 0, batch.capacity()).begin(0x075fce99a18c5a94L, 1, 2);
         final UnsafeBuffer entry = new UnsafeBuffer(new byte[64]);
         for (int i = 0; i < 16; i++)
@@ -84,6 +91,26 @@ public class SignatureBenchmark
     public byte[] ecdsaSign()
     {
         return key.sign(hash);
+    }
+
+    /**
+     * @return the signature.
+     */
+    @Benchmark
+    public byte[] ecdsaSignBouncyCastle()
+    {
+        bouncyCastleSigner.sign(hash, signed, 0);
+        return signed;
+    }
+
+    /**
+     * @return the signature (libsecp256k1 where it loaded, else Bouncy Castle again).
+     */
+    @Benchmark
+    public byte[] ecdsaSignPreferred()
+    {
+        preferredSigner.sign(hash, signed, 0);
+        return signed;
     }
 
     /**
