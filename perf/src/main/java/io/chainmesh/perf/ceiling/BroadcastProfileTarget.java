@@ -3,9 +3,9 @@ package io.chainmesh.perf.ceiling;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chainmesh.engine.broadcast.BroadcastStrategy;
-import io.chainmesh.perf.capacity.CollapsedProfile;
 import io.chainmesh.node.DevnetReport;
 import io.chainmesh.node.DevnetRunner;
+import io.chainmesh.perf.capacity.CollapsedProfile;
 
 import java.nio.file.Path;
 
@@ -15,9 +15,11 @@ import java.nio.file.Path;
  * <pre>
  * $JAVA -XX:StartFlightRecording=filename=tree.jfr,settings=profile io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8
  * jfr print --events jdk.ExecutionSample tree.jfr   # or: jfr summary tree.jfr
- * $JAVA -Dprofile=tree.collapsed io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8   # async-profiler, from the
- *                                                                                       # end of the warm-up
+ * $JAVA -DwarmupMillis=6000 -Dprofile=tree.collapsed io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8 16
  * </pre>
+ * {@code -Dprofile=FILE} samples every thread's CPU with async-profiler from the end of the warm-up to the end of the
+ * run and prints where a delivery's CPU goes ({@link CollapsedProfile}); {@code -DwarmupMillis} sets the warm-up
+ * (default 2 s, as the suite's rows).
  */
 public final class BroadcastProfileTarget
 {
@@ -67,7 +69,7 @@ public final class BroadcastProfileTarget
         {
             try
             {
-                one.profiler.AsyncProfiler.getInstance().execute(System.getProperty("profileEvent", "start,event=cpu,interval=500000") + ",threads");
+                one.profiler.AsyncProfiler.getInstance().execute("start,event=cpu,interval=500000,threads");
             }
             catch (final java.io.IOException ex)
             {
