@@ -50,9 +50,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      * Most bytes of DIRECT frames held while the link is not decided on yet; a frame read beyond this is dropped
      * and counted as {@link EngineCounters.DirectRefusal#UNREGISTERED_LINK}. Reading stops at the first frame held,
      * but the frames the current read completes are handled all the same: up to a read (64 KiB) and what was
-     * buffered before it (a record and a partial frame). This holds all of that, so an encrypted link drops
-     * nothing; a plaintext decoder that consumes its reads in place asks for the next read anyway, so there only a
-     * peer that sends this much before its link is decided loses frames.
+     * buffered before it (a record or a partial frame). This holds all of that, so nothing is dropped while the
+     * reads stop.
      */
     public static final int MAX_HELD_DIRECT_BYTES = 256 * 1024;
 
@@ -76,8 +75,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private final UnsafeBuffer sliceView = new UnsafeBuffer(0, 0);
     // Until the connection manager has decided on the link (registered or refused it) and published its routes,
     // DIRECT frames are held here in arrival order: a handler replying to one delivered earlier would find no
-    // route back to its sender. Reading pauses meanwhile, but a plaintext decoder that consumed a read entirely in
-    // place asks for the next one anyway, so the hold is bounded and what is read beyond it is dropped.
+    // route back to its sender. Reading pauses meanwhile (a plaintext decoder hands DIRECT frames over as slices
+    // until then, so that it does not ask for the next read itself), and the hold is bounded.
     private boolean directOpen;
     // The link was refused for a reason that leaves the peer no member reachable over it: nothing of it is delivered.
     private boolean directRefused;
@@ -333,6 +332,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         buffer.getBytes(offset, heldDirect.nioBuffer(heldDirect.writerIndex(), length), length);
         heldDirect.writerIndex(heldDirect.writerIndex() + length);
         context.channel().config().setAutoRead(false);
+        if (null != decoder)
+        {
+            // A decoder that consumed a whole read in place asks for the next one even with reading paused (it
+            // fired nothing, so it assumes nobody else will ask): until the decision, DIRECT frames come as slices.
+            decoder.inPlace(FrameType.DIRECT, null);
+        }
     }
 
     /**
@@ -381,6 +386,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             {
                 held.release();
             }
+        }
+        if (null != decoder && !closedReported)
+        {
+            decoder.inPlace(FrameType.DIRECT, directFrames);
         }
         publishReadStats();
         resumeReadingAfterDecision();

@@ -15,6 +15,8 @@ import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -460,6 +463,33 @@ class HandlerTest
     }
 
     @Test
+    void shouldNotAskForTheNextReadWhileDirectFramesWaitForTheDecision()
+    {
+        final Session session = new Session();
+        final AtomicInteger reads = new AtomicInteger();
+        session.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter()
+        {
+            @Override
+            public void read(final ChannelHandlerContext ctx)
+            {
+                reads.incrementAndGet();
+                ctx.read();
+            }
+        });
+        // Consumed wholly in place, a read would make the decoder ask for the next one despite the pause.
+        session.channel.writeInbound(directFrames(1, 3, 16));
+        assertThat(session.channel.config().isAutoRead()).isFalse();
+        assertThat(reads).as("reads asked for while the frames wait").hasValue(0);
+
+        session.link.openDirect();
+        session.channel.runPendingTasks();
+        session.channel.writeInbound(directFrames(4, 2, 16));
+        assertThat(session.events.directs).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(session.unregistered()).isZero();
+        session.channel.finishAndReleaseAll();
+    }
+
+    @Test
     void shouldHoldAtMostTheBoundOfDirectBytesBeforeTheLinkIsDecidedOn()
     {
         final Session session = new Session();
@@ -468,7 +498,7 @@ class HandlerTest
         final int frameLength = probe.readableBytes();
         probe.release();
         final int fitting = SessionHandler.MAX_HELD_DIRECT_BYTES / frameLength;
-        // One read, as a plaintext decoder consumes it in place and asks for the next read whatever auto-read says.
+        // More in one read than the hold takes: the frames beyond it are dropped and counted.
         session.channel.writeInbound(directFrames(1, fitting + 2, payloadLength));
         assertThat(session.unregistered()).isEqualTo(2);
 
