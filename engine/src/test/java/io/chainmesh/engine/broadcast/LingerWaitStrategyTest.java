@@ -78,6 +78,27 @@ class LingerWaitStrategyTest
     }
 
     @Test
+    void shouldBeWokenByTheOfferThatMakesAQuarterOfTheRingWaitAndNotBefore() throws Exception
+    {
+        // Slices of an hour: only an offer can end this sleep within the test's patience.
+        final LingerWaitStrategy longSleeper = new LingerWaitStrategy(() -> deadline, clock, RING_SIZE,
+            TimeUnit.HOURS.toNanos(1));
+        final RingBuffer<long[]> longRing = RingBuffer.createMultiProducer(() -> new long[1], RING_SIZE, longSleeper);
+        final SequenceBarrier longBarrier = longRing.newBarrier();
+        deadline = clock.now + TimeUnit.HOURS.toNanos(2);
+        final Future<Long> available = waiter.submit(() -> longBarrier.waitFor(0));
+        for (int i = 0; i < RING_SIZE / 4 - 1; i++)
+        {
+            longRing.publish(longRing.next());
+        }
+        assertThat(available.isDone()).as("fewer than a quarter of the ring waiting").isFalse();
+
+        longRing.publish(longRing.next());
+
+        assertThat(available.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(RING_SIZE / 4 - 1);
+    }
+
+    @Test
     void shouldBlockWithNoBatchOpenUntilTheFirstOfferWakesIt() throws Exception
     {
         final CompletableFuture<Void> waiting = new CompletableFuture<>();
