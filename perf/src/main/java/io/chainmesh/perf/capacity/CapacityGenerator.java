@@ -12,6 +12,7 @@ import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.ChainmeshNode;
+import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.EngineCounters;
 import io.chainmesh.engine.Status;
 import io.chainmesh.engine.broadcast.BroadcastTree;
@@ -19,10 +20,9 @@ import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
 import io.chainmesh.engine.transport.ChannelSetup;
 import io.chainmesh.engine.transport.Link;
-import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.transport.LinkConfig;
-import io.chainmesh.engine.transport.RecordSettings;
 import io.chainmesh.engine.transport.LinkEvents;
+import io.chainmesh.engine.transport.RecordSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -66,7 +66,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The load generator of a capacity run: one chainmesh node under test ({@link CapacityNode}) in its own JVM, fed
- * pre-signed batches from many origins over real TCP on 127.0.0.1, through the real handshake and encrypted records.
+ * pre-signed batches from many origins over real TCP on 127.0.0.1, through the real handshake and encrypted records
+ * (or plaintext links, {@code --cipher PLAINTEXT}).
  * <p>
  * The generator plays every overlay neighbour of the node (its tree parents and children for every origin) with
  * the engine's own transport ({@link ChannelSetup}: handshake, record layer, heartbeats) under each neighbour's
