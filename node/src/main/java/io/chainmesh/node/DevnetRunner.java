@@ -379,8 +379,8 @@ public final class DevnetRunner
     /** What one node received; written only by that node's commit thread. */
     private static final class Receiver implements MessageHandler
     {
-        // Fixed ranges and a single-writer recorder: an auto-resizing concurrent one took about a tenth of the
-        // nodes' CPU in a 16-node run, resizing after every interval, which the measure charged to the engine.
+        // Fixed ranges and a single-writer recorder: an auto-resizing concurrent one costs about a tenth of the
+        // nodes' CPU in a 16-node run, resizing after every interval, which the measure would charge to the engine.
         final SingleWriterRecorder latency = new SingleWriterRecorder(1_000, MAX_LATENCY_NANOS, 3);
         final Histogram total = latencyHistogram();
         /** The interval histogram handed back for reuse; main thread only. */

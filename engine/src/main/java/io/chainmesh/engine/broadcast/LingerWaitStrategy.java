@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * {@value #MAX_SLICE_NANOS} ns, and only the offer that makes a quarter of the ring wait wakes it early (so offers
  * are not refused as back-pressured while it sleeps, whatever the rate). Waking the batcher for every offer, as a
  * blocking strategy does, costs the publishing thread a futex wake and the batcher a context switch per message,
- * only for the batcher to append one message and sleep again: at thousands of messages a second that was most of a
+ * only for the batcher to append one message and sleep again: at thousands of messages a second that is most of a
  * lingering node's hand-off cost.
  * <p>
  * The batcher is the ring's only consumer and the one thread that calls {@link #waitFor}; the deadline it is
