@@ -577,7 +577,8 @@ public final class Link implements MessageHandler
         return (buffer.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == FrameType.DIRECT;
     }
 
-    private static int frameLength(final DirectBuffer buffer, final int frameOffset)
+    /** @return the whole length (length field included) of the frame at {@code frameOffset}. */
+    static int frameLength(final DirectBuffer buffer, final int frameOffset)
     {
         return FrameDescriptor.LENGTH_FIELD_LENGTH +
             buffer.getInt(frameOffset + FrameDescriptor.LENGTH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);

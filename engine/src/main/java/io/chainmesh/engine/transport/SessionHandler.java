@@ -4,7 +4,6 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.control.Close;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.control.ControlCodec;
-import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
@@ -21,7 +20,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -369,8 +367,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 final int end = held.readableBytes();
                 for (int offset = 0; offset < end; )
                 {
-                    final int length = FrameDescriptor.LENGTH_FIELD_LENGTH +
-                        frames.getInt(offset + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+                    final int length = Link.frameLength(frames, offset);
                     if (deliver)
                     {
                         config.events().onDirect(link, frames, offset, length);
