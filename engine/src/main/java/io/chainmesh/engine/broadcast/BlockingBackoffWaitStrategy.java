@@ -112,7 +112,8 @@ public final class BlockingBackoffWaitStrategy implements WaitStrategy
     @Override
     public void signalAllWhenBlocking()
     {
-        if (signalNeeded.getAndSet(false))
+        // A plain read first: while the consumer runs, publishing costs no atomic write here.
+        if (signalNeeded.get() && signalNeeded.getAndSet(false))
         {
             lock.lock();
             try

@@ -8,18 +8,15 @@ import com.lmax.disruptor.WaitStrategy;
 
 import org.agrona.concurrent.NanoClock;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
  * The egress ring's wait strategy when batches linger ({@link BroadcastContext#batchLingerNanos}).
  * <p>
  * With no batch open, the batcher blocks until a message is offered, and the first offer of an idle spell wakes
- * it. While a batch is open, offers do not wake it: it sleeps until the batch's linger is up, in slices of at most
+ * it ({@link BlockingBackoffWaitStrategy}'s wait). While a batch is open, offers do not wake it: it sleeps until the batch's linger is up, in slices of at most
  * {@value #MAX_SLICE_NANOS} ns, and only the offer that makes a quarter of the ring wait wakes it early (so offers
  * are not refused as back-pressured while it sleeps, whatever the rate). Waking the batcher for every offer, as a
  * blocking strategy does, costs the publishing thread a futex wake and the batcher a context switch per message,
@@ -36,9 +33,7 @@ final class LingerWaitStrategy implements WaitStrategy
     /** Longest sleep between two looks at the ring while a batch lingers. */
     static final long MAX_SLICE_NANOS = 5_000_000;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition producerAdvanced = lock.newCondition();
-    private final AtomicBoolean signalNeeded = new AtomicBoolean(false);
+    private final BlockingBackoffWaitStrategy idle = new BlockingBackoffWaitStrategy();
     private final LongSupplier lingerDeadlineNanos;
     private final NanoClock clock;
     private final long sliceNanos;
@@ -82,8 +77,7 @@ final class LingerWaitStrategy implements WaitStrategy
         final long deadline = lingerDeadlineNanos.getAsLong();
         if (NO_BATCH_OPEN == deadline)
         {
-            awaitFirstOffer(sequence, cursor, barrier);
-            return cursor.get();
+            return idle.waitFor(sequence, cursor, dependentSequence, barrier);
         }
         while (true)
         {
@@ -121,33 +115,6 @@ final class LingerWaitStrategy implements WaitStrategy
         lingering.compareAndSet(self, null);
     }
 
-    private void awaitFirstOffer(final long sequence, final Sequence cursor, final SequenceBarrier barrier)
-        throws AlertException, InterruptedException
-    {
-        if (cursor.get() >= sequence)
-        {
-            return;
-        }
-        lock.lock();
-        try
-        {
-            while (cursor.get() < sequence)
-            {
-                signalNeeded.set(true);
-                if (cursor.get() >= sequence)
-                {
-                    break;
-                }
-                barrier.checkAlert();
-                producerAdvanced.await();
-            }
-        }
-        finally
-        {
-            lock.unlock();
-        }
-    }
-
     @Override
     public void signalAllWhenBlocking()
     {
@@ -157,18 +124,6 @@ final class LingerWaitStrategy implements WaitStrategy
         {
             LockSupport.unpark(sleeper);
         }
-        // A plain read first: while the batcher lingers or runs, publishing costs no atomic write here.
-        if (signalNeeded.get() && signalNeeded.getAndSet(false))
-        {
-            lock.lock();
-            try
-            {
-                producerAdvanced.signalAll();
-            }
-            finally
-            {
-                lock.unlock();
-            }
-        }
+        idle.signalAllWhenBlocking();
     }
 }
