@@ -2,6 +2,7 @@ package io.chainmesh.codec.frame;
 
 import io.chainmesh.codec.CodecException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.agrona.MutableDirectBuffer;
@@ -30,8 +31,9 @@ import java.util.List;
  * frame is never dropped silently.
  * <p>
  * <b>In place</b> ({@link #inPlace(int, InPlaceHandler)}): frames of one chosen type can instead be
- * handed to an {@link InPlaceHandler} as a view over the decoder's input, with no slice, no reference
- * count change and no pipeline event per frame; every complete frame of a read is handled in one pass.
+ * handed to an {@link InPlaceHandler} as a view over the decoder's input (over a copy, for a frame that spans
+ * two reads joined by {@link #joinReadsWithoutCopying()}), with no slice, no reference count change and no
+ * pipeline event per frame; every complete frame of a read is handled in one pass.
  * Frames of other types are still emitted as slices, and the order of all frames is kept: a slice is
  * passed downstream before any later frame is looked at. Used for the hot path (DIRECT frames), where a
  * retained slice, its release and a {@code channelRead} per 94-byte frame cost more than the frame's
@@ -62,6 +64,9 @@ public final class FrameDecoder extends ByteToMessageDecoder
 
     private int maxFrameLength;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer spanned = new UnsafeBuffer(new byte[256]);
+    /** Input index up to which the in-place pass has consumed frames (handed over or emitted). */
+    private int consumedTo;
     private boolean failed;
     private int inPlaceType = -1;
     private InPlaceHandler inPlaceHandler;
@@ -101,10 +106,10 @@ public final class FrameDecoder extends ByteToMessageDecoder
     /**
      * Keeps a frame that spans reads as a composite of the reads' buffers, instead of copying each new read onto
      * the bytes already buffered (Netty's default, which under load copies nearly every read once more, since
-     * nearly every read ends inside a frame). Worth it where the consumer copies each frame out anyway, as the
-     * record layer copies each record's ciphertext into its plaintext buffer; not with {@link #inPlace}, whose
-     * handler needs the frames in one contiguous buffer and gets slices while a composite is buffered. Event loop
-     * thread only.
+     * nearly every read ends inside a frame). Frames emitted as slices may then be slices of a composite, which a
+     * consumer reads with {@link ByteBuf}'s getters or copies out. The {@link #inPlace} handler still gets views of
+     * contiguous memory: frames are walked over each read's own buffer, and only a frame that spans two reads is
+     * copied, alone, into a scratch buffer. Event loop thread only.
      *
      * @return this.
      */
@@ -172,7 +177,7 @@ public final class FrameDecoder extends ByteToMessageDecoder
         {
             return;
         }
-        if (null != inPlaceHandler && (in.hasMemoryAddress() || in.hasArray()))
+        if (null != inPlaceHandler && (in.hasMemoryAddress() || in.hasArray() || in instanceof CompositeByteBuf))
         {
             decodeInPlace(in, out);
             return;
@@ -199,50 +204,110 @@ public final class FrameDecoder extends ByteToMessageDecoder
     }
 
     /**
-     * Walks every complete frame in {@code in} over one view of its memory: frames of the in-place type go
-     * to the handler; the first frame of another type is emitted as a slice and ends the pass (the caller
-     * fires it downstream, then calls again), so frames stay in order across both paths.
+     * Hands every complete frame of {@code in} to the in-place handler while its type is the in-place type; the
+     * first frame of another type is emitted as a slice and ends the pass (the caller fires it downstream, then
+     * calls again), so frames stay in order across both paths. Frames are walked over a view of the memory of the
+     * buffer, or of each buffer of a composite in turn (reads joined without copying); a frame that spans two of
+     * a composite's buffers is copied whole into a scratch buffer, which only such frames pay for.
      */
     private void decodeInPlace(final ByteBuf in, final List<Object> out)
     {
-        final int start = in.readerIndex();
-        final int limit = in.readableBytes();
-        Frames.wrap(view, in, start, limit);
-        int position = 0;
+        final CompositeByteBuf joined = in instanceof CompositeByteBuf ? (CompositeByteBuf)in : null;
+        final int end = in.writerIndex();
+        consumedTo = in.readerIndex();
         try
         {
-            while (limit - position >= FrameDescriptor.LENGTH_FIELD_LENGTH)
+            while (end - consumedTo >= FrameDescriptor.LENGTH_FIELD_LENGTH)
             {
-                final int lengthField = view.getInt(position + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
-                if (lengthField < FrameDescriptor.MIN_LENGTH_FIELD || lengthField > maxFrameLength)
+                if (null == joined)
                 {
-                    failed = true;
-                    position = limit;
-                    FrameDescriptor.checkLengthField(lengthField, maxFrameLength);
-                }
-                final int frameLength = FrameDescriptor.LENGTH_FIELD_LENGTH + lengthField;
-                if (limit - position < frameLength)
-                {
-                    break;
-                }
-                final int frameOffset = position;
-                position += frameLength;
-                final InPlaceHandler handler = inPlaceHandler;
-                if (null != handler && (view.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == inPlaceType)
-                {
-                    handler.onFrame(view, frameOffset, frameLength);
+                    walkInPlace(in, 0, end);
                 }
                 else
                 {
-                    out.add(in.retainedSlice(start + frameOffset, frameLength));
-                    break;
+                    final int component = joined.toComponentIndex(consumedTo);
+                    final int componentStart = joined.toByteIndex(component);
+                    final ByteBuf memory = joined.internalComponent(component);
+                    walkInPlace(memory, componentStart, Math.min(end, componentStart + memory.capacity()));
+                }
+                if (end - consumedTo < FrameDescriptor.LENGTH_FIELD_LENGTH)
+                {
+                    return;
+                }
+                // The walk stopped at a frame it could not hand over in place: incomplete, of another type, or
+                // spanning two of a composite's buffers.
+                final int frameOffset = consumedTo;
+                final int lengthField = in.getInt(frameOffset + FrameDescriptor.LENGTH_OFFSET);
+                if (lengthField < FrameDescriptor.MIN_LENGTH_FIELD || lengthField > maxFrameLength)
+                {
+                    failed = true;
+                    consumedTo = end;
+                    FrameDescriptor.checkLengthField(lengthField, maxFrameLength);
+                }
+                final int frameLength = FrameDescriptor.LENGTH_FIELD_LENGTH + lengthField;
+                if (end - frameOffset < frameLength)
+                {
+                    return;
+                }
+                consumedTo += frameLength;
+                final InPlaceHandler handler = inPlaceHandler;
+                if (null != handler && (in.getByte(frameOffset + FrameDescriptor.TYPE_OFFSET) & 0xFF) == inPlaceType)
+                {
+                    handler.onFrame(spanning(in, frameOffset, frameLength), 0, frameLength);
+                }
+                else
+                {
+                    out.add(in.retainedSlice(frameOffset, frameLength));
+                    return;
                 }
             }
         }
         finally
         {
-            in.readerIndex(start + position);
+            in.readerIndex(consumedTo);
         }
+    }
+
+    /**
+     * Hands the complete frames of the in-place type from {@link #consumedTo} up to {@code limit} to the handler
+     * over one view of {@code memory}, whose index 0 is index {@code base} of the decoder's input; stops at the
+     * first frame that is incomplete within the limit or of another type, and leaves {@link #consumedTo} there.
+     */
+    private void walkInPlace(final ByteBuf memory, final int base, final int limit)
+    {
+        final int start = consumedTo;
+        final int length = limit - start;
+        Frames.wrap(view, memory, start - base, length);
+        int position = 0;
+        while (length - position >= FrameDescriptor.LENGTH_FIELD_LENGTH)
+        {
+            final int lengthField = view.getInt(position + FrameDescriptor.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
+            final int frameLength = FrameDescriptor.LENGTH_FIELD_LENGTH + lengthField;
+            final InPlaceHandler handler = inPlaceHandler;
+            if (lengthField < FrameDescriptor.MIN_LENGTH_FIELD || lengthField > maxFrameLength ||
+                length - position < frameLength || null == handler ||
+                (view.getByte(position + FrameDescriptor.TYPE_OFFSET) & 0xFF) != inPlaceType)
+            {
+                // The caller checks the length, waits for the rest, or emits the frame.
+                break;
+            }
+            final int frameOffset = position;
+            position += frameLength;
+            consumedTo = start + position;
+            handler.onFrame(view, frameOffset, frameLength);
+        }
+    }
+
+    /** A copy of a frame that spans two buffers of a composite, in the scratch buffer (grown as needed). */
+    private MutableDirectBuffer spanning(final ByteBuf in, final int frameOffset, final int frameLength)
+    {
+        if (spanned.capacity() < frameLength)
+        {
+            spanned.wrap(new byte[Math.max(frameLength,
+                Math.min(2 * spanned.capacity(), FrameDescriptor.LENGTH_FIELD_LENGTH + maxFrameLength))]);
+        }
+        in.getBytes(frameOffset, spanned.byteArray(), 0, frameLength);
+        return spanned;
     }
 
     @Override

@@ -116,6 +116,53 @@ class FrameDecoderInPlaceTest
     }
 
     @Test
+    void shouldJoinReadsAndCopyOnlyTheFramesThatSpanTwoReads()
+    {
+        decoder.joinReadsWithoutCopying();
+        final List<Long> addresses = new ArrayList<>();
+        decoder.inPlace(FrameType.DIRECT, (buffer, offset, length) ->
+        {
+            addresses.add(buffer.addressOffset() + offset);
+            onDirect(buffer, offset, length);
+        });
+        final ByteBuf first = concat(true, frame(FrameType.DIRECT, 1, 90), frame(FrameType.DIRECT, 2, 90));
+        first.writerIndex(first.writerIndex() - 30);
+        final ByteBuf second = concat(true, new byte[30], frame(FrameType.DIRECT, 3, 90),
+            frame(FrameType.PONG, 4, 16), frame(FrameType.DIRECT, 5, 90));
+        second.setBytes(0, frame(FrameType.DIRECT, 2, 90), 66, 30);
+        final long firstAddress = first.memoryAddress();
+        final long secondAddress = second.memoryAddress();
+
+        channel.writeInbound(first);
+        channel.writeInbound(second);
+
+        assertThat(seen).containsExactly("D:1", "D:2", "D:3", "S:" + FrameType.PONG + ":4", "D:5");
+        assertThat(addresses.get(0)).isEqualTo(firstAddress);
+        assertThat(addresses.get(1)).satisfiesAnyOf(
+            address -> assertThat(address).isLessThan(Math.min(firstAddress, secondAddress)),
+            address -> assertThat(address).isGreaterThan(Math.max(firstAddress + 200, secondAddress + 300)));
+        assertThat(addresses.get(2)).isEqualTo(secondAddress + 30);
+        assertThat(addresses.get(3)).isEqualTo(secondAddress + 30 + 96 + 22);
+        assertThat(decoder.bufferedBytes()).isZero();
+    }
+
+    @Test
+    void shouldRefuseAnOversizedLengthThatSpansTwoJoinedReads()
+    {
+        decoder.joinReadsWithoutCopying().inPlace(FrameType.DIRECT, this::onDirect);
+        final ByteBuf first = concat(true, frame(FrameType.DIRECT, 1, 40));
+        first.writeShort(0);
+        final ByteBuf second = PooledByteBufAllocator.DEFAULT.directBuffer().writeShort(MAX + 1)
+            .writeByte(FrameType.DIRECT).writeByte(0);
+        channel.writeInbound(first);
+
+        assertThatThrownBy(() -> channel.writeInbound(second))
+            .cause().isInstanceOf(CodecException.class).hasMessageContaining("exceeds limit " + MAX);
+        assertThat(decoder.isFailed()).isTrue();
+        assertThat(seen).containsExactly("D:1");
+    }
+
+    @Test
     void shouldRefuseOversizedLengthInPlaceAndIgnoreTheRest()
     {
         decoder.inPlace(FrameType.DIRECT, this::onDirect);

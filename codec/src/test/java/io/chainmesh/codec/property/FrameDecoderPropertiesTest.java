@@ -4,7 +4,10 @@ import io.chainmesh.codec.CodecException;
 import io.chainmesh.codec.frame.FrameDecoder;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 
@@ -41,6 +44,65 @@ class FrameDecoderPropertiesTest
         final List<byte[]> emitted = drain(channel);
         assertThat(channel.finish()).isFalse();
         assertThat(emitted).containsExactlyElementsOf(frames);
+    }
+
+    @SeededTest(cases = 300)
+    void shouldHandOverTheSameFramesInPlaceAndAsSlicesWhateverTheSplits(final SeededCase sample)
+    {
+        final int inPlaceType = 7;
+        final List<byte[]> frames = sample.listOf(16, () -> PropertySupport.frame(
+            sample.anyBoolean() ? inPlaceType : sample.intBetween(0, 255), sample.intBetween(0, 255),
+            sample.bytes(sample.anyBoolean() ? 90 : 1500)));
+        final boolean joinReads = sample.anyBoolean();
+        final boolean directReads = sample.anyBoolean();
+        final long seed = sample.anyLong();
+        final int maxChunk = sample.intBetween(1, 2000);
+        final ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        frames.forEach(stream::writeBytes);
+        final byte[] all = stream.toByteArray();
+
+        final List<byte[]> seen = new ArrayList<>();
+        final FrameDecoder decoder = new FrameDecoder(MAX);
+        if (joinReads)
+        {
+            decoder.joinReadsWithoutCopying();
+        }
+        decoder.inPlace(inPlaceType, (buffer, offset, length) ->
+        {
+            final byte[] frame = new byte[length];
+            buffer.getBytes(offset, frame);
+            seen.add(frame);
+            // Allowed by the contract, and must not show in any later frame.
+            buffer.setMemory(offset, length, (byte)0x5A);
+        });
+        final EmbeddedChannel channel = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter()
+        {
+            @Override
+            public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+            {
+                final ByteBuf buf = (ByteBuf)msg;
+                final byte[] frame = new byte[buf.readableBytes()];
+                buf.getBytes(buf.readerIndex(), frame);
+                buf.release();
+                seen.add(frame);
+            }
+        });
+        final Random random = new Random(seed);
+        final List<ByteBuf> reads = new ArrayList<>();
+        int position = 0;
+        while (position < all.length)
+        {
+            final int chunk = Math.min(all.length - position, 1 + random.nextInt(maxChunk));
+            final ByteBuf read = directReads ? PooledByteBufAllocator.DEFAULT.directBuffer(chunk) :
+                Unpooled.buffer(chunk);
+            reads.add(read.retain().writeBytes(all, position, chunk));
+            channel.writeInbound(read);
+            position += chunk;
+        }
+
+        assertThat(channel.finish()).isFalse();
+        assertThat(seen).containsExactlyElementsOf(frames);
+        assertThat(reads).allSatisfy(read -> assertThat(read.release()).isTrue());
     }
 
     @SeededTest(cases = 300)

@@ -82,9 +82,11 @@ public final class ChannelSetup extends ChannelInitializer<Channel>
         // Until authenticated, the peer's end of stream arrives as an event, so the handshake tells it from a close
         // of ours (HandshakeHandler switches this off when the link is established).
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        // Reads are joined without copying: every consumer behind the decoder copies a frame out (the record opener,
+        // the ingress ring) or takes it in place, so Netty's copy of each read onto a partial frame is pure waste.
         channel.pipeline()
             .addLast(PreAuthGuard.NAME, new PreAuthGuard(config.maxPreAuthBytes(), config.counters(), release))
-            .addLast(DECODER, new FrameDecoder(config.maxFrameLength()))
+            .addLast(DECODER, new FrameDecoder(config.maxFrameLength()).joinReadsWithoutCopying())
             .addLast(HandshakeHandler.NAME, new HandshakeHandler(config, dialler, expectedPeer));
         if (null != faults)
         {

@@ -348,13 +348,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter
 
     /**
      * Installs the opening half of the record layer behind the connection's frame decoder: every frame the
-     * decoder emits after the peer's AUTH (which is being handled now) is a record, which the opener copies into
-     * its plaintext buffer, so the decoder need not copy reads together first.
+     * decoder emits after the peer's AUTH (which is being handled now) is a record.
      */
     private void installOpener(final ChannelHandlerContext ctx)
     {
         final FrameDecoder recordFramer = (FrameDecoder)ctx.pipeline().get(ChannelSetup.DECODER);
-        recordFramer.maxFrameLength(RecordDescriptor.MAX_LENGTH_FIELD).joinReadsWithoutCopying();
+        recordFramer.maxFrameLength(RecordDescriptor.MAX_LENGTH_FIELD);
         ctx.pipeline().addBefore(NAME, RecordOpener.NAME,
             new RecordOpener(sessionKeys.opener(), config.counters(), config.maxFrameLength()));
     }
