@@ -26,6 +26,7 @@ import io.chainmesh.engine.transport.RecordSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -39,6 +40,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.HdrHistogram.Histogram;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -77,13 +79,17 @@ import java.util.concurrent.locks.LockSupport;
  * network; the generator counts the forwards it receives (and the node's DIGESTs), and times each batch from its
  * send to its first forward back (send to node-forward, just after delivery on the node's commit thread).
  * <p>
- * Load: <b>closed loop with a bounded window</b> (default): batches are offered as fast as the links take them while
- * fewer than {@code window} batches are sent and not yet delivered (the node answers a {@code delivered} query,
- * asked only while the window is full). With {@code window = 0}: open loop with back-pressure respected only (a link
- * whose ring is full, because the node's ingress is full and it stopped reading the socket, is waited for). The
- * window stays below the node's ingress ring (1,024 batches): the open loop keeps that ring full, and lost a link to
- * the node in one run on the loaded machine. Batches are signed before the measured window (the generator signs nothing while measuring), with
- * timestamps of their signing, so a pool must be delivered within the protocol's 120 s window.
+ * Load: <b>closed loop with a bounded window</b> (default): batches are written as fast as the node's sockets take
+ * them while fewer than {@code window} batches are sent and not yet delivered (the node answers a {@code delivered}
+ * query, asked only while the window is full). With {@code window = 0}: open loop, with at most 1,024 batches written
+ * and not yet taken by the node's sockets (a node whose ingress is full stops reading them). The window stays below
+ * the node's ingress ring (1,024 batches): the open loop keeps that ring full, and lost a link to the node in one run
+ * on the loaded machine. Batches are signed before the measured window (the generator signs nothing while
+ * measuring), with timestamps of their signing, so a pool must be delivered within the protocol's 120 s window.
+ * <p>
+ * The generator is built to leave the machine to the node: batches are written from a fixed set of frame buffers
+ * whose header and signature alone are rewritten per batch, straight onto the links' channels (see {@link #send}).
+ * A standalone run can profile the generator itself with {@code -D}{@value #GENERATOR_PROFILE_PROPERTY}{@code =FILE}.
  */
 public final class CapacityGenerator implements AutoCloseable
 {
@@ -129,6 +135,11 @@ public final class CapacityGenerator implements AutoCloseable
     private static final long NATIVE_SIGNING_CONTEXT = io.chainmesh.codec.crypto.Libsecp256k1.isAvailable() ?
         fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_context_create(
             fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
+    /**
+     * System property naming the file where a standalone generator writes an async-profiler profile of its own
+     * measured window (collapsed stacks per thread).
+     */
+    public static final String GENERATOR_PROFILE_PROPERTY = "capacity.generatorProfile";
     /** Default window: half the node's ingress ring, so the generator alone never fills it. */
     public static final int DEFAULT_WINDOW = 512;
     /**
@@ -140,6 +151,13 @@ public final class CapacityGenerator implements AutoCloseable
     /** The node's default: a link's largest record is 1/8 of it, so every batch up to the default frame fits. */
     private static final int OUTBOUND_BUDGET = ChainmeshNode.Context.DEFAULT_PEER_OUTBOUND_BUDGET;
     private static final long WAIT_LINKS_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * Frame buffers in flight at most in open loop (64 MiB of full batches); in closed loop, the window. Fewer than
+     * the window would let one link whose socket the node reads slowly hold every buffer and stall the others.
+     */
+    private static final int OPEN_LOOP_FRAME_BUFFERS = 1024;
+    /** Batches handed to the IO thread in one task (and one wake-up). */
+    private static final int WRITES_PER_TASK = 8;
 
     private final Settings settings;
     private final ObjectMapper mapper;
@@ -340,6 +358,12 @@ public final class CapacityGenerator implements AutoCloseable
         {
             result.set("profileStart", command("profile start"));
         }
+        // The generator's own profile, standalone runs only: the suite's generator shares the suite's JVM.
+        final String generatorProfile = System.getProperty(GENERATOR_PROFILE_PROPERTY, "");
+        if (!generatorProfile.isEmpty())
+        {
+            one.profiler.AsyncProfiler.getInstance().execute("start,event=cpu,interval=500000,threads");
+        }
         final ObjectNode s0 = stats();
         final long deadline = System.nanoTime() + (long)(settings.seconds() * 1e9);
         final int sent = send(pool, settings.warmupBatches(), parentLink, deadline, s0.path("delivered").asLong());
@@ -347,6 +371,10 @@ public final class CapacityGenerator implements AutoCloseable
         if (!settings.profileFile().isEmpty())
         {
             result.set("profileStop", command("profile stop " + settings.profileFile()));
+        }
+        if (!generatorProfile.isEmpty())
+        {
+            one.profiler.AsyncProfiler.getInstance().execute("stop,file=" + generatorProfile + ",collapsed");
         }
         final long generatorCpu1 = processCpuNanos();
         final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -662,54 +690,121 @@ public final class CapacityGenerator implements AutoCloseable
         return pool;
     }
 
-    /** Offers the pool in order, each batch on its origin's parent link; waits while a link is full. */
+    /**
+     * Writes the pool in order, each batch on the channel of its origin's parent link, from a fixed set of frame
+     * buffers that only have their header and signature rewritten per batch: the generator copies no batch, and
+     * its IO thread is woken once per {@link #WRITES_PER_TASK} batches, so it leaves the machine to the node. The
+     * set bounds what is in flight to the node's socket; a buffer returns to the set once its bytes are written
+     * (or sealed into a record). The link's own frames (heartbeats) are written on the same event loop, between
+     * whole batches.
+     */
     private int send(final Pool pool, final int first, final Link[] parents, final long deadline,
         final long deliveredBefore) throws IOException
     {
         final int window = settings.window();
         long deliveredBatches = 0;
-        final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
+        final int frameBuffers = window > 0 ? window : OPEN_LOOP_FRAME_BUFFERS;
+        final OneToOneConcurrentArrayQueue<ByteBuf> free = new OneToOneConcurrentArrayQueue<>(frameBuffers);
+        final List<ByteBuf> frames = new ArrayList<>(frameBuffers);
+        for (int b = 0; b < frameBuffers; b++)
+        {
+            final ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(pool.frameLength, pool.frameLength)
+                .writeBytes(pool.template, 0, pool.frameLength);
+            frames.add(frame);
+            free.offer(frame);
+        }
         final int origins = parents.length;
         final int signatureOffset = pool.frameLength - BatchDescriptor.SIGNATURE_LENGTH;
-        for (int i = 0; i < pool.count; i++)
+        final Channel[] channels = new Channel[WRITES_PER_TASK];
+        final ByteBuf[] buffers = new ByteBuf[WRITES_PER_TASK];
+        int staged = 0;
+        try
         {
-            if ((i & 63) == 0 && System.nanoTime() > deadline)
+            for (int i = 0; i < pool.count; i++)
             {
-                return i;
-            }
-            while (window > 0 && i - deliveredBatches >= window)
-            {
-                nodeIn.write("delivered\n");
-                nodeIn.flush();
-                deliveredBatches = (Long.parseLong(nodeOut.readLine().trim()) - deliveredBefore) /
-                    settings.messagesPerBatch();
-                if (i - deliveredBatches >= window)
+                if ((i & 63) == 0 && System.nanoTime() > deadline)
                 {
-                    // Each poll costs the node's main thread a read and a write: at 0.1 ms that was 3-7 % of the
-                    // node's CPU; a full window holds tens of milliseconds of the node's work.
-                    LockSupport.parkNanos(1_000_000);
+                    return i;
+                }
+                while (window > 0 && i - deliveredBatches >= window)
+                {
+                    staged = submit(channels, buffers, staged, free);
+                    nodeIn.write("delivered\n");
+                    nodeIn.flush();
+                    deliveredBatches = (Long.parseLong(nodeOut.readLine().trim()) - deliveredBefore) /
+                        settings.messagesPerBatch();
+                    if (i - deliveredBatches >= window)
+                    {
+                        // Each poll costs the node's main thread a read and a write: at 0.1 ms that was 3-7 % of
+                        // the node's CPU; a full window holds tens of milliseconds of the node's work.
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+                ByteBuf frame;
+                while (null == (frame = free.poll()))
+                {
+                    staged = submit(channels, buffers, staged, free);
+                    LockSupport.parkNanos(20_000);
+                }
+                final int j = first + i;
+                final Link link = parents[j % origins];
+                if (!link.channel().isActive())
+                {
+                    throw new IllegalStateException("link to the node closed: " + link + "; " + closes());
+                }
+                frame.setLong(BatchDescriptor.ORIGIN_ID_OFFSET, pool.originIds[i]);
+                frame.setLong(BatchDescriptor.BATCH_SEQ_OFFSET, pool.seqs[i]);
+                frame.setLong(BatchDescriptor.TIMESTAMP_OFFSET, pool.timestamps[i]);
+                frame.setBytes(signatureOffset, pool.signatures, i * BatchDescriptor.SIGNATURE_LENGTH,
+                    BatchDescriptor.SIGNATURE_LENGTH);
+                sendNanos[j] = System.nanoTime();
+                channels[staged] = link.channel();
+                buffers[staged] = frame;
+                // Retained here: the task may run after this method has released its own references.
+                frame.retain();
+                if (++staged == WRITES_PER_TASK)
+                {
+                    staged = submit(channels, buffers, staged, free);
                 }
             }
-            final int j = first + i;
-            final Link link = parents[j % origins];
-            frame.putLong(BatchDescriptor.ORIGIN_ID_OFFSET, pool.originIds[i], ByteOrder.BIG_ENDIAN);
-            frame.putLong(BatchDescriptor.BATCH_SEQ_OFFSET, pool.seqs[i], ByteOrder.BIG_ENDIAN);
-            frame.putLong(BatchDescriptor.TIMESTAMP_OFFSET, pool.timestamps[i], ByteOrder.BIG_ENDIAN);
-            frame.putBytes(signatureOffset, pool.signatures, i * BatchDescriptor.SIGNATURE_LENGTH,
-                BatchDescriptor.SIGNATURE_LENGTH);
-            sendNanos[j] = System.nanoTime();
-            long status;
-            while ((status = link.offerFrame(frame, 0, pool.frameLength)) == Status.BACK_PRESSURED)
+            submit(channels, buffers, staged, free);
+            return pool.count;
+        }
+        finally
+        {
+            // Buffers still in flight are released by their write's end, after this.
+            for (final ByteBuf frame : frames)
             {
-                LockSupport.parkNanos(20_000);
-            }
-            if (status != Status.OK)
-            {
-                throw new IllegalStateException("link to the node closed: " + link + " " + Status.name(status) + "; " +
-                    closes());
+                frame.release();
             }
         }
-        return pool.count;
+    }
+
+    /** Hands the staged batches to the IO thread, to be written and flushed in one task; returns 0 (none staged). */
+    private int submit(final Channel[] channels, final ByteBuf[] buffers, final int staged,
+        final OneToOneConcurrentArrayQueue<ByteBuf> free)
+    {
+        if (staged == 0)
+        {
+            return 0;
+        }
+        final Channel[] toChannels = java.util.Arrays.copyOf(channels, staged);
+        final ByteBuf[] frames = java.util.Arrays.copyOf(buffers, staged);
+        group.next().execute(() ->
+        {
+            for (int k = 0; k < frames.length; k++)
+            {
+                final ByteBuf frame = frames[k];
+                // A duplicate: the write moves its reader index, not the frame's.
+                toChannels[k].write(frame.duplicate()).addListener(written -> free.offer(frame));
+            }
+            for (final Channel channel : toChannels)
+            {
+                // A channel flushed already has nothing left to flush: the call returns at once.
+                channel.flush();
+            }
+        });
+        return 0;
     }
 
     /** The CLOSE reasons the generator's links sent and received, for a failure's message. */
