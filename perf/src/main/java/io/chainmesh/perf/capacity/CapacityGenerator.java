@@ -14,7 +14,6 @@ import io.chainmesh.codec.frame.Frames;
 import io.chainmesh.engine.ChainmeshNode;
 import io.chainmesh.engine.ChannelCipher;
 import io.chainmesh.engine.EngineCounters;
-import io.chainmesh.engine.Status;
 import io.chainmesh.engine.broadcast.BroadcastTree;
 import io.chainmesh.engine.overlay.OverlayTopology;
 import io.chainmesh.engine.overlay.OverlayView;
@@ -724,6 +723,7 @@ public final class CapacityGenerator implements AutoCloseable
             {
                 if ((i & 63) == 0 && System.nanoTime() > deadline)
                 {
+                    staged = submit(channels, buffers, staged, free);
                     return i;
                 }
                 while (window > 0 && i - deliveredBatches >= window)
@@ -767,11 +767,16 @@ public final class CapacityGenerator implements AutoCloseable
                     staged = submit(channels, buffers, staged, free);
                 }
             }
-            submit(channels, buffers, staged, free);
+            staged = submit(channels, buffers, staged, free);
             return pool.count;
         }
         finally
         {
+            // Batches staged and never handed over (a link closed): their retain is this method's to undo.
+            for (int k = 0; k < staged; k++)
+            {
+                buffers[k].release();
+            }
             // Buffers still in flight are released by their write's end, after this.
             for (final ByteBuf frame : frames)
             {
