@@ -2,6 +2,7 @@ package io.chainmesh.codec.frame;
 
 import io.chainmesh.codec.CodecException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -62,6 +63,33 @@ public final class FrameDecoder extends ByteToMessageDecoder
         void onFrame(MutableDirectBuffer buffer, int offset, int length);
     }
 
+    /**
+     * Most reads a partial frame is held in as parts. A frame spans two or three reads under load; a peer dripping a
+     * frame in small reads would otherwise pin a read buffer and a part per read, many times the frame's size.
+     */
+    public static final int MAX_JOINED_READS = 16;
+    /**
+     * Reads smaller than this are copied onto a partial frame held in one buffer, as Netty does by default: copying
+     * them costs less than a part, and a frame dripped in small reads stays one buffer of about its size.
+     */
+    private static final int SMALL_READ = 2048;
+
+    /**
+     * Netty's composite cumulation for large reads, its copying one for small ones, and at most
+     * {@link #MAX_JOINED_READS} parts: a read that would exceed them is copied, with the bytes not yet emitted, into
+     * one buffer.
+     */
+    private static final Cumulator JOIN_READS = (alloc, cumulation, in) ->
+    {
+        if (!(cumulation instanceof CompositeByteBuf))
+        {
+            return in.readableBytes() < SMALL_READ ?
+                MERGE_CUMULATOR.cumulate(alloc, cumulation, in) : COMPOSITE_CUMULATOR.cumulate(alloc, cumulation, in);
+        }
+        return ((CompositeByteBuf)cumulation).numComponents() < MAX_JOINED_READS ?
+            COMPOSITE_CUMULATOR.cumulate(alloc, cumulation, in) : flatten(alloc, cumulation, in);
+    };
+
     private int maxFrameLength;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer spanned = new UnsafeBuffer(new byte[256]);
@@ -109,13 +137,14 @@ public final class FrameDecoder extends ByteToMessageDecoder
      * nearly every read ends inside a frame). Frames emitted as slices may then be slices of a composite, which a
      * consumer reads with {@link ByteBuf}'s getters or copies out. The {@link #inPlace} handler still gets views of
      * contiguous memory: frames are walked over each read's own buffer, and only a frame that spans two reads is
-     * copied, alone, into a scratch buffer. Event loop thread only.
+     * copied, alone, into a scratch buffer. Small reads are still copied, and at most {@link #MAX_JOINED_READS} reads
+     * are held as parts, so a frame dripped in small reads costs about its own size. Event loop thread only.
      *
      * @return this.
      */
     public FrameDecoder joinReadsWithoutCopying()
     {
-        setCumulator(COMPOSITE_CUMULATOR);
+        setCumulator(JOIN_READS);
         return this;
     }
 
@@ -154,6 +183,20 @@ public final class FrameDecoder extends ByteToMessageDecoder
     public boolean isFailed()
     {
         return failed;
+    }
+
+    /**
+     * @return buffers the bytes not yet emitted are held in: 0 or 1, or up to {@link #MAX_JOINED_READS} when reads
+     *         are joined; for tests and metrics.
+     */
+    public int bufferedParts()
+    {
+        final ByteBuf buffered = internalBuffer();
+        if (!buffered.isReadable())
+        {
+            return 0;
+        }
+        return buffered instanceof CompositeByteBuf ? ((CompositeByteBuf)buffered).numComponents() : 1;
     }
 
     /**
@@ -308,6 +351,28 @@ public final class FrameDecoder extends ByteToMessageDecoder
         }
         in.getBytes(frameOffset, spanned.byteArray(), 0, frameLength);
         return spanned;
+    }
+
+    /**
+     * One buffer holding the bytes not yet emitted and the new read. Consumes {@code in}, and {@code cumulation} on
+     * success (on failure the decoder still owns it).
+     */
+    private static ByteBuf flatten(final ByteBufAllocator alloc, final ByteBuf cumulation, final ByteBuf in)
+    {
+        final ByteBuf flat = alloc.buffer(cumulation.readableBytes() + in.readableBytes());
+        ByteBuf toRelease = flat;
+        try
+        {
+            flat.writeBytes(cumulation, cumulation.readerIndex(), cumulation.readableBytes())
+                .writeBytes(in, in.readerIndex(), in.readableBytes());
+            toRelease = cumulation;
+            return flat;
+        }
+        finally
+        {
+            toRelease.release();
+            in.release();
+        }
     }
 
     @Override

@@ -129,6 +129,11 @@ class FrameDecoderInPlaceTest
         first.writerIndex(first.writerIndex() - 30);
         final ByteBuf second = concat(true, new byte[30], frame(FrameType.DIRECT, 3, 90),
             frame(FrameType.PONG, 4, 16), frame(FrameType.DIRECT, 5, 90));
+        // A read as large as those under load: smaller ones are copied onto the partial frame, as Netty does.
+        for (int k = 0; k < 20; k++)
+        {
+            second.writeBytes(frame(FrameType.DIRECT, 10 + k, 90));
+        }
         second.setBytes(0, frame(FrameType.DIRECT, 2, 90), 66, 30);
         final long firstAddress = first.memoryAddress();
         final long secondAddress = second.memoryAddress();
@@ -136,7 +141,7 @@ class FrameDecoderInPlaceTest
         channel.writeInbound(first);
         channel.writeInbound(second);
 
-        assertThat(seen).containsExactly("D:1", "D:2", "D:3", "S:" + FrameType.PONG + ":4", "D:5");
+        assertThat(seen).startsWith("D:1", "D:2", "D:3", "S:" + FrameType.PONG + ":4", "D:5").hasSize(25);
         assertThat(addresses.get(0)).isEqualTo(firstAddress);
         assertThat(addresses.get(1)).satisfiesAnyOf(
             address -> assertThat(address).isLessThan(Math.min(firstAddress, secondAddress)),
@@ -147,13 +152,58 @@ class FrameDecoderInPlaceTest
     }
 
     @Test
+    void shouldHoldAFrameDrippedAByteAtATimeInAtMostTheJoinedReadsBound()
+    {
+        decoder.joinReadsWithoutCopying().inPlace(FrameType.DIRECT, this::onDirect);
+        final byte[] frame = frame(FrameType.DIRECT, 7, MAX - FrameDescriptor.MIN_LENGTH_FIELD);
+        int mostParts = 0;
+        for (final byte b : frame)
+        {
+            channel.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(1).writeByte(b));
+            mostParts = Math.max(mostParts, decoder.bufferedParts());
+        }
+
+        assertThat(mostParts).isEqualTo(1);
+        assertThat(seen).containsExactly("D:7");
+        assertThat(decoder.bufferedParts()).isZero();
+    }
+
+    @Test
+    void shouldHoldALargeFrameInAtMostTheJoinedReadsBoundWhateverTheReadCount()
+    {
+        final FrameDecoder large = new FrameDecoder(1 << 20).joinReadsWithoutCopying();
+        final List<Integer> handed = new ArrayList<>();
+        large.inPlace(FrameType.DIRECT, (buffer, offset, length) ->
+        {
+            handed.add(length);
+            assertThat(buffer.getByte(offset + length - 1)).isEqualTo((byte)0x77);
+        });
+        final EmbeddedChannel wire = new EmbeddedChannel(large);
+        final byte[] body = new byte[200 * 1024];
+        java.util.Arrays.fill(body, (byte)0x77);
+        final byte[] frame = TestFrames.frame(FrameType.DIRECT, 0, body);
+        int mostParts = 0;
+        for (int i = 0; i < frame.length; i += 4096)
+        {
+            wire.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(4096)
+                .writeBytes(frame, i, Math.min(4096, frame.length - i)));
+            mostParts = Math.max(mostParts, large.bufferedParts());
+        }
+
+        assertThat(mostParts).isEqualTo(FrameDecoder.MAX_JOINED_READS);
+        assertThat(handed).containsExactly(frame.length);
+        assertThat(wire.finish()).isFalse();
+    }
+
+    @Test
     void shouldRefuseAnOversizedLengthThatSpansTwoJoinedReads()
     {
         decoder.joinReadsWithoutCopying().inPlace(FrameType.DIRECT, this::onDirect);
         final ByteBuf first = concat(true, frame(FrameType.DIRECT, 1, 40));
         first.writeShort(0);
+        // Large enough to be joined, not copied onto the first.
         final ByteBuf second = PooledByteBufAllocator.DEFAULT.directBuffer().writeShort(MAX + 1)
-            .writeByte(FrameType.DIRECT).writeByte(0);
+            .writeByte(FrameType.DIRECT).writeByte(0).writeZero(4096);
         channel.writeInbound(first);
 
         assertThatThrownBy(() -> channel.writeInbound(second))
