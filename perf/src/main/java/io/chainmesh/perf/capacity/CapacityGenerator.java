@@ -6,8 +6,6 @@ import io.chainmesh.chain.DevnetChain;
 import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
 import io.chainmesh.codec.batch.BatchDescriptor;
-import io.chainmesh.codec.batch.BatchEncoder;
-import io.chainmesh.codec.batch.BatchSigner;
 import io.chainmesh.codec.control.CloseReason;
 import io.chainmesh.codec.frame.FrameType;
 import io.chainmesh.codec.frame.Frames;
@@ -41,7 +39,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.SystemNanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -50,7 +47,6 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,10 +126,6 @@ public final class CapacityGenerator implements AutoCloseable
     {
     }
 
-    /** A libsecp256k1 signing context when the codec loaded the library (it registers the JNI methods), else 0. */
-    private static final long NATIVE_SIGNING_CONTEXT = io.chainmesh.codec.crypto.Libsecp256k1.isAvailable() ?
-        fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_context_create(
-            fr.acinq.secp256k1.Secp256k1CFunctions.SECP256K1_CONTEXT_SIGN) : 0;
     /**
      * System property naming the file where a standalone generator writes an async-profiler profile of its own
      * measured window (collapsed stacks per thread).
@@ -327,11 +319,11 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("verifier", ready.path("verifier").asText());
         result.put("nativeLoadFailure", ready.path("nativeLoadFailure").isNull() ? null :
             ready.path("nativeLoadFailure").asText());
-        result.put("signer", NATIVE_SIGNING_CONTEXT != 0 ? "libsecp256k1" : "bouncycastle");
+        result.put("signer", SignedPool.signer());
         result.put("expectedForwardsPerBatch", java.util.Arrays.stream(children).average().orElse(0));
 
         // Warm-up pool, then the measured pool; each signed just before it is sent.
-        final Pool warmup = sign(0, settings.warmupBatches(), origins, originRing);
+        final SignedPool warmup = sign(0, settings.warmupBatches(), origins, originRing);
         final ObjectNode warmStart = stats();
         send(warmup, 0, parentLink, Long.MAX_VALUE, warmStart.path("delivered").asLong());
         final ObjectNode warmEnd = awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
@@ -339,7 +331,7 @@ public final class CapacityGenerator implements AutoCloseable
         result.put("warmupBatches", warmup.count);
         result.put("warmupAllDelivered", delivered(warmStart, warmEnd) == (long)warmup.count * settings.messagesPerBatch());
 
-        final Pool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing);
+        final SignedPool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing);
         final double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         onIoThread(() ->
         {
@@ -575,118 +567,11 @@ public final class CapacityGenerator implements AutoCloseable
         }
     }
 
-    /** Batches of one pool: the frame body shared by all (entries), and per batch its header fields and signature. */
-    private static final class Pool
-    {
-        final int count;
-        final byte[] template;
-        final int frameLength;
-        final long[] originIds;
-        final long[] seqs;
-        final long[] timestamps;
-        final byte[] signatures;
-
-        Pool(final int count, final byte[] template, final int frameLength)
-        {
-            this.count = count;
-            this.template = template;
-            this.frameLength = frameLength;
-            this.originIds = new long[count];
-            this.seqs = new long[count];
-            this.timestamps = new long[count];
-            this.signatures = new byte[count * BatchDescriptor.SIGNATURE_LENGTH];
-        }
-    }
-
-    private Pool sign(final int first, final int count, final int origins, final int[] originRing)
+    private SignedPool sign(final int first, final int count, final int origins, final int[] originRing)
         throws InterruptedException
     {
-        final long start = System.nanoTime();
-        final byte[] payload = new byte[settings.messageSize()];
-        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload);
-        final int capacity = 64 * 1024 + 1024;
-        final UnsafeBuffer templateBuffer = new UnsafeBuffer(new byte[capacity]);
-        final BatchEncoder templateEncoder = new BatchEncoder().wrap(templateBuffer, 0, capacity).begin(0, 0, 0);
-        for (int i = 0; i < settings.messagesPerBatch(); i++)
-        {
-            payloadBuffer.putInt(0, i);
-            if (!templateEncoder.tryAppend(settings.topic(), payloadBuffer, 0, payload.length))
-            {
-                throw new IllegalArgumentException(settings.messagesPerBatch() + " messages of " + payload.length +
-                    " B do not fit one batch");
-            }
-        }
-        final int frameLength = templateEncoder.finish();
-        final Pool pool = new Pool(count, java.util.Arrays.copyOf(templateBuffer.byteArray(), frameLength),
-            frameLength);
-        final int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
-        final Thread[] workers = new Thread[threads];
-        final RuntimeException[] failure = new RuntimeException[1];
-        for (int t = 0; t < threads; t++)
-        {
-            final int worker = t;
-            workers[t] = new Thread(() ->
-            {
-                try
-                {
-                    final UnsafeBuffer frame = new UnsafeBuffer(pool.template.clone());
-                    final Map<Integer, BatchSigner> signers = new HashMap<>();
-                    final Map<Integer, byte[]> secrets = new HashMap<>();
-                    final java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
-                    final int signedLength = BatchDescriptor.signedLength(frameLength);
-                    for (int i = worker; i < count; i += threads)
-                    {
-                        final int j = first + i;
-                        final int slot = j % origins;
-                        final MemberId origin = snapshot.member(originRing[slot]).id();
-                        final long seq = firstSeq[slot] + j / origins;
-                        final long timestamp = System.currentTimeMillis();
-                        frame.putLong(BatchDescriptor.ORIGIN_ID_OFFSET, origin.originId(), ByteOrder.BIG_ENDIAN);
-                        frame.putLong(BatchDescriptor.BATCH_SEQ_OFFSET, seq, ByteOrder.BIG_ENDIAN);
-                        frame.putLong(BatchDescriptor.TIMESTAMP_OFFSET, timestamp, ByteOrder.BIG_ENDIAN);
-                        if (NATIVE_SIGNING_CONTEXT != 0)
-                        {
-                            // The same ECDSA (RFC 6979, low-S) as BatchSigner, through libsecp256k1: ~3x faster.
-                            final byte[] secret = secrets.computeIfAbsent(chain.indexOf(origin),
-                                index -> org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32,
-                                    chain.memberKey(index).privateKeyParameters().getD()));
-                            sha256.update(frame.byteArray(), BatchDescriptor.SIGNED_OFFSET, signedLength);
-                            frame.putBytes(frameLength - BatchDescriptor.SIGNATURE_LENGTH,
-                                fr.acinq.secp256k1.Secp256k1CFunctions.secp256k1_ecdsa_sign(NATIVE_SIGNING_CONTEXT,
-                                    sha256.digest(), secret));
-                        }
-                        else
-                        {
-                            final BatchSigner signer = signers.computeIfAbsent(chain.indexOf(origin),
-                                index -> new BatchSigner(chain.memberKey(index)));
-                            signer.sign(frame, BatchDescriptor.SIGNED_OFFSET, signedLength, frame,
-                                frameLength - BatchDescriptor.SIGNATURE_LENGTH);
-                        }
-                        pool.originIds[i] = origin.originId();
-                        pool.seqs[i] = seq;
-                        pool.timestamps[i] = timestamp;
-                        frame.getBytes(frameLength - BatchDescriptor.SIGNATURE_LENGTH, pool.signatures,
-                            i * BatchDescriptor.SIGNATURE_LENGTH, BatchDescriptor.SIGNATURE_LENGTH);
-                    }
-                }
-                catch (final RuntimeException | java.security.NoSuchAlgorithmException ex)
-                {
-                    failure[0] = new IllegalStateException("signing failed", ex);
-                }
-            }, "capacity-signer-" + t);
-            workers[t].start();
-        }
-        for (final Thread worker : workers)
-        {
-            worker.join();
-        }
-        if (null != failure[0])
-        {
-            throw failure[0];
-        }
-        settings.log().accept(String.format("capacity: signed %,d batches of %d x %d B in %.1f s", count,
-            settings.messagesPerBatch(), settings.messageSize(), (System.nanoTime() - start) / 1e9));
-        return pool;
+        return SignedPool.sign(first, count, origins, originRing, firstSeq, settings.messagesPerBatch(),
+            settings.messageSize(), settings.topic(), chain, snapshot, settings.log());
     }
 
     /**
@@ -697,7 +582,7 @@ public final class CapacityGenerator implements AutoCloseable
      * (or sealed into a record). The link's own frames (heartbeats) are written on the same event loop, between
      * whole batches.
      */
-    private int send(final Pool pool, final int first, final Link[] parents, final long deadline,
+    private int send(final SignedPool pool, final int first, final Link[] parents, final long deadline,
         final long deliveredBefore) throws IOException
     {
         final int window = settings.window();
@@ -713,7 +598,6 @@ public final class CapacityGenerator implements AutoCloseable
             free.offer(frame);
         }
         final int origins = parents.length;
-        final int signatureOffset = pool.frameLength - BatchDescriptor.SIGNATURE_LENGTH;
         final Channel[] channels = new Channel[WRITES_PER_TASK];
         final ByteBuf[] buffers = new ByteBuf[WRITES_PER_TASK];
         int staged = 0;
@@ -752,11 +636,7 @@ public final class CapacityGenerator implements AutoCloseable
                 {
                     throw new IllegalStateException("link to the node closed: " + link + "; " + closes());
                 }
-                frame.setLong(BatchDescriptor.ORIGIN_ID_OFFSET, pool.originIds[i]);
-                frame.setLong(BatchDescriptor.BATCH_SEQ_OFFSET, pool.seqs[i]);
-                frame.setLong(BatchDescriptor.TIMESTAMP_OFFSET, pool.timestamps[i]);
-                frame.setBytes(signatureOffset, pool.signatures, i * BatchDescriptor.SIGNATURE_LENGTH,
-                    BatchDescriptor.SIGNATURE_LENGTH);
+                pool.writeHeader(frame, i);
                 sendNanos[j] = System.nanoTime();
                 channels[staged] = link.channel();
                 buffers[staged] = frame;
