@@ -14,6 +14,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,7 +25,11 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One authenticated connection to a member.
@@ -36,6 +41,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a drain task copies queued frames into a pooled outbound buffer, writes it and flushes once per drain,
  * which batches small messages into few syscalls under load. The drain stops while the channel is not
  * writable and resumes on writability.
+ * <p>
+ * A large frame ({@value #HAND_OVER_MIN_BYTES} bytes or more, such as a forwarded broadcast batch) offered from
+ * another thread is copied once, into a pooled buffer of its own that the channel writes as it is: the ring then
+ * carries only the index of that buffer in a small table ({@link #HANDED_OVER_SLOTS} slots), so the frame is
+ * neither copied out of the ring again nor zeroed there after. Its bytes count against the same budget as the
+ * ring's: the ring's bytes and the handed-over ones stay within it, give or take one frame per producing thread.
  * <p>
  * Frames offered <b>on the link's own IO thread</b> (a {@code DirectHandler} replying, a relay between two
  * links of the same event loop, a producer task run on {@link #eventLoop()}) skip the ring: they are
@@ -67,6 +78,15 @@ public final class Link implements MessageHandler
     private static final int RECORD_TYPE_LOCAL = 1;
     /** Ring record type of a frame relayed for another member. */
     private static final int RECORD_TYPE_RELAY = 2;
+    /** Ring record type of a frame handed over in a buffer of its own: the record holds its slot index. */
+    private static final int RECORD_TYPE_HANDED_OVER = 3;
+    private static final int HANDED_OVER_RECORD_LENGTH = Integer.BYTES;
+    /** Not a {@link Status}: the frame could not be handed over and goes through the ring. */
+    private static final long NOT_HANDED_OVER = Long.MIN_VALUE;
+    /** Frames offered from other threads at least this long are handed over in a buffer of their own. */
+    public static final int HAND_OVER_MIN_BYTES = 16 * 1024;
+    /** Frames handed over and not yet written that a link holds at most (a power of two). */
+    public static final int HANDED_OVER_SLOTS = 64;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
     /** Most tasks that may wait for writability at once (see {@link #whenWritable(Runnable)}). */
@@ -82,6 +102,14 @@ public final class Link implements MessageHandler
     private final EngineCounters counters;
     private final HeartbeatMonitor heartbeat;
     private final ManyToOneRingBuffer ring;
+    // Written by producers (null -> buffer) and by the IO thread or the close sweep (buffer -> null): whoever
+    // takes a buffer out with getAndSet owns it, so each is written or released exactly once.
+    private final AtomicReferenceArray<ByteBuf> handedOver = new AtomicReferenceArray<>(HANDED_OVER_SLOTS);
+    private final AtomicInteger nextHandedOverSlot = new AtomicInteger();
+    private final AtomicLong handedOverBytes = new AtomicLong();
+    // Set by discardQueued before it sweeps the table: a producer that finds it set after handing a frame over
+    // sweeps again (each side writes then reads a volatile, so one of them sees the other's buffer).
+    private volatile boolean queueDiscarded;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     // Stateless for the MutableDirectBuffer overload used here, so shared by all producer threads.
@@ -247,6 +275,14 @@ public final class Link implements MessageHandler
             scheduleFlush();
             return Status.OK;
         }
+        if (length >= HAND_OVER_MIN_BYTES)
+        {
+            final long handed = handOver(frame, offset, length);
+            if (handed != NOT_HANDED_OVER)
+            {
+                return handed;
+            }
+        }
         final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
         {
@@ -256,6 +292,124 @@ public final class Link implements MessageHandler
         ring.commit(index);
         scheduleDrain();
         return Status.OK;
+    }
+
+    /**
+     * Copies a large frame into a pooled buffer of its own and queues its slot index in the ring.
+     *
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} (budget, ring or slots full), or
+     *         {@link #NOT_HANDED_OVER} if it cannot be handed over here (no direct memory address, or direct
+     *         memory exhausted), so the caller copies it into the ring instead.
+     */
+    private long handOver(final DirectBuffer frame, final int offset, final int length)
+    {
+        if (handedOverBytes.addAndGet(length) + ring.size() > ring.capacity())
+        {
+            handedOverBytes.addAndGet(-length);
+            return Status.BACK_PRESSURED;
+        }
+        // Copied before the ring record is claimed, so the drain never waits on an open claim during a copy.
+        final ByteBuf copy = copyOf(frame, offset, length);
+        if (null == copy)
+        {
+            handedOverBytes.addAndGet(-length);
+            return NOT_HANDED_OVER;
+        }
+        final int index = ring.tryClaim(RECORD_TYPE_HANDED_OVER, HANDED_OVER_RECORD_LENGTH);
+        final int slot = index < 0 ? -1 : claimSlot(copy);
+        if (slot < 0)
+        {
+            if (index >= 0)
+            {
+                ring.abort(index);
+            }
+            handedOverBytes.addAndGet(-length);
+            copy.release();
+            return Status.BACK_PRESSURED;
+        }
+        ring.buffer().putInt(index, slot);
+        ring.commit(index);
+        if (queueDiscarded)
+        {
+            // The closed link may have swept the table before this buffer reached it: sweep again, so it is not
+            // leaked.
+            sweepAfterClose();
+        }
+        scheduleDrain();
+        return Status.OK;
+    }
+
+    /** @return a pooled direct copy of the frame, or null if none can be had (the caller uses the ring). */
+    private ByteBuf copyOf(final DirectBuffer frame, final int offset, final int length)
+    {
+        final ByteBuf copy;
+        try
+        {
+            copy = channel.alloc().directBuffer(length, length);
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            return null;
+        }
+        if (!copy.hasMemoryAddress())
+        {
+            copy.release();
+            return null;
+        }
+        frame.boundsCheck(offset, length);
+        UnsafeApi.copyMemory(frame.byteArray(), frame.addressOffset() + offset, null, copy.memoryAddress(), length);
+        copy.writerIndex(length);
+        return copy;
+    }
+
+    /** @return the slot the buffer now sits in, or -1 if every slot tried was taken. */
+    private int claimSlot(final ByteBuf copy)
+    {
+        for (int attempt = 0; attempt < HANDED_OVER_SLOTS; attempt++)
+        {
+            final int slot = nextHandedOverSlot.getAndIncrement() & (HANDED_OVER_SLOTS - 1);
+            if (handedOver.compareAndSet(slot, null, copy))
+            {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    private void sweepAfterClose()
+    {
+        try
+        {
+            eventLoop.execute(this::discardQueued);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // The event loop has stopped: nothing reads the table any more.
+            releaseHandedOver();
+        }
+    }
+
+    /** @return direct messages among the buffers released. */
+    private int releaseHandedOver()
+    {
+        int direct = 0;
+        for (int slot = 0; slot < HANDED_OVER_SLOTS; slot++)
+        {
+            final ByteBuf buffer = handedOver.getAndSet(slot, null);
+            if (null != buffer)
+            {
+                direct += isDirect(buffer) ? 1 : 0;
+                handedOverBytes.addAndGet(-buffer.readableBytes());
+                buffer.release();
+            }
+        }
+        return direct;
+    }
+
+    private static boolean isDirect(final ByteBuf frame)
+    {
+        return frame.readableBytes() > FrameDescriptor.TYPE_OFFSET &&
+            frame.getUnsignedByte(frame.readerIndex() + FrameDescriptor.TYPE_OFFSET) == FrameType.DIRECT;
     }
 
     /**
@@ -476,6 +630,11 @@ public final class Link implements MessageHandler
     @Override
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (msgTypeId == RECORD_TYPE_HANDED_OVER)
+        {
+            writeHandedOver(buffer.getInt(index));
+            return;
+        }
         reserve(length);
         outView.putBytes(outPosition, buffer, index, length);
         outPosition += length;
@@ -484,6 +643,24 @@ public final class Link implements MessageHandler
         {
             outLocal++;
         }
+        drainedBytes += length;
+    }
+
+    /** IO thread: writes a handed-over frame after what is buffered before it. */
+    private void writeHandedOver(final int slot)
+    {
+        final ByteBuf frame = handedOver.getAndSet(slot, null);
+        if (null == frame)
+        {
+            // Released by the sweep of a closing link.
+            return;
+        }
+        final int length = frame.readableBytes();
+        handedOverBytes.addAndGet(-length);
+        writeOutBuffer();
+        channel.write(frame, channel.voidPromise());
+        pendingBytes += length;
+        pendingFrames++;
         drainedBytes += length;
     }
 
@@ -543,15 +720,17 @@ public final class Link implements MessageHandler
      */
     public int discardQueued()
     {
+        queueDiscarded = true;
         final int[] direct = {0};
         long before;
         do
         {
             before = ring.consumerPosition();
-            ring.read((msgTypeId, buffer, index, length) -> direct[0] += isDirect(buffer, index) ? 1 : 0,
-                Integer.MAX_VALUE);
+            ring.read((msgTypeId, buffer, index, length) -> direct[0] +=
+                msgTypeId != RECORD_TYPE_HANDED_OVER && isDirect(buffer, index) ? 1 : 0, Integer.MAX_VALUE);
         }
         while (ring.consumerPosition() != before);
+        direct[0] += releaseHandedOver();
         for (int offset = 0; offset < outPosition; offset += frameLength(outView, offset))
         {
             direct[0] += isDirect(outView, offset) ? 1 : 0;
@@ -848,11 +1027,11 @@ public final class Link implements MessageHandler
     }
 
     /**
-     * @return bytes queued in the outbound ring.
+     * @return bytes queued for this link and not yet written to its channel (in the ring or handed over).
      */
     public int queuedBytes()
     {
-        return ring.size();
+        return (int)Math.min(Integer.MAX_VALUE, ring.size() + Math.max(0, handedOverBytes.get()));
     }
 
     @Override
