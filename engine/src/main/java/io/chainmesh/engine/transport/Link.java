@@ -12,6 +12,7 @@ import io.chainmesh.engine.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.UnsafeApi;
@@ -44,9 +45,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>
  * A large frame ({@value #HAND_OVER_MIN_BYTES} bytes or more, such as a forwarded broadcast batch) offered from
  * another thread is copied once, into a pooled buffer of its own that the channel writes as it is: the ring then
- * carries only the index of that buffer in a small table ({@link #HANDED_OVER_SLOTS} slots), so the frame is
- * neither copied out of the ring again nor zeroed there after. Its bytes count against the same budget as the
- * ring's: the ring's bytes and the handed-over ones stay within it, give or take one frame per producing thread.
+ * carries only the index of that buffer in a table (a slot per {@value #HAND_OVER_MIN_BYTES} bytes of budget), so
+ * the frame is neither copied out of the ring again nor zeroed there after. Its bytes count against the same
+ * budget as the ring's: the ring's bytes and the handed-over ones stay within it, give or take one frame per
+ * producing thread.
  * <p>
  * Frames offered <b>on the link's own IO thread</b> (a {@code DirectHandler} replying, a relay between two
  * links of the same event loop, a producer task run on {@link #eventLoop()}) skip the ring: they are
@@ -84,9 +86,7 @@ public final class Link implements MessageHandler
     /** Not a {@link Status}: the frame could not be handed over and goes through the ring. */
     private static final long NOT_HANDED_OVER = Long.MIN_VALUE;
     /** Frames offered from other threads at least this long are handed over in a buffer of their own. */
-    public static final int HAND_OVER_MIN_BYTES = 16 * 1024;
-    /** Frames handed over and not yet written that a link holds at most (a power of two). */
-    public static final int HANDED_OVER_SLOTS = 64;
+    public static final int HAND_OVER_MIN_BYTES = 4 * 1024;
     private static final int MAX_DRAIN_BYTES = 256 * 1024;
     private static final int OUT_BUFFER_BYTES = 64 * 1024;
     /** Most tasks that may wait for writability at once (see {@link #whenWritable(Runnable)}). */
@@ -104,7 +104,7 @@ public final class Link implements MessageHandler
     private final ManyToOneRingBuffer ring;
     // Written by producers (null -> buffer) and by the IO thread or the close sweep (buffer -> null): whoever
     // takes a buffer out with getAndSet owns it, so each is written or released exactly once.
-    private final AtomicReferenceArray<ByteBuf> handedOver = new AtomicReferenceArray<>(HANDED_OVER_SLOTS);
+    private final AtomicReferenceArray<ByteBuf> handedOver;
     private final AtomicInteger nextHandedOverSlot = new AtomicInteger();
     private final AtomicLong handedOverBytes = new AtomicLong();
     // Set by discardQueued before it sweeps the table: a producer that finds it set after handing a frame over
@@ -169,6 +169,10 @@ public final class Link implements MessageHandler
         this.maxFrameLength = maxFrameLength;
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(outboundBudgetBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        // A slot for each smallest frame the budget holds, and some for producers racing past the budget check:
+        // the budget, not the table, is what bounds a link.
+        this.handedOver = new AtomicReferenceArray<>(
+            BitUtil.findNextPositivePowerOfTwo(outboundBudgetBytes / HAND_OVER_MIN_BYTES + 8));
     }
 
     /**
@@ -365,9 +369,10 @@ public final class Link implements MessageHandler
     /** @return the slot the buffer now sits in, or -1 if every slot tried was taken. */
     private int claimSlot(final ByteBuf copy)
     {
-        for (int attempt = 0; attempt < HANDED_OVER_SLOTS; attempt++)
+        final int slots = handedOver.length();
+        for (int attempt = 0; attempt < slots; attempt++)
         {
-            final int slot = nextHandedOverSlot.getAndIncrement() & (HANDED_OVER_SLOTS - 1);
+            final int slot = nextHandedOverSlot.getAndIncrement() & (slots - 1);
             if (handedOver.compareAndSet(slot, null, copy))
             {
                 return slot;
@@ -393,7 +398,7 @@ public final class Link implements MessageHandler
     private int releaseHandedOver()
     {
         int direct = 0;
-        for (int slot = 0; slot < HANDED_OVER_SLOTS; slot++)
+        for (int slot = 0; slot < handedOver.length(); slot++)
         {
             final ByteBuf buffer = handedOver.getAndSet(slot, null);
             if (null != buffer)
