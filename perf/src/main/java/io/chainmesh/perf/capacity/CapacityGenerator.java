@@ -40,14 +40,9 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.SystemNanoClock;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -160,9 +155,7 @@ public final class CapacityGenerator implements AutoCloseable
     private DevnetChain chain;
     private DirectorySnapshot snapshot;
     private OverlayTopology topology;
-    private Process node;
-    private Writer nodeIn;
-    private BufferedReader nodeOut;
+    private NodeUnderTest node;
     private Path portsFile;
 
     // Written on the single IO thread only; read after a hand-off through it (see onIoThread).
@@ -324,12 +317,13 @@ public final class CapacityGenerator implements AutoCloseable
 
         // Warm-up pool, then the measured pool; each signed just before it is sent.
         final SignedPool warmup = sign(0, settings.warmupBatches(), origins, originRing);
-        final ObjectNode warmStart = stats();
+        final ObjectNode warmStart = node.stats();
         send(warmup, 0, parentLink, Long.MAX_VALUE, warmStart.path("delivered").asLong());
-        final ObjectNode warmEnd = awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
+        final ObjectNode warmEnd = node.awaitDelivered(warmStart, (long)warmup.count * settings.messagesPerBatch(),
             TimeUnit.SECONDS.toNanos(60));
         result.put("warmupBatches", warmup.count);
-        result.put("warmupAllDelivered", delivered(warmStart, warmEnd) == (long)warmup.count * settings.messagesPerBatch());
+        result.put("warmupAllDelivered",
+            NodeUnderTest.delivered(warmStart, warmEnd) == (long)warmup.count * settings.messagesPerBatch());
 
         final SignedPool pool = sign(settings.warmupBatches(), settings.batches(), origins, originRing);
         final double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -347,7 +341,7 @@ public final class CapacityGenerator implements AutoCloseable
         final long generatorCpu0 = processCpuNanos();
         if (!settings.profileFile().isEmpty())
         {
-            result.set("profileStart", command("profile start"));
+            result.set("profileStart", node.command("profile start"));
         }
         // The generator's own profile, standalone runs only: the suite's generator shares the suite's JVM.
         final String generatorProfile = System.getProperty(GENERATOR_PROFILE_PROPERTY, "");
@@ -355,13 +349,13 @@ public final class CapacityGenerator implements AutoCloseable
         {
             one.profiler.AsyncProfiler.getInstance().execute("start,event=cpu,interval=500000,threads");
         }
-        final ObjectNode s0 = stats();
+        final ObjectNode s0 = node.stats();
         final long deadline = System.nanoTime() + (long)(settings.seconds() * 1e9);
         final int sent = send(pool, settings.warmupBatches(), parentLink, deadline, s0.path("delivered").asLong());
-        final ObjectNode s1 = awaitDelivered(s0, (long)sent * settings.messagesPerBatch(), TimeUnit.SECONDS.toNanos(30));
+        final ObjectNode s1 = node.awaitDelivered(s0, (long)sent * settings.messagesPerBatch(), TimeUnit.SECONDS.toNanos(30));
         if (!settings.profileFile().isEmpty())
         {
-            result.set("profileStop", command("profile stop " + settings.profileFile()));
+            result.set("profileStop", node.command("profile stop " + settings.profileFile()));
         }
         if (!generatorProfile.isEmpty())
         {
@@ -383,7 +377,7 @@ public final class CapacityGenerator implements AutoCloseable
         }
 
         final double seconds = (s1.path("nanoTime").asLong() - s0.path("nanoTime").asLong()) / 1e9;
-        final long deliveredMessages = delivered(s0, s1);
+        final long deliveredMessages = NodeUnderTest.delivered(s0, s1);
         final double nodeCpuSeconds = (s1.path("cpuNanos").asLong() - s0.path("cpuNanos").asLong()) / 1e9;
         final long[] io = onIoThread(() -> new long[]{ forwardedBatchesMeasured, forwardedBytesMeasured, digestFrames,
             digestBytes, wantFrames, otherFrames });
@@ -613,10 +607,7 @@ public final class CapacityGenerator implements AutoCloseable
                 while (window > 0 && i - deliveredBatches >= window)
                 {
                     staged = submit(channels, buffers, staged, free);
-                    nodeIn.write("delivered\n");
-                    nodeIn.flush();
-                    deliveredBatches = (Long.parseLong(nodeOut.readLine().trim()) - deliveredBefore) /
-                        settings.messagesPerBatch();
+                    deliveredBatches = (node.delivered() - deliveredBefore) / settings.messagesPerBatch();
                     if (i - deliveredBatches >= window)
                     {
                         // Each poll costs the node's main thread a read and a write: at 0.1 ms that was 3-7 % of
@@ -719,41 +710,8 @@ public final class CapacityGenerator implements AutoCloseable
         command.addAll(settings.shape().toArgs());
         command.addAll(List.of("--ports-file", portsFile.toString(), "--topic", Integer.toString(settings.topic()),
             "--verify-workers", Integer.toString(settings.verifyWorkers()), "--cipher", settings.cipher().name()));
-        node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        nodeIn = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
-        nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-        final ObjectNode ready = readLine();
-        if (!ready.path("ready").asBoolean())
-        {
-            throw new IOException("node under test did not start: " + ready);
-        }
-        settings.log().accept("capacity: node under test " + ready);
-        return ready;
-    }
-
-    private ObjectNode readLine() throws IOException
-    {
-        String line;
-        while (null != (line = nodeOut.readLine()))
-        {
-            if (line.startsWith("{"))
-            {
-                return (ObjectNode)mapper.readTree(line);
-            }
-        }
-        throw new IOException("node under test exited: " + (node.isAlive() ? "running" : "exit " + node.exitValue()));
-    }
-
-    private ObjectNode stats() throws IOException
-    {
-        return command("stats");
-    }
-
-    private ObjectNode command(final String line) throws IOException
-    {
-        nodeIn.write(line + "\n");
-        nodeIn.flush();
-        return readLine();
+        node = NodeUnderTest.start(command, mapper, settings.log());
+        return node.ready();
     }
 
     private void awaitLinks(final int expected, final Runnable dialMissing) throws IOException
@@ -767,7 +725,7 @@ public final class CapacityGenerator implements AutoCloseable
                 dialMissing.run();
                 nextDial = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
-            final ObjectNode s = stats();
+            final ObjectNode s = node.stats();
             if (links.size() == expected && s.path("peers").asInt() == expected)
             {
                 return;
@@ -779,39 +737,6 @@ public final class CapacityGenerator implements AutoCloseable
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
-    }
-
-    private ObjectNode awaitDelivered(final ObjectNode from, final long messages, final long timeoutNanos)
-        throws IOException
-    {
-        final long deadline = System.nanoTime() + timeoutNanos;
-        long last = -1;
-        long lastChange = System.nanoTime();
-        while (true)
-        {
-            final ObjectNode s = stats();
-            final long delivered = delivered(from, s);
-            if (delivered >= messages || System.nanoTime() > deadline)
-            {
-                return s;
-            }
-            if (delivered != last)
-            {
-                last = delivered;
-                lastChange = System.nanoTime();
-            }
-            else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(5))
-            {
-                settings.log().accept("capacity: no delivery for 5 s at " + delivered + " of " + messages + ": " + s);
-                return s;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
-
-    private static long delivered(final ObjectNode from, final ObjectNode to)
-    {
-        return to.path("delivered").asLong() - from.path("delivered").asLong();
     }
 
     private <T> T onIoThread(final java.util.concurrent.Callable<T> task) throws Exception
@@ -835,27 +760,7 @@ public final class CapacityGenerator implements AutoCloseable
     {
         if (null != node)
         {
-            try
-            {
-                nodeIn.write("exit\n");
-                nodeIn.flush();
-            }
-            catch (final IOException ignored)
-            {
-                // It is gone already.
-            }
-            try
-            {
-                if (!node.waitFor(10, TimeUnit.SECONDS))
-                {
-                    node.destroyForcibly();
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                node.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            node.close();
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         servers.forEach(s -> s.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
