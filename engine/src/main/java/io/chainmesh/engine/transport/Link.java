@@ -224,6 +224,10 @@ public final class Link implements MessageHandler
             scheduleFlush();
             return Status.OK;
         }
+        if (overBudget(frameLength))
+        {
+            return Status.BACK_PRESSURED;
+        }
         final int index = ring.tryClaim(RECORD_TYPE_LOCAL, frameLength);
         if (index < 0)
         {
@@ -254,9 +258,12 @@ public final class Link implements MessageHandler
      * @param length its length.
      * @return {@link Status#OK}, {@link Status#BACK_PRESSURED}, {@link Status#NO_ROUTE} if closed, or
      *         {@link Status#MESSAGE_TOO_LARGE} if longer than this link's largest record (it never fits).
+     * @throws IndexOutOfBoundsException if the region is outside {@code frame}, before anything is queued.
      */
     public long offerFrame(final DirectBuffer frame, final int offset, final int length)
     {
+        // Checked first: a copy failing after the ring claim would leave the claim open and stall the drain.
+        frame.boundsCheck(offset, length);
         if (state == State.CLOSED)
         {
             return Status.NO_ROUTE;
@@ -286,6 +293,10 @@ public final class Link implements MessageHandler
             {
                 return handed;
             }
+        }
+        if (overBudget(length))
+        {
+            return Status.BACK_PRESSURED;
         }
         final int index = ring.tryClaim(RECORD_TYPE_RELAY, length);
         if (index < 0)
@@ -343,6 +354,16 @@ public final class Link implements MessageHandler
         return Status.OK;
     }
 
+    /**
+     * @return true if a frame of this length would take the ring's bytes and the handed-over ones past the budget
+     *         (the ring alone refuses only its own bytes). One volatile read while nothing is handed over.
+     */
+    private boolean overBudget(final int length)
+    {
+        final long handed = handedOverBytes.get();
+        return handed > 0 && handed + ring.size() + length > ring.capacity();
+    }
+
     /** @return a pooled direct copy of the frame, or null if none can be had (the caller uses the ring). */
     private ByteBuf copyOf(final DirectBuffer frame, final int offset, final int length)
     {
@@ -360,7 +381,6 @@ public final class Link implements MessageHandler
             copy.release();
             return null;
         }
-        frame.boundsCheck(offset, length);
         UnsafeApi.copyMemory(frame.byteArray(), frame.addressOffset() + offset, null, copy.memoryAddress(), length);
         copy.writerIndex(length);
         return copy;
