@@ -58,10 +58,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Ordering: frames offered by one thread leave in the order offered (each thread uses one path, and both
  * paths append to the outbound buffer in order); frames of different threads interleave arbitrarily.
  * <p>
- * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); the outbound buffer,
- * its view and the pending statistics are IO-thread only; traffic statistics are written only by the IO
- * thread and read by anyone; {@link #state} is written by the IO thread and the connection manager (both
- * publish with a volatile write).
+ * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); a producer fills an empty
+ * slot of the handed-over table, and the IO thread (or the sweep of a closed link) empties it, so whoever takes a
+ * buffer out owns it; the outbound buffer, its view and the pending statistics are IO-thread only; traffic
+ * statistics are written only by the IO thread and read by anyone; {@link #state} is written by the IO thread
+ * and the connection manager (both publish with a volatile write).
  */
 public final class Link implements MessageHandler
 {
