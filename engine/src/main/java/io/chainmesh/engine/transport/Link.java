@@ -12,10 +12,8 @@ import io.chainmesh.engine.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -28,9 +26,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One authenticated connection to a member.
@@ -58,11 +53,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Ordering: frames offered by one thread leave in the order offered (each thread uses one path, and both
  * paths append to the outbound buffer in order); frames of different threads interleave arbitrarily.
  * <p>
- * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); a producer fills an empty
- * slot of the handed-over table, and the IO thread (or the sweep of a closed link) empties it, so whoever takes a
- * buffer out owns it; the outbound buffer, its view and the pending statistics are IO-thread only; traffic
- * statistics are written only by the IO thread and read by anyone; {@link #state} is written by the IO thread
- * and the connection manager (both publish with a volatile write).
+ * Thread ownership: the ring is multi-producer / single-consumer (the IO thread); the handed-over frames are
+ * {@link HandedOverFrames}'s to say; the outbound buffer, its view and the pending statistics are IO-thread only;
+ * traffic statistics are written only by the IO thread and read by anyone; {@link #state} is written by the IO
+ * thread and the connection manager (both publish with a volatile write).
  */
 public final class Link implements MessageHandler
 {
@@ -103,14 +97,7 @@ public final class Link implements MessageHandler
     private final EngineCounters counters;
     private final HeartbeatMonitor heartbeat;
     private final ManyToOneRingBuffer ring;
-    // Written by producers (null -> buffer) and by the IO thread or the close sweep (buffer -> null): whoever
-    // takes a buffer out with getAndSet owns it, so each is written or released exactly once.
-    private final AtomicReferenceArray<ByteBuf> handedOver;
-    private final AtomicInteger nextHandedOverSlot = new AtomicInteger();
-    private final AtomicLong handedOverBytes = new AtomicLong();
-    // Set by discardQueued before it sweeps the table: a producer that finds it set after handing a frame over
-    // sweeps again (each side writes then reads a volatile, so one of them sees the other's buffer).
-    private volatile boolean queueDiscarded;
+    private final HandedOverFrames handedOver;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     // Stateless for the MutableDirectBuffer overload used here, so shared by all producer threads.
@@ -170,10 +157,7 @@ public final class Link implements MessageHandler
         this.maxFrameLength = maxFrameLength;
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(outboundBudgetBytes + RingBufferDescriptor.TRAILER_LENGTH)));
-        // A slot for each smallest frame the budget holds, and some for producers racing past the budget check:
-        // the budget, not the table, is what bounds a link.
-        this.handedOver = new AtomicReferenceArray<>(
-            BitUtil.findNextPositivePowerOfTwo(outboundBudgetBytes / HAND_OVER_MIN_BYTES + 8));
+        this.handedOver = new HandedOverFrames(outboundBudgetBytes);
     }
 
     /**
@@ -319,33 +303,32 @@ public final class Link implements MessageHandler
      */
     private long handOver(final DirectBuffer frame, final int offset, final int length)
     {
-        if (handedOverBytes.addAndGet(length) + ring.size() > ring.capacity())
+        if (!handedOver.reserve(length, ring.size(), ring.capacity()))
         {
-            handedOverBytes.addAndGet(-length);
             return Status.BACK_PRESSURED;
         }
         // Copied before the ring record is claimed, so the drain never waits on an open claim during a copy.
-        final ByteBuf copy = copyOf(frame, offset, length);
+        final ByteBuf copy = HandedOverFrames.copyOf(channel.alloc(), frame, offset, length);
         if (null == copy)
         {
-            handedOverBytes.addAndGet(-length);
+            handedOver.unreserve(length);
             return NOT_HANDED_OVER;
         }
         final int index = ring.tryClaim(RECORD_TYPE_HANDED_OVER, HANDED_OVER_RECORD_LENGTH);
-        final int slot = index < 0 ? -1 : claimSlot(copy);
+        final int slot = index < 0 ? -1 : handedOver.put(copy);
         if (slot < 0)
         {
             if (index >= 0)
             {
                 ring.abort(index);
             }
-            handedOverBytes.addAndGet(-length);
+            handedOver.unreserve(length);
             copy.release();
             return Status.BACK_PRESSURED;
         }
         ring.buffer().putInt(index, slot);
         ring.commit(index);
-        if (queueDiscarded)
+        if (handedOver.closed())
         {
             // The closed link may have swept the table before this buffer reached it: sweep again, so it is not
             // leaked.
@@ -357,49 +340,11 @@ public final class Link implements MessageHandler
 
     /**
      * @return true if a frame of this length would take the ring's bytes and the handed-over ones past the budget
-     *         (the ring alone refuses only its own bytes). One volatile read while nothing is handed over.
+     *         (the ring alone refuses only its own bytes).
      */
     private boolean overBudget(final int length)
     {
-        final long handed = handedOverBytes.get();
-        return handed > 0 && handed + ring.size() + length > ring.capacity();
-    }
-
-    /** @return a pooled direct copy of the frame, or null if none can be had (the caller uses the ring). */
-    private ByteBuf copyOf(final DirectBuffer frame, final int offset, final int length)
-    {
-        final ByteBuf copy;
-        try
-        {
-            copy = channel.alloc().directBuffer(length, length);
-        }
-        catch (final OutOfMemoryError ex)
-        {
-            return null;
-        }
-        if (!copy.hasMemoryAddress())
-        {
-            copy.release();
-            return null;
-        }
-        UnsafeApi.copyMemory(frame.byteArray(), frame.addressOffset() + offset, null, copy.memoryAddress(), length);
-        copy.writerIndex(length);
-        return copy;
-    }
-
-    /** @return the slot the buffer now sits in, or -1 if every slot tried was taken. */
-    private int claimSlot(final ByteBuf copy)
-    {
-        final int slots = handedOver.length();
-        for (int attempt = 0; attempt < slots; attempt++)
-        {
-            final int slot = nextHandedOverSlot.getAndIncrement() & (slots - 1);
-            if (handedOver.compareAndSet(slot, null, copy))
-            {
-                return slot;
-            }
-        }
-        return -1;
+        return handedOver.wouldExceed(length, ring.size(), ring.capacity());
     }
 
     private void sweepAfterClose()
@@ -411,31 +356,8 @@ public final class Link implements MessageHandler
         catch (final RejectedExecutionException ex)
         {
             // The event loop has stopped: nothing reads the table any more.
-            releaseHandedOver();
+            handedOver.closeAndReleaseAll();
         }
-    }
-
-    /** @return direct messages among the buffers released. */
-    private int releaseHandedOver()
-    {
-        int direct = 0;
-        for (int slot = 0; slot < handedOver.length(); slot++)
-        {
-            final ByteBuf buffer = handedOver.getAndSet(slot, null);
-            if (null != buffer)
-            {
-                direct += isDirect(buffer) ? 1 : 0;
-                handedOverBytes.addAndGet(-buffer.readableBytes());
-                buffer.release();
-            }
-        }
-        return direct;
-    }
-
-    private static boolean isDirect(final ByteBuf frame)
-    {
-        return frame.readableBytes() > FrameDescriptor.TYPE_OFFSET &&
-            frame.getUnsignedByte(frame.readerIndex() + FrameDescriptor.TYPE_OFFSET) == FrameType.DIRECT;
     }
 
     /**
@@ -675,14 +597,13 @@ public final class Link implements MessageHandler
     /** IO thread: writes a handed-over frame after what is buffered before it. */
     private void writeHandedOver(final int slot)
     {
-        final ByteBuf frame = handedOver.getAndSet(slot, null);
+        final ByteBuf frame = handedOver.take(slot);
         if (null == frame)
         {
             // Released by the sweep of a closing link.
             return;
         }
         final int length = frame.readableBytes();
-        handedOverBytes.addAndGet(-length);
         writeOutBuffer();
         channel.write(frame, channel.voidPromise());
         pendingBytes += length;
@@ -746,7 +667,6 @@ public final class Link implements MessageHandler
      */
     public int discardQueued()
     {
-        queueDiscarded = true;
         final int[] direct = {0};
         long before;
         do
@@ -756,7 +676,7 @@ public final class Link implements MessageHandler
                 msgTypeId != RECORD_TYPE_HANDED_OVER && isDirect(buffer, index) ? 1 : 0, Integer.MAX_VALUE);
         }
         while (ring.consumerPosition() != before);
-        direct[0] += releaseHandedOver();
+        direct[0] += handedOver.closeAndReleaseAll();
         for (int offset = 0; offset < outPosition; offset += frameLength(outView, offset))
         {
             direct[0] += isDirect(outView, offset) ? 1 : 0;
@@ -1057,7 +977,7 @@ public final class Link implements MessageHandler
      */
     public int queuedBytes()
     {
-        return (int)Math.min(Integer.MAX_VALUE, ring.size() + Math.max(0, handedOverBytes.get()));
+        return (int)Math.min(Integer.MAX_VALUE, ring.size() + Math.max(0, handedOver.bytes()));
     }
 
     @Override
