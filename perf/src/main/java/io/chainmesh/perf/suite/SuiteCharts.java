@@ -56,7 +56,8 @@ final class SuiteCharts
         Map.entry("chainmesh one signature per message", new Color(0x9467bd)),
         Map.entry("FluxOS-style", new Color(0x2ca02c)),
         Map.entry("gossipsub", new Color(0x8c564b)),
-        Map.entry("raw fan-out ceiling", new Color(0x7f7f7f)));
+        Map.entry("raw fan-out ceiling", new Color(0x7f7f7f)),
+        Map.entry("signed fan-out ceiling", new Color(0xc7c7c7)));
 
     private SuiteCharts()
     {
@@ -181,6 +182,7 @@ final class SuiteCharts
         addBar(data, runs.path("fluxos"), field, "FluxOS-style", column);
         addBar(data, runs.path("gossipsub"), field, "gossipsub", column);
         addBar(data, runs.path("ceiling"), field, "raw fan-out ceiling", column);
+        addBar(data, runs.path("signedCeiling"), field, "signed fan-out ceiling", column);
         final JFreeChart chart = ChartFactory.createBarChart("Signed broadcast, every node publishing at max rate",
             "", axis, data, PlotOrientation.VERTICAL, true, false, false);
         styleBars(chart, true, axis);

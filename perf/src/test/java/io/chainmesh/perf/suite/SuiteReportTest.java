@@ -39,6 +39,9 @@ class SuiteReportTest
             .contains("bytes on the wire per delivered message: chainmesh tree / gossipsub (lower is better) | 72.0 B | 1,900 B")
             .contains("p99 publish → deliver: chainmesh tree / gossipsub (lower is better) | 4.00 ms | 40.0 ms | 0.100× | ≤ 1× | yes")
             .contains("chainmesh tree / raw fan-out ceiling | 40,000 msgs/s | 100,000 msgs/s | 0.400× | ≥ 0.5× | **no**")
+            .contains("chainmesh tree / signed fan-out ceiling (the same signatures and AES-GCM records, no engine) | " +
+                "40,000 msgs/s | 80,000 msgs/s | 0.500× | — |  |")
+            .contains("| signed fan-out ceiling |")
             .contains("chainmesh tree / chainmesh flood (same run) | 40,000 msgs/s | 50,000 msgs/s | 0.800× | ≥ 1× | **no**")
             .contains("duplicate copies per delivered message: chainmesh tree / gossipsub | 0.00 copies | 3.00 copies | 0.00× | chainmesh 0 | yes")
             .contains("## Side by side")
@@ -99,6 +102,7 @@ class SuiteReportTest
         final ObjectNode side = sideBySide.putObject("runs");
         side.set("tree", row("chainmesh", 16, 40_000, 72).put("duplicatesPerMessage", 0.0));
         side.set("ceiling", row("raw fan-out ceiling", 16, 100_000, 70));
+        side.set("signedCeiling", row("signed fan-out ceiling", 16, 80_000, 71));
         side.set("flood", row("chainmesh", 16, 50_000, 400).put("duplicatesPerMessage", 14.0));
         side.set("treeLightLoad", row("chainmesh", 16, 15, 150).put("offeredRate", 16).put("latencyP99Ms", 4.0));
         side.set("fluxos", row("fluxos-style", 16, 400, 2_900));
