@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * One broadcast run to profile from outside (JFR, async-profiler): chainmesh tree or flood at max rate, or the
- * raw fan-out ceiling, 16 nodes, 64 B, every node publishing. Prints the figures.
+ * raw or signed fan-out ceiling, 16 nodes, 64 B, every node publishing. Prints the figures.
  * <pre>
  * $JAVA -XX:StartFlightRecording=filename=tree.jfr,settings=profile io.chainmesh.perf.ceiling.BroadcastProfileTarget tree 8
  * jfr print --events jdk.ExecutionSample tree.jfr   # or: jfr summary tree.jfr
@@ -28,7 +28,8 @@ public final class BroadcastProfileTarget
     }
 
     /**
-     * @param args {@code tree|flood|ceiling} [seconds=8] [nodes=16] [ceiling batch=40] [verify workers per node=1].
+     * @param args {@code tree|flood|ceiling|signed-ceiling} [seconds=8] [nodes=16] [ceiling batch=40] [verify workers
+     *             per node=1].
      * @throws InterruptedException if interrupted.
      * @throws java.io.IOException if {@code -Dprofile=FILE} cannot be written or read.
      */
@@ -37,10 +38,11 @@ public final class BroadcastProfileTarget
         final String what = args.length > 0 ? args[0] : "tree";
         final int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         final int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-        if ("ceiling".equals(what))
+        if (what.endsWith("ceiling"))
         {
             final int batch = args.length > 3 ? Integer.parseInt(args[3]) : 40;
-            System.out.println(RawFanoutCeiling.run(nodes, 64, batch, seconds, 1000));
+            System.out.println(RawFanoutCeiling.run(nodes, 64, batch, seconds, 1000,
+                what.startsWith("signed") ? RawFanoutCeiling.Work.SIGNED_SEALED : RawFanoutCeiling.Work.NONE));
             return;
         }
         final String profile = System.getProperty("profile");
