@@ -255,7 +255,8 @@ final class DevnetCommand implements Callable<Integer>
         }
         out.println("member.incarnation; owed: its messages every live member must have (all it published if it lived, " +
             "else what any live member committed); to every: the fewest of those any live member has; too old: history " +
-            "published more than 55 s before a restarted member was ready (beyond retention), not owed to it");
+            "published more than 55 s before a restarted member asked for it (ready, or later when its oldest history " +
+            "came later: beyond retention), not owed to it");
     }
 
     private DevnetProcessRunner.Faults faults()

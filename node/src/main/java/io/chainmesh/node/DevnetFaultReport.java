@@ -66,7 +66,9 @@ public record DevnetFaultReport(
      * @param delivered                 messages delivered to it (its final report, or its last progress if killed).
      * @param missing                   messages owed to it that it lacks (0 if it did not live to the end).
      * @param beyondRetention           for a restarted process: other members' messages published more than 55 s
-     *                                  before it was ready (beyond the engine's 60 s retention), not owed to it.
+     *                                  before it asked for them (when it was ready, or when its oldest message of
+     *                                  that origin arrived if later: beyond the engine's 60 s retention), not owed to
+     *                                  it.
      */
     public record Incarnation(
         int member,

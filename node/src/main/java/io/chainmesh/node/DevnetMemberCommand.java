@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * {@code chainmesh devnet-member} (hidden): one member of {@code chainmesh devnet --processes}, started by the
@@ -323,6 +325,7 @@ final class DevnetMemberCommand implements Callable<Integer>
         m.put("batchesPublished", null == counters ? 0 : counters.batchesPublished());
         m.put("batchesForwarded", null == counters ? 0 : counters.batchesForwarded());
         m.put("repairs", null == counters ? 0 : counters.repairFramesSent());
+        m.put("lostBeyondRetention", null == counters ? 0 : counters.lostBeyondRetention());
         m.put("batchSizes", node.batchSizeHistogram());
         m.put("bytesOut", node.counters().bytesOut().get());
         // Closed before the bit sets are read: the commit thread, their only writer, has stopped.
@@ -333,6 +336,7 @@ final class DevnetMemberCommand implements Callable<Integer>
         m.put("duplicates", receiver.duplicates.get());
         m.put("invalid", receiver.invalid.get());
         final List<List<long[]>> origins = new ArrayList<>();
+        final List<long[]> historyAt = new ArrayList<>();
         for (int o = 0; o < nodes; o++)
         {
             final List<long[]> incarnations = new ArrayList<>();
@@ -349,8 +353,10 @@ final class DevnetMemberCommand implements Callable<Integer>
                 incarnations.add(summary(receiver.seen[o][k]));
             }
             origins.add(incarnations);
+            historyAt.add(Arrays.copyOf(receiver.lowestArrivedAt[o], last + 1));
         }
         m.put("origins", origins);
+        m.put("historyAt", historyAt);
         emit(m);
     }
 
@@ -546,21 +552,41 @@ final class DevnetMemberCommand implements Callable<Integer>
         final Recorder latency = new Recorder(3);
         final Histogram total = new Histogram(3);
         final BitSet[][] seen;
+        /**
+         * Per origin and incarnation, when the lowest sequence held arrived (its clock; 0: nothing yet). For a
+         * restarted member that is when its oldest history came: the peers had answered where what they retain
+         * starts by then. Written on the commit thread, like the bit sets; read once the node is closed.
+         */
+        final long[][] lowestArrivedAt;
+        private final long[][] lowest;
         final AtomicLongArray distinct;
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong invalid = new AtomicLong();
+        private final LongSupplier clock;
 
         Receiver(final int nodes)
         {
+            this(nodes, System::nanoTime);
+        }
+
+        /**
+         * @param nodes members.
+         * @param clock {@link System#nanoTime()} but in tests.
+         */
+        Receiver(final int nodes, final LongSupplier clock)
+        {
             seen = new BitSet[nodes][MAX_INCARNATIONS];
+            lowestArrivedAt = new long[nodes][MAX_INCARNATIONS];
+            lowest = new long[nodes][MAX_INCARNATIONS];
             distinct = new AtomicLongArray(nodes * MAX_INCARNATIONS);
+            this.clock = clock;
         }
 
         @Override
         public void onMessage(final long originId, final int topic, final DirectBuffer buffer, final int offset, final int length)
         {
-            final long now = System.nanoTime();
+            final long now = clock.getAsLong();
             delivered.lazySet(delivered.get() + 1);
             if (length < 16)
             {
@@ -590,6 +616,11 @@ final class DevnetMemberCommand implements Callable<Integer>
             }
             else
             {
+                if (bits.isEmpty() || seq < lowest[(int)origin][incarnation])
+                {
+                    lowest[(int)origin][incarnation] = seq;
+                    lowestArrivedAt[(int)origin][incarnation] = now;
+                }
                 bits.set((int)seq);
                 distinct.lazySet(counter, distinct.get(counter) + 1);
             }

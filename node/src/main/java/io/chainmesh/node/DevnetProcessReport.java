@@ -17,16 +17,19 @@ import java.util.concurrent.TimeUnit;
  * each other member): an origin alive at the end owes everything it published; an origin the plan killed owes every
  * message that at least one live member committed (the highest sequence any live member holds, plus one). Messages
  * it published that no live member committed were in flight at its death and may be lost; they are reported as
- * {@code lostAtDeath}. A restarted member is a new receiver: it is owed what was published at most
- * {@link #HISTORY_OWED_MS} before it was ready (history, delivered from the other members' retention) and everything
- * after; older messages are beyond retention and counted apart. Used by the run thread only.
+ * {@code lostAtDeath}. A restarted member is a new receiver: it is owed everything published after it was ready, and
+ * the history (delivered from the other members' retention) published at most {@link #HISTORY_OWED_MS} before it
+ * asked for it; older messages are beyond retention and counted apart. When it asked is bounded by when its oldest
+ * message of that origin arrived (peers answer where their retention starts and serve from there, oldest first), and
+ * is never taken as earlier than when it was ready. Used by the run thread only.
  */
 final class DevnetProcessReport
 {
     private static final int MAX_GAP_LINES = 10;
     /**
-     * History a restarted member is owed: the engine's default {@code retentionMillis} (60 s; members run with the
-     * defaults) less 5 s for the slop of the parent's once-a-second publish timeline.
+     * History a restarted member is owed, before it asked for it: the engine's default {@code retentionMillis} (60 s,
+     * by which peers evict; members run with the defaults) less 5 s for the slop of the parent's once-a-second publish
+     * timeline and the answer's way back.
      */
     static final long HISTORY_OWED_MS = 55_000;
 
@@ -205,8 +208,10 @@ final class DevnetProcessReport
     /**
      * @param receiver a live receiver.
      * @param origin   an origin process.
-     * @return how many of the origin's first messages are beyond what the receiver is owed: those published more
-     *         than {@link #HISTORY_OWED_MS} before a restarted receiver was ready; 0 for a receiver never restarted.
+     * @return how many of the origin's first messages are beyond what the receiver is owed while its final report is
+     *         not in: those published more than {@link #HISTORY_OWED_MS} before a restarted receiver was ready (it
+     *         may have asked later: the drain then waits longer than it has to, never less); 0 for a receiver never
+     *         restarted.
      */
     static long historyFloor(final MemberProcess receiver, final MemberProcess origin)
     {
@@ -214,9 +219,30 @@ final class DevnetProcessReport
         {
             return 0;
         }
-        final long cutNs = receiver.readyNs() - TimeUnit.MILLISECONDS.toNanos(HISTORY_OWED_MS);
+        return historyFloor(receiver.readyNs(), 0, origin.timeline);
+    }
+
+    /**
+     * What a restarted receiver is owed of an origin's history. The engine evicts by time ({@code retentionMillis}
+     * after a peer took a batch in, the origin first) and a member that comes back is owed what its peers retain
+     * when they answer its first ask (they name where their retention starts and serve from there, oldest first).
+     * That answer came no later than the oldest message it holds of the origin, and no sooner than it was ready
+     * (it may come well after on a starved machine): history published more than {@link #HISTORY_OWED_MS} before
+     * the later of the two may have been evicted at every peer when it asked, and is not owed.
+     *
+     * @param readyNs     when the restarted receiver was ready.
+     * @param historyAtNs when the oldest message it holds of the origin arrived (its {@code historyAt}; 0: not
+     *                    known).
+     * @param timeline    the origin's (time, published) samples, oldest first.
+     * @return how many of the origin's first messages are beyond what the receiver is owed: what the origin had
+     *         published by the last sample at or before {@link #HISTORY_OWED_MS} before the ask.
+     */
+    static long historyFloor(final long readyNs, final long historyAtNs, final List<long[]> timeline)
+    {
+        final long askedNs = 0 != historyAtNs && historyAtNs - readyNs > 0 ? historyAtNs : readyNs;
+        final long cutNs = askedNs - TimeUnit.MILLISECONDS.toNanos(HISTORY_OWED_MS);
         long floor = 0;
-        for (final long[] sample : origin.timeline)
+        for (final long[] sample : timeline)
         {
             if (sample[0] - cutNs > 0)
             {
@@ -225,6 +251,18 @@ final class DevnetProcessReport
             floor = sample[1];
         }
         return floor;
+    }
+
+    /** {@link #historyFloor(long, long, List)} from a live receiver's final report. */
+    private static long historyFloorAtEnd(final MemberProcess receiver, final MemberProcess origin)
+    {
+        if (receiver.incarnation == 0 || !receiver.ready())
+        {
+            return 0;
+        }
+        final long historyAtNs = receiver.finalReport().path("historyAt").path(origin.index).path(origin.incarnation)
+            .asLong(0);
+        return historyFloor(receiver.readyNs(), historyAtNs, origin.timeline);
     }
 
     /**
@@ -260,8 +298,36 @@ final class DevnetProcessReport
         return owed;
     }
 
+    /**
+     * @param summary a receiver's summary of an origin process (see {@link DevnetMemberCommand#summary}).
+     * @param floor   the first sequence owed.
+     * @param owed    one past the last sequence owed.
+     * @return the first sequence in {@code [floor, owed)} it lacks, -1 if none (or if the listed runs were cut short
+     *         before it: then it is not known).
+     */
+    static long firstMissing(final long[] summary, final long floor, final long owed)
+    {
+        final int runs = (int)summary[3];
+        long next = floor;
+        for (int i = 0; i < runs && next < owed; i++)
+        {
+            final long from = summary[4 + 2 * i];
+            final long to = summary[5 + 2 * i];
+            if (from > next)
+            {
+                return next;
+            }
+            next = Math.max(next, to);
+        }
+        if (next >= owed || runs >= DevnetMemberCommand.MAX_RUNS)
+        {
+            return -1;
+        }
+        return next;
+    }
+
     /** One origin process as seen by one receiver's final report. */
-    private record Seen(long distinct, long firstMissing, long end, long received)
+    private record Seen(long distinct, long end, long received)
     {
     }
 
@@ -301,7 +367,7 @@ final class DevnetProcessReport
                 received += Math.max(0, Math.min(to, owed) - Math.max(from, floor));
             }
         }
-        return new Seen(summary[0], summary[1], summary[2], received);
+        return new Seen(summary[0], summary[2], received);
     }
 
     DevnetReport report(
@@ -342,6 +408,7 @@ final class DevnetProcessReport
         long repairs = 0;
         long bytesOut = 0;
         int gaps = 0;
+        long lostBeyondRetention = 0;
         final long[] receiverMissing = new long[processes.size()];
         final long[] beyond = new long[processes.size()];
         final List<DevnetReport.NodeRow> rows = new ArrayList<>();
@@ -391,7 +458,7 @@ final class DevnetProcessReport
                 {
                     continue;
                 }
-                final long floor = Math.min(owed[p], historyFloor(r, origin));
+                final long floor = Math.min(owed[p], historyFloorAtEnd(r, origin));
                 final long[] summary = summary(r, origin);
                 final Seen seen = seen(summary, floor, owed[p]);
                 nodeOwed += owed[p] - floor;
@@ -403,13 +470,17 @@ final class DevnetProcessReport
                 fewest[p] = Math.min(fewest[p], floor + seen.received());
                 if (shortfall > 0 && r.index != churned && gaps++ < MAX_GAP_LINES)
                 {
+                    final long firstMissing = firstMissing(summary, floor, owed[p]);
                     ctx.progress().accept("member " + r.index + " lacks " + shortfall + " of member " + origin.index +
                         (origin.incarnation > 0 ? " (incarnation " + origin.incarnation + ")" : "") + "'s " + owed[p] +
-                        " messages (has " + seen.distinct() + " distinct, first missing #" + seen.firstMissing() + ", highest #" +
-                        (seen.end() - 1) + ")");
+                        " messages (has " + seen.distinct() + " distinct, first missing " +
+                        (firstMissing < 0 ? "past the runs listed" : "#" + firstMissing) + ", highest #" + (seen.end() - 1) +
+                        (floor > 0 ? ", owed from #" + floor : "") + ")");
                 }
             }
             receiverMissing[processes.indexOf(r)] = nodeMissing;
+            lostBeyondRetention += fin.path("lostBeyondRetention").asLong();
+            historyLine(r, processes);
             if (r.index != churned)
             {
                 expected += nodeOwed;
@@ -421,6 +492,11 @@ final class DevnetProcessReport
                 fin.path("links").asInt(), latency.getValueAtPercentile(50) / 1000.0,
                 latency.getValueAtPercentile(99) / 1000.0));
         }
+        if (lostBeyondRetention > 0)
+        {
+            ctx.progress().accept(String.format(
+                "engine: %,d batches given up as beyond retention (counted by the live members' nodes)", lostBeyondRetention));
+        }
         final DevnetReport.Latency latency = latency(all);
         final int steady = Math.max(1, (int)live.stream().filter(m -> m.index != churned).count());
         final DevnetFaultReport faultReport = faults.any() ?
@@ -429,6 +505,27 @@ final class DevnetProcessReport
             backPressured, expected, delivered, missing, duplicates, delivered / (double)steady / seconds,
             delivered * (double)ctx.messageSize() / 1e6 / seconds, latency, batchSizes, batchesPublished, batchesForwarded,
             repairs, churned, rows, missing == 0 && duplicates == 0, bytesOut, faultReport);
+    }
+
+    /** For a restarted receiver: when its history came, which sets what of it is owed. */
+    private void historyLine(final MemberProcess r, final List<MemberProcess> processes)
+    {
+        if (r.incarnation == 0 || !r.ready())
+        {
+            return;
+        }
+        long latestNs = r.readyNs();
+        for (final MemberProcess origin : processes)
+        {
+            final long atNs = r.finalReport().path("historyAt").path(origin.index).path(origin.incarnation).asLong(0);
+            if (origin.index != r.index && 0 != atNs && atNs - latestNs > 0)
+            {
+                latestNs = atNs;
+            }
+        }
+        ctx.progress().accept(String.format("member %d (incarnation %d): its oldest history arrived by %.1f s after it was " +
+            "ready; what was published more than %d s before that is beyond retention, not owed", r.index, r.incarnation,
+            (latestNs - r.readyNs()) / 1e9, HISTORY_OWED_MS / 1000));
     }
 
     private DevnetFaultReport faultReport(

@@ -1,8 +1,10 @@
 package io.chainmesh.node;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,5 +54,36 @@ class DevnetMemberSummaryTest
         assertThat((tag >>> DevnetMemberCommand.INCARNATION_SHIFT) & 0xFF).isEqualTo(3);
         assertThat(tag & ((1L << DevnetMemberCommand.INCARNATION_SHIFT) - 1)).isEqualTo(77);
         assertThat(DevnetMemberCommand.MAX_SEQUENCE).isLessThanOrEqualTo(1L << DevnetMemberCommand.INCARNATION_SHIFT);
+    }
+
+    @Test
+    void shouldRecordWhenTheLowestSequenceHeldArrived()
+    {
+        final AtomicLong clock = new AtomicLong(1_000);
+        final DevnetMemberCommand.Receiver receiver = new DevnetMemberCommand.Receiver(4, clock::get);
+
+        deliver(receiver, 3, 1, 800);
+        assertThat(receiver.lowestArrivedAt[3][1]).isEqualTo(1_000);
+        clock.set(5_000);
+        deliver(receiver, 3, 1, 300);
+        clock.set(7_000);
+        deliver(receiver, 3, 1, 500);
+        deliver(receiver, 3, 1, 300);
+        deliver(receiver, 3, 1, 801);
+
+        // History below what came first moved it; later, higher and duplicate sequences did not.
+        assertThat(receiver.lowestArrivedAt[3][1]).isEqualTo(5_000);
+        assertThat(receiver.lowestArrivedAt[3][0]).isZero();
+        assertThat(receiver.duplicates.get()).isEqualTo(1);
+    }
+
+    private static void deliver(
+        final DevnetMemberCommand.Receiver receiver, final int origin, final int incarnation, final long seq)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
+        payload.putLong(0, (long)origin << DevnetMemberCommand.ORIGIN_SHIFT |
+            (long)incarnation << DevnetMemberCommand.INCARNATION_SHIFT | seq);
+        payload.putLong(8, 0);
+        receiver.onMessage(origin, 0, payload, 0, 16);
     }
 }
