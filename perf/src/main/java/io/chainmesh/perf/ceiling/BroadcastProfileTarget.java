@@ -38,14 +38,20 @@ public final class BroadcastProfileTarget
         final String what = args.length > 0 ? args[0] : "tree";
         final int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         final int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        final String profile = System.getProperty("profile");
         if (what.endsWith("ceiling"))
         {
             final int batch = args.length > 3 ? Integer.parseInt(args[3]) : 40;
-            System.out.println(RawFanoutCeiling.run(nodes, 64, batch, seconds, 1000,
-                what.startsWith("signed") ? RawFanoutCeiling.Work.SIGNED_SEALED : RawFanoutCeiling.Work.NONE));
+            final RawFanoutCeiling.Result result = RawFanoutCeiling.run(nodes, 64, batch, seconds, 1000,
+                what.startsWith("signed") ? RawFanoutCeiling.Work.SIGNED_SEALED : RawFanoutCeiling.Work.NONE,
+                () -> startProfile(profile));
+            System.out.println(result);
+            if (null != profile)
+            {
+                printProfile(profile, result.delivered());
+            }
             return;
         }
-        final String profile = System.getProperty("profile");
         final DevnetReport report = new DevnetRunner(new DevnetRunner.Context().nodes(nodes).messageSize(64)
             .progress(line -> startProfileAfterWarmUp(profile, line), false)
             .durationMillis(seconds * 1000L).drainMillis(30_000)
@@ -57,17 +63,30 @@ public final class BroadcastProfileTarget
             report.latencyMicros().p50() / 1000, report.latencyMicros().p99() / 1000, report.passed());
         if (null != profile)
         {
-            one.profiler.AsyncProfiler.getInstance().execute("stop,file=" + profile + ",collapsed");
-            final long deliveries = Math.round(report.deliveredPerNodePerSecond() * nodes * report.durationSeconds());
-            final ObjectNode summary = CollapsedProfile.summarize(Path.of(profile), new ObjectMapper());
-            // One sample per 0.5 ms of CPU, all threads, from the end of the warm-up to the end of the drain.
-            System.out.println(CollapsedProfile.text(summary, summary.path("samples").asLong() * 500.0 / deliveries));
+            printProfile(profile, report.deliveredPerNodePerSecond() * nodes * report.durationSeconds());
         }
+    }
+
+    /** Stops the profiler and prints where a delivery's CPU went, over the deliveries it sampled. */
+    private static void printProfile(final String profile, final double deliveries) throws java.io.IOException
+    {
+        one.profiler.AsyncProfiler.getInstance().execute("stop,file=" + profile + ",collapsed");
+        final ObjectNode summary = CollapsedProfile.summarize(Path.of(profile), new ObjectMapper());
+        // One sample per 0.5 ms of CPU, all threads.
+        System.out.println(CollapsedProfile.text(summary, summary.path("samples").asLong() * 500.0 / deliveries));
     }
 
     private static void startProfileAfterWarmUp(final String profile, final String line)
     {
-        if (null != profile && line.startsWith("warm-up: ") && line.contains(" messages in "))
+        if (line.startsWith("warm-up: ") && line.contains(" messages in "))
+        {
+            startProfile(profile);
+        }
+    }
+
+    private static void startProfile(final String profile)
+    {
+        if (null != profile)
         {
             try
             {

@@ -180,6 +180,27 @@ public final class RawFanoutCeiling
         final int nodes, final int size, final int batch, final double seconds, final long maxOutstanding, final Work work)
         throws InterruptedException
     {
+        return run(nodes, size, batch, seconds, maxOutstanding, work, () -> { });
+    }
+
+    /**
+     * As {@link #run(int, int, int, double, long, Work)}, telling when the warm-up ends (to start a profiler there).
+     *
+     * @param nodes          network size.
+     * @param size           payload bytes per message.
+     * @param batch          messages per frame.
+     * @param seconds        publishing time.
+     * @param maxOutstanding per origin, messages not yet delivered everywhere before the origin waits.
+     * @param work           what a node does to a batch besides forwarding it.
+     * @param afterWarmUp    run on the publishing thread when the warm-up has drained, before the measured time.
+     * @return the figures.
+     * @throws InterruptedException if interrupted.
+     */
+    public static Result run(
+        final int nodes, final int size, final int batch, final double seconds, final long maxOutstanding, final Work work,
+        final Runnable afterWarmUp)
+        throws InterruptedException
+    {
         final int messagesPerBatch = Math.max(1, Math.min(batch, BatchDescriptor.MAX_ENTRIES));
         if (work == Work.SIGNED_SEALED &&
             (size < Long.BYTES || (long)signedFrameLength(messagesPerBatch, size) > FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH))
@@ -187,10 +208,10 @@ public final class RawFanoutCeiling
             throw new IllegalArgumentException("a signed batch of " + messagesPerBatch + " messages of " + size +
                 " B must fit " + FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH + " B and carry an 8-byte send time");
         }
-        return new RawFanoutCeiling(nodes, size, messagesPerBatch, maxOutstanding, work).measure(seconds);
+        return new RawFanoutCeiling(nodes, size, messagesPerBatch, maxOutstanding, work).measure(seconds, afterWarmUp);
     }
 
-    private Result measure(final double seconds) throws InterruptedException
+    private Result measure(final double seconds, final Runnable afterWarmUp) throws InterruptedException
     {
         final int threads = Runtime.getRuntime().availableProcessors();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
@@ -255,6 +276,7 @@ public final class RawFanoutCeiling
                 }
             }
             publish(Math.min(2.0, seconds / 2));
+            afterWarmUp.run();
             latency.reset();
             final long deliveredBefore = delivered.get();
             final long bytesBefore = bytesOut.get();
