@@ -35,7 +35,7 @@ final class SideBySidePart implements SuitePart
         final long seconds = settings.pick(8, 1);
         final int size = BroadcastPart.SIZE;
         final ObjectNode part = settings.mapper().createObjectNode();
-        part.put("description", "chainmesh vs gossipsub vs FluxOS-style vs the raw fan-out ceiling, " + NODES +
+        part.put("description", "chainmesh vs gossipsub vs FluxOS-style vs the raw and signed fan-out ceilings, " + NODES +
             " nodes on 127.0.0.1, " + size + " B, every node publishing");
         part.put("nodes", NODES);
         part.put("payloadBytes", size);

@@ -384,7 +384,7 @@ public final class SuiteReport
         {
             return;
         }
-        sb.append("## Side by side: chainmesh, gossipsub, FluxOS-style, raw fan-out ceiling\n\n")
+        sb.append("## Side by side: chainmesh, gossipsub, FluxOS-style, fan-out ceilings\n\n")
             .append(part.path("description").asText()).append(", ").append(part.path("publishSeconds").asInt())
             .append(" s of publishing per run; load average ").append(part.path("loadAverageBefore").asDouble())
             .append(" before, ").append(part.path("loadAverageAfter").asDouble()).append(" after.\n\n");
