@@ -404,6 +404,18 @@ public final class RawFanoutCeiling
         }
     }
 
+    /** What a receiving node does with a batch it accepted: forwards it in the origin's tree, then counts it. */
+    private void forwardAndDeliver(final int self, final int origin, final int count, final long sendNanos, final ByteBuf frame)
+    {
+        forward(origin, BroadcastTree.offset(origin, self, nodes), frame);
+        deliveredByOrigin.addAndGet(origin, count);
+        if (counting)
+        {
+            delivered.addAndGet(count);
+            latency.recordValue(Math.max(0, System.nanoTime() - sendNanos));
+        }
+    }
+
     private final class Receiver extends ChannelInboundHandlerAdapter
     {
         private final int self;
@@ -422,14 +434,7 @@ public final class RawFanoutCeiling
                 final int at = frame.readerIndex();
                 final int origin = frame.getUnsignedShort(at + 4);
                 final int count = frame.getUnsignedShort(at + 6);
-                final long sendNanos = frame.getLong(at + 8);
-                forward(origin, BroadcastTree.offset(origin, self, nodes), frame);
-                deliveredByOrigin.addAndGet(origin, count);
-                if (counting)
-                {
-                    delivered.addAndGet(count);
-                    latency.recordValue(Math.max(0, System.nanoTime() - sendNanos));
-                }
+                forwardAndDeliver(self, origin, count, frame.getLong(at + 8), frame);
             }
             finally
             {
@@ -474,15 +479,7 @@ public final class RawFanoutCeiling
                     refused.incrementAndGet();
                     return;
                 }
-                final long sendNanos = view.getLong(decoder.entryOffset());
-                final int count = decoder.count();
-                forward(origin, BroadcastTree.offset(origin, self, nodes), frame);
-                deliveredByOrigin.addAndGet(origin, count);
-                if (counting)
-                {
-                    delivered.addAndGet(count);
-                    latency.recordValue(Math.max(0, System.nanoTime() - sendNanos));
-                }
+                forwardAndDeliver(self, origin, decoder.count(), view.getLong(decoder.entryOffset()), frame);
             }
             finally
             {
