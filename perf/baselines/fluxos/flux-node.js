@@ -117,6 +117,10 @@ process.on('message', (m) => {
     publishLoop(m.size, Date.now() + m.durationMillis, m.rate);
   } else if (m.type === 'stats') {
     process.send({ type: 'stats', stats, peers: peers.size });
+  } else if (m.type === 'reset') {
+    // After a warm-up: what was counted so far is forgotten; the de-duplication cache is kept, as a node's is.
+    for (const key of Object.keys(stats)) stats[key] = key === 'latencies' ? [] : 0;
+    process.send({ type: 'reset' });
   } else if (m.type === 'exit') {
     process.exit(0);
   }

@@ -1,6 +1,9 @@
 // Runs a FluxOS-style broadcast network on 127.0.0.1 and prints one JSON result line.
 // usage: node run.js [--nodes 16] [--outbound 4] [--duration 10] [--size 64] [--rate 0] [--publishers 1] [--pace]
+//                    [--warmup 0]
 //   --rate 0 publishes as fast as the links accept (per publisher); --publishers N: first N nodes publish.
+//   --warmup S: the same workload for S seconds first, drained and then forgotten (every node's counters reset),
+//   so the measured run does not pay for V8 compiling the nodes' code.
 // Each node is its own process (as FluxOS nodes are), so the network can use every core.
 'use strict';
 const { fork } = require('child_process');
@@ -21,6 +24,7 @@ const size = Number(arg('size', 64));
 const rate = Number(arg('rate', 0));
 const publishers = Math.min(Number(arg('publishers', 1)), nodes);
 const pace = arg('pace', false) === true;
+const warmupMillis = Number(arg('warmup', 0)) * 1000;
 const drainMillis = 5000;
 
 function percentile(sorted, p) {
@@ -38,12 +42,37 @@ function waitFor(child, type) {
   });
 }
 
+// Publishes for the given time, then drains: waits until every node has delivered what was published or nothing
+// moves for a while.
+async function publishAndDrain(children, millis) {
+  const published = children.slice(0, publishers).map((c) => waitFor(c, 'published'));
+  children.slice(0, publishers).forEach((c) => c.send({ type: 'publish', size, durationMillis: millis, rate }));
+  const publishedCounts = (await Promise.all(published)).map((m) => m.count);
+  const totalPublished = publishedCounts.reduce((a, b) => a + b, 0);
+  const expected = (i) => totalPublished - (i < publishers ? publishedCounts[i] : 0);
+  let last = -1;
+  let quietSince = Date.now();
+  let stats;
+  for (;;) {
+    const replies = children.map((c) => waitFor(c, 'stats'));
+    children.forEach((c) => c.send({ type: 'stats' }));
+    stats = (await Promise.all(replies)).map((m) => m.stats);
+    const delivered = stats.reduce((a, s) => a + s.delivered, 0);
+    const complete = stats.every((s, i) => s.delivered >= expected(i));
+    if (complete) break;
+    if (delivered !== last) { last = delivered; quietSince = Date.now(); }
+    if (Date.now() - quietSince > drainMillis) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { totalPublished, expected, stats };
+}
+
 async function main() {
   const keys = Array.from({ length: nodes }, newKey);
   const children = keys.map(() => fork(path.join(__dirname, 'flux-node.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const killAll = () => children.forEach((c) => c.connected && c.send({ type: 'exit' }));
   const watchdog = setTimeout(() => { console.error('baseline: watchdog expired'); killAll(); process.exit(2); },
-    durationMillis + drainMillis + 60000);
+    warmupMillis + durationMillis + 2 * drainMillis + 60000);
   try {
     const listening = children.map((c) => waitFor(c, 'listening'));
     children.forEach((c, i) => c.send({ type: 'init', self: { index: i, privateKey: keys[i].privateKey, pace } }));
@@ -56,28 +85,14 @@ async function main() {
     }));
     await Promise.all(connected);
 
-    const started = Date.now();
-    const published = children.slice(0, publishers).map((c) => waitFor(c, 'published'));
-    children.slice(0, publishers).forEach((c) => c.send({ type: 'publish', size, durationMillis, rate }));
-    const publishedCounts = (await Promise.all(published)).map((m) => m.count);
-    const totalPublished = publishedCounts.reduce((a, b) => a + b, 0);
-
-    // Drain: wait until every node has delivered what was published or nothing moves for a while.
-    const expected = (i) => totalPublished - (i < publishers ? publishedCounts[i] : 0);
-    let last = -1;
-    let quietSince = Date.now();
-    let stats;
-    for (;;) {
-      const replies = children.map((c) => waitFor(c, 'stats'));
-      children.forEach((c) => c.send({ type: 'stats' }));
-      stats = (await Promise.all(replies)).map((m) => m.stats);
-      const delivered = stats.reduce((a, s) => a + s.delivered, 0);
-      const complete = stats.every((s, i) => s.delivered >= expected(i));
-      if (complete) break;
-      if (delivered !== last) { last = delivered; quietSince = Date.now(); }
-      if (Date.now() - quietSince > drainMillis) break;
-      await new Promise((r) => setTimeout(r, 100));
+    if (warmupMillis > 0) {
+      await publishAndDrain(children, warmupMillis);
+      const reset = children.map((c) => waitFor(c, 'reset'));
+      children.forEach((c) => c.send({ type: 'reset' }));
+      await Promise.all(reset);
     }
+    const started = Date.now();
+    const { totalPublished, expected, stats } = await publishAndDrain(children, durationMillis);
     const elapsedSeconds = (Date.now() - started) / 1000;
     const latencies = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
     const delivered = stats.map((s) => s.delivered);
@@ -90,6 +105,7 @@ async function main() {
       cpus: os.cpus().length,
       nodes, outbound, publishers, size, rate, pace,
       durationSeconds: durationMillis / 1000,
+      warmupSeconds: warmupMillis / 1000,
       elapsedSeconds,
       published: totalPublished,
       publishRatePerSecond: totalPublished / (durationMillis / 1000),

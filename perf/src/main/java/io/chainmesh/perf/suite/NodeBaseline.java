@@ -76,6 +76,27 @@ final class NodeBaseline
     }
 
     /**
+     * The FluxOS-style baseline's run after the same workload, unmeasured, for {@code warmupSeconds} (its nodes'
+     * counters are then reset), as the chainmesh rows it is compared with run in a warmed JVM.
+     *
+     * @param nodes         Node.js processes.
+     * @param seconds       publishing time.
+     * @param size          payload bytes.
+     * @param publishers    nodes that publish (as fast as their links accept).
+     * @param warmupSeconds publishing time of the unmeasured run first.
+     * @return the result line of run.js.
+     * @throws IOException          if node/npm cannot run or prints no result.
+     * @throws InterruptedException if interrupted.
+     */
+    JsonNode runAfterWarmUp(final int nodes, final long seconds, final int size, final int publishers, final long warmupSeconds)
+        throws IOException, InterruptedException
+    {
+        return script("run.js", List.of("--nodes", Integer.toString(nodes), "--duration", Long.toString(seconds), "--size",
+            Integer.toString(size), "--publishers", Integer.toString(publishers), "--warmup", Long.toString(warmupSeconds)),
+            warmupSeconds + seconds + 2 * slackSeconds);
+    }
+
+    /**
      * @param script         a script of the baseline's directory that prints one JSON result line.
      * @param args           its arguments.
      * @param timeoutSeconds how long it may take.

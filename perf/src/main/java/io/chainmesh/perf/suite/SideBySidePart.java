@@ -16,7 +16,8 @@ import java.lang.management.ManagementFactory;
  * signed one, with chainmesh's signatures checked at every node and its AES-GCM records on every link, so that the
  * report splits what chainmesh leaves of the hardware into the cryptography's share and its engine's. Quick mode: the
  * tree and the ceilings only, 1 s each. Before the measured rows (not in quick mode) the tree and the signed ceiling
- * each run once unmeasured, so that the first measured row does not pay alone for compiling the code all rows share.
+ * each run once unmeasured, so that the first measured row does not pay alone for compiling the code all rows share,
+ * and the FluxOS-style network, in its own processes, runs the same workload unmeasured before its measured run.
  */
 final class SideBySidePart implements SuitePart
 {
@@ -75,8 +76,8 @@ final class SideBySidePart implements SuitePart
             runs.set("treeLightLoad", BroadcastRows.chainmesh(settings.mapper(), "tree, " + LIGHT_RATE +
                 " msgs/s offered, no linger", NODES, size, seconds, BroadcastStrategy.TREE, 0, 65_535, LIGHT_RATE));
             settings.log().accept("sideBySide: FluxOS-style baseline (Node.js)");
-            runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(),
-                NodeBaseline.fluxos(settings.repository(), settings.mapper()).run(NODES, seconds, size, NODES)));
+            runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(), NodeBaseline.fluxos(settings.repository(),
+                settings.mapper()).runAfterWarmUp(NODES, seconds, size, NODES, JVM_WARM_UP_SECONDS)));
             final NodeBaseline gossipsub = NodeBaseline.gossipsub(settings.repository(), settings.mapper());
             settings.log().accept("sideBySide: gossipsub (js-libp2p, Node.js), max rate");
             runs.set("gossipsub", BroadcastRows.gossipsub(settings.mapper(), gossipsub.run(NODES, seconds, size, NODES)));
