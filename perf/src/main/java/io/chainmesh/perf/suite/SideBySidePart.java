@@ -24,8 +24,11 @@ final class SideBySidePart implements SuitePart
     static final int NODES = 16;
     /** Offered messages per second over all nodes in the light-load rows: one per node per second. */
     static final int LIGHT_RATE = NODES;
-    /** Publishing time of each of the two unmeasured runs that warm the JVM before the measured ones. */
-    static final long JVM_WARM_UP_SECONDS = 4;
+    /**
+     * Publishing time of each unmeasured warm-up run: the tree and the signed ceiling in this JVM before the rows, the
+     * FluxOS-style network in its own processes before its row.
+     */
+    static final long WARM_UP_SECONDS = 4;
 
     @Override
     public String name()
@@ -45,17 +48,18 @@ final class SideBySidePart implements SuitePart
         part.put("payloadBytes", size);
         part.put("publishSeconds", seconds);
         part.put("lightRate", LIGHT_RATE);
+        part.put("warmUpSeconds", settings.quick() ? 0 : WARM_UP_SECONDS);
         part.put("loadAverageBefore", loadAverage());
         final ObjectNode runs = part.putObject("runs");
         if (!settings.quick())
         {
             // Whichever row runs first in a fresh JVM pays for compiling the code the rows share (Netty, the
-            // records, the signature check), and the rows after it do not. Both systems run once, unmeasured, so
-            // that no row is measured cold.
+            // records, the signature check), and the rows after it do not. The tree and the signed ceiling run once
+            // each, unmeasured, so that no row is measured cold.
             settings.log().accept("sideBySide: warming the JVM (tree and signed ceiling, not measured)");
-            BroadcastRows.chainmesh(settings.mapper(), "warm-up", NODES, size, JVM_WARM_UP_SECONDS, BroadcastStrategy.TREE,
+            BroadcastRows.chainmesh(settings.mapper(), "warm-up", NODES, size, WARM_UP_SECONDS, BroadcastStrategy.TREE,
                 20_000, 65_535, 0);
-            RawFanoutCeiling.run(NODES, size, 150, JVM_WARM_UP_SECONDS, 1000, RawFanoutCeiling.Work.SIGNED_SEALED);
+            RawFanoutCeiling.run(NODES, size, 150, WARM_UP_SECONDS, 1000, RawFanoutCeiling.Work.SIGNED_SEALED);
         }
         settings.log().accept("sideBySide: chainmesh tree");
         final ObjectNode tree = BroadcastRows.chainmesh(settings.mapper(), "tree, batched (20 ms linger)", NODES, size,
@@ -77,7 +81,7 @@ final class SideBySidePart implements SuitePart
                 " msgs/s offered, no linger", NODES, size, seconds, BroadcastStrategy.TREE, 0, 65_535, LIGHT_RATE));
             settings.log().accept("sideBySide: FluxOS-style baseline (Node.js)");
             runs.set("fluxos", BroadcastRows.fluxos(settings.mapper(), NodeBaseline.fluxos(settings.repository(),
-                settings.mapper()).runAfterWarmUp(NODES, seconds, size, NODES, JVM_WARM_UP_SECONDS)));
+                settings.mapper()).runAfterWarmUp(NODES, seconds, size, NODES, WARM_UP_SECONDS)));
             final NodeBaseline gossipsub = NodeBaseline.gossipsub(settings.repository(), settings.mapper());
             settings.log().accept("sideBySide: gossipsub (js-libp2p, Node.js), max rate");
             runs.set("gossipsub", BroadcastRows.gossipsub(settings.mapper(), gossipsub.run(NODES, seconds, size, NODES)));

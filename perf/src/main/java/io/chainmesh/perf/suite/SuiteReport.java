@@ -387,7 +387,14 @@ public final class SuiteReport
         sb.append("## Side by side: chainmesh, gossipsub, FluxOS-style, fan-out ceilings\n\n")
             .append(part.path("description").asText()).append(", ").append(part.path("publishSeconds").asInt())
             .append(" s of publishing per run; load average ").append(part.path("loadAverageBefore").asDouble())
-            .append(" before, ").append(part.path("loadAverageAfter").asDouble()).append(" after.\n\n");
+            .append(" before, ").append(part.path("loadAverageAfter").asDouble()).append(" after.");
+        if (part.path("warmUpSeconds").asLong() > 0)
+        {
+            sb.append(" Unmeasured warm-ups of ").append(part.path("warmUpSeconds").asLong()).append(" s each: the ")
+                .append("chainmesh tree and the signed ceiling in the suite's JVM before the rows, the FluxOS-style ")
+                .append("network before its row.");
+        }
+        sb.append("\n\n");
         broadcastTable(sb, part.path("runs").elements());
         sb.append("\nDuplicates: copies received beyond the first, per delivered message (chainmesh: batch transmissions ")
             .append("and repair frames over the n - 1 receptions each batch needs; gossipsub: RPC message copies reaching ")

@@ -42,6 +42,7 @@ class SuiteReportTest
             .contains("chainmesh tree / signed fan-out ceiling (the same signatures and AES-GCM records, no engine) | " +
                 "40,000 msgs/s | 80,000 msgs/s | 0.500× | — |  |")
             .contains("| signed fan-out ceiling |")
+            .contains("Unmeasured warm-ups of 4 s each: the chainmesh tree and the signed ceiling")
             .contains("chainmesh tree / chainmesh flood (same run) | 40,000 msgs/s | 50,000 msgs/s | 0.800× | ≥ 1× | **no**")
             .contains("duplicate copies per delivered message: chainmesh tree / gossipsub | 0.00 copies | 3.00 copies | 0.00× | chainmesh 0 | yes")
             .contains("## Side by side")
@@ -98,7 +99,7 @@ class SuiteReportTest
         runs.set("perMessageSignature", row("chainmesh", 16, 1_000, 300));
         runs.set("fluxos", row("fluxos-style", 16, 500, 2_900));
         final ObjectNode sideBySide = parts.putObject("sideBySide");
-        sideBySide.put("nodes", 16).put("payloadBytes", 64).put("publishSeconds", 8).put("lightRate", 16);
+        sideBySide.put("nodes", 16).put("payloadBytes", 64).put("publishSeconds", 8).put("lightRate", 16).put("warmUpSeconds", 4);
         final ObjectNode side = sideBySide.putObject("runs");
         side.set("tree", row("chainmesh", 16, 40_000, 72).put("duplicatesPerMessage", 0.0));
         side.set("ceiling", row("raw fan-out ceiling", 16, 100_000, 70));
