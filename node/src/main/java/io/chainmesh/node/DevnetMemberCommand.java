@@ -21,7 +21,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -278,6 +277,17 @@ final class DevnetMemberCommand implements Callable<Integer>
         }
     }
 
+    /** The first {@code incarnations} values of an origin in an array indexed {@code origin * MAX_INCARNATIONS + k}. */
+    private static long[] perIncarnation(final AtomicLongArray values, final int origin, final int incarnations)
+    {
+        final long[] out = new long[incarnations];
+        for (int k = 0; k < incarnations; k++)
+        {
+            out[k] = values.get(origin * MAX_INCARNATIONS + k);
+        }
+        return out;
+    }
+
     private Map<String, Object> progress(
         final String type, final ChainmeshNode node, final Receiver receiver, final long published, final long backPressured)
     {
@@ -291,6 +301,8 @@ final class DevnetMemberCommand implements Callable<Integer>
         final BroadcastCounters counters = node.broadcastCounters();
         m.put("repairs", null == counters ? 0 : counters.repairFramesSent());
         final List<long[]> distinct = new ArrayList<>(nodes);
+        final List<long[]> historyAt = new ArrayList<>(nodes);
+        final List<long[]> lowest = new ArrayList<>(nodes);
         for (int o = 0; o < nodes; o++)
         {
             int incarnations = 1;
@@ -301,14 +313,13 @@ final class DevnetMemberCommand implements Callable<Integer>
                     incarnations = k + 1;
                 }
             }
-            final long[] counts = new long[incarnations];
-            for (int k = 0; k < incarnations; k++)
-            {
-                counts[k] = receiver.distinct.get(o * MAX_INCARNATIONS + k);
-            }
-            distinct.add(counts);
+            distinct.add(perIncarnation(receiver.distinct, o, incarnations));
+            historyAt.add(perIncarnation(receiver.lowestArrivedAt, o, incarnations));
+            lowest.add(perIncarnation(receiver.lowestHeld, o, incarnations));
         }
         m.put("distinct", distinct);
+        m.put("historyAt", historyAt);
+        m.put("lowest", lowest);
         final Histogram interval = receiver.latency.getIntervalHistogram();
         receiver.total.add(interval);
         m.put("latency", MemberChannel.encode(interval));
@@ -353,7 +364,7 @@ final class DevnetMemberCommand implements Callable<Integer>
                 incarnations.add(summary(receiver.seen[o][k]));
             }
             origins.add(incarnations);
-            historyAt.add(Arrays.copyOf(receiver.lowestArrivedAt[o], last + 1));
+            historyAt.add(perIncarnation(receiver.lowestArrivedAt, o, last + 1));
         }
         m.put("origins", origins);
         m.put("historyAt", historyAt);
@@ -553,12 +564,14 @@ final class DevnetMemberCommand implements Callable<Integer>
         final Histogram total = new Histogram(3);
         final BitSet[][] seen;
         /**
-         * Per origin and incarnation, when the lowest sequence held arrived (its clock; 0: nothing yet). For a
-         * restarted member that is when its oldest history came: the peers had answered where what they retain
-         * starts by then. Written on the commit thread, like the bit sets; read once the node is closed.
+         * Per origin and incarnation ({@code origin * MAX_INCARNATIONS + incarnation}), when the lowest sequence held
+         * arrived (its clock; 0: nothing yet). For a restarted member that is when its oldest history came: the peers
+         * had answered where what they retain starts by then. Written on the commit thread only, read by the progress
+         * reports.
          */
-        final long[][] lowestArrivedAt;
-        private final long[][] lowest;
+        final AtomicLongArray lowestArrivedAt;
+        /** Per origin and incarnation, the lowest sequence held (meaningful once one is held). Commit thread only writes. */
+        final AtomicLongArray lowestHeld;
         final AtomicLongArray distinct;
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong duplicates = new AtomicLong();
@@ -577,8 +590,8 @@ final class DevnetMemberCommand implements Callable<Integer>
         Receiver(final int nodes, final LongSupplier clock)
         {
             seen = new BitSet[nodes][MAX_INCARNATIONS];
-            lowestArrivedAt = new long[nodes][MAX_INCARNATIONS];
-            lowest = new long[nodes][MAX_INCARNATIONS];
+            lowestArrivedAt = new AtomicLongArray(nodes * MAX_INCARNATIONS);
+            lowestHeld = new AtomicLongArray(nodes * MAX_INCARNATIONS);
             distinct = new AtomicLongArray(nodes * MAX_INCARNATIONS);
             this.clock = clock;
         }
@@ -616,10 +629,10 @@ final class DevnetMemberCommand implements Callable<Integer>
             }
             else
             {
-                if (bits.isEmpty() || seq < lowest[(int)origin][incarnation])
+                if (bits.isEmpty() || seq < lowestHeld.get(counter))
                 {
-                    lowest[(int)origin][incarnation] = seq;
-                    lowestArrivedAt[(int)origin][incarnation] = now;
+                    lowestHeld.lazySet(counter, seq);
+                    lowestArrivedAt.lazySet(counter, now);
                 }
                 bits.set((int)seq);
                 distinct.lazySet(counter, distinct.get(counter) + 1);

@@ -208,10 +208,10 @@ final class DevnetProcessReport
     /**
      * @param receiver a live receiver.
      * @param origin   an origin process.
-     * @return how many of the origin's first messages are beyond what the receiver is owed while its final report is
-     *         not in: those published more than {@link #HISTORY_OWED_MS} before a restarted receiver was ready (it
-     *         may have asked later: the drain then waits longer than it has to, never less); 0 for a receiver never
-     *         restarted.
+     * @return how many of the origin's first messages are beyond what the receiver is owed, by its last report (see
+     *         {@link #historyFloor(long, long, List)}); 0 for a receiver never restarted. A later report can only
+     *         raise it (the oldest history arrives later, not earlier), so a drain that ends on it never ends before
+     *         the final reports agree.
      */
     static long historyFloor(final MemberProcess receiver, final MemberProcess origin)
     {
@@ -219,7 +219,7 @@ final class DevnetProcessReport
         {
             return 0;
         }
-        return historyFloor(receiver.readyNs(), 0, origin.timeline);
+        return historyFloor(receiver.readyNs(), receiver.historyAtNs(origin.index, origin.incarnation), origin.timeline);
     }
 
     /**
@@ -253,16 +253,23 @@ final class DevnetProcessReport
         return floor;
     }
 
-    /** {@link #historyFloor(long, long, List)} from a live receiver's final report. */
-    private static long historyFloorAtEnd(final MemberProcess receiver, final MemberProcess origin)
+    /**
+     * What a receiver still lacks of an origin's sequences {@code [floor, due)}, by counts alone: of the messages it
+     * holds, those below the floor (history its peers still had) do not count, and a progress report does not say
+     * how many those are. At most every sequence from the lowest held up to the floor is one of them, so that many
+     * are taken away: the result never falls below what is really missing (exact when nothing is missing below the
+     * floor), and a drain that waits for 0 never ends while an owed message is missing.
+     *
+     * @param due      one past the last sequence owed.
+     * @param floor    the first sequence owed.
+     * @param held     distinct sequences held.
+     * @param lowest   the lowest sequence held (ignored when none is held).
+     * @return deliveries still owed, at least the real number.
+     */
+    static long owedBy(final long due, final long floor, final long held, final long lowest)
     {
-        if (receiver.incarnation == 0 || !receiver.ready())
-        {
-            return 0;
-        }
-        final long historyAtNs = receiver.finalReport().path("historyAt").path(origin.index).path(origin.incarnation)
-            .asLong(0);
-        return historyFloor(receiver.readyNs(), historyAtNs, origin.timeline);
+        final long heldBelowFloorAtMost = held == 0 ? 0 : Math.min(held, Math.max(0, floor - lowest));
+        return Math.max(0, due - floor - (held - heldBelowFloorAtMost));
     }
 
     /**
@@ -291,7 +298,8 @@ final class DevnetProcessReport
             {
                 if (r.index != origin.index && r.index != churned)
                 {
-                    owed += Math.max(0, due - historyFloor(r, origin) - r.distinct(origin.index, origin.incarnation));
+                    owed += owedBy(due, historyFloor(r, origin), r.distinct(origin.index, origin.incarnation),
+                        r.lowestHeld(origin.index, origin.incarnation));
                 }
             }
         }
@@ -458,7 +466,7 @@ final class DevnetProcessReport
                 {
                     continue;
                 }
-                final long floor = Math.min(owed[p], historyFloorAtEnd(r, origin));
+                final long floor = Math.min(owed[p], historyFloor(r, origin));
                 final long[] summary = summary(r, origin);
                 final Seen seen = seen(summary, floor, owed[p]);
                 nodeOwed += owed[p] - floor;
@@ -517,7 +525,7 @@ final class DevnetProcessReport
         long latestNs = r.readyNs();
         for (final MemberProcess origin : processes)
         {
-            final long atNs = r.finalReport().path("historyAt").path(origin.index).path(origin.incarnation).asLong(0);
+            final long atNs = r.historyAtNs(origin.index, origin.incarnation);
             if (origin.index != r.index && 0 != atNs && atNs - latestNs > 0)
             {
                 latestNs = atNs;

@@ -41,6 +41,8 @@ final class MemberProcess
     long repairs;
     int links;
     private long[][] distinct = new long[0][];
+    private long[][] historyAt = new long[0][];
+    private long[][] lowest = new long[0][];
     final Histogram interval = new Histogram(3);
     boolean stopped;
     private JsonNode finalReport;
@@ -123,7 +125,13 @@ final class MemberProcess
         }
     }
 
-    private void onLine(final String line) throws IOException
+    /**
+     * Takes in one report line of the member (its reader thread; tests call it directly).
+     *
+     * @param line a JSON report.
+     * @throws IOException if it is not a report this parent understands.
+     */
+    void onLine(final String line) throws IOException
     {
         final JsonNode m = MemberChannel.JSON.readTree(line);
         final String type = m.path("type").asText("");
@@ -146,7 +154,9 @@ final class MemberProcess
                     delivered = m.path("delivered").asLong();
                     repairs = m.path("repairs").asLong();
                     links = m.path("links").asInt();
-                    distinct = distinctCounts(m.path("distinct"));
+                    distinct = perOriginAndIncarnation(m.path("distinct"));
+                    historyAt = perOriginAndIncarnation(m.path("historyAt"));
+                    lowest = perOriginAndIncarnation(m.path("lowest"));
                     if (null != latency)
                     {
                         interval.add(latency);
@@ -161,6 +171,7 @@ final class MemberProcess
                     }
                     finalLatency = latency;
                     finalReport = m;
+                    historyAt = perOriginAndIncarnation(m.path("historyAt"));
                 }
                 case "error" -> error = "failed %s: " + m.path("message").asText("(no message)");
                 default -> throw new IOException("unknown report type '" + type + "'");
@@ -168,8 +179,11 @@ final class MemberProcess
         }
     }
 
-    /** {@code distinct}: per origin, the distinct count of each incarnation (bounded: it is input). */
-    private static long[][] distinctCounts(final JsonNode d)
+    /**
+     * {@code distinct}, {@code historyAt} or {@code lowest}: per origin, a value for each incarnation (bounded: it is
+     * input; absent is empty).
+     */
+    private static long[][] perOriginAndIncarnation(final JsonNode d)
     {
         final long[][] counts = new long[Math.min(d.size(), 256)][];
         for (int o = 0; o < counts.length; o++)
@@ -232,6 +246,27 @@ final class MemberProcess
     synchronized long distinct(final int origin, final int incarnation)
     {
         return origin < distinct.length && incarnation < distinct[origin].length ? distinct[origin][incarnation] : 0;
+    }
+
+    /**
+     * @param origin      the origin member index.
+     * @param incarnation its incarnation.
+     * @return when the lowest sequence of that incarnation this member holds arrived ({@link System#nanoTime()} of the
+     *         member, comparable with this process's on one machine), as last reported; 0 if not reported.
+     */
+    synchronized long historyAtNs(final int origin, final int incarnation)
+    {
+        return origin < historyAt.length && incarnation < historyAt[origin].length ? historyAt[origin][incarnation] : 0;
+    }
+
+    /**
+     * @param origin      the origin member index.
+     * @param incarnation its incarnation.
+     * @return the lowest sequence of that incarnation this member holds, as last reported; 0 if not reported.
+     */
+    synchronized long lowestHeld(final int origin, final int incarnation)
+    {
+        return origin < lowest.length && incarnation < lowest[origin].length ? lowest[origin][incarnation] : 0;
     }
 
     synchronized boolean hasFinal()

@@ -63,7 +63,7 @@ class DevnetMemberSummaryTest
         final DevnetMemberCommand.Receiver receiver = new DevnetMemberCommand.Receiver(4, clock::get);
 
         deliver(receiver, 3, 1, 800);
-        assertThat(receiver.lowestArrivedAt[3][1]).isEqualTo(1_000);
+        assertThat(receiver.lowestArrivedAt.get(3 * DevnetMemberCommand.MAX_INCARNATIONS + 1)).isEqualTo(1_000);
         clock.set(5_000);
         deliver(receiver, 3, 1, 300);
         clock.set(7_000);
@@ -72,8 +72,8 @@ class DevnetMemberSummaryTest
         deliver(receiver, 3, 1, 801);
 
         // History below what came first moved it; later, higher and duplicate sequences did not.
-        assertThat(receiver.lowestArrivedAt[3][1]).isEqualTo(5_000);
-        assertThat(receiver.lowestArrivedAt[3][0]).isZero();
+        assertThat(receiver.lowestArrivedAt.get(3 * DevnetMemberCommand.MAX_INCARNATIONS + 1)).isEqualTo(5_000);
+        assertThat(receiver.lowestArrivedAt.get(3 * DevnetMemberCommand.MAX_INCARNATIONS)).isZero();
         assertThat(receiver.duplicates.get()).isEqualTo(1);
     }
 

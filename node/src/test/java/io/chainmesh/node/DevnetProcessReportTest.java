@@ -2,6 +2,7 @@ package io.chainmesh.node;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,5 +72,55 @@ class DevnetProcessReportTest
         assertThat(DevnetProcessReport.firstMissing(summary, 300, 900)).isEqualTo(300);
         assertThat(DevnetProcessReport.firstMissing(summary, 330, 900)).isEqualTo(600);
         assertThat(DevnetProcessReport.firstMissing(summary, 601, 900)).isEqualTo(-1);
+    }
+
+    @Test
+    void shouldCountTheHistoryOwedDuringTheDrainFromWhatTheLastProgressReportSays() throws Exception
+    {
+        final Process idle = new ProcessBuilder("true").start();
+        try
+        {
+            final MemberProcess origin = new MemberProcess(3, 0, idle, Path.of("member-3.log"));
+            final MemberProcess restarted = new MemberProcess(5, 1, idle, Path.of("member-5.log"));
+            restarted.onLine("{\"type\":\"ready\",\"port\":1}");
+            final long readyNs = restarted.readyNs();
+            for (int s = -120; s <= 30; s++)
+            {
+                origin.timeline.add(new long[] {readyNs + TimeUnit.SECONDS.toNanos(s), 10L * (s + 120)});
+            }
+            final String progress = "{\"type\":\"progress\",\"published\":0,\"distinct\":[[0],[0],[0],[600]]";
+
+            restarted.onLine(progress + "}");
+            final long beforeHistory = DevnetProcessReport.historyFloor(restarted, origin);
+            restarted.onLine(progress + ",\"historyAt\":[[0],[0],[0],[" + (readyNs + TimeUnit.MILLISECONDS.toNanos(6_500)) +
+                "]]}");
+            final long afterHistory = DevnetProcessReport.historyFloor(restarted, origin);
+
+            // Counted from readiness until the member says when its oldest history came, then from then: the drain
+            // stops waiting for history its peers had evicted by the time they answered.
+            assertThat(beforeHistory).isEqualTo(DevnetProcessReport.historyFloor(readyNs, 0, origin.timeline)).isEqualTo(650);
+            assertThat(afterHistory).isEqualTo(DevnetProcessReport.historyFloor(readyNs,
+                readyNs + TimeUnit.MILLISECONDS.toNanos(6_500), origin.timeline)).isEqualTo(710);
+            assertThat(DevnetProcessReport.historyFloor(origin, restarted)).isZero();
+        }
+        finally
+        {
+            idle.waitFor();
+        }
+    }
+
+    @Test
+    void shouldNeverCountAnOwedMessageAsHeldBecauseHistoryBelowTheFloorArrivedToo()
+    {
+        // Never restarted: everything from 0 is owed.
+        assertThat(DevnetProcessReport.owedBy(100, 0, 97, 0)).isEqualTo(3);
+        // Restarted, owed [710, 900); the peers still had [600, 710) too and sent it; the last 3 are missing. Counting
+        // all 297 held against the 190 owed would say nothing is missing.
+        assertThat(DevnetProcessReport.owedBy(900, 710, 297, 600)).isEqualTo(3);
+        // 5 more missing below the floor: counted as owed too (a drain waits longer, never less).
+        assertThat(DevnetProcessReport.owedBy(900, 710, 292, 600)).isEqualTo(8);
+        // Nothing below the floor held: exact.
+        assertThat(DevnetProcessReport.owedBy(900, 710, 187, 710)).isEqualTo(3);
+        assertThat(DevnetProcessReport.owedBy(900, 710, 0, 0)).isEqualTo(190);
     }
 }
