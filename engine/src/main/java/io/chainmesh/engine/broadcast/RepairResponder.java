@@ -178,6 +178,15 @@ final class RepairResponder<P>
             missUpTo = first > 0 ? Math.min(first, evicted) : evicted;
             beyond = true;
         }
+        else if (first > after + 1 && settledUpTo(originId, first - 1))
+        {
+            // Nothing of (after, first) was evicted, yet none of it is here and we no longer wait for it: it never
+            // came and never will (given up, or fallen out of our window). Above all the gap a restarted origin leaves
+            // (it numbers its batches from its clock, far above its previous run): nobody holds it, and a peer asking
+            // for it would wait a retention before giving it up, repairing nothing above it meanwhile.
+            missUpTo = first;
+            beyond = true;
+        }
         if (missUpTo <= 0)
         {
             return false;
@@ -208,6 +217,13 @@ final class RepairResponder<P>
         }
         // It asks again if it asks from below where it was told what we retain starts.
         return toldPeer.put(originId, missUpTo) > after + 1;
+    }
+
+    /** @return true if our digest vouches for every batch of that origin up to {@code seq} (we wait for none). */
+    private boolean settledUpTo(final long originId, final long seq)
+    {
+        final OriginStream<P> stream = streams.get(originId);
+        return null != stream && stream.window.highest() >= 0 && stream.vouchedContiguous() >= seq;
     }
 
     private void strikeIfAskedAgain(final P from, final boolean askedAgain)

@@ -55,6 +55,69 @@ class RepairResponderTest
             .addRanges(WantRange.newBuilder().setOriginId(originId).setAfterSeq(after).setUpToSeq(upTo)).build();
     }
 
+    /** Our stream of {@link CommitStageFixtures#ORIGIN}, with these batches committed (retained too), the first from the tree. */
+    private OriginStream<String> committed(final long... seqs)
+    {
+        final OriginStream<String> stream = streams.getOrCreate(ORIGIN);
+        for (final long seq : seqs)
+        {
+            final boolean first = stream.window.highest() < 0;
+            stream.window.commit(seq);
+            if (first)
+            {
+                stream.onFirstCommit(seq, false, 0);
+            }
+            retain(retention, ORIGIN, seq, seq);
+        }
+        return stream;
+    }
+
+    @Test
+    void shouldSayTheGapBelowItsOwnRunIsGoneWhenTheRestartedOriginIsAsked()
+    {
+        // The origin restarted: this run is numbered from its clock, far above the previous one, which peers knew.
+        final long restarted = B + 1_000_000;
+        committed(restarted, restarted + 1, restarted + 2);
+
+        ask("a", want(restarted - 1_000, restarted - 1));
+
+        final WantMiss miss = lastWantMissTo("a");
+        assertThat(miss.getAfterSeq()).isEqualTo(restarted - 1_000);
+        assertThat(miss.getOldestRetainedSeq()).isEqualTo(restarted);
+        assertThat(counters.wantMissSent.get()).isEqualTo(1);
+        assertThat(out.batchesTo("a")).isEmpty();
+    }
+
+    @Test
+    void shouldSayAGapItNoLongerWaitsForIsGoneOnlyOnceItGaveItUp()
+    {
+        // The origin's previous run, then its restarted run, far past our window (1024): a gap nobody holds.
+        final long restarted = B + 1_000_000;
+        final OriginStream<String> stream = committed(B, B + 1, B + 2, restarted, restarted + 1, restarted + 2);
+        final long mark = stream.window.contiguous();
+        assertThat(mark).isLessThan(restarted - 1);
+
+        ask("a", want(mark, restarted - 1));
+        assertThat(out.sentOfType(FrameType.WANT_MISS)).as("we still wait for it ourselves").isEmpty();
+
+        stream.window.skipTo(restarted - 1);
+        ask("a", want(mark, restarted - 1));
+        final WantMiss miss = lastWantMissTo("a");
+        assertThat(miss.getAfterSeq()).isEqualTo(mark);
+        assertThat(miss.getOldestRetainedSeq()).isEqualTo(restarted);
+    }
+
+    @Test
+    void shouldNotSayAHoleItStillWaitsForIsGone()
+    {
+        committed(B, B + 1, B + 3);
+
+        ask("a", want(B + 1, B + 2));
+
+        assertThat(out.sentOfType(FrameType.WANT_MISS)).isEmpty();
+        assertThat(out.batchesTo("a")).isEmpty();
+    }
+
     @Test
     void shouldServeOldestFirstAsRepairAndStopAtTheFirstBackPressuredSend()
     {
