@@ -1,26 +1,17 @@
 package io.chainmesh.engine.broadcast;
 
-import io.chainmesh.chain.DirectorySnapshot;
 import io.chainmesh.chain.MemberId;
 import com.google.protobuf.ByteString;
 import io.chainmesh.codec.batch.BatchDescriptor;
-import io.chainmesh.codec.batch.BatchEncoder;
 import io.chainmesh.codec.control.Digest;
 import io.chainmesh.codec.control.DigestProgress;
 import io.chainmesh.codec.frame.FrameDescriptor;
 import io.chainmesh.codec.frame.FrameType;
-import io.chainmesh.codec.control.CloseReason;
-import io.chainmesh.codec.crypto.NodeKey;
-import io.chainmesh.engine.TestDirectory;
-import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,15 +20,10 @@ class CommitStageTest
 {
     private static final int TOPIC = 7;
 
-    private final List<NodeKey> keys = TestDirectory.keys(10);
-    private final DirectorySnapshot directory = TestDirectory.snapshot(1, keys,
-        List.of(1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010));
-    private final CountersManager countersManager = new CountersManager(
-        new UnsafeBuffer(new byte[512 * 1024]), new UnsafeBuffer(new byte[128 * 1024]));
-    private final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
-    private final CommitStage[] stages = new CommitStage[10];
+    private final QueuedStages net = new QueuedStages(10, 10);
+    private final CommitStage[] stages = net.stages;
+    private final ArrayDeque<Object[]> inFlight = net.inFlight;
     private final int[] delivered = new int[10];
-    private long nanos;
 
     @Test
     void shouldDeliverALocalBatchToEveryOtherMemberOnceAndRejectAForgery()
@@ -45,7 +31,7 @@ class CommitStageTest
         for (int i = 0; i < stages.length; i++)
         {
             final int index = i;
-            stages[i] = CommitStage.create(context(i), countersManager, () -> false);
+            stages[i] = CommitStage.create(context(i), net.countersManager, () -> false);
             stages[i].subscribe(TOPIC, (originId, topic, buffer, offset, length) -> delivered[index]++);
         }
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
@@ -71,14 +57,14 @@ class CommitStageTest
     {
         for (int i = 0; i < 4; i++)
         {
-            stages[i] = CommitStage.create(context(i), countersManager, () -> false);
+            stages[i] = CommitStage.create(context(i), net.countersManager, () -> false);
         }
         stages[0].onTick(true);
         assertThat(inFlight).isEmpty();
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         stages[0].onLocalBatch(frame, 0, signedBatch(frame, 1), true);
         inFlight.clear();
-        nanos += 100_000_000L;
+        net.nanos += 100_000_000L;
         stages[0].onTick(true);
         assertThat(inFlight).isNotEmpty();
     }
@@ -87,7 +73,7 @@ class CommitStageTest
     void shouldNotForwardARepairedBatchToAChildWhoseDigestSaysItHoldsIt()
     {
         // Ten members, origin at ring index 0: the member at index 8 covers [8, 10) and forwards to index 9.
-        final CommitStage parent = CommitStage.create(context(8), countersManager, () -> false);
+        final CommitStage parent = CommitStage.create(context(8), net.countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
@@ -103,7 +89,7 @@ class CommitStageTest
     @Test
     void shouldForwardARepairedBatchToAChildThatHasNotSaidItHoldsIt()
     {
-        final CommitStage parent = CommitStage.create(context(8), countersManager, () -> false);
+        final CommitStage parent = CommitStage.create(context(8), net.countersManager, () -> false);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[1024]);
         final int length = signedBatch(frame, 5);
         frame.putByte(FrameDescriptor.FLAGS_OFFSET, (byte)BatchDescriptor.FLAG_REPAIR);
@@ -135,14 +121,6 @@ class CommitStageTest
             (((byte[])sent[2])[FrameDescriptor.TYPE_OFFSET] & 0xFF) == FrameType.BATCH).count();
     }
 
-    private int signedBatch(final UnsafeBuffer frame, final long seq)
-    {
-        final BatchEncoder encoder = new BatchEncoder().wrap(frame, 0, frame.capacity());
-        encoder.begin(member(0).originId(), seq, 1_000_000L + nanos / 1_000_000);
-        encoder.tryAppend(TOPIC, new UnsafeBuffer(new byte[]{1, 2, 3}), 0, 3);
-        return BatchSignatures.ECDSA.signer(keys.get(0)).sign(encoder);
-    }
-
     @Test
     void shouldRefuseADigestFanoutBelowOnePeerPerSecond()
     {
@@ -151,86 +129,23 @@ class CommitStageTest
         assertThat(context(0).digestPeersPerSecond(1).conclude()).isNotNull();
     }
 
+    private int signedBatch(final UnsafeBuffer frame, final long seq)
+    {
+        return net.signedBatch(frame, seq, TOPIC);
+    }
+
     private MemberId member(final int index)
     {
-        return directory.member(index).id();
+        return net.member(index);
     }
 
     private BroadcastContext context(final int index)
     {
-        final MemberId self = member(index);
-        return new BroadcastContext()
-            .nodeKey(keys.get(directory.indexOf(self) >= 0 ? keyIndexOf(self) : 0))
-            .member(self)
-            .directory(() -> directory)
-            .clock(() -> 1_000_000L + nanos / 1_000_000)
-            .nanoClock(() -> nanos)
-            .links(new QueueLinks(self));
-    }
-
-    private int keyIndexOf(final MemberId id)
-    {
-        for (int k = 0; k < keys.size(); k++)
-        {
-            if (TestDirectory.memberIdOf(keys.get(k)).equals(id))
-            {
-                return k;
-            }
-        }
-        throw new IllegalStateException("no key for " + id);
+        return net.context(index);
     }
 
     private void drain()
     {
-        while (!inFlight.isEmpty())
-        {
-            final Object[] sent = inFlight.poll();
-            final byte[] bytes = (byte[])sent[2];
-            stages[directory.indexOf((MemberId)sent[1])].onFrame(
-                (MemberId)sent[0], new UnsafeBuffer(bytes), 0, bytes.length, inFlight.isEmpty());
-        }
-    }
-
-    private final class QueueLinks implements LinkSender
-    {
-        private final MemberId self;
-
-        QueueLinks(final MemberId self)
-        {
-            this.self = self;
-        }
-
-        @Override
-        public int send(final MemberId peer, final DirectBuffer frame, final int offset, final int length)
-        {
-            final byte[] copy = new byte[length];
-            frame.getBytes(offset, copy);
-            inFlight.add(new Object[]{self, peer, copy});
-            return SENT;
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public MemberId[] connectedPeers()
-        {
-            final List<MemberId> others = new ArrayList<>();
-            for (int i = 0; i < directory.size(); i++)
-            {
-                if (!member(i).equals(self))
-                {
-                    others.add(member(i));
-                }
-            }
-            return others.toArray(new MemberId[0]);
-        }
-
-        @Override
-        public void closePeer(final MemberId peer, final CloseReason reason, final String text)
-        {
-        }
+        net.drain();
     }
 }
